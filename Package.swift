@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "graphc",
+  products: [
+    .library(name: "GraphRuntime", targets: ["GraphRuntime"]),
+    .library(name: "GraphCompiler", targets: ["GraphCompiler"]),
+    .executable(name: "graphc", targets: ["graphc"]),
+    .executable(name: "graphrun", targets: ["graphrun"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // MARK: - Wire format (protobuf through libprotobuf-c)
+
+    .systemLibrary(
+      name: "CProtobufC",
+      pkgConfig: "libprotobuf-c",
+      providers: [.apt(["libprotobuf-c-dev"])]
+    ),
+    // protoc-c output for Tools/proto/onnx.proto; regenerate with Tools/regenerate-schema.sh.
+    .target(name: "ONNXSchema", dependencies: ["CProtobufC"]),
+
+    // MARK: - Compiler side
+
+    .target(name: "GraphIR", dependencies: ["ONNXSchema", "CProtobufC"]),
+    .target(name: "GraphZoo", dependencies: ["GraphIR"]),
+    .target(name: "GraphCompiler", dependencies: ["GraphIR", "GraphRuntime"]),
+
+    // MARK: - Runtime (depends on nothing outside the Swift toolchain)
+
+    .target(name: "GraphRuntime"),
+
+    // MARK: - Command-line tools
+
+    .executableTarget(
+      name: "graphc",
+      dependencies: [
+        "GraphCompiler", "GraphIR", "GraphZoo",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
+      name: "graphrun",
+      dependencies: [
+        "GraphRuntime",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    // MARK: - Tests
+
+    .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "GraphZoo"]),
+    .testTarget(name: "GraphCompilerTests", dependencies: ["GraphCompiler", "GraphIR", "GraphZoo"]),
+    .testTarget(name: "GraphRuntimeTests", dependencies: ["GraphRuntime"]),
+    .testTarget(name: "CLITests", dependencies: ["GraphIR"]),
+  ]
+)
