@@ -7,6 +7,9 @@ public struct Tensor: Equatable, Sendable {
     case floats([Float])
     case doubles([Double])
     case integers([Int64])
+    /// External data that was deliberately not read (`ONNXReader.Options.loadExternalData`):
+    /// the dims are known, the values are not.
+    case unloaded
   }
 
   public var dataType: DataType
@@ -31,6 +34,9 @@ public struct Tensor: Equatable, Sendable {
   public init(scalar: Float) { self.init(floats: [scalar], dims: []) }
 
   public var elementCount: Int { dims.reduce(1, *) }
+
+  /// False for external data the reader was told to skip.
+  public var isLoaded: Bool { storage != .unloaded }
   public var shape: Shape { Shape(fixed: dims) }
 
   /// Values as Float, converting if stored otherwise.
@@ -39,6 +45,7 @@ public struct Tensor: Equatable, Sendable {
     case .floats(let v): return v
     case .doubles(let v): return v.map { Float($0) }
     case .integers(let v): return v.map { Float($0) }
+    case .unloaded: return []
     }
   }
 
@@ -48,6 +55,7 @@ public struct Tensor: Equatable, Sendable {
     case .integers(let v): return v
     case .floats(let v): return v.map { $0.isFinite ? Int64($0) : 0 }
     case .doubles(let v): return v.map { $0.isFinite ? Int64($0) : 0 }
+    case .unloaded: return []
     }
   }
 
@@ -56,11 +64,13 @@ public struct Tensor: Equatable, Sendable {
     case .floats(let v): return v.count
     case .doubles(let v): return v.count
     case .integers(let v): return v.count
+    case .unloaded: return 0
     }
   }
 
   /// The same values held in the store `type` uses.
   public func converted(to type: DataType) -> Tensor {
+    if !isLoaded { return Tensor(dataType: type, dims: dims, storage: .unloaded) }
     switch type {
     case .float: return Tensor(dataType: type, dims: dims, storage: .floats(floats))
     case .double:
@@ -69,6 +79,7 @@ public struct Tensor: Equatable, Sendable {
       case .doubles(let v): d = v
       case .floats(let v): d = v.map(Double.init)
       case .integers(let v): d = v.map(Double.init)
+      case .unloaded: d = []
       }
       return Tensor(dataType: type, dims: dims, storage: .doubles(d))
     case .bool:
@@ -77,6 +88,7 @@ public struct Tensor: Equatable, Sendable {
       case .integers(let v): values = v.map { $0 != 0 ? 1 : 0 }
       case .floats(let v): values = v.map { $0 != 0 ? 1 : 0 }
       case .doubles(let v): values = v.map { $0 != 0 ? 1 : 0 }
+      case .unloaded: values = []
       }
       return Tensor(dataType: type, dims: dims, storage: .integers(values))
     default: return Tensor(dataType: type, dims: dims, storage: .integers(int64s))

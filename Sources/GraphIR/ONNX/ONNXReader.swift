@@ -7,11 +7,20 @@ import ONNXSchema
 /// Every problem becomes a ``GraphError`` naming the file and the tensor, node
 /// or value at fault; nothing here traps on bad input.
 public enum ONNXReader {
+  /// How much of a model to read.
+  public struct Options: Sendable {
+    /// When false, external-data tensors keep their dims but not their values
+    /// (`Tensor.Storage.unloaded`): enough for shape inference, no weight I/O.
+    public var loadExternalData: Bool
+
+    public init(loadExternalData: Bool = true) { self.loadExternalData = loadExternalData }
+  }
+
   /// Largest element count accepted for one tensor (about 16 GB of floats).
   static let maxElements = 1 << 32
 
   /// Reads a model from `path`; external data is resolved next to it.
-  public static func read(contentsOf path: String) throws -> Model {
+  public static func read(contentsOf path: String, options: Options = Options()) throws -> Model {
     let url = URL(fileURLWithPath: path)
     let bytes: Data
     do {
@@ -20,14 +29,14 @@ public enum ONNXReader {
       throw GraphError(path, "cannot read file (\(describe(error)))")
     }
     do {
-      return try read(bytes: bytes, baseDirectory: url.deletingLastPathComponent().path)
+      return try read(bytes: bytes, baseDirectory: url.deletingLastPathComponent().path, options: options)
     } catch let error as GraphError {
       throw error.inFile(path)
     }
   }
 
   /// Parses serialized model bytes. External data, if any, is looked up in `baseDirectory`.
-  public static func read(bytes: Data, baseDirectory: String?) throws -> Model {
+  public static func read(bytes: Data, baseDirectory: String?, options: Options = Options()) throws -> Model {
     guard !bytes.isEmpty else { throw GraphError("", "file is empty, not an ONNX model") }
     let proto = bytes.withUnsafeBytes { raw in
       onnx__model_proto__unpack(nil, raw.count, raw.bindMemory(to: UInt8.self).baseAddress)
@@ -36,7 +45,7 @@ public enum ONNXReader {
       throw GraphError("", "not a valid ONNX model: protobuf parsing failed (truncated or not a protobuf file)")
     }
     defer { onnx__model_proto__free_unpacked(proto, nil) }
-    var context = Context(baseDirectory: baseDirectory)
+    var context = Context(baseDirectory: baseDirectory, options: options)
     return try context.model(proto.pointee)
   }
 
@@ -50,10 +59,14 @@ public enum ONNXReader {
 extension ONNXReader {
   struct Context {
     var baseDirectory: String?
+    var options: Options
     /// External data files already mapped, by resolved path.
     var mappedFiles: [String: Data] = [:]
 
-    init(baseDirectory: String?) { self.baseDirectory = baseDirectory }
+    init(baseDirectory: String?, options: Options) {
+      self.baseDirectory = baseDirectory
+      self.options = options
+    }
 
     mutating func model(_ m: Onnx__ModelProto) throws -> Model {
       guard let graphProto = m.graph else { throw GraphError("", "model has no graph") }
@@ -200,7 +213,9 @@ extension ONNXReader {
 
       let external = t.has_data_location != 0 && t.data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL
       let storage: Tensor.Storage
-      if external {
+      if external && !options.loadExternalData {
+        return Tensor(dataType: dataType, dims: dims, storage: .unloaded)
+      } else if external {
         let bytes = try externalBytes(t, label: label, expected: count * dataType.byteSize)
         storage = decodeRaw(bytes, dataType)
       } else if t.has_raw_data != 0 {

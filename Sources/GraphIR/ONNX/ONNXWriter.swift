@@ -17,6 +17,9 @@ public enum ONNXWriter {
 
   /// Serializes `model`. `externalData` is the file name (relative to the model) for large tensors.
   public static func serialize(_ model: Model, externalData: String? = nil, externalThreshold: Int = 4096) throws -> Output {
+    for (name, tensor) in model.graph.initializers where !tensor.isLoaded {
+      throw GraphError("initializer '\(name)'", "cannot write a tensor whose external data was not loaded")
+    }
     let builder = Builder(externalData: externalData, threshold: externalThreshold)
     let proto = try builder.model(model)
     let size = onnx__model_proto__get_packed_size(proto)
