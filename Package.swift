@@ -42,6 +42,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Writes the seed networks into Graphs/ (Tools/make-graphs.sh).
+    .executableTarget(name: "graphzoo", dependencies: ["GraphZoo", "GraphIR"]),
     .executableTarget(
       name: "graphrun",
       dependencies: [
@@ -52,7 +54,8 @@ let package = Package(
 
     // MARK: - Tests
 
-    .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "GraphZoo"]),
+    .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"]),
+    .testTarget(name: "GraphZooTests", dependencies: ["GraphZoo", "GraphIR"]),
     .testTarget(name: "GraphCompilerTests", dependencies: ["GraphCompiler", "GraphIR", "GraphZoo"]),
     .testTarget(name: "GraphRuntimeTests", dependencies: ["GraphRuntime"]),
     .testTarget(name: "CLITests", dependencies: ["GraphIR"]),
