@@ -1,0 +1,105 @@
+/// A compiled model: what the compiler writes to `plan.bin` and the runtime executes.
+///
+/// All activations live in one arena of `Float`s. Every activation has the batch
+/// as its leading dimension, so a plan compiled with a symbolic batch runs any
+/// batch size: each buffer's offset and size are given per batch item and scale
+/// linearly with the batch (see ``View``).
+public struct Plan: Equatable, Sendable {
+  /// The batch size the plan was compiled for, or nil when any batch runs.
+  public var fixedBatch: Int?
+  /// Arena size in floats per batch item.
+  public var arenaFloatsPerItem: Int
+  public var inputs: [TensorBinding]
+  public var outputs: [TensorBinding]
+  public var steps: [Step]
+  /// Floats in the weights section that ``WeightRef``s index (the weights travel
+  /// beside the plan: a loaded plan maps them from the file, in place).
+  public var weightCount: Int
+
+  public init(
+    fixedBatch: Int?, arenaFloatsPerItem: Int, inputs: [TensorBinding], outputs: [TensorBinding],
+    steps: [Step], weightCount: Int
+  ) {
+    self.fixedBatch = fixedBatch
+    self.arenaFloatsPerItem = arenaFloatsPerItem
+    self.inputs = inputs
+    self.outputs = outputs
+    self.steps = steps
+    self.weightCount = weightCount
+  }
+}
+
+/// A named graph input or output and where it lives in the arena.
+public struct TensorBinding: Equatable, Sendable {
+  public var name: String
+  public var view: View
+
+  public init(name: String, view: View) {
+    self.name = name
+    self.view = view
+  }
+}
+
+/// A tensor in the arena, addressed per batch item.
+///
+/// Item `n` of the tensor starts at float `base * batch + n * itemStride + inner`
+/// and holds `dims.product` contiguous floats. A plain buffer has
+/// `itemStride == dims.product` and `inner == 0`; a channel slice of an in-place
+/// Concat shares the concat's `base` and `itemStride` and starts at `inner`.
+public struct View: Equatable, Sendable {
+  /// Start of the buffer, in floats per batch item.
+  public var base: Int
+  /// Floats between consecutive batch items of the underlying buffer.
+  public var itemStride: Int
+  /// Offset of this view inside one item of the buffer.
+  public var inner: Int
+  /// Shape of one batch item (the batch dimension left out).
+  public var dims: [Int]
+
+  public init(base: Int, itemStride: Int, inner: Int = 0, dims: [Int]) {
+    self.base = base
+    self.itemStride = itemStride
+    self.inner = inner
+    self.dims = dims
+  }
+
+  /// Floats in one batch item of this view.
+  public var itemCount: Int { dims.reduce(1, *) }
+}
+
+/// A range of `Plan.weights`.
+public struct WeightRef: Equatable, Sendable {
+  public var offset: Int
+  public var count: Int
+
+  public init(offset: Int, count: Int) {
+    self.offset = offset
+    self.count = count
+  }
+}
+
+/// What runs after a kernel computes a value, before it is stored.
+public enum Activation: Equatable, Sendable {
+  case none
+  case relu
+  case clip(min: Float, max: Float)
+}
+
+/// One step of the schedule: a kernel, its operands and the graph nodes it stands for.
+public struct Step: Equatable, Sendable {
+  /// A readable name, usually the first graph node it came from.
+  public var name: String
+  /// Names of every graph node this step absorbed (e.g. conv, bn, add, relu).
+  public var absorbed: [String]
+  public var kernel: Kernel
+  public var inputs: [View]
+  public var output: View
+
+  public init(name: String, absorbed: [String], kernel: Kernel, inputs: [View], output: View) {
+    self.name = name
+    self.absorbed = absorbed
+    self.kernel = kernel
+    self.inputs = inputs
+    self.output = output
+  }
+}

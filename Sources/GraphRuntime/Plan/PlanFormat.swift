@@ -1,0 +1,42 @@
+/// The layout of `plan.bin` (documented in docs/plan-format.md).
+///
+/// ```
+/// 0   magic "GRPHPLAN"        8 bytes
+/// 8   format version          u32
+/// 12  section count           u32
+/// 16  file size               u64
+/// 24  checksum of bytes 64..  u64 (PlanFormat.checksum)
+/// 32  reserved                32 bytes of zero
+/// 64  section table           count x { kind u32, zero u32, offset u64, size u64 }
+/// ... sections, each starting on a 64-byte boundary
+/// ```
+/// All numbers are little-endian.
+public enum PlanFormat {
+  public static let magic: [UInt8] = Array("GRPHPLAN".utf8)
+  public static let version: UInt32 = 1
+  static let headerSize = 64
+  static let sectionEntrySize = 24
+
+  enum Section: UInt32, CaseIterable {
+    case metadata = 1
+    case steps = 2
+    case weights = 3
+  }
+
+  /// A fast 64-bit hash of the bytes after the header, read as 8-byte words.
+  public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    let words = bytes.count / 8
+    var i = 0
+    while i < words {
+      let w = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+      h = (h ^ w) &* 0x0000_0100_0000_01b3
+      h ^= h >> 29
+      i += 1
+    }
+    for j in (words * 8)..<bytes.count {
+      h = (h ^ UInt64(bytes[j])) &* 0x0000_0100_0000_01b3
+    }
+    return h
+  }
+}

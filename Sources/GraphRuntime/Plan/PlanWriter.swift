@@ -1,0 +1,165 @@
+extension Plan {
+  /// The plan and its weights as `plan.bin` bytes. The same plan always gives the same bytes.
+  public func serialized(weights: [Float]) -> [UInt8] {
+    precondition(weights.count == weightCount, "plan expects \(weightCount) weights, got \(weights.count)")
+    var metadata = ByteWriter()
+    metadata.int(fixedBatch ?? 0)
+    metadata.int(arenaFloatsPerItem)
+    metadata.int(weightCount)
+    for list in [inputs, outputs] {
+      metadata.u32(UInt32(list.count))
+      for binding in list {
+        metadata.string(binding.name)
+        metadata.view(binding.view)
+      }
+    }
+
+    var stepBytes = ByteWriter()
+    stepBytes.u32(UInt32(steps.count))
+    for step in steps {
+      stepBytes.string(step.name)
+      stepBytes.u32(UInt32(step.absorbed.count))
+      step.absorbed.forEach { stepBytes.string($0) }
+      stepBytes.kernel(step.kernel)
+      stepBytes.u32(UInt32(step.inputs.count))
+      step.inputs.forEach { stepBytes.view($0) }
+      stepBytes.view(step.output)
+    }
+
+    var weightBytes = [UInt8](repeating: 0, count: weights.count * 4)
+    weightBytes.withUnsafeMutableBytes { raw in
+      for (i, w) in weights.enumerated() { raw.storeBytes(of: w.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
+    }
+
+    let sections: [(PlanFormat.Section, [UInt8])] = [
+      (.metadata, metadata.bytes), (.steps, stepBytes.bytes), (.weights, weightBytes),
+    ]
+    var body = ByteWriter()
+    var table: [(UInt32, Int, Int)] = []
+    let bodyStart = PlanFormat.headerSize + sections.count * PlanFormat.sectionEntrySize
+    let firstSection = (bodyStart + 63) / 64 * 64
+    body.append([UInt8](repeating: 0, count: firstSection - bodyStart))
+    for (kind, bytes) in sections {
+      body.align(64)  // bodyStart + padding is 64-aligned, so body offsets stay aligned
+      table.append((kind.rawValue, bodyStart + body.bytes.count, bytes.count))
+      body.append(bytes)
+    }
+
+    var afterHeader = ByteWriter()
+    for (kind, offset, size) in table {
+      afterHeader.u32(kind)
+      afterHeader.u32(0)
+      afterHeader.int(offset)
+      afterHeader.int(size)
+    }
+    afterHeader.append(body.bytes)
+    let fileSize = PlanFormat.headerSize + afterHeader.bytes.count
+    let checksum = afterHeader.bytes.withUnsafeBytes { PlanFormat.checksum($0) }
+
+    var header = ByteWriter()
+    header.append(PlanFormat.magic)
+    header.u32(PlanFormat.version)
+    header.u32(UInt32(sections.count))
+    header.int(fileSize)
+    header.u64(checksum)
+    header.append([UInt8](repeating: 0, count: PlanFormat.headerSize - header.bytes.count))
+    header.append(afterHeader.bytes)
+    return header.bytes
+  }
+}
+
+extension ByteWriter {
+  mutating func view(_ v: View) {
+    int(v.base)
+    int(v.itemStride)
+    int(v.inner)
+    ints(v.dims)
+  }
+
+  mutating func weight(_ w: WeightRef) {
+    int(w.offset)
+    int(w.count)
+  }
+
+  mutating func optionalWeight(_ w: WeightRef?) {
+    bool(w != nil)
+    if let w { weight(w) }
+  }
+
+  mutating func activation(_ a: Activation) {
+    switch a {
+    case .none: u8(0)
+    case .relu: u8(1)
+    case .clip(let lo, let hi):
+      u8(2)
+      float(lo)
+      float(hi)
+    }
+  }
+
+  mutating func kernel(_ k: Kernel) {
+    switch k {
+    case .conv(let c):
+      u8(KernelTag.conv.rawValue)
+      ints([c.inChannels, c.inHeight, c.inWidth, c.outChannels, c.outHeight, c.outWidth,
+            c.kernelHeight, c.kernelWidth, c.strideHeight, c.strideWidth,
+            c.padTop, c.padLeft, c.padBottom, c.padRight, c.dilationHeight, c.dilationWidth, c.groups])
+      weight(c.weights)
+      optionalWeight(c.bias)
+      bool(c.residual)
+      activation(c.activation)
+    case .pool(let p):
+      u8(KernelTag.pool.rawValue)
+      u8(p.kind.rawValue)
+      ints([p.channels, p.inHeight, p.inWidth, p.outHeight, p.outWidth, p.kernelHeight, p.kernelWidth,
+            p.strideHeight, p.strideWidth, p.padTop, p.padLeft, p.padBottom, p.padRight,
+            p.dilationHeight, p.dilationWidth])
+      bool(p.countIncludePad)
+    case .globalPool(let kind):
+      u8(KernelTag.globalPool.rawValue)
+      u8(kind.rawValue)
+    case .dense(let d):
+      u8(KernelTag.dense.rawValue)
+      int(d.inFeatures)
+      int(d.outFeatures)
+      weight(d.weights)
+      optionalWeight(d.bias)
+      activation(d.activation)
+    case .binary(let b):
+      u8(KernelTag.binary.rawValue)
+      u8(b.op.rawValue)
+      ints(b.leftDims)
+      ints(b.rightDims)
+      optionalWeight(b.constant)
+      bool(b.constantIsLeft)
+      activation(b.activation)
+    case .channelAffine(let scale, let shift, let act):
+      u8(KernelTag.channelAffine.rawValue)
+      weight(scale)
+      weight(shift)
+      activation(act)
+    case .activation(let a):
+      u8(KernelTag.activation.rawValue)
+      activation(a)
+    case .lrn(let size, let alpha, let beta, let bias):
+      u8(KernelTag.lrn.rawValue)
+      int(size)
+      float(alpha)
+      float(beta)
+      float(bias)
+    case .softmax(let axis):
+      u8(KernelTag.softmax.rawValue)
+      int(axis)
+    case .transpose(let perm):
+      u8(KernelTag.transpose.rawValue)
+      ints(perm)
+    case .copy:
+      u8(KernelTag.copy.rawValue)
+    }
+  }
+}
+
+/// On-disk tags of ``Kernel`` cases; never renumber.
+enum KernelTag: UInt8 {
+  case conv = 1, pool, globalPool, dense, binary, channelAffine, activation, lrn, softmax, transpose, copy
+}
