@@ -1,0 +1,13 @@
+import GraphRuntime
+
+/// Collects the plan's constants into one array, each starting on a 64-byte boundary.
+struct WeightPacker {
+  private(set) var data: [Float] = []
+
+  mutating func add(_ values: [Float]) -> WeightRef {
+    while data.count % 16 != 0 { data.append(0) }
+    let ref = WeightRef(offset: data.count, count: values.count)
+    data.append(contentsOf: values)
+    return ref
+  }
+}

@@ -1,0 +1,50 @@
+import GraphIR
+
+/// One rewrite of the graph: small, named, printable with `--print-after NAME`.
+public protocol Pass {
+  /// The name `--print-after` takes, e.g. `fold-batchnorm`.
+  var name: String { get }
+  func run(_ context: CompilationContext) throws
+}
+
+/// What the passes share: the model being rewritten, known shapes, and the report.
+public final class CompilationContext {
+  public var model: Model
+  /// Shape of every value, filled by the `infer-shapes` pass and kept up to date by later passes.
+  public var shapes: [String: Shape] = [:]
+  public var report = CompileReport()
+  /// Symbol values fixed by `--batch` (e.g. ["N": 4]).
+  public let bindings: [String: Int]
+
+  public init(model: Model, bindings: [String: Int] = [:]) {
+    self.model = model
+    self.bindings = bindings
+  }
+
+  public var graph: Graph {
+    get { model.graph }
+    set { model.graph = newValue }
+  }
+}
+
+/// Counters every pass adds to; `graphc compile --json` prints them.
+public struct CompileReport: Equatable, Sendable {
+  public var nodesIn = 0
+  public var steps = 0
+  public var batchnormFolded = 0
+  public var affineFolded = 0
+  public var convRelu = 0
+  public var convAddRelu = 0
+  public var gemmRelu = 0
+  public var concatInPlace = 0
+  public var copyBytes = 0
+  public var arenaBytes = 0
+  public var lowerBoundBytes = 0
+  public var naiveBytes = 0
+  public var weightsBytes = 0
+  public var memoryStrategy = ""
+  /// Whether the byte figures are per batch item (symbolic batch) or for the fixed batch.
+  public var batch: Int? = nil
+
+  public init() {}
+}

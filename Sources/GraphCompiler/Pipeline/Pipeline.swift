@@ -1,0 +1,73 @@
+import GraphIR
+import GraphRuntime
+
+/// The compiler: the pass pipeline in one place, then lowering and memory planning.
+public enum Pipeline {
+  /// Graph passes in order. Names are what `--print-after` takes.
+  public static let passes: [Pass] = [
+    InferShapes(),
+    ConstantFolding(),
+    RemoveNoOps(),
+    DeadCodeElimination(),
+    InferShapes(),  // again: folding may have turned Reshape shapes into constants
+    FoldBatchNorm(),
+    FuseActivations(),
+    Views(),
+  ]
+
+  public static var passNames: [String] { passes.map(\.name) + ["lower", "plan-memory"] }
+
+  public struct Options: Sendable {
+    /// Fixes the batch symbol(s) of the inputs; nil keeps the batch symbolic.
+    public var batch: Int?
+    public init(batch: Int? = nil) { self.batch = batch }
+  }
+
+  public struct Output {
+    public var plan: Plan
+    public var weights: [Float]
+    public var report: CompileReport
+    /// The graph after the last pass, with shapes.
+    public var graph: Graph
+    public var shapes: [String: Shape]
+  }
+
+  /// Compiles `model`; `observe` sees the context after each pass (for `--print-after`).
+  public static func compile(
+    _ model: Model, options: Options = Options(), observe: (String, CompilationContext) throws -> Void = { _, _ in }
+  ) throws -> Output {
+    let bindings = try batchBindings(model.graph, options.batch)
+    let context = CompilationContext(model: model, bindings: bindings)
+    context.report.nodesIn = model.graph.nodes.count
+    for pass in passes {
+      try pass.run(context)
+      try observe(pass.name, context)
+    }
+    var lowering = Lowering(context: context)
+    let program = try lowering.run()
+    let (plan, weights) = try PlanBuilder.build(program, fixedBatch: options.batch, report: &context.report)
+    return Output(plan: plan, weights: weights, report: context.report, graph: context.graph, shapes: context.shapes)
+  }
+
+  /// `--batch N` binds the leading symbol of every graph input to N.
+  static func batchBindings(_ graph: Graph, _ batch: Int?) throws -> [String: Int] {
+    guard let batch else { return [:] }
+    guard batch > 0 else { throw GraphError("--batch", "batch must be a positive number, got \(batch)") }
+    var bindings: [String: Int] = [:]
+    for input in graph.inputs {
+      if case .symbol(let s)? = input.shape?.dims.first { bindings[s] = batch }
+    }
+    return bindings
+  }
+}
+
+/// Fills in the shape of every value (and keeps it for later passes).
+public struct InferShapes: Pass {
+  public let name = "infer-shapes"
+  public init() {}
+
+  public func run(_ context: CompilationContext) throws {
+    let inferred = try ShapeInference.infer(context.model, bindings: context.bindings)
+    context.shapes = inferred.shapesByName
+  }
+}

@@ -1,0 +1,93 @@
+/// Assigns arena offsets to buffers with known lifetimes.
+///
+/// Tries several greedy orders (as Glow does) and keeps the smallest arena;
+/// stops early when one reaches the lower bound: the largest total size of the
+/// buffers alive at any one step.
+public enum MemoryPlanner {
+  public struct Buffer: Equatable, Sendable {
+    public var size: Int
+    /// First and last step (inclusive) during which the buffer must hold its data.
+    public var firstStep: Int
+    public var lastStep: Int
+
+    public init(size: Int, firstStep: Int, lastStep: Int) {
+      self.size = size
+      self.firstStep = firstStep
+      self.lastStep = lastStep
+    }
+
+    func overlaps(_ other: Buffer) -> Bool {
+      firstStep <= other.lastStep && other.firstStep <= lastStep
+    }
+  }
+
+  public struct Result: Equatable, Sendable {
+    public var offsets: [Int]
+    public var arenaSize: Int
+    public var lowerBound: Int
+    /// Size with no reuse at all: the sum of every buffer.
+    public var naiveSize: Int
+    public var strategy: String
+  }
+
+  public static func plan(_ buffers: [Buffer]) -> Result {
+    let bound = lowerBound(buffers)
+    let naive = buffers.map(\.size).reduce(0, +)
+    let strategies: [(String, (Int, Int) -> Bool)] = [
+      ("greedy-by-size", { (a: Int, b: Int) in (buffers[a].size, buffers[b].firstStep) > (buffers[b].size, buffers[a].firstStep) }),
+      ("greedy-by-area", { (a: Int, b: Int) in
+        buffers[a].size * (buffers[a].lastStep - buffers[a].firstStep + 1) > buffers[b].size * (buffers[b].lastStep - buffers[b].firstStep + 1) }),
+      ("in-order", { (a: Int, b: Int) in (buffers[a].firstStep, -buffers[a].size) < (buffers[b].firstStep, -buffers[b].size) }),
+      ("longest-first", { (a: Int, b: Int) in
+        (buffers[a].lastStep - buffers[a].firstStep, buffers[a].size) > (buffers[b].lastStep - buffers[b].firstStep, buffers[b].size) }),
+    ]
+    var best: Result? = nil
+    for (name, order) in strategies {
+      let offsets = place(buffers, order: buffers.indices.sorted(by: order))
+      let size = zip(buffers, offsets).map { $0.size + $1 }.max() ?? 0
+      if best == nil || size < best!.arenaSize {
+        best = Result(offsets: offsets, arenaSize: size, lowerBound: bound, naiveSize: naive, strategy: name)
+      }
+      if size == bound { break }
+    }
+    return best!
+  }
+
+  /// The largest sum of sizes of buffers alive at the same step.
+  public static func lowerBound(_ buffers: [Buffer]) -> Int {
+    guard let last = buffers.map(\.lastStep).max(), let first = buffers.map(\.firstStep).min() else { return 0 }
+    var delta = [Int](repeating: 0, count: last - first + 2)
+    for b in buffers {
+      delta[b.firstStep - first] += b.size
+      delta[b.lastStep - first + 1] -= b.size
+    }
+    var live = 0, peak = 0
+    for d in delta { live += d; peak = max(peak, live) }
+    return peak
+  }
+
+  /// Places buffers in `order`, each in the smallest gap that fits among the
+  /// already-placed buffers alive at the same time (best fit), else on top.
+  static func place(_ buffers: [Buffer], order: [Int]) -> [Int] {
+    var offsets = [Int](repeating: -1, count: buffers.count)
+    var placed: [Int] = []
+    for i in order {
+      let b = buffers[i]
+      let conflicts = placed.filter { buffers[$0].overlaps(b) }
+        .map { (offsets[$0], offsets[$0] + buffers[$0].size) }
+        .sorted { $0.0 < $1.0 }
+      var bestOffset: Int? = nil, bestGap = Int.max
+      var cursor = 0
+      for (start, end) in conflicts {
+        if start - cursor >= b.size && start - cursor < bestGap {
+          bestGap = start - cursor
+          bestOffset = cursor
+        }
+        cursor = max(cursor, end)
+      }
+      offsets[i] = bestOffset ?? cursor
+      placed.append(i)
+    }
+    return offsets
+  }
+}
