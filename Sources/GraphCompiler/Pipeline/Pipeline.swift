@@ -68,6 +68,7 @@ public struct InferShapes: Pass {
 
   public func run(_ context: CompilationContext) throws {
     let inferred = try ShapeInference.infer(context.model, bindings: context.bindings)
-    context.shapes = inferred.shapesByName
+    context.graph = inferred.graph  // topologically sorted: the schedule follows this order
+    context.shapes = Dictionary(inferred.values.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
   }
 }

@@ -28,11 +28,6 @@ public enum Kernel: Equatable, Sendable {
   case copy
 }
 
-public enum PoolKind: UInt8, Equatable, Sendable {
-  case max = 0
-  case average = 1
-}
-
 public struct Convolution: Equatable, Sendable {
   public var inChannels: Int, inHeight: Int, inWidth: Int
   public var outChannels: Int, outHeight: Int, outWidth: Int
@@ -130,10 +125,6 @@ public struct Dense: Equatable, Sendable {
     self.bias = bias
     self.activation = activation
   }
-}
-
-public enum BinaryOp: UInt8, Equatable, Sendable {
-  case add = 0, sub = 1, mul = 2, div = 3
 }
 
 public struct Binary: Equatable, Sendable {

@@ -78,13 +78,6 @@ public struct WeightRef: Equatable, Sendable {
   }
 }
 
-/// What runs after a kernel computes a value, before it is stored.
-public enum Activation: Equatable, Sendable {
-  case none
-  case relu
-  case clip(min: Float, max: Float)
-}
-
 /// One step of the schedule: a kernel, its operands and the graph nodes it stands for.
 public struct Step: Equatable, Sendable {
   /// A readable name, usually the first graph node it came from.

@@ -99,6 +99,14 @@ extension ByteReader {
     }
   }
 
+  mutating func poolKind() throws -> PoolKind {
+    switch try u8() {
+    case 0: return .max
+    case 1: return .average
+    case let t: throw RuntimeError("\(context): unknown pool kind \(t)")
+    }
+  }
+
   mutating func kernel() throws -> Kernel {
     let tag = try u8()
     switch KernelTag(rawValue: tag) {
@@ -112,7 +120,7 @@ extension ByteReader {
         dilationHeight: v[14], dilationWidth: v[15], groups: v[16],
         weights: try weight(), bias: try optionalWeight(), residual: try bool(), activation: try activation()))
     case .pool:
-      guard let kind = PoolKind(rawValue: try u8()) else { throw RuntimeError("\(context): unknown pool kind") }
+      let kind = try poolKind()
       let v = try ints()
       guard v.count == 15 else { throw RuntimeError("\(context): pool step has \(v.count) parameters") }
       return .pool(Pooling(
@@ -121,14 +129,15 @@ extension ByteReader {
         padTop: v[9], padLeft: v[10], padBottom: v[11], padRight: v[12],
         dilationHeight: v[13], dilationWidth: v[14], countIncludePad: try bool()))
     case .globalPool:
-      guard let kind = PoolKind(rawValue: try u8()) else { throw RuntimeError("\(context): unknown pool kind") }
-      return .globalPool(kind)
+      return .globalPool(try poolKind())
     case .dense:
       return .dense(Dense(
         inFeatures: try int(), outFeatures: try int(), weights: try weight(), bias: try optionalWeight(),
         activation: try activation()))
     case .binary:
-      guard let op = BinaryOp(rawValue: try u8()) else { throw RuntimeError("\(context): unknown binary op") }
+      let tag = Int(try u8())
+      guard tag < BinaryTag.ops.count else { throw RuntimeError("\(context): unknown binary op \(tag)") }
+      let op = BinaryTag.ops[tag]
       return .binary(Binary(
         op: op, leftDims: try ints(), rightDims: try ints(), constant: try optionalWeight(),
         constantIsLeft: try bool(), activation: try activation()))

@@ -25,6 +25,11 @@ extension Plan {
       }
     }
 
+    /// Kernels address sliced outputs by channel: the slice must start and span whole channel planes.
+    func isChannelSlice(_ v: View, plane: Int) -> Bool {
+      plane > 0 && v.inner % plane == 0 && v.itemStride % plane == 0
+    }
+
     for binding in inputs { try check(binding.view, "input '\(binding.name)'") }
     for binding in outputs { try check(binding.view, "output '\(binding.name)'") }
     for step in steps {
@@ -50,6 +55,7 @@ extension Plan {
                    && (c.outWidth - 1) * c.strideWidth + (c.kernelWidth - 1) * c.dilationWidth < c.inWidth + c.padLeft + c.padRight,
                    "conv output extent exceeds its padded input")
         if c.residual { try expect(step.inputs[1].itemCount == outCount, "residual size does not match output") }
+        try expect(isChannelSlice(step.output, plane: c.outHeight * c.outWidth), "output is not a whole-channel slice")
         try check(c.weights, count: c.outChannels * (c.inChannels / c.groups) * c.kernelHeight * c.kernelWidth, "\(label) conv")
         if let b = c.bias { try check(b, count: c.outChannels, "\(label) bias") }
       case .pool(let p):
@@ -58,6 +64,7 @@ extension Plan {
                    && [p.padTop, p.padLeft, p.padBottom, p.padRight].allSatisfy { $0 >= 0 }, "pool parameters must be positive")
         try expect(step.inputs.count == 1 && inCount == p.channels * p.inHeight * p.inWidth, "pool input size mismatch")
         try expect(outCount == p.channels * p.outHeight * p.outWidth, "pool output size mismatch")
+        try expect(isChannelSlice(step.output, plane: p.outHeight * p.outWidth), "output is not a whole-channel slice")
         // Every window must start inside the input or its leading padding.
         try expect((p.outHeight - 1) * p.strideHeight < p.inHeight + p.padTop
                    && (p.outWidth - 1) * p.strideWidth < p.inWidth + p.padLeft, "pool windows start beyond the input")
@@ -76,7 +83,7 @@ extension Plan {
         let rightCount = b.rightDims.reduce(1, *)
         if let c = b.constant { try check(c, count: rightCount, "\(label) constant") }
         else { try expect(step.inputs[1].itemCount == rightCount, "binary right operand size mismatch") }
-        guard let out = Broadcast.shape(b.leftDims, b.rightDims), out == step.output.dims else {
+        guard let out = try? Reference.broadcastShape(b.leftDims, b.rightDims), out == step.output.dims else {
           throw fail("\(label): shapes \(b.leftDims) and \(b.rightDims) do not broadcast to \(step.output.dims)")
         }
       case .channelAffine(let scale, let shift, _):
@@ -98,18 +105,3 @@ extension Plan {
   }
 }
 
-/// NumPy broadcasting of two shapes.
-public enum Broadcast {
-  /// The broadcast shape, or nil when the shapes are incompatible.
-  public static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
-    let rank = max(a.count, b.count)
-    var out = [Int](repeating: 1, count: rank)
-    for i in 0..<rank {
-      let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
-      let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-      guard x == y || x == 1 || y == 1 else { return nil }
-      out[i] = max(x, y)
-    }
-    return out
-  }
-}

@@ -110,14 +110,14 @@ extension ByteWriter {
       activation(c.activation)
     case .pool(let p):
       u8(KernelTag.pool.rawValue)
-      u8(p.kind.rawValue)
+      u8(p.kind == .max ? 0 : 1)
       ints([p.channels, p.inHeight, p.inWidth, p.outHeight, p.outWidth, p.kernelHeight, p.kernelWidth,
             p.strideHeight, p.strideWidth, p.padTop, p.padLeft, p.padBottom, p.padRight,
             p.dilationHeight, p.dilationWidth])
       bool(p.countIncludePad)
     case .globalPool(let kind):
       u8(KernelTag.globalPool.rawValue)
-      u8(kind.rawValue)
+      u8(kind == .max ? 0 : 1)
     case .dense(let d):
       u8(KernelTag.dense.rawValue)
       int(d.inFeatures)
@@ -127,7 +127,7 @@ extension ByteWriter {
       activation(d.activation)
     case .binary(let b):
       u8(KernelTag.binary.rawValue)
-      u8(b.op.rawValue)
+      u8(BinaryTag.of(b.op))
       ints(b.leftDims)
       ints(b.rightDims)
       optionalWeight(b.constant)
@@ -162,4 +162,10 @@ extension ByteWriter {
 /// On-disk tags of ``Kernel`` cases; never renumber.
 enum KernelTag: UInt8 {
   case conv = 1, pool, globalPool, dense, binary, channelAffine, activation, lrn, softmax, transpose, copy
+}
+
+/// On-disk numbering of ``BinaryOp``.
+enum BinaryTag {
+  static let ops: [BinaryOp] = [.add, .sub, .mul, .div]
+  static func of(_ op: BinaryOp) -> UInt8 { UInt8(ops.firstIndex(of: op)!) }
 }

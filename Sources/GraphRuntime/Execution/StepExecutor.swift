@@ -1,0 +1,119 @@
+/// Runs one plan step on a session's arena: maps the step's views to pointers
+/// and calls the kernel. Operands that are plain batch-major buffers go to the
+/// kernel in one call for the whole batch; strided ones (concat slices) per item.
+struct StepExecutor {
+  let session: Session
+  let batch: Int
+  var weights: UnsafePointer<Float> { session.model.weights }
+  var pool: ThreadPool { session.pool }
+
+  /// Scratch floats the largest im2col of the plan needs.
+  static func workspaceCount(_ plan: Plan) -> Int {
+    plan.steps.map { step -> Int in
+      guard case .conv(let c) = step.kernel else { return 0 }
+      return Kernels.conv2dWorkspaceCount(convParameters(c, batch: 1, output: step.output))
+    }.max() ?? 0
+  }
+
+  static func convParameters(_ c: Convolution, batch: Int, output: View) -> Conv2DParameters {
+    let plane = c.outHeight * c.outWidth
+    return Conv2DParameters(
+      batch: batch, inChannels: c.inChannels, inHeight: c.inHeight, inWidth: c.inWidth,
+      outChannels: c.outChannels, kernelH: c.kernelHeight, kernelW: c.kernelWidth,
+      strideH: c.strideHeight, strideW: c.strideWidth,
+      padTop: c.padTop, padLeft: c.padLeft, padBottom: c.padBottom, padRight: c.padRight,
+      dilationH: c.dilationHeight, dilationW: c.dilationWidth, groups: c.groups,
+      outputChannelOffset: output.inner / plane, outputTotalChannels: output.itemStride / plane)
+  }
+
+  func pointer(_ v: View, _ n: Int) -> UnsafeMutablePointer<Float> { session.pointer(v, batch: batch, item: n) }
+  func weight(_ w: WeightRef) -> UnsafePointer<Float> { weights + w.offset }
+
+  /// Start of item `n` of the buffer under `v` (where a channel-sliced output is addressed from).
+  func bufferItem(_ v: View, _ n: Int) -> UnsafeMutablePointer<Float> { pointer(v, n) - v.inner }
+
+  /// Whether every item of `v` follows the previous one directly.
+  func isDense(_ v: View) -> Bool { v.itemStride == v.itemCount && v.inner == 0 }
+
+  /// Calls `body(firstItem, count)` once for the whole batch when `together`, else once per item.
+  func forItems(together: Bool, _ body: (Int, Int) -> Void) {
+    if together { body(0, batch) } else { for n in 0..<batch { body(n, 1) } }
+  }
+
+  func run(_ step: Step) {
+    let out = step.output
+    switch step.kernel {
+    case .conv(let c):
+      let residual = c.residual ? step.inputs[1] : nil
+      forItems(together: isDense(step.inputs[0]) && residual.map(isDense) ?? true) { n, count in
+        Kernels.conv2d(
+          Self.convParameters(c, batch: count, output: out), input: pointer(step.inputs[0], n), weights: weight(c.weights),
+          epilogue: Epilogue(bias: c.bias.map(weight), residual: residual.map { UnsafePointer(pointer($0, n)) }, activation: c.activation),
+          output: bufferItem(out, n), workspace: session.workspace, pool: pool)
+      }
+    case .pool(let p):
+      let plane = p.outHeight * p.outWidth
+      forItems(together: isDense(step.inputs[0])) { n, count in
+        let params = Pool2DParameters(
+          kind: p.kind, batch: count, channels: p.channels, inHeight: p.inHeight, inWidth: p.inWidth,
+          kernelH: p.kernelHeight, kernelW: p.kernelWidth, strideH: p.strideHeight, strideW: p.strideWidth,
+          padTop: p.padTop, padLeft: p.padLeft, padBottom: p.padBottom, padRight: p.padRight,
+          dilationH: p.dilationHeight, dilationW: p.dilationWidth, outHeight: p.outHeight, outWidth: p.outWidth,
+          countIncludePad: p.countIncludePad, outputChannelOffset: out.inner / plane, outputTotalChannels: out.itemStride / plane)
+        Kernels.pool2d(params, input: pointer(step.inputs[0], n), output: bufferItem(out, n), pool: pool)
+      }
+    case .globalPool(let kind):
+      let x = step.inputs[0]
+      let channels = x.dims[0], spatial = x.itemCount / channels
+      forItems(together: isDense(x) && isDense(out)) { n, count in
+        Kernels.globalPool(kind, batch: count, channels: channels, spatial: spatial, input: pointer(x, n), output: pointer(out, n), pool: pool)
+      }
+    case .dense(let d):
+      let x = step.inputs[0]
+      forItems(together: isDense(x) && isDense(out)) { n, count in
+        Kernels.gemm(
+          GemmParameters(m: count, n: d.outFeatures, k: d.inFeatures, transB: true), a: pointer(x, n), b: weight(d.weights),
+          epilogue: Epilogue(bias: d.bias.map(weight), activation: d.activation), output: pointer(out, n), pool: pool)
+      }
+    case .binary(let b):
+      for n in 0..<batch {
+        let x = UnsafePointer(pointer(step.inputs[0], n))
+        let y = b.constant.map(weight) ?? UnsafePointer(pointer(step.inputs[1], n))
+        let (l, r) = b.constantIsLeft ? (y, x) : (x, y)
+        let (ld, rd) = b.constantIsLeft ? (b.rightDims, b.leftDims) : (b.leftDims, b.rightDims)
+        ElementwiseKernels.binary(b.op, l, ld, r, rd, output: pointer(out, n), outDims: out.dims)
+        ElementwiseKernels.activate(b.activation, pointer(out, n), count: out.itemCount)
+      }
+    case .channelAffine(let scale, let shift, let activation):
+      for n in 0..<batch {
+        let channels = out.dims[0]
+        Reference.channelAffine(
+          pointer(step.inputs[0], n), batch: 1, channels: channels, spatial: out.itemCount / channels,
+          scale: weight(scale), shift: weight(shift), output: pointer(out, n))
+        ElementwiseKernels.activate(activation, pointer(out, n), count: out.itemCount)
+      }
+    case .activation(let a):
+      for n in 0..<batch {
+        let x = pointer(step.inputs[0], n), y = pointer(out, n)
+        for i in 0..<out.itemCount { y[i] = a.apply(x[i]) }
+      }
+    case .lrn(let size, let alpha, let beta, let bias):
+      for n in 0..<batch {
+        let channels = out.dims[0]
+        Reference.lrn(
+          pointer(step.inputs[0], n), batch: 1, channels: channels, spatial: out.itemCount / channels,
+          size: size, alpha: alpha, beta: beta, bias: bias, output: pointer(out, n))
+      }
+    case .softmax(let axis):
+      for n in 0..<batch {
+        _ = try? Reference.softmax(pointer(step.inputs[0], n), shape: out.dims, axis: axis, output: pointer(out, n))
+      }
+    case .transpose(let perm):
+      for n in 0..<batch {
+        _ = try? Reference.transpose(pointer(step.inputs[0], n), shape: step.inputs[0].dims, perm: perm, output: pointer(out, n))
+      }
+    case .copy:
+      for n in 0..<batch { pointer(out, n).update(from: pointer(step.inputs[0], n), count: out.itemCount) }
+    }
+  }
+}

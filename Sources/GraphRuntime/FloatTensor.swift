@@ -1,0 +1,13 @@
+/// A float32 tensor passed to or returned from a ``Session``: a shape and its
+/// values in C (row-major) order, batch first.
+public struct FloatTensor: Equatable, Sendable {
+  public var shape: [Int]
+  public var values: [Float]
+
+  /// Creates a tensor; `values.count` must equal the product of `shape`.
+  public init(shape: [Int], values: [Float]) {
+    precondition(shape.reduce(1, *) == values.count, "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+    self.shape = shape
+    self.values = values
+  }
+}

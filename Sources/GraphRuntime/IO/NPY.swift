@@ -1,0 +1,153 @@
+/// A dense array read from or written to a NumPy `.npy` file, held as float32.
+public struct NPYArray: Sendable, Equatable {
+  /// Dimensions, outermost first (C order). `[]` is a scalar.
+  public var shape: [Int]
+  /// Elements in C order, converted to float32.
+  public var data: [Float]
+  /// The dtype found in the file (`"<f4"`, `"<f8"`, `"<i8"`, ...); `"<f4"` when created in memory.
+  public var sourceType: String
+
+  /// Creates an array; `data.count` must equal the product of `shape`.
+  public init(shape: [Int], data: [Float], sourceType: String = "<f4") {
+    precondition(shape.reduce(1, *) == data.count, "NPYArray: \(data.count) elements for shape \(shape)")
+    self.shape = shape
+    self.data = data
+    self.sourceType = sourceType
+  }
+}
+
+/// Reading and writing NumPy `.npy` files (format versions 1.0, 2.0 and 3.0).
+///
+/// Reads little-endian C-order arrays of `<f4` directly and converts `<f8`, `<i8`,
+/// `<i4`, `|u1`, `|i1` and `|b1` to float32 (integers beyond 2^24 lose precision).
+/// Anything else (big-endian, Fortran order, structured dtypes) is reported as a
+/// ``RuntimeError`` naming what was found. Malformed files never trap.
+/// Writes version 1.0 `<f4` files.
+public enum NPY {
+  static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
+
+  /// Reads an `.npy` file.
+  public static func read(path: String) throws -> NPYArray {
+    let bytes = try FileBytes.read(path)
+    do {
+      return try decode(bytes)
+    } catch let error as RuntimeError {
+      throw RuntimeError("\(path): \(error.message)")
+    }
+  }
+
+  /// Writes `array` as a version 1.0 `<f4` `.npy` file.
+  public static func write(_ array: NPYArray, path: String) throws {
+    try FileBytes.write(encode(array), to: path)
+  }
+
+  /// Parses the bytes of an `.npy` file.
+  public static func decode(_ bytes: [UInt8]) throws -> NPYArray {
+    guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+      throw RuntimeError("not an .npy file (missing \\x93NUMPY magic)")
+    }
+    let major = bytes[6]
+    let headerLength: Int
+    let headerStart: Int
+    switch major {
+    case 1:
+      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+      headerStart = 10
+    case 2, 3:
+      guard bytes.count >= 12 else { throw RuntimeError(".npy header truncated") }
+      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+      headerStart = 12
+    default:
+      throw RuntimeError("unsupported .npy format version \(major).\(bytes[7])")
+    }
+    guard headerLength <= bytes.count - headerStart else {
+      throw RuntimeError(".npy header length \(headerLength) runs past the end of the \(bytes.count)-byte file")
+    }
+    let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+    let fields = try NPYHeader.parse(header)
+    guard !fields.fortranOrder else {
+      throw RuntimeError(".npy array is in Fortran order; only C order is supported")
+    }
+    guard let element = NPYElement(descr: fields.descr) else {
+      throw RuntimeError(".npy dtype '\(fields.descr)' is not supported (expected <f4, <f8, <i8, <i4, |u1, |i1 or |b1)")
+    }
+    var count = 1
+    for d in fields.shape {
+      let (product, overflow) = count.multipliedReportingOverflow(by: d)
+      guard !overflow, d >= 0 else { throw RuntimeError(".npy shape \(fields.shape) is too large") }
+      count = product
+    }
+    let dataStart = headerStart + headerLength
+    let (byteCount, overflow) = count.multipliedReportingOverflow(by: element.size)
+    guard !overflow, byteCount <= bytes.count - dataStart else {
+      throw RuntimeError(
+        ".npy data too short: shape \(fields.shape) of \(fields.descr) needs \(count) elements, file has \(bytes.count - dataStart) bytes")
+    }
+    let data = bytes.withUnsafeBytes { raw in
+      [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        for i in 0..<count { buffer[i] = element.load(raw, at: dataStart + i * element.size) }
+        initialized = count
+      }
+    }
+    return NPYArray(shape: fields.shape, data: data, sourceType: fields.descr)
+  }
+
+  /// The bytes of a version 1.0 `<f4` `.npy` file holding `array`.
+  public static func encode(_ array: NPYArray) -> [UInt8] {
+    let dims = array.shape.map(String.init)
+    let shapeText = dims.count == 1 ? "(\(dims[0]),)" : "(\(dims.joined(separator: ", ")))"
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+    // Pad with spaces so the data starts on a 64-byte boundary; the header ends in '\n'.
+    let unpadded = 10 + header.utf8.count + 1
+    header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+    var bytes = magic + [1, 0]
+    let length = header.utf8.count
+    bytes += [UInt8(length & 0xFF), UInt8(length >> 8)]
+    bytes += Array(header.utf8)
+    bytes.reserveCapacity(bytes.count + array.data.count * 4)
+    for v in array.data {
+      let bits = v.bitPattern.littleEndian
+      bytes += [UInt8(bits & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8((bits >> 16) & 0xFF), UInt8(bits >> 24)]
+    }
+    return bytes
+  }
+}
+
+/// The element types `.npy` reading accepts, with their conversion to float32.
+enum NPYElement {
+  case f4, f8, i8, i4, u1, i1, b1
+
+  init?(descr: String) {
+    switch descr {
+    case "<f4": self = .f4
+    case "<f8": self = .f8
+    case "<i8": self = .i8
+    case "<i4": self = .i4
+    case "|u1", "<u1": self = .u1
+    case "|i1", "<i1": self = .i1
+    case "|b1", "<b1": self = .b1
+    default: return nil
+    }
+  }
+
+  var size: Int {
+    switch self {
+    case .f4, .i4: return 4
+    case .f8, .i8: return 8
+    case .u1, .i1, .b1: return 1
+    }
+  }
+
+  @inline(__always)
+  func load(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Float {
+    switch self {
+    case .f4: return Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+    case .f8: return Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+    case .i8: return Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+    case .i4: return Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+    case .u1: return Float(raw[offset])
+    case .i1: return Float(Int8(bitPattern: raw[offset]))
+    case .b1: return raw[offset] == 0 ? 0 : 1
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/// Headerless little-endian float32 files (`.bin`), as `ndarray.tofile` writes them.
+public enum RawFloat32 {
+  /// Reads every float in the file; if `expectedCount` is given, the file must hold exactly that many.
+  public static func read(path: String, expectedCount: Int? = nil) throws -> [Float] {
+    let bytes = try FileBytes.read(path)
+    let values = try decode(bytes)
+    if let expectedCount, values.count != expectedCount {
+      throw RuntimeError("\(path): holds \(values.count) floats, expected \(expectedCount)")
+    }
+    return values
+  }
+
+  /// Writes `values` as little-endian float32.
+  public static func write(_ values: [Float], path: String) throws {
+    try FileBytes.write(encode(values), to: path)
+  }
+
+  /// Decodes little-endian float32 bytes; the length must be a multiple of 4.
+  public static func decode(_ bytes: [UInt8]) throws -> [Float] {
+    guard bytes.count % 4 == 0 else {
+      throw RuntimeError("raw float32 data has \(bytes.count) bytes, not a multiple of 4")
+    }
+    let count = bytes.count / 4
+    return bytes.withUnsafeBytes { raw in
+      (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+    }
+  }
+
+  /// Encodes `values` as little-endian float32 bytes.
+  public static func encode(_ values: [Float]) -> [UInt8] {
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(values.count * 4)
+    for v in values {
+      let bits = v.bitPattern.littleEndian
+      bytes += [UInt8(bits & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8((bits >> 16) & 0xFF), UInt8(bits >> 24)]
+    }
+    return bytes
+  }
+}

@@ -1,0 +1,47 @@
+/// Unfolds one group of one image into the `[cg * kh * kw, oh * ow]` column matrix whose
+/// product with the group's `[mg, cg * kh * kw]` weights is the convolution. Taps that
+/// fall in the padding become zeros.
+enum Im2Col {
+  /// Writes the column matrix for channels `firstChannel ..< firstChannel + channels` of
+  /// `image` (`[inChannels, inH, inW]`) into `columns`. Rows are split across the pool.
+  static func unfold(
+    _ p: Conv2DParameters, image: UnsafePointer<Float>, firstChannel: Int, channels: Int,
+    columns: UnsafeMutablePointer<Float>, pool: ThreadPool?
+  ) {
+    let oh = p.outHeight, ow = p.outWidth
+    let taps = p.kernelH * p.kernelW
+    parallelFor(pool, channels) { ci in
+      let plane = image + (firstChannel + ci) * p.inHeight * p.inWidth
+      for tap in 0..<taps {
+        let ky = tap / p.kernelW, kx = tap % p.kernelW
+        let row = columns + (ci * taps + tap) * oh * ow
+        // Output columns whose input x is in bounds form one contiguous range per row.
+        let xOffset = kx * p.dilationW - p.padLeft
+        let oxBegin = min(ow, max(0, ceilDiv(-xOffset, p.strideW)))
+        let oxEnd = max(oxBegin, min(ow, ceilDiv(p.inWidth - xOffset, p.strideW)))
+        for oy in 0..<oh {
+          let iy = oy * p.strideH - p.padTop + ky * p.dilationH
+          let dst = row + oy * ow
+          if iy < 0 || iy >= p.inHeight {
+            dst.update(repeating: 0, count: ow)
+            continue
+          }
+          let src = plane + iy * p.inWidth + xOffset
+          for ox in 0..<oxBegin { dst[ox] = 0 }
+          if p.strideW == 1 {
+            (dst + oxBegin).update(from: src + oxBegin, count: oxEnd - oxBegin)
+          } else {
+            for ox in oxBegin..<oxEnd { dst[ox] = src[ox * p.strideW] }
+          }
+          for ox in oxEnd..<ow { dst[ox] = 0 }
+        }
+      }
+    }
+  }
+
+  /// `ceil(a / b)` for positive `b` and any sign of `a`.
+  @inline(__always)
+  static func ceilDiv(_ a: Int, _ b: Int) -> Int {
+    a >= 0 ? (a + b - 1) / b : -((-a) / b)
+  }
+}

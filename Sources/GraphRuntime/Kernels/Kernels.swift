@@ -1,0 +1,24 @@
+/// The kernels the plan executor calls: blocked, SIMD and multi-threaded, tested against
+/// ``Reference``. Tensors are NCHW float32, contiguous, passed as raw pointers sized by
+/// the parameter structs. A `pool` of `nil` runs on the calling thread only.
+///
+/// Work is split across threads by output rows, columns or channels, never inside a
+/// reduction, so results are bit-identical for every thread count.
+public enum Kernels {}
+
+/// Runs `body` for `0..<count` on the pool if there is one, inline otherwise.
+@inline(__always)
+func parallelFor(_ pool: ThreadPool?, _ count: Int, _ body: (Int) -> Void) {
+  if let pool {
+    pool.parallelFor(count, body)
+  } else {
+    for i in 0..<count { body(i) }
+  }
+}
+
+/// Heap memory for `count` floats, 64-byte aligned, freed by the caller.
+@inline(__always)
+func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+  UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    .bindMemory(to: Float.self, capacity: max(count, 1))
+}

@@ -1,0 +1,33 @@
+extension Reference {
+  /// The NumPy broadcast of two shapes (dimensions aligned at the right; each pair must
+  /// match or one of them be 1), or an error naming both shapes.
+  public static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+    let rank = max(a.count, b.count)
+    var out = [Int](repeating: 1, count: rank)
+    for i in 0..<rank {
+      let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+      let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+      if da == db || db == 1 {
+        out[i] = da
+      } else if da == 1 {
+        out[i] = db
+      } else {
+        throw RuntimeError("cannot broadcast shapes \(a) and \(b)")
+      }
+    }
+    return out
+  }
+
+  /// Element strides of a contiguous tensor of `shape` when read as the broadcast shape
+  /// `target`: broadcast (size-1 or missing) dimensions get stride 0.
+  static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    var strides = [Int](repeating: 0, count: target.count)
+    var running = 1
+    let shift = target.count - shape.count
+    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+      strides[i + shift] = shape[i] == 1 ? 0 : running
+      running *= shape[i]
+    }
+    return strides
+  }
+}

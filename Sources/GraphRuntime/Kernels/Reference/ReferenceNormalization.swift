@@ -1,0 +1,104 @@
+import Glibc
+
+extension Reference {
+  /// Per-channel affine map `y = x * scale[c] + shift[c]` over `[batch, channels, spatial]`:
+  /// the inference form of BatchNormalization once the compiler has folded its statistics
+  /// (see ``batchNormScaleShift(scale:bias:mean:variance:epsilon:channels:)``).
+  public static func channelAffine(
+    _ input: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+  ) {
+    for n in 0..<batch {
+      for c in 0..<channels {
+        let base = (n * channels + c) * spatial
+        for i in 0..<spatial { output[base + i] = input[base + i] * scale[c] + shift[c] }
+      }
+    }
+  }
+
+  /// Folds ONNX BatchNormalization's inputs into `(scale, shift)` for ``channelAffine``:
+  /// `scale = gamma / sqrt(var + eps)`, `shift = beta - mean * scale`.
+  public static func batchNormScaleShift(
+    scale gamma: UnsafePointer<Float>, bias beta: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+    variance: UnsafePointer<Float>, epsilon: Float, channels: Int
+  ) -> (scale: [Float], shift: [Float]) {
+    var scale = [Float](repeating: 0, count: channels)
+    var shift = [Float](repeating: 0, count: channels)
+    for c in 0..<channels {
+      scale[c] = gamma[c] / sqrtf(variance[c] + epsilon)
+      shift[c] = beta[c] - mean[c] * scale[c]
+    }
+    return (scale, shift)
+  }
+
+  /// ONNX BatchNormalization (inference), computed as written in the spec:
+  /// `y = (x - mean) / sqrt(var + eps) * gamma + beta` per channel.
+  public static func batchNormalization(
+    _ input: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+    scale gamma: UnsafePointer<Float>, bias beta: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+    variance: UnsafePointer<Float>, epsilon: Float, output: UnsafeMutablePointer<Float>
+  ) {
+    for n in 0..<batch {
+      for c in 0..<channels {
+        let base = (n * channels + c) * spatial
+        let invStd = 1 / sqrtf(variance[c] + epsilon)
+        for i in 0..<spatial {
+          output[base + i] = (input[base + i] - mean[c]) * invStd * gamma[c] + beta[c]
+        }
+      }
+    }
+  }
+
+  /// ONNX LRN across channels:
+  /// `y = x / (bias + alpha / size * sum(x[c']^2))^beta`, the sum running over
+  /// `c' in max(0, c - floor((size-1)/2)) ... min(C-1, c + ceil((size-1)/2))`.
+  public static func lrn(
+    _ input: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+    size: Int, alpha: Float, beta: Float, bias: Float, output: UnsafeMutablePointer<Float>
+  ) {
+    let before = (size - 1) / 2
+    let after = size - 1 - before  // ceil((size-1)/2)
+    for n in 0..<batch {
+      for c in 0..<channels {
+        let lo = max(0, c - before), hi = min(channels - 1, c + after)
+        for i in 0..<spatial {
+          var squares: Float = 0
+          for cc in lo...hi {
+            let v = input[(n * channels + cc) * spatial + i]
+            squares += v * v
+          }
+          let index = (n * channels + c) * spatial + i
+          output[index] = input[index] / powf(bias + alpha / Float(size) * squares, beta)
+        }
+      }
+    }
+  }
+
+  /// ONNX Softmax (opset 13): normalizes along the single dimension `axis` (negative
+  /// counts from the end). The max is subtracted first for stability.
+  public static func softmax(
+    _ input: UnsafePointer<Float>, shape: [Int], axis: Int, output: UnsafeMutablePointer<Float>
+  ) throws {
+    let axis = axis < 0 ? axis + shape.count : axis
+    guard axis >= 0 && axis < shape.count else {
+      throw RuntimeError("Softmax: axis out of range for shape \(shape)")
+    }
+    let outer = shape[..<axis].reduce(1, *)
+    let extent = shape[axis]
+    let inner = shape[(axis + 1)...].reduce(1, *)
+    for o in 0..<outer {
+      for i in 0..<inner {
+        let base = o * extent * inner + i
+        var m = -Float.infinity
+        for e in 0..<extent { m = max(m, input[base + e * inner]) }
+        var sum: Float = 0
+        for e in 0..<extent {
+          let v = expf(input[base + e * inner] - m)
+          output[base + e * inner] = v
+          sum += v
+        }
+        for e in 0..<extent { output[base + e * inner] /= sum }
+      }
+    }
+  }
+}

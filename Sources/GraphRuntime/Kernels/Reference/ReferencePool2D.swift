@@ -1,0 +1,73 @@
+extension Reference {
+  /// Max or average pooling following ONNX MaxPool/AveragePool (see ``Pool2DParameters``).
+  ///
+  /// - Max ignores padded positions. A window lying entirely in padding yields
+  ///   `-Float.greatestFiniteMagnitude`, like ONNX Runtime.
+  /// - Average with `countIncludePad == false` divides by the number of in-bounds taps;
+  ///   with `true` it divides by the taps inside the *padded* input, so taps that
+  ///   ceil-mode windows put beyond the end padding never count (ONNX, PyTorch).
+  public static func pool2d(_ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    for n in 0..<p.batch {
+      for c in 0..<p.channels {
+        let src = input + (n * p.channels + c) * p.inHeight * p.inWidth
+        let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * p.outHeight * p.outWidth
+        pool2dPlane(p, input: src, output: dst)
+      }
+    }
+  }
+
+  /// Pools one channel plane; shared with ``Kernels/pool2d(_:input:output:pool:)``.
+  static func pool2dPlane(_ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    for oy in 0..<p.outHeight {
+      for ox in 0..<p.outWidth {
+        var maxValue = -Float.greatestFiniteMagnitude
+        var sum: Float = 0
+        var inBounds = 0
+        var inPadded = 0
+        for ky in 0..<p.kernelH {
+          let iy = oy * p.strideH - p.padTop + ky * p.dilationH
+          let rowInPadded = iy >= -p.padTop && iy < p.inHeight + p.padBottom
+          let rowInBounds = iy >= 0 && iy < p.inHeight
+          for kx in 0..<p.kernelW {
+            let ix = ox * p.strideW - p.padLeft + kx * p.dilationW
+            if rowInPadded && ix >= -p.padLeft && ix < p.inWidth + p.padRight { inPadded += 1 }
+            if !rowInBounds || ix < 0 || ix >= p.inWidth { continue }
+            let x = input[iy * p.inWidth + ix]
+            inBounds += 1
+            sum += x
+            if x > maxValue || x.isNaN { maxValue = x }
+          }
+        }
+        let value: Float
+        switch p.kind {
+        case .max:
+          value = maxValue
+        case .average:
+          let divisor = p.countIncludePad ? inPadded : inBounds
+          value = divisor == 0 ? 0 : sum / Float(divisor)
+        }
+        output[oy * p.outWidth + ox] = value
+      }
+    }
+  }
+
+  /// Global average or max pool: `[n, c, h, w]` → `[n, c, 1, 1]`, one value per plane.
+  public static func globalPool(
+    _ kind: PoolKind, batch: Int, channels: Int, spatial: Int,
+    input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+  ) {
+    for plane in 0..<(batch * channels) {
+      let src = input + plane * spatial
+      switch kind {
+      case .max:
+        var m = -Float.infinity
+        for i in 0..<spatial where src[i] > m || src[i].isNaN { m = src[i] }
+        output[plane] = m
+      case .average:
+        var s: Float = 0
+        for i in 0..<spatial { s += src[i] }
+        output[plane] = s / Float(spatial)
+      }
+    }
+  }
+}

@@ -1,0 +1,213 @@
+/// A read-only matrix with arbitrary strides: element `(i, j)` is `base[i * rowStride + j * colStride]`.
+/// Transposed operands are just views with swapped strides; packing absorbs the difference.
+struct MatrixView {
+  var base: UnsafePointer<Float>
+  var rowStride: Int
+  var colStride: Int
+
+  static func rowMajor(_ base: UnsafePointer<Float>, columns: Int) -> MatrixView {
+    MatrixView(base: base, rowStride: columns, colStride: 1)
+  }
+
+  static func transposed(_ base: UnsafePointer<Float>, rows: Int) -> MatrixView {
+    MatrixView(base: base, rowStride: 1, colStride: rows)
+  }
+}
+
+/// How a finished `[m, n]` accumulator block reaches memory:
+/// `c[i * ldc + j] = activation(alpha * acc + rowBias[i] + colBias[j] + residual[i * ldr + j])`.
+struct GemmStore {
+  var c: UnsafeMutablePointer<Float>
+  var ldc: Int
+  var alpha: Float = 1
+  var rowBias: UnsafePointer<Float>? = nil
+  var colBias: UnsafePointer<Float>? = nil
+  var residual: UnsafePointer<Float>? = nil
+  var ldr: Int = 0
+  var activation: Activation = .none
+}
+
+/// Cache-blocked single-precision GEMM, `C = A * B` with the ``GemmStore`` epilogue.
+///
+/// Classic structure: blocks of `mc x kc` of A and `kc x nc` of B are packed into
+/// register-tile panels (`mr` rows / `nr` columns, zero-padded at the edges) and an
+/// `mr x nr` micro-kernel keeps its tile in SIMD registers over the `kc` loop. Partial
+/// sums over K blocks go to a private accumulator block; C is written once, through the
+/// epilogue, so C may alias the residual.
+///
+/// Threads take whole `mc x nc` output blocks; each block sums K in the same order, so
+/// the result does not depend on the thread count.
+enum SGEMM {
+  static let mr = 6
+  static let nr = 16
+  static let kc = 256
+  static let mc = 96  // multiple of mr
+  static let nc = 256  // multiple of nr
+
+  static func run(
+    m: Int, n: Int, k: Int, a: MatrixView, b: MatrixView, store: GemmStore, pool: ThreadPool?
+  ) {
+    if m <= 0 || n <= 0 { return }
+    let mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc
+    let blocks = mBlocks * nBlocks
+    let workers = min(blocks, pool?.threads ?? 1)
+    // One chunk per thread, taking blocks round-robin, so scratch is allocated once per thread.
+    parallelFor(pool, workers) { worker in
+      let packA = allocateFloats(mc * kc)
+      let packB = allocateFloats(kc * nc)
+      let acc = allocateFloats(mc * nc)
+      defer {
+        packA.deallocate()
+        packB.deallocate()
+        acc.deallocate()
+      }
+      var block = worker
+      while block < blocks {
+        let i0 = (block / nBlocks) * mc, j0 = (block % nBlocks) * nc
+        computeBlock(
+          i0: i0, rows: min(mc, m - i0), j0: j0, cols: min(nc, n - j0), k: k,
+          a: a, b: b, packA: packA, packB: packB, acc: acc)
+        storeBlock(i0: i0, rows: min(mc, m - i0), j0: j0, cols: min(nc, n - j0), acc: acc, store: store)
+        block += workers
+      }
+    }
+  }
+
+  /// Fills `acc` (`mc x nc`, row stride `nc`) with `A[i0..., :] * B[:, j0...]`.
+  private static func computeBlock(
+    i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: MatrixView, b: MatrixView,
+    packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>
+  ) {
+    let aPanels = (rows + mr - 1) / mr, bPanels = (cols + nr - 1) / nr
+    if k == 0 {
+      acc.update(repeating: 0, count: mc * nc)
+      return
+    }
+    var p0 = 0
+    while p0 < k {
+      let depth = min(kc, k - p0)
+      packPanelsB(b, p0: p0, depth: depth, j0: j0, cols: cols, into: packB)
+      packPanelsA(a, i0: i0, rows: rows, p0: p0, depth: depth, into: packA)
+      for jp in 0..<bPanels {
+        for ip in 0..<aPanels {
+          microKernel(
+            depth: depth, a: packA + ip * depth * mr, b: packB + jp * depth * nr,
+            c: acc + ip * mr * nc + jp * nr, ldc: nc, accumulate: p0 > 0)
+        }
+      }
+      p0 += depth
+    }
+  }
+
+  /// `dst[panel][p][r] = A[i0 + panel * mr + r, p0 + p]`, zero for rows past the end.
+  private static func packPanelsA(
+    _ a: MatrixView, i0: Int, rows: Int, p0: Int, depth: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    let panels = (rows + mr - 1) / mr
+    for panel in 0..<panels {
+      let out = dst + panel * depth * mr
+      for r in 0..<mr {
+        let row = panel * mr + r
+        if row < rows {
+          let src = a.base + (i0 + row) * a.rowStride + p0 * a.colStride
+          for p in 0..<depth { out[p * mr + r] = src[p * a.colStride] }
+        } else {
+          for p in 0..<depth { out[p * mr + r] = 0 }
+        }
+      }
+    }
+  }
+
+  /// `dst[panel][p][j] = B[p0 + p, j0 + panel * nr + j]`, zero for columns past the end.
+  private static func packPanelsB(
+    _ b: MatrixView, p0: Int, depth: Int, j0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    let panels = (cols + nr - 1) / nr
+    for panel in 0..<panels {
+      let out = dst + panel * depth * nr
+      let firstCol = panel * nr
+      let width = min(nr, cols - firstCol)
+      if b.colStride == 1 && width == nr {
+        // Row-major B: each panel row is one contiguous vector.
+        for p in 0..<depth {
+          let src = UnsafeRawPointer(b.base + (p0 + p) * b.rowStride + j0 + firstCol)
+          (UnsafeMutableRawPointer(out + p * nr)).storeBytes(
+            of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+        }
+      } else {
+        for j in 0..<nr {
+          if j < width {
+            let src = b.base + p0 * b.rowStride + (j0 + firstCol + j) * b.colStride
+            for p in 0..<depth { out[p * nr + j] = src[p * b.rowStride] }
+          } else {
+            for p in 0..<depth { out[p * nr + j] = 0 }
+          }
+        }
+      }
+    }
+  }
+
+  /// The `mr x nr` (6 x 16) register tile: `c (+)= a_panel * b_panel` over `depth`.
+  @inline(__always)
+  private static func microKernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+    let rawB = UnsafeRawPointer(b)
+    var ap = a
+    for p in 0..<depth {
+      let bv = rawB.load(fromByteOffset: p * nr * 4, as: V.self)
+      c0 = mulAdd(c0, V(repeating: ap[0]), bv)
+      c1 = mulAdd(c1, V(repeating: ap[1]), bv)
+      c2 = mulAdd(c2, V(repeating: ap[2]), bv)
+      c3 = mulAdd(c3, V(repeating: ap[3]), bv)
+      c4 = mulAdd(c4, V(repeating: ap[4]), bv)
+      c5 = mulAdd(c5, V(repeating: ap[5]), bv)
+      ap += mr
+    }
+    let raw = UnsafeMutableRawPointer(c)
+    let rowBytes = ldc * 4
+    if accumulate {
+      c0 += raw.load(fromByteOffset: 0 * rowBytes, as: V.self)
+      c1 += raw.load(fromByteOffset: 1 * rowBytes, as: V.self)
+      c2 += raw.load(fromByteOffset: 2 * rowBytes, as: V.self)
+      c3 += raw.load(fromByteOffset: 3 * rowBytes, as: V.self)
+      c4 += raw.load(fromByteOffset: 4 * rowBytes, as: V.self)
+      c5 += raw.load(fromByteOffset: 5 * rowBytes, as: V.self)
+    }
+    raw.storeBytes(of: c0, toByteOffset: 0 * rowBytes, as: V.self)
+    raw.storeBytes(of: c1, toByteOffset: 1 * rowBytes, as: V.self)
+    raw.storeBytes(of: c2, toByteOffset: 2 * rowBytes, as: V.self)
+    raw.storeBytes(of: c3, toByteOffset: 3 * rowBytes, as: V.self)
+    raw.storeBytes(of: c4, toByteOffset: 4 * rowBytes, as: V.self)
+    raw.storeBytes(of: c5, toByteOffset: 5 * rowBytes, as: V.self)
+  }
+
+  /// Writes the valid `rows x cols` of `acc` to C through the epilogue.
+  private static func storeBlock(
+    i0: Int, rows: Int, j0: Int, cols: Int, acc: UnsafeMutablePointer<Float>, store: GemmStore
+  ) {
+    for r in 0..<rows {
+      let i = i0 + r
+      let src = acc + r * nc
+      let dst = store.c + i * store.ldc + j0
+      let rowBias = store.rowBias.map { $0[i] } ?? 0
+      let residual = store.residual.map { $0 + i * store.ldr + j0 }
+      for j in 0..<cols {
+        var v = store.alpha * src[j] + rowBias
+        if let colBias = store.colBias { v += colBias[j0 + j] }
+        if let residual { v += residual[j] }
+        dst[j] = store.activation.apply(v)
+      }
+    }
+  }
+}
+
+/// `acc + a * b`; one place to choose between a fused multiply-add (exact, but a libm
+/// call per lane unless the build targets an FMA-capable CPU) and a separate multiply and add.
+@inline(__always)
+func mulAdd(_ acc: SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+  acc.addingProduct(a, b)
+}

@@ -1,0 +1,103 @@
+/// Runs a ``CompiledModel``: owns one arena and one thread pool. Use a session
+/// from one thread at a time; create one session per concurrent caller.
+///
+/// The arena is sized for the largest batch seen so far, so repeated runs at
+/// the same batch allocate nothing but the returned output arrays.
+public final class Session {
+  public let model: CompiledModel
+  let pool: ThreadPool
+  private var arena: UnsafeMutablePointer<Float>
+  private var capacityBatch = 0
+  var workspace: UnsafeMutablePointer<Float>
+  private let workspaceCount: Int
+
+  init(model: CompiledModel, threads: Int) {
+    self.model = model
+    self.pool = ThreadPool(threads: threads)
+    self.arena = allocateFloats(1)
+    self.workspaceCount = StepExecutor.workspaceCount(model.plan)
+    self.workspace = allocateFloats(workspaceCount)
+  }
+
+  deinit {
+    arena.deallocate()
+    workspace.deallocate()
+  }
+
+  /// Number of threads kernels run on.
+  public var threads: Int { pool.threads }
+
+  /// Runs the model on `inputs` (by name; shapes must be `[batch] + the input's item shape`).
+  /// - Returns: every output by name, with shape `[batch] + item shape`.
+  /// - Throws: ``RuntimeError`` for a missing input or one of the wrong size.
+  public func run(_ inputs: [String: FloatTensor]) throws -> [String: FloatTensor] {
+    let plan = model.plan
+    var batch: Int? = nil
+    for binding in plan.inputs {
+      guard let tensor = inputs[binding.name] else {
+        throw RuntimeError("missing input '\(binding.name)' (expected shape \(describe(binding.view.dims)))")
+      }
+      let expected = binding.view.dims
+      guard tensor.shape.count == expected.count + 1, Array(tensor.shape.dropFirst()) == expected, tensor.shape[0] > 0 else {
+        throw RuntimeError("input '\(binding.name)' has shape \(tensor.shape), expected \(describe(expected))")
+      }
+      if let b = batch, b != tensor.shape[0] { throw RuntimeError("inputs disagree on the batch size (\(b) and \(tensor.shape[0]))") }
+      batch = tensor.shape[0]
+    }
+    for name in inputs.keys where !plan.inputs.contains(where: { $0.name == name }) {
+      throw RuntimeError("unknown input '\(name)'; the model's inputs are \(plan.inputs.map(\.name))")
+    }
+    let b = batch ?? plan.fixedBatch ?? 1
+    try prepare(batch: b)
+    for binding in plan.inputs {
+      let values = inputs[binding.name]!.values
+      let v = binding.view
+      values.withUnsafeBufferPointer { src in
+        for n in 0..<b {
+          (pointer(v, batch: b, item: n)).update(from: src.baseAddress! + n * v.itemCount, count: v.itemCount)
+        }
+      }
+    }
+    execute(batch: b)
+    var outputs: [String: FloatTensor] = [:]
+    for binding in plan.outputs {
+      let v = binding.view
+      var values = [Float](repeating: 0, count: b * v.itemCount)
+      values.withUnsafeMutableBufferPointer { dst in
+        for n in 0..<b { (dst.baseAddress! + n * v.itemCount).update(from: pointer(v, batch: b, item: n), count: v.itemCount) }
+      }
+      outputs[binding.name] = FloatTensor(shape: [b] + v.dims, values: values)
+    }
+    return outputs
+  }
+
+  private func describe(_ itemDims: [Int]) -> String {
+    let batch = model.plan.fixedBatch.map(String.init) ?? "N"
+    return "[\(([batch] + itemDims.map(String.init)).joined(separator: ", "))]"
+  }
+
+  /// Grows the arena for `batch` items when needed.
+  private func prepare(batch: Int) throws {
+    if let fixed = model.plan.fixedBatch, fixed != batch {
+      throw RuntimeError("the plan was compiled for batch \(fixed), got batch \(batch)")
+    }
+    guard batch <= capacityBatch else { return }
+    let (count, overflow) = model.plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)
+    guard !overflow, count < 1 << 34 else { throw RuntimeError("batch \(batch) needs an arena too large to allocate") }
+    arena.deallocate()
+    arena = allocateFloats(count)
+    arena.initialize(repeating: 0, count: count)
+    capacityBatch = batch
+  }
+
+  /// Item `n` of view `v` in the arena.
+  @inline(__always)
+  func pointer(_ v: View, batch: Int, item n: Int) -> UnsafeMutablePointer<Float> {
+    arena + v.base * batch + n * v.itemStride + v.inner
+  }
+
+  private func execute(batch: Int) {
+    let executor = StepExecutor(session: self, batch: batch)
+    for step in model.plan.steps { executor.run(step) }
+  }
+}

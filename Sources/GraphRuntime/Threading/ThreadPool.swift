@@ -1,0 +1,168 @@
+import Glibc
+import Synchronization
+
+/// A fixed set of persistent worker threads that run `parallelFor` loops.
+///
+/// The caller thread always takes part, so `ThreadPool(threads: 2)` starts one worker.
+/// Idle workers spin briefly on an atomic generation counter (a new loop usually
+/// follows the previous one within microseconds during inference), then park on a
+/// condition variable. Deinitializing the pool stops and joins its workers.
+///
+/// Kernels split work by output rows or channels only, never a reduction, so results
+/// do not depend on the thread count. `parallelFor` must not be called re-entrantly
+/// from inside a loop body or concurrently from two threads on the same pool.
+public final class ThreadPool: @unchecked Sendable {
+  /// Number of threads that run loop bodies, the caller included.
+  public let threads: Int
+
+  private let state: PoolState
+  private var workers: [pthread_t] = []
+
+  /// Creates a pool running bodies on `threads` threads (the caller plus `threads - 1` workers).
+  /// `threads <= 1` runs every loop inline on the caller.
+  public init(threads: Int) {
+    self.threads = max(1, threads)
+    self.state = PoolState(workerCount: self.threads - 1)
+    for index in 0..<(self.threads - 1) {
+      let context = Unmanaged.passRetained(WorkerContext(state: state, index: index)).toOpaque()
+      var thread = pthread_t()
+      let rc = pthread_create(&thread, nil, { raw in
+        let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+        context.state.workerLoop()
+        return nil
+      }, context)
+      precondition(rc == 0, "pthread_create failed: \(rc)")
+      workers.append(thread)
+    }
+  }
+
+  deinit {
+    state.shutdown()
+    for thread in workers { pthread_join(thread, nil) }
+  }
+
+  /// Runs `body(i)` for every `i` in `0..<count`, on the caller and the workers, and
+  /// returns when all calls have finished. Indices are handed out one at a time in
+  /// increasing order; give each index a sizeable chunk of work.
+  public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    if count <= 0 { return }
+    if threads == 1 || count == 1 {
+      for i in 0..<count { body(i) }
+      return
+    }
+    withoutActuallyEscaping(body) { escapable in
+      state.run(count: count, body: escapable)
+    }
+  }
+}
+
+/// What a worker thread needs; holds the shared state, not the pool, so the pool can deinit.
+private final class WorkerContext {
+  let state: PoolState
+  let index: Int
+  init(state: PoolState, index: Int) {
+    self.state = state
+    self.index = index
+  }
+}
+
+/// Shared between the pool's owner and its workers.
+private final class PoolState: @unchecked Sendable {
+  let workerCount: Int
+  /// Bumped once per loop (and once at shutdown); workers wait for it to change.
+  let generation = Atomic<Int>(0)
+  /// Next loop index to hand out.
+  let nextIndex = Atomic<Int>(0)
+  /// Workers that have finished the current generation.
+  let finishedWorkers = Atomic<Int>(0)
+  let stopping = Atomic<Bool>(false)
+
+  // The current loop; written before `generation` is bumped (release) and read after
+  // observing the bump (acquire). Stays valid until every worker has finished.
+  var count = 0
+  var body: ((Int) -> Void)?
+
+  let mutex: UnsafeMutablePointer<pthread_mutex_t>
+  let condition: UnsafeMutablePointer<pthread_cond_t>
+
+  /// Spin iterations before parking; roughly tens of microseconds on current CPUs.
+  static let spinLimit = 20_000
+
+  init(workerCount: Int) {
+    self.workerCount = workerCount
+    mutex = .allocate(capacity: 1)
+    condition = .allocate(capacity: 1)
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(condition, nil)
+  }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    pthread_cond_destroy(condition)
+    mutex.deallocate()
+    condition.deallocate()
+  }
+
+  func run(count: Int, body: @escaping (Int) -> Void) {
+    self.count = count
+    self.body = body
+    nextIndex.store(0, ordering: .relaxed)
+    finishedWorkers.store(0, ordering: .relaxed)
+    generation.add(1, ordering: .releasing)
+    wakeAll()
+    drain(count: count, body: body)
+    // Wait until every worker has let go of this loop before the body goes out of scope.
+    var spins = 0
+    while finishedWorkers.load(ordering: .acquiring) < workerCount {
+      spins += 1
+      if spins > Self.spinLimit { sched_yield() }
+    }
+    self.body = nil
+  }
+
+  func shutdown() {
+    stopping.store(true, ordering: .relaxed)
+    generation.add(1, ordering: .releasing)
+    wakeAll()
+  }
+
+  private func wakeAll() {
+    // Taking the mutex orders this broadcast after any worker's check-then-wait.
+    pthread_mutex_lock(mutex)
+    pthread_cond_broadcast(condition)
+    pthread_mutex_unlock(mutex)
+  }
+
+  private func drain(count: Int, body: (Int) -> Void) {
+    while true {
+      let i = nextIndex.add(1, ordering: .relaxed).oldValue
+      if i >= count { return }
+      body(i)
+    }
+  }
+
+  func workerLoop() {
+    var seen = 0
+    while true {
+      var current = generation.load(ordering: .acquiring)
+      var spins = 0
+      while current == seen && spins < Self.spinLimit {
+        spins += 1
+        current = generation.load(ordering: .acquiring)
+      }
+      if current == seen {
+        pthread_mutex_lock(mutex)
+        current = generation.load(ordering: .acquiring)
+        while current == seen {
+          pthread_cond_wait(condition, mutex)
+          current = generation.load(ordering: .acquiring)
+        }
+        pthread_mutex_unlock(mutex)
+      }
+      seen = current
+      if stopping.load(ordering: .relaxed) { return }
+      drain(count: count, body: body!)
+      finishedWorkers.add(1, ordering: .releasing)
+    }
+  }
+}

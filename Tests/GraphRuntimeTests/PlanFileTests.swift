@@ -1,0 +1,66 @@
+import XCTest
+@testable import GraphRuntime
+
+final class PlanFileTests: XCTestCase {
+  /// A tiny valid plan: input [2,4,4] → conv 3x3 pad 1 to [3,4,4] → relu in place.
+  static func tinyPlan() -> (Plan, [Float]) {
+    let weights = (0..<(3 * 2 * 9 + 3 + 13)).map { Float($0) * 0.01 }
+    let conv = Convolution(
+      inChannels: 2, inHeight: 4, inWidth: 4, outChannels: 3, outHeight: 4, outWidth: 4,
+      kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+      dilationHeight: 1, dilationWidth: 1, groups: 1,
+      weights: WeightRef(offset: 0, count: 54), bias: WeightRef(offset: 64, count: 3), residual: false, activation: .relu)
+    let input = View(base: 0, itemStride: 32, dims: [2, 4, 4])
+    let output = View(base: 32, itemStride: 48, dims: [3, 4, 4])
+    let plan = Plan(
+      fixedBatch: nil, arenaFloatsPerItem: 80,
+      inputs: [TensorBinding(name: "input", view: input)], outputs: [TensorBinding(name: "out", view: output)],
+      steps: [Step(name: "conv", absorbed: ["conv", "relu"], kernel: .conv(conv), inputs: [input], output: output)],
+      weightCount: 70)
+    return (plan, Array(weights.prefix(70)))
+  }
+
+  func testRoundTripGivesTheSamePlanAndBytes() throws {
+    let (plan, weights) = Self.tinyPlan()
+    let bytes = plan.serialized(weights: weights)
+    XCTAssertEqual(bytes, plan.serialized(weights: weights), "serialization must be deterministic")
+    let (decoded, offset) = try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "tiny") }
+    XCTAssertEqual(decoded, plan)
+    XCTAssertEqual(offset % 64, 0)
+    let loaded = bytes.withUnsafeBytes { raw in (0..<weights.count).map { raw.load(fromByteOffset: offset + $0 * 4, as: Float.self) } }
+    XCTAssertEqual(loaded, weights)
+  }
+
+  func testCorruptionIsAnErrorNeverATrap() throws {
+    let (plan, weights) = Self.tinyPlan()
+    let good = plan.serialized(weights: weights)
+    func decode(_ bytes: [UInt8]) -> String? {
+      do {
+        _ = try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "bad.plan") }
+        return nil
+      } catch let e as RuntimeError { return e.message } catch { return "\(error)" }
+    }
+    XCTAssertTrue(decode(Array(good.prefix(good.count / 2)))?.contains("truncated") ?? false)
+    XCTAssertTrue(decode(Array(good.prefix(10)))?.contains("not a plan") ?? false)
+    var wrongMagic = good; wrongMagic[0] = 0x41
+    XCTAssertTrue(decode(wrongMagic)?.contains("magic") ?? false)
+    var wrongVersion = good; wrongVersion[8] = 99
+    XCTAssertTrue(decode(wrongVersion)?.contains("version 99") ?? false)
+    var flipped = good; flipped[good.count - 5] ^= 0xFF
+    XCTAssertTrue(decode(flipped)?.contains("checksum") ?? false)
+    // Every single-byte corruption of the body is caught (by the checksum) without a crash.
+    for i in stride(from: 64, to: good.count, by: 7) {
+      var bad = good; bad[i] ^= 0x5A
+      XCTAssertNotNil(decode(bad), "corruption at byte \(i) went unnoticed")
+    }
+  }
+
+  func testValidationRejectsViewsOutsideTheArena() {
+    var (plan, _) = Self.tinyPlan()
+    plan.arenaFloatsPerItem = 60
+    XCTAssertThrowsError(try plan.validate()) { XCTAssertTrue("\($0)".contains("outside the arena")) }
+    (plan, _) = Self.tinyPlan()
+    plan.weightCount = 40
+    XCTAssertThrowsError(try plan.validate()) { XCTAssertTrue("\($0)".contains("weights")) }
+  }
+}
