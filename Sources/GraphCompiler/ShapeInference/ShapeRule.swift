@@ -3,7 +3,7 @@ import GraphIR
 /// Shape inference for one family of ops: given what is known about a node's
 /// inputs, the states of its outputs in order (a rule may return more outputs
 /// than the node uses, e.g. Dropout's optional mask).
-protocol ShapeRule {
+protocol ShapeRule: Sendable {
   static var opTypes: [String] { get }
   static func infer(_ node: NodeContext) throws -> [ValueState]
 }
