@@ -1,0 +1,96 @@
+import GraphIR
+
+/// Infers the element type and shape of every value of a model.
+///
+/// Symbolic dims (such as the batch `N`) stay symbolic unless `bindings` gives
+/// them a value; bindings are applied to the graph inputs before inference, so
+/// with every input symbol bound all shapes come out concrete.
+public enum ShapeInference {
+  /// Largest element count of one value; bigger shapes are reported as errors, not overflowed.
+  public static let maxElements = 1 << 40
+
+  public static func infer(_ model: Model, bindings: [String: Int] = [:]) throws -> InferredGraph {
+    try SupportedOps.check(model)
+    for (symbol, value) in bindings.sorted(by: { $0.key < $1.key }) where value <= 0 {
+      throw GraphError("binding '\(symbol)'", "value \(value) must be positive")
+    }
+    let graph = try Verifier.topologicallySorted(model.graph)
+    try Verifier.verify(graph)
+
+    var states: [String: ValueState] = [:]
+    var values: [InferredValue] = []
+    func record(_ name: String, _ kind: InferredValue.Kind, _ node: Node?, _ state: ValueState) {
+      states[name] = state
+      values.append(InferredValue(
+        name: name, kind: kind, producer: node?.name, op: node?.opType,
+        elementType: state.elementType, shape: state.shape))
+    }
+
+    for input in graph.inputs {
+      guard let declared = input.shape else {
+        throw GraphError("graph input '\(input.name)'", "has no shape; shape inference needs every input's rank")
+      }
+      let shape = declared.binding(bindings)
+      try checkDims(shape, GraphError("graph input '\(input.name)'", ""))
+      record(input.name, .input, nil, ValueState(input.elementType, shape))
+    }
+    for name in graph.initializerOrder {
+      guard let tensor = graph.initializers[name] else { continue }
+      record(name, .initializer, nil, ValueState(constant: tensor))
+    }
+
+    for node in graph.nodes {
+      guard let rule = ShapeRules.byOp[node.opType] else {
+        throw GraphError.node(node, "no shape rule for this op")
+      }
+      let context = NodeContext(
+        node: node, opset: model.opsetVersion,
+        inputs: node.inputs.map { $0.isEmpty ? nil : states[$0] })
+      let outputs = try rule.infer(context)
+      for (i, name) in node.outputs.enumerated() where !name.isEmpty {
+        guard i < outputs.count else {
+          throw context.error("has \(node.outputs.count) outputs, the op produces at most \(outputs.count)")
+        }
+        try checkDims(outputs[i].shape, context.error("output '\(name)'"))
+        record(name, .node, node, outputs[i])
+      }
+    }
+
+    try checkDeclared(graph.outputs, "graph output", states, bindings)
+    try checkDeclared(graph.valueInfo.values.sorted { $0.name < $1.name }, "value", states, bindings)
+    return InferredGraph(
+      name: graph.name, values: values,
+      inputNames: graph.inputs.map(\.name), outputNames: graph.outputs.map(\.name), graph: graph)
+  }
+
+  /// Rejects negative dims and shapes too large to index.
+  static func checkDims(_ shape: Shape, _ location: GraphError) throws {
+    let prefix = location.message.isEmpty ? "" : location.message + ": "
+    for (i, d) in shape.dims.enumerated() {
+      if case .fixed(let v) = d, v < 0 {
+        throw GraphError(location.location, "\(prefix)dim \(i) of shape \(shape) is negative")
+      }
+    }
+    guard let product = DimProduct.of(shape.dims), product.coefficient <= maxElements else {
+      throw GraphError(location.location, "\(prefix)shape \(shape) has more than \(maxElements) elements")
+    }
+  }
+
+  /// Declared shapes in the file must agree with inference where both are known.
+  static func checkDeclared(
+    _ declared: [ValueInfo], _ what: String, _ states: [String: ValueState], _ bindings: [String: Int]
+  ) throws {
+    for info in declared {
+      guard let declaredShape = info.shape?.binding(bindings), let inferred = states[info.name]?.shape else { continue }
+      var agrees = declaredShape.rank == inferred.rank
+      if agrees {
+        for (a, b) in zip(declaredShape.dims, inferred.dims) {
+          if case .fixed(let x) = a, case .fixed(let y) = b, x != y { agrees = false }
+        }
+      }
+      guard agrees else {
+        throw GraphError("\(what) '\(info.name)'", "declared shape \(declaredShape) contradicts inferred shape \(inferred)")
+      }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import GraphIR
+
+/// The window geometry Conv and the pools share: kernel, strides, dilations,
+/// pads and auto_pad, and the output size they give along each spatial axis.
+struct SlidingWindow {
+  var kernel: [Int]
+  var strides: [Int]
+  var dilations: [Int]
+  /// Begin pads for every axis, then end pads (ONNX order).
+  var pads: [Int]
+  var autoPad: String
+  var ceilMode: Bool
+
+  /// Bounds that keep every size computation far from integer overflow.
+  static let maxAttribute = 1 << 24
+
+  /// Reads and checks the window attributes of `n` for `kernel` over `rank` spatial axes.
+  init(_ n: NodeContext, kernel: [Int], ceilMode: Bool = false) throws {
+    let rank = kernel.count
+    func list(_ key: String, default value: Int, count: Int, min: Int) throws -> [Int] {
+      let v = try n.node.ints(key) ?? Array(repeating: value, count: count)
+      guard v.count == count else {
+        throw n.error("\(key) has \(v.count) values, expected \(count) for \(rank) spatial axes")
+      }
+      guard v.allSatisfy({ $0 >= min && $0 <= Self.maxAttribute }) else {
+        throw n.error("\(key) \(v) must be between \(min) and \(Self.maxAttribute)")
+      }
+      return v
+    }
+    guard kernel.allSatisfy({ $0 >= 1 && $0 <= Self.maxAttribute }) else {
+      throw n.error("kernel_shape \(kernel) must be positive")
+    }
+    self.kernel = kernel
+    strides = try list("strides", default: 1, count: rank, min: 1)
+    dilations = try list("dilations", default: 1, count: rank, min: 1)
+    pads = try list("pads", default: 0, count: 2 * rank, min: 0)
+    autoPad = try n.node.string("auto_pad", default: "NOTSET")
+    guard ["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"].contains(autoPad) else {
+      throw n.error("auto_pad '\(autoPad)' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID")
+    }
+    self.ceilMode = ceilMode
+  }
+
+  /// Output sizes for the spatial dims `input` (already without batch and channels).
+  func outputDims(_ input: [Dim], _ n: NodeContext, inputShape: Shape) throws -> [Dim] {
+    try input.enumerated().map { i, dim in
+      let spatialAxis = i + 2
+      guard case .fixed(let size) = dim else {
+        // A window that keeps every size (1x1 stride 1 unpadded, or SAME with stride 1) keeps the symbol.
+        let keeps = strides[i] == 1
+          && (autoPad.hasPrefix("SAME") || (effectiveKernel(i) == 1 && (autoPad == "VALID" || pads[i] + pads[i + kernel.count] == 0)))
+        return keeps ? dim : n.freshSymbol(dim: spatialAxis)
+      }
+      return .fixed(try outputSize(size, axis: i, n, inputShape: inputShape))
+    }
+  }
+
+  func effectiveKernel(_ i: Int) -> Int { (kernel[i] - 1) * dilations[i] + 1 }
+
+  func outputSize(_ size: Int, axis i: Int, _ n: NodeContext, inputShape: Shape) throws -> Int {
+    let stride = strides[i]
+    if autoPad.hasPrefix("SAME") { return (size + stride - 1) / stride }
+    let (padBegin, padEnd) = autoPad == "VALID" ? (0, 0) : (pads[i], pads[i + kernel.count])
+    let padded = size + padBegin + padEnd
+    let window = effectiveKernel(i)
+    guard padded >= window else {
+      throw n.error("window \(window) (kernel \(kernel[i]), dilation \(dilations[i])) is larger than spatial axis \(i + 2) of input \(inputShape) with pads \(padBegin)+\(padEnd)")
+    }
+    guard ceilMode else { return (padded - window) / stride + 1 }
+    var out = (padded - window + stride - 1) / stride + 1
+    // The last window must start inside the input or its left padding, not in the right padding alone.
+    if (out - 1) * stride >= size + padBegin { out -= 1 }
+    return out
+  }
+}

@@ -1,0 +1,132 @@
+/// Structural checks on a graph before any pass relies on it: every value is
+/// defined exactly once, before its first use, and every graph output exists.
+public enum Verifier {
+  /// Throws the first structural problem found, as a ``GraphError`` naming the node and value.
+  public static func verify(_ model: Model) throws {
+    try verify(model.graph)
+  }
+
+  public static func verify(_ graph: Graph) throws {
+    try checkNodeNames(graph)
+    var defined = try graphLevelDefinitions(graph)
+    let producers = try uniqueProducers(graph, graphValues: defined)
+    for node in graph.nodes {
+      for input in node.inputs where !input.isEmpty && defined[input] == nil {
+        if let later = producers[input] {
+          throw GraphError.node(node, "reads value '\(input)' before \(graph.nodes[later].label) produces it (nodes out of order; Verifier.topologicallySorted can fix that)")
+        }
+        throw GraphError.node(node, "reads value '\(input)', which is not a graph input, an initializer or any node's output")
+      }
+      for output in node.outputs where !output.isEmpty { defined[output] = node.label }
+    }
+    for output in graph.outputs where defined[output.name] == nil {
+      throw GraphError("graph output '\(output.name)'", "is not produced by any node and is not a graph input or initializer")
+    }
+  }
+
+  /// The nodes reordered so each comes after the producers of its inputs, keeping
+  /// the original order wherever it already works. Throws on a cycle, naming its nodes.
+  public static func topologicallySorted(_ graph: Graph) throws -> Graph {
+    let producers = try uniqueProducers(graph, graphValues: try graphLevelDefinitions(graph))
+    let n = graph.nodes.count
+    // Edges from producer to consumer; values nobody produces are left for verify() to report.
+    var pending = [Int](repeating: 0, count: n)
+    var consumers = [[Int]](repeating: [], count: n)
+    for (i, node) in graph.nodes.enumerated() {
+      for input in Set(node.inputs) where !input.isEmpty {
+        if let p = producers[input] {
+          pending[i] += 1
+          consumers[p].append(i)
+        }
+      }
+    }
+    // Kahn's algorithm taking the lowest ready index first, so an ordered graph is unchanged.
+    var ready = Set((0..<n).filter { pending[$0] == 0 })
+    var order: [Int] = []
+    order.reserveCapacity(n)
+    while let next = ready.min() {
+      ready.remove(next)
+      order.append(next)
+      for c in consumers[next] {
+        pending[c] -= 1
+        if pending[c] == 0 { ready.insert(c) }
+      }
+    }
+    if order.count < n {
+      let cycle = findCycle(graph, stuck: Set((0..<n).filter { pending[$0] > 0 }), producers: producers)
+      let names = cycle.map { graph.nodes[$0].label }
+      throw GraphError("graph '\(graph.name)'", "nodes form a cycle: " + (names + [names.first ?? ""]).joined(separator: " -> "))
+    }
+    var sorted = graph
+    sorted.nodes = order.map { graph.nodes[$0] }
+    return sorted
+  }
+
+  // MARK: - Pieces
+
+  /// Graph inputs and initializers, by name, with how an error should describe them.
+  static func graphLevelDefinitions(_ graph: Graph) throws -> [String: String] {
+    var defined: [String: String] = [:]
+    for input in graph.inputs {
+      guard !input.name.isEmpty else { throw GraphError("graph inputs", "a graph input has no name") }
+      guard defined[input.name] == nil else {
+        throw GraphError("graph input '\(input.name)'", "is declared more than once")
+      }
+      defined[input.name] = "graph input '\(input.name)'"
+    }
+    for name in graph.initializers.keys.sorted() {
+      guard defined[name] == nil else {
+        throw GraphError("value '\(name)'", "is both a graph input and an initializer")
+      }
+      defined[name] = "initializer '\(name)'"
+    }
+    return defined
+  }
+
+  /// Which node produces each value; throws when a value is produced twice.
+  static func uniqueProducers(_ graph: Graph, graphValues: [String: String]) throws -> [String: Int] {
+    var producers: [String: Int] = [:]
+    for (i, node) in graph.nodes.enumerated() {
+      for output in node.outputs where !output.isEmpty {
+        if let first = producers[output] {
+          throw GraphError.node(node, "produces value '\(output)', which \(graph.nodes[first].label) already produces")
+        }
+        if let other = graphValues[output] {
+          throw GraphError.node(node, "produces value '\(output)', which is already defined as \(other)")
+        }
+        producers[output] = i
+      }
+    }
+    return producers
+  }
+
+  /// Node names must tell nodes apart, or errors could not say which node is wrong.
+  static func checkNodeNames(_ graph: Graph) throws {
+    var seen: [String: Int] = [:]
+    for (i, node) in graph.nodes.enumerated() where !node.name.isEmpty {
+      if let first = seen[node.name] {
+        throw GraphError.node(node, "node name '\(node.name)' is used by nodes #\(first) and #\(i); names must be unique")
+      }
+      seen[node.name] = i
+    }
+  }
+
+  /// One cycle among `stuck` nodes (each has an unsorted producer), as node indices in order.
+  static func findCycle(_ graph: Graph, stuck: Set<Int>, producers: [String: Int]) -> [Int] {
+    guard var current = stuck.min() else { return [] }
+    var path: [Int] = []
+    var position: [Int: Int] = [:]
+    // Walk backwards through stuck producers; with finitely many nodes we must revisit one.
+    while position[current] == nil {
+      position[current] = path.count
+      path.append(current)
+      let node = graph.nodes[current]
+      guard let previous = node.inputs.lazy.compactMap({ producers[$0] }).first(where: { stuck.contains($0) }) else {
+        return path
+      }
+      current = previous
+    }
+    // path holds consumers before producers; reverse so the cycle reads in data-flow order.
+    return Array(path[position[current]!...].reversed())
+  }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `graphc`: the compiler's command line; each subcommand lives in its own file.
+@main
+struct Graphc: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "graphc",
+    abstract: "A compiler for ONNX-style inference graphs.",
+    subcommands: [ShapesCommand.self]
+  )
+}
