@@ -81,7 +81,7 @@ public final class Session {
     if let fixed = model.plan.fixedBatch, fixed != batch {
       throw RuntimeError("the plan was compiled for batch \(fixed), got batch \(batch)")
     }
-    guard batch <= capacityBatch else { return }
+    guard batch > capacityBatch else { return }
     let (count, overflow) = model.plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)
     guard !overflow, count < 1 << 34 else { throw RuntimeError("batch \(batch) needs an arena too large to allocate") }
     arena.deallocate()

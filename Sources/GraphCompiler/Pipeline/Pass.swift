@@ -1,7 +1,7 @@
 import GraphIR
 
 /// One rewrite of the graph: small, named, printable with `--print-after NAME`.
-public protocol Pass {
+public protocol Pass: Sendable {
   /// The name `--print-after` takes, e.g. `fold-batchnorm`.
   var name: String { get }
   func run(_ context: CompilationContext) throws

@@ -50,7 +50,7 @@ public enum Pipeline {
   }
 
   /// `--batch N` binds the leading symbol of every graph input to N.
-  static func batchBindings(_ graph: Graph, _ batch: Int?) throws -> [String: Int] {
+  public static func batchBindings(_ graph: Graph, _ batch: Int?) throws -> [String: Int] {
     guard let batch else { return [:] }
     guard batch > 0 else { throw GraphError("--batch", "batch must be a positive number, got \(batch)") }
     var bindings: [String: Int] = [:]

@@ -20,9 +20,10 @@ struct ByteWriter {
     v.forEach { int($0) }
   }
 
-  /// Pads with zeros up to a multiple of `alignment`.
-  mutating func align(_ alignment: Int) {
-    while bytes.count % alignment != 0 { bytes.append(0) }
+  /// Pads with zeros until `start + count` is a multiple of `alignment`
+  /// (`start` is where these bytes will sit in the file).
+  mutating func align(_ alignment: Int, after start: Int = 0) {
+    while (start + bytes.count) % alignment != 0 { bytes.append(0) }
   }
 
   mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }

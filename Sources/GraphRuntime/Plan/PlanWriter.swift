@@ -37,10 +37,8 @@ extension Plan {
     var body = ByteWriter()
     var table: [(UInt32, Int, Int)] = []
     let bodyStart = PlanFormat.headerSize + sections.count * PlanFormat.sectionEntrySize
-    let firstSection = (bodyStart + 63) / 64 * 64
-    body.append([UInt8](repeating: 0, count: firstSection - bodyStart))
     for (kind, bytes) in sections {
-      body.align(64)  // bodyStart + padding is 64-aligned, so body offsets stay aligned
+      body.align(64, after: bodyStart)
       table.append((kind.rawValue, bodyStart + body.bytes.count, bytes.count))
       body.append(bytes)
     }

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import GraphCompiler
+import GraphIR
+import GraphRuntime
+
+/// `graphc compile FILE -o PLAN`: runs the pass pipeline and writes a plan file.
+struct CompileCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compile",
+    abstract: "Compile a model into a self-contained plan file.",
+    discussion: "Passes, in order: \(Pipeline.passNames.joined(separator: ", "))."
+  )
+
+  @Argument(help: "The ONNX model file (.graph or .onnx).")
+  var file: String
+
+  @Option(name: .shortAndLong, help: "Where to write the plan.")
+  var output: String
+
+  @Option(parsing: .unconditional, help: "Fix the batch size; without it the plan runs any batch.")
+  var batch: Int?
+
+  @Flag(help: "Print a human summary of the compilation.")
+  var report = false
+
+  @Flag(help: "Print the compilation report as JSON.")
+  var json = false
+
+  @Option(help: "Print the graph after this pass (one of: \(Pipeline.passes.map(\.name).joined(separator: ", "))).")
+  var printAfter: String?
+
+  @Flag(help: "Print the graph after the last graph pass.")
+  var printIr = false
+
+  func validate() throws {
+    if let batch, batch <= 0 { throw ValidationError("--batch must be a positive integer, got \(batch)") }
+    if let printAfter, !Pipeline.passes.contains(where: { $0.name == printAfter }) {
+      throw ValidationError("unknown pass '\(printAfter)'; passes are \(Pipeline.passes.map(\.name).joined(separator: ", "))")
+    }
+  }
+
+  func run() throws {
+    let started = Date()
+    let result: Pipeline.Output
+    do {
+      try refuseToOverwrite(file, with: output)
+      let model = try ONNXReader.read(contentsOf: file)
+      do {
+        result = try Pipeline.compile(model, options: .init(batch: batch)) { pass, context in
+          if pass == printAfter || (printIr && pass == Pipeline.passes.last?.name) {
+            print("// after \(pass)")
+            print(TextPrinter.text(context.graph, shapes: context.shapes), terminator: "")
+          }
+        }
+      } catch let error as GraphError {
+        throw error.inFile(file)
+      }
+      try ONNXWriter.writeAtomically(result.plan.serialized(weights: result.weights), to: output)
+    } catch let error as GraphError {
+      throw fail("error: \(error.description)")
+    }
+    let seconds = Date().timeIntervalSince(started)
+    if json { print(CompileReportFormat.json(result.report, seconds: seconds)) }
+    if report { print(CompileReportFormat.text(result.report, file: file, output: output, seconds: seconds), terminator: "") }
+  }
+
+  /// The plan must never replace the model it came from.
+  func refuseToOverwrite(_ input: String, with output: String) throws {
+    let a = URL(fileURLWithPath: input).resolvingSymlinksInPath().path
+    let b = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
+    if a == b { throw GraphError(output, "refusing to write the plan over its input model") }
+  }
+}
+
+/// The compile report as text and JSON.
+enum CompileReportFormat {
+  static func json(_ r: CompileReport, seconds: Double) -> String {
+    let object: [String: Any] = [
+      "nodes_in": r.nodesIn, "steps": r.steps, "batchnorm_folded": r.batchnormFolded, "affine_folded": r.affineFolded,
+      "fused": ["conv_relu": r.convRelu, "conv_add_relu": r.convAddRelu, "gemm_relu": r.gemmRelu],
+      "concat_in_place": r.concatInPlace, "copy_bytes": r.copyBytes, "arena_bytes": r.arenaBytes,
+      "lower_bound_bytes": r.lowerBoundBytes, "naive_bytes": r.naiveBytes, "weights_bytes": r.weightsBytes,
+      "memory_strategy": r.memoryStrategy, "batch": r.batch.map { $0 as Any } ?? NSNull(),
+      "compile_seconds": (seconds * 1000).rounded() / 1000,
+    ]
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  static func text(_ r: CompileReport, file: String, output: String, seconds: Double) -> String {
+    func mb(_ bytes: Int) -> String { String(format: "%.2f MB", Double(bytes) / 1_048_576) }
+    let per = r.batch.map { "batch \($0)" } ?? "per batch item"
+    let ratio = r.lowerBoundBytes > 0 ? Double(r.arenaBytes) / Double(r.lowerBoundBytes) : 1
+    return """
+      \(file) → \(output) in \(String(format: "%.2f", seconds)) s
+        nodes \(r.nodesIn) → steps \(r.steps)
+        folded: \(r.batchnormFolded) BatchNorm, \(r.affineFolded) Mul/Add
+        fused: \(r.convRelu) conv+relu, \(r.convAddRelu) conv+add(+relu), \(r.gemmRelu) gemm+relu
+        concat: \(r.concatInPlace) inputs in place, \(r.copyBytes) bytes copied (\(per))
+        arena \(mb(r.arenaBytes)) (\(per)), lower bound \(mb(r.lowerBoundBytes)) (×\(String(format: "%.3f", ratio))), naive \(mb(r.naiveBytes)); \(r.memoryStrategy)
+        weights \(mb(r.weightsBytes))
+
+      """
+  }
+}
