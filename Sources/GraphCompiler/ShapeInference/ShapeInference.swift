@@ -70,6 +70,10 @@ public enum ShapeInference {
       if case .fixed(let v) = d, v < 0 {
         throw GraphError(location.location, "\(prefix)dim \(i) of shape \(shape) is negative")
       }
+      // Checked per dim too: a zero elsewhere would hide a huge dim from the product check.
+      if case .fixed(let v) = d, v > maxElements {
+        throw GraphError(location.location, "\(prefix)dim \(i) of shape \(shape) is larger than \(maxElements)")
+      }
     }
     guard let product = DimProduct.of(shape.dims), product.coefficient <= maxElements else {
       throw GraphError(location.location, "\(prefix)shape \(shape) has more than \(maxElements) elements")

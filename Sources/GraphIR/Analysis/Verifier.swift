@@ -126,7 +126,10 @@ public enum Verifier {
       }
       current = previous
     }
-    // path holds consumers before producers; reverse so the cycle reads in data-flow order.
-    return Array(path[position[current]!...].reversed())
+    // path holds consumers before producers; reverse so the cycle reads in data-flow order,
+    // and start at the earliest node so the message does not depend on where the walk began.
+    let cycle = Array(path[position[current]!...].reversed())
+    let start = cycle.indices.min { cycle[$0] < cycle[$1] } ?? 0
+    return Array(cycle[start...] + cycle[..<start])
   }
 }

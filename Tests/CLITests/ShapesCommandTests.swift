@@ -1,0 +1,140 @@
+import Foundation
+import GraphIR
+import XCTest
+
+/// Runs the built `graphc` binary the way a user would.
+final class ShapesCommandTests: XCTestCase {
+  static let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let lenet = packageRoot.appendingPathComponent("Tests/Fixtures/digits/lenet-digits.onnx").path
+
+  /// `graphc` next to the test bundle (same build configuration), else `.build/debug/graphc`.
+  static var binary: String {
+    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+      let candidate = URL(fileURLWithPath: bundle.bundlePath).deletingLastPathComponent().appendingPathComponent("graphc").path
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return packageRoot.appendingPathComponent(".build/debug/graphc").path
+  }
+
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  func run(_ arguments: [String]) throws -> Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.binary)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read before waiting so a large output cannot fill the pipe and block the child.
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus,
+      stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+  }
+
+  override func setUpWithError() throws {
+    try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.binary), "graphc not built at \(Self.binary)")
+  }
+
+  func testTableShowsSymbolicShapes() throws {
+    let r = try run(["shapes", Self.lenet])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stdout.contains("batchx1x28x28"))
+    XCTAssertTrue(r.stdout.contains("batchx6x28x28"))
+    XCTAssertTrue(r.stdout.contains("batchx400"))
+    XCTAssertTrue(r.stdout.contains("batchx10"))
+    // Inputs come before node outputs.
+    let lines = r.stdout.split(separator: "\n")
+    let inputLine = lines.firstIndex { $0.contains("(input)") }
+    let convLine = lines.firstIndex { $0.contains("Conv ") }
+    XCTAssertNotNil(inputLine)
+    XCTAssertLessThan(inputLine ?? .max, convLine ?? .min)
+  }
+
+  func testJSONHasTheDocumentedKeys() throws {
+    let r = try run(["shapes", Self.lenet, "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(Set(json.keys), ["graph", "inputs", "values", "outputs"])
+    let inputs = try XCTUnwrap(json["inputs"] as? [[String: Any]])
+    XCTAssertEqual(inputs.first?["name"] as? String, "image")
+    let shape = try XCTUnwrap(inputs.first?["shape"] as? [Any])
+    XCTAssertEqual(shape.first as? String, "batch")
+    XCTAssertEqual(shape.dropFirst().compactMap { $0 as? Int }, [1, 28, 28])
+    let values = try XCTUnwrap(json["values"] as? [[String: Any]])
+    for v in values {
+      for key in ["name", "producer", "op", "shape"] { XCTAssertNotNil(v[key], "value lacks \(key)") }
+    }
+    let conv = try XCTUnwrap(values.first { $0["op"] as? String == "Conv" })
+    XCTAssertEqual(conv["producer"] as? String, "/conv1/Conv")
+    XCTAssertTrue(values.first { $0["name"] as? String == "image" }?["producer"] is NSNull)
+    let outputs = try XCTUnwrap(json["outputs"] as? [[String: Any]])
+    XCTAssertEqual(outputs.first?["name"] as? String, "logits")
+  }
+
+  func testBatchMakesShapesConcrete() throws {
+    let r = try run(["shapes", Self.lenet, "--batch", "4", "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let outputs = try XCTUnwrap(json["outputs"] as? [[String: Any]])
+    XCTAssertEqual(outputs.first?["shape"] as? [Int], [4, 10])
+    XCTAssertFalse(r.stdout.contains("\"batch\""))
+    XCTAssertTrue(try run(["shapes", Self.lenet, "--batch", "4"]).stdout.contains("4x6x28x28"))
+  }
+
+  func testBadBatchIsAClearError() throws {
+    for value in ["0", "-3"] {
+      let r = try run(["shapes", Self.lenet, "--batch", value])
+      XCTAssertEqual(r.status, 1)
+      XCTAssertTrue(r.stderr.contains("--batch must be a positive integer"), r.stderr)
+    }
+  }
+
+  func testBadFilesExitNonZeroNamingTheFile() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("graphc-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.lenet))
+    let files: [(String, Data?)] = [
+      ("empty.onnx", Data()), ("half.onnx", bytes.prefix(bytes.count / 2)),
+      ("garbage.onnx", Data(repeating: 0xFF, count: 999)), ("missing.onnx", nil),
+    ]
+    for (name, contents) in files {
+      let path = folder.appendingPathComponent(name).path
+      if let contents { try contents.write(to: URL(fileURLWithPath: path)) }
+      let r = try run(["shapes", path])
+      XCTAssertEqual(r.status, 1, name)
+      XCTAssertTrue(r.stderr.hasPrefix(path), "\(name): \(r.stderr)")
+      XCTAssertTrue(r.stdout.isEmpty)
+    }
+  }
+
+  func testShapeErrorNamesFileAndNode() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("graphc-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let b = GraphBuilder(name: "bad")
+    let x = b.input("x", ["N", 32, 56, 56])
+    let w = b.constant("w", Tensor(floats: [Float](repeating: 0, count: 128 * 64 * 9), dims: [128, 64, 3, 3]))
+    b.node("Conv", name: "conv2", inputs: [x, w])
+    b.output("conv2")
+    let path = folder.appendingPathComponent("bad.onnx").path
+    try ONNXWriter.write(Model(graph: b.build()), to: path, externalData: "bad.weights")
+    let r = try run(["shapes", path])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertEqual(
+      r.stderr,
+      "\(path): node 'conv2' (Conv): weight expects 64 input channels (weight 128x64x3x3), input has 32 (Nx32x56x56)\n")
+    // Weights are never read: deleting them changes nothing.
+    try FileManager.default.removeItem(atPath: folder.appendingPathComponent("bad.weights").path)
+    XCTAssertEqual(try run(["shapes", path]).stderr, r.stderr)
+  }
+}

@@ -1,0 +1,129 @@
+import GraphIR
+import XCTest
+
+@testable import GraphCompiler
+
+/// Reshape, Shape, Gather and constants: where symbolic values matter.
+final class ShapeInferenceSymbolicTests: XCTestCase {
+  func testReshapeMinusOneWithSymbolicBatch() throws {
+    let b = GraphBuilder(name: "reshape")
+    let x = b.input("x", ["N", 16, 5, 5])
+    let target = b.constant("target", ShapeTest.ints([0, -1]))
+    let split = b.constant("split_shape", ShapeTest.ints([0, 4, -1, 5]))
+    b.node("Reshape", name: "flat", inputs: [x, target])
+    b.node("Reshape", name: "split", inputs: [x, split])
+    let g = try ShapeTest.infer(b)
+    XCTAssertEqual(g.shape("flat"), "Nx400")
+    XCTAssertEqual(g.shape("split"), "Nx4x20x5")
+  }
+
+  func testReshapeErrors() {
+    let b = GraphBuilder(name: "bad")
+    let x = b.input("x", [2, 3, 5])
+    let target = b.constant("target", ShapeTest.ints([4, -1]))
+    b.node("Reshape", name: "r", inputs: [x, target])
+    XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(b) }.contains("node 'r' (Reshape): cannot reshape 2x3x5 to [4, -1]"))
+
+    let c = GraphBuilder(name: "bad2")
+    let y = c.input("x", [2, 3, 5])
+    let two = c.constant("target", ShapeTest.ints([-1, -1]))
+    c.node("Reshape", name: "r", inputs: [y, two])
+    XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(c) }.contains("more than one -1"))
+
+    let d = GraphBuilder(name: "bad3")
+    let z = d.input("x", [2, 3, 5])
+    let count = d.constant("target", ShapeTest.ints([7, 5]))
+    d.node("Reshape", name: "r", inputs: [z, count])
+    XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(d) }.contains("(30 elements) to 7x5 (35 elements)"))
+  }
+
+  func testReshapeAllowZero() throws {
+    let b = GraphBuilder(name: "allowzero")
+    let x = b.input("x", [0, 4])
+    let target = b.constant("target", ShapeTest.ints([4, 0]))
+    b.node("Reshape", name: "r", inputs: [x, target], attributes: ["allowzero": .int(1)])
+    XCTAssertEqual(try ShapeTest.infer(b, opset: 14).shape("r"), "4x0")
+  }
+
+  /// `x.view(x.size(0), -1)` as PyTorch exports it.
+  func testPyTorchShapeGatherUnsqueezeConcatReshapeChain() throws {
+    let b = GraphBuilder(name: "torch")
+    let x = b.input("x", ["N", 16, 5, 5])
+    let shape = b.node("Shape", name: "shape", inputs: [x])
+    let zero = b.constant("zero", ShapeTest.ints([0], dims: []))
+    let batch = b.node("Gather", name: "gather", inputs: [shape, zero], attributes: ["axis": .int(0)])
+    let axes = b.constant("axes", ShapeTest.ints([0]))
+    let unsqueezed = b.node("Unsqueeze", name: "unsqueeze", inputs: [batch, axes])
+    let minusOne = b.node("Constant", name: "minus_one", inputs: [], attributes: ["value_ints": .ints([-1])])
+    let target = b.node("Concat", name: "concat", inputs: [unsqueezed, minusOne], attributes: ["axis": .int(0)])
+    b.node("Reshape", name: "reshape", inputs: [x, target])
+    let filled = b.node("ConstantOfShape", name: "zeros", inputs: [shape])
+    b.output("reshape")
+    b.output(filled)
+
+    let g = try ShapeTest.infer(b)
+    XCTAssertEqual(g.shape("shape"), "4")
+    XCTAssertEqual(g.shape("gather"), "scalar")
+    XCTAssertEqual(g.shape("concat"), "2")
+    XCTAssertEqual(g.shape("reshape"), "Nx400")
+    XCTAssertEqual(g.shape("zeros"), "Nx16x5x5")
+    XCTAssertEqual(g.outputs.map(\.shape.description), ["Nx400", "Nx16x5x5"])
+
+    let bound = try ShapeTest.infer(b, bindings: ["N": 8])
+    XCTAssertEqual(bound.shape("reshape"), "8x400")
+  }
+
+  func testShapeStartEndFromOpset15() throws {
+    let b = GraphBuilder(name: "shape")
+    let x = b.input("x", ["N", 3, 4, 5])
+    b.node("Shape", name: "s", inputs: [x], attributes: ["start": .int(1), "end": .int(-1)])
+    let target = b.node("Concat", name: "t", inputs: ["s"], attributes: ["axis": .int(0)])
+    b.node("ConstantOfShape", name: "c", inputs: [target], attributes: ["value": .tensor(ShapeTest.ints([1], dims: [1]))])
+    let g = try ShapeTest.infer(b, opset: 15)
+    XCTAssertEqual(g.shape("s"), "2")
+    XCTAssertEqual(g.shape("c"), "3x4")
+    XCTAssertEqual(g["c"]?.elementType, .int64)
+  }
+
+  func testGatherShapesAndIndexRange() throws {
+    let b = GraphBuilder(name: "gather")
+    let x = b.input("x", [10, 3, 4])
+    let idx = b.constant("idx", ShapeTest.ints([0, 2, 1, 1, 0, 2], dims: [2, 3]))
+    b.node("Gather", name: "g1", inputs: [x, idx], attributes: ["axis": .int(1)])
+    b.node("Gather", name: "g0", inputs: [x, idx])
+    let g = try ShapeTest.infer(b)
+    XCTAssertEqual(g.shape("g1"), "10x2x3x4")
+    XCTAssertEqual(g.shape("g0"), "2x3x3x4")
+
+    let c = GraphBuilder(name: "bad")
+    let y = c.input("x", [10, 3])
+    let far = c.constant("idx", ShapeTest.ints([3]))
+    c.node("Gather", name: "g", inputs: [y, far], attributes: ["axis": .int(-1)])
+    XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(c) }.contains("index 3 is out of range for axis 1 of size 3"))
+  }
+
+  func testConstantForms() throws {
+    let b = GraphBuilder(name: "constants")
+    b.node("Constant", name: "t", inputs: [], attributes: ["value": .tensor(ShapeTest.weight([2, 3]))])
+    b.node("Constant", name: "f", inputs: [], attributes: ["value_float": .float(1)])
+    b.node("Constant", name: "fs", inputs: [], attributes: ["value_floats": .floats([1, 2])])
+    b.node("Constant", name: "i", inputs: [], attributes: ["value_int": .int(1)])
+    b.node("Constant", name: "is", inputs: [], attributes: ["value_ints": .ints([1, 2, 3])])
+    let g = try ShapeTest.infer(b)
+    XCTAssertEqual(g.shape("t"), "2x3")
+    XCTAssertEqual(g.shape("f"), "scalar")
+    XCTAssertEqual(g.shape("fs"), "2")
+    XCTAssertEqual(g["i"]?.elementType, .int64)
+    XCTAssertEqual(g.shape("is"), "3")
+  }
+
+  func testBindingsMakeSymbolsConcrete() throws {
+    let b = GraphBuilder(name: "bind")
+    let x = b.input("x", ["batch", 3, 8, 8])
+    let w = b.constant("w", ShapeTest.weight([4, 3, 3, 3]))
+    b.node("Conv", name: "conv", inputs: [x, w])
+    b.output("conv")
+    XCTAssertEqual(try ShapeTest.infer(b, bindings: ["batch": 4]).shape("conv"), "4x4x6x6")
+    XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(b, bindings: ["batch": 0]) }.contains("must be positive"))
+  }
+}
