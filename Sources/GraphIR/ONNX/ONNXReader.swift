@@ -104,7 +104,15 @@ extension ONNXReader {
         let info = try valueInfo(v.pointee)
         annotations[info.name] = info
       }
-      let nodes = try array(g.node, g.n_node).enumerated().map { i, n in try node(n.pointee, index: i) }
+      var nodes = try array(g.node, g.n_node).enumerated().map { i, n in try node(n.pointee, index: i) }
+      // ONNX does not require unique node names; errors and passes need them, so repeats get a suffix.
+      var used = Set<String>()
+      for i in nodes.indices {
+        var name = nodes[i].name, k = 1
+        while used.contains(name) { k += 1; name = "\(nodes[i].name)_\(k)" }
+        nodes[i].name = name
+        used.insert(name)
+      }
       return Graph(
         name: string(g.name), nodes: nodes, inputs: inputs, outputs: outputs,
         initializers: initializers, valueInfo: annotations)
