@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Everything CI checks, from a fresh clone: set-up, generated code and graphs up
+# to date, the Swift test suite, and the cross-checks against the onnx package
+# and onnxruntime on every network in Graphs/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Tools/setup.sh --python
+py=.venv/bin/python
+
+echo "== generated schema"
+Tools/regenerate-schema.sh --check
+echo "== Graphs/ (regenerates the git-ignored weights)"
+Tools/make-graphs.sh --check
+echo "== release build"
+swift build -c release
+bin=$(swift build -c release --show-bin-path)
+echo "== shapes vs onnx shape inference"
+$py Tools/check_shapes_onnx.py "$bin/graphc" Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx
+echo "== Graphs/ load and run in onnxruntime"
+$py Tools/check_onnxruntime_load.py
+echo "== outputs vs onnxruntime (batch 1 and 4)"
+$py Tools/check_onnxruntime.py --bin "$bin" --batches 1,4 Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx
+echo "== swift test"
+swift test
