@@ -18,9 +18,32 @@ public struct FuseActivations: Pass {
 
   public func run(_ context: CompilationContext) throws {
     var graph = context.graph
+    fuseMatMulBias(&graph, context)
     try fuseResiduals(&graph, context)
     try fuseActivations(&graph, context)
     context.graph = graph
+  }
+
+  /// MatMul(x, W) → Add(bias), with constant W [K, N] and bias [N], is a Gemm.
+  private func fuseMatMulBias(_ graph: inout Graph, _ context: CompilationContext) {
+    var index = 0
+    while index < graph.nodes.count {
+      let matmul = graph.nodes[index]
+      guard matmul.domain.isEmpty, matmul.opType == "MatMul", let out = matmul.outputs.first,
+        let w = graph.constant(matmul.inputs[1]), w.dims.count == 2, context.shapes[matmul.inputs[0]]?.rank == 2,
+        let a = graph.soleConsumer(of: out), graph.nodes[a].opType == "Add", graph.nodes[a].domain.isEmpty
+      else { index += 1; continue }
+      let add = graph.nodes[a]
+      let biasName = add.inputs[0] == out ? add.inputs[1] : add.inputs[0]
+      guard let bias = graph.constant(biasName), bias.elementCount == w.dims[1], bias.dims.count <= 2 else {
+        index += 1; continue
+      }
+      graph.nodes[index] = Node(
+        name: matmul.name, opType: "Gemm", inputs: [matmul.inputs[0], matmul.inputs[1], biasName], outputs: add.outputs,
+        attributes: ["absorbed": .strings([matmul.name, add.name])])
+      graph.nodes.remove(at: a)
+      index += 1
+    }
   }
 
   /// Conv → Add(other) [→ Relu]: the Add becomes the conv's residual input.

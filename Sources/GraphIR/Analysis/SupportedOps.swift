@@ -4,14 +4,27 @@ public enum SupportedOps {
   /// Default-domain opset versions whose semantics the shape rules follow.
   public static let opsetVersions = 7...22
 
-  /// Every supported default-domain operator.
-  public static let all: Set<String> = [
-    "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-    "Gemm", "MatMul", "Concat", "Add", "Sub", "Mul", "Div", "Sum",
-    "Relu", "Clip", "BatchNormalization", "Flatten", "Reshape", "Dropout", "LRN", "Softmax",
-    "Identity", "Constant", "ConstantOfShape", "Shape", "Gather", "Unsqueeze", "Squeeze",
-    "Transpose", "ReduceMean", "Cast",
+  /// Every supported default-domain operator, with the attributes it may carry.
+  /// An attribute outside this list could change what the op means, so it is an error.
+  public static let attributes: [String: Set<String>] = [
+    "Conv": ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"],
+    "MaxPool": ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"],
+    "AveragePool": ["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"],
+    "GlobalAveragePool": [], "GlobalMaxPool": [],
+    "Gemm": ["alpha", "beta", "transA", "transB"], "MatMul": [],
+    "Concat": ["axis"], "Add": [], "Sub": [], "Mul": [], "Div": [], "Sum": [],
+    "Relu": [], "Clip": ["min", "max"],
+    "BatchNormalization": ["epsilon", "momentum", "training_mode", "spatial"],
+    "Flatten": ["axis"], "Reshape": ["allowzero"], "Dropout": ["ratio", "seed"],
+    "LRN": ["alpha", "beta", "bias", "size"], "Softmax": ["axis"], "Identity": [],
+    "Constant": ["value", "value_float", "value_floats", "value_int", "value_ints"],
+    "ConstantOfShape": ["value"], "Shape": ["start", "end"], "Gather": ["axis"],
+    "Unsqueeze": ["axes"], "Squeeze": ["axes"], "Transpose": ["perm"],
+    "ReduceMean": ["axes", "keepdims", "noop_with_empty_axes"], "Cast": ["to", "saturate"],
   ]
+
+  /// Every supported default-domain operator.
+  public static var all: Set<String> { Set(attributes.keys) }
 
   public static func isDefaultDomain(_ domain: String) -> Bool {
     domain.isEmpty || domain == "ai.onnx"
@@ -30,6 +43,19 @@ public enum SupportedOps {
         return "node '\(node.name.isEmpty ? (node.outputs.first ?? "?") : node.name)' (\(op))"
       }
       throw GraphError("", "unsupported ops: " + list.joined(separator: ", "))
+    }
+    var unknown: [String] = []
+    for node in model.graph.nodes {
+      let allowed = attributes[node.opType] ?? []
+      for key in node.attributes.keys.sorted() where !allowed.contains(key) {
+        unknown.append("\(node.label) attribute '\(key)'")
+      }
+      if node.opType == "BatchNormalization", case .int(let mode)? = node.attributes["training_mode"], mode != 0 {
+        unknown.append("\(node.label) training_mode=\(mode) (only inference is supported)")
+      }
+    }
+    guard unknown.isEmpty else {
+      throw GraphError("", "unsupported attributes: " + unknown.joined(separator: ", "))
     }
   }
 }
