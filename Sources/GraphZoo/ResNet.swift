@@ -29,11 +29,6 @@ extension Zoo {
         let p = "layer\(stage + 1).\(b)"
         let stride = (stage > 0 && b == 0) ? 2 : 1
         let outChannels = width * block.expansion
-        var identity = x
-        if stride != 1 || net.channels(x) != outChannels {
-          identity = net.conv("\(p).downsample.0", x, out: outChannels, kernel: 1, stride: stride, bias: false)
-          identity = net.batchNorm("\(p).downsample.1", identity)
-        }
         var y: String
         let last: Int
         switch block {
@@ -51,6 +46,11 @@ extension Zoo {
           y = net.conv("\(p).conv3", y, out: outChannels, kernel: 1, bias: false)
           y = net.batchNorm("\(p).bn3", y)
           last = 3
+        }
+        var identity = x
+        if stride != 1 || net.channels(x) != outChannels {
+          identity = net.conv("\(p).downsample.0", x, out: outChannels, kernel: 1, stride: stride, bias: false)
+          identity = net.batchNorm("\(p).downsample.1", identity)
         }
         y = net.add("\(p).add", y, identity)
         x = net.relu("\(p).relu\(last)", y)
