@@ -60,15 +60,19 @@ func formatSize(_ bytes: Int) -> String {
   return String(format: "%.1f MiB", Double(bytes) / 1_048_576)
 }
 
-let directory = URL(fileURLWithPath: outDir)
+/// `OUTDIR/file`, spelled as the user gave OUTDIR.
+func pathInOutDir(_ file: String) -> String {
+  outDir.hasSuffix("/") ? outDir + file : outDir + "/" + file
+}
+
 for name in selected {
   let start = Date()
   do {
     let model = try Zoo.model(named: name, lenetWeights: lenetWeights)
     let built = Date()
-    let graphPath = directory.appendingPathComponent("\(name).graph").path
+    let graphPath = pathInOutDir("\(name).graph")
     let weightsName = "\(name).weights"
-    let weightsPath = directory.appendingPathComponent(weightsName).path
+    let weightsPath = pathInOutDir(weightsName)
     if name == "lenet" {
       try ONNXWriter.write(model, to: graphPath)
       // A stale weights file from an earlier layout would only confuse.
