@@ -224,8 +224,7 @@ extension ONNXReader {
       if external && !options.loadExternalData {
         return Tensor(dataType: dataType, dims: dims, storage: .unloaded)
       } else if external {
-        let bytes = try externalBytes(t, label: label, expected: count * dataType.byteSize)
-        storage = decodeRaw(bytes, dataType)
+        storage = try externalStorage(t, dataType, label: label, expected: count * dataType.byteSize)
       } else if t.has_raw_data != 0 {
         let raw = UnsafeRawBufferPointer(start: t.raw_data.data, count: t.raw_data.len)
         guard raw.count == count * dataType.byteSize else {
@@ -259,6 +258,12 @@ extension ONNXReader {
         (0..<n).map { Int64(T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self))) }
       }
       switch type {
+      case .float where 1.littleEndian == 1:
+        // Little-endian host: the bytes are the floats; copy them in one go.
+        return .floats([Float](unsafeUninitializedCapacity: n) { buffer, count in
+          UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * 4)]))
+          count = n
+        })
       case .float:
         return .floats((0..<n).map {
           Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
@@ -277,12 +282,8 @@ extension ONNXReader {
       }
     }
 
-    func decodeRaw(_ data: Data, _ type: DataType) -> Tensor.Storage {
-      data.withUnsafeBytes { decodeRaw($0, type) }
-    }
-
-    /// The bytes of an external-data tensor, checked to stay inside the model's folder.
-    mutating func externalBytes(_ t: Onnx__TensorProto, label: String, expected: Int) throws -> Data {
+    /// The values of an external-data tensor, read from a file inside the model's folder.
+    mutating func externalStorage(_ t: Onnx__TensorProto, _ type: DataType, label: String, expected: Int) throws -> Tensor.Storage {
       var fields: [String: String] = [:]
       for e in array(t.external_data, t.n_external_data) {
         fields[string(e.pointee.key)] = string(e.pointee.value)
@@ -312,7 +313,7 @@ extension ONNXReader {
       guard offset <= file.count, length <= file.count - offset else {
         throw GraphError(label, "external data file '\(resolved)' is \(file.count) bytes, the tensor needs bytes \(offset)..<\(offset + length)")
       }
-      return file.subdata(in: offset..<(offset + length))
+      return file.withUnsafeBytes { decodeRaw(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)]), type) }
     }
 
     /// Resolves `location` against `base`, refusing absolute paths and any path leaving `base`.
