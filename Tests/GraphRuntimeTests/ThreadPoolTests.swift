@@ -26,6 +26,15 @@ final class ThreadPoolTests: XCTestCase {
     XCTAssertEqual(total.load(ordering: .relaxed), 6000)
   }
 
+  func testNestedLoopRunsInline() {
+    let pool = ThreadPool(threads: 2)
+    let total = Atomic<Int>(0)
+    pool.parallelFor(4) { _ in
+      pool.parallelFor(5) { j in _ = total.add(j, ordering: .relaxed) }
+    }
+    XCTAssertEqual(total.load(ordering: .relaxed), 40)
+  }
+
   func testPoolsDeinitCleanly() {
     for _ in 0..<20 {
       let pool = ThreadPool(threads: 2)
