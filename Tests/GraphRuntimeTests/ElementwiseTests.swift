@@ -129,3 +129,41 @@ final class ElementwiseTests: XCTestCase {
     XCTAssertThrowsError(try Reference.transpose(x, shape: [2, 3, 4], perm: [0, 0, 1], output: &y))
   }
 }
+
+final class FastElementwiseTests: XCTestCase {
+  func testBinaryMatchesReference() throws {
+    var rng = SeededRandom(seed: 11)
+    let pool = ThreadPool(threads: 2)
+    let cases: [([Int], [Int])] = [
+      ([2, 3, 7, 13], [2, 3, 7, 13]), ([2, 17, 7, 13], [17, 1, 1]), ([2, 17, 7, 13], []), ([1], [3, 5]),
+      ([3, 1], [1, 4]), ([2, 1, 3, 1, 2, 1], [1, 2, 1, 2, 1, 2]), ([4, 1], [4, 70_000]), ([5], [5]),
+    ]
+    for (aShape, bShape) in cases {
+      let a = rng.floats(aShape.reduce(1, *)), b = rng.floats(bShape.reduce(1, *)).map { $0 + 3 }
+      let count = try Reference.broadcastShape(aShape, bShape).reduce(1, *)
+      for op in [BinaryOp.add, .sub, .mul, .div] {
+        var expected = [Float](repeating: 0, count: count), fast = expected
+        let s1 = try Reference.binary(op, a: a, aShape: aShape, b: b, bShape: bShape, output: &expected)
+        let s2 = try Kernels.binary(op, a: a, aShape: aShape, b: b, bShape: bShape, output: &fast, pool: pool)
+        XCTAssertEqual(s1, s2)
+        assertIdentical(fast, expected, "\(op) \(aShape) \(bShape)")
+      }
+    }
+    var out: [Float] = [0]
+    XCTAssertThrowsError(try Kernels.binary(.add, a: [1, 2], aShape: [2], b: [1, 2, 3], bShape: [3], output: &out))
+  }
+
+  func testActivationAndAffineMatchReference() {
+    var rng = SeededRandom(seed: 12)
+    let x = rng.floats(2 * 3 * 40_000)
+    let pool = ThreadPool(threads: 2)
+    var expected = [Float](repeating: 0, count: x.count), fast = expected
+    Reference.clip(x, count: x.count, min: -0.25, max: 0.5, output: &expected)
+    Kernels.activation(.clip(min: -0.25, max: 0.5), x, count: x.count, output: &fast, pool: pool)
+    assertIdentical(fast, expected, "clip")
+    let scale = rng.floats(3), shift = rng.floats(3)
+    Reference.channelAffine(x, batch: 2, channels: 3, spatial: 40_000, scale: scale, shift: shift, output: &expected)
+    Kernels.channelAffine(x, batch: 2, channels: 3, spatial: 40_000, scale: scale, shift: shift, output: &fast, pool: pool)
+    assertIdentical(fast, expected, "affine")
+  }
+}
