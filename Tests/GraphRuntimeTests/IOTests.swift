@@ -105,6 +105,10 @@ final class IOTests: XCTestCase {
     XCTAssertThrowsError(try NPY.read(path: directory + "/missing.npy")) { error in
       XCTAssertTrue("\(error)".contains("missing.npy"))
     }
+    XCTAssertThrowsError(try NPY.read(path: directory)) { error in
+      XCTAssertTrue("\(error)".contains("not a regular file"), "\(error)")
+    }
+    XCTAssertThrowsError(try RawFloat32.read(path: directory))
   }
 
   func testRawFloat32() throws {
