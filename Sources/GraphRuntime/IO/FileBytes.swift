@@ -3,6 +3,10 @@ import Glibc
 /// Whole-file reads and writes through the C library (the runtime avoids Foundation).
 enum FileBytes {
   static func read(_ path: String) throws -> [UInt8] {
+    // fopen succeeds on directories on Linux and their "size" is meaningless: check first.
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw RuntimeError("cannot open \(path): \(errnoText())") }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { throw RuntimeError("cannot read \(path): not a regular file") }
     guard let file = fopen(path, "rb") else { throw RuntimeError("cannot open \(path): \(errnoText())") }
     defer { fclose(file) }
     guard fseek(file, 0, SEEK_END) == 0 else { throw RuntimeError("cannot seek in \(path): \(errnoText())") }

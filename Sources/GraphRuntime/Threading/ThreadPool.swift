@@ -9,8 +9,9 @@ import Synchronization
 /// condition variable. Deinitializing the pool stops and joins its workers.
 ///
 /// Kernels split work by output rows or channels only, never a reduction, so results
-/// do not depend on the thread count. `parallelFor` must not be called re-entrantly
-/// from inside a loop body or concurrently from two threads on the same pool.
+/// do not depend on the thread count. A `parallelFor` issued while the pool is already
+/// running a loop (from inside a loop body, or from another thread) runs inline on its
+/// caller instead of deadlocking.
 public final class ThreadPool: @unchecked Sendable {
   /// Number of threads that run loop bodies, the caller included.
   public let threads: Int
@@ -50,9 +51,14 @@ public final class ThreadPool: @unchecked Sendable {
       for i in 0..<count { body(i) }
       return
     }
+    guard state.busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+      for i in 0..<count { body(i) }
+      return
+    }
     withoutActuallyEscaping(body) { escapable in
       state.run(count: count, body: escapable)
     }
+    state.busy.store(false, ordering: .releasing)
   }
 }
 
@@ -76,6 +82,8 @@ private final class PoolState: @unchecked Sendable {
   /// Workers that have finished the current generation.
   let finishedWorkers = Atomic<Int>(0)
   let stopping = Atomic<Bool>(false)
+  /// Set while a loop is running; a second `parallelFor` then runs inline.
+  let busy = Atomic<Bool>(false)
 
   // The current loop; written before `generation` is bumped (release) and read after
   // observing the bump (acquire). Stays valid until every worker has finished.

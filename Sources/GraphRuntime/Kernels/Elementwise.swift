@@ -1,0 +1,71 @@
+extension Kernels {
+  /// `out = a op b` with NumPy broadcasting (ranks up to 6); same numbers as
+  /// ``Reference/binary(_:a:aShape:b:bShape:output:)``, which decomposes every element's
+  /// index. Here the index work is done once per innermost row, each row runs with a
+  /// fixed stride (0 or 1) per operand, and rows are split across the pool.
+  /// Returns the output shape.
+  @discardableResult
+  public static func binary(
+    _ op: BinaryOp, a: UnsafePointer<Float>, aShape: [Int], b: UnsafePointer<Float>, bShape: [Int],
+    output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
+  ) throws -> [Int] {
+    guard aShape.count <= 6, bShape.count <= 6 else {
+      throw RuntimeError("\(op): rank above 6 (\(aShape), \(bShape))")
+    }
+    let shape = try Reference.broadcastShape(aShape, bShape)
+    let count = shape.reduce(1, *)
+    if count == 0 { return shape }
+    let aStrides = Reference.broadcastStrides(aShape, to: shape)
+    let bStrides = Reference.broadcastStrides(bShape, to: shape)
+    let rowLength = shape.last ?? 1
+    let rows = count / rowLength
+    let aStep = aStrides.last ?? 0, bStep = bStrides.last ?? 0
+    let rowsPerChunk = max(1, 16_384 / rowLength)
+    let chunks = (rows + rowsPerChunk - 1) / rowsPerChunk
+    parallelFor(pool, chunks) { chunk in
+      for row in (chunk * rowsPerChunk)..<min(rows, (chunk + 1) * rowsPerChunk) {
+        var rest = row, ai = 0, bi = 0
+        for d in stride(from: shape.count - 2, through: 0, by: -1) {
+          let coord = rest % shape[d]
+          rest /= shape[d]
+          ai += coord * aStrides[d]
+          bi += coord * bStrides[d]
+        }
+        let out = output + row * rowLength
+        switch (aStep, bStep) {
+        case (1, 1): for i in 0..<rowLength { out[i] = op.apply(a[ai + i], b[bi + i]) }
+        case (1, 0): for i in 0..<rowLength { out[i] = op.apply(a[ai + i], b[bi]) }
+        case (0, 1): for i in 0..<rowLength { out[i] = op.apply(a[ai], b[bi + i]) }
+        default: for i in 0..<rowLength { out[i] = op.apply(a[ai + i * aStep], b[bi + i * bStep]) }
+        }
+      }
+    }
+    return shape
+  }
+
+  /// Applies `activation` to `count` elements; `output` may equal `input`.
+  public static func activation(
+    _ activation: Activation, _ input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>,
+    pool: ThreadPool? = nil
+  ) {
+    let chunk = 65_536
+    parallelFor(pool, (count + chunk - 1) / chunk) { c in
+      for i in (c * chunk)..<min(count, (c + 1) * chunk) { output[i] = activation.apply(input[i]) }
+    }
+  }
+
+  /// Per-channel `y = x * scale[c] + shift[c]` (folded BatchNormalization) over
+  /// `[batch, channels, spatial]`, threads over planes; `output` may equal `input`.
+  public static func channelAffine(
+    _ input: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    pool: ThreadPool? = nil
+  ) {
+    parallelFor(pool, batch * channels) { plane in
+      let c = plane % channels
+      Reference.channelAffine(
+        input + plane * spatial, batch: 1, channels: 1, spatial: spatial, scale: scale + c, shift: shift + c,
+        output: output + plane * spatial)
+    }
+  }
+}

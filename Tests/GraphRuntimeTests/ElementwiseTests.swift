@@ -1,0 +1,169 @@
+import XCTest
+@testable import GraphRuntime
+
+final class ElementwiseTests: XCTestCase {
+  func testBroadcastByHand() throws {
+    var out = [Float](repeating: 0, count: 6)
+    let shape = try Reference.binary(.add, a: [1, 2], aShape: [2, 1], b: [10, 20, 30], bShape: [3], output: &out)
+    XCTAssertEqual(shape, [2, 3])
+    XCTAssertEqual(out, [11, 21, 31, 12, 22, 32])
+    var scalar = [Float](repeating: 0, count: 3)
+    try Reference.binary(.div, a: [2, 4, 8], aShape: [3], b: [2], bShape: [], output: &scalar)
+    XCTAssertEqual(scalar, [1, 2, 4])
+    XCTAssertThrowsError(try Reference.broadcastShape([2, 3], [4]))
+    XCTAssertEqual(try Reference.broadcastShape([1, 5, 1], [3, 1, 1, 4]), [3, 1, 5, 4])
+  }
+
+  func testBroadcastRankFourAndSix() throws {
+    var rng = SeededRandom(seed: 1)
+    // [2, 1, 3, 1] op [1, 4, 1, 2] -> [2, 4, 3, 2]; expected computed by explicit indexing.
+    let a = rng.floats(6), b = rng.floats(8)
+    for op in [BinaryOp.add, .sub, .mul, .div] {
+      var out = [Float](repeating: 0, count: 48)
+      XCTAssertEqual(try Reference.binary(op, a: a, aShape: [2, 1, 3, 1], b: b, bShape: [1, 4, 1, 2], output: &out), [2, 4, 3, 2])
+      for i in 0..<2 {
+        for j in 0..<4 {
+          for k in 0..<3 {
+            for l in 0..<2 {
+              XCTAssertEqual(out[((i * 4 + j) * 3 + k) * 2 + l], op.apply(a[i * 3 + k], b[j * 2 + l]))
+            }
+          }
+        }
+      }
+    }
+    // Rank 6 with a broadcast in every other dimension.
+    let x = rng.floats(2 * 3 * 2), y = rng.floats(2 * 2 * 2)
+    var z = [Float](repeating: 0, count: 64 * 3 / 2)
+    let shape = try Reference.binary(.mul, a: x, aShape: [2, 1, 3, 1, 2, 1], b: y, bShape: [1, 2, 1, 2, 1, 2], output: &z)
+    XCTAssertEqual(shape, [2, 2, 3, 2, 2, 2])
+    XCTAssertEqual(z[z.count - 1], x[11] * y[7])
+    // out[1, 0, 2, 1, 0, 1] = x[1, 0, 2, 0, 0, 0] * y[0, 0, 0, 1, 0, 1]
+    let outIndex: Int = ((((1 * 2 + 0) * 3 + 2) * 2 + 1) * 2 + 0) * 2 + 1
+    let xIndex: Int = 1 * 6 + 2 * 2
+    let yIndex: Int = 1 * 2 + 1
+    XCTAssertEqual(z[outIndex], x[xIndex] * y[yIndex])
+    XCTAssertThrowsError(try Reference.binary(.add, a: x, aShape: [1, 1, 1, 1, 1, 1, 12], b: y, bShape: [1], output: &z))
+  }
+
+  func testReluAndClip() {
+    var out = [Float](repeating: 0, count: 4)
+    Reference.relu([-1, 0, 2, -0.5], count: 4, output: &out)
+    XCTAssertEqual(out, [0, 0, 2, 0])
+    Reference.clip([-1, 0, 2, 7], count: 4, min: 0, max: 6, output: &out)
+    XCTAssertEqual(out, [0, 0, 2, 6])
+  }
+
+  func testSoftmaxByHand() throws {
+    var out = [Float](repeating: 0, count: 6)
+    try Reference.softmax([1, 2, 3, 0, 0, 0], shape: [2, 3], axis: 1, output: &out)
+    assertClose(out, [0.09003057, 0.24472847, 0.66524096, 1.0 / 3, 1.0 / 3, 1.0 / 3], atol: 1e-7, "softmax")
+    // Large logits stay finite.
+    try Reference.softmax([1000, 1000], shape: [2], axis: -1, output: &out)
+    XCTAssertEqual(Array(out[0..<2]), [0.5, 0.5])
+  }
+
+  func testSoftmaxMiddleAxisSumsToOne() throws {
+    var rng = SeededRandom(seed: 2)
+    let x = rng.floats(2 * 5 * 3).map { $0 * 10 }
+    var y = [Float](repeating: 0, count: x.count)
+    try Reference.softmax(x, shape: [2, 5, 3], axis: 1, output: &y)
+    for o in 0..<2 {
+      for i in 0..<3 {
+        let s = (0..<5).reduce(Float(0)) { $0 + y[(o * 5 + $1) * 3 + i] }
+        XCTAssertEqual(s, 1, accuracy: 1e-6)
+      }
+    }
+    XCTAssertThrowsError(try Reference.softmax(x, shape: [2, 5, 3], axis: 3, output: &y))
+  }
+
+  func testLRNByHand() {
+    let x: [Float] = [1, 2, 3, 4, 5]  // [1, 5, 1, 1]
+    var y = [Float](repeating: 0, count: 5)
+    // size 3: ONNX Runtime's values.
+    Reference.lrn(x, batch: 1, channels: 5, spatial: 1, size: 3, alpha: 0.1, beta: 0.75, bias: 2, output: &y)
+    assertClose(y, [0.55995864, 1.0161250, 1.3271490, 1.5095810, 2.0117309], atol: 1e-6, "size 3")
+    // size 4 (even): window c-1 ... c+2, e.g. c = 1 sums 1 + 4 + 9 + 16 = 30,
+    // 2 / (2 + 0.1 / 4 * 30)^0.75 = 0.93654894.
+    Reference.lrn(x, batch: 1, channels: 5, spatial: 1, size: 4, alpha: 0.1, beta: 0.75, bias: 2, output: &y)
+    assertClose(y, [0.52686470, 0.93654894, 1.2115397, 1.6525228, 2.1798468], atol: 1e-6, "size 4")
+  }
+
+  func testBatchNormFoldedMatchesDirect() {
+    var rng = SeededRandom(seed: 4)
+    let x = rng.floats(2 * 3 * 5)
+    let gamma = rng.floats(3), beta = rng.floats(3), mean = rng.floats(3)
+    let variance = rng.floats(3).map { abs($0) + 0.1 }
+    var direct = [Float](repeating: 0, count: x.count), folded = direct
+    Reference.batchNormalization(
+      x, batch: 2, channels: 3, spatial: 5, scale: gamma, bias: beta, mean: mean, variance: variance, epsilon: 1e-5,
+      output: &direct)
+    let (scale, shift) = Reference.batchNormScaleShift(
+      scale: gamma, bias: beta, mean: mean, variance: variance, epsilon: 1e-5, channels: 3)
+    Reference.channelAffine(x, batch: 2, channels: 3, spatial: 5, scale: scale, shift: shift, output: &folded)
+    assertClose(folded, direct, atol: 1e-5, "batchnorm")
+    // Hand value: x = 1, mean 0, var 3 (eps 1), gamma 2, beta 1 -> 1 / 2 * 2 + 1 = 2.
+    var one: [Float] = [0]
+    Reference.batchNormalization([1], batch: 1, channels: 1, spatial: 1, scale: [2], bias: [1], mean: [0], variance: [3], epsilon: 1, output: &one)
+    XCTAssertEqual(one, [2])
+  }
+
+  func testTranspose() throws {
+    let x = (0..<24).map(Float.init)  // [2, 3, 4]
+    var y = [Float](repeating: 0, count: 24)
+    XCTAssertEqual(try Reference.transpose(x, shape: [2, 3, 4], perm: [2, 0, 1], output: &y), [4, 2, 3])
+    for i in 0..<2 {
+      for j in 0..<3 {
+        for k in 0..<4 { XCTAssertEqual(y[(k * 2 + i) * 3 + j], x[(i * 3 + j) * 4 + k]) }
+      }
+    }
+    var m = [Float](repeating: 0, count: 6)
+    try Reference.transpose([1, 2, 3, 4, 5, 6], shape: [2, 3], perm: [1, 0], output: &m)
+    XCTAssertEqual(m, [1, 4, 2, 5, 3, 6])
+    // Rank 6 reversal twice is the identity.
+    var rng = SeededRandom(seed: 6)
+    let r = rng.floats(2 * 1 * 3 * 2 * 2 * 3)
+    var t = r, back = r
+    try Reference.transpose(r, shape: [2, 1, 3, 2, 2, 3], perm: [5, 4, 3, 2, 1, 0], output: &t)
+    try Reference.transpose(t, shape: [3, 2, 2, 3, 1, 2], perm: [5, 4, 3, 2, 1, 0], output: &back)
+    XCTAssertEqual(back, r)
+    XCTAssertThrowsError(try Reference.transpose(x, shape: [2, 3, 4], perm: [0, 0, 1], output: &y))
+  }
+}
+
+final class FastElementwiseTests: XCTestCase {
+  func testBinaryMatchesReference() throws {
+    var rng = SeededRandom(seed: 11)
+    let pool = ThreadPool(threads: 2)
+    let cases: [([Int], [Int])] = [
+      ([2, 3, 7, 13], [2, 3, 7, 13]), ([2, 17, 7, 13], [17, 1, 1]), ([2, 17, 7, 13], []), ([1], [3, 5]),
+      ([3, 1], [1, 4]), ([2, 1, 3, 1, 2, 1], [1, 2, 1, 2, 1, 2]), ([4, 1], [4, 70_000]), ([5], [5]),
+    ]
+    for (aShape, bShape) in cases {
+      let a = rng.floats(aShape.reduce(1, *)), b = rng.floats(bShape.reduce(1, *)).map { $0 + 3 }
+      let count = try Reference.broadcastShape(aShape, bShape).reduce(1, *)
+      for op in [BinaryOp.add, .sub, .mul, .div] {
+        var expected = [Float](repeating: 0, count: count), fast = expected
+        let s1 = try Reference.binary(op, a: a, aShape: aShape, b: b, bShape: bShape, output: &expected)
+        let s2 = try Kernels.binary(op, a: a, aShape: aShape, b: b, bShape: bShape, output: &fast, pool: pool)
+        XCTAssertEqual(s1, s2)
+        assertIdentical(fast, expected, "\(op) \(aShape) \(bShape)")
+      }
+    }
+    var out: [Float] = [0]
+    XCTAssertThrowsError(try Kernels.binary(.add, a: [1, 2], aShape: [2], b: [1, 2, 3], bShape: [3], output: &out))
+  }
+
+  func testActivationAndAffineMatchReference() {
+    var rng = SeededRandom(seed: 12)
+    let x = rng.floats(2 * 3 * 40_000)
+    let pool = ThreadPool(threads: 2)
+    var expected = [Float](repeating: 0, count: x.count), fast = expected
+    Reference.clip(x, count: x.count, min: -0.25, max: 0.5, output: &expected)
+    Kernels.activation(.clip(min: -0.25, max: 0.5), x, count: x.count, output: &fast, pool: pool)
+    assertIdentical(fast, expected, "clip")
+    let scale = rng.floats(3), shift = rng.floats(3)
+    Reference.channelAffine(x, batch: 2, channels: 3, spatial: 40_000, scale: scale, shift: shift, output: &expected)
+    Kernels.channelAffine(x, batch: 2, channels: 3, spatial: 40_000, scale: scale, shift: shift, output: &fast, pool: pool)
+    assertIdentical(fast, expected, "affine")
+  }
+}

@@ -1,0 +1,99 @@
+import XCTest
+@testable import GraphRuntime
+
+final class GemmTests: XCTestCase {
+  func check(_ p: GemmParameters, _ e: EpilogueCase, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+    var rng = SeededRandom(seed: seed)
+    let a = rng.floats(p.m * p.k), b = rng.floats(p.k * p.n)
+    let bias = e.hasBias ? rng.floats(p.n) : nil
+    let residual = e.hasResidual ? rng.floats(p.m * p.n) : nil
+    var expected = [Float](repeating: 0, count: p.m * p.n)
+    var fast1 = expected, fast2 = expected
+    let pool = ThreadPool(threads: 2)
+    withEpilogue(bias: bias, residual: residual, activation: e.activation) { epilogue in
+      Reference.gemm(p, a: a, b: b, epilogue: epilogue, output: &expected)
+      Kernels.gemm(p, a: a, b: b, epilogue: epilogue, output: &fast1)
+      Kernels.gemm(p, a: a, b: b, epilogue: epilogue, output: &fast2, pool: pool)
+    }
+    assertClose(fast1, expected, atol: 1e-5 * Float(p.k), rtol: 1e-4, "\(p) \(e)", file: file, line: line)
+    assertIdentical(fast2, fast1, "threads", file: file, line: line)
+  }
+
+  func testOddShapesAllLayouts() {
+    var seed: UInt64 = 0
+    for (m, n, k) in [(1, 10, 37), (3, 1, 5), (5, 7, 3), (7, 33, 17), (13, 17, 300), (1, 1, 1)] {
+      for transA in [false, true] {
+        for transB in [false, true] {
+          for e in EpilogueCase.allCases {
+            seed += 1
+            check(GemmParameters(m: m, n: n, k: k, alpha: seed % 2 == 0 ? 1 : 0.5, transA: transA, transB: transB), e, seed: seed)
+          }
+        }
+      }
+    }
+  }
+
+  func testLargeCrossesAllBlocks() {
+    check(GemmParameters(m: 97, n: 300, k: 513, transB: true), .all, seed: 100)
+    check(GemmParameters(m: 100, n: 259, k: 257), .biasRelu, seed: 101)
+  }
+
+  func testZeroDepthGivesEpilogueOnly() {
+    let p = GemmParameters(m: 2, n: 3, k: 0)
+    var out = [Float](repeating: 9, count: 6)
+    let bias: [Float] = [1, -2, 3]
+    bias.withUnsafeBufferPointer { b in
+      Kernels.gemm(p, a: [0], b: [0], epilogue: Epilogue(bias: b.baseAddress, activation: .relu), output: &out)
+    }
+    XCTAssertEqual(out, [1, 0, 3, 1, 0, 3])
+  }
+
+  func testReferenceGemmAddendBroadcastByHand() {
+    // A = [[1, 2], [3, 4]], B = [[5, 6], [7, 8]] -> AB = [[19, 22], [43, 50]].
+    let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
+    let p = GemmParameters(m: 2, n: 2, k: 2, alpha: 1, beta: 2)
+    func run(_ c: [Float], _ make: (UnsafePointer<Float>) -> GemmAddend) -> [Float] {
+      var out = [Float](repeating: 0, count: 4)
+      c.withUnsafeBufferPointer { Reference.gemm(p, a: a, b: b, c: make($0.baseAddress!), output: &out) }
+      return out
+    }
+    XCTAssertEqual(run([1]) { .scalar($0) }, [21, 24, 45, 52])
+    XCTAssertEqual(run([1, 10]) { .row($0) }, [21, 42, 45, 70])
+    XCTAssertEqual(run([1, 10]) { .column($0) }, [21, 24, 63, 70])
+    XCTAssertEqual(run([1, 2, 3, 4]) { .full($0) }, [21, 26, 49, 58])
+    var t = [Float](repeating: 0, count: 4)
+    Reference.gemm(GemmParameters(m: 2, n: 2, k: 2, alpha: 0.5, transA: true, transB: true), a: a, b: b, output: &t)
+    // A^T B^T = [[1, 3], [2, 4]] * [[5, 7], [6, 8]] = [[23, 31], [34, 46]].
+    XCTAssertEqual(t, [11.5, 15.5, 17, 23])
+  }
+
+  func testMatMulByHandAndBroadcast() throws {
+    let a: [Float] = [1, 2, 3, 4, 5, 6]  // [2, 3]
+    let b: [Float] = [1, 0, 0, 1, 1, 1]  // [3, 2]
+    var out = [Float](repeating: 0, count: 4)
+    XCTAssertEqual(try Reference.matmul(a: a, aShape: [2, 3], b: b, bShape: [3, 2], output: &out), [2, 2])
+    XCTAssertEqual(out, [4, 5, 10, 11])
+    // Vector cases drop the promoted dimension.
+    var v = [Float](repeating: 0, count: 2)
+    XCTAssertEqual(try Reference.matmul(a: [1, 1, 1], aShape: [3], b: b, bShape: [3, 2], output: &v), [2])
+    XCTAssertEqual(v, [2, 2])
+    XCTAssertEqual(try Reference.matmulShape([2, 3], [3]), [2])
+    XCTAssertThrowsError(try Reference.matmulShape([2, 3], [2, 3]))
+    // Batch broadcasting: [2, 1, 2, 3] x [3, 3, 2] -> [2, 3, 2, 2].
+    var rng = SeededRandom(seed: 5)
+    let x = rng.floats(12), y = rng.floats(18)
+    var z = [Float](repeating: 0, count: 24)
+    XCTAssertEqual(try Reference.matmul(a: x, aShape: [2, 1, 2, 3], b: y, bShape: [3, 3, 2], output: &z), [2, 3, 2, 2])
+    for i in 0..<2 {
+      for j in 0..<3 {
+        for r in 0..<2 {
+          for c in 0..<2 {
+            var s: Float = 0
+            for l in 0..<3 { s += x[i * 6 + r * 3 + l] * y[j * 6 + l * 2 + c] }
+            XCTAssertEqual(z[((i * 3 + j) * 2 + r) * 2 + c], s, accuracy: 1e-6)
+          }
+        }
+      }
+    }
+  }
+}

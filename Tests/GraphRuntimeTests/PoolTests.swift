@@ -1,0 +1,116 @@
+import XCTest
+@testable import GraphRuntime
+
+final class PoolTests: XCTestCase {
+  /// The 4x4 plane used by the hand-checked cases.
+  let plane: [Float] = [
+    1, 5, 2, 0,
+    3, -1, 7, 4,
+    6, 2, -3, 8,
+    0, 9, 1, -2,
+  ]
+
+  func pool(
+    _ kind: PoolKind, kernel: Int, stride: Int, pad: Int, ceil: Bool, includePad: Bool = false, input: [Float]? = nil,
+    side: Int = 4
+  ) -> (Pool2DParameters, [Float]) {
+    let oh = Pool2DParameters.outputExtent(input: side, kernel: kernel, stride: stride, padBegin: pad, padEnd: pad, ceilMode: ceil)
+    let p = Pool2DParameters(
+      kind: kind, batch: 1, channels: 1, inHeight: side, inWidth: side, kernelH: kernel, kernelW: kernel,
+      strideH: stride, strideW: stride, padTop: pad, padLeft: pad, padBottom: pad, padRight: pad,
+      outHeight: oh, outWidth: oh, countIncludePad: includePad)
+    var out = [Float](repeating: .nan, count: oh * oh)
+    Reference.pool2d(p, input: input ?? plane, output: &out)
+    return (p, out)
+  }
+
+  func testMaxPool3Stride2CeilByHand() {
+    // ceil((4 - 3) / 2) + 1 = 2; the second window covers rows/cols 2...3 only.
+    let (_, out) = pool(.max, kernel: 3, stride: 2, pad: 0, ceil: true)
+    XCTAssertEqual(out, [7, 8, 9, 8])
+    let (_, floorOut) = pool(.max, kernel: 3, stride: 2, pad: 0, ceil: false)
+    XCTAssertEqual(floorOut, [7])
+  }
+
+  func testMaxPoolCeilWindowsStartingInPadding() {
+    // k2 s2 pad1 ceil: 3x3 output; corner windows hold one real element each.
+    let (_, out) = pool(.max, kernel: 2, stride: 2, pad: 1, ceil: true)
+    XCTAssertEqual(out, [1, 5, 0, 6, 7, 8, 0, 9, -2])
+  }
+
+  func testAveragePoolCountIncludePadAtCorner() {
+    // k3 s2 pad1: top-left window holds 1, 5, 3, -1 (sum 8) in bounds, 9 taps in the padded input.
+    let (_, excl) = pool(.average, kernel: 3, stride: 2, pad: 1, ceil: false, includePad: false)
+    assertClose(excl, [2, 17.0 / 6, 19.0 / 6, 25.0 / 9], "count_include_pad=0")
+    let (_, incl) = pool(.average, kernel: 3, stride: 2, pad: 1, ceil: false, includePad: true)
+    assertClose(incl, [8.0 / 9, 17.0 / 9, 19.0 / 9, 25.0 / 9], "count_include_pad=1")
+  }
+
+  func testAveragePoolCeilModeDivisorStopsAtPadding() {
+    // k3 s2 pad1 ceil: 3x3 output. The bottom-right window covers rows/cols 3...5 of which
+    // 3...4 lie in the padded input (4 taps) and only (3, 3) = -2 is real.
+    // Values from ONNX Runtime 1.2x AveragePool (opset 19).
+    let (_, excl) = pool(.average, kernel: 3, stride: 2, pad: 1, ceil: true, includePad: false)
+    assertClose(excl, [2.0, 2.8333333, 2.0, 3.1666667, 2.7777777, 3.3333333, 4.5, 2.6666667, -2.0], "cip 0")
+    let (_, incl) = pool(.average, kernel: 3, stride: 2, pad: 1, ceil: true, includePad: true)
+    assertClose(incl, [0.8888889, 1.8888888, 0.6666667, 2.1111112, 2.7777777, 1.6666666, 1.5, 1.3333334, -0.5], "cip 1")
+  }
+
+  func testAveragePoolCeilWithoutPadsIgnoresOverhang() {
+    // 3x3 input, k2 s2 ceil: windows past the end are clipped even with count_include_pad.
+    let input: [Float] = [1, 5, 2, 3, -1, 7, 6, 2, -3]
+    for includePad in [false, true] {
+      let (_, out) = pool(.average, kernel: 2, stride: 2, pad: 0, ceil: true, includePad: includePad, input: input, side: 3)
+      assertClose(out, [2, 4.5, 4, -3], "includePad \(includePad)")
+    }
+  }
+
+  func testOutputExtent() {
+    XCTAssertEqual(Pool2DParameters.outputExtent(input: 4, kernel: 3, stride: 2, padBegin: 0, padEnd: 0, ceilMode: true), 2)
+    XCTAssertEqual(Pool2DParameters.outputExtent(input: 4, kernel: 3, stride: 2, padBegin: 0, padEnd: 0, ceilMode: false), 1)
+    // A last window that would start beyond input + begin padding is dropped.
+    XCTAssertEqual(Pool2DParameters.outputExtent(input: 5, kernel: 2, stride: 2, padBegin: 1, padEnd: 1, ceilMode: true), 3)
+    XCTAssertEqual(Pool2DParameters.outputExtent(input: 6, kernel: 1, stride: 2, padBegin: 0, padEnd: 1, ceilMode: true), 3)
+    XCTAssertEqual(Pool2DParameters.outputExtent(input: 112, kernel: 3, stride: 2, padBegin: 0, padEnd: 0, ceilMode: true), 56)
+    XCTAssertEqual(Pool2DParameters.outputExtent(input: 8, kernel: 3, stride: 1, padBegin: 0, padEnd: 0, dilation: 2, ceilMode: false), 4)
+  }
+
+  func testGlobalPools() {
+    let input: [Float] = [1, 2, 3, 4, -1, -2, -3, -4]
+    var avg = [Float](repeating: 0, count: 2), mx = avg
+    Reference.globalPool(.average, batch: 1, channels: 2, spatial: 4, input: input, output: &avg)
+    Reference.globalPool(.max, batch: 1, channels: 2, spatial: 4, input: input, output: &mx)
+    XCTAssertEqual(avg, [2.5, -2.5])
+    XCTAssertEqual(mx, [4, -1])
+    var fast = [Float](repeating: 0, count: 2)
+    Kernels.globalPool(.average, batch: 1, channels: 2, spatial: 4, input: input, output: &fast, pool: ThreadPool(threads: 2))
+    XCTAssertEqual(fast, avg)
+  }
+
+  func testFastMatchesReferenceIntoChannelSlice() {
+    var rng = SeededRandom(seed: 3)
+    let threads = ThreadPool(threads: 2)
+    for kind in [PoolKind.max, .average] {
+      for (ceil, includePad) in [(false, false), (true, false), (true, true)] {
+        let (h, w) = (7, 13)
+        let oh = Pool2DParameters.outputExtent(input: h, kernel: 3, stride: 2, padBegin: 1, padEnd: 0, ceilMode: ceil)
+        let ow = Pool2DParameters.outputExtent(input: w, kernel: 2, stride: 3, padBegin: 0, padEnd: 1, ceilMode: ceil)
+        let p = Pool2DParameters(
+          kind: kind, batch: 2, channels: 3, inHeight: h, inWidth: w, kernelH: 3, kernelW: 2, strideH: 2, strideW: 3,
+          padTop: 1, padLeft: 0, padBottom: 0, padRight: 1, outHeight: oh, outWidth: ow, countIncludePad: includePad,
+          outputChannelOffset: 1, outputTotalChannels: 5)
+        XCTAssertNoThrow(try p.validate())
+        let input = rng.floats(p.inputCount)
+        var expected = [Float](repeating: 99, count: p.outputTensorCount)
+        var fast = expected
+        Reference.pool2d(p, input: input, output: &expected)
+        Kernels.pool2d(p, input: input, output: &fast, pool: threads)
+        assertIdentical(fast, expected, "\(kind) ceil \(ceil) includePad \(includePad)")
+        // Channels 0 and 4 of each image are outside the slice and untouched.
+        let planeSize = oh * ow
+        XCTAssertTrue(fast[0..<planeSize].allSatisfy { $0 == 99 })
+        XCTAssertTrue(fast[(4 * planeSize)..<(5 * planeSize)].allSatisfy { $0 == 99 })
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import Synchronization
+import XCTest
+@testable import GraphRuntime
+
+final class ThreadPoolTests: XCTestCase {
+  func testEveryIndexRunsExactlyOnce() {
+    for threads in [1, 2, 3] {
+      let pool = ThreadPool(threads: threads)
+      for count in [0, 1, 2, 1000] {
+        let hits = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: max(count, 1))
+        for i in 0..<count { (hits + i).initialize(to: Atomic(0)) }
+        pool.parallelFor(count) { i in _ = hits[i].add(1, ordering: .relaxed) }
+        for i in 0..<count { XCTAssertEqual(hits[i].load(ordering: .relaxed), 1, "threads \(threads) count \(count) index \(i)") }
+        hits.deallocate()
+      }
+    }
+  }
+
+  func testManyShortLoopsAndSeveralPools() {
+    let a = ThreadPool(threads: 2), b = ThreadPool(threads: 2)
+    let total = Atomic<Int>(0)
+    for round in 0..<2000 {
+      let pool = round % 2 == 0 ? a : b
+      pool.parallelFor(3) { _ in _ = total.add(1, ordering: .relaxed) }
+    }
+    XCTAssertEqual(total.load(ordering: .relaxed), 6000)
+  }
+
+  func testNestedLoopRunsInline() {
+    let pool = ThreadPool(threads: 2)
+    let total = Atomic<Int>(0)
+    pool.parallelFor(4) { _ in
+      pool.parallelFor(5) { j in _ = total.add(j, ordering: .relaxed) }
+    }
+    XCTAssertEqual(total.load(ordering: .relaxed), 40)
+  }
+
+  func testPoolsDeinitCleanly() {
+    for _ in 0..<20 {
+      let pool = ThreadPool(threads: 2)
+      let sum = Atomic<Int>(0)
+      pool.parallelFor(10) { i in _ = sum.add(i, ordering: .relaxed) }
+      XCTAssertEqual(sum.load(ordering: .relaxed), 45)
+    }
+    // A pool that never ran a loop (its worker is parked or spinning) also joins.
+    _ = ThreadPool(threads: 3)
+  }
+
+  func testWorkersParkAfterIdleAndWakeAgain() {
+    let pool = ThreadPool(threads: 2)
+    let sum = Atomic<Int>(0)
+    pool.parallelFor(4) { i in _ = sum.add(i, ordering: .relaxed) }
+    usleep(20_000)  // long enough for the worker to stop spinning and park
+    pool.parallelFor(4) { i in _ = sum.add(i, ordering: .relaxed) }
+    XCTAssertEqual(sum.load(ordering: .relaxed), 12)
+  }
+
+  func testResultsIndependentOfThreadCount() {
+    var rng = SeededRandom(seed: 9)
+    let p = Conv2DParameters(
+      batch: 2, inChannels: 9, inHeight: 15, inWidth: 17, outChannels: 21, kernelH: 3, kernelW: 3,
+      strideH: 1, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    let input = rng.floats(p.inputCount), weights = rng.floats(p.weightCount), bias = rng.floats(21)
+    var outputs: [[Float]] = []
+    for threads in [1, 2, 3] {
+      var out = [Float](repeating: 0, count: p.outputTensorCount)
+      bias.withUnsafeBufferPointer { b in
+        Kernels.conv2d(
+          p, input: input, weights: weights, epilogue: Epilogue(bias: b.baseAddress, activation: .relu), output: &out,
+          pool: ThreadPool(threads: threads))
+      }
+      outputs.append(out)
+    }
+    assertIdentical(outputs[1], outputs[0], "2 vs 1 threads")
+    assertIdentical(outputs[2], outputs[0], "3 vs 1 threads")
+  }
+}
