@@ -4,7 +4,7 @@ import XCTest
 final class PlanFileTests: XCTestCase {
   /// A tiny valid plan: input [2,4,4] → conv 3x3 pad 1 to [3,4,4] → relu in place.
   static func tinyPlan() -> (Plan, [Float]) {
-    let weights = (0..<(3 * 2 * 9 + 3 + 13)).map { Float($0) * 0.01 }
+    let weights: [Float] = (0..<70).map { Float($0) * Float(0.01) }
     let conv = Convolution(
       inChannels: 2, inHeight: 4, inWidth: 4, outChannels: 3, outHeight: 4, outWidth: 4,
       kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
@@ -17,7 +17,7 @@ final class PlanFileTests: XCTestCase {
       inputs: [TensorBinding(name: "input", view: input)], outputs: [TensorBinding(name: "out", view: output)],
       steps: [Step(name: "conv", absorbed: ["conv", "relu"], kernel: .conv(conv), inputs: [input], output: output)],
       weightCount: 70)
-    return (plan, Array(weights.prefix(70)))
+    return (plan, weights)
   }
 
   func testRoundTripGivesTheSamePlanAndBytes() throws {
