@@ -49,10 +49,16 @@ enum MemorySVG {
       let names = buffer.writes.map { flow.name(of: $0) }
       let tip = "\(names.joined(separator: ", "))\n\(kind), @\(PlanDescription.grouped(lo)), \(PlanDescription.grouped(hi - lo)) B per item, steps \(buffer.first)–\(buffer.last)"
       out.append("<rect x=\"\(f(x0))\" y=\"\(f(y0))\" width=\"\(f(max(1, x1 - x0)))\" height=\"\(f(h))\" fill=\"\(PlanColors.fill(kind))\" stroke=\"#444\" stroke-width=\"0.6\"><title>\(escape(tip))</title></rect>")
+      // Slice boundaries of a concat buffer.
+      for w in buffer.writes where flow.writes[w].view.inner > 0 {
+        let sy = y(lo + flow.writes[w].view.inner * 4)
+        out.append("<line x1=\"\(f(x0))\" y1=\"\(f(sy))\" x2=\"\(f(x0 + max(1, x1 - x0)))\" y2=\"\(f(sy))\" stroke=\"#444\" stroke-width=\"0.5\" stroke-dasharray=\"3,2\"/>")
+      }
       // A label when it fits.
       let fits = Int((x1 - x0 - 6) / 6.2)
       if h >= 13 && fits >= 4 {
-        let name = names[0].count > fits ? String(names[0].prefix(fits - 1)) + "…" : names[0]
+        let full = names.count > 1 ? "\(names[0]) +\(names.count - 1)" : names[0]
+        let name = full.count > fits ? String(full.prefix(fits - 1)) + "…" : full
         out.append(text(x0 + 3, y0 + min(h / 2 + 4, 13), name, size: 10, fill: "#222"))
       }
     }

@@ -71,7 +71,7 @@ struct PlanDataflow {
 
   static func range(_ v: View) -> Range<Int> { (v.base + v.inner)..<(v.base + v.inner + v.itemCount) }
 
-  /// The latest writes among `writes[..<end]` that together cover `view`, newest first.
+  /// The latest writes among `writes[..<end]` that together cover `view`, in write order.
   private func sources(of view: View, before end: Int) -> [Int] {
     var uncovered = [Self.range(view)]
     var found: [Int] = []
@@ -90,7 +90,7 @@ struct PlanDataflow {
       }
       w -= 1
     }
-    return found
+    return found.reversed()
   }
 
   /// Step index of the last use of a write (the last step for graph outputs).
