@@ -48,10 +48,11 @@ struct DotCommand: ParsableCommand {
   func modelDot() throws -> String {
     let model = try ONNXReader.read(contentsOf: file, options: .init(loadExternalData: false))
     var shapes: [String: Shape] = [:]
-    if let inferred = try? ShapeInference.infer(model) {
+    do {
+      let inferred = try ShapeInference.infer(model)
       for v in inferred.values where v.kind != .initializer { shapes[v.name] = v.shape }
-    } else {
-      FileHandle.standardError.write(Data("warning: \(file): shape inference failed; drawing without shapes\n".utf8))
+    } catch {
+      FileHandle.standardError.write(Data("warning: \(file): \(error); drawing without inferred shapes\n".utf8))
     }
     return DotPrinter.dot(model.graph, shapes: shapes)
   }

@@ -14,6 +14,7 @@ enum PlanDot {
       "  rankdir=TB;",
       "  label=\(q("\(title): \(plan.steps.count) steps, arena \(PlanDescription.grouped(plan.arenaFloatsPerItem * 4)) B per item, \(batch)"));",
       "  labelloc=t;",
+      "  fontname=\"Helvetica\";",
       "  node [fontname=\"Helvetica\", fontsize=10];",
       "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#555555\"];",
     ]

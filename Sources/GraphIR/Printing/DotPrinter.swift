@@ -20,9 +20,10 @@ public enum DotPrinter {
       "  node [fontname=\"Helvetica\", fontsize=10];",
       "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#555555\"];",
     ]
-    func shapeLabel(_ name: String) -> String? {
-      shapes[name]?.description ?? graph.valueInfo[name]?.shape?.description
-    }
+    // Shapes the file declares stand in for inferred ones.
+    var declared: [String: Shape] = [:]
+    for info in Array(graph.valueInfo.values) + graph.inputs + graph.outputs { declared[info.name] = info.shape }
+    func shapeLabel(_ name: String) -> String? { (shapes[name] ?? declared[name])?.description }
     func edge(_ from: String, _ to: String, value: String) -> String {
       let label = shapeLabel(value).map { ", label=\(quote(" \($0)"))" } ?? ""
       return "  \(from) -> \(to) [tooltip=\(quote(value))\(label)];"
