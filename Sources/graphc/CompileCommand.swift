@@ -33,6 +33,9 @@ struct CompileCommand: ParsableCommand {
   @Flag(help: "Print the graph after the last graph pass.")
   var printIr = false
 
+  @Flag(help: "Print how long reading, each pass and writing took (on stderr).")
+  var timePasses = false
+
   func validate() throws {
     if let batch, batch <= 0 { throw ValidationError("--batch must be a positive integer, got \(batch)") }
     if let printAfter, !Pipeline.passes.contains(where: { $0.name == printAfter }) {
@@ -45,9 +48,16 @@ struct CompileCommand: ParsableCommand {
     let result: Pipeline.Output
     do {
       try refuseToOverwrite(file, with: output)
+      var clock = Date()
+      func lap(_ what: String) {
+        if timePasses { FileHandle.standardError.write(Data((what.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%9.1f ms\n", Date().timeIntervalSince(clock) * 1000)).utf8)) }
+        clock = Date()
+      }
       let model = try ONNXReader.read(contentsOf: file)
+      lap("read")
       do {
         result = try Pipeline.compile(model, options: .init(batch: batch)) { pass, context in
+          lap(pass)
           if pass == printAfter || (printIr && pass == Pipeline.passes.last?.name) {
             print("// after \(pass)")
             print(TextPrinter.text(context.graph, shapes: context.shapes), terminator: "")
@@ -56,7 +66,10 @@ struct CompileCommand: ParsableCommand {
       } catch let error as GraphError {
         throw error.inFile(file)
       }
-      try ONNXWriter.writeAtomically(result.plan.serialized(weights: result.weights), to: output)
+      let bytes = result.plan.serialized(weights: result.weights)
+      lap("serialize")
+      try ONNXWriter.writeAtomically(bytes, to: output)
+      lap("write")
     } catch let error as GraphError {
       throw fail("error: \(error.description)")
     }

@@ -12,6 +12,7 @@ struct Lowering {
 
   mutating func run() throws -> LoweredProgram {
     let batchSymbol = try findBatch()
+    program.weights.reserve(graph.initializers.values.map { $0.elementCount + 16 }.reduce(0, +))
     for input in graph.inputs {
       program.inputs.append(input.name)
       program.values[input.name] = .init(dims: try perItem(input.name, batchSymbol))
@@ -195,10 +196,10 @@ struct Lowering {
     if isGemm, try node.int("transA", default: 0) != 0 { throw Unsupported(reason: "transA") }
     let transB = isGemm ? try node.int("transB", default: 0) == 1 : false
     let alpha = isGemm ? try node.float("alpha", default: 1) : 1
-    let values = b.floats
-    var weights = [Float](repeating: 0, count: n * k)
     guard b.dims == (transB ? [n, k] : [k, n]) else { throw GraphError.node(node, "weight shape \(b.dims) does not match \(k) → \(n)") }
-    for o in 0..<n { for i in 0..<k { weights[o * k + i] = alpha * (transB ? values[o * k + i] : values[i * n + o]) } }
+    // The dense kernel reads [N, K] rows: transpose [K, N] weights once, here.
+    var weights = transB ? b.floats : try ConstantEvaluator.transpose(b, [1, 0], node).floats
+    if alpha != 1 { weights = weights.map { $0 * alpha } }
     var bias: WeightRef? = nil
     if isGemm, node.input(2) != nil {
       let c = try constant(node, 2)

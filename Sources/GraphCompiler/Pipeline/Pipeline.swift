@@ -45,7 +45,9 @@ public enum Pipeline {
     }
     var lowering = Lowering(context: context)
     let program = try lowering.run()
+    try observe("lower", context)
     let (plan, weights) = try PlanBuilder.build(program, fixedBatch: options.batch, report: &context.report)
+    try observe("plan-memory", context)
     return Output(plan: plan, weights: weights, report: context.report, graph: context.graph, shapes: context.shapes)
   }
 

@@ -42,8 +42,22 @@ public enum ONNXWriter {
   /// Writes through a temporary file and a rename, so no half-written file is ever seen.
   public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     let temp = path + ".tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: temp, contents: Data(bytes)) else {
-      throw GraphError(path, "cannot write file")
+    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { throw GraphError(path, "cannot write file (\(String(cString: strerror(errno))))") }
+    var written = 0
+    let ok = bytes.withUnsafeBytes { raw -> Bool in
+      while written < raw.count {
+        let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+        if n <= 0 { return false }
+        written += n
+      }
+      return true
+    }
+    let closed = close(fd) == 0
+    guard ok, closed else {
+      let reason = String(cString: strerror(errno))
+      unlink(temp)
+      throw GraphError(path, "cannot write file (\(reason))")
     }
     guard rename(temp, path) == 0 else {
       unlink(temp)

@@ -26,43 +26,50 @@ extension Plan {
       stepBytes.view(step.output)
     }
 
-    var weightBytes = [UInt8](repeating: 0, count: weights.count * 4)
-    weightBytes.withUnsafeMutableBytes { raw in
-      for (i, w) in weights.enumerated() { raw.storeBytes(of: w.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
+    // Lay the file out first, then fill one buffer: the weights are most of it
+    // and are copied exactly once.
+    let small: [(PlanFormat.Section, [UInt8])] = [(.metadata, metadata.bytes), (.steps, stepBytes.bytes)]
+    let tableEnd = PlanFormat.headerSize + (small.count + 1) * PlanFormat.sectionEntrySize
+    func aligned(_ n: Int) -> Int { (n + 63) / 64 * 64 }
+    var table: [(PlanFormat.Section, Int, Int)] = []
+    var cursor = aligned(tableEnd)
+    for (kind, bytes) in small {
+      table.append((kind, cursor, bytes.count))
+      cursor = aligned(cursor + bytes.count)
     }
+    table.append((.weights, cursor, weights.count * 4))
+    let fileSize = cursor + weights.count * 4
 
-    let sections: [(PlanFormat.Section, [UInt8])] = [
-      (.metadata, metadata.bytes), (.steps, stepBytes.bytes), (.weights, weightBytes),
-    ]
-    var body = ByteWriter()
-    var table: [(UInt32, Int, Int)] = []
-    let bodyStart = PlanFormat.headerSize + sections.count * PlanFormat.sectionEntrySize
-    for (kind, bytes) in sections {
-      body.align(64, after: bodyStart)
-      table.append((kind.rawValue, bodyStart + body.bytes.count, bytes.count))
-      body.append(bytes)
+    var file = [UInt8](repeating: 0, count: fileSize)
+    file.withUnsafeMutableBytes { out in
+      var tableBytes = ByteWriter()
+      for (kind, offset, size) in table {
+        tableBytes.u32(kind.rawValue)
+        tableBytes.u32(0)
+        tableBytes.int(offset)
+        tableBytes.int(size)
+      }
+      out.baseAddress!.advanced(by: PlanFormat.headerSize).copyMemory(from: tableBytes.bytes, byteCount: tableBytes.bytes.count)
+      for ((_, offset, _), (_, bytes)) in zip(table, small) {
+        out.baseAddress!.advanced(by: offset).copyMemory(from: bytes, byteCount: bytes.count)
+      }
+      let weightStart = table.last!.1
+      weights.withUnsafeBytes { src in
+        if 1.littleEndian == 1 {
+          out.baseAddress!.advanced(by: weightStart).copyMemory(from: src.baseAddress!, byteCount: src.count)
+        } else {
+          for (i, w) in weights.enumerated() { out.storeBytes(of: w.bitPattern.littleEndian, toByteOffset: weightStart + i * 4, as: UInt32.self) }
+        }
+      }
+      var header = ByteWriter()
+      header.append(PlanFormat.magic)
+      header.u32(PlanFormat.version)
+      header.u32(UInt32(table.count))
+      header.int(fileSize)
+      header.u64(PlanFormat.checksum(UnsafeRawBufferPointer(rebasing: out[PlanFormat.headerSize...])))
+      out.baseAddress!.copyMemory(from: header.bytes, byteCount: header.bytes.count)
     }
-
-    var afterHeader = ByteWriter()
-    for (kind, offset, size) in table {
-      afterHeader.u32(kind)
-      afterHeader.u32(0)
-      afterHeader.int(offset)
-      afterHeader.int(size)
-    }
-    afterHeader.append(body.bytes)
-    let fileSize = PlanFormat.headerSize + afterHeader.bytes.count
-    let checksum = afterHeader.bytes.withUnsafeBytes { PlanFormat.checksum($0) }
-
-    var header = ByteWriter()
-    header.append(PlanFormat.magic)
-    header.u32(PlanFormat.version)
-    header.u32(UInt32(sections.count))
-    header.int(fileSize)
-    header.u64(checksum)
-    header.append([UInt8](repeating: 0, count: PlanFormat.headerSize - header.bytes.count))
-    header.append(afterHeader.bytes)
-    return header.bytes
+    return file
   }
 }
 
