@@ -4,7 +4,8 @@ import XCTest
 final class PlanFileTests: XCTestCase {
   /// A tiny valid plan: input [2,4,4] → conv 3x3 pad 1 to [3,4,4] → relu in place.
   static func tinyPlan() -> (Plan, [Float]) {
-    let weights = (0..<(3 * 2 * 9 + 3 + 13)).map { Float($0) * 0.01 }
+    let count: Int = 3 * 2 * 9 + 3 + 13
+    let weights: [Float] = (0..<count).map { Float($0) * 0.01 }
     let conv = Convolution(
       inChannels: 2, inHeight: 4, inWidth: 4, outChannels: 3, outHeight: 4, outWidth: 4,
       kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
