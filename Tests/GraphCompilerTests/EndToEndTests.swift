@@ -1,0 +1,50 @@
+import GraphIR
+import GraphRuntime
+import XCTest
+
+@testable import GraphCompiler
+
+/// The compiled plan, run by a ``Session``, equals the ``ReferenceInterpreter`` on the
+/// *original* graph within float32 rounding: folded and fused results equal the unfolded
+/// graph. Checked for a symbolic batch (run at 1 and 3) and a fixed batch 2, on 1 and
+/// 2 threads; the thread counts must agree bit for bit.
+final class EndToEndTests: XCTestCase {
+  func check(_ make: () -> Model, file: StaticString = #filePath, line: UInt = #line) throws {
+    let model = make()
+    let symbolic = try Pipeline.compile(model)
+    let fixed = try Pipeline.compile(model, options: Pipeline.Options(batch: 2))
+    XCTAssertNil(symbolic.plan.fixedBatch, file: file, line: line)
+    XCTAssertEqual(fixed.plan.fixedBatch, 2, file: file, line: line)
+    for (compiled, batch) in [(symbolic, 1), (symbolic, 3), (fixed, 2)] {
+      let inputs = Compile.randomInputs(model, batch: batch, seed: UInt64(batch) * 77)
+      let expected = try ReferenceInterpreter.run(model, inputs: inputs)
+      let one = try Compile.run(compiled, inputs, threads: 1)
+      let two = try Compile.run(compiled, inputs, threads: 2)
+      let what = "(\(model.graph.name), batch \(batch)\(compiled.plan.fixedBatch == nil ? "" : " fixed"))"
+      assertClose(one, expected, what, file: file, line: line)
+      XCTAssertEqual(one, two, "1 and 2 threads differ \(what)", file: file, line: line)
+    }
+  }
+
+  func testShapeChain() throws { try check(TestGraphs.shapeChain) }
+  func testConvBatchNorm() throws { try check(TestGraphs.convBatchNorm) }
+  func testLonelyBatchNorm() throws { try check(TestGraphs.lonelyBatchNorm) }
+  func testConvMulAdd() throws { try check(TestGraphs.convMulAdd) }
+  func testGemmBatchNorm() throws { try check(TestGraphs.gemmBatchNorm) }
+  func testConvClip() throws { try check(TestGraphs.convClip) }
+  func testResidual() throws { try check(TestGraphs.residual) }
+  func testGemmRelu() throws { try check(TestGraphs.gemmRelu) }
+  func testInception() throws { try check(TestGraphs.inception) }
+  func testConcatOfInput() throws { try check(TestGraphs.concatOfInput) }
+  func testCeilMaxPool() throws { try check(TestGraphs.ceilMaxPool) }
+  func testAveragePoolExcludingPads() throws { try check { TestGraphs.averagePool(countIncludePad: 0) } }
+  func testAveragePoolIncludingPads() throws { try check { TestGraphs.averagePool(countIncludePad: 1) } }
+  func testGroupedConv() throws { try check(TestGraphs.groupedConv) }
+  func testLRNSoftmax() throws { try check(TestGraphs.lrnSoftmax) }
+  func testTransposeReduceMean() throws { try check(TestGraphs.transposeReduce) }
+
+  /// Every test graph is covered above.
+  func testEveryGraphHasATest() {
+    XCTAssertEqual(TestGraphs.all.count, 16)
+  }
+}
