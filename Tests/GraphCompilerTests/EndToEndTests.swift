@@ -10,20 +10,7 @@ import XCTest
 /// 2 threads; the thread counts must agree bit for bit.
 final class EndToEndTests: XCTestCase {
   func check(_ make: () -> Model, file: StaticString = #filePath, line: UInt = #line) throws {
-    let model = make()
-    let symbolic = try Pipeline.compile(model)
-    let fixed = try Pipeline.compile(model, options: Pipeline.Options(batch: 2))
-    XCTAssertNil(symbolic.plan.fixedBatch, file: file, line: line)
-    XCTAssertEqual(fixed.plan.fixedBatch, 2, file: file, line: line)
-    for (compiled, batch) in [(symbolic, 1), (symbolic, 3), (fixed, 2)] {
-      let inputs = Compile.randomInputs(model, batch: batch, seed: UInt64(batch) * 77)
-      let expected = try ReferenceInterpreter.run(model, inputs: inputs)
-      let one = try Compile.run(compiled, inputs, threads: 1)
-      let two = try Compile.run(compiled, inputs, threads: 2)
-      let what = "(\(model.graph.name), batch \(batch)\(compiled.plan.fixedBatch == nil ? "" : " fixed"))"
-      assertClose(one, expected, what, file: file, line: line)
-      XCTAssertEqual(one, two, "1 and 2 threads differ \(what)", file: file, line: line)
-    }
+    try assertCompiledMatchesReference(make(), file: file, line: line)
   }
 
   func testShapeChain() throws { try check(TestGraphs.shapeChain) }
@@ -42,9 +29,10 @@ final class EndToEndTests: XCTestCase {
   func testGroupedConv() throws { try check(TestGraphs.groupedConv) }
   func testLRNSoftmax() throws { try check(TestGraphs.lrnSoftmax) }
   func testTransposeReduceMean() throws { try check(TestGraphs.transposeReduce) }
+  func testMatMulSum() throws { try check(TestGraphs.matmulSum) }
 
   /// Every test graph is covered above.
   func testEveryGraphHasATest() {
-    XCTAssertEqual(TestGraphs.all.count, 16)
+    XCTAssertEqual(TestGraphs.all.count, 17)
   }
 }

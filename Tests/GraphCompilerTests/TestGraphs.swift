@@ -242,7 +242,7 @@ enum TestGraphs {
     let a = g.conv("conv_g2", x, 4, 6, k: 3, pad: 1, group: 2, ["strides": .ints([2, 2])])
     let b = g.conv("conv_g3", a, 6, 6, k: 3, pad: 2, group: 3, ["dilations": .ints([2, 2])])
     let c = g.conv("conv_same", b, 6, 2, k: 2, ["auto_pad": .string("SAME_UPPER")])
-    g.output(c)
+    g.output(g.conv("conv_same_lower", c, 2, 2, k: 2, ["auto_pad": .string("SAME_LOWER"), "strides": .ints([2, 2])]))
     return g.model()
   }
 
@@ -267,6 +267,18 @@ enum TestGraphs {
     return g.model()
   }
 
+  /// MatMul by a constant, Relu, Sum of two runtime values, Sub and Div by constants.
+  static func matmulSum() -> Model {
+    let g = TestGraph("matmul_sum", seed: 16)
+    let x = g.input("x", ["N", 6])
+    let m = g.node("MatMul", "matmul", [x, g.weight("w", [6, 4])])
+    let r = g.node("Relu", "relu", [m])
+    let s = g.node("Sum", "sum", [m, r])
+    let d = g.node("Sub", "sub", [s, g.weight("shift", [4])])
+    g.output(g.node("Div", "div", [d, g.scalar("two", 2)]))
+    return g.model()
+  }
+
   /// Every graph above, by name.
   static var all: [(String, () -> Model)] { [
     ("shape_chain", shapeChain), ("conv_bn", convBatchNorm), ("lonely_bn", lonelyBatchNorm),
@@ -274,7 +286,7 @@ enum TestGraphs {
     ("residual", residual), ("gemm_relu", gemmRelu), ("inception", inception),
     ("concat_input", concatOfInput), ("ceil_maxpool", ceilMaxPool),
     ("avgpool_0", { averagePool(countIncludePad: 0) }), ("avgpool_1", { averagePool(countIncludePad: 1) }),
-    ("grouped_conv", groupedConv), ("lrn_softmax", lrnSoftmax), ("transpose_reduce", transposeReduce),
+    ("grouped_conv", groupedConv), ("lrn_softmax", lrnSoftmax), ("transpose_reduce", transposeReduce), ("matmul_sum", matmulSum),
   ] }
 }
 
@@ -325,5 +337,23 @@ func assertClose(
     let scale = e.values.map(abs).max() ?? 0
     let diff = zip(a.values, e.values).map { abs($0 - $1) }.max() ?? 0
     XCTAssertLessThanOrEqual(diff, relative * scale + 1e-6, "'\(name)' \(message): max diff \(diff), max |ref| \(scale)", file: file, line: line)
+  }
+}
+
+/// Compiles `model` with a symbolic batch (run at 1 and 3) and a fixed batch 2, runs each on
+/// 1 and 2 threads, and checks the outputs against the ``ReferenceInterpreter`` on the original model.
+func assertCompiledMatchesReference(_ model: Model, file: StaticString = #filePath, line: UInt = #line) throws {
+  let symbolic = try Pipeline.compile(model)
+  let fixed = try Pipeline.compile(model, options: Pipeline.Options(batch: 2))
+  XCTAssertNil(symbolic.plan.fixedBatch, file: file, line: line)
+  XCTAssertEqual(fixed.plan.fixedBatch, 2, file: file, line: line)
+  for (compiled, batch) in [(symbolic, 1), (symbolic, 3), (fixed, 2)] {
+    let inputs = Compile.randomInputs(model, batch: batch, seed: UInt64(batch) * 77)
+    let expected = try ReferenceInterpreter.run(model, inputs: inputs)
+    let one = try Compile.run(compiled, inputs, threads: 1)
+    let two = try Compile.run(compiled, inputs, threads: 2)
+    let what = "(\(model.graph.name), batch \(batch)\(compiled.plan.fixedBatch == nil ? "" : " fixed"))"
+    assertClose(one, expected, what, file: file, line: line)
+    XCTAssertEqual(one, two, "1 and 2 threads differ \(what)", file: file, line: line)
   }
 }
