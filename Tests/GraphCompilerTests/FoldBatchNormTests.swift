@@ -72,3 +72,32 @@ final class FoldBatchNormTests: XCTestCase {
     try assertCompiledMatchesReference(model)
   }
 }
+
+final class FoldBatchNormEdgeTests: XCTestCase {
+  /// Mul by a one-element constant of higher rank broadcasts the output to that rank: folding it would drop dims.
+  func testOneElementConstantOfHigherRankIsNotFolded() throws {
+    let g = TestGraph("rank_raise")
+    let x = g.input("x", ["N", 4])
+    let fc = g.dense("fc", x, 4, 3)
+    g.output(g.node("Mul", "mul", [fc, g.builder.constant("k", Tensor(floats: [2], dims: [1, 1, 1]))]))
+    let context = try Compile.context(g.model(), [FoldBatchNorm()])
+    XCTAssertEqual(Compile.ops(context.graph), ["Gemm", "Mul"])
+    XCTAssertEqual(context.shapes["mul"], [1, "N", 3])
+  }
+
+  /// Gemm with transB 0, alpha, beta and a scalar C, then BatchNorm, Relu and a scalar Mul.
+  func testGemmVariantsFoldToTheSameResults() throws {
+    let g = TestGraph("gemm_variants", seed: 41)
+    let x = g.input("x", ["N", 6])
+    let fc = g.node("Gemm", "fc", [x, g.weight("w", [6, 5]), g.weight("c", [1])], ["alpha": .float(0.5), "beta": .float(2)])
+    let bn = g.batchNorm("bn", fc, 5)
+    let r = g.node("Relu", "relu", [bn])
+    g.output(g.node("Mul", "scale", [g.dense("fc2", r, 5, 3), g.scalar("k", -1.5)]))
+    let model = g.model()
+    let context = try Compile.context(model, [FoldBatchNorm()])
+    XCTAssertEqual(Compile.ops(context.graph), ["Gemm", "Relu", "Gemm"])
+    XCTAssertEqual(context.report.batchnormFolded, 1)
+    XCTAssertEqual(context.report.affineFolded, 1)
+    try assertCompiledMatchesReference(model)
+  }
+}

@@ -55,3 +55,23 @@ final class InPlaceConcatTests: XCTestCase {
     try assertCompiledMatchesReference(model)
   }
 }
+
+final class InPlaceConcatKernelsTests: XCTestCase {
+  /// Pools, unfused activations and two-operand adds also write into concat slices.
+  func testEveryKernelKindWritesItsSlice() throws {
+    let g = TestGraph("slices", seed: 51)
+    let x = g.input("x", ["N", 3, 6, 6])
+    let c = g.conv("conv", x, 3, 4, k: 3, pad: 1)
+    let pool = g.node("MaxPool", "pool", [c], ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])])
+    let avg = g.node("AveragePool", "avg", [x], ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])])
+    let relu = g.node("Relu", "relu", [avg])
+    let sum = g.node("Add", "add", [relu, x])
+    let cat = g.node("Concat", "concat", [pool, relu, sum, c], ["axis": .int(1)])
+    g.output(g.conv("head", cat, 14, 2, k: 1))
+    let model = g.model()
+    let out = try Pipeline.compile(model)
+    XCTAssertEqual(out.report.concatInPlace, 4)
+    XCTAssertEqual(out.report.copyBytes, 0)
+    try assertCompiledMatchesReference(model)
+  }
+}
