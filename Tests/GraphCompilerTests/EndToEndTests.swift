@@ -36,3 +36,19 @@ final class EndToEndTests: XCTestCase {
     XCTAssertEqual(TestGraphs.all.count, 17)
   }
 }
+
+/// Older opsets: Clip bounds as attributes, Softmax over the flattened tail, Squeeze axes as an attribute.
+final class OldOpsetEndToEndTests: XCTestCase {
+  func testOpset10Graph() throws {
+    let g = TestGraph("opset10", seed: 61)
+    let x = g.input("x", ["N", 2, 4, 4])
+    let c = g.node("Clip", "clip", [g.conv("conv", x, 2, 3, k: 3, pad: 1)], ["min": .float(0), "max": .float(6)])
+    let p = g.node("GlobalAveragePool", "gap", [c])
+    let s = g.node("Squeeze", "squeeze", [p], ["axes": .ints([2, 3])])
+    g.output(g.node("Softmax", "softmax", [g.dense("fc", s, 3, 4)]))
+    let model = g.model(opset: 10)
+    let out = try Pipeline.compile(model)
+    XCTAssertEqual(out.report.convRelu, 1, "conv + clip(0, 6) attributes")
+    try assertCompiledMatchesReference(model)
+  }
+}
