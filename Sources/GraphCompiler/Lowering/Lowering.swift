@@ -144,7 +144,8 @@ struct Lowering {
       try lowerConcat(node)
     case CompilerOps.view:
       program.values[out]?.alias = .view(of: x)
-    case "Identity":
+    case "Identity", "Dropout":
+      // Left by remove-noops only when both ends are graph values it cannot rename.
       emit(node, .copy, inputs: [x])
     default:
       throw Unsupported()

@@ -63,6 +63,7 @@ public struct FoldBatchNorm: Pass {
 
   /// A constant that broadcasts along the channel axis only ([C,1,1], [1,C,1,1], scalar), as C values.
   static func perChannel(_ t: Tensor, channels: Int, rank: Int) -> [Float]? {
+    guard t.dims.count <= rank else { return nil }  // a higher rank would broadcast the output to more dims
     if t.elementCount == 1 { return [Float](repeating: t.floats[0], count: channels) }
     var dims = t.dims
     while dims.count < rank { dims.insert(1, at: 0) }

@@ -1,0 +1,44 @@
+import GraphIR
+import XCTest
+
+@testable import GraphCompiler
+
+final class ConstantFoldingTests: XCTestCase {
+  /// With the batch fixed, Shape → Gather → Unsqueeze → Concat folds to the constant [2, -1].
+  func testShapeChainFoldsWithAFixedBatch() throws {
+    let context = try Compile.context(TestGraphs.shapeChain(), [ConstantFolding()], batch: 2)
+    XCTAssertEqual(Compile.ops(context.graph), ["Conv", "Reshape", "Gemm", "Add"])
+    let reshape = try XCTUnwrap(context.graph.nodes.first { $0.opType == "Reshape" })
+    XCTAssertEqual(context.graph.initializers[reshape.inputs[1]]?.int64s, [2, -1])
+  }
+
+  /// With a symbolic batch the Shape of the conv is unknown: the chain stays.
+  func testShapeChainStaysWithASymbolicBatch() throws {
+    let context = try Compile.context(TestGraphs.shapeChain(), [ConstantFolding()])
+    XCTAssertEqual(Compile.ops(context.graph), ["Conv", "Shape", "Gather", "Unsqueeze", "Concat", "Reshape", "Gemm", "Add"])
+  }
+
+  /// Mul of two constants becomes one constant holding their product.
+  func testArithmeticOnConstantsFolds() throws {
+    let model = TestGraphs.shapeChain()
+    let context = try Compile.context(model, [ConstantFolding()])
+    XCTAssertFalse(context.graph.nodes.contains { $0.name == "const_mul" })
+    let (c1, c2) = (model.graph.initializers["c1"]!.floats, model.graph.initializers["c2"]!.floats)
+    XCTAssertEqual(context.graph.initializers["const_mul"]?.floats, zip(c1, c2).map { $0 * $1 })
+    XCTAssertEqual(context.graph.initializers["const_mul"]?.dims, [5])
+  }
+
+  /// After the whole pipeline nothing of the chain is left, with the batch fixed or not.
+  func testNothingOfTheChainIsLeftAfterViewsAndDeadCode() throws {
+    for batch in [nil, 2] as [Int?] {
+      let out = try Pipeline.compile(TestGraphs.shapeChain(), options: Pipeline.Options(batch: batch))
+      // The Add of the folded constant goes into the Gemm's bias (fold-batchnorm).
+      XCTAssertEqual(Compile.ops(out.graph), ["Conv", "graphc.View", "Gemm"], "batch \(String(describing: batch))")
+      XCTAssertEqual(out.report.affineFolded, 1)
+      for name in ["zero", "axes0", "minus_one", "c1", "c2", "shape", "gather", "unsqueeze", "concat"] {
+        XCTAssertNil(out.graph.initializers[name], "\(name) should be gone (batch \(String(describing: batch)))")
+      }
+      XCTAssertEqual(out.graph.nodes[1].inputs, ["conv"], "the view keeps only its data input")
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import GraphIR
+import GraphRuntime
+import XCTest
+
+@testable import GraphCompiler
+
+final class FusionTests: XCTestCase {
+  func testConvRelu() throws {
+    let out = try Pipeline.compile(TestGraphs.convBatchNorm())
+    XCTAssertEqual(Compile.ops(out.graph), ["graphc.FusedConv"])
+    XCTAssertEqual(out.graph.nodes[0].attributes["activation"], .string("Relu"))
+    XCTAssertEqual(out.graph.nodes[0].attributes["absorbed"], .strings(["conv", "relu"]))
+    XCTAssertEqual(out.report.convRelu, 1)
+    XCTAssertEqual(out.report.batchnormFolded, 1)
+    XCTAssertEqual(out.plan.steps.count, 1)
+  }
+
+  func testConvClip06() throws {
+    let out = try Pipeline.compile(TestGraphs.convClip())
+    XCTAssertEqual(Compile.ops(out.graph), ["graphc.FusedConv"])
+    let conv = out.graph.nodes[0]
+    XCTAssertEqual(conv.attributes["activation"], .string("Clip"))
+    XCTAssertEqual(conv.attributes["clip_min"], .float(0))
+    XCTAssertEqual(conv.attributes["clip_max"], .float(6))
+    guard case .conv(let c) = out.plan.steps[0].kernel else { return XCTFail("expected a conv step") }
+    XCTAssertEqual(c.activation, .clip(min: 0, max: 6))
+    XCTAssertEqual(out.report.convRelu, 1, "conv+clip counts with conv+relu")
+  }
+
+  /// conv_a + Relu, then conv_b + Add(relu_a) + Relu with relu_a as the residual.
+  func testConvAddReluWithResidual() throws {
+    let out = try Pipeline.compile(TestGraphs.residual())
+    XCTAssertEqual(Compile.ops(out.graph), ["graphc.FusedConv", "graphc.FusedConv"])
+    let second = out.graph.nodes[1]
+    XCTAssertEqual(second.inputs, ["relu_a", "conv_b.weight", "conv_b.bias", "relu_a"])
+    XCTAssertEqual(second.outputs, ["relu_out"])
+    XCTAssertEqual(second.attributes["absorbed"], .strings(["conv_b", "add", "relu_out"]))
+    XCTAssertEqual(out.report.convRelu, 1)
+    XCTAssertEqual(out.report.convAddRelu, 1)
+    XCTAssertEqual(out.plan.steps.count, 2)
+    guard case .conv(let c) = out.plan.steps[1].kernel else { return XCTFail("expected a conv step") }
+    XCTAssertTrue(c.residual)
+    XCTAssertEqual(c.activation, .relu)
+  }
+
+  func testGemmRelu() throws {
+    let out = try Pipeline.compile(TestGraphs.gemmRelu())
+    XCTAssertEqual(Compile.ops(out.graph), ["graphc.View", "graphc.FusedGemm", "Gemm"])
+    XCTAssertEqual(out.report.gemmRelu, 1)
+    XCTAssertEqual(out.report.convRelu + out.report.convAddRelu, 0)
+  }
+
+  /// A conv whose output is also read elsewhere keeps its Relu separate.
+  func testConvWithTwoConsumersIsNotFused() throws {
+    let g = TestGraph("two_readers")
+    let x = g.input("x", ["N", 2, 4, 4])
+    let c = g.conv("conv", x, 2, 3, k: 1)
+    g.output(g.node("Relu", "relu", [c]))
+    g.output(c)
+    let out = try Pipeline.compile(g.model())
+    XCTAssertEqual(Compile.ops(out.graph), ["Conv", "Relu"])
+    XCTAssertEqual(out.report.convRelu, 0)
+  }
+}
