@@ -1,5 +1,6 @@
 import Foundation
 import GraphIR
+import GraphRuntime
 import XCTest
 
 @testable import GraphCompiler
@@ -9,9 +10,12 @@ import XCTest
 final class PipelineGoldenTests: XCTestCase {
   func testLeNetPipelineText() throws {
     var text = ""
-    _ = try Pipeline.compile(try Fixtures.lenet()) { pass, context in
+    let graphPasses = Set(Pipeline.passes.map(\.name))
+    let output = try Pipeline.compile(try Fixtures.lenet()) { pass, context in
+      guard graphPasses.contains(pass) else { return }
       text += "// after \(pass)\n" + TextPrinter.text(context.graph, shapes: context.shapes) + "\n"
     }
+    text += "// lowered and planned\n" + PlanDescription.listing(output.plan)
     let path = Fixtures.golden("lenet-pipeline.txt")
     if ProcessInfo.processInfo.environment["GRAPHC_UPDATE_GOLDEN"] == "1" {
       try text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -1,10 +1,7 @@
-import Foundation
-import GraphRuntime
-
-/// Human wording of a plan's parts, shared by `graphc inspect`, `graphc dot` and the memory SVG.
-enum PlanDescription {
+/// Human wording of a plan's parts, shared by `graphc inspect`, `graphc dot`, the memory SVG and golden tests.
+public enum PlanDescription {
   /// Short kind of a kernel, used for counts, colors and JSON: `conv`, `pool`, `dense`, ...
-  static func kind(_ k: Kernel) -> String {
+  public static func kind(_ k: Kernel) -> String {
     switch k {
     case .conv: return "conv"
     case .pool: return "pool"
@@ -21,11 +18,11 @@ enum PlanDescription {
   }
 
   /// Every kind in tag order, for stable listings.
-  static let kinds = ["conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn",
+  public static let kinds = ["conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn",
                       "softmax", "transpose", "copy"]
 
   /// The kernel with its key parameters, e.g. `conv 3x3/2 64→128 relu +residual`.
-  static func summary(_ k: Kernel) -> String {
+  public static func summary(_ k: Kernel) -> String {
     func act(_ a: Activation) -> String {
       switch a {
       case .none: return ""
@@ -87,16 +84,16 @@ enum PlanDescription {
   }
 
   /// `6x24x24`; a scalar is `1`.
-  static func dims(_ d: [Int]) -> String { d.isEmpty ? "1" : d.map(String.init).joined(separator: "x") }
+  public static func dims(_ d: [Int]) -> String { d.isEmpty ? "1" : d.map(String.init).joined(separator: "x") }
 
   /// A float without trailing zeros: `0.0001`, `6`, `0.75`.
-  static func number(_ v: Float) -> String {
+  public static func number(_ v: Float) -> String {
     if v == v.rounded(), abs(v) < 1e9 { return String(Int(v)) }
     return "\(v)"
   }
 
   /// `12,345`.
-  static func grouped(_ n: Int) -> String {
+  public static func grouped(_ n: Int) -> String {
     let digits = String(n.magnitude)
     var out = ""
     for (i, c) in digits.enumerated() {
@@ -107,12 +104,24 @@ enum PlanDescription {
   }
 
   /// Where a view lives, in bytes per batch item: `@1,024 (3,456 B)` or, for a slice, `@1,024 slice @inner 512 (256 B)`.
-  static func placement(_ v: View) -> String {
+  public static func placement(_ v: View) -> String {
     var s = "@\(grouped(v.base * 4))"
     if isSlice(v) { s += " slice @inner \(grouped(v.inner * 4))" }
     return s + " (\(grouped(v.itemCount * 4)) B)"
   }
 
   /// Whether the view is part of a larger buffer (a channel slice of an in-place concat).
-  static func isSlice(_ v: View) -> Bool { v.inner != 0 || v.itemCount != v.itemStride }
+  public static func isSlice(_ v: View) -> Bool { v.inner != 0 || v.itemCount != v.itemStride }
+
+  /// One line per step: index, name, kernel summary, input and output placements.
+  public static func listing(_ plan: Plan) -> String {
+    var lines = ["plan: \(plan.steps.count) steps, arena \(grouped(plan.arenaFloatsPerItem * 4)) B per item, \(grouped(plan.weightCount * 4)) B of weights"]
+    for b in plan.inputs { lines.append("  input  \(b.name) \(dims(b.view.dims)) \(placement(b.view))") }
+    for (i, step) in plan.steps.enumerated() {
+      let ins = step.inputs.map(placement).joined(separator: ", ")
+      lines.append("  \(i) \(step.name): \(summary(step.kernel)) [\(step.absorbed.joined(separator: " + "))] (\(ins)) -> \(dims(step.output.dims)) \(placement(step.output))")
+    }
+    for b in plan.outputs { lines.append("  output \(b.name) \(dims(b.view.dims)) \(placement(b.view))") }
+    return lines.joined(separator: "\n") + "\n"
+  }
 }
