@@ -58,6 +58,6 @@ let package = Package(
     .testTarget(name: "GraphZooTests", dependencies: ["GraphZoo", "GraphIR"]),
     .testTarget(name: "GraphCompilerTests", dependencies: ["GraphCompiler", "GraphIR", "GraphZoo"], exclude: ["Golden"]),
     .testTarget(name: "GraphRuntimeTests", dependencies: ["GraphRuntime"]),
-    .testTarget(name: "CLITests", dependencies: ["GraphIR"]),
+    .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime"]),
   ]
 )

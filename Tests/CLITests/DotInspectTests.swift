@@ -3,13 +3,12 @@ import XCTest
 
 /// `graphc dot` and `graphc inspect`, run as a user would.
 final class DotInspectTests: XCTestCase {
-  static var binary: String { ShapesCommandTests.binary }
-  static var lenet: String { ShapesCommandTests.lenet }
+  static var lenet: String { CLI.lenet }
 
   var directory: URL!
 
   override func setUpWithError() throws {
-    try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.binary), "graphc not built at \(Self.binary)")
+    try XCTSkipUnless(CLI.isBuilt("graphc"), "graphc not built at \(CLI.binary("graphc"))")
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("graphc-dot-inspect-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
   }
@@ -18,19 +17,7 @@ final class DotInspectTests: XCTestCase {
     if let directory { try? FileManager.default.removeItem(at: directory) }
   }
 
-  func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-  }
+  func run(_ arguments: [String]) throws -> CLI.Result { try CLI.run("graphc", arguments) }
 
   func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 

@@ -4,44 +4,12 @@ import XCTest
 
 /// Runs the built `graphc` binary the way a user would.
 final class ShapesCommandTests: XCTestCase {
-  static let packageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  static let lenet = packageRoot.appendingPathComponent("Tests/Fixtures/digits/lenet-digits.onnx").path
+  static let lenet = CLI.lenet
 
-  /// `graphc` next to the test bundle (same build configuration), else `.build/debug/graphc`.
-  static var binary: String {
-    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-      let candidate = URL(fileURLWithPath: bundle.bundlePath).deletingLastPathComponent().appendingPathComponent("graphc").path
-      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    return packageRoot.appendingPathComponent(".build/debug/graphc").path
-  }
-
-  struct Result {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-  }
-
-  func run(_ arguments: [String]) throws -> Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read before waiting so a large output cannot fill the pipe and block the child.
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Result(
-      status: process.terminationStatus,
-      stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-  }
+  func run(_ arguments: [String]) throws -> CLI.Result { try CLI.run("graphc", arguments) }
 
   override func setUpWithError() throws {
-    try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.binary), "graphc not built at \(Self.binary)")
+    try XCTSkipUnless(CLI.isBuilt("graphc"), "graphc not built at \(CLI.binary("graphc"))")
   }
 
   func testTableShowsSymbolicShapes() throws {

@@ -14,8 +14,11 @@ struct Lowering {
     let batchSymbol = try findBatch()
     program.weights.reserve(graph.initializers.values.map { $0.elementCount + 16 }.reduce(0, +))
     for input in graph.inputs {
+      // An input without the batch in front can only be a weight fed at run time, which the
+      // plan cannot take: the node using it reports that below.
+      guard let dims = try? perItem(input.name, batchSymbol) else { continue }
       program.inputs.append(input.name)
-      program.values[input.name] = .init(dims: try perItem(input.name, batchSymbol))
+      program.values[input.name] = .init(dims: dims)
     }
     var unsupported: [String] = []
     for node in graph.nodes {
@@ -40,12 +43,12 @@ struct Lowering {
 
   struct Unsupported: Error { var reason = "" }
 
-  /// The batch: the first dim of the first input, symbolic or fixed by `--batch`.
+  /// The batch: the leading dim of the inputs, a symbol (the first one found) or fixed by `--batch`.
   private func findBatch() throws -> Dim {
-    guard let first = graph.inputs.first, let shape = context.shapes[first.name], let dim = shape.dims.first else {
-      throw GraphError("", "the graph has no input with a batch dimension")
-    }
-    return dim
+    let leading = graph.inputs.compactMap { context.shapes[$0.name]?.dims.first }
+    if let symbol = leading.first(where: { $0.value == nil }) { return symbol }
+    guard let first = leading.first else { throw GraphError("", "the graph has no input with a batch dimension") }
+    return first
   }
 
   /// The per-item dims of an activation: its shape without the leading batch dim.
@@ -61,7 +64,7 @@ struct Lowering {
 
   private func constant(_ node: Node, _ i: Int) throws -> Tensor {
     guard let name = node.input(i), let t = graph.initializers[name] else {
-      throw Unsupported(reason: "input \(i) must be a constant")
+      throw Unsupported(reason: "input \(i)\(node.input(i).map { " ('\($0)')" } ?? "") must be a constant (an initializer)")
     }
     guard t.isLoaded else { throw GraphError("initializer '\(name)'", "external data was not loaded") }
     return t
@@ -86,7 +89,7 @@ struct Lowering {
 
   private mutating func lower(_ node: Node) throws {
     guard let x = node.input(0), program.values[x] != nil else {
-      throw Unsupported(reason: "its first input is not a computed value")
+      throw Unsupported(reason: "its first input \(node.input(0).map { "'\($0)' " } ?? "")is not a batched value computed at run time")
     }
     let op = node.domain == CompilerOps.domain ? node.opType : (node.domain.isEmpty ? node.opType : "\(node.domain).\(node.opType)")
     let out = node.outputs[0]
