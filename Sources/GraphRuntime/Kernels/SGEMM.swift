@@ -51,16 +51,10 @@ enum SGEMM {
     let mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc
     let blocks = mBlocks * nBlocks
     let workers = min(blocks, pool?.threads ?? 1)
-    // One chunk per thread, taking blocks round-robin, so scratch is allocated once per thread.
+    // One chunk per thread, taking blocks round-robin; packing space is the thread's own scratch.
     parallelFor(pool, workers) { worker in
-      let packA = allocateFloats(mc * kc)
-      let packB = allocateFloats(kc * nc)
-      let acc = allocateFloats(mc * nc)
-      defer {
-        packA.deallocate()
-        packB.deallocate()
-        acc.deallocate()
-      }
+      let scratch = ThreadScratch.floats(mc * kc + kc * nc + mc * nc)
+      let packA = scratch, packB = scratch + mc * kc, acc = scratch + mc * kc + kc * nc
       var block = worker
       while block < blocks {
         let i0 = (block / nBlocks) * mc, j0 = (block % nBlocks) * nc
