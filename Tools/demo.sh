@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
-swift build -c release --product graphc >/dev/null
-swift build -c release --product graphrun >/dev/null
+echo "building graphc and graphrun (release)..."
+for product in graphc graphrun; do
+  swift build -c release --product $product >/tmp/graphc-demo-build.log 2>&1 || { cat /tmp/graphc-demo-build.log; exit 1; }
+done
 bin=$(swift build -c release --show-bin-path)
 mkdir -p out
 "$bin/graphc" compile Graphs/lenet.graph -o out/lenet.plan --report
