@@ -82,3 +82,18 @@ final class VerifierTests: XCTestCase {
     XCTAssertNoThrow(try SupportedOps.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["ai.onnx": 22])))
   }
 }
+
+final class AttributeCheckTests: XCTestCase {
+  func testUnknownAttributesAreListedWithTheirNodes() {
+    let conv = Node(name: "c", opType: "Conv", inputs: ["x", "w"], outputs: ["y"], attributes: ["foo": .int(1), "group": .int(1)])
+    let bn = Node(name: "bn", opType: "BatchNormalization", inputs: ["y", "s", "b", "m", "v"], outputs: ["z"],
+                  attributes: ["training_mode": .int(1)])
+    let model = Model(graph: Graph(name: "g", nodes: [conv, bn], inputs: [ValueInfo(name: "x", shape: [1])]))
+    XCTAssertThrowsError(try SupportedOps.check(model)) { error in
+      let text = "\(error)"
+      XCTAssertTrue(text.contains("node 'c' (Conv) attribute 'foo'"), text)
+      XCTAssertTrue(text.contains("node 'bn' (BatchNormalization) training_mode=1"), text)
+      XCTAssertFalse(text.contains("'group'"), text)
+    }
+  }
+}
