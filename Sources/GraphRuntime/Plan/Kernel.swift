@@ -68,14 +68,20 @@ public struct Pooling: Equatable, Sendable {
   }
 }
 
+/// A fully connected step: `y = activation(W x + b)` per batch item.
 public struct Dense: Equatable, Sendable {
+  /// Floats read per batch item (K).
   public var inFeatures: Int
+  /// Floats written per batch item (N).
   public var outFeatures: Int
   /// [outFeatures, inFeatures] row-major (ONNX Gemm with transB = 1).
   public var weights: WeightRef
+  /// One float per output feature, or nil.
   public var bias: WeightRef?
+  /// Applied last, to each output value.
   public var activation: Activation
 
+  /// Creates a dense step's parameters.
   public init(inFeatures: Int, outFeatures: Int, weights: WeightRef, bias: WeightRef?, activation: Activation) {
     self.inFeatures = inFeatures
     self.outFeatures = outFeatures
@@ -85,18 +91,22 @@ public struct Dense: Equatable, Sendable {
   }
 }
 
+/// An element-wise binary step: `activation(left op right)` with NumPy broadcasting.
 public struct Binary: Equatable, Sendable {
+  /// The arithmetic operator.
   public var op: BinaryOp
-  /// Per-item shape of the left operand (input 0).
+  /// Per-item shape of input 0 (the left operand unless `constantIsLeft`).
   public var leftDims: [Int]
-  /// Per-item shape of the right operand: input 1, or the constant.
+  /// Per-item shape of the other operand: input 1, or the constant.
   public var rightDims: [Int]
-  /// The right operand when it is a constant shared by every batch item.
+  /// The other operand when it is a constant shared by every batch item (`rightDims` floats).
   public var constant: WeightRef?
   /// Whether the constant is the left operand (for sub/div order).
   public var constantIsLeft: Bool
+  /// Applied last, to each output value.
   public var activation: Activation
 
+  /// Creates a binary step's parameters.
   public init(
     op: BinaryOp, leftDims: [Int], rightDims: [Int], constant: WeightRef?, constantIsLeft: Bool,
     activation: Activation
