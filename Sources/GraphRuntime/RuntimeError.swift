@@ -11,5 +11,6 @@ public struct RuntimeError: Error, Sendable, Equatable, CustomStringConvertible 
     self.message = message
   }
 
+  /// The message, for printing.
   public var description: String { message }
 }

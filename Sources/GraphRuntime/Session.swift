@@ -4,6 +4,7 @@
 /// The arena is sized for the largest batch seen so far, so repeated runs at
 /// the same batch allocate nothing but the returned output arrays.
 public final class Session {
+  /// The model this session runs (shared, read-only, with any other sessions of it).
   public let model: CompiledModel
   let pool: ThreadPool
   private var arena: UnsafeMutablePointer<Float>

@@ -10,9 +10,9 @@ final class ConvTests: XCTestCase {
     XCTAssertNoThrow(try p.validate(), file: file, line: line)
     var rng = SeededRandom(seed: seed)
     let input = rng.floats(p.inputCount)
-    let weights = rng.floats(p.weightCount)
-    let bias = epilogueCase.hasBias ? rng.floats(p.outChannels) : nil
-    let residual = epilogueCase.hasResidual ? rng.floats(p.batch * p.outChannels * p.outHeight * p.outWidth) : nil
+    let weights = rng.floats(p.geometry.weightCount)
+    let bias = epilogueCase.hasBias ? rng.floats(p.geometry.outChannels) : nil
+    let residual = epilogueCase.hasResidual ? rng.floats(p.batch * p.geometry.outputCountPerItem) : nil
     let sentinel: Float = 1234.5
     var expected = [Float](repeating: sentinel, count: p.outputTensorCount)
     var fast1 = expected, fast2 = expected
@@ -21,62 +21,62 @@ final class ConvTests: XCTestCase {
       Kernels.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &fast1)
       Kernels.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &fast2, pool: Self.pool)
     }
-    let k = Float(p.inChannelsPerGroup * p.kernelH * p.kernelW)
+    let k = Float(p.geometry.inChannelsPerGroup * p.geometry.kernelHeight * p.geometry.kernelWidth)
     assertClose(fast1, expected, atol: 1e-5 * k, rtol: 1e-4, "\(p) \(epilogueCase)", file: file, line: line)
     assertIdentical(fast2, fast1, "threads 1 vs 2", file: file, line: line)
   }
 
   func testOddSizesThreeToSeventeen() {
     let p = Conv2DParameters(
-      batch: 1, inChannels: 3, inHeight: 7, inWidth: 13, outChannels: 17, kernelH: 3, kernelW: 3,
+      batch: 1, inChannels: 3, inHeight: 7, inWidth: 13, outChannels: 17, kernelHeight: 3, kernelWidth: 3,
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
     for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: UInt64(i)) }
   }
 
   func testPaddingBeyondKernelReach() {
     let p = Conv2DParameters(
-      batch: 2, inChannels: 17, inHeight: 7, inWidth: 13, outChannels: 3, kernelH: 2, kernelW: 2,
+      batch: 2, inChannels: 17, inHeight: 7, inWidth: 13, outChannels: 3, kernelHeight: 2, kernelWidth: 2,
       padTop: 3, padLeft: 3, padBottom: 3, padRight: 3)
-    XCTAssertEqual(p.outHeight, 12)
-    XCTAssertEqual(p.outWidth, 18)
+    XCTAssertEqual(p.geometry.outHeight, 12)
+    XCTAssertEqual(p.geometry.outWidth, 18)
     for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 10 + UInt64(i)) }
   }
 
   func testStridesDilationsAsymmetricPads() {
     let p = Conv2DParameters(
-      batch: 1, inChannels: 5, inHeight: 11, inWidth: 14, outChannels: 7, kernelH: 3, kernelW: 5,
-      strideH: 2, strideW: 1, padTop: 0, padLeft: 1, padBottom: 2, padRight: 0, dilationH: 1, dilationW: 2)
+      batch: 1, inChannels: 5, inHeight: 11, inWidth: 14, outChannels: 7, kernelHeight: 3, kernelWidth: 5,
+      strideHeight: 2, strideWidth: 1, padTop: 0, padLeft: 1, padBottom: 2, padRight: 0, dilationHeight: 1, dilationWidth: 2)
     for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 20 + UInt64(i)) }
     let q = Conv2DParameters(
-      batch: 1, inChannels: 4, inHeight: 9, inWidth: 9, outChannels: 6, kernelH: 3, kernelW: 3,
-      strideH: 3, strideW: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, dilationH: 2, dilationW: 3)
+      batch: 1, inChannels: 4, inHeight: 9, inWidth: 9, outChannels: 6, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: 3, strideWidth: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, dilationHeight: 2, dilationWidth: 3)
     check(q, .all, seed: 29)
   }
 
   func testGroups() {
     let p = Conv2DParameters(
-      batch: 3, inChannels: 4, inHeight: 9, inWidth: 11, outChannels: 6, kernelH: 3, kernelW: 3,
-      strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, dilationH: 2, dilationW: 2, groups: 2)
+      batch: 3, inChannels: 4, inHeight: 9, inWidth: 11, outChannels: 6, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, dilationHeight: 2, dilationWidth: 2, groups: 2)
     for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 30 + UInt64(i)) }
   }
 
   func testDepthwise() {
     for stride in [1, 2] {
       let p = Conv2DParameters(
-        batch: 2, inChannels: 8, inHeight: 7, inWidth: 13, outChannels: 8, kernelH: 3, kernelW: 3,
-        strideH: stride, strideW: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 8)
+        batch: 2, inChannels: 8, inHeight: 7, inWidth: 13, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
+        strideHeight: stride, strideWidth: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 8)
       XCTAssertTrue(Kernels.usesDirectDepthwise(p))
       for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 40 + UInt64(i + 10 * stride)) }
     }
     // Dilated, padding past the kernel's reach, into a channel slice.
     let d = Conv2DParameters(
-      batch: 1, inChannels: 3, inHeight: 6, inWidth: 5, outChannels: 3, kernelH: 2, kernelW: 3,
-      padTop: 3, padLeft: 0, padBottom: 1, padRight: 4, dilationH: 2, dilationW: 1, groups: 3,
+      batch: 1, inChannels: 3, inHeight: 6, inWidth: 5, outChannels: 3, kernelHeight: 2, kernelWidth: 3,
+      padTop: 3, padLeft: 0, padBottom: 1, padRight: 4, dilationHeight: 2, dilationWidth: 1, groups: 3,
       outputChannelOffset: 2, outputTotalChannels: 7)
     check(d, .all, seed: 49)
     // Depth multiplier 2 goes through the general path.
     let m = Conv2DParameters(
-      batch: 1, inChannels: 4, inHeight: 7, inWidth: 7, outChannels: 8, kernelH: 3, kernelW: 3,
+      batch: 1, inChannels: 4, inHeight: 7, inWidth: 7, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 4)
     XCTAssertFalse(Kernels.usesDirectDepthwise(m))
     check(m, .biasRelu, seed: 48)
@@ -84,24 +84,24 @@ final class ConvTests: XCTestCase {
 
   func testPointwise() {
     let p = Conv2DParameters(
-      batch: 2, inChannels: 16, inHeight: 7, inWidth: 13, outChannels: 24, kernelH: 1, kernelW: 1)
+      batch: 2, inChannels: 16, inHeight: 7, inWidth: 13, outChannels: 24, kernelHeight: 1, kernelWidth: 1)
     XCTAssertTrue(Kernels.isPointwise(p))
     XCTAssertEqual(Kernels.conv2dWorkspaceCount(p), 0)
     for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 50 + UInt64(i)) }
     // 1x1 with stride uses im2col.
     let s = Conv2DParameters(
-      batch: 1, inChannels: 16, inHeight: 7, inWidth: 13, outChannels: 5, kernelH: 1, kernelW: 1, strideH: 2, strideW: 2)
+      batch: 1, inChannels: 16, inHeight: 7, inWidth: 13, outChannels: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 2, strideWidth: 2)
     check(s, .bias, seed: 59)
   }
 
   func testChannelSliceOutput() {
     let p = Conv2DParameters(
-      batch: 2, inChannels: 3, inHeight: 5, inWidth: 6, outChannels: 4, kernelH: 3, kernelW: 3,
+      batch: 2, inChannels: 3, inHeight: 5, inWidth: 6, outChannels: 4, kernelHeight: 3, kernelWidth: 3,
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outputChannelOffset: 5, outputTotalChannels: 11)
     for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 60 + UInt64(i)) }
     // The slice lands where Concat expects it and nothing else is touched.
     let input = [Float](repeating: 1, count: p.inputCount)
-    let weights = [Float](repeating: 1, count: p.weightCount)
+    let weights = [Float](repeating: 1, count: p.geometry.weightCount)
     var out = [Float](repeating: -7, count: p.outputTensorCount)
     Kernels.conv2d(p, input: input, weights: weights, output: &out)
     let plane = 30
@@ -116,17 +116,17 @@ final class ConvTests: XCTestCase {
   func testSeveralGemmBlocksAndKBlocks() {
     // M = 100 > mc, N = 400 > nc, K = 576 > kc: exercises every blocking edge.
     let p = Conv2DParameters(
-      batch: 1, inChannels: 64, inHeight: 20, inWidth: 20, outChannels: 100, kernelH: 3, kernelW: 3,
+      batch: 1, inChannels: 64, inHeight: 20, inWidth: 20, outChannels: 100, kernelHeight: 3, kernelWidth: 3,
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
     check(p, .all, seed: 70)
   }
 
   func testResidualMayAliasOutput() {
     let p = Conv2DParameters(
-      batch: 1, inChannels: 40, inHeight: 8, inWidth: 8, outChannels: 8, kernelH: 3, kernelW: 3,
+      batch: 1, inChannels: 40, inHeight: 8, inWidth: 8, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
     var rng = SeededRandom(seed: 80)
-    let input = rng.floats(p.inputCount), weights = rng.floats(p.weightCount)
+    let input = rng.floats(p.inputCount), weights = rng.floats(p.geometry.weightCount)
     let residual = rng.floats(p.outputTensorCount)
     var expected = [Float](repeating: 0, count: p.outputTensorCount)
     residual.withUnsafeBufferPointer { r in
@@ -144,15 +144,22 @@ final class ConvTests: XCTestCase {
   func testReferenceConvByHand() {
     // 1x1x3x3 input, 2x2 kernel of ones, pad 1 on the left only: sums of 2x2 windows.
     let p = Conv2DParameters(
-      batch: 1, inChannels: 1, inHeight: 3, inWidth: 3, outChannels: 1, kernelH: 2, kernelW: 2, padLeft: 1)
+      batch: 1, inChannels: 1, inHeight: 3, inWidth: 3, outChannels: 1, kernelHeight: 2, kernelWidth: 2, padLeft: 1)
     let input: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
     var out = [Float](repeating: 0, count: 6)
     Reference.conv2d(p, input: input, weights: [1, 1, 1, 1], output: &out)
     XCTAssertEqual(out, [5, 12, 16, 11, 24, 28])
   }
 
+  func testWindowLargerThanPaddedInputHasNoOutput() {
+    // span = 2 - 3 - 1 = -2; truncating division alone would give one output row.
+    let g = Conv2DGeometry(inChannels: 1, inHeight: 2, inWidth: 2, outChannels: 1, kernelHeight: 4, kernelWidth: 4, strideHeight: 3, strideWidth: 3)
+    XCTAssertEqual(g.outHeight, 0)
+    XCTAssertThrowsError(try g.validate())
+  }
+
   func testValidateRejectsBadGroups() {
-    let p = Conv2DParameters(batch: 1, inChannels: 3, inHeight: 4, inWidth: 4, outChannels: 4, kernelH: 1, kernelW: 1, groups: 2)
+    let p = Conv2DParameters(batch: 1, inChannels: 3, inHeight: 4, inWidth: 4, outChannels: 4, kernelHeight: 1, kernelWidth: 1, groups: 2)
     XCTAssertThrowsError(try p.validate())
   }
 }

@@ -5,11 +5,11 @@ final class PlanFileTests: XCTestCase {
   /// A tiny valid plan: input [2,4,4] → conv 3x3 pad 1 to [3,4,4] → relu in place.
   static func tinyPlan() -> (Plan, [Float]) {
     let weights: [Float] = (0..<70).map { Float($0) * Float(0.01) }
+    let geometry = Conv2DGeometry(
+      inChannels: 2, inHeight: 4, inWidth: 4, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
     let conv = Convolution(
-      inChannels: 2, inHeight: 4, inWidth: 4, outChannels: 3, outHeight: 4, outWidth: 4,
-      kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
-      dilationHeight: 1, dilationWidth: 1, groups: 1,
-      weights: WeightRef(offset: 0, count: 54), bias: WeightRef(offset: 64, count: 3), residual: false, activation: .relu)
+      geometry: geometry, weights: WeightRef(offset: 0, count: 54), bias: WeightRef(offset: 64, count: 3), residual: false, activation: .relu)
     let input = View(base: 0, itemStride: 32, dims: [2, 4, 4])
     let output = View(base: 32, itemStride: 48, dims: [3, 4, 4])
     let plan = Plan(
@@ -52,6 +52,23 @@ final class PlanFileTests: XCTestCase {
     for i in stride(from: 64, to: good.count, by: 7) {
       var bad = good; bad[i] ^= 0x5A
       XCTAssertNotNil(decode(bad), "corruption at byte \(i) went unnoticed")
+    }
+  }
+
+  func testConvOutputSizeMustMatchItsGeometry() {
+    let (plan, weights) = Self.tinyPlan()
+    var bytes = plan.serialized(weights: weights)
+    // The conv's 17 ints start [2, 4, 4, 3, 4, 4, ...]; make the stored output 3 rows high.
+    func le(_ v: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+    let pattern = [2, 4, 4, 3, 4, 4].flatMap(le)
+    guard let start = (0...(bytes.count - pattern.count)).first(where: { Array(bytes[$0..<($0 + pattern.count)]) == pattern }) else {
+      return XCTFail("conv parameters not found")
+    }
+    bytes.replaceSubrange((start + 32)..<(start + 40), with: le(3))
+    let sum = bytes.withUnsafeBytes { PlanFormat.checksum(UnsafeRawBufferPointer(rebasing: $0[PlanFormat.headerSize...])) }
+    bytes.replaceSubrange(24..<32, with: le(Int(bitPattern: UInt(sum))))
+    XCTAssertThrowsError(try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "bad.plan") }) { error in
+      XCTAssertTrue((error as? RuntimeError)?.message.contains("does not match its geometry") ?? false, "\(error)")
     }
   }
 

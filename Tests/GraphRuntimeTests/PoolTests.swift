@@ -14,10 +14,10 @@ final class PoolTests: XCTestCase {
     _ kind: PoolKind, kernel: Int, stride: Int, pad: Int, ceil: Bool, includePad: Bool = false, input: [Float]? = nil,
     side: Int = 4
   ) -> (Pool2DParameters, [Float]) {
-    let oh = Pool2DParameters.outputExtent(input: side, kernel: kernel, stride: stride, padBegin: pad, padEnd: pad, ceilMode: ceil)
+    let oh = Pool2DGeometry.outputExtent(input: side, kernel: kernel, stride: stride, padBegin: pad, padEnd: pad, ceilMode: ceil)
     let p = Pool2DParameters(
-      kind: kind, batch: 1, channels: 1, inHeight: side, inWidth: side, kernelH: kernel, kernelW: kernel,
-      strideH: stride, strideW: stride, padTop: pad, padLeft: pad, padBottom: pad, padRight: pad,
+      kind: kind, batch: 1, channels: 1, inHeight: side, inWidth: side, kernelHeight: kernel, kernelWidth: kernel,
+      strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad, padBottom: pad, padRight: pad,
       outHeight: oh, outWidth: oh, countIncludePad: includePad)
     var out = [Float](repeating: .nan, count: oh * oh)
     Reference.pool2d(p, input: input ?? plane, output: &out)
@@ -66,13 +66,13 @@ final class PoolTests: XCTestCase {
   }
 
   func testOutputExtent() {
-    XCTAssertEqual(Pool2DParameters.outputExtent(input: 4, kernel: 3, stride: 2, padBegin: 0, padEnd: 0, ceilMode: true), 2)
-    XCTAssertEqual(Pool2DParameters.outputExtent(input: 4, kernel: 3, stride: 2, padBegin: 0, padEnd: 0, ceilMode: false), 1)
+    XCTAssertEqual(Pool2DGeometry.outputExtent(input: 4, kernel: 3, stride: 2, padBegin: 0, padEnd: 0, ceilMode: true), 2)
+    XCTAssertEqual(Pool2DGeometry.outputExtent(input: 4, kernel: 3, stride: 2, padBegin: 0, padEnd: 0, ceilMode: false), 1)
     // A last window that would start beyond input + begin padding is dropped.
-    XCTAssertEqual(Pool2DParameters.outputExtent(input: 5, kernel: 2, stride: 2, padBegin: 1, padEnd: 1, ceilMode: true), 3)
-    XCTAssertEqual(Pool2DParameters.outputExtent(input: 6, kernel: 1, stride: 2, padBegin: 0, padEnd: 1, ceilMode: true), 3)
-    XCTAssertEqual(Pool2DParameters.outputExtent(input: 112, kernel: 3, stride: 2, padBegin: 0, padEnd: 0, ceilMode: true), 56)
-    XCTAssertEqual(Pool2DParameters.outputExtent(input: 8, kernel: 3, stride: 1, padBegin: 0, padEnd: 0, dilation: 2, ceilMode: false), 4)
+    XCTAssertEqual(Pool2DGeometry.outputExtent(input: 5, kernel: 2, stride: 2, padBegin: 1, padEnd: 1, ceilMode: true), 3)
+    XCTAssertEqual(Pool2DGeometry.outputExtent(input: 6, kernel: 1, stride: 2, padBegin: 0, padEnd: 1, ceilMode: true), 3)
+    XCTAssertEqual(Pool2DGeometry.outputExtent(input: 112, kernel: 3, stride: 2, padBegin: 0, padEnd: 0, ceilMode: true), 56)
+    XCTAssertEqual(Pool2DGeometry.outputExtent(input: 8, kernel: 3, stride: 1, padBegin: 0, padEnd: 0, dilation: 2, ceilMode: false), 4)
   }
 
   func testGlobalPools() {
@@ -93,10 +93,10 @@ final class PoolTests: XCTestCase {
     for kind in [PoolKind.max, .average] {
       for (ceil, includePad) in [(false, false), (true, false), (true, true)] {
         let (h, w) = (7, 13)
-        let oh = Pool2DParameters.outputExtent(input: h, kernel: 3, stride: 2, padBegin: 1, padEnd: 0, ceilMode: ceil)
-        let ow = Pool2DParameters.outputExtent(input: w, kernel: 2, stride: 3, padBegin: 0, padEnd: 1, ceilMode: ceil)
+        let oh = Pool2DGeometry.outputExtent(input: h, kernel: 3, stride: 2, padBegin: 1, padEnd: 0, ceilMode: ceil)
+        let ow = Pool2DGeometry.outputExtent(input: w, kernel: 2, stride: 3, padBegin: 0, padEnd: 1, ceilMode: ceil)
         let p = Pool2DParameters(
-          kind: kind, batch: 2, channels: 3, inHeight: h, inWidth: w, kernelH: 3, kernelW: 2, strideH: 2, strideW: 3,
+          kind: kind, batch: 2, channels: 3, inHeight: h, inWidth: w, kernelHeight: 3, kernelWidth: 2, strideHeight: 2, strideWidth: 3,
           padTop: 1, padLeft: 0, padBottom: 0, padRight: 1, outHeight: oh, outWidth: ow, countIncludePad: includePad,
           outputChannelOffset: 1, outputTotalChannels: 5)
         XCTAssertNoThrow(try p.validate())

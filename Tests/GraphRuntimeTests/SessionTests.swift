@@ -18,7 +18,7 @@ final class SessionTests: XCTestCase {
     XCTAssertEqual(out.shape, [3, 3, 4, 4])
     guard case .conv(let c) = plan.steps[0].kernel else { return XCTFail() }
     var expected = [Float](repeating: 0, count: 3 * 48)
-    let p = Conv2DParameters(batch: 3, inChannels: 2, inHeight: 4, inWidth: 4, outChannels: 3, kernelH: 3, kernelW: 3,
+    let p = Conv2DParameters(batch: 3, inChannels: 2, inHeight: 4, inWidth: 4, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
                              padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
     weights.withUnsafeBufferPointer { w in
       Reference.conv2d(p, input: x.values, weights: w.baseAddress!, epilogue: Epilogue(bias: w.baseAddress! + c.bias!.offset, activation: .relu), output: &expected)

@@ -58,9 +58,9 @@ final class ThreadPoolTests: XCTestCase {
   func testResultsIndependentOfThreadCount() {
     var rng = SeededRandom(seed: 9)
     let p = Conv2DParameters(
-      batch: 2, inChannels: 9, inHeight: 15, inWidth: 17, outChannels: 21, kernelH: 3, kernelW: 3,
-      strideH: 1, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
-    let input = rng.floats(p.inputCount), weights = rng.floats(p.weightCount), bias = rng.floats(21)
+      batch: 2, inChannels: 9, inHeight: 15, inWidth: 17, outChannels: 21, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: 1, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    let input = rng.floats(p.inputCount), weights = rng.floats(p.geometry.weightCount), bias = rng.floats(21)
     var outputs: [[Float]] = []
     for threads in [1, 2, 3] {
       var out = [Float](repeating: 0, count: p.outputTensorCount)

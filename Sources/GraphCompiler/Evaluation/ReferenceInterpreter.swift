@@ -198,18 +198,18 @@ public enum ReferenceInterpreter {
     let (pl, pr) = try pads(node, axis: 1, input: x.dims[3], kernel: w.dims[3], stride: strides[1], dilation: dilations[1])
     let p = Conv2DParameters(
       batch: x.dims[0], inChannels: x.dims[1], inHeight: x.dims[2], inWidth: x.dims[3], outChannels: w.dims[0],
-      kernelH: w.dims[2], kernelW: w.dims[3], strideH: strides[0], strideW: strides[1],
-      padTop: pt, padLeft: pl, padBottom: pb, padRight: pr, dilationH: dilations[0], dilationW: dilations[1],
+      kernelHeight: w.dims[2], kernelWidth: w.dims[3], strideHeight: strides[0], strideWidth: strides[1],
+      padTop: pt, padLeft: pl, padBottom: pb, padRight: pr, dilationHeight: dilations[0], dilationWidth: dilations[1],
       groups: try node.int("group", default: 1))
     try p.validate()
-    guard w.dims[1] == p.inChannelsPerGroup else { throw GraphError.node(node, "weights \(w.dims) do not fit input \(x.dims)") }
-    let bias = b?.floats ?? [Float](repeating: 0, count: p.outChannels)
+    guard w.dims[1] == p.geometry.inChannelsPerGroup else { throw GraphError.node(node, "weights \(w.dims) do not fit input \(x.dims)") }
+    let bias = b?.floats ?? [Float](repeating: 0, count: p.geometry.outChannels)
     let out = run(count: p.outputTensorCount, x, w) { src, weights, dst in
       bias.withUnsafeBufferPointer { bp in
         Reference.conv2d(p, input: src, weights: weights, epilogue: Epilogue(bias: bp.baseAddress), output: dst)
       }
     }
-    return Tensor(floats: out, dims: [p.batch, p.outChannels, p.outHeight, p.outWidth])
+    return Tensor(floats: out, dims: [p.batch, p.geometry.outChannels, p.geometry.outHeight, p.geometry.outWidth])
   }
 
   static func pool(_ node: Node, _ x: Tensor, kind: PoolKind) throws -> Tensor {
@@ -236,13 +236,13 @@ public enum ReferenceInterpreter {
     }
     let p = Pool2DParameters(
       kind: kind, batch: x.dims[0], channels: x.dims[1], inHeight: x.dims[2], inWidth: x.dims[3],
-      kernelH: k[0], kernelW: k[1], strideH: strides[0], strideW: strides[1],
+      kernelHeight: k[0], kernelWidth: k[1], strideHeight: strides[0], strideWidth: strides[1],
       padTop: pads[0].0, padLeft: pads[1].0, padBottom: pads[0].1, padRight: pads[1].1,
-      dilationH: dilations[0], dilationW: dilations[1], outHeight: extents[0], outWidth: extents[1],
+      dilationHeight: dilations[0], dilationWidth: dilations[1], outHeight: extents[0], outWidth: extents[1],
       countIncludePad: try node.int("count_include_pad", default: 0) == 1)
     try p.validate()
     let out = run(count: p.outputTensorCount, x) { Reference.pool2d(p, input: $0, output: $1) }
-    return Tensor(floats: out, dims: [p.batch, p.channels, p.outHeight, p.outWidth])
+    return Tensor(floats: out, dims: [p.batch, p.geometry.channels, p.geometry.outHeight, p.geometry.outWidth])
   }
 
   static func gemm(_ node: Node, _ a: Tensor, _ b: Tensor, _ c: Tensor?) throws -> Tensor {

@@ -162,15 +162,19 @@ struct Lowering {
     let spatial = try SpatialAttributes(node, input: [inDims[1], inDims[2]], kernel: [w.dims[2], w.dims[3]], output: [outDims[1], outDims[2]])
     let bias = node.input(2) != nil ? program.weights.add(try constant(node, 2).floats) : nil
     let residual = node.inputs.count > 3 && !node.inputs[3].isEmpty ? node.inputs[3] : nil
-    let conv = Convolution(
-      inChannels: inDims[0], inHeight: inDims[1], inWidth: inDims[2],
-      outChannels: outDims[0], outHeight: outDims[1], outWidth: outDims[2],
+    let geometry = Conv2DGeometry(
+      inChannels: inDims[0], inHeight: inDims[1], inWidth: inDims[2], outChannels: outDims[0],
       kernelHeight: w.dims[2], kernelWidth: w.dims[3],
       strideHeight: spatial.strides[0], strideWidth: spatial.strides[1],
       padTop: spatial.pads[0], padLeft: spatial.pads[1], padBottom: spatial.pads[2], padRight: spatial.pads[3],
       dilationHeight: spatial.dilations[0], dilationWidth: spatial.dilations[1],
-      groups: try node.int("group", default: 1),
-      weights: program.weights.add(w.floats), bias: bias, residual: residual != nil, activation: try activation(node))
+      groups: try node.int("group", default: 1))
+    guard [geometry.outHeight, geometry.outWidth] == [outDims[1], outDims[2]] else {
+      throw Unsupported(reason: "output \(outDims) does not match the convolution's window arithmetic")
+    }
+    let conv = Convolution(
+      geometry: geometry, weights: program.weights.add(w.floats), bias: bias, residual: residual != nil,
+      activation: try activation(node))
     emit(node, .conv(conv), inputs: [x] + (residual.map { [$0] } ?? []))
   }
 
@@ -181,12 +185,13 @@ struct Lowering {
     }
     if node.outputs.count > 1, !node.outputs[1].isEmpty { throw Unsupported(reason: "MaxPool indices output") }
     let spatial = try SpatialAttributes(node, input: [inDims[1], inDims[2]], kernel: kernel, output: [outDims[1], outDims[2]])
-    emit(node, .pool(Pooling(
-      kind: kind, channels: inDims[0], inHeight: inDims[1], inWidth: inDims[2], outHeight: outDims[1], outWidth: outDims[2],
+    let geometry = Pool2DGeometry(
+      channels: inDims[0], inHeight: inDims[1], inWidth: inDims[2], outHeight: outDims[1], outWidth: outDims[2],
       kernelHeight: kernel[0], kernelWidth: kernel[1], strideHeight: spatial.strides[0], strideWidth: spatial.strides[1],
       padTop: spatial.pads[0], padLeft: spatial.pads[1], padBottom: spatial.pads[2], padRight: spatial.pads[3],
-      dilationHeight: spatial.dilations[0], dilationWidth: spatial.dilations[1],
-      countIncludePad: try node.int("count_include_pad", default: 0) == 1)), inputs: [x])
+      dilationHeight: spatial.dilations[0], dilationWidth: spatial.dilations[1])
+    let pooling = Pooling(kind: kind, geometry: geometry, countIncludePad: try node.int("count_include_pad", default: 0) == 1)
+    emit(node, .pool(pooling), inputs: [x])
   }
 
   /// Gemm and MatMul with a constant right operand become a dense layer, weights [N, K].

@@ -16,14 +16,20 @@ struct StepExecutor {
   }
 
   static func convParameters(_ c: Convolution, batch: Int, output: View) -> Conv2DParameters {
-    let plane = c.outHeight * c.outWidth
-    return Conv2DParameters(
-      batch: batch, inChannels: c.inChannels, inHeight: c.inHeight, inWidth: c.inWidth,
-      outChannels: c.outChannels, kernelH: c.kernelHeight, kernelW: c.kernelWidth,
-      strideH: c.strideHeight, strideW: c.strideWidth,
-      padTop: c.padTop, padLeft: c.padLeft, padBottom: c.padBottom, padRight: c.padRight,
-      dilationH: c.dilationHeight, dilationW: c.dilationWidth, groups: c.groups,
-      outputChannelOffset: output.inner / plane, outputTotalChannels: output.itemStride / plane)
+    let slice = channelSlice(output, plane: c.geometry.outHeight * c.geometry.outWidth)
+    return Conv2DParameters(geometry: c.geometry, batch: batch, outputChannelOffset: slice.offset, outputTotalChannels: slice.total)
+  }
+
+  static func poolParameters(_ p: Pooling, batch: Int, output: View) -> Pool2DParameters {
+    let slice = channelSlice(output, plane: p.geometry.outHeight * p.geometry.outWidth)
+    return Pool2DParameters(
+      kind: p.kind, geometry: p.geometry, countIncludePad: p.countIncludePad, batch: batch,
+      outputChannelOffset: slice.offset, outputTotalChannels: slice.total)
+  }
+
+  /// Where a channel-sliced output view sits in its buffer, in channels (validation guarantees whole planes).
+  static func channelSlice(_ v: View, plane: Int) -> (offset: Int, total: Int) {
+    (v.inner / plane, v.itemStride / plane)
   }
 
   func pointer(_ v: View, _ n: Int) -> UnsafeMutablePointer<Float> { session.pointer(v, batch: batch, item: n) }
@@ -52,15 +58,10 @@ struct StepExecutor {
           output: bufferItem(out, n), workspace: session.workspace, pool: pool)
       }
     case .pool(let p):
-      let plane = p.outHeight * p.outWidth
       forItems(together: isDense(step.inputs[0])) { n, count in
-        let params = Pool2DParameters(
-          kind: p.kind, batch: count, channels: p.channels, inHeight: p.inHeight, inWidth: p.inWidth,
-          kernelH: p.kernelHeight, kernelW: p.kernelWidth, strideH: p.strideHeight, strideW: p.strideWidth,
-          padTop: p.padTop, padLeft: p.padLeft, padBottom: p.padBottom, padRight: p.padRight,
-          dilationH: p.dilationHeight, dilationW: p.dilationWidth, outHeight: p.outHeight, outWidth: p.outWidth,
-          countIncludePad: p.countIncludePad, outputChannelOffset: out.inner / plane, outputTotalChannels: out.itemStride / plane)
-        Kernels.pool2d(params, input: pointer(step.inputs[0], n), output: bufferItem(out, n), pool: pool)
+        Kernels.pool2d(
+          Self.poolParameters(p, batch: count, output: out), input: pointer(step.inputs[0], n), output: bufferItem(out, n),
+          pool: pool)
       }
     case .globalPool(let kind):
       let x = step.inputs[0]

@@ -26,7 +26,7 @@ public struct NPYArray: Sendable, Equatable {
 public enum NPY {
   static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
-  /// Reads an `.npy` file.
+  /// Reads an `.npy` file, converting its elements to float32.
   public static func read(path: String) throws -> NPYArray {
     let bytes = try FileBytes.read(path)
     do {

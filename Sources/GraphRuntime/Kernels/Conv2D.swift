@@ -3,7 +3,8 @@ extension Kernels {
   /// needs for `p` (0 when it runs without im2col).
   public static func conv2dWorkspaceCount(_ p: Conv2DParameters) -> Int {
     if usesDirectDepthwise(p) || isPointwise(p) { return 0 }
-    return p.inChannelsPerGroup * p.kernelH * p.kernelW * p.outHeight * p.outWidth
+    let g = p.geometry
+    return g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth * g.outHeight * g.outWidth
   }
 
   /// 2-D convolution with a fused epilogue, writing into a (possibly sliced) output.
@@ -24,43 +25,46 @@ extension Kernels {
       depthwiseConv2d(p, input: input, weights: weights, epilogue: epilogue, output: output, pool: pool)
       return
     }
-    let cg = p.inChannelsPerGroup, mg = p.outChannelsPerGroup
-    let kDepth = cg * p.kernelH * p.kernelW
-    let outPlane = p.outHeight * p.outWidth, inPlane = p.inHeight * p.inWidth
+    let g = p.geometry
+    let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
+    let kDepth = cg * g.kernelHeight * g.kernelWidth
+    let outPlane = g.outHeight * g.outWidth, inPlane = g.inHeight * g.inWidth
     let pointwise = isPointwise(p)
     let needed = conv2dWorkspaceCount(p)
     let columns = pointwise ? nil : (workspace ?? allocateFloats(needed))
     defer { if workspace == nil, let columns { columns.deallocate() } }
 
     for n in 0..<p.batch {
-      let image = input + n * p.inChannels * inPlane
-      for g in 0..<p.groups {
+      let image = input + n * g.inChannels * inPlane
+      for group in 0..<g.groups {
         let b: MatrixView
         if let columns {
-          Im2Col.unfold(p, image: image, firstChannel: g * cg, channels: cg, columns: columns, pool: pool)
+          Im2Col.unfold(g, image: image, firstChannel: group * cg, channels: cg, columns: columns, pool: pool)
           b = .rowMajor(columns, columns: outPlane)
         } else {
-          b = .rowMajor(image + g * cg * inPlane, columns: outPlane)
+          b = .rowMajor(image + group * cg * inPlane, columns: outPlane)
         }
         let store = GemmStore(
-          c: output + (n * p.outputTotalChannels + p.outputChannelOffset + g * mg) * outPlane, ldc: outPlane,
-          rowBias: epilogue.bias.map { $0 + g * mg },
-          residual: epilogue.residual.map { $0 + (n * p.outChannels + g * mg) * outPlane }, ldr: outPlane,
+          c: output + (n * p.outputTotalChannels + p.outputChannelOffset + group * mg) * outPlane, ldc: outPlane,
+          rowBias: epilogue.bias.map { $0 + group * mg },
+          residual: epilogue.residual.map { $0 + (n * g.outChannels + group * mg) * outPlane }, ldr: outPlane,
           activation: epilogue.activation)
         SGEMM.run(
-          m: mg, n: outPlane, k: kDepth, a: .rowMajor(weights + g * mg * kDepth, columns: kDepth), b: b,
+          m: mg, n: outPlane, k: kDepth, a: .rowMajor(weights + group * mg * kDepth, columns: kDepth), b: b,
           store: store, pool: pool)
       }
     }
   }
 
   static func isPointwise(_ p: Conv2DParameters) -> Bool {
-    p.kernelH == 1 && p.kernelW == 1 && p.strideH == 1 && p.strideW == 1
-      && p.padTop == 0 && p.padLeft == 0 && p.padBottom == 0 && p.padRight == 0
+    let g = p.geometry
+    return g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
+      && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
   }
 
   static func usesDirectDepthwise(_ p: Conv2DParameters) -> Bool {
-    p.groups > 1 && p.inChannelsPerGroup == 1 && p.outChannelsPerGroup == 1
+    let g = p.geometry
+    return g.groups > 1 && g.inChannelsPerGroup == 1 && g.outChannelsPerGroup == 1
   }
 
   /// Depthwise convolution by direct loops, clipping the kernel window to the input once
@@ -69,30 +73,31 @@ extension Kernels {
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     epilogue: Epilogue, output: UnsafeMutablePointer<Float>, pool: ThreadPool?
   ) {
-    let oh = p.outHeight, ow = p.outWidth
-    parallelFor(pool, p.batch * p.outChannels) { plane in
-      let n = plane / p.outChannels, c = plane % p.outChannels
-      let src = input + plane * p.inHeight * p.inWidth
-      let w = weights + c * p.kernelH * p.kernelW
+    let g = p.geometry
+    let oh = g.outHeight, ow = g.outWidth
+    parallelFor(pool, p.batch * g.outChannels) { plane in
+      let n = plane / g.outChannels, c = plane % g.outChannels
+      let src = input + plane * g.inHeight * g.inWidth
+      let w = weights + c * g.kernelHeight * g.kernelWidth
       let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * oh * ow
       let residual = epilogue.residual.map { $0 + plane * oh * ow }
       let bias = epilogue.bias.map { $0[c] } ?? 0
       for oy in 0..<oh {
-        let yBase = oy * p.strideH - p.padTop
-        let kyBegin = tapRangeBegin(base: yBase, dilation: p.dilationH)
-        let kyEnd = tapRangeEnd(base: yBase, dilation: p.dilationH, extent: p.inHeight, kernel: p.kernelH)
+        let yBase = oy * g.strideHeight - g.padTop
+        let kyBegin = tapRangeBegin(base: yBase, dilation: g.dilationHeight)
+        let kyEnd = tapRangeEnd(base: yBase, dilation: g.dilationHeight, extent: g.inHeight, kernel: g.kernelHeight)
         for ox in 0..<ow {
-          let xBase = ox * p.strideW - p.padLeft
-          let kxBegin = tapRangeBegin(base: xBase, dilation: p.dilationW)
-          let kxEnd = tapRangeEnd(base: xBase, dilation: p.dilationW, extent: p.inWidth, kernel: p.kernelW)
+          let xBase = ox * g.strideWidth - g.padLeft
+          let kxBegin = tapRangeBegin(base: xBase, dilation: g.dilationWidth)
+          let kxEnd = tapRangeEnd(base: xBase, dilation: g.dilationWidth, extent: g.inWidth, kernel: g.kernelWidth)
           var acc: Float = 0
           var ky = kyBegin
           while ky < kyEnd {
-            let row = src + (yBase + ky * p.dilationH) * p.inWidth + xBase
-            let wRow = w + ky * p.kernelW
+            let row = src + (yBase + ky * g.dilationHeight) * g.inWidth + xBase
+            let wRow = w + ky * g.kernelWidth
             var kx = kxBegin
             while kx < kxEnd {
-              acc += row[kx * p.dilationW] * wRow[kx]
+              acc += row[kx * g.dilationWidth] * wRow[kx]
               kx += 1
             }
             ky += 1

@@ -6,15 +6,22 @@
 ///   (and PyTorch's `Linear`) stores, so the compiler can pass them unchanged.
 /// - `Y` is `[m, n]` row-major.
 public struct GemmParameters: Sendable, Equatable {
+  /// Rows of `Y` (the batch, for a dense layer).
   public var m: Int
+  /// Columns of `Y` (output features).
   public var n: Int
+  /// The reduction length (input features).
   public var k: Int
+  /// Scale of `op(A) * op(B)`.
   public var alpha: Float
+  /// Scale of the addend `C`.
   public var beta: Float
+  /// Whether `A` is stored transposed, `[k, m]`.
   public var transA: Bool
+  /// Whether `B` is stored transposed, `[n, k]`.
   public var transB: Bool
 
-  /// Creates Gemm parameters.
+  /// Creates parameters; `alpha` and `beta` default to 1, neither operand transposed.
   public init(m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 1, transA: Bool = false, transB: Bool = false) {
     self.m = m
     self.n = n

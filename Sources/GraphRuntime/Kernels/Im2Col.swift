@@ -5,33 +5,33 @@ enum Im2Col {
   /// Writes the column matrix for channels `firstChannel ..< firstChannel + channels` of
   /// `image` (`[inChannels, inH, inW]`) into `columns`. Rows are split across the pool.
   static func unfold(
-    _ p: Conv2DParameters, image: UnsafePointer<Float>, firstChannel: Int, channels: Int,
+    _ g: Conv2DGeometry, image: UnsafePointer<Float>, firstChannel: Int, channels: Int,
     columns: UnsafeMutablePointer<Float>, pool: ThreadPool?
   ) {
-    let oh = p.outHeight, ow = p.outWidth
-    let taps = p.kernelH * p.kernelW
+    let oh = g.outHeight, ow = g.outWidth
+    let taps = g.kernelHeight * g.kernelWidth
     parallelFor(pool, channels) { ci in
-      let plane = image + (firstChannel + ci) * p.inHeight * p.inWidth
+      let plane = image + (firstChannel + ci) * g.inHeight * g.inWidth
       for tap in 0..<taps {
-        let ky = tap / p.kernelW, kx = tap % p.kernelW
+        let ky = tap / g.kernelWidth, kx = tap % g.kernelWidth
         let row = columns + (ci * taps + tap) * oh * ow
         // Output columns whose input x is in bounds form one contiguous range per row.
-        let xOffset = kx * p.dilationW - p.padLeft
-        let oxBegin = min(ow, max(0, ceilDiv(-xOffset, p.strideW)))
-        let oxEnd = max(oxBegin, min(ow, ceilDiv(p.inWidth - xOffset, p.strideW)))
+        let xOffset = kx * g.dilationWidth - g.padLeft
+        let oxBegin = min(ow, max(0, ceilDiv(-xOffset, g.strideWidth)))
+        let oxEnd = max(oxBegin, min(ow, ceilDiv(g.inWidth - xOffset, g.strideWidth)))
         for oy in 0..<oh {
-          let iy = oy * p.strideH - p.padTop + ky * p.dilationH
+          let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
           let dst = row + oy * ow
-          if iy < 0 || iy >= p.inHeight {
+          if iy < 0 || iy >= g.inHeight {
             dst.update(repeating: 0, count: ow)
             continue
           }
-          let src = plane + iy * p.inWidth + xOffset
+          let src = plane + iy * g.inWidth + xOffset
           for ox in 0..<oxBegin { dst[ox] = 0 }
-          if p.strideW == 1 {
+          if g.strideWidth == 1 {
             (dst + oxBegin).update(from: src + oxBegin, count: oxEnd - oxBegin)
           } else {
-            for ox in oxBegin..<oxEnd { dst[ox] = src[ox * p.strideW] }
+            for ox in oxBegin..<oxEnd { dst[ox] = src[ox * g.strideWidth] }
           }
           for ox in oxEnd..<ow { dst[ox] = 0 }
         }

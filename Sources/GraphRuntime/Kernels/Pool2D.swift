@@ -5,11 +5,12 @@ extension Kernels {
   public static func pool2d(
     _ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
-    parallelFor(pool, p.batch * p.channels) { plane in
-      let n = plane / p.channels, c = plane % p.channels
+    let g = p.geometry
+    parallelFor(pool, p.batch * g.channels) { plane in
+      let n = plane / g.channels, c = plane % g.channels
       Reference.pool2dPlane(
-        p, input: input + plane * p.inHeight * p.inWidth,
-        output: output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * p.outHeight * p.outWidth)
+        p, input: input + plane * g.inHeight * g.inWidth,
+        output: output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outHeight * g.outWidth)
     }
   }
 

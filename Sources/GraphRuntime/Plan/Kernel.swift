@@ -28,45 +28,22 @@ public enum Kernel: Equatable, Sendable {
   case copy
 }
 
+/// A convolution step: per-item geometry, weights in the plan's weights, and the fused epilogue.
 public struct Convolution: Equatable, Sendable {
-  public var inChannels: Int, inHeight: Int, inWidth: Int
-  public var outChannels: Int, outHeight: Int, outWidth: Int
-  public var kernelHeight: Int, kernelWidth: Int
-  public var strideHeight: Int, strideWidth: Int
-  public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
-  public var dilationHeight: Int, dilationWidth: Int
-  public var groups: Int
-  /// Weights packed for the kernel: [M, C/groups, KH, KW].
+  /// Shapes and window for one batch item.
+  public var geometry: Conv2DGeometry
+  /// Weights packed for the kernel: [M, C/groups, KH, KW], ``Conv2DGeometry/weightCount`` floats.
   public var weights: WeightRef
+  /// One float per output channel, added before the residual and activation.
   public var bias: WeightRef?
   /// Whether input 1 is a residual to add before the activation.
   public var residual: Bool
+  /// Applied last, to each output value.
   public var activation: Activation
 
-  public init(
-    inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int, outHeight: Int, outWidth: Int,
-    kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
-    padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
-    dilationHeight: Int, dilationWidth: Int, groups: Int,
-    weights: WeightRef, bias: WeightRef?, residual: Bool, activation: Activation
-  ) {
-    self.inChannels = inChannels
-    self.inHeight = inHeight
-    self.inWidth = inWidth
-    self.outChannels = outChannels
-    self.outHeight = outHeight
-    self.outWidth = outWidth
-    self.kernelHeight = kernelHeight
-    self.kernelWidth = kernelWidth
-    self.strideHeight = strideHeight
-    self.strideWidth = strideWidth
-    self.padTop = padTop
-    self.padLeft = padLeft
-    self.padBottom = padBottom
-    self.padRight = padRight
-    self.dilationHeight = dilationHeight
-    self.dilationWidth = dilationWidth
-    self.groups = groups
+  /// Creates a convolution step's parameters.
+  public init(geometry: Conv2DGeometry, weights: WeightRef, bias: WeightRef?, residual: Bool, activation: Activation) {
+    self.geometry = geometry
     self.weights = weights
     self.bias = bias
     self.residual = residual
@@ -74,50 +51,37 @@ public struct Convolution: Equatable, Sendable {
   }
 }
 
+/// A max or average pooling step.
 public struct Pooling: Equatable, Sendable {
+  /// Max or average.
   public var kind: PoolKind
-  public var channels: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int
-  public var kernelHeight: Int, kernelWidth: Int
-  public var strideHeight: Int, strideWidth: Int
-  public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
-  public var dilationHeight: Int, dilationWidth: Int
+  /// Shapes and window for one batch item.
+  public var geometry: Pool2DGeometry
   /// Average pooling: divide by the whole window (true) or only by the inputs it covers.
   public var countIncludePad: Bool
 
-  public init(
-    kind: PoolKind, channels: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int,
-    kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
-    padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
-    dilationHeight: Int, dilationWidth: Int, countIncludePad: Bool
-  ) {
+  /// Creates a pooling step's parameters.
+  public init(kind: PoolKind, geometry: Pool2DGeometry, countIncludePad: Bool) {
     self.kind = kind
-    self.channels = channels
-    self.inHeight = inHeight
-    self.inWidth = inWidth
-    self.outHeight = outHeight
-    self.outWidth = outWidth
-    self.kernelHeight = kernelHeight
-    self.kernelWidth = kernelWidth
-    self.strideHeight = strideHeight
-    self.strideWidth = strideWidth
-    self.padTop = padTop
-    self.padLeft = padLeft
-    self.padBottom = padBottom
-    self.padRight = padRight
-    self.dilationHeight = dilationHeight
-    self.dilationWidth = dilationWidth
+    self.geometry = geometry
     self.countIncludePad = countIncludePad
   }
 }
 
+/// A fully connected step: `y = activation(W x + b)` per batch item.
 public struct Dense: Equatable, Sendable {
+  /// Floats read per batch item (K).
   public var inFeatures: Int
+  /// Floats written per batch item (N).
   public var outFeatures: Int
   /// [outFeatures, inFeatures] row-major (ONNX Gemm with transB = 1).
   public var weights: WeightRef
+  /// One float per output feature, or nil.
   public var bias: WeightRef?
+  /// Applied last, to each output value.
   public var activation: Activation
 
+  /// Creates a dense step's parameters.
   public init(inFeatures: Int, outFeatures: Int, weights: WeightRef, bias: WeightRef?, activation: Activation) {
     self.inFeatures = inFeatures
     self.outFeatures = outFeatures
@@ -127,18 +91,22 @@ public struct Dense: Equatable, Sendable {
   }
 }
 
+/// An element-wise binary step: `activation(left op right)` with NumPy broadcasting.
 public struct Binary: Equatable, Sendable {
+  /// The arithmetic operator.
   public var op: BinaryOp
-  /// Per-item shape of the left operand (input 0).
+  /// Per-item shape of input 0 (the left operand unless `constantIsLeft`).
   public var leftDims: [Int]
-  /// Per-item shape of the right operand: input 1, or the constant.
+  /// Per-item shape of the other operand: input 1, or the constant.
   public var rightDims: [Int]
-  /// The right operand when it is a constant shared by every batch item.
+  /// The other operand when it is a constant shared by every batch item (`rightDims` floats).
   public var constant: WeightRef?
   /// Whether the constant is the left operand (for sub/div order).
   public var constantIsLeft: Bool
+  /// Applied last, to each output value.
   public var activation: Activation
 
+  /// Creates a binary step's parameters.
   public init(
     op: BinaryOp, leftDims: [Int], rightDims: [Int], constant: WeightRef?, constantIsLeft: Bool,
     activation: Activation

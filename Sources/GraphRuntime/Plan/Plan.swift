@@ -9,13 +9,17 @@ public struct Plan: Equatable, Sendable {
   public var fixedBatch: Int?
   /// Arena size in floats per batch item.
   public var arenaFloatsPerItem: Int
+  /// Graph inputs, in the order the graph declares them; the caller fills these views.
   public var inputs: [TensorBinding]
+  /// Graph outputs, in the order the graph declares them; read back after the last step.
   public var outputs: [TensorBinding]
+  /// The schedule, run in order; a step reads only views earlier steps (or inputs) wrote.
   public var steps: [Step]
   /// Floats in the weights section that ``WeightRef``s index (the weights travel
   /// beside the plan: a loaded plan maps them from the file, in place).
   public var weightCount: Int
 
+  /// Creates a plan from its parts; call ``validate(source:)`` before running one not built by the compiler.
   public init(
     fixedBatch: Int?, arenaFloatsPerItem: Int, inputs: [TensorBinding], outputs: [TensorBinding],
     steps: [Step], weightCount: Int
@@ -31,9 +35,12 @@ public struct Plan: Equatable, Sendable {
 
 /// A named graph input or output and where it lives in the arena.
 public struct TensorBinding: Equatable, Sendable {
+  /// The tensor's name in the ONNX graph.
   public var name: String
+  /// Where its values live; `dims` is the shape without the batch.
   public var view: View
 
+  /// Binds `name` to `view`.
   public init(name: String, view: View) {
     self.name = name
     self.view = view
@@ -56,6 +63,7 @@ public struct View: Equatable, Sendable {
   /// Shape of one batch item (the batch dimension left out).
   public var dims: [Int]
 
+  /// Creates a view; `inner` is 0 for a view that starts its buffer.
   public init(base: Int, itemStride: Int, inner: Int = 0, dims: [Int]) {
     self.base = base
     self.itemStride = itemStride
@@ -67,11 +75,14 @@ public struct View: Equatable, Sendable {
   public var itemCount: Int { dims.reduce(1, *) }
 }
 
-/// A range of `Plan.weights`.
+/// A range of the plan's weights section (the floats ``Plan/weightCount`` counts).
 public struct WeightRef: Equatable, Sendable {
+  /// First float of the range, counted from the start of the weights.
   public var offset: Int
+  /// Floats in the range.
   public var count: Int
 
+  /// Refers to `count` floats starting at float `offset`.
   public init(offset: Int, count: Int) {
     self.offset = offset
     self.count = count
@@ -84,10 +95,14 @@ public struct Step: Equatable, Sendable {
   public var name: String
   /// Names of every graph node this step absorbed (e.g. conv, bn, add, relu).
   public var absorbed: [String]
+  /// What the step computes, with its parameters.
   public var kernel: Kernel
+  /// Operand views, in the order the kernel documents (input 0 is the main operand).
   public var inputs: [View]
+  /// Where the result goes; may be a channel slice of a larger buffer.
   public var output: View
 
+  /// Creates a step; `inputs` must be in the order its kernel expects.
   public init(name: String, absorbed: [String], kernel: Kernel, inputs: [View], output: View) {
     self.name = name
     self.absorbed = absorbed

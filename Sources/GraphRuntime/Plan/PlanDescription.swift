@@ -40,19 +40,21 @@ public enum PlanDescription {
     }
     switch k {
     case .conv(let c):
-      var s = "conv \(window(c.kernelHeight, c.kernelWidth, c.strideHeight, c.strideWidth))"
-      s += pads(c.padTop, c.padLeft, c.padBottom, c.padRight)
-      if c.dilationHeight != 1 || c.dilationWidth != 1 { s += " dil \(c.dilationHeight)x\(c.dilationWidth)" }
-      s += " \(c.inChannels)→\(c.outChannels)"
-      if c.groups > 1 { s += c.groups == c.inChannels && c.groups == c.outChannels ? " depthwise" : " groups \(c.groups)" }
+      let g = c.geometry
+      var s = "conv \(window(g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth))"
+      s += pads(g.padTop, g.padLeft, g.padBottom, g.padRight)
+      if g.dilationHeight != 1 || g.dilationWidth != 1 { s += " dil \(g.dilationHeight)x\(g.dilationWidth)" }
+      s += " \(g.inChannels)→\(g.outChannels)"
+      if g.groups > 1 { s += g.groups == g.inChannels && g.groups == g.outChannels ? " depthwise" : " groups \(g.groups)" }
       if c.bias == nil { s += " no-bias" }
       return s + act(c.activation) + (c.residual ? " +residual" : "")
     case .pool(let p):
-      var s = (p.kind == .max ? "maxpool " : "avgpool ") + window(p.kernelHeight, p.kernelWidth, p.strideHeight, p.strideWidth)
-      s += pads(p.padTop, p.padLeft, p.padBottom, p.padRight)
-      if p.dilationHeight != 1 || p.dilationWidth != 1 { s += " dil \(p.dilationHeight)x\(p.dilationWidth)" }
-      if p.kind == .average && !p.countIncludePad && (p.padTop + p.padLeft + p.padBottom + p.padRight) > 0 { s += " exclude-pad" }
-      return s + " ×\(p.channels)"
+      let g = p.geometry
+      var s = (p.kind == .max ? "maxpool " : "avgpool ") + window(g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth)
+      s += pads(g.padTop, g.padLeft, g.padBottom, g.padRight)
+      if g.dilationHeight != 1 || g.dilationWidth != 1 { s += " dil \(g.dilationHeight)x\(g.dilationWidth)" }
+      if p.kind == .average && !p.countIncludePad && (g.padTop + g.padLeft + g.padBottom + g.padRight) > 0 { s += " exclude-pad" }
+      return s + " ×\(g.channels)"
     case .globalPool(let kind):
       return kind == .max ? "global maxpool" : "global avgpool"
     case .dense(let d):

@@ -113,21 +113,28 @@ extension ByteReader {
     case .conv:
       let v = try ints()
       guard v.count == 17 else { throw RuntimeError("\(context): conv step has \(v.count) parameters") }
-      return .conv(Convolution(
-        inChannels: v[0], inHeight: v[1], inWidth: v[2], outChannels: v[3], outHeight: v[4], outWidth: v[5],
+      let geometry = Conv2DGeometry(
+        inChannels: v[0], inHeight: v[1], inWidth: v[2], outChannels: v[3],
         kernelHeight: v[6], kernelWidth: v[7], strideHeight: v[8], strideWidth: v[9],
         padTop: v[10], padLeft: v[11], padBottom: v[12], padRight: v[13],
-        dilationHeight: v[14], dilationWidth: v[15], groups: v[16],
-        weights: try weight(), bias: try optionalWeight(), residual: try bool(), activation: try activation()))
+        dilationHeight: v[14], dilationWidth: v[15], groups: v[16])
+      // The output size is stored for readers of the format; here it must match the geometry.
+      do { try geometry.validate() } catch let e as RuntimeError { throw RuntimeError("\(context): \(e.message)") }
+      guard geometry.outHeight == v[4], geometry.outWidth == v[5] else {
+        throw RuntimeError("\(context): conv output \(v[4])x\(v[5]) does not match its geometry (\(geometry.outHeight)x\(geometry.outWidth))")
+      }
+      return .conv(Convolution(
+        geometry: geometry, weights: try weight(), bias: try optionalWeight(), residual: try bool(), activation: try activation()))
     case .pool:
       let kind = try poolKind()
       let v = try ints()
       guard v.count == 15 else { throw RuntimeError("\(context): pool step has \(v.count) parameters") }
-      return .pool(Pooling(
-        kind: kind, channels: v[0], inHeight: v[1], inWidth: v[2], outHeight: v[3], outWidth: v[4],
+      let geometry = Pool2DGeometry(
+        channels: v[0], inHeight: v[1], inWidth: v[2], outHeight: v[3], outWidth: v[4],
         kernelHeight: v[5], kernelWidth: v[6], strideHeight: v[7], strideWidth: v[8],
         padTop: v[9], padLeft: v[10], padBottom: v[11], padRight: v[12],
-        dilationHeight: v[13], dilationWidth: v[14], countIncludePad: try bool()))
+        dilationHeight: v[13], dilationWidth: v[14])
+      return .pool(Pooling(kind: kind, geometry: geometry, countIncludePad: try bool()))
     case .globalPool:
       return .globalPool(try poolKind())
     case .dense:

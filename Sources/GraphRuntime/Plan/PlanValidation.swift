@@ -39,35 +39,31 @@ extension Plan {
       func expect(_ condition: Bool, _ what: String) throws {
         if !condition { throw fail("\(label): \(what)") }
       }
+      func expectValid(_ validate: () throws -> Void) throws {
+        do { try validate() } catch let e as RuntimeError { throw fail("\(label): \(e.message)") }
+      }
       let inCount = step.inputs.first?.itemCount ?? 0
       let outCount = step.output.itemCount
       switch step.kernel {
       case .conv(let c):
-        let positive = [c.inChannels, c.inHeight, c.inWidth, c.outChannels, c.outHeight, c.outWidth, c.kernelHeight,
-                        c.kernelWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth, c.groups]
-        try expect(positive.allSatisfy { $0 > 0 } && [c.padTop, c.padLeft, c.padBottom, c.padRight].allSatisfy { $0 >= 0 },
-                   "conv parameters must be positive")
-        try expect(c.inChannels % c.groups == 0 && c.outChannels % c.groups == 0, "groups do not divide channels")
+        let g = c.geometry
+        try expectValid(g.validate)
         try expect(step.inputs.count == (c.residual ? 2 : 1), "conv expects \(c.residual ? 2 : 1) inputs")
-        try expect(inCount == c.inChannels * c.inHeight * c.inWidth, "input holds \(inCount) floats per item, conv reads \(c.inChannels)x\(c.inHeight)x\(c.inWidth)")
-        try expect(outCount == c.outChannels * c.outHeight * c.outWidth, "output size does not match conv")
-        try expect((c.outHeight - 1) * c.strideHeight + (c.kernelHeight - 1) * c.dilationHeight < c.inHeight + c.padTop + c.padBottom
-                   && (c.outWidth - 1) * c.strideWidth + (c.kernelWidth - 1) * c.dilationWidth < c.inWidth + c.padLeft + c.padRight,
-                   "conv output extent exceeds its padded input")
+        try expect(inCount == g.inputCountPerItem, "input holds \(inCount) floats per item, conv reads \(g.inChannels)x\(g.inHeight)x\(g.inWidth)")
+        try expect(outCount == g.outputCountPerItem, "output size does not match conv")
         if c.residual { try expect(step.inputs[1].itemCount == outCount, "residual size does not match output") }
-        try expect(isChannelSlice(step.output, plane: c.outHeight * c.outWidth), "output is not a whole-channel slice")
-        try check(c.weights, count: c.outChannels * (c.inChannels / c.groups) * c.kernelHeight * c.kernelWidth, "\(label) conv")
-        if let b = c.bias { try check(b, count: c.outChannels, "\(label) bias") }
+        try expect(isChannelSlice(step.output, plane: g.outHeight * g.outWidth), "output is not a whole-channel slice")
+        try check(c.weights, count: g.weightCount, "\(label) conv")
+        if let b = c.bias { try check(b, count: g.outChannels, "\(label) bias") }
       case .pool(let p):
-        try expect([p.channels, p.inHeight, p.inWidth, p.outHeight, p.outWidth, p.kernelHeight, p.kernelWidth,
-                    p.strideHeight, p.strideWidth, p.dilationHeight, p.dilationWidth].allSatisfy { $0 > 0 }
-                   && [p.padTop, p.padLeft, p.padBottom, p.padRight].allSatisfy { $0 >= 0 }, "pool parameters must be positive")
-        try expect(step.inputs.count == 1 && inCount == p.channels * p.inHeight * p.inWidth, "pool input size mismatch")
-        try expect(outCount == p.channels * p.outHeight * p.outWidth, "pool output size mismatch")
-        try expect(isChannelSlice(step.output, plane: p.outHeight * p.outWidth), "output is not a whole-channel slice")
+        let g = p.geometry
+        try expectValid(g.validate)
+        try expect(step.inputs.count == 1 && inCount == g.inputCountPerItem, "pool input size mismatch")
+        try expect(outCount == g.outputCountPerItem, "pool output size mismatch")
+        try expect(isChannelSlice(step.output, plane: g.outHeight * g.outWidth), "output is not a whole-channel slice")
         // Every window must start inside the input or its leading padding.
-        try expect((p.outHeight - 1) * p.strideHeight < p.inHeight + p.padTop
-                   && (p.outWidth - 1) * p.strideWidth < p.inWidth + p.padLeft, "pool windows start beyond the input")
+        try expect((g.outHeight - 1) * g.strideHeight < g.inHeight + g.padTop
+                   && (g.outWidth - 1) * g.strideWidth < g.inWidth + g.padLeft, "pool windows start beyond the input")
       case .globalPool:
         try expect(step.inputs.count == 1 && step.inputs[0].dims.count >= 2, "global pool needs a [C, ...] input")
         try expect(outCount == step.inputs[0].dims[0], "global pool output must hold one value per channel")

@@ -106,9 +106,10 @@ extension ByteWriter {
     switch k {
     case .conv(let c):
       u8(KernelTag.conv.rawValue)
-      ints([c.inChannels, c.inHeight, c.inWidth, c.outChannels, c.outHeight, c.outWidth,
-            c.kernelHeight, c.kernelWidth, c.strideHeight, c.strideWidth,
-            c.padTop, c.padLeft, c.padBottom, c.padRight, c.dilationHeight, c.dilationWidth, c.groups])
+      let g = c.geometry
+      ints([g.inChannels, g.inHeight, g.inWidth, g.outChannels, g.outHeight, g.outWidth,
+            g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
+            g.padTop, g.padLeft, g.padBottom, g.padRight, g.dilationHeight, g.dilationWidth, g.groups])
       weight(c.weights)
       optionalWeight(c.bias)
       bool(c.residual)
@@ -116,9 +117,10 @@ extension ByteWriter {
     case .pool(let p):
       u8(KernelTag.pool.rawValue)
       u8(p.kind == .max ? 0 : 1)
-      ints([p.channels, p.inHeight, p.inWidth, p.outHeight, p.outWidth, p.kernelHeight, p.kernelWidth,
-            p.strideHeight, p.strideWidth, p.padTop, p.padLeft, p.padBottom, p.padRight,
-            p.dilationHeight, p.dilationWidth])
+      let g = p.geometry
+      ints([g.channels, g.inHeight, g.inWidth, g.outHeight, g.outWidth, g.kernelHeight, g.kernelWidth,
+            g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.padBottom, g.padRight,
+            g.dilationHeight, g.dilationWidth])
       bool(p.countIncludePad)
     case .globalPool(let kind):
       u8(KernelTag.globalPool.rawValue)

@@ -4,36 +4,37 @@ extension Reference {
   ///
   /// - Parameters:
   ///   - input: `[batch, inChannels, inHeight, inWidth]`.
-  ///   - weights: `[outChannels, inChannels / groups, kernelH, kernelW]`.
+  ///   - weights: `[outChannels, inChannels / groups, kernelHeight, kernelWidth]`.
   ///   - output: the destination tensor `[batch, outputTotalChannels, outHeight, outWidth]`.
   public static func conv2d(
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>
   ) {
-    let oh = p.outHeight, ow = p.outWidth
-    let cg = p.inChannelsPerGroup, mg = p.outChannelsPerGroup
+    let g = p.geometry
+    let oh = g.outHeight, ow = g.outWidth
+    let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
     for n in 0..<p.batch {
-      for oc in 0..<p.outChannels {
-        let g = oc / mg
+      for oc in 0..<g.outChannels {
+        let group = oc / mg
         for oy in 0..<oh {
           for ox in 0..<ow {
             var acc: Float = 0
             for ci in 0..<cg {
-              let ic = g * cg + ci
-              for ky in 0..<p.kernelH {
-                let iy = oy * p.strideH - p.padTop + ky * p.dilationH
-                if iy < 0 || iy >= p.inHeight { continue }
-                for kx in 0..<p.kernelW {
-                  let ix = ox * p.strideW - p.padLeft + kx * p.dilationW
-                  if ix < 0 || ix >= p.inWidth { continue }
-                  let x = input[((n * p.inChannels + ic) * p.inHeight + iy) * p.inWidth + ix]
-                  let w = weights[((oc * cg + ci) * p.kernelH + ky) * p.kernelW + kx]
+              let ic = group * cg + ci
+              for ky in 0..<g.kernelHeight {
+                let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+                if iy < 0 || iy >= g.inHeight { continue }
+                for kx in 0..<g.kernelWidth {
+                  let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
+                  if ix < 0 || ix >= g.inWidth { continue }
+                  let x = input[((n * g.inChannels + ic) * g.inHeight + iy) * g.inWidth + ix]
+                  let w = weights[((oc * cg + ci) * g.kernelHeight + ky) * g.kernelWidth + kx]
                   acc += x * w
                 }
               }
             }
             if let bias = epilogue.bias { acc += bias[oc] }
-            if let residual = epilogue.residual { acc += residual[((n * p.outChannels + oc) * oh + oy) * ow + ox] }
+            if let residual = epilogue.residual { acc += residual[((n * g.outChannels + oc) * oh + oy) * ow + ox] }
             let dst = ((n * p.outputTotalChannels + p.outputChannelOffset + oc) * oh + oy) * ow + ox
             output[dst] = epilogue.activation.apply(acc)
           }

@@ -1,6 +1,13 @@
 /// An element-wise binary arithmetic operator.
 public enum BinaryOp: Sendable, Equatable {
-  case add, sub, mul, div
+  /// `a + b`.
+  case add
+  /// `a - b`.
+  case sub
+  /// `a * b`.
+  case mul
+  /// `a / b` (IEEE: division by zero gives ±inf or NaN).
+  case div
 
   /// Applies the operator to one pair.
   @inlinable

@@ -7,10 +7,11 @@ extension Reference {
   ///   with `true` it divides by the taps inside the *padded* input, so taps that
   ///   ceil-mode windows put beyond the end padding never count (ONNX, PyTorch).
   public static func pool2d(_ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    let g = p.geometry
     for n in 0..<p.batch {
-      for c in 0..<p.channels {
-        let src = input + (n * p.channels + c) * p.inHeight * p.inWidth
-        let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * p.outHeight * p.outWidth
+      for c in 0..<g.channels {
+        let src = input + (n * g.channels + c) * g.inHeight * g.inWidth
+        let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outHeight * g.outWidth
         pool2dPlane(p, input: src, output: dst)
       }
     }
@@ -18,21 +19,22 @@ extension Reference {
 
   /// Pools one channel plane; shared with ``Kernels/pool2d(_:input:output:pool:)``.
   static func pool2dPlane(_ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-    for oy in 0..<p.outHeight {
-      for ox in 0..<p.outWidth {
+    let g = p.geometry
+    for oy in 0..<g.outHeight {
+      for ox in 0..<g.outWidth {
         var maxValue = -Float.greatestFiniteMagnitude
         var sum: Float = 0
         var inBounds = 0
         var inPadded = 0
-        for ky in 0..<p.kernelH {
-          let iy = oy * p.strideH - p.padTop + ky * p.dilationH
-          let rowInPadded = iy >= -p.padTop && iy < p.inHeight + p.padBottom
-          let rowInBounds = iy >= 0 && iy < p.inHeight
-          for kx in 0..<p.kernelW {
-            let ix = ox * p.strideW - p.padLeft + kx * p.dilationW
-            if rowInPadded && ix >= -p.padLeft && ix < p.inWidth + p.padRight { inPadded += 1 }
-            if !rowInBounds || ix < 0 || ix >= p.inWidth { continue }
-            let x = input[iy * p.inWidth + ix]
+        for ky in 0..<g.kernelHeight {
+          let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+          let rowInPadded = iy >= -g.padTop && iy < g.inHeight + g.padBottom
+          let rowInBounds = iy >= 0 && iy < g.inHeight
+          for kx in 0..<g.kernelWidth {
+            let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
+            if rowInPadded && ix >= -g.padLeft && ix < g.inWidth + g.padRight { inPadded += 1 }
+            if !rowInBounds || ix < 0 || ix >= g.inWidth { continue }
+            let x = input[iy * g.inWidth + ix]
             inBounds += 1
             sum += x
             if x > maxValue || x.isNaN { maxValue = x }
@@ -46,7 +48,7 @@ extension Reference {
           let divisor = p.countIncludePad ? inPadded : inBounds
           value = divisor == 0 ? 0 : sum / Float(divisor)
         }
-        output[oy * p.outWidth + ox] = value
+        output[oy * g.outWidth + ox] = value
       }
     }
   }
