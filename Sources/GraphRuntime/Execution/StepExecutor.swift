@@ -46,6 +46,11 @@ struct StepExecutor {
     if together { body(0, batch) } else { for n in 0..<batch { body(n, 1) } }
   }
 
+  /// Applies `activation` in place to item `n` of `v`.
+  func activate(_ activation: Activation, _ v: View, _ n: Int) {
+    if activation != .none { Kernels.activation(activation, pointer(v, n), count: v.itemCount, output: pointer(v, n), pool: pool) }
+  }
+
   func run(_ step: Step) {
     let out = step.output
     switch step.kernel {
@@ -82,21 +87,21 @@ struct StepExecutor {
         let y = b.constant.map(weight) ?? UnsafePointer(pointer(step.inputs[1], n))
         let (l, r) = b.constantIsLeft ? (y, x) : (x, y)
         let (ld, rd) = b.constantIsLeft ? (b.rightDims, b.leftDims) : (b.leftDims, b.rightDims)
-        ElementwiseKernels.binary(b.op, l, ld, r, rd, output: pointer(out, n), outDims: out.dims)
-        ElementwiseKernels.activate(b.activation, pointer(out, n), count: out.itemCount)
+        // Shapes were checked to broadcast when the plan was loaded, so this cannot throw.
+        _ = try? Kernels.binary(b.op, a: l, aShape: ld, b: r, bShape: rd, output: pointer(out, n), pool: pool)
+        activate(b.activation, out, n)
       }
     case .channelAffine(let scale, let shift, let activation):
       for n in 0..<batch {
         let channels = out.dims[0]
-        Reference.channelAffine(
+        Kernels.channelAffine(
           pointer(step.inputs[0], n), batch: 1, channels: channels, spatial: out.itemCount / channels,
-          scale: weight(scale), shift: weight(shift), output: pointer(out, n))
-        ElementwiseKernels.activate(activation, pointer(out, n), count: out.itemCount)
+          scale: weight(scale), shift: weight(shift), output: pointer(out, n), pool: pool)
+        activate(activation, out, n)
       }
     case .activation(let a):
       for n in 0..<batch {
-        let x = pointer(step.inputs[0], n), y = pointer(out, n)
-        for i in 0..<out.itemCount { y[i] = a.apply(x[i]) }
+        Kernels.activation(a, pointer(step.inputs[0], n), count: out.itemCount, output: pointer(out, n), pool: pool)
       }
     case .lrn(let size, let alpha, let beta, let bias):
       for n in 0..<batch {
