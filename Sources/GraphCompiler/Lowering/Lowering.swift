@@ -159,15 +159,16 @@ struct Lowering {
     let w = try constant(node, 1)
     let inDims = dims(x), outDims = dims(node.outputs[0])
     guard inDims.count == 3, outDims.count == 3, w.dims.count == 4 else { throw Unsupported(reason: "only 2-D convolution") }
-    let spatial = try SpatialAttributes(node, input: [inDims[1], inDims[2]], kernel: [w.dims[2], w.dims[3]], output: [outDims[1], outDims[2]])
+    let window = try SlidingWindow(node, kernel: [w.dims[2], w.dims[3]])
+    let pads = window.explicitPads(input: [inDims[1], inDims[2]], output: [outDims[1], outDims[2]])
     let bias = node.input(2) != nil ? program.weights.add(try constant(node, 2).floats) : nil
     let residual = node.inputs.count > 3 && !node.inputs[3].isEmpty ? node.inputs[3] : nil
     let geometry = Conv2DGeometry(
       inChannels: inDims[0], inHeight: inDims[1], inWidth: inDims[2], outChannels: outDims[0],
       kernelHeight: w.dims[2], kernelWidth: w.dims[3],
-      strideHeight: spatial.strides[0], strideWidth: spatial.strides[1],
-      padTop: spatial.pads[0], padLeft: spatial.pads[1], padBottom: spatial.pads[2], padRight: spatial.pads[3],
-      dilationHeight: spatial.dilations[0], dilationWidth: spatial.dilations[1],
+      strideHeight: window.strides[0], strideWidth: window.strides[1],
+      padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
+      dilationHeight: window.dilations[0], dilationWidth: window.dilations[1],
       groups: try node.int("group", default: 1))
     guard [geometry.outHeight, geometry.outWidth] == [outDims[1], outDims[2]] else {
       throw Unsupported(reason: "output \(outDims) does not match the convolution's window arithmetic")
@@ -184,12 +185,13 @@ struct Lowering {
       throw Unsupported(reason: "only 2-D pooling")
     }
     if node.outputs.count > 1, !node.outputs[1].isEmpty { throw Unsupported(reason: "MaxPool indices output") }
-    let spatial = try SpatialAttributes(node, input: [inDims[1], inDims[2]], kernel: kernel, output: [outDims[1], outDims[2]])
+    let window = try SlidingWindow(node, kernel: kernel)
+    let pads = window.explicitPads(input: [inDims[1], inDims[2]], output: [outDims[1], outDims[2]])
     let geometry = Pool2DGeometry(
       channels: inDims[0], inHeight: inDims[1], inWidth: inDims[2], outHeight: outDims[1], outWidth: outDims[2],
-      kernelHeight: kernel[0], kernelWidth: kernel[1], strideHeight: spatial.strides[0], strideWidth: spatial.strides[1],
-      padTop: spatial.pads[0], padLeft: spatial.pads[1], padBottom: spatial.pads[2], padRight: spatial.pads[3],
-      dilationHeight: spatial.dilations[0], dilationWidth: spatial.dilations[1])
+      kernelHeight: kernel[0], kernelWidth: kernel[1], strideHeight: window.strides[0], strideWidth: window.strides[1],
+      padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
+      dilationHeight: window.dilations[0], dilationWidth: window.dilations[1])
     let pooling = Pooling(kind: kind, geometry: geometry, countIncludePad: try node.int("count_include_pad", default: 0) == 1)
     emit(node, .pool(pooling), inputs: [x])
   }

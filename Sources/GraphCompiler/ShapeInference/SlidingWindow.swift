@@ -41,6 +41,33 @@ struct SlidingWindow {
     self.ceilMode = ceilMode
   }
 
+  /// Reads the window attributes of `node` outside shape inference (lowering uses the same rules).
+  init(_ node: Node, kernel: [Int], ceilMode: Bool = false) throws {
+    try self.init(NodeContext(node: node, opset: 0, inputs: []), kernel: kernel, ceilMode: ceilMode)
+  }
+
+  /// Explicit pads (all begins, then all ends, as ONNX orders them) for spatial sizes
+  /// `input` producing `output`, with `auto_pad` resolved.
+  func explicitPads(input: [Int], output: [Int]) -> [Int] {
+    let rank = kernel.count
+    switch autoPad {
+    case "VALID":
+      return Array(repeating: 0, count: 2 * rank)
+    case "SAME_UPPER", "SAME_LOWER":
+      var begins: [Int] = [], ends: [Int] = []
+      for i in 0..<rank {
+        let total = max(0, (output[i] - 1) * strides[i] + effectiveKernel(i) - input[i])
+        // SAME_UPPER puts the odd pad at the end, SAME_LOWER at the beginning.
+        let begin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
+        begins.append(begin)
+        ends.append(total - begin)
+      }
+      return begins + ends
+    default:
+      return pads
+    }
+  }
+
   /// Output sizes for the spatial dims `input` (already without batch and channels).
   func outputDims(_ input: [Dim], _ n: NodeContext, inputShape: Shape) throws -> [Dim] {
     try input.enumerated().map { i, dim in
