@@ -113,4 +113,29 @@ final class PoolTests: XCTestCase {
       }
     }
   }
+
+  /// Dilations, padding beyond the kernel's reach and windows entirely in padding.
+  func testFastMatchesReferenceOnAwkwardWindows() {
+    var rng = SeededRandom(seed: 5)
+    for kind in [PoolKind.max, .average] {
+      for includePad in [false, true] {
+        for (k, s, d, pad) in [(2, 1, 1, 3), (3, 2, 2, 2), (5, 1, 1, 4), (3, 3, 1, 0), (4, 2, 3, 5)] {
+          let (h, w) = (6, 9)
+          let oh = Pool2DGeometry.outputExtent(input: h, kernel: (k - 1) * d + 1, stride: s, padBegin: pad, padEnd: pad, ceilMode: true)
+          let ow = Pool2DGeometry.outputExtent(input: w, kernel: (k - 1) * d + 1, stride: s, padBegin: pad, padEnd: 1, ceilMode: false)
+          guard oh > 0, ow > 0 else { continue }
+          let p = Pool2DParameters(
+            kind: kind, batch: 1, channels: 2, inHeight: h, inWidth: w, kernelHeight: k, kernelWidth: k,
+            strideHeight: s, strideWidth: s, padTop: pad, padLeft: pad, padBottom: pad, padRight: 1,
+            dilationHeight: d, dilationWidth: d, outHeight: oh, outWidth: ow, countIncludePad: includePad)
+          let input = rng.floats(p.inputCount)
+          var expected = [Float](repeating: 0, count: p.outputTensorCount)
+          var fast = expected
+          Reference.pool2d(p, input: input, output: &expected)
+          Kernels.pool2d(p, input: input, output: &fast)
+          assertIdentical(fast, expected, "\(kind) k\(k) s\(s) d\(d) pad \(pad) includePad \(includePad)")
+        }
+      }
+    }
+  }
 }

@@ -1,16 +1,58 @@
 extension Kernels {
   /// Max or average pooling into a (possibly sliced) output, threads over channel planes.
-  /// Same contract and numbers as ``Reference/pool2d(_:input:output:)``, whose per-plane
-  /// loop is already reasonable for the small windows networks use.
+  /// Same contract and bit-identical numbers as ``Reference/pool2d(_:input:output:)``, but
+  /// each window visits only its taps inside the input (the reference walks the whole
+  /// window), so the cost is bounded by the input whatever the padding or kernel size.
   public static func pool2d(
     _ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
     let g = p.geometry
     parallelFor(pool, p.batch * g.channels) { plane in
       let n = plane / g.channels, c = plane % g.channels
-      Reference.pool2dPlane(
+      poolPlane(
         p, input: input + plane * g.inHeight * g.inWidth,
         output: output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outHeight * g.outWidth)
+    }
+  }
+
+  /// Taps `k` in `0..<kernel` with `start + k * dilation` in `lo..<hi`: a range of `k`.
+  @inline(__always)
+  static func taps(start: Int, dilation: Int, kernel: Int, lo: Int, hi: Int) -> Range<Int> {
+    let first = start >= lo ? 0 : (lo - start + dilation - 1) / dilation
+    let end = start >= hi ? 0 : min(kernel, (hi - start + dilation - 1) / dilation)
+    return first < end ? first..<end : 0..<0
+  }
+
+  static func poolPlane(_ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    let g = p.geometry
+    for oy in 0..<g.outHeight {
+      let y0 = oy * g.strideHeight - g.padTop
+      let rows = taps(start: y0, dilation: g.dilationHeight, kernel: g.kernelHeight, lo: 0, hi: g.inHeight)
+      let paddedRows = taps(start: y0, dilation: g.dilationHeight, kernel: g.kernelHeight, lo: -g.padTop, hi: g.inHeight + g.padBottom)
+      for ox in 0..<g.outWidth {
+        let x0 = ox * g.strideWidth - g.padLeft
+        let cols = taps(start: x0, dilation: g.dilationWidth, kernel: g.kernelWidth, lo: 0, hi: g.inWidth)
+        let paddedCols = taps(start: x0, dilation: g.dilationWidth, kernel: g.kernelWidth, lo: -g.padLeft, hi: g.inWidth + g.padRight)
+        var maxValue = -Float.greatestFiniteMagnitude
+        var sum: Float = 0
+        for ky in rows {
+          let row = input + (y0 + ky * g.dilationHeight) * g.inWidth + x0
+          for kx in cols {
+            let x = row[kx * g.dilationWidth]
+            sum += x
+            if x > maxValue || x.isNaN { maxValue = x }
+          }
+        }
+        let value: Float
+        switch p.kind {
+        case .max:
+          value = maxValue
+        case .average:
+          let divisor = p.countIncludePad ? paddedRows.count * paddedCols.count : rows.count * cols.count
+          value = divisor == 0 ? 0 : sum / Float(divisor)
+        }
+        output[oy * g.outWidth + ox] = value
+      }
     }
   }
 

@@ -30,6 +30,14 @@ extension Plan {
       plane > 0 && v.inner % plane == 0 && v.itemStride % plane == 0
     }
 
+    // The arena is exactly as large as its furthest buffer (rounded to 64 bytes), so a
+    // corrupted size cannot make a session allocate far more than the plan uses.
+    let views = inputs.map(\.view) + outputs.map(\.view) + steps.flatMap { $0.inputs + [$0.output] }
+    let furthest = views.map { $0.base + $0.itemStride }.max() ?? 0
+    guard arenaFloatsPerItem <= (furthest + 15) / 16 * 16 else {
+      throw fail("arena of \(arenaFloatsPerItem) floats per item is larger than its buffers need (\(furthest))")
+    }
+
     for binding in inputs { try check(binding.view, "input '\(binding.name)'") }
     for binding in outputs { try check(binding.view, "output '\(binding.name)'") }
     for step in steps {
