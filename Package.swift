@@ -29,9 +29,17 @@ let package = Package(
     .target(name: "GraphZoo", dependencies: ["GraphIR"]),
     .target(name: "GraphCompiler", dependencies: ["GraphIR", "GraphRuntime"]),
 
-    // MARK: - Runtime (depends on nothing outside the Swift toolchain)
+    // MARK: - Runtime (depends on nothing outside the Swift toolchain and its own kernel modules)
 
-    .target(name: "GraphRuntime"),
+    .target(name: "GraphRuntime", dependencies: ["CPUFeatures", "KernelsGeneric", "KernelsHaswell"]),
+    // Micro-kernels, one module per instruction set from one source file, chosen at run time.
+    .target(name: "KernelsGeneric"),
+    .target(
+      name: "KernelsHaswell",
+      swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]), .define("GRAPHC_FMA")]
+    ),
+    // C shim: which instruction sets this CPU has.
+    .target(name: "CPUFeatures"),
 
     // MARK: - Command-line tools
 
@@ -57,7 +65,7 @@ let package = Package(
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"]),
     .testTarget(name: "GraphZooTests", dependencies: ["GraphZoo", "GraphIR"]),
     .testTarget(name: "GraphCompilerTests", dependencies: ["GraphCompiler", "GraphIR", "GraphZoo"], exclude: ["Golden"]),
-    .testTarget(name: "GraphRuntimeTests", dependencies: ["GraphRuntime"]),
+    .testTarget(name: "GraphRuntimeTests", dependencies: ["GraphRuntime", "KernelsGeneric", "KernelsHaswell"]),
     .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime"]),
   ]
 )

@@ -48,19 +48,6 @@ extension Kernels {
   /// A SIMD dot product with a fixed summation order (depends only on `count`).
   @inline(__always)
   static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-    var acc = SIMD16<Float>()
-    let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
-    var i = 0
-    while i + 16 <= count {
-      acc = mulAdd(acc, rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
-                   ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-      i += 16
-    }
-    var sum = acc.sum()
-    while i < count {
-      sum += x[i] * y[i]
-      i += 1
-    }
-    return sum
+    InstructionSet.dot(x, y, count: count)
   }
 }

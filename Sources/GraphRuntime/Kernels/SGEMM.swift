@@ -141,42 +141,13 @@ enum SGEMM {
     }
   }
 
-  /// The `mr x nr` (6 x 16) register tile: `c (+)= a_panel * b_panel` over `depth`.
+  /// The `mr x nr` (6 x 16) register tile, from the instruction set's kernel module.
   @inline(__always)
   private static func microKernel(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
   ) {
-    typealias V = SIMD16<Float>
-    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-    let rawB = UnsafeRawPointer(b)
-    var ap = a
-    for p in 0..<depth {
-      let bv = rawB.load(fromByteOffset: p * nr * 4, as: V.self)
-      c0 = mulAdd(c0, V(repeating: ap[0]), bv)
-      c1 = mulAdd(c1, V(repeating: ap[1]), bv)
-      c2 = mulAdd(c2, V(repeating: ap[2]), bv)
-      c3 = mulAdd(c3, V(repeating: ap[3]), bv)
-      c4 = mulAdd(c4, V(repeating: ap[4]), bv)
-      c5 = mulAdd(c5, V(repeating: ap[5]), bv)
-      ap += mr
-    }
-    let raw = UnsafeMutableRawPointer(c)
-    let rowBytes = ldc * 4
-    if accumulate {
-      c0 += raw.load(fromByteOffset: 0 * rowBytes, as: V.self)
-      c1 += raw.load(fromByteOffset: 1 * rowBytes, as: V.self)
-      c2 += raw.load(fromByteOffset: 2 * rowBytes, as: V.self)
-      c3 += raw.load(fromByteOffset: 3 * rowBytes, as: V.self)
-      c4 += raw.load(fromByteOffset: 4 * rowBytes, as: V.self)
-      c5 += raw.load(fromByteOffset: 5 * rowBytes, as: V.self)
-    }
-    raw.storeBytes(of: c0, toByteOffset: 0 * rowBytes, as: V.self)
-    raw.storeBytes(of: c1, toByteOffset: 1 * rowBytes, as: V.self)
-    raw.storeBytes(of: c2, toByteOffset: 2 * rowBytes, as: V.self)
-    raw.storeBytes(of: c3, toByteOffset: 3 * rowBytes, as: V.self)
-    raw.storeBytes(of: c4, toByteOffset: 4 * rowBytes, as: V.self)
-    raw.storeBytes(of: c5, toByteOffset: 5 * rowBytes, as: V.self)
+    InstructionSet.sgemmTile(depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
   }
 
   /// Writes the valid `rows x cols` of `acc` to C through the epilogue.
@@ -197,15 +168,4 @@ enum SGEMM {
       }
     }
   }
-}
-
-/// `acc + a * b`, the one place that chooses how kernels multiply-accumulate.
-///
-/// A separate multiply and add, because `addingProduct` (fused) compiles to one `fmaf`
-/// libm call per lane unless the build targets an FMA-capable CPU (`-target-cpu`); with
-/// a plain `-O` build the fused form measured ~10x slower (0.4 vs 4.3 GFLOP/s on a
-/// 64->64 3x3 conv). Switch to `addingProduct` once the build sets a target CPU.
-@inline(__always)
-func mulAdd(_ acc: SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
-  acc + a * b
 }

@@ -1,0 +1,7 @@
+#ifndef GRAPHC_CPU_FEATURES_H
+#define GRAPHC_CPU_FEATURES_H
+
+/// 1 when the CPU runs AVX2 and FMA instructions (KernelsHaswell), else 0.
+int graphc_cpu_supports_avx2_fma(void);
+
+#endif

@@ -1,0 +1,38 @@
+import CPUFeatures
+import Glibc
+import KernelsGeneric
+import KernelsHaswell
+
+/// The instruction set the micro-kernels run with, chosen once from the CPU:
+/// KernelsHaswell (AVX2 + FMA) where the CPU has it, KernelsGeneric elsewhere.
+/// `GRAPHC_ISA=generic` in the environment forces the generic kernels.
+public enum InstructionSet: String, Sendable {
+  case haswell = "avx2+fma"
+  case generic = "x86-64"
+
+  /// The set this process uses.
+  public static let current: InstructionSet = {
+    if let forced = getenv("GRAPHC_ISA"), String(cString: forced) == "generic" { return .generic }
+    return graphc_cpu_supports_avx2_fma() != 0 ? .haswell : .generic
+  }()
+
+  /// The 6 x 16 SGEMM register tile (see KernelsHaswell's `sgemmTile6x16`).
+  @inline(__always)
+  static func sgemmTile(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+  ) {
+    switch current {
+    case .haswell: KernelsHaswell.sgemmTile6x16(depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+    case .generic: KernelsGeneric.sgemmTile6x16(depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+    }
+  }
+
+  /// A dot product whose summation order depends only on `count`.
+  @inline(__always)
+  static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+    switch current {
+    case .haswell: return KernelsHaswell.dotProduct(x, y, count: count)
+    case .generic: return KernelsGeneric.dotProduct(x, y, count: count)
+    }
+  }
+}
