@@ -99,6 +99,16 @@ final class ReaderBadInputTests: XCTestCase {
     XCTAssertTrue(expectError(path("up.onnx")).contains("escapes the model's folder"))
   }
 
+  func testSymbolicLinkOutOfTheFolder() throws {
+    let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString).weights").path
+    let out = try ONNXWriter.serialize(modelWithWeight(), externalData: "link.weights")
+    try ONNXWriter.writeAtomically(out.weights ?? [], to: outside)
+    defer { try? FileManager.default.removeItem(atPath: outside) }
+    try FileManager.default.createSymbolicLink(atPath: path("link.weights"), withDestinationPath: outside)
+    try ONNXWriter.writeAtomically(out.model, to: path("link.onnx"))
+    XCTAssertTrue(expectError(path("link.onnx")).contains("leads out of the model's folder"))
+  }
+
   func testAbsoluteExternalLocation() throws {
     let out = try ONNXWriter.serialize(modelWithWeight(), externalData: path("abs.weights"))
     try ONNXWriter.writeAtomically(out.weights ?? [], to: path("abs.weights"))

@@ -328,7 +328,14 @@ extension ONNXReader {
           throw GraphError(label, "external data location '\(location)' escapes the model's folder")
         }
       }
-      return (base as NSString).appendingPathComponent(location)
+      let path = (base as NSString).appendingPathComponent(location)
+      // A symbolic link inside the folder may still point out of it: compare real paths.
+      let realBase = URL(fileURLWithPath: base).resolvingSymlinksInPath().path
+      let realPath = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+      guard realPath == realBase || realPath.hasPrefix(realBase.hasSuffix("/") ? realBase : realBase + "/") else {
+        throw GraphError(label, "external data location '\(location)' leads out of the model's folder (to \(realPath))")
+      }
+      return path
     }
 
     func array<T>(_ p: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, _ n: Int) -> [UnsafeMutablePointer<T>] {
