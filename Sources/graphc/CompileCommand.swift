@@ -97,7 +97,8 @@ enum CompileReportFormat {
       "memory_strategy": r.memoryStrategy, "batch": r.batch.map { $0 as Any } ?? NSNull(),
       "compile_seconds": (seconds * 1000).rounded() / 1000,
     ]
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    // Only strings, numbers, arrays and dictionaries go in, so serialization cannot fail.
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
   }
 

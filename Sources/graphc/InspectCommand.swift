@@ -120,7 +120,8 @@ struct PlanInspection {
       "weights_floats": plan.weightCount, "weights_bytes": plan.weightCount * 4,
       "step_count": plan.steps.count, "kernels": counts, "steps": steps,
     ]
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+    // Only strings, numbers, arrays and dictionaries go in, so serialization cannot fail.
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self) + "\n"
   }
 }

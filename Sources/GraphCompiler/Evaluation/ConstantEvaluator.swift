@@ -8,7 +8,7 @@ import GraphIR
 enum ConstantEvaluator {
   static let foldableOps: Set<String> = [
     "Constant", "ConstantOfShape", "Identity", "Cast", "Gather", "Unsqueeze", "Squeeze", "Concat",
-    "Reshape", "Flatten", "Add", "Sub", "Mul", "Div", "Transpose", "Sqrt", "Neg", "Relu",
+    "Reshape", "Flatten", "Add", "Sub", "Mul", "Div", "Transpose", "Relu",
   ]
 
   static func evaluate(_ node: Node, _ inputs: [Tensor?], opset: Int) throws -> [Tensor]? {
@@ -74,10 +74,8 @@ enum ConstantEvaluator {
       return [try transpose(x, perm, node)]
     case "Add", "Sub", "Mul", "Div":
       return [try binary(node.opType, try input(0), try input(1), node)]
-    case "Sqrt", "Neg", "Relu":
-      let x = try input(0)
-      let f: (Double) -> Double = node.opType == "Sqrt" ? { $0.squareRoot() } : node.opType == "Neg" ? { -$0 } : { max($0, 0) }
-      return [map(x, f)]
+    case "Relu":
+      return [map(try input(0)) { max($0, 0) }]
     default:
       return nil
     }

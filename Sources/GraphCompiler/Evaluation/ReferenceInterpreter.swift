@@ -112,6 +112,7 @@ public enum ReferenceInterpreter {
       let rank = x.dims.count
       var axis = try node.int("axis", default: opset >= 13 ? -1 : 1)
       if axis < 0 { axis += rank }
+      guard axis >= 0, axis < rank else { throw GraphError.node(node, "softmax axis out of range for rank \(rank)") }
       // Opset 13 normalizes along one axis; before, over all axes from `axis` on, flattened.
       let shape = opset >= 13 ? x.dims : [x.dims[..<axis].reduce(1, *), x.dims[axis...].reduce(1, *)]
       let a = opset >= 13 ? axis : 1
