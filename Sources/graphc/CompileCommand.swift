@@ -60,7 +60,7 @@ struct CompileCommand: ParsableCommand {
           lap(pass)
           if pass == printAfter || (printIr && pass == Pipeline.passes.last?.name) {
             print("// after \(pass)")
-            print(TextPrinter.text(context.graph, shapes: context.shapes), terminator: "")
+            print(context.text, terminator: "")
           }
         }
       } catch let error as GraphError {

@@ -8,8 +8,7 @@ final class FusionTests: XCTestCase {
   func testConvRelu() throws {
     let out = try Pipeline.compile(TestGraphs.convBatchNorm())
     XCTAssertEqual(Compile.ops(out.graph), ["graphc.FusedConv"])
-    XCTAssertEqual(out.graph.nodes[0].attributes["activation"], .string("Relu"))
-    XCTAssertEqual(out.graph.nodes[0].attributes["absorbed"], .strings(["conv", "relu"]))
+    XCTAssertEqual(out.fusions["conv"], Fusion(activation: .relu, absorbed: ["conv", "relu"]))
     XCTAssertEqual(out.report.convRelu, 1)
     XCTAssertEqual(out.report.batchnormFolded, 1)
     XCTAssertEqual(out.plan.steps.count, 1)
@@ -18,10 +17,7 @@ final class FusionTests: XCTestCase {
   func testConvClip06() throws {
     let out = try Pipeline.compile(TestGraphs.convClip())
     XCTAssertEqual(Compile.ops(out.graph), ["graphc.FusedConv"])
-    let conv = out.graph.nodes[0]
-    XCTAssertEqual(conv.attributes["activation"], .string("Clip"))
-    XCTAssertEqual(conv.attributes["clip_min"], .float(0))
-    XCTAssertEqual(conv.attributes["clip_max"], .float(6))
+    XCTAssertEqual(out.fusions[out.graph.nodes[0].name]?.activation, .clip(min: 0, max: 6))
     guard case .conv(let c) = out.plan.steps[0].kernel else { return XCTFail("expected a conv step") }
     XCTAssertEqual(c.activation, .clip(min: 0, max: 6))
     XCTAssertEqual(out.report.convRelu, 1, "conv+clip counts with conv+relu")
@@ -34,7 +30,7 @@ final class FusionTests: XCTestCase {
     let second = out.graph.nodes[1]
     XCTAssertEqual(second.inputs, ["relu_a", "conv_b.weight", "conv_b.bias", "relu_a"])
     XCTAssertEqual(second.outputs, ["relu_out"])
-    XCTAssertEqual(second.attributes["absorbed"], .strings(["conv_b", "add", "relu_out"]))
+    XCTAssertEqual(out.fusions[second.name], Fusion(activation: .relu, absorbed: ["conv_b", "add", "relu_out"]))
     XCTAssertEqual(out.report.convRelu, 1)
     XCTAssertEqual(out.report.convAddRelu, 1)
     XCTAssertEqual(out.plan.steps.count, 2)

@@ -13,7 +13,7 @@ final class PipelineGoldenTests: XCTestCase {
     let graphPasses = Set(Pipeline.passes.map(\.name))
     let output = try Pipeline.compile(try Fixtures.lenet()) { pass, context in
       guard graphPasses.contains(pass) else { return }
-      text += "// after \(pass)\n" + TextPrinter.text(context.graph, shapes: context.shapes) + "\n"
+      text += "// after \(pass)\n" + context.text + "\n"
     }
     text += "// lowered and planned\n" + PlanDescription.listing(output.plan)
     let path = Fixtures.golden("lenet-pipeline.txt")

@@ -72,28 +72,4 @@ final class VerifierTests: XCTestCase {
     let m = message { try Verifier.topologicallySorted(g) }
     XCTAssertEqual(m, "graph 'g': nodes form a cycle: node 'add' (Add) -> node 'b' (Relu) -> node 'c' (Relu) -> node 'add' (Add)")
   }
-
-  func testSupportedOpsCheck() {
-    var g = graph([Node(name: "foo", opType: "FancyOp", inputs: ["x"], outputs: ["y"]), relu("r", "y", "z")])
-    g.nodes.append(Node(name: "bar", opType: "Other", inputs: ["z"], outputs: ["w"]))
-    XCTAssertEqual(message { try SupportedOps.check(Model(graph: g)) }, "unsupported ops: node 'foo' (FancyOp), node 'bar' (Other)")
-    XCTAssertTrue(message { try SupportedOps.check(Model(graph: self.graph([]), opsetImports: ["": 5])) }
-      .contains("opset version 5 is not supported (supported: 7...22)"))
-    XCTAssertNoThrow(try SupportedOps.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["ai.onnx": 22])))
-  }
-}
-
-final class AttributeCheckTests: XCTestCase {
-  func testUnknownAttributesAreListedWithTheirNodes() {
-    let conv = Node(name: "c", opType: "Conv", inputs: ["x", "w"], outputs: ["y"], attributes: ["foo": .int(1), "group": .int(1)])
-    let bn = Node(name: "bn", opType: "BatchNormalization", inputs: ["y", "s", "b", "m", "v"], outputs: ["z"],
-                  attributes: ["training_mode": .int(1)])
-    let model = Model(graph: Graph(name: "g", nodes: [conv, bn], inputs: [ValueInfo(name: "x", shape: [1])]))
-    XCTAssertThrowsError(try SupportedOps.check(model)) { error in
-      let text = "\(error)"
-      XCTAssertTrue(text.contains("node 'c' (Conv) attribute 'foo'"), text)
-      XCTAssertTrue(text.contains("node 'bn' (BatchNormalization) training_mode=1"), text)
-      XCTAssertFalse(text.contains("'group'"), text)
-    }
-  }
 }

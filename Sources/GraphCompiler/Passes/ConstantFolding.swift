@@ -1,7 +1,7 @@
 import GraphIR
 
-/// Evaluates every node whose inputs are all constants (and `Shape` of a value
-/// whose shape is fully known), turning its outputs into initializers.
+/// Evaluates every node whose operator folds and whose inputs are all constants
+/// (or, for `Shape`, whose input's shape is fully known), turning its outputs into initializers.
 public struct ConstantFolding: Pass {
   public let name = "constant-fold"
   public init() {}
@@ -21,16 +21,20 @@ public struct ConstantFolding: Pass {
   }
 
   private func fold(_ node: Node, _ graph: Graph, _ context: CompilationContext) throws -> [Tensor]? {
-    if node.opType == "Shape", node.domain.isEmpty, let shape = context.shapes[node.inputs.first ?? ""]?.fixedDims {
-      var dims = shape
-      let rank = dims.count
-      func clamp(_ v: Int) -> Int { min(max(v < 0 ? v + rank : v, 0), rank) }
-      let start = clamp(try node.int("start", default: 0)), end = clamp(try node.int("end", default: rank))
-      dims = start < end ? Array(dims[start..<end]) : []
-      return [Tensor(int64s: dims.map(Int64.init), dims: [dims.count])]
+    guard OperatorRegistry.isDefaultDomain(node.domain), let definition = OperatorRegistry.byOp[node.opType],
+      definition.folds
+    else { return nil }
+    var inputs: [Tensor?] = []
+    for name in node.inputs {
+      if name.isEmpty { inputs.append(nil); continue }
+      if let t = graph.initializers[name], t.isLoaded {
+        inputs.append(t)
+      } else if definition.foldsFromShapes, let dims = context.shapes[name]?.fixedDims {
+        inputs.append(Tensor(dataType: .float, dims: dims, storage: .unloaded))  // only its shape is read
+      } else {
+        return nil
+      }
     }
-    let inputs = node.inputs.map { $0.isEmpty ? nil : graph.initializers[$0] }
-    for (name, value) in zip(node.inputs, inputs) where !name.isEmpty && (value == nil || !value!.isLoaded) { return nil }
-    return try ConstantEvaluator.evaluate(node, inputs, opset: context.model.opsetVersion)
+    return try definition.evaluate(EvaluationContext(node: node, opset: context.model.opsetVersion, inputs: inputs))
   }
 }

@@ -30,25 +30,14 @@ public struct FoldBatchNorm: Pass {
   }
 
   /// `y = x * scale[c] + shift[c]` when `node` is a BatchNorm or a per-channel Mul/Add by a constant.
-  func channelAffine(_ node: Node, _ graph: Graph, _ context: CompilationContext) throws -> ([Float], [Float])? {
+  private func channelAffine(_ node: Node, _ graph: Graph, _ context: CompilationContext) throws -> ([Float], [Float])? {
     guard node.domain.isEmpty, let x = node.input(0), let shape = context.shapes[x], shape.rank >= 2,
       let channels = shape[1].value
     else { return nil }
     switch node.opType {
     case "BatchNormalization":
-      guard node.outputs.count == 1 || node.outputs.dropFirst().allSatisfy(\.isEmpty) else { return nil }
-      let params = (1...4).map { node.input($0).flatMap { graph.constant($0) } }
-      guard params.allSatisfy({ $0?.isLoaded == true && $0?.count == channels }) else { return nil }
-      let (gamma, beta, mean, variance) = (params[0]!.floats, params[1]!.floats, params[2]!.floats, params[3]!.floats)
-      let eps = try node.float("epsilon", default: 1e-5)
-      var scale = [Float](repeating: 0, count: channels), shift = scale
-      for c in 0..<channels {
-        // Float64 keeps the folded weights within float32 rounding of the unfolded graph.
-        let a = Double(gamma[c]) / (Double(variance[c]) + Double(eps)).squareRoot()
-        scale[c] = Float(a)
-        shift[c] = Float(Double(beta[c]) - Double(mean[c]) * a)
-      }
-      return (scale, shift)
+      let operands = GraphOperands(node: node, opset: context.model.opsetVersion, graph: graph)
+      return try BatchNormalizationOp.scaleShift(operands, channels: channels)
     case "Mul", "Add":
       guard let other = node.input(1), let c = graph.constant(other), c.isLoaded,
         let perChannel = Self.perChannel(c, channels: channels, rank: shape.rank)

@@ -1,17 +1,9 @@
 import GraphIR
+import GraphRuntime
 
-/// The compiler's own ops (domain `graphc`), produced by fusion and views.
-public enum CompilerOps {
-  public static let domain = "graphc"
-  /// Conv with optional residual input 3 and an `activation` attribute ("Relu", "Clip").
-  public static let fusedConv = "FusedConv"
-  /// Gemm with an `activation` attribute.
-  public static let fusedGemm = "FusedGemm"
-  /// A reshape that copies nothing: its output aliases its input.
-  public static let view = "View"
-}
-
-/// Fuses Conv + (residual Add) + ReLU/Clip and Gemm + ReLU into single steps.
+/// Fuses Conv + (residual Add) + activation, Gemm + activation and MatMul + bias
+/// into single steps. Any op whose definition offers a fusable activation fuses;
+/// what a node absorbed is recorded in ``CompilationContext/fusions``.
 public struct FuseActivations: Pass {
   public let name = "fuse"
   public init() {}
@@ -19,8 +11,8 @@ public struct FuseActivations: Pass {
   public func run(_ context: CompilationContext) throws {
     var graph = context.graph
     fuseMatMulBias(&graph, context)
-    try fuseResiduals(&graph, context)
-    try fuseActivations(&graph, context)
+    fuseResiduals(&graph, context)
+    fuseActivations(&graph, context)
     context.graph = graph
   }
 
@@ -39,15 +31,16 @@ public struct FuseActivations: Pass {
         index += 1; continue
       }
       graph.nodes[index] = Node(
-        name: matmul.name, opType: "Gemm", inputs: [matmul.inputs[0], matmul.inputs[1], biasName], outputs: add.outputs,
-        attributes: ["absorbed": .strings([matmul.name, add.name])])
+        name: matmul.name, opType: CompilerOps.fusedGemm, domain: CompilerOps.domain,
+        inputs: [matmul.inputs[0], matmul.inputs[1], biasName], outputs: add.outputs)
+      context.fusions[matmul.name] = Fusion(activation: .none, absorbed: [matmul.name, add.name])
       graph.nodes.remove(at: a)
       index += 1
     }
   }
 
-  /// Conv → Add(other) [→ Relu]: the Add becomes the conv's residual input.
-  private func fuseResiduals(_ graph: inout Graph, _ context: CompilationContext) throws {
+  /// Conv → Add(other) [→ activation]: the Add becomes the conv's residual input.
+  private func fuseResiduals(_ graph: inout Graph, _ context: CompilationContext) {
     var index = 0
     while index < graph.nodes.count {
       let add = graph.nodes[index]
@@ -72,58 +65,63 @@ public struct FuseActivations: Pass {
       while conv.inputs.count < 3 { conv.inputs.append("") }
       conv.inputs.append(residual)
       conv.outputs = [out]
-      conv.attributes["absorbed"] = .strings(absorbed(graph.nodes[p]) + [add.name])
-      var absorbedRelu = false
-      if let r = graph.soleConsumer(of: out), let act = try activation(graph.nodes[r], graph) {
-        conv.attributes.merge(act) { $1 }
+      var fusion = Fusion(activation: .none, absorbed: [conv.name, add.name])
+      if let r = graph.soleConsumer(of: out), let act = activation(graph.nodes[r], graph, context) {
+        fusion.activation = act
+        fusion.absorbed.append(graph.nodes[r].name)
         conv.outputs = [graph.nodes[r].outputs[0]]
-        conv.attributes["absorbed"] = .strings(absorbed(conv) + [graph.nodes[r].name])
         graph.nodes.remove(at: r)
-        absorbedRelu = true
+        context.report.convAddRelu += 1
       }
+      context.fusions[conv.name] = fusion
       graph.nodes[p] = conv
       graph.nodes.remove(at: index)
-      if absorbedRelu { context.report.convAddRelu += 1 }
     }
   }
 
-  /// Conv/Gemm → Relu or Clip(0, max).
-  private func fuseActivations(_ graph: inout Graph, _ context: CompilationContext) throws {
+  /// Conv/Gemm (fused or not, without an activation yet) → activation.
+  private func fuseActivations(_ graph: inout Graph, _ context: CompilationContext) {
     var index = 0
     while index < graph.nodes.count {
       let node = graph.nodes[index]
       let isConv = node.opType == "Conv" && node.domain.isEmpty
-      let isPlainFused = node.opType == CompilerOps.fusedConv && node.attributes["activation"] == nil
       let isGemm = node.opType == "Gemm" && node.domain.isEmpty
-      guard isConv || isPlainFused || isGemm, let out = node.outputs.first, let r = graph.soleConsumer(of: out),
-        let act = try activation(graph.nodes[r], graph)
+      let isFused = node.domain == CompilerOps.domain && [CompilerOps.fusedConv, CompilerOps.fusedGemm].contains(node.opType)
+        && context.fusions[node.name]?.activation == Activation.none
+      guard isConv || isGemm || isFused, let out = node.outputs.first, let r = graph.soleConsumer(of: out),
+        let act = activation(graph.nodes[r], graph, context)
       else { index += 1; continue }
       var fused = node
+      let isDense = isGemm || node.opType == CompilerOps.fusedGemm
       fused.domain = CompilerOps.domain
-      fused.opType = isGemm ? CompilerOps.fusedGemm : CompilerOps.fusedConv
-      fused.attributes.merge(act) { $1 }
-      fused.attributes["absorbed"] = .strings(absorbed(node) + [graph.nodes[r].name])
+      fused.opType = isDense ? CompilerOps.fusedGemm : CompilerOps.fusedConv
       fused.outputs = [graph.nodes[r].outputs[0]]
+      let absorbed = context.fusions[node.name]?.absorbed ?? [node.name]
+      context.fusions[node.name] = Fusion(activation: act, absorbed: absorbed + [graph.nodes[r].name])
       graph.nodes[index] = fused
       graph.nodes.remove(at: r)
-      if isGemm { context.report.gemmRelu += 1 } else if isConv { context.report.convRelu += 1 } else { context.report.convAddRelu += 1 }
+      if isDense { context.report.gemmRelu += 1 } else if isConv { context.report.convRelu += 1 } else { context.report.convAddRelu += 1 }
       index += 1
     }
   }
 
-  private func absorbed(_ node: Node) -> [String] {
-    if case .strings(let names)? = node.attributes["absorbed"] { return names }
-    return [node.name]
+  /// The activation `node` applies when its definition offers one and its parameters are
+  /// known; a node whose parameters are not constants is left for lowering to report.
+  private func activation(_ node: Node, _ graph: Graph, _ context: CompilationContext) -> Activation? {
+    guard let definition = OperatorRegistry.definition(for: node), node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
+    let operands = GraphOperands(node: node, opset: context.model.opsetVersion, graph: graph)
+    return (try? definition.fusableActivation(operands)) ?? nil
   }
+}
 
-  /// The activation attributes for a Relu, or a Clip whose bounds are constants with min 0.
-  private func activation(_ node: Node, _ graph: Graph) throws -> [String: Attribute]? {
-    guard node.domain.isEmpty else { return nil }
-    if node.opType == "Relu" { return ["activation": .string("Relu")] }
-    guard node.opType == "Clip" else { return nil }
-    var lo = try node.float("min", default: -.infinity), hi = try node.float("max", default: .infinity)
-    if let m = node.input(1) { guard let t = graph.constant(m), t.count == 1 else { return nil }; lo = t.floats[0] }
-    if let m = node.input(2) { guard let t = graph.constant(m), t.count == 1 else { return nil }; hi = t.floats[0] }
-    return ["activation": .string("Clip"), "clip_min": .float(lo), "clip_max": .float(hi)]
+/// A node with the graph's constants as its known inputs: how passes read an op's parameters.
+struct GraphOperands: NodeOperands {
+  let node: Node
+  let opset: Int
+  let graph: Graph
+
+  func knownValue(_ i: Int) -> Tensor? {
+    guard let name = node.input(i), let t = graph.initializers[name], t.isLoaded else { return nil }
+    return t
   }
 }

@@ -5,11 +5,12 @@ import GraphIR
 public struct Views: Pass {
   public let name = "views"
   public init() {}
-  static let reshapes: Set<String> = ["Flatten", "Reshape", "Squeeze", "Unsqueeze"]
 
   public func run(_ context: CompilationContext) throws {
     var graph = context.graph
-    for i in graph.nodes.indices where graph.nodes[i].domain.isEmpty && Self.reshapes.contains(graph.nodes[i].opType) {
+    for i in graph.nodes.indices where graph.nodes[i].domain.isEmpty
+      && OperatorRegistry.byOp[graph.nodes[i].opType] is any ViewOperator.Type
+    {
       var node = graph.nodes[i]
       node.attributes = ["from": .string(node.opType)]
       node.domain = CompilerOps.domain

@@ -1,4 +1,5 @@
 import GraphIR
+import GraphRuntime
 
 /// One rewrite of the graph: small, named, printable with `--print-after NAME`.
 public protocol Pass: Sendable {
@@ -13,6 +14,8 @@ public final class CompilationContext {
   /// Shape of every value, filled by the `infer-shapes` pass and kept up to date by later passes.
   public var shapes: [String: Shape] = [:]
   public var report = CompileReport()
+  /// What fusion folded into each fused node (by node name): typed, never string attributes.
+  public var fusions: [String: Fusion] = [:]
   /// Symbol values fixed by `--batch` (e.g. ["N": 4]).
   public let bindings: [String: Int]
 
@@ -24,6 +27,23 @@ public final class CompilationContext {
   public var graph: Graph {
     get { model.graph }
     set { model.graph = newValue }
+  }
+
+  /// The graph as text with shapes and what each fused node absorbed (`--print-after`).
+  public var text: String {
+    TextPrinter.text(graph, shapes: shapes, notes: fusions.mapValues(\.description))
+  }
+}
+
+/// What a fused node absorbed: the activation it applies last and the graph nodes it stands for.
+public struct Fusion: Equatable, Sendable, CustomStringConvertible {
+  public var activation: Activation
+  public var absorbed: [String]
+
+  /// `fused [conv + relu] relu`.
+  public var description: String {
+    let act = PlanDescription.activation(activation)
+    return "fused [\(absorbed.joined(separator: " + "))]" + (act.isEmpty ? "" : " " + act)
   }
 }
 

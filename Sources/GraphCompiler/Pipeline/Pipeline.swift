@@ -30,6 +30,8 @@ public enum Pipeline {
     /// The graph after the last pass, with shapes.
     public var graph: Graph
     public var shapes: [String: Shape]
+    /// What each fused node absorbed, by node name.
+    public var fusions: [String: Fusion]
   }
 
   /// Compiles `model`; `observe` sees the context after each pass (for `--print-after`).
@@ -43,12 +45,12 @@ public enum Pipeline {
       try pass.run(context)
       try observe(pass.name, context)
     }
-    var lowering = Lowering(context: context)
+    let lowering = Lowering(context: context)
     let program = try lowering.run()
     try observe("lower", context)
     let (plan, weights) = try PlanBuilder.build(program, fixedBatch: options.batch, report: &context.report)
     try observe("plan-memory", context)
-    return Output(plan: plan, weights: weights, report: context.report, graph: context.graph, shapes: context.shapes)
+    return Output(plan: plan, weights: weights, report: context.report, graph: context.graph, shapes: context.shapes, fusions: context.fusions)
   }
 
   /// `--batch N` binds the leading symbol of every graph input to N.

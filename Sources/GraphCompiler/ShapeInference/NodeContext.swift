@@ -2,14 +2,12 @@ import GraphIR
 
 /// One node with what is known about its inputs, and helpers that turn every
 /// problem into a ``GraphError`` naming the node.
-struct NodeContext {
+struct NodeContext: NodeOperands {
   let node: Node
   /// Default-domain opset version of the model: several ops changed meaning across versions.
   let opset: Int
   /// Per input position; nil for an omitted optional input.
   let inputs: [ValueState?]
-
-  func error(_ message: String) -> GraphError { .node(node, message) }
 
   /// Input `i`, which the op requires.
   func input(_ i: Int, _ role: String) throws -> ValueState {
@@ -32,19 +30,19 @@ struct NodeContext {
 
   /// The values of integer input `i`, which must be known when the graph is compiled.
   func constantInts(_ i: Int, _ role: String) throws -> [Int] {
-    let v = try input(i, role)
-    guard let values = v.fixedElements else {
+    _ = try input(i, role)
+    return try knownInts(i, role)!
+  }
+
+  func knownValue(_ i: Int) -> Tensor? { optionalInput(i)?.constant }
+
+  /// Known integer values, possibly derived from shapes (Shape -> Gather -> Concat).
+  func knownInts(_ i: Int, _ role: String) throws -> [Int]? {
+    guard let v = optionalInput(i) else { return nil }
+    guard let values = v.fixedElements ?? v.constant.map({ $0.int64s.map { Int($0) } }) else {
       throw error("\(role) (input \(i), '\(node.inputs[i])') must be a constant integer tensor known at compile time")
     }
     return values
-  }
-
-  /// `axis` checked against `rank` and made non-negative (ONNX counts negative axes from the end).
-  func axis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
-    guard axis >= -rank, axis < rank else {
-      throw error("\(what) \(axis) is out of range for rank \(rank) (allowed \(-rank)...\(rank - 1))")
-    }
-    return axis < 0 ? axis + rank : axis
   }
 
   /// A new symbol for a dim that depends on a symbolic input in a way a symbol cannot express.

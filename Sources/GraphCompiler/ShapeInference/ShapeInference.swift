@@ -10,7 +10,7 @@ public enum ShapeInference {
   public static let maxElements = 1 << 40
 
   public static func infer(_ model: Model, bindings: [String: Int] = [:]) throws -> InferredGraph {
-    try SupportedOps.check(model)
+    try OperatorRegistry.check(model)
     for (symbol, value) in bindings.sorted(by: { $0.key < $1.key }) where value <= 0 {
       throw GraphError("binding '\(symbol)'", "value \(value) must be positive")
     }
@@ -40,13 +40,13 @@ public enum ShapeInference {
     }
 
     for node in graph.nodes {
-      guard let rule = ShapeRules.byOp[node.opType] else {
+      guard let definition = OperatorRegistry.definition(for: node) else {
         throw GraphError.node(node, "no shape rule for this op")
       }
       let context = NodeContext(
         node: node, opset: model.opsetVersion,
         inputs: node.inputs.map { $0.isEmpty ? nil : states[$0] })
-      let outputs = try rule.infer(context)
+      let outputs = try definition.infer(context)
       for (i, name) in node.outputs.enumerated() where !name.isEmpty {
         guard i < outputs.count else {
           throw context.error("has \(node.outputs.count) outputs, the op produces at most \(outputs.count)")

@@ -15,7 +15,7 @@ struct SlidingWindow {
   static let maxAttribute = 1 << 24
 
   /// Reads and checks the window attributes of `n` for `kernel` over `rank` spatial axes.
-  init(_ n: NodeContext, kernel: [Int], ceilMode: Bool = false) throws {
+  init(_ n: some NodeOperands, kernel: [Int], ceilMode: Bool = false) throws {
     let rank = kernel.count
     func list(_ key: String, default value: Int, count: Int, min: Int) throws -> [Int] {
       let v = try n.node.ints(key) ?? Array(repeating: value, count: count)
@@ -39,11 +39,6 @@ struct SlidingWindow {
       throw n.error("auto_pad '\(autoPad)' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID")
     }
     self.ceilMode = ceilMode
-  }
-
-  /// Reads the window attributes of `node` outside shape inference (lowering uses the same rules).
-  init(_ node: Node, kernel: [Int], ceilMode: Bool = false) throws {
-    try self.init(NodeContext(node: node, opset: 0, inputs: []), kernel: kernel, ceilMode: ceilMode)
   }
 
   /// Explicit pads (all begins, then all ends, as ONNX orders them) for spatial sizes
@@ -84,7 +79,7 @@ struct SlidingWindow {
 
   func effectiveKernel(_ i: Int) -> Int { (kernel[i] - 1) * dilations[i] + 1 }
 
-  func outputSize(_ size: Int, axis i: Int, _ n: NodeContext, inputShape: Shape) throws -> Int {
+  func outputSize(_ size: Int, axis i: Int, _ n: some NodeOperands, inputShape: Shape) throws -> Int {
     let stride = strides[i]
     if autoPad.hasPrefix("SAME") { return (size + stride - 1) / stride }
     let (padBegin, padEnd) = autoPad == "VALID" ? (0, 0) : (pads[i], pads[i + kernel.count])
@@ -98,5 +93,11 @@ struct SlidingWindow {
     // The last window must start inside the input or its left padding, not in the right padding alone.
     if (out - 1) * stride >= size + padBegin { out -= 1 }
     return out
+  }
+
+  /// Output sizes and explicit pads for concrete spatial sizes (evaluation and lowering).
+  func resolve(_ input: [Int], _ n: some NodeOperands, inputShape: Shape) throws -> (output: [Int], pads: [Int]) {
+    let output = try input.indices.map { try outputSize(input[$0], axis: $0, n, inputShape: inputShape) }
+    return (output, explicitPads(input: input, output: output))
   }
 }

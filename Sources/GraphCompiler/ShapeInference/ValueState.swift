@@ -7,6 +7,8 @@ struct ValueState {
   /// The elements of a small integer tensor of rank 0 or 1, when known. They may be
   /// symbolic: this is how `Shape -> Gather -> Concat -> Reshape` keeps a batch `N`.
   var elements: [Dim]?
+  /// The whole value when it is a constant (an initializer), for rules that read constant inputs.
+  var constant: Tensor?
 
   init(_ elementType: DataType, _ shape: Shape, elements: [Dim]? = nil) {
     self.elementType = elementType
@@ -24,6 +26,7 @@ struct ValueState {
       elements = t.int64s.map { Dim.fixed(Int($0)) }
     }
     self.init(t.dataType, t.shape, elements: elements)
+    constant = t
   }
 
   /// Known elements as integers, when none is symbolic.

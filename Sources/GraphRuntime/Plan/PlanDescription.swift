@@ -21,15 +21,18 @@ public enum PlanDescription {
   public static let kinds = ["conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn",
                       "softmax", "transpose", "copy"]
 
+  /// An activation as plan listings show it: `relu`, `clip(0, 6)`; empty for none.
+  public static func activation(_ a: Activation) -> String {
+    switch a {
+    case .none: return ""
+    case .relu: return "relu"
+    case .clip(let lo, let hi): return "clip(\(number(lo)), \(number(hi)))"
+    }
+  }
+
   /// The kernel with its key parameters, e.g. `conv 3x3/2 64→128 relu +residual`.
   public static func summary(_ k: Kernel) -> String {
-    func act(_ a: Activation) -> String {
-      switch a {
-      case .none: return ""
-      case .relu: return " relu"
-      case .clip(let lo, let hi): return " clip(\(number(lo)), \(number(hi)))"
-      }
-    }
+    func act(_ a: Activation) -> String { a == .none ? "" : " " + activation(a) }
     func pads(_ t: Int, _ l: Int, _ b: Int, _ r: Int) -> String {
       if t == 0 && l == 0 && b == 0 && r == 0 { return "" }
       if t == b && l == r { return t == l ? " pad \(t)" : " pad \(t),\(l)" }

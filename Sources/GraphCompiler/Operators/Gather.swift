@@ -1,9 +1,12 @@
 import GraphIR
+import GraphRuntime
 
 /// Gather: `data[:axis] + indices.shape + data[axis+1:]`. Gathering known
 /// indices from a known 1-D value (a Shape output) gives known, maybe symbolic, values.
-enum GatherRule: ShapeRule {
+enum GatherOp: OperatorDefinition {
   static let opTypes = ["Gather"]
+  static let attributes: Set<String> = ["axis"]
+  static let folds = true
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let data = try n.input(0, "data")
@@ -25,5 +28,27 @@ enum GatherRule: ShapeRule {
       }
     }
     return [out]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let data = try n.input(0), indices = try n.input(1)
+    guard !data.dims.isEmpty else { throw n.error("data must have rank 1 or more") }
+    let axis = try n.axis(try n.node.int("axis", default: 0), rank: data.dims.count)
+    let size = data.dims[axis]
+    let idx = try indices.int64s.map { i -> Int in
+      let j = i < 0 ? Int(i) + size : Int(i)
+      guard j >= 0, j < size else { throw n.error("index \(i) out of range for dim \(size)") }
+      return j
+    }
+    let outer = data.dims[..<axis].reduce(1, *)
+    let inner = data.dims[(axis + 1)...].reduce(1, *)
+    var flat: [Int] = []
+    for o in 0..<outer { for j in idx { for i in 0..<inner { flat.append((o * size + j) * inner + i) } } }
+    let dims = Array(data.dims[..<axis]) + indices.dims + Array(data.dims[(axis + 1)...])
+    return [Evaluate.select(data, dims: dims, flat)]
+  }
+
+  static func lower(_ n: LoweringContext) throws {
+    throw LoweringContext.Unsupported(reason: "Gather runs only on constants and shapes, at compile time")
   }
 }

@@ -1,0 +1,153 @@
+import GraphIR
+import GraphRuntime
+
+/// Add, Sub, Mul, Div: multidirectional broadcasting. Small integer values are
+/// computed too, so shape arithmetic (e.g. `Shape * 2`) stays known.
+enum ArithmeticOp: OperatorDefinition {
+  static let opTypes = ["Add", "Sub", "Mul", "Div"]
+  static let attributes: Set<String> = []
+  static let folds = true
+
+  static func op(_ n: some NodeOperands) -> BinaryOp {
+    switch n.node.opType {
+    case "Sub": return .sub
+    case "Mul": return .mul
+    case "Div": return .div
+    default: return .add
+    }
+  }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let a = try n.input(0, "A")
+    let b = try n.input(1, "B")
+    guard a.elementType == b.elementType else {
+      throw n.error("operand types differ: A is \(a.elementType), B is \(b.elementType)")
+    }
+    guard let shape = DimArithmetic.broadcast(a.shape, b.shape) else {
+      throw n.error("shapes \(a.shape) and \(b.shape) do not broadcast")
+    }
+    var out = ValueState(a.elementType, shape)
+    if shape.rank <= 1, let x = a.elements, let y = b.elements {
+      out.elements = combine(x, y, op(n))
+    }
+    return [out]
+  }
+
+  /// Elementwise integer arithmetic on known values; nil whenever a result is not a plain integer.
+  static func combine(_ x: [Dim], _ y: [Dim], _ op: BinaryOp) -> [Dim]? {
+    let count = max(x.count, y.count)
+    guard x.count == count || x.count == 1, y.count == count || y.count == 1 else { return nil }
+    var result: [Dim] = []
+    for i in 0..<count {
+      let l = x[x.count == 1 ? 0 : i], r = y[y.count == 1 ? 0 : i]
+      // Multiplying or dividing by 1 and adding 0 keep a symbol as it is.
+      switch (op, l, r) {
+      case (.mul, _, .fixed(1)), (.div, _, .fixed(1)), (.add, _, .fixed(0)), (.sub, _, .fixed(0)):
+        result.append(l); continue
+      case (.mul, .fixed(1), _), (.add, .fixed(0), _):
+        result.append(r); continue
+      default: break
+      }
+      guard case .fixed(let p) = l, case .fixed(let q) = r, let value = integer(op, Int64(p), Int64(q)) else { return nil }
+      result.append(.fixed(Int(value)))
+    }
+    return result
+  }
+
+  /// Integer arithmetic as ONNX defines it (division truncates); nil on overflow or division by zero.
+  static func integer(_ op: BinaryOp, _ p: Int64, _ q: Int64) -> Int64? {
+    let value: (Int64, Bool)
+    switch op {
+    case .add: value = p.addingReportingOverflow(q)
+    case .sub: value = p.subtractingReportingOverflow(q)
+    case .mul: value = p.multipliedReportingOverflow(by: q)
+    case .div:
+      guard q != 0, !(p == Int64.min && q == -1) else { return nil }
+      value = (p / q, false)
+    }
+    return value.1 ? nil : value.0
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    [try apply(op(n), try n.input(0), try n.input(1), n)]
+  }
+
+  /// `a op b` with broadcasting: integer arithmetic for integer tensors, the reference kernel for floats.
+  static func apply(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ n: some NodeOperands) throws -> Tensor {
+    guard let shape = try? Reference.broadcastShape(a.dims, b.dims) else {
+      throw n.error("shapes \(a.dims) and \(b.dims) do not broadcast")
+    }
+    if a.dataType.isInteger && b.dataType.isInteger {
+      let x = a.int64s, y = b.int64s
+      let ia = Evaluate.broadcastIndices(a.dims, to: shape), ib = Evaluate.broadcastIndices(b.dims, to: shape)
+      let out = try zip(ia, ib).map { i, j -> Int64 in
+        guard let v = integer(op, x[i], y[j]) else { throw n.error("integer \(op) of \(x[i]) and \(y[j]) overflows or divides by zero") }
+        return v
+      }
+      return Tensor(dataType: a.dataType, dims: shape, storage: .integers(out))
+    }
+    let out = try Evaluate.floats(count: shape.reduce(1, *), a, b) { pa, pb, d in
+      try Reference.binary(op, a: pa, aShape: a.dims, b: pb, bShape: b.dims, output: d)
+    }
+    return Tensor(floats: out, dims: shape)
+  }
+
+  static func lower(_ n: LoweringContext) throws {
+    try lowerBinary(n, op(n))
+  }
+
+  /// A binary step: both operands computed, or one of them a constant shared by every batch item.
+  static func lowerBinary(_ n: LoweringContext, _ op: BinaryOp) throws {
+    guard n.node.inputs.count == 2 else { throw LoweringContext.Unsupported(reason: "\(n.node.inputs.count) operands") }
+    let (a, b) = (n.node.inputs[0], n.node.inputs[1])
+    let outDims = n.dims(n.output)
+    if n.isComputed(a), n.isComputed(b) {
+      n.emit(.binary(Binary(op: op, leftDims: n.dims(a), rightDims: n.dims(b), constant: nil, constantIsLeft: false, activation: .none)), inputs: [a, b])
+      return
+    }
+    let constantIsLeft = !n.isComputed(a)
+    let (variable, constantIndex) = constantIsLeft ? (b, 0) : (a, 1)
+    guard let c = n.knownValue(constantIndex) else { throw LoweringContext.Unsupported(reason: "an operand is neither computed nor constant") }
+    // The constant is shared by every batch item: drop a leading 1 that lines up with the batch.
+    var cDims = c.dims
+    if cDims.count == outDims.count + 1 {
+      guard cDims[0] == 1 else { throw LoweringContext.Unsupported(reason: "a constant that varies along the batch") }
+      cDims.removeFirst()
+    }
+    n.emit(.binary(Binary(op: op, leftDims: n.dims(variable), rightDims: cDims, constant: n.addWeights(c.floats),
+                          constantIsLeft: constantIsLeft, activation: .none)), inputs: [variable])
+  }
+}
+
+/// Sum: any number of inputs, all broadcast together.
+enum SumOp: OperatorDefinition {
+  static let opTypes = ["Sum"]
+  static let attributes: Set<String> = []
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let first = try n.input(0, "data_0")
+    var shape = first.shape
+    for i in 1..<max(n.inputs.count, 1) {
+      let v = try n.input(i, "data_\(i)")
+      guard v.elementType == first.elementType else {
+        throw n.error("input \(i) is \(v.elementType), input 0 is \(first.elementType)")
+      }
+      guard let next = DimArithmetic.broadcast(shape, v.shape) else {
+        throw n.error("shapes \(shape) and \(v.shape) (input \(i)) do not broadcast")
+      }
+      shape = next
+    }
+    return [ValueState(first.elementType, shape)]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let parts = try n.allInputs()
+    guard var acc = parts.first else { throw n.error("Sum has no inputs") }
+    for part in parts.dropFirst() { acc = try ArithmeticOp.apply(.add, acc, part, n) }
+    return [acc]
+  }
+
+  static func lower(_ n: LoweringContext) throws {
+    try ArithmeticOp.lowerBinary(n, .add)
+  }
+}

@@ -1,0 +1,133 @@
+import GraphIR
+import GraphRuntime
+
+/// Ops that only make constants: folded away before lowering, never run.
+private func foldedOnly(_ n: LoweringContext) -> LoweringContext.Unsupported {
+  LoweringContext.Unsupported(reason: "\(n.node.opType) is evaluated at compile time only; its inputs must be known")
+}
+
+/// Constant: exactly one of value, value_float(s), value_int(s).
+enum ConstantOp: OperatorDefinition {
+  static let opTypes = ["Constant"]
+  static let attributes: Set<String> = ["value", "value_float", "value_floats", "value_int", "value_ints"]
+  static let folds = true
+
+  static func value(_ n: some NodeOperands) throws -> Tensor {
+    let keys = n.node.attributes.keys.sorted()
+    guard keys.count == 1, let key = keys.first else {
+      throw n.error("needs exactly one value attribute, has \(keys.isEmpty ? "none" : keys.joined(separator: ", "))")
+    }
+    switch (key, n.node.attributes[key]) {
+    case ("value", .tensor(let t)?): return t
+    case ("value_float", .float(let v)?): return Tensor(scalar: v)
+    case ("value_floats", .floats(let v)?): return Tensor(floats: v, dims: [v.count])
+    case ("value_int", .int(let v)?): return Tensor(int64s: [Int64(v)], dims: [])
+    case ("value_ints", .ints(let v)?): return Tensor(int64s: v.map { Int64($0) }, dims: [v.count])
+    case let (_, attribute?):
+      throw n.error("attribute '\(key)' (\(attribute.kindName)) is not a supported constant value")
+    case (_, nil):
+      throw n.error("missing value attribute")
+    }
+  }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] { [ValueState(constant: try value(n))] }
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] { [try value(n)] }
+  static func lower(_ n: LoweringContext) throws { throw foldedOnly(n) }
+}
+
+/// ConstantOfShape: the shape is the input's (known) values; the type and fill come from `value`.
+enum ConstantOfShapeOp: OperatorDefinition {
+  static let opTypes = ["ConstantOfShape"]
+  static let attributes: Set<String> = ["value"]
+  static let folds = true
+
+  static func fill(_ n: some NodeOperands) throws -> Tensor {
+    guard let value = try n.node.tensor("value") else { return Tensor(floats: [0], dims: [1]) }
+    guard value.elementCount == 1 else { throw n.error("value must hold exactly one element, has shape \(value.shape)") }
+    return value
+  }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let input = try n.input(0, "input", rank: 1)
+    guard let dims = input.elements else {
+      throw n.error("shape input '\(n.node.inputs[0])' is not known at compile time")
+    }
+    for case .fixed(let d) in dims where d < 0 {
+      throw n.error("shape [\(dims.map(\.description).joined(separator: ", "))] has negative dim \(d)")
+    }
+    let value = try fill(n)
+    var out = ValueState(value.dataType, Shape(dims))
+    if value.dataType.isInteger, dims.count <= 1, let v = value.int64s.first,
+      case .fixed(let count)? = dims.first ?? .fixed(1), count <= ValueState.maxTrackedElements
+    {
+      out.elements = Array(repeating: .fixed(Int(v)), count: count)
+    }
+    return [out]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let dims = try n.input(0).int64s.map { Int($0) }
+    guard dims.allSatisfy({ $0 >= 0 }) else { throw n.error("negative dims \(dims)") }
+    let fill = try fill(n)
+    guard fill.isLoaded else { throw n.error("value has no data") }
+    return [Evaluate.select(fill, dims: dims, Array(repeating: 0, count: dims.reduce(1, *)))]
+  }
+
+  static func lower(_ n: LoweringContext) throws { throw foldedOnly(n) }
+}
+
+/// Shape: the input's dims as a 1-D int64 value, sliced by start/end from opset 15.
+enum ShapeOp: OperatorDefinition {
+  static let opTypes = ["Shape"]
+  static let attributes: Set<String> = ["start", "end"]
+  static let folds = true
+  static let foldsFromShapes = true
+
+  /// The dims Shape reports for an input of shape `dims`.
+  static func slice<D>(_ n: some NodeOperands, _ dims: [D]) throws -> [D] {
+    guard n.opset >= 15 else { return dims }
+    let rank = dims.count
+    // start/end clamp to [0, rank] after counting negatives from the end, like Python slices.
+    func clamp(_ v: Int) -> Int { min(max(v < 0 ? v + rank : v, 0), rank) }
+    let start = clamp(try n.node.int("start", default: 0)), end = clamp(try n.node.int("end", default: rank))
+    return start < end ? Array(dims[start..<end]) : []
+  }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let dims = try slice(n, try n.input(0, "data").shape.dims)
+    return [ValueState(.int64, Shape([.fixed(dims.count)]), elements: dims)]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let dims = try slice(n, try n.knownValue(0).map(\.dims) ?? { throw n.error("missing input 0") }())
+    return [Tensor(int64s: dims.map { Int64($0) }, dims: [dims.count])]
+  }
+
+  static func lower(_ n: LoweringContext) throws { throw foldedOnly(n) }
+}
+
+/// Cast: same shape, element type from `to`; known integer values survive integer casts.
+enum CastOp: OperatorDefinition {
+  static let opTypes = ["Cast"]
+  static let attributes: Set<String> = ["to", "saturate"]
+  static let folds = true
+
+  static func target(_ n: some NodeOperands) throws -> DataType {
+    guard let raw = try n.node.int("to") else { throw n.error("attribute to is required") }
+    guard let rawType = Int32(exactly: raw), let type = DataType(rawValue: rawType) else {
+      throw n.error("cast to element type \(raw) is not supported")
+    }
+    return type
+  }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let x = try n.input(0, "input")
+    let type = try target(n)
+    var out = ValueState(type, x.shape)
+    if type.isInteger, type != .bool, x.elementType.isInteger { out.elements = x.elements }
+    return [out]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] { [try n.input(0).converted(to: try target(n))] }
+  static func lower(_ n: LoweringContext) throws { throw foldedOnly(n) }
+}

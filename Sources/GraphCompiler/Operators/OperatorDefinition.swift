@@ -1,0 +1,93 @@
+import GraphIR
+import GraphRuntime
+
+/// Everything the compiler knows about one ONNX operator, or a small family that
+/// shares its semantics, in one place: the attributes it accepts, its shape rule,
+/// its evaluation on concrete tensors (used by constant folding *and* by the
+/// reference interpreter) and its lowering to plan steps.
+///
+/// Attribute reading with opset-dependent defaults lives in the definition's own
+/// helpers, called from every phase, so the phases cannot disagree.
+protocol OperatorDefinition {
+  /// The default-domain op types this definition covers.
+  static var opTypes: [String] { get }
+  /// The attributes it accepts; any other could change what the op means, so it is refused.
+  static var attributes: Set<String> { get }
+  /// Whether constant folding evaluates it when every input is a constant: the
+  /// shape and weight plumbing exporters emit, not heavy compute.
+  static var folds: Bool { get }
+  /// Whether folding needs only the inputs' shapes, not their values (Shape).
+  static var foldsFromShapes: Bool { get }
+
+  /// Output types and shapes from what is known about the inputs.
+  static func infer(_ n: NodeContext) throws -> [ValueState]
+  /// Outputs computed from concrete input tensors, slowly and obviously.
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor]
+  /// Emits the node's plan steps; throws ``LoweringContext/Unsupported`` for a form the runtime cannot run.
+  static func lower(_ n: LoweringContext) throws
+  /// The activation this node applies, when a conv or dense step can take it as its epilogue.
+  static func fusableActivation(_ n: some NodeOperands) throws -> Activation?
+}
+
+extension OperatorDefinition {
+  static var folds: Bool { false }
+  static var foldsFromShapes: Bool { false }
+  static func fusableActivation(_ n: some NodeOperands) throws -> Activation? { nil }
+}
+
+/// What every phase can say about a node: the node, the model's opset, and the
+/// values of the inputs that are known when compiling.
+protocol NodeOperands {
+  var node: Node { get }
+  /// Default-domain opset version of the model: several ops changed meaning across versions.
+  var opset: Int { get }
+  /// Input `i` as a tensor when its value is known (a constant, or any input during evaluation).
+  func knownValue(_ i: Int) -> Tensor?
+  /// Integer input `i` when its values are known; nil when absent.
+  func knownInts(_ i: Int, _ role: String) throws -> [Int]?
+}
+
+extension NodeOperands {
+  func error(_ message: String) -> GraphError { .node(node, message) }
+
+  func hasInput(_ i: Int) -> Bool { node.input(i) != nil }
+
+  func knownInts(_ i: Int, _ role: String) throws -> [Int]? {
+    guard hasInput(i) else { return nil }
+    guard let t = knownValue(i), t.isLoaded else {
+      throw error("\(role) (input \(i), '\(node.inputs[i])') must be a constant known at compile time")
+    }
+    return t.int64s.map { Int($0) }
+  }
+
+  /// A scalar float input, e.g. Clip's bounds from opset 11; nil when absent.
+  func knownScalar(_ i: Int, _ role: String) throws -> Float? {
+    guard hasInput(i) else { return nil }
+    guard let t = knownValue(i), t.isLoaded else {
+      throw error("\(role) (input \(i), '\(node.inputs[i])') must be a constant known at compile time")
+    }
+    guard t.count == 1 else { throw error("\(role) must be a scalar, has shape \(t.shape)") }
+    return t.floats[0]
+  }
+
+  /// `axes` from the attribute before opset `inputFrom`, from input `index` from then on; nil when absent.
+  func axesList(inputFrom: Int, index: Int) throws -> [Int]? {
+    if opset < inputFrom { return try node.ints("axes") }
+    return try knownInts(index, "axes")
+  }
+
+  /// `axis` checked against `rank` and made non-negative (ONNX counts negative axes from the end).
+  func axis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
+    guard axis >= -rank, axis < rank else {
+      throw error("\(what) \(axis) is out of range for rank \(rank) (allowed \(-rank)...\(rank - 1))")
+    }
+    return axis < 0 ? axis + rank : axis
+  }
+
+  /// Normalized, duplicate-free axes.
+  func normalizedAxes(_ axes: [Int], rank: Int) throws -> [Int] {
+    let normalized = try axes.map { try axis($0, rank: rank, "axis") }
+    guard Set(normalized).count == normalized.count else { throw error("axes \(axes) repeat an axis") }
+    return normalized
+  }
+}

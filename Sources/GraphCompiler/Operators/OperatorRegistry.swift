@@ -1,0 +1,90 @@
+import GraphIR
+
+/// The one list of operators the compiler supports. The up-front check, shape
+/// inference, constant folding, the reference interpreter, fusion and lowering
+/// all look ops up here, so there is one op list.
+public enum OperatorRegistry {
+  static let all: [any OperatorDefinition.Type] = [
+    ConvOp.self, MaxPoolOp.self, AveragePoolOp.self, GlobalPoolOp.self, GemmOp.self, MatMulOp.self,
+    ArithmeticOp.self, SumOp.self, ReluOp.self, ClipOp.self,
+    BatchNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
+    ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
+    GatherOp.self, ReduceMeanOp.self,
+    ConstantOp.self, ConstantOfShapeOp.self, ShapeOp.self, CastOp.self,
+  ]
+
+  /// The compiler's own ops (domain `graphc`), made by fusion and views: lowered, never read from files.
+  static let compilerOps: [String: any OperatorDefinition.Type] = [
+    CompilerOps.fusedConv: ConvOp.self, CompilerOps.fusedGemm: GemmOp.self, CompilerOps.view: ViewOp.self,
+  ]
+
+  static let byOp: [String: any OperatorDefinition.Type] = {
+    var map: [String: any OperatorDefinition.Type] = [:]
+    for op in all {
+      for type in op.opTypes {
+        precondition(map[type] == nil, "two definitions for \(type)")
+        map[type] = op
+      }
+    }
+    return map
+  }()
+
+  /// The definition for `node`, default or compiler domain; nil when unsupported.
+  static func definition(for node: Node) -> (any OperatorDefinition.Type)? {
+    if isDefaultDomain(node.domain) { return byOp[node.opType] }
+    return node.domain == CompilerOps.domain ? compilerOps[node.opType] : nil
+  }
+
+  /// Default-domain opset versions whose semantics the definitions follow.
+  public static let opsetVersions = 7...22
+
+  /// Every supported default-domain operator with the attributes it accepts, sorted by name.
+  public static var supported: [(op: String, attributes: [String])] {
+    byOp.keys.sorted().map { ($0, byOp[$0]!.attributes.sorted()) }
+  }
+
+  public static func isDefaultDomain(_ domain: String) -> Bool {
+    domain.isEmpty || domain == "ai.onnx"
+  }
+
+  /// Throws when the default-domain opset is outside ``opsetVersions``, listing every
+  /// unsupported op in one error, then every attribute that could change an op's meaning.
+  public static func check(_ model: Model) throws {
+    let version = model.opsetVersion
+    guard opsetVersions.contains(version) else {
+      throw GraphError("", "opset version \(version) is not supported (supported: \(opsetVersions.lowerBound)...\(opsetVersions.upperBound))")
+    }
+    let unsupported = model.graph.nodes.filter { !isDefaultDomain($0.domain) || byOp[$0.opType] == nil }
+    guard unsupported.isEmpty else {
+      let list = unsupported.map { node in
+        let op = isDefaultDomain(node.domain) ? node.opType : "\(node.domain).\(node.opType)"
+        return "node '\(node.name.isEmpty ? (node.outputs.first ?? "?") : node.name)' (\(op))"
+      }
+      throw GraphError("", "unsupported ops: " + list.joined(separator: ", "))
+    }
+    var unknown: [String] = []
+    for node in model.graph.nodes {
+      let allowed = byOp[node.opType]!.attributes
+      for key in node.attributes.keys.sorted() where !allowed.contains(key) {
+        unknown.append("\(node.label) attribute '\(key)'")
+      }
+      if node.opType == "BatchNormalization", case .int(let mode)? = node.attributes["training_mode"], mode != 0 {
+        unknown.append("\(node.label) training_mode=\(mode) (only inference is supported)")
+      }
+    }
+    guard unknown.isEmpty else {
+      throw GraphError("", "unsupported attributes: " + unknown.joined(separator: ", "))
+    }
+  }
+}
+
+/// The compiler's own ops (domain `graphc`), produced by fusion and views.
+public enum CompilerOps {
+  public static let domain = "graphc"
+  /// Conv with an optional residual input 3; its activation is in ``CompilationContext/fusions``.
+  public static let fusedConv = "FusedConv"
+  /// Gemm (or MatMul + bias) whose activation is in ``CompilationContext/fusions``.
+  public static let fusedGemm = "FusedGemm"
+  /// A reshape that copies nothing: its output aliases its input.
+  public static let view = "View"
+}

@@ -1,0 +1,118 @@
+import GraphIR
+import GraphRuntime
+
+/// MaxPool and AveragePool: `[N, C, d1..dk]` to `[N, C, o1..ok]` under the window attributes.
+protocol PoolOperator: OperatorDefinition {
+  static var kind: PoolKind { get }
+}
+
+enum MaxPoolOp: PoolOperator {
+  static let opTypes = ["MaxPool"]
+  static let attributes: Set<String> = ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"]
+  static let kind = PoolKind.max
+}
+
+enum AveragePoolOp: PoolOperator {
+  static let opTypes = ["AveragePool"]
+  static let attributes: Set<String> = ["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"]
+  static let kind = PoolKind.average
+}
+
+extension PoolOperator {
+  /// The window with `ceil_mode`, and whether an average counts the padding.
+  static func window(_ n: some NodeOperands, spatialRank: Int, inputShape: Shape) throws -> (SlidingWindow, countIncludePad: Bool) {
+    guard let kernel = try n.node.ints("kernel_shape") else { throw n.error("attribute kernel_shape is required") }
+    guard kernel.count == spatialRank else {
+      throw n.error("kernel_shape \(kernel) has \(kernel.count) values, input \(inputShape) has \(spatialRank) spatial axes")
+    }
+    let ceil = try flag(n, "ceil_mode")
+    var includePad = false
+    if kind == .average { includePad = try flag(n, "count_include_pad") } else { _ = try flag(n, "storage_order") }
+    return (try SlidingWindow(n, kernel: kernel, ceilMode: ceil), includePad)
+  }
+
+  private static func flag(_ n: some NodeOperands, _ key: String) throws -> Bool {
+    let v = try n.node.int(key, default: 0)
+    guard v == 0 || v == 1 else { throw n.error("\(key) must be 0 or 1, is \(v)") }
+    return v == 1
+  }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let x = try n.input(0, "input")
+    guard x.shape.rank >= 3 else {
+      throw n.error("input must have rank 3 or more (batch, channels, spatial), has shape \(x.shape)")
+    }
+    let (window, _) = try window(n, spatialRank: x.shape.rank - 2, inputShape: x.shape)
+    let out = try window.outputDims(Array(x.shape.dims[2...]), n, inputShape: x.shape)
+    let y = ValueState(x.elementType, Shape(Array(x.shape.dims[0..<2]) + out))
+    // MaxPool's optional second output holds int64 indices of the same shape.
+    return kind == .max ? [y, ValueState(.int64, y.shape)] : [y]
+  }
+
+  /// The per-item geometry of 2-D pooling over `input` [C, H, W].
+  static func geometry(_ n: some NodeOperands, input: [Int]) throws -> (Pool2DGeometry, countIncludePad: Bool)? {
+    guard input.count == 3 else { return nil }
+    if n.node.outputs.count > 1, !n.node.outputs[1].isEmpty { throw LoweringContext.Unsupported(reason: "MaxPool indices output") }
+    let shape = Shape(fixed: input)
+    let (window, includePad) = try window(n, spatialRank: 2, inputShape: shape)
+    let (out, pads) = try window.resolve([input[1], input[2]], n, inputShape: shape)
+    let geometry = Pool2DGeometry(
+      channels: input[0], inHeight: input[1], inWidth: input[2], outHeight: out[0], outWidth: out[1],
+      kernelHeight: window.kernel[0], kernelWidth: window.kernel[1],
+      strideHeight: window.strides[0], strideWidth: window.strides[1],
+      padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
+      dilationHeight: window.dilations[0], dilationWidth: window.dilations[1])
+    return (geometry, includePad)
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let x = try n.input(0)
+    guard x.dims.count == 4, let (g, includePad) = try geometry(n, input: Array(x.dims.dropFirst())) else {
+      throw n.error("reference pooling is 2-D only")
+    }
+    let p = Pool2DParameters(kind: kind, geometry: g, countIncludePad: includePad, batch: x.dims[0])
+    try p.validate()
+    let out = Evaluate.floats(count: p.outputTensorCount, x) { Reference.pool2d(p, input: $0, output: $1) }
+    return [Tensor(floats: out, dims: [p.batch, g.channels, g.outHeight, g.outWidth])]
+  }
+
+  static func lower(_ n: LoweringContext) throws {
+    let outDims = n.dims(n.output)
+    guard outDims.count == 3, let (geometry, includePad) = try geometry(n, input: n.dims(n.x)),
+      [geometry.channels, geometry.outHeight, geometry.outWidth] == outDims
+    else { throw LoweringContext.Unsupported(reason: "only 2-D pooling") }
+    n.emit(.pool(Pooling(kind: kind, geometry: geometry, countIncludePad: includePad)), inputs: [n.x])
+  }
+}
+
+/// GlobalAveragePool and GlobalMaxPool: `[N, C, d1..dk]` to `[N, C, 1..1]`.
+enum GlobalPoolOp: OperatorDefinition {
+  static let opTypes = ["GlobalAveragePool", "GlobalMaxPool"]
+  static let attributes: Set<String> = []
+
+  static func kind(_ n: some NodeOperands) -> PoolKind { n.node.opType == "GlobalMaxPool" ? .max : .average }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let x = try n.input(0, "input")
+    guard x.shape.rank >= 3 else {
+      throw n.error("input must have rank 3 or more (batch, channels, spatial), has shape \(x.shape)")
+    }
+    let ones = [Dim](repeating: .fixed(1), count: x.shape.rank - 2)
+    return [ValueState(x.elementType, Shape(Array(x.shape.dims[0..<2]) + ones))]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let x = try n.input(0)
+    guard x.dims.count >= 3 else { throw n.error("input must have rank 3 or more") }
+    let (batch, channels) = (x.dims[0], x.dims[1])
+    let spatial = x.dims.dropFirst(2).reduce(1, *)
+    let out = Evaluate.floats(count: batch * channels, x) { src, dst in
+      Reference.globalPool(kind(n), batch: batch, channels: channels, spatial: spatial, input: src, output: dst)
+    }
+    return [Tensor(floats: out, dims: [batch, channels] + Array(repeating: 1, count: x.dims.count - 2))]
+  }
+
+  static func lower(_ n: LoweringContext) throws {
+    n.emit(.globalPool(kind(n)), inputs: [n.x])
+  }
+}

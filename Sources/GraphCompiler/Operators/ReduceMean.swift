@@ -1,0 +1,62 @@
+import GraphIR
+import GraphRuntime
+
+/// ReduceMean: reduced axes become 1 (keepdims) or disappear. Axes are an attribute
+/// before opset 18 and an input from then on; none means all (or nothing, with noop_with_empty_axes).
+enum ReduceMeanOp: OperatorDefinition {
+  static let opTypes = ["ReduceMean"]
+  static let attributes: Set<String> = ["axes", "keepdims", "noop_with_empty_axes"]
+
+  /// The reduced axes, normalized; empty for a no-op.
+  static func reducedAxes(_ n: some NodeOperands, rank: Int) throws -> Set<Int> {
+    let axes = try n.axesList(inputFrom: 18, index: 1) ?? []
+    if axes.isEmpty {
+      let noop = n.opset >= 18 ? try n.node.int("noop_with_empty_axes", default: 0) != 0 : false
+      return noop ? [] : Set(0..<rank)
+    }
+    return Set(try n.normalizedAxes(axes, rank: rank))
+  }
+
+  static func keepDims(_ n: some NodeOperands) throws -> Bool { try n.node.int("keepdims", default: 1) != 0 }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let x = try n.input(0, "data")
+    let reduced = try reducedAxes(n, rank: x.shape.rank)
+    let keep = try keepDims(n)
+    var dims: [Dim] = []
+    for (i, d) in x.shape.dims.enumerated() {
+      if !reduced.contains(i) { dims.append(d) } else if keep { dims.append(.fixed(1)) }
+    }
+    return [ValueState(x.elementType, Shape(dims))]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let x = try n.input(0)
+    let dims = x.dims
+    let axes = try reducedAxes(n, rank: dims.count)
+    let outDimsKept = dims.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+    var sums = [Double](repeating: 0, count: outDimsKept.reduce(1, *))
+    let values = x.floats
+    let strides = Evaluate.strides(outDimsKept)
+    for flat in 0..<values.count {
+      var rest = flat, target = 0
+      for d in stride(from: dims.count - 1, through: 0, by: -1) {
+        let coord = rest % dims[d]
+        rest /= dims[d]
+        if !axes.contains(d) { target += coord * strides[d] }
+      }
+      sums[target] += Double(values[flat])
+    }
+    let count = Double(dims.enumerated().filter { axes.contains($0.offset) }.map(\.element).reduce(1, *))
+    let outDims = try keepDims(n) ? outDimsKept : dims.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+    return [Tensor(floats: sums.map { Float($0 / count) }, dims: outDims)]
+  }
+
+  static func lower(_ n: LoweringContext) throws {
+    let rank = n.dims(n.x).count + 1
+    guard rank >= 3, try reducedAxes(n, rank: rank) == Set(2..<rank) else {
+      throw LoweringContext.Unsupported(reason: "only a mean over all spatial axes is supported")
+    }
+    n.emit(.globalPool(.average), inputs: [n.x])
+  }
+}

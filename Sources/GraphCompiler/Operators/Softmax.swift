@@ -1,0 +1,39 @@
+import GraphIR
+import GraphRuntime
+
+/// Softmax keeps the shape. From opset 13 it normalizes along `axis` (default -1);
+/// before, over all dims from `axis` on (default 1), flattened into one.
+enum SoftmaxOp: OperatorDefinition {
+  static let opTypes = ["Softmax"]
+  static let attributes: Set<String> = ["axis"]
+
+  /// The normalized axis, checked against `rank`, and whether it spans every later axis too.
+  static func axis(_ n: some NodeOperands, rank: Int) throws -> (axis: Int, coversTrailingAxes: Bool) {
+    let axis = try n.axis(try n.node.int("axis", default: n.opset < 13 ? 1 : -1), rank: rank)
+    return (axis, n.opset < 13)
+  }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let x = try n.input(0, "input")
+    _ = try axis(n, rank: x.shape.rank)
+    return [ValueState(x.elementType, x.shape)]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let x = try n.input(0)
+    let (axis, trailing) = try axis(n, rank: x.dims.count)
+    let shape = trailing ? [x.dims[..<axis].reduce(1, *), x.dims[axis...].reduce(1, *)] : x.dims
+    let out = try Evaluate.floats(count: x.elementCount, x) { src, dst in
+      try Reference.softmax(src, shape: shape, axis: trailing ? 1 : axis, output: dst)
+    }
+    return [Tensor(floats: out, dims: x.dims)]
+  }
+
+  static func lower(_ n: LoweringContext) throws {
+    let rank = n.dims(n.x).count + 1
+    let (axis, trailing) = try axis(n, rank: rank)
+    guard axis >= 1 else { throw LoweringContext.Unsupported(reason: "softmax across the batch") }
+    if trailing && axis < rank - 1 { throw LoweringContext.Unsupported(reason: "opset < 13 softmax over several trailing axes") }
+    n.emit(.softmax(axis: axis - 1), inputs: [n.x])
+  }
+}

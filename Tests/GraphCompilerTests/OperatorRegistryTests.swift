@@ -1,0 +1,66 @@
+import GraphIR
+import XCTest
+
+@testable import GraphCompiler
+
+/// The one op list: the up-front check, and what every registered op provides.
+final class OperatorRegistryTests: XCTestCase {
+  func relu(_ name: String, _ input: String, _ output: String) -> Node {
+    Node(name: name, opType: "Relu", inputs: [input], outputs: [output])
+  }
+
+  func graph(_ nodes: [Node]) -> Graph {
+    Graph(name: "g", nodes: nodes, inputs: [ValueInfo(name: "x", shape: [1])])
+  }
+
+  func message(_ body: () throws -> Void) -> String {
+    do { try body(); return "no error" } catch { return "\(error)" }
+  }
+
+  func testUnsupportedOpsAndOpsetsAreListed() {
+    var g = graph([Node(name: "foo", opType: "FancyOp", inputs: ["x"], outputs: ["y"]), relu("r", "y", "z")])
+    g.nodes.append(Node(name: "bar", opType: "Other", inputs: ["z"], outputs: ["w"]))
+    XCTAssertEqual(message { try OperatorRegistry.check(Model(graph: g)) }, "unsupported ops: node 'foo' (FancyOp), node 'bar' (Other)")
+    XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 5])) }
+      .contains("opset version 5 is not supported (supported: 7...22)"))
+    XCTAssertNoThrow(try OperatorRegistry.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["ai.onnx": 22])))
+  }
+
+  func testUnknownAttributesAreListedWithTheirNodes() {
+    let conv = Node(name: "c", opType: "Conv", inputs: ["x", "w"], outputs: ["y"], attributes: ["foo": .int(1), "group": .int(1)])
+    let bn = Node(name: "bn", opType: "BatchNormalization", inputs: ["y", "s", "b", "m", "v"], outputs: ["z"],
+                  attributes: ["training_mode": .int(1)])
+    let model = Model(graph: Graph(name: "g", nodes: [conv, bn], inputs: [ValueInfo(name: "x", shape: [1])]))
+    let text = message { try OperatorRegistry.check(model) }
+    XCTAssertTrue(text.contains("node 'c' (Conv) attribute 'foo'"), text)
+    XCTAssertTrue(text.contains("node 'bn' (BatchNormalization) training_mode=1"), text)
+    XCTAssertFalse(text.contains("'group'"), text)
+  }
+
+  /// Each op type has exactly one definition, and the compiler's own ops lower through a registered one.
+  func testOneDefinitionPerOp() {
+    let types = OperatorRegistry.all.flatMap { $0.opTypes }
+    XCTAssertEqual(types.count, Set(types).count, "an op type is defined twice")
+    XCTAssertEqual(Set(OperatorRegistry.supported.map(\.op)), Set(types))
+    for (op, definition) in OperatorRegistry.compilerOps {
+      let node = Node(name: "n", opType: op, domain: CompilerOps.domain, inputs: ["x"], outputs: ["y"])
+      XCTAssertTrue(OperatorRegistry.definition(for: node) == definition, op)
+    }
+    // Sigmoid-style growth: an op's attributes come from its definition alone.
+    XCTAssertEqual(OperatorRegistry.byOp["Clip"]?.attributes, ["min", "max"])
+    XCTAssertEqual(OperatorRegistry.byOp["AveragePool"]?.attributes.contains("count_include_pad"), true)
+    XCTAssertEqual(OperatorRegistry.byOp["MaxPool"]?.attributes.contains("count_include_pad"), false)
+  }
+
+  /// Ops that only exist at compile time say why they do not lower.
+  func testCompileTimeOnlyOpsSayWhy() throws {
+    let context = CompilationContext(model: Model(graph: graph([])))
+    let lowering = Lowering(context: context)
+    for op in ["Constant", "ConstantOfShape", "Shape", "Cast", "Gather"] {
+      let node = Node(name: "n", opType: op, inputs: ["x"], outputs: ["y"])
+      XCTAssertThrowsError(try OperatorRegistry.byOp[op]!.lower(LoweringContext(node: node, lowering: lowering))) { error in
+        XCTAssertFalse((error as? LoweringContext.Unsupported)?.reason.isEmpty ?? true, op)
+      }
+    }
+  }
+}
