@@ -17,6 +17,7 @@ import numpy as np
 import onnxruntime as ort
 
 TOLERANCE = 1e-4
+SEED = 20261126
 
 
 def run(cmd):
@@ -60,6 +61,30 @@ def check(model, bindir, batches, threads, tmp, rng):
     return rows, ok
 
 
+def cross_check(models, bindir, batches, threads, seed=SEED):
+    """Checks every model, printing one row per (model, batch, output); returns the number that failed."""
+    rng = np.random.default_rng(seed)
+    width = max([12] + [len(os.path.splitext(os.path.basename(m))[0]) for m in models])
+    print(f"{'model':<{width}} {'batch':>5} {'output':<15} {'max abs diff':>13} {'/ max |ref|':>12}  result")
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for model in models:
+            try:
+                rows, ok = check(model, bindir, batches, threads, tmp, rng)
+            except Exception as e:  # report and go on with the other models
+                print(f"{os.path.basename(model):<{width}} error: {e}")
+                failures += 1
+                continue
+            for r in rows:
+                print(f"{r[0]:<{width}} {r[1]:>5} {r[2]:<15} {r[3]:>13} {r[4]:>12}  {r[5]}")
+            failures += 0 if ok else 1
+            # Plans of the big networks are as large as their weights: free the disk as we go.
+            for f in os.listdir(tmp):
+                os.remove(os.path.join(tmp, f))
+    print(f"onnxruntime cross-check: {len(models) - failures} passed, {failures} failed")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", required=True, help="folder with graphc and graphrun")
@@ -67,26 +92,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("models", nargs="+")
     args = parser.parse_args()
-    rng = np.random.default_rng(20261126)
     batches = [int(b) for b in args.batches.split(",")]
-    print(f"{'model':<12} {'batch':>5} {'output':<10} {'max abs diff':>13} {'/ max |ref|':>12}  result")
-    failures = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for model in args.models:
-            try:
-                rows, ok = check(model, args.bin, batches, args.threads, tmp, rng)
-            except Exception as e:  # report and go on with the other models
-                print(f"{os.path.basename(model):<12} error: {e}")
-                failures += 1
-                continue
-            for r in rows:
-                print(f"{r[0]:<12} {r[1]:>5} {r[2]:<10} {r[3]:>13} {r[4]:>12}  {r[5]}")
-            failures += 0 if ok else 1
-            # Plans of the big networks are as large as their weights: free the disk as we go.
-            for f in os.listdir(tmp):
-                os.remove(os.path.join(tmp, f))
-    print(f"onnxruntime cross-check: {len(args.models) - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return 1 if cross_check(args.models, args.bin, batches, args.threads) else 0
 
 
 if __name__ == "__main__":

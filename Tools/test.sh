@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI checks, from a fresh clone: set-up, generated code and graphs up
 # to date, the Swift test suite, and the cross-checks against the onnx package
-# and onnxruntime on every network in Graphs/.
+# and onnxruntime on every network in Graphs/ and the op-coverage fixtures, and
+# 1- vs 2-thread bit-identity.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh --python
@@ -15,11 +16,15 @@ echo "== release build"
 swift build -c release
 bin=$(swift build -c release --show-bin-path)
 echo "== shapes vs onnx shape inference"
-$py Tools/check_shapes_onnx.py "$bin/graphc" Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx
+$py Tools/check_shapes_onnx.py "$bin/graphc" Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx Tests/Fixtures/opcoverage/opcoverage.onnx
 echo "== Graphs/ load and run in onnxruntime"
 $py Tools/check_onnxruntime_load.py
 echo "== outputs vs onnxruntime (batch 1 and 4)"
 $py Tools/check_onnxruntime.py --bin "$bin" --batches 1,4 Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx
+echo "== op coverage vs onnxruntime (batch 1 and 3; Tests/Fixtures/opcoverage, current with Tools/make_opcoverage.py)"
+$py Tools/check_opcoverage.py --bin "$bin" --batches 1,3
+echo "== 1- vs 2-thread bit-identity (batch 1 and 2)"
+$py Tools/check_threads.py --bin "$bin" --batches 1,2 Graphs/resnet18.graph Graphs/googlenet.graph
 echo "== swift test"
 # XCTest only: the suite has no Swift Testing tests, whose empty run would otherwise print the last line.
 swift test --disable-swift-testing

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Writes the op-coverage fixtures in Tests/Fixtures/opcoverage/ (issue 7, item 5).
+
+Small opset-17 graphs on a batched input [N, C, H, W] with a symbolic batch N,
+one or a few nodes of every op the compiler lowers, with seeded weights chosen so
+that a wrong op, a swapped operand or a wrong broadcast changes the outputs:
+asymmetric per-channel / per-row / per-column constants of both signs, H != W,
+non-default attributes. Tools/check_opcoverage.py compiles each fixture with
+graphc and compares graphrun with onnxruntime on random inputs.
+
+- opcoverage.onnx: the ops the compiler supports today, in the forms it accepts.
+- opcoverage-activations.onnx: Sigmoid, HardSwish, HardSigmoid fused after convs and a
+  standalone Sigmoid after a pool; pending (not supported yet), checked only with
+  `check_opcoverage.py --include-pending`.
+
+Deterministic (fixed seed, IR version 8, no timestamps): run again to regenerate, or
+with --check to fail when a committed fixture differs from what this script writes.
+
+usage: make_opcoverage.py [--check] [--out DIR]
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+SEED = 20261201
+OPSET = 17
+IR_VERSION = 8
+FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "opcoverage")
+
+
+class Builder:
+    """Collects nodes and initializers; names every node after its output."""
+
+    def __init__(self, rng):
+        self.rng, self.nodes, self.inits = rng, [], []
+
+    def const(self, name, array):
+        self.inits.append(numpy_helper.from_array(np.asarray(array, dtype=np.float32), name))
+        return name
+
+    def node(self, op, inputs, output, **attrs):
+        self.nodes.append(helper.make_node(op, inputs, [output], name=output, **attrs))
+        return output
+
+    def conv_weights(self, name, out_ch, in_per_group, k, scale):
+        w = self.rng.standard_normal((out_ch, in_per_group, k, k)) * scale / np.sqrt(in_per_group * k * k)
+        b = self.rng.uniform(-0.5, 0.5, out_ch)
+        return self.const(name + ".W", w), self.const(name + ".B", b)
+
+    def model(self, name, input_shape, outputs):
+        graph = helper.make_graph(
+            self.nodes, name,
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + input_shape)],
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, ["N"] + shape) for o, shape in outputs.items()],
+            self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="make_opcoverage")
+        model.ir_version = IR_VERSION
+        onnx.checker.check_model(model, full_check=True)
+        return model
+
+
+def opcoverage():
+    """Every op lowered today. Input [N, 4, 10, 8]; outputs elementwise [N, 4, 8, 10],
+    features [N, 12, 4, 5], channel_softmax [N, 6, 8, 10], logits [N, 10], prob [N, 10]. Values stay
+    within about ±10 so no Softmax saturates and no Clip clamps everything."""
+    b = Builder(np.random.default_rng(SEED))
+    rng = b.rng
+    # -- element-wise, constant on the right (the form lowered for a constant operand)
+    k_sub = b.const("k_sub", [[[0.5]], [[-1.0]], [[0.8]], [[-0.6]]])            # [4, 1, 1]: per channel
+    sub_c = b.node("Sub", ["input", k_sub], "sub_const")
+    k_mul = b.const("k_mul", np.linspace(-1.5, 2.0, 8))                           # [8]: per column
+    mul_c = b.node("Mul", [sub_c, k_mul], "mul_const")
+    k_div = b.const("k_div", np.array([1.0, -1.6, 1.25, -2.0, 0.8, 1.5, -1.2, 0.9, 2.5, -1.1]).reshape(10, 1))  # per row
+    div_c = b.node("Div", [mul_c, k_div], "div_const")
+    # -- element-wise with a run-time value on the right, and broadcasting on the left
+    mean = b.node("ReduceMean", [sub_c], "mean_keepdims", axes=[2, 3], keepdims=1)   # [N, 4, 1, 1], about -k_sub
+    sub_r = b.node("Sub", [mean, div_c], "sub_runtime")                              # [N,4,1,1] - [N,4,10,8]
+    lo, hi = b.const("clip_lo", np.float32(0.5)), b.const("clip_hi", np.float32(3.0))
+    den = b.node("Clip", ["input", lo, hi], "clip_denominator")                      # in [0.5, 3]: safe to divide by
+    div_r = b.node("Div", [sub_r, den], "div_runtime")
+    mul_r = b.node("Mul", [mean, div_r], "mul_runtime")                              # broadcast left operand
+    total = b.node("Sum", [mul_r, sub_c], "sum")
+    elementwise = b.node("Transpose", [total], "elementwise", perm=[0, 1, 3, 2])  # [N, 4, 8, 10]
+    # -- convolutions: grouped (+Relu, fused), depthwise (+Clip, fused), dilated + 1x1 (residual Add, fused)
+    w, bias = b.conv_weights("grouped_conv", 8, 2, 3, 1.0)
+    g = b.node("Conv", [elementwise, w, bias], "grouped_conv", group=2, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    g = b.node("Relu", [g], "grouped_relu")
+    w, bias = b.conv_weights("depthwise_conv", 8, 1, 3, 1.0)
+    d = b.node("Conv", [g, w, bias], "depthwise_conv", group=8, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    d = b.node("Clip", [d, b.const("clip6_lo", np.float32(-1.0)), b.const("clip6_hi", np.float32(4.0))], "depthwise_clip")
+    w, bias = b.conv_weights("dilated_conv", 6, 8, 3, 1.5)
+    dil = b.node("Conv", [d, w, bias], "dilated_conv", kernel_shape=[3, 3], dilations=[2, 2], pads=[2, 2, 2, 2])
+    w, bias = b.conv_weights("pointwise_conv", 6, 4, 1, 1.0)
+    skip = b.node("Conv", [elementwise, w, bias], "pointwise_conv", kernel_shape=[1, 1])
+    res = b.node("Add", [dil, skip], "residual_add")                                 # [N, 6, 8, 10]
+    lrn = b.node("LRN", [res], "lrn", size=3, alpha=0.05, beta=0.6, bias=1.5)
+    # Add of a constant after a non-conv (after a conv it would be folded into the bias).
+    lrn = b.node("Add", [lrn, b.const("k_add", rng.uniform(-1.0, 1.0, (6, 1, 1)))], "add_const")
+    # A standalone Relu whose input reaches well past 6 (a ReLU6 mix-up shows).
+    k_scale = b.const("k_scale", [[[2.5]], [[-2.0]], [[1.8]], [[-1.2]], [[3.0]], [[1.5]]])
+    relu = b.node("Relu", [b.node("Mul", [lrn, k_scale], "scale")], "relu")
+    mp = b.node("MaxPool", [relu], "maxpool", kernel_shape=[2, 2], strides=[2, 2])                  # [N, 6, 4, 5]
+    ap = b.node("AveragePool", [lrn], "avgpool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                count_include_pad=0)                                                                 # [N, 6, 4, 5]
+    cat = b.node("Concat", [mp, ap], "features", axis=1)                                             # [N, 12, 4, 5]
+    b.node("Softmax", [lrn], "channel_softmax", axis=1)                            # over channels, not the last axis
+    # -- head: spatial mean, MatMul, Gemm (transB, alpha, beta), Softmax on the last axis
+    gap = b.node("ReduceMean", [cat], "spatial_mean", axes=[2, 3], keepdims=0)    # [N, 12]
+    mm = b.node("MatMul", [gap, b.const("matmul.W", rng.standard_normal((12, 16)) / np.sqrt(12))], "matmul")  # [N, 16]
+    gw = b.const("gemm.W", rng.standard_normal((10, 16)) / np.sqrt(16))
+    gb = b.const("gemm.B", rng.uniform(-1.0, 1.0, 10))
+    b.node("Gemm", [mm, gw, gb], "logits", transB=1, alpha=0.7, beta=1.3)
+    b.node("Softmax", ["logits"], "prob", axis=-1)
+    return b.model("opcoverage", [4, 10, 8],
+                   {"elementwise": [4, 8, 10], "features": [12, 4, 5], "channel_softmax": [6, 8, 10], "logits": [10],
+                    "prob": [10]})
+
+
+def activations():
+    """Pending: Conv→Sigmoid, Conv→HardSwish, Conv→HardSigmoid (fusable), AveragePool→Sigmoid.
+    Input [N, 3, 9, 7]; the conv outputs have a std of about 2.3 and reach ±6, past HardSwish's
+    ±3 and the saturation points of HardSigmoid, which has non-default alpha 0.25, beta 0.4."""
+    b = Builder(np.random.default_rng(SEED + 1))
+    outs = []
+    for op, attrs in [("Sigmoid", {}), ("HardSwish", {}), ("HardSigmoid", {"alpha": 0.25, "beta": 0.4})]:
+        name = op.lower()
+        w, bias = b.conv_weights(name + "_conv", 4, 3, 3, 2.5)
+        c = b.node("Conv", ["input", w, bias], name + "_conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+        outs.append(b.node(op, [c], name, **attrs))
+    cat = b.node("Concat", outs, "concat", axis=1)                                  # [N, 12, 9, 7]
+    w, bias = b.conv_weights("mix_conv", 6, 12, 1, 2.0)
+    mix = b.node("Conv", [cat, w, bias], "mix_conv", kernel_shape=[1, 1])
+    pool = b.node("AveragePool", [mix], "avgpool", kernel_shape=[2, 2], strides=[2, 2])  # [N, 6, 4, 3]
+    b.node("Sigmoid", [pool], "pooled_sigmoid")
+    return b.model("opcoverage-activations", [3, 9, 7], {**{o: [4, 9, 7] for o in outs}, "pooled_sigmoid": [6, 4, 3]})
+
+
+FIXTURES = {"opcoverage.onnx": opcoverage, "opcoverage-activations.onnx": activations}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="fail if a committed fixture differs")
+    parser.add_argument("--out", default=FOLDER)
+    args = parser.parse_args()
+    stale = 0
+    for file, make in FIXTURES.items():
+        data = make().SerializeToString()
+        path = os.path.join(args.out, file)
+        if args.check:
+            old = open(path, "rb").read() if os.path.exists(path) else None
+            same = old == data
+            stale += 0 if same else 1
+            print(f"{'ok   ' if same else 'STALE'} {os.path.relpath(path)}")
+        else:
+            os.makedirs(args.out, exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+            print(f"wrote {os.path.relpath(path)} ({len(data)} bytes)")
+    if stale:
+        print("make_opcoverage: regenerate with Tools/make_opcoverage.py", file=sys.stderr)
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
