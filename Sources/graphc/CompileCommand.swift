@@ -27,7 +27,7 @@ struct CompileCommand: ParsableCommand {
   @Flag(help: "Print the compilation report as JSON.")
   var json = false
 
-  @Option(help: "Print the graph after this pass (one of: \(Pipeline.passes.map(\.name).joined(separator: ", "))).")
+  @Option(help: "Print the graph after this pass (one of: \(Pipeline.passNames.joined(separator: ", "))).")
   var printAfter: String?
 
   @Flag(help: "Print the graph after the last graph pass.")
@@ -38,8 +38,8 @@ struct CompileCommand: ParsableCommand {
 
   func validate() throws {
     if let batch, batch <= 0 { throw ValidationError("--batch must be a positive integer, got \(batch)") }
-    if let printAfter, !Pipeline.passes.contains(where: { $0.name == printAfter }) {
-      throw ValidationError("unknown pass '\(printAfter)'; passes are \(Pipeline.passes.map(\.name).joined(separator: ", "))")
+    if let printAfter, !Pipeline.passNames.contains(printAfter) {
+      throw ValidationError("unknown pass '\(printAfter)'; passes are \(Pipeline.passNames.joined(separator: ", "))")
     }
   }
 

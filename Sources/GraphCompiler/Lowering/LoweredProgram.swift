@@ -1,7 +1,8 @@
 import GraphRuntime
 
-/// The graph as kernel steps over named values, before memory is assigned.
-struct LoweredProgram {
+/// The graph as kernel steps over named values, before memory is assigned: the
+/// stage where buffer-sharing (and later layout and weight-packing) rewrites live.
+struct LoweredProgram: CustomStringConvertible {
   /// A value's per-item shape and whether it owns a buffer or aliases another.
   struct Value {
     enum Alias: Equatable {
@@ -22,6 +23,8 @@ struct LoweredProgram {
     var kernel: Kernel
     var inputs: [String]
     var output: String
+    /// A copy of one Concat input into its slice, which `concat-in-place` may remove.
+    var isConcatCopy = false
   }
 
   var values: [String: Value] = [:]
@@ -41,4 +44,32 @@ struct LoweredProgram {
     }
     return (current, inner)
   }
+
+  /// Floats the remaining concat copies move per batch item.
+  var concatCopyFloats: Int { steps.filter(\.isConcatCopy).map { values[$0.output]?.itemCount ?? 0 }.reduce(0, +) }
+
+  /// One line per step and per aliased value, for `--print-after` of the lowered passes.
+  var description: String {
+    func value(_ name: String) -> String {
+      let dims = PlanDescription.dims(values[name]?.dims ?? [])
+      switch values[name]?.alias {
+      case nil: return "\(name) \(dims)"
+      case .view(let of)?: return "\(name) \(dims) (view of \(of))"
+      case .slice(let of, let inner)?: return "\(name) \(dims) (slice of \(of) @\(inner))"
+      }
+    }
+    var lines = ["lowered program: \(steps.count) steps, \(weights.data.count) weight floats"]
+    for name in inputs { lines.append("  input  \(value(name))") }
+    for (i, step) in steps.enumerated() {
+      lines.append("  \(i) \(step.name): \(PlanDescription.summary(step.kernel)) [\(step.absorbed.joined(separator: " + "))] (\(step.inputs.joined(separator: ", "))) -> \(value(step.output))")
+    }
+    for name in outputs { lines.append("  output \(value(name))") }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}
+
+/// One rewrite of the lowered program: small, named, printable with `--print-after NAME`.
+protocol LoweredPass: Sendable {
+  var name: String { get }
+  func run(_ program: inout LoweredProgram, _ context: CompilationContext) throws
 }

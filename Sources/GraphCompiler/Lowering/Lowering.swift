@@ -27,7 +27,8 @@ final class Lowering {
       }
       do {
         guard let definition = OperatorRegistry.definition(for: node) else { throw LoweringContext.Unsupported() }
-        guard let x = node.input(0), program.values[x] != nil else {
+        let computed = definition.lowersConstantFirstInput ? node.inputs.filter { !$0.isEmpty } : [node.inputs.first ?? ""]
+        guard computed.contains(where: { program.values[$0] != nil }) else {
           throw LoweringContext.Unsupported(
             reason: "its first input \(node.input(0).map { "'\($0)' " } ?? "")is not a batched value computed at run time")
         }

@@ -7,6 +7,7 @@ enum ArithmeticOp: OperatorDefinition {
   static let opTypes = ["Add", "Sub", "Mul", "Div"]
   static let attributes: Set<String> = []
   static let folds = true
+  static let lowersConstantFirstInput = true
 
   static func op(_ n: some NodeOperands) -> BinaryOp {
     switch n.node.opType {
@@ -123,6 +124,7 @@ enum ArithmeticOp: OperatorDefinition {
 enum SumOp: OperatorDefinition {
   static let opTypes = ["Sum"]
   static let attributes: Set<String> = []
+  static let lowersConstantFirstInput = true
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let first = try n.input(0, "data_0")

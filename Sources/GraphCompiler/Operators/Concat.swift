@@ -77,30 +77,20 @@ enum ConcatOp: OperatorDefinition {
     return [Evaluate.select(joined, dims: dims, flat)]
   }
 
-  /// Along channels: each input computed only for it writes into its slice; others are copied.
+  /// Along channels, as one copy per input into its slice of the output; the
+  /// `concat-in-place` pass then lets the producers write their slices directly.
   static func lower(_ n: LoweringContext) throws {
     let outDims = n.dims(n.output)
     let axis = try n.axis(try rawAxis(n), rank: outDims.count + 1)
     guard axis == 1 else { throw LoweringContext.Unsupported(reason: "only concatenation along channels (axis 1)") }
-    let program = n.lowering.program
-    let producedHere = Set(program.steps.map(\.output))
     var inner = 0
-    var seen = Set<String>()
     for input in n.node.inputs {
-      guard let value = n.lowering.program.values[input] else { throw LoweringContext.Unsupported(reason: "concatenating a constant") }
-      let inPlace = producedHere.contains(input) && value.alias == nil && !n.graph.isOutput(input)
-        && !seen.contains(input) && !program.inputs.contains(input)
-      seen.insert(input)
-      if inPlace {
-        n.alias(input, .slice(of: n.output, inner: inner))
-        n.lowering.context.report.concatInPlace += 1
-      } else {
-        let slice = "\(n.output)#copy\(inner)"
-        n.lowering.program.values[slice] = .init(dims: value.dims, alias: .slice(of: n.output, inner: inner))
-        n.lowering.program.steps.append(.init(name: "\(n.node.name)/copy", absorbed: [n.node.name], kernel: .copy, inputs: [input], output: slice))
-        n.lowering.context.report.copyBytes += value.itemCount * 4
-      }
-      inner += value.itemCount
+      guard n.isComputed(input) else { throw LoweringContext.Unsupported(reason: "concatenating a constant") }
+      let slice = "\(n.output)#\(inner)"
+      n.lowering.program.values[slice] = .init(dims: n.dims(input), alias: .slice(of: n.output, inner: inner))
+      n.lowering.program.steps.append(.init(
+        name: "\(n.node.name)/copy", absorbed: [n.node.name], kernel: .copy, inputs: [input], output: slice, isConcatCopy: true))
+      inner += n.dims(input).reduce(1, *)
     }
     guard inner == outDims.reduce(1, *) else { throw n.error("inputs do not add up to the output shape") }
   }

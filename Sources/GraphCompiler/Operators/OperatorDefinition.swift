@@ -18,6 +18,8 @@ protocol OperatorDefinition {
   static var folds: Bool { get }
   /// Whether folding needs only the inputs' shapes, not their values (Shape).
   static var foldsFromShapes: Bool { get }
+  /// Whether lowering takes a constant first input (`Sub(1, x)`); otherwise input 0 must be computed at run time.
+  static var lowersConstantFirstInput: Bool { get }
 
   /// Output types and shapes from what is known about the inputs.
   static func infer(_ n: NodeContext) throws -> [ValueState]
@@ -32,6 +34,7 @@ protocol OperatorDefinition {
 extension OperatorDefinition {
   static var folds: Bool { false }
   static var foldsFromShapes: Bool { false }
+  static var lowersConstantFirstInput: Bool { false }
   static func fusableActivation(_ n: some NodeOperands) throws -> Activation? { nil }
 }
 

@@ -14,6 +14,10 @@ public final class CompilationContext {
   /// Shape of every value, filled by the `infer-shapes` pass and kept up to date by later passes.
   public var shapes: [String: Shape] = [:]
   public var report = CompileReport()
+  /// The program once lowered; what `--print-after` shows from `lower` on.
+  var lowered: LoweredProgram?
+  /// The plan listing once memory is planned.
+  var planListing: String?
   /// What fusion folded into each fused node (by node name): typed, never string attributes.
   public var fusions: [String: Fusion] = [:]
   /// Symbol values fixed by `--batch` (e.g. ["N": 4]).
@@ -29,9 +33,10 @@ public final class CompilationContext {
     set { model.graph = newValue }
   }
 
-  /// The graph as text with shapes and what each fused node absorbed (`--print-after`).
+  /// The graph as text with shapes and what each fused node absorbed, or the lowered
+  /// program once there is one (`--print-after`).
   public var text: String {
-    TextPrinter.text(graph, shapes: shapes, notes: fusions.mapValues(\.description))
+    planListing ?? lowered?.description ?? TextPrinter.text(graph, shapes: shapes, notes: fusions.mapValues(\.description))
   }
 }
 

@@ -15,7 +15,14 @@ public enum Pipeline {
     Views(),
   ]
 
-  public static var passNames: [String] { passes.map(\.name) + ["lower", "plan-memory"] }
+  /// Passes over the lowered program, in order, between `lower` and `plan-memory`.
+  static let loweredPasses: [any LoweredPass] = [
+    ConcatInPlace(),
+    ReuseDyingInputs(),
+  ]
+
+  /// Every stage in order, as `--print-after` and `--time-passes` name them.
+  public static var passNames: [String] { passes.map(\.name) + ["lower"] + loweredPasses.map(\.name) + ["plan-memory"] }
 
   public struct Options: Sendable {
     /// Fixes the batch symbol(s) of the inputs; nil keeps the batch symbolic.
@@ -46,9 +53,16 @@ public enum Pipeline {
       try observe(pass.name, context)
     }
     let lowering = Lowering(context: context)
-    let program = try lowering.run()
+    var program = try lowering.run()
+    context.lowered = program
     try observe("lower", context)
+    for pass in loweredPasses {
+      try pass.run(&program, context)
+      context.lowered = program
+      try observe(pass.name, context)
+    }
     let (plan, weights) = try PlanBuilder.build(program, fixedBatch: options.batch, report: &context.report)
+    context.planListing = PlanDescription.listing(plan)
     try observe("plan-memory", context)
     return Output(plan: plan, weights: weights, report: context.report, graph: context.graph, shapes: context.shapes, fusions: context.fusions)
   }

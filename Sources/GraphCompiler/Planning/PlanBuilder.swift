@@ -1,16 +1,13 @@
 import GraphIR
 import GraphRuntime
 
-/// Turns a lowered program into a ``Plan``: lets element-wise steps reuse a
-/// dying input's buffer, computes lifetimes, assigns offsets and builds views.
+/// Turns a lowered program into a ``Plan``: computes buffer lifetimes, assigns
+/// offsets (the `plan-memory` stage) and builds views.
 struct PlanBuilder {
   /// Buffers start on 64-byte (16-float) boundaries.
   static let alignment = 16
 
-  static func build(_ input: LoweredProgram, fixedBatch: Int?, report: inout CompileReport) throws -> (Plan, [Float]) {
-    var program = input
-    reuseDyingInputs(&program)
-
+  static func build(_ program: LoweredProgram, fixedBatch: Int?, report: inout CompileReport) throws -> (Plan, [Float]) {
     // Lifetimes of every buffer, over all values that alias it.
     let stepCount = program.steps.count
     var first: [String: Int] = [:], last: [String: Int] = [:]
@@ -53,36 +50,11 @@ struct PlanBuilder {
     report.lowerBoundBytes = memory.lowerBound * scale
     report.naiveBytes = memory.naiveSize * scale
     report.weightsBytes = program.weights.data.count * 4
-    report.copyBytes *= fixedBatch ?? 1
+    report.copyBytes = program.concatCopyFloats * scale
     report.memoryStrategy = memory.strategy
     report.batch = fixedBatch
     return (plan, program.weights.data)
   }
 
   static func padded(_ n: Int) -> Int { (n + alignment - 1) / alignment * alignment }
-
-  /// An element-wise step whose input dies there writes over that input.
-  static func reuseDyingInputs(_ program: inout LoweredProgram) {
-    var lastUse: [String: Int] = [:]
-    for (i, step) in program.steps.enumerated() { step.inputs.forEach { lastUse[program.root(of: $0).root] = i } }
-    for name in program.outputs { lastUse[program.root(of: name).root] = Int.max }
-    for name in program.inputs { lastUse[name] = Int.max }  // keep the caller's input intact
-    for (i, step) in program.steps.enumerated() {
-      let elementwise: Bool
-      switch step.kernel {
-      case .activation, .channelAffine: elementwise = true
-      case .binary(let b): elementwise = b.leftDims == program.values[step.output]?.dims
-      default: elementwise = false
-      }
-      guard elementwise, let x = step.inputs.first, program.values[x]?.alias == nil,
-        program.values[step.output]?.alias == nil, lastUse[x] == i,
-        program.values[x]?.itemCount == program.values[step.output]?.itemCount,
-        !program.outputs.contains(step.output)
-      else { continue }
-      program.values[step.output]?.alias = .view(of: x)
-      // The shared buffer now lives as long as the output does.
-      let outLast = program.steps.indices.last { program.steps[$0].inputs.contains(step.output) } ?? i
-      lastUse[x] = outLast
-    }
-  }
 }

@@ -1,0 +1,47 @@
+import GraphIR
+import GraphRuntime
+import XCTest
+
+@testable import GraphCompiler
+
+/// The stage after lowering: its passes are named, ordered and printable.
+final class LoweredPassesTests: XCTestCase {
+  func testLoweredPassesRunInOrderAndPrint() throws {
+    XCTAssertEqual(Pipeline.passNames.suffix(4), ["lower", "concat-in-place", "reuse-inputs", "plan-memory"])
+    var printed: [String: String] = [:]
+    _ = try Pipeline.compile(TestGraphs.inception()) { pass, context in printed[pass] = context.text }
+    // Lowering copies every concat input; concat-in-place removes the copies of computed branches.
+    let lowered = try XCTUnwrap(printed["lower"]), inPlace = try XCTUnwrap(printed["concat-in-place"])
+    XCTAssertEqual(lowered.components(separatedBy: ": copy ").count - 1, 4, lowered)
+    XCTAssertEqual(inPlace.components(separatedBy: ": copy ").count - 1, 0, inPlace)
+    XCTAssertTrue(inPlace.contains("(slice of "), inPlace)
+    XCTAssertTrue(try XCTUnwrap(printed["plan-memory"]).hasPrefix("plan: "))
+  }
+
+  /// A dying input of an element-wise step is overwritten: the step's output is a view of it.
+  func testReuseInputsMakesElementwiseOutputsViews() throws {
+    let g = TestGraph("chain")
+    let x = g.input("x", ["N", 2, 4, 4])
+    let c = g.conv("conv", x, 2, 2, k: 1)
+    let s = g.node("Sub", "sub", [c, g.scalar("one", 1)])
+    g.output(g.node("Relu", "relu", [s]))
+    var printed: [String: String] = [:]
+    _ = try Pipeline.compile(g.model()) { pass, context in printed[pass] = context.text }
+    XCTAssertFalse(try XCTUnwrap(printed["concat-in-place"]).contains("sub 2x4x4 (view of"))
+    XCTAssertTrue(try XCTUnwrap(printed["reuse-inputs"]).contains("sub 2x4x4 (view of conv)"), printed["reuse-inputs"]!)
+  }
+
+  /// `Sub(1, x)` (PyTorch's `1 - x`) lowers with the constant on the left and keeps the operand order.
+  func testConstantFirstOperand() throws {
+    let g = TestGraph("one_minus")
+    let x = g.input("x", ["N", 2, 3])
+    let d = g.node("Div", "div", [g.weight("w", [2, 3], 0.5, 2), x])
+    g.output(g.node("Sub", "sub", [g.scalar("one", 1), d]))
+    try assertCompiledMatchesReference(g.model())
+    let out = try Pipeline.compile(g.model())
+    let inputs = ["x": FloatTensor(shape: [1, 2, 3], values: [1, 2, 4, -1, -2, 0.5])]
+    let w = try XCTUnwrap(g.model().graph.initializers["w"]).floats
+    let expected = zip(w, inputs["x"]!.values).map { 1 - $0 / $1 }
+    XCTAssertEqual(try Compile.run(out, inputs, threads: 1)["sub"]?.values, expected)
+  }
+}
