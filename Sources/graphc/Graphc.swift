@@ -6,6 +6,6 @@ struct Graphc: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "graphc",
     abstract: "A compiler for ONNX-style inference graphs.",
-    subcommands: [ShapesCommand.self, CompileCommand.self, DotCommand.self, InspectCommand.self]
+    subcommands: [ShapesCommand.self, CompileCommand.self, DotCommand.self, InspectCommand.self, OpsCommand.self]
   )
 }
