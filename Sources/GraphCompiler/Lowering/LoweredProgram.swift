@@ -1,4 +1,4 @@
-import GraphRuntime
+import GraphPlan
 
 /// The graph as kernel steps over named values, before memory is assigned.
 struct LoweredProgram {

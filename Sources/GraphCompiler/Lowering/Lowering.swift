@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Turns the optimized graph into kernel steps: picks a kernel per node, packs
 /// its weights, and makes Concat inputs write straight into their slice.

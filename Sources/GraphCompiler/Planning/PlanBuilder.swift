@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Turns a lowered program into a ``Plan``: lets element-wise steps reuse a
 /// dying input's buffer, computes lifetimes, assigns offsets and builds views.

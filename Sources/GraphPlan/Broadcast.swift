@@ -1,7 +1,9 @@
-extension Reference {
-  /// The NumPy broadcast of two shapes (dimensions aligned at the right; each pair must
-  /// match or one of them be 1), or an error naming both shapes.
-  public static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+/// NumPy broadcasting of concrete shapes, written once for plan validation, the
+/// reference kernels and the runtime's element-wise kernels.
+public enum Broadcast {
+  /// The broadcast of two shapes (dimensions aligned at the right; each pair must match
+  /// or one of them be 1), or nil when they do not broadcast.
+  public static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
     let rank = max(a.count, b.count)
     var out = [Int](repeating: 1, count: rank)
     for i in 0..<rank {
@@ -12,7 +14,7 @@ extension Reference {
       } else if da == 1 {
         out[i] = db
       } else {
-        throw RuntimeError("cannot broadcast shapes \(a) and \(b)")
+        return nil
       }
     }
     return out
@@ -20,7 +22,7 @@ extension Reference {
 
   /// Element strides of a contiguous tensor of `shape` when read as the broadcast shape
   /// `target`: broadcast (size-1 or missing) dimensions get stride 0.
-  static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+  public static func strides(_ shape: [Int], to target: [Int]) -> [Int] {
     var strides = [Int](repeating: 0, count: target.count)
     var running = 1
     let shift = target.count - shape.count
