@@ -32,4 +32,17 @@ public enum Broadcast {
     }
     return strides
   }
+
+  /// Where element `index` (row-major) of the broadcast shape `shape` reads its two
+  /// operands, given their ``strides(_:to:)``: flat offsets into each.
+  public static func offsets(of index: Int, in shape: [Int], _ aStrides: [Int], _ bStrides: [Int]) -> (a: Int, b: Int) {
+    var rest = index, a = 0, b = 0
+    for d in stride(from: shape.count - 1, through: 0, by: -1) {
+      let coordinate = rest % shape[d]
+      rest /= shape[d]
+      a += coordinate * aStrides[d]
+      b += coordinate * bStrides[d]
+    }
+    return (a, b)
+  }
 }

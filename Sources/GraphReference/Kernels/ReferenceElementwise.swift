@@ -16,13 +16,7 @@ extension Reference {
     let bStrides = Broadcast.strides(bShape, to: shape)
     let count = shape.reduce(1, *)
     for index in 0..<count {
-      var rest = index, ai = 0, bi = 0
-      for d in stride(from: shape.count - 1, through: 0, by: -1) {
-        let coord = rest % shape[d]
-        rest /= shape[d]
-        ai += coord * aStrides[d]
-        bi += coord * bStrides[d]
-      }
+      let (ai, bi) = Broadcast.offsets(of: index, in: shape, aStrides, bStrides)
       output[index] = arithmetic(op, a[ai], b[bi])
     }
     return shape

@@ -55,14 +55,7 @@ extension Reference {
     let bStrides = Broadcast.strides(Array(b2.dropLast(2)), to: batchShape)
     let batches = batchShape.reduce(1, *)
     for batch in 0..<batches {
-      // Decompose the batch index into coordinates and map them onto each operand.
-      var rest = batch, aOffset = 0, bOffset = 0
-      for d in stride(from: batchShape.count - 1, through: 0, by: -1) {
-        let coord = rest % batchShape[d]
-        rest /= batchShape[d]
-        aOffset += coord * aStrides[d]
-        bOffset += coord * bStrides[d]
-      }
+      let (aOffset, bOffset) = Broadcast.offsets(of: batch, in: batchShape, aStrides, bStrides)
       let aBase = a + aOffset * m * k, bBase = b + bOffset * k * n, out = output + batch * m * n
       for i in 0..<m {
         for j in 0..<n {

@@ -64,17 +64,39 @@ extension Kernels {
     input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
     parallelFor(pool, batch * channels) { plane in
-      let x = input + plane * spatial
-      switch kind {
-      case .max:
-        var m = -Float.infinity
-        for i in 0..<spatial where x[i] > m || x[i].isNaN { m = x[i] }
-        output[plane] = m
-      case .average:
-        var sum: Float = 0
-        for i in 0..<spatial { sum += x[i] }
-        output[plane] = sum / Float(spatial)
-      }
+      output[plane] = kind == .max ? planeMax(input + plane * spatial, spatial) : planeMean(input + plane * spatial, spatial)
     }
+  }
+
+  /// The largest of `count` values, NaN if any is NaN (as ONNX Runtime).
+  private static func planeMax(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var best = -Float.infinity
+    var i = 0
+    while i < count {
+      let v = x[i]
+      if v.isNaN { return v }
+      if v > best { best = v }
+      i += 1
+    }
+    return best
+  }
+
+  /// The mean of `count` values, summed in four interleaved lanes (vectorizes; a fixed order per count).
+  private static func planeMean(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes: (Float, Float, Float, Float) = (0, 0, 0, 0)
+    var i = 0
+    while i + 4 <= count {
+      lanes.0 += x[i]
+      lanes.1 += x[i + 1]
+      lanes.2 += x[i + 2]
+      lanes.3 += x[i + 3]
+      i += 4
+    }
+    var sum = (lanes.0 + lanes.1) + (lanes.2 + lanes.3)
+    while i < count {
+      sum += x[i]
+      i += 1
+    }
+    return sum / Float(count)
   }
 }
