@@ -2,6 +2,8 @@
 /// checked before use, so a corrupt or hostile file is an error, never a trap.
 public enum PlanReader {
   /// The plan and the byte offset of its weights section within `bytes`.
+  /// - Throws: ``PlanError/format(_:)`` for bytes that are not a valid plan (truncated, bad
+  ///   checksum, inconsistent parts), ``PlanError/unsupported(_:)`` for another format version.
   public static func decode(_ bytes: UnsafeRawBufferPointer, source: String) throws -> (plan: Plan, weightsOffset: Int) {
     guard bytes.count >= PlanFormat.headerSize else {
       throw PlanError.format("\(source): not a plan file (only \(bytes.count) bytes)")

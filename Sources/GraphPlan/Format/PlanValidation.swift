@@ -2,6 +2,8 @@ extension Plan {
   /// Checks that every view lies inside the arena, every weight range inside the
   /// weights, and every kernel's parameters agree with its operands, so kernels
   /// can index without further checks.
+  /// - Parameter source: what error messages start with (the file name when there is one).
+  /// - Throws: ``PlanError/format(_:)`` naming the first part that does not fit.
   public func validate(source: String = "plan") throws {
     func fail(_ what: String) -> PlanError { .format("\(source): \(what)") }
     guard arenaFloatsPerItem >= 0, arenaFloatsPerItem < 1 << 36 else { throw fail("arena size \(arenaFloatsPerItem) out of range") }

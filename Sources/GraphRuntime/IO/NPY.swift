@@ -27,6 +27,8 @@ public enum NPY {
   static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
   /// Reads an `.npy` file, converting its elements to float32.
+  /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be read, ``RuntimeError/format(_:)``
+  ///   or ``RuntimeError/unsupported(_:)`` (message starting with the path) for its contents.
   public static func read(path: String) throws -> NPYArray {
     let bytes = try FileBytes.read(path)
     do {

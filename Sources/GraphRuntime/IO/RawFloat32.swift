@@ -1,6 +1,8 @@
 /// Headerless little-endian float32 files (`.bin`), as `ndarray.tofile` writes them.
 public enum RawFloat32 {
   /// Reads every float in the file; if `expectedCount` is given, the file must hold exactly that many.
+  /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be read, ``RuntimeError/format(_:)``
+  ///   for a size that is not whole floats, ``RuntimeError/shape(_:)`` for the wrong count.
   public static func read(path: String, expectedCount: Int? = nil) throws -> [Float] {
     let bytes = try FileBytes.read(path)
     let values = try decode(bytes)
