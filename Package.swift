@@ -5,6 +5,7 @@ let package = Package(
   name: "graphc",
   products: [
     .library(name: "GraphRuntime", targets: ["GraphRuntime"]),
+    .library(name: "GraphPlan", targets: ["GraphPlan"]),
     .library(name: "GraphCompiler", targets: ["GraphCompiler"]),
     .executable(name: "graphc", targets: ["graphc"]),
     .executable(name: "graphrun", targets: ["graphrun"]),
@@ -27,11 +28,18 @@ let package = Package(
 
     .target(name: "GraphIR", dependencies: ["ONNXSchema", "CProtobufC"]),
     .target(name: "GraphZoo", dependencies: ["GraphIR"]),
-    .target(name: "GraphCompiler", dependencies: ["GraphIR", "GraphRuntime"]),
+    .target(name: "GraphCompiler", dependencies: ["GraphIR", "GraphPlan", "GraphReference"]),
+
+    // MARK: - Plan format and reference kernels (the Swift standard library and libc only)
+
+    // What the compiler writes and the runtime reads: steps, geometry, writer, reader, validation.
+    .target(name: "GraphPlan"),
+    // Naive, obviously correct kernels: the oracle for the runtime's kernels and the compiler's evaluator.
+    .target(name: "GraphReference", dependencies: ["GraphPlan"]),
 
     // MARK: - Runtime (depends on nothing outside the Swift toolchain and its own kernel modules)
 
-    .target(name: "GraphRuntime", dependencies: ["CPUFeatures", "KernelsGeneric", "KernelsHaswell"]),
+    .target(name: "GraphRuntime", dependencies: ["GraphPlan", "CPUFeatures", "KernelsGeneric", "KernelsHaswell"]),
     // Micro-kernels, one module per instruction set from one source file, chosen at run time.
     .target(name: "KernelsGeneric"),
     .target(
@@ -46,7 +54,7 @@ let package = Package(
     .executableTarget(
       name: "graphc",
       dependencies: [
-        "GraphCompiler", "GraphIR", "GraphZoo",
+        "GraphCompiler", "GraphIR", "GraphPlan",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -64,8 +72,16 @@ let package = Package(
 
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"]),
     .testTarget(name: "GraphZooTests", dependencies: ["GraphZoo", "GraphIR"]),
-    .testTarget(name: "GraphCompilerTests", dependencies: ["GraphCompiler", "GraphIR", "GraphZoo"], exclude: ["Golden"]),
-    .testTarget(name: "GraphRuntimeTests", dependencies: ["GraphRuntime", "KernelsGeneric", "KernelsHaswell"]),
+    .testTarget(
+      name: "GraphCompilerTests",
+      dependencies: ["GraphCompiler", "GraphIR", "GraphZoo", "GraphPlan", "GraphRuntime"],
+      exclude: ["Golden"]
+    ),
+    .testTarget(name: "GraphPlanTests", dependencies: ["GraphPlan"]),
+    .testTarget(
+      name: "GraphRuntimeTests",
+      dependencies: ["GraphRuntime", "GraphPlan", "GraphReference", "KernelsGeneric", "KernelsHaswell"]
+    ),
     .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime"]),
   ]
 )

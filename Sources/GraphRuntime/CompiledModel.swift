@@ -1,4 +1,9 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GraphPlan
 
 /// A compiled plan loaded for execution. Immutable and thread-safe: one model can
 /// serve several ``Session``s on several threads at once.
@@ -10,25 +15,28 @@ import Glibc
 /// ```
 public final class CompiledModel: @unchecked Sendable {
   /// The validated plan: steps, buffers and bindings.
-  public let plan: Plan
+  package let plan: Plan
   /// The weights, used in place (memory-mapped from the file, or owned).
   let weights: UnsafePointer<Float>
   private let release: () -> Void
 
   /// Maps a `plan.bin` file and validates it. The weights are used in place, not copied.
-  /// - Throws: ``RuntimeError`` naming the file for a missing, truncated or corrupted plan.
-  public init(contentsOfFile path: String) throws {
+  /// - Parameter path: a file written by `graphc compile`.
+  /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be opened or mapped,
+  ///   ``RuntimeError/format(_:)`` for a truncated or corrupted plan, and
+  ///   ``RuntimeError/unsupported(_:)`` for another format version; the message names the file.
+  public init(contentsOfFile path: String) throws(RuntimeError) {
     let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw RuntimeError("\(path): cannot open plan (\(String(cString: strerror(errno))))") }
+    guard fd >= 0 else { throw .file(path: path, reason: "cannot open plan (\(String(cString: strerror(errno))))") }
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-      throw RuntimeError("\(path): not a regular file")
+      throw .file(path: path, reason: "not a regular file")
     }
     let size = Int(info.st_size)
-    guard size > 0 else { throw RuntimeError("\(path): not a plan file (empty)") }
+    guard size > 0 else { throw .format("\(path): not a plan file (empty)") }
     guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-      throw RuntimeError("\(path): cannot map plan (\(String(cString: strerror(errno))))")
+      throw .file(path: path, reason: "cannot map plan (\(String(cString: strerror(errno))))")
     }
     do {
       let (plan, offset) = try PlanReader.decode(UnsafeRawBufferPointer(start: base, count: size), source: path)
@@ -37,16 +45,16 @@ public final class CompiledModel: @unchecked Sendable {
       self.release = { munmap(base, size) }
     } catch {
       munmap(base, size)
-      throw error
+      throw Self.runtimeError(error)
     }
   }
 
   /// Wraps a plan and its weights held in memory (as the compiler produces them).
-  public init(plan: Plan, weights: [Float]) throws {
+  package init(plan: Plan, weights: [Float]) throws(RuntimeError) {
     guard weights.count == plan.weightCount else {
-      throw RuntimeError("plan expects \(plan.weightCount) weights, got \(weights.count)")
+      throw .format("plan expects \(plan.weightCount) weights, got \(weights.count)")
     }
-    try plan.validate()
+    do { try plan.validate() } catch { throw Self.runtimeError(error) }
     let buffer = allocateFloats(weights.count)
     buffer.initialize(from: weights, count: weights.count)
     self.plan = plan
@@ -55,6 +63,12 @@ public final class CompiledModel: @unchecked Sendable {
   }
 
   deinit { release() }
+
+  /// The plan library's errors in the runtime's terms.
+  private static func runtimeError(_ error: any Error) -> RuntimeError {
+    if let e = error as? PlanError { return RuntimeError(e) }
+    return error as? RuntimeError ?? .format("\(error)")
+  }
 
   /// Input names and shapes; the batch dimension is `nil` when any batch size runs.
   public var inputs: [(name: String, batch: Int?, itemShape: [Int])] {
@@ -67,8 +81,9 @@ public final class CompiledModel: @unchecked Sendable {
   }
 
   /// Creates a session with its own arena and `threads` threads (the caller included).
-  public func makeSession(threads: Int = 1) throws -> Session {
-    guard threads >= 1, threads <= 256 else { throw RuntimeError("thread count \(threads) must be between 1 and 256") }
+  /// - Throws: ``RuntimeError/input(_:)`` unless `threads` is between 1 and 256.
+  public func makeSession(threads: Int = 1) throws(RuntimeError) -> Session {
+    guard threads >= 1, threads <= 256 else { throw .input("thread count \(threads) must be between 1 and 256") }
     return Session(model: self, threads: threads)
   }
 }

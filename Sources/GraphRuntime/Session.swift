@@ -1,3 +1,5 @@
+import GraphPlan
+
 /// Runs a ``CompiledModel``: owns one arena and one thread pool. Use a session
 /// from one thread at a time; create one session per concurrent caller.
 ///
@@ -30,23 +32,24 @@ public final class Session {
 
   /// Runs the model on `inputs` (by name; shapes must be `[batch] + the input's item shape`).
   /// - Returns: every output by name, with shape `[batch] + item shape`.
-  /// - Throws: ``RuntimeError`` for a missing input or one of the wrong size.
-  public func run(_ inputs: [String: FloatTensor]) throws -> [String: FloatTensor] {
+  /// - Throws: ``RuntimeError/input(_:)`` for a missing or unknown input, one of the wrong shape,
+  ///   or a batch the plan was not compiled for.
+  public func run(_ inputs: [String: FloatTensor]) throws(RuntimeError) -> [String: FloatTensor] {
     let plan = model.plan
     var batch: Int? = nil
     for binding in plan.inputs {
       guard let tensor = inputs[binding.name] else {
-        throw RuntimeError("missing input '\(binding.name)' (expected shape \(describe(binding.view.dims)))")
+        throw .input("missing input '\(binding.name)' (expected shape \(describe(binding.view.dims)))")
       }
       let expected = binding.view.dims
       guard tensor.shape.count == expected.count + 1, Array(tensor.shape.dropFirst()) == expected, tensor.shape[0] > 0 else {
-        throw RuntimeError("input '\(binding.name)' has shape \(tensor.shape), expected \(describe(expected))")
+        throw .input("input '\(binding.name)' has shape \(tensor.shape), expected \(describe(expected))")
       }
-      if let b = batch, b != tensor.shape[0] { throw RuntimeError("inputs disagree on the batch size (\(b) and \(tensor.shape[0]))") }
+      if let b = batch, b != tensor.shape[0] { throw .input("inputs disagree on the batch size (\(b) and \(tensor.shape[0]))") }
       batch = tensor.shape[0]
     }
     for name in inputs.keys where !plan.inputs.contains(where: { $0.name == name }) {
-      throw RuntimeError("unknown input '\(name)'; the model's inputs are \(plan.inputs.map(\.name))")
+      throw .input("unknown input '\(name)'; the model's inputs are \(plan.inputs.map(\.name))")
     }
     let b = batch ?? plan.fixedBatch ?? 1
     try prepare(batch: b)
@@ -67,7 +70,7 @@ public final class Session {
       values.withUnsafeMutableBufferPointer { dst in
         for n in 0..<b { (dst.baseAddress! + n * v.itemCount).update(from: pointer(v, batch: b, item: n), count: v.itemCount) }
       }
-      outputs[binding.name] = FloatTensor(shape: [b] + v.dims, values: values)
+      outputs[binding.name] = FloatTensor(computed: [b] + v.dims, values: values)
     }
     return outputs
   }
@@ -78,13 +81,13 @@ public final class Session {
   }
 
   /// Grows the arena for `batch` items when needed.
-  private func prepare(batch: Int) throws {
+  private func prepare(batch: Int) throws(RuntimeError) {
     if let fixed = model.plan.fixedBatch, fixed != batch {
-      throw RuntimeError("the plan was compiled for batch \(fixed), got batch \(batch)")
+      throw .input("the plan was compiled for batch \(fixed), got batch \(batch)")
     }
     guard batch > capacityBatch else { return }
     let (count, overflow) = model.plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)
-    guard !overflow, count < 1 << 34 else { throw RuntimeError("batch \(batch) needs an arena too large to allocate") }
+    guard !overflow, count < 1 << 34 else { throw .input("batch \(batch) needs an arena too large to allocate") }
     arena.deallocate()
     arena = allocateFloats(count)
     arena.initialize(repeating: 0, count: count)

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GraphCompiler
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// `graphc compile FILE -o PLAN`: runs the pass pipeline and writes a plan file.
 struct CompileCommand: ParsableCommand {

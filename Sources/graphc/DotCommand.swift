@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GraphCompiler
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// `graphc dot FILE|PLAN [-o OUT.dot]`: Graphviz DOT of a model's graph or a plan's schedule.
 struct DotCommand: ParsableCommand {
@@ -34,14 +34,13 @@ struct DotCommand: ParsableCommand {
       }
     } catch let error as GraphError {
       throw fail("error: \(error.description)")
-    } catch let error as RuntimeError {
+    } catch let error as PlanError {
       throw fail("error: \(error.description)")
     }
   }
 
   func planDot() throws -> String {
-    let model = try CompiledModel(contentsOfFile: file)
-    return PlanDot.dot(model.plan, title: URL(fileURLWithPath: file).lastPathComponent)
+    PlanDot.dot(try PlanFile.read(file), title: URL(fileURLWithPath: file).lastPathComponent)
   }
 
   /// Shapes come from inference; a graph inference rejects is still drawn, without them.
@@ -71,5 +70,11 @@ enum PlanFile {
     defer { try? handle.close() }
     let head = (try? handle.read(upToCount: PlanFormat.magic.count)) ?? Data()
     return Array(head) == PlanFormat.magic
+  }
+
+  /// The validated plan in `path` (its weights are checked by the checksum, not loaded).
+  static func read(_ path: String) throws -> Plan {
+    guard let bytes = FileManager.default.contents(atPath: path) else { throw GraphError(path, "cannot read file") }
+    return try bytes.withUnsafeBytes { try PlanReader.decode($0, source: path).plan }
   }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// `graphc inspect PLAN [--json] [--svg memory.svg]`: what a plan file holds.
 struct InspectCommand: ParsableCommand {
@@ -25,16 +25,16 @@ struct InspectCommand: ParsableCommand {
       guard try PlanFile.isPlan(file) else {
         throw GraphError(file, "not a plan file (wrong magic; expected \"GRPHPLAN\")")
       }
-      let model = try CompiledModel(contentsOfFile: file)
-      let info = PlanInspection(plan: model.plan, file: file, fileBytes: try fileSize(), version: Int(PlanFormat.version))
+      let plan = try PlanFile.read(file)
+      let info = PlanInspection(plan: plan, file: file, fileBytes: try fileSize(), version: Int(PlanFormat.version))
       if let svg {
-        let flow = PlanDataflow(model.plan)
+        let flow = PlanDataflow(plan)
         try ONNXWriter.writeAtomically(Array(MemorySVG.svg(flow, title: URL(fileURLWithPath: file).lastPathComponent).utf8), to: svg)
       }
       print(json ? info.json() : info.text(), terminator: "")
     } catch let error as GraphError {
       throw fail("error: \(error.description)")
-    } catch let error as RuntimeError {
+    } catch let error as PlanError {
       throw fail("error: \(error.description)")
     }
   }

@@ -1,5 +1,5 @@
 import Foundation
-import GraphRuntime
+import GraphPlan
 
 /// The arena over the schedule as SVG, for `graphc inspect --svg`: x is the step
 /// index, y the arena offset in bytes per batch item (0 at the bottom). Each buffer

@@ -1,4 +1,4 @@
-import GraphRuntime
+import GraphPlan
 
 /// How values flow through a plan's arena: which write each read sees, and the
 /// buffers (arena ranges with a lifetime) those writes form.

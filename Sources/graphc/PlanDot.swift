@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// A plan as Graphviz DOT: one box per step (name, kernel, absorbed nodes), graph
 /// inputs and outputs as ellipses, and edges through the arena labeled with where

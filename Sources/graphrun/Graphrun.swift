@@ -48,14 +48,17 @@ struct Graphrun: ParsableCommand {
       let feeds = try InputLoader.load(input, for: model)
       let outputs = try session.run(feeds)
       let timing = try bench.map { try Benchmark.measure(session, feeds, runs: $0) }
-      if let output { try OutputWriter.write(outputs, order: model.plan.outputs.map(\.name), to: output) }
-      let names = model.plan.outputs.map(\.name)
+      let names = model.outputs.map(\.name)
+      if let output { try OutputWriter.write(outputs, order: names, to: output) }
       if json {
         print(Report.json(outputs, order: names, top: top, timing: timing))
       } else {
         print(Report.text(outputs, order: names, top: top, timing: timing), terminator: "")
       }
     } catch let error as RuntimeError {
+      FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+      throw ExitCode.failure
+    } catch let error as PlanError {
       FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
       throw ExitCode.failure
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GraphIR
 import GraphRuntime
+import GraphPlan
 import XCTest
 
 @testable import GraphCompiler
@@ -59,7 +60,7 @@ final class CorruptionFuzzTests: XCTestCase {
           let session = try model.makeSession(threads: 2)
           var inputs: [String: FloatTensor] = [:]
           for b in model.plan.inputs {
-            inputs[b.name] = FloatTensor(shape: [2] + b.view.dims, values: random.floats(2 * b.view.itemCount))
+            inputs[b.name] = try FloatTensor(shape: [2] + b.view.dims, values: random.floats(2 * b.view.itemCount))
           }
           _ = try session.run(inputs)
           ran += 1

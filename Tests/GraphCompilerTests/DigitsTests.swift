@@ -20,7 +20,7 @@ final class DigitsTests: XCTestCase {
     XCTAssertEqual(torch.shape, [360, 10])
 
     let compiled = try Pipeline.compile(try Fixtures.lenet())
-    let outputs = try Compile.run(compiled, ["image": FloatTensor(shape: images.shape, values: images.data)], threads: 2)
+    let outputs = try Compile.run(compiled, ["image": try FloatTensor(shape: images.shape, values: images.data)], threads: 2)
     let logits = try XCTUnwrap(outputs["logits"])
     XCTAssertEqual(logits.shape, [360, 10])
 
@@ -42,7 +42,7 @@ final class DigitsTests: XCTestCase {
     let images = try NPY.read(path: Fixtures.digits("digits-test-images.npy"))
     let torch = try NPY.read(path: Fixtures.digits("digits-test-logits-torch.npy"))
     let count = 8
-    let input = FloatTensor(shape: [count, 1, 28, 28], values: Array(images.data.prefix(count * 784)))
+    let input = try FloatTensor(shape: [count, 1, 28, 28], values: Array(images.data.prefix(count * 784)))
     let outputs = try ReferenceInterpreter.run(try Fixtures.lenet(), inputs: ["image": input])
     let logits = try XCTUnwrap(outputs["logits"])
     XCTAssertEqual(logits.shape, [count, 10])

@@ -25,7 +25,7 @@ final class LegacyModelTests: XCTestCase {
     let input = try NPY.read(path: fixture("legacy-input.npy"))
     let expected = try NPY.read(path: fixture("legacy-output-onnxruntime.npy"))
     let session = try CompiledModel(plan: output.plan, weights: output.weights).makeSession(threads: 2)
-    let y = try XCTUnwrap(session.run(["x": FloatTensor(shape: input.shape, values: input.data)])["y"])
+    let y = try XCTUnwrap(session.run(["x": try FloatTensor(shape: input.shape, values: input.data)])["y"])
     XCTAssertEqual(y.shape, expected.shape)
     let diff = zip(y.values, expected.data).map { abs($0 - $1) }.max() ?? .infinity
     XCTAssertLessThanOrEqual(diff, 1e-5 * (expected.data.map(abs).max() ?? 1))

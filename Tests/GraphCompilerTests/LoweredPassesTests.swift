@@ -39,7 +39,7 @@ final class LoweredPassesTests: XCTestCase {
     g.output(g.node("Sub", "sub", [g.scalar("one", 1), d]))
     try assertCompiledMatchesReference(g.model())
     let out = try Pipeline.compile(g.model())
-    let inputs = ["x": FloatTensor(shape: [1, 2, 3], values: [1, 2, 4, -1, -2, 0.5])]
+    let inputs = ["x": try FloatTensor(shape: [1, 2, 3], values: [1, 2, 4, -1, -2, 0.5])]
     let w = try XCTUnwrap(g.model().graph.initializers["w"]).floats
     let expected = zip(w, inputs["x"]!.values).map { 1 - $0 / $1 }
     XCTAssertEqual(try Compile.run(out, inputs, threads: 1)["sub"]?.values, expected)

@@ -1,6 +1,6 @@
 import Foundation
 import GraphIR
-import GraphRuntime
+import GraphPlan
 import XCTest
 
 @testable import GraphCompiler

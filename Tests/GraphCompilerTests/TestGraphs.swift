@@ -318,7 +318,7 @@ enum Compile {
     var inputs: [String: FloatTensor] = [:]
     for input in model.graph.inputs {
       let dims = [batch] + input.shape!.dims.dropFirst().map { $0.value! }
-      inputs[input.name] = FloatTensor(shape: dims, values: random.floats(dims.reduce(1, *)))
+      inputs[input.name] = try! FloatTensor(shape: dims, values: random.floats(dims.reduce(1, *)))
     }
     return inputs
   }

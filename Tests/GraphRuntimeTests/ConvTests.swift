@@ -1,5 +1,7 @@
 import XCTest
 @testable import GraphRuntime
+import GraphPlan
+import GraphReference
 
 final class ConvTests: XCTestCase {
   static let pool = ThreadPool(threads: 2)

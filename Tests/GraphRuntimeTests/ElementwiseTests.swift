@@ -1,5 +1,7 @@
 import XCTest
 @testable import GraphRuntime
+import GraphPlan
+import GraphReference
 
 final class ElementwiseTests: XCTestCase {
   func testBroadcastByHand() throws {

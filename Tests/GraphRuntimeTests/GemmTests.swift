@@ -1,5 +1,7 @@
 import XCTest
 @testable import GraphRuntime
+import GraphPlan
+import GraphReference
 
 final class GemmTests: XCTestCase {
   func check(_ p: GemmParameters, _ e: EpilogueCase, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {

@@ -1,5 +1,6 @@
 import XCTest
-@testable import GraphRuntime
+@testable import GraphPlan
+import GraphRuntime
 
 final class PlanFileTests: XCTestCase {
   /// A tiny valid plan: input [2,4,4] → conv 3x3 pad 1 to [3,4,4] → relu in place.
@@ -38,7 +39,7 @@ final class PlanFileTests: XCTestCase {
       do {
         _ = try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "bad.plan") }
         return nil
-      } catch let e as RuntimeError { return e.message } catch { return "\(error)" }
+      } catch let e as PlanError { return e.message } catch { return "\(error)" }
     }
     XCTAssertTrue(decode(Array(good.prefix(good.count / 2)))?.contains("truncated") ?? false)
     XCTAssertTrue(decode(Array(good.prefix(10)))?.contains("not a plan") ?? false)
@@ -68,7 +69,7 @@ final class PlanFileTests: XCTestCase {
     let sum = bytes.withUnsafeBytes { PlanFormat.checksum(UnsafeRawBufferPointer(rebasing: $0[PlanFormat.headerSize...])) }
     bytes.replaceSubrange(24..<32, with: le(Int(bitPattern: UInt(sum))))
     XCTAssertThrowsError(try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "bad.plan") }) { error in
-      XCTAssertTrue((error as? RuntimeError)?.message.contains("does not match its geometry") ?? false, "\(error)")
+      XCTAssertTrue((error as? PlanError)?.message.contains("does not match its geometry") ?? false, "\(error)")
     }
   }
 

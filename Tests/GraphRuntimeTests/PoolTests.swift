@@ -1,5 +1,7 @@
 import XCTest
 @testable import GraphRuntime
+import GraphPlan
+import GraphReference
 
 final class PoolTests: XCTestCase {
   /// The 4x4 plane used by the hand-checked cases.

@@ -1,5 +1,7 @@
 import XCTest
 @testable import GraphRuntime
+import GraphPlan
+import GraphReference
 
 /// Deterministic pseudo-random numbers (SplitMix64) so failures reproduce.
 struct SeededRandom {

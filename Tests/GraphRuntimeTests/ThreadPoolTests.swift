@@ -1,6 +1,8 @@
 import Synchronization
 import XCTest
 @testable import GraphRuntime
+import GraphPlan
+import GraphReference
 
 final class ThreadPoolTests: XCTestCase {
   func testEveryIndexRunsExactlyOnce() {

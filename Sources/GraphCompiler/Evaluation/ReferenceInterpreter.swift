@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Runs an ONNX model node by node with each operator's own evaluator (built on the
 /// naive ``Reference`` kernels): the oracle compiled plans are tested against.
@@ -37,7 +37,7 @@ public enum ReferenceInterpreter {
     var outputs: [String: FloatTensor] = [:]
     for output in graph.outputs {
       guard let t = values[output.name] else { throw GraphError("output '\(output.name)'", "was not computed") }
-      outputs[output.name] = FloatTensor(shape: t.dims, values: t.floats)
+      outputs[output.name] = try FloatTensor(shape: t.dims, values: t.floats)
     }
     return outputs
   }

@@ -1,4 +1,4 @@
-import GraphRuntime
+import GraphPlan
 
 /// The graph as kernel steps over named values, before memory is assigned: the
 /// stage where buffer-sharing (and later layout and weight-packing) rewrites live.

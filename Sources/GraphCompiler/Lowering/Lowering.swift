@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Turns the optimized graph into kernel steps: every node is lowered by its
 /// operator definition through a ``LoweringContext``.

@@ -1,4 +1,4 @@
-import GraphRuntime
+import GraphPlan
 
 /// Collects the plan's constants into one array, each starting on a 64-byte boundary.
 struct WeightPacker {

@@ -1,5 +1,6 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
+import GraphReference
 
 /// An element-wise activation: same shape out, one plan ``Activation`` that a
 /// standalone step runs and a conv or dense step can take as its epilogue.

@@ -1,5 +1,6 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
+import GraphReference
 
 /// Add, Sub, Mul, Div: multidirectional broadcasting. Small integer values are
 /// computed too, so shape arithmetic (e.g. `Shape * 2`) stays known.

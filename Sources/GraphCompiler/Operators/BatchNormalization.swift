@@ -1,5 +1,6 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
+import GraphReference
 
 /// BatchNormalization (inference): `X [N, C, ...]` with scale, bias, mean and variance of shape `[C]`.
 /// Usually folded into the preceding Conv or Gemm; otherwise a per-channel scale and shift.

@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Concat: same rank, equal dims except along `axis`, where sizes add up.
 enum ConcatOp: OperatorDefinition {

@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Ops that only make constants: folded away before lowering, never run.
 private func foldedOnly(_ n: LoweringContext) -> LoweringContext.Unsupported {

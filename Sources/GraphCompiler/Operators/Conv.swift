@@ -1,5 +1,6 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
+import GraphReference
 
 /// Conv: `X [N, C, d1..dk]`, `W [M, C/group, k1..kk]`, optional `B [M]` give `[N, M, o1..ok]`.
 /// Also lowers `graphc.FusedConv`, a Conv with a residual input 3 and a fused activation.

@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Gather: `data[:axis] + indices.shape + data[axis+1:]`. Gathering known
 /// indices from a known 1-D value (a Shape output) gives known, maybe symbolic, values.

@@ -1,5 +1,6 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
+import GraphReference
 
 /// Gemm: `alpha * op(A) [M, K] x op(B) [K, N] + beta * C` (C broadcast to `[M, N]`).
 /// Also lowers `graphc.FusedGemm` (a Gemm, or MatMul + bias, with a fused activation).

@@ -1,5 +1,6 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
+import GraphReference
 
 /// LRN: local response normalization across channels of `[N, C, ...]`; `size` is required.
 enum LRNOp: OperatorDefinition {

@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Everything the compiler knows about one ONNX operator, or a small family that
 /// shares its semantics, in one place: the attributes it accepts, its shape rule,

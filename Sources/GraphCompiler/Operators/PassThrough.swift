@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Identity: the input, unchanged.
 enum IdentityOp: OperatorDefinition {

@@ -1,5 +1,6 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
+import GraphReference
 
 /// MaxPool and AveragePool: `[N, C, d1..dk]` to `[N, C, o1..ok]` under the window attributes.
 protocol PoolOperator: OperatorDefinition {

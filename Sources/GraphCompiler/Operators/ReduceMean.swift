@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// ReduceMean: reduced axes become 1 (keepdims) or disappear. Axes are an attribute
 /// before opset 18 and an input from then on; none means all (or nothing, with noop_with_empty_axes).

@@ -1,5 +1,6 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
+import GraphReference
 
 /// Softmax keeps the shape. From opset 13 it normalizes along `axis` (default -1);
 /// before, over all dims from `axis` on (default 1), flattened into one.

@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Transpose: dims permuted by `perm` (default: reversed).
 enum TransposeOp: OperatorDefinition {

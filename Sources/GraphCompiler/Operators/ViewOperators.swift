@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Flatten, Reshape, Squeeze and Unsqueeze change only the shape: at run time
 /// their output is a view of their input's buffer (the `views` pass makes them

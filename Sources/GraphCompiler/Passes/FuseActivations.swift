@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Fuses Conv + (residual Add) + activation, Gemm + activation and MatMul + bias
 /// into single steps. Any op whose definition offers a fusable activation fuses;

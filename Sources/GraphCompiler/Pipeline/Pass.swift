@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// One rewrite of the graph: small, named, printable with `--print-after NAME`.
 public protocol Pass: Sendable {

@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// The compiler: the pass pipeline in one place, then lowering and memory planning.
 public enum Pipeline {

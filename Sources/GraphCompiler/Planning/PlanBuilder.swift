@@ -1,5 +1,5 @@
 import GraphIR
-import GraphRuntime
+import GraphPlan
 
 /// Turns a lowered program into a ``Plan``: computes buffer lifetimes, assigns
 /// offsets (the `plan-memory` stage) and builds views.

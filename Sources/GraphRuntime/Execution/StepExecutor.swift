@@ -1,3 +1,5 @@
+import GraphPlan
+
 /// Runs one plan step on a session's arena: maps the step's views to pointers
 /// and calls the kernel. Operands that are plain batch-major buffers go to the
 /// kernel in one call for the whole batch; strided ones (concat slices) per item.
@@ -87,8 +89,12 @@ struct StepExecutor {
         let y = b.constant.map(weight) ?? UnsafePointer(pointer(step.inputs[1], n))
         let (l, r) = b.constantIsLeft ? (y, x) : (x, y)
         let (ld, rd) = b.constantIsLeft ? (b.rightDims, b.leftDims) : (b.leftDims, b.rightDims)
-        // Shapes were checked to broadcast when the plan was loaded, so this cannot throw.
-        _ = try? Kernels.binary(b.op, a: l, aShape: ld, b: r, bShape: rd, output: pointer(out, n), pool: pool)
+        // Plan validation checked that the shapes broadcast to the output, with ranks up to 6.
+        do {
+          try Kernels.binary(b.op, a: l, aShape: ld, b: r, bShape: rd, output: pointer(out, n), pool: pool)
+        } catch {
+          preconditionFailure("validated binary step '\(step.name)' failed: \(error)")
+        }
         activate(b.activation, out, n)
       }
     case .channelAffine(let scale, let shift, let activation):
@@ -106,17 +112,17 @@ struct StepExecutor {
     case .lrn(let size, let alpha, let beta, let bias):
       for n in 0..<batch {
         let channels = out.dims[0]
-        Reference.lrn(
+        Kernels.lrn(
           pointer(step.inputs[0], n), batch: 1, channels: channels, spatial: out.itemCount / channels,
-          size: size, alpha: alpha, beta: beta, bias: bias, output: pointer(out, n))
+          size: size, alpha: alpha, beta: beta, bias: bias, output: pointer(out, n), pool: pool)
       }
     case .softmax(let axis):
       for n in 0..<batch {
-        _ = try? Reference.softmax(pointer(step.inputs[0], n), shape: out.dims, axis: axis, output: pointer(out, n))
+        Kernels.softmax(pointer(step.inputs[0], n), shape: out.dims, axis: axis, output: pointer(out, n), pool: pool)
       }
     case .transpose(let perm):
       for n in 0..<batch {
-        _ = try? Reference.transpose(pointer(step.inputs[0], n), shape: step.inputs[0].dims, perm: perm, output: pointer(out, n))
+        Kernels.transpose(pointer(step.inputs[0], n), shape: step.inputs[0].dims, perm: perm, output: pointer(out, n))
       }
     case .copy:
       for n in 0..<batch { pointer(out, n).update(from: pointer(step.inputs[0], n), count: out.itemCount) }

@@ -27,12 +27,14 @@ public enum NPY {
   static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
   /// Reads an `.npy` file, converting its elements to float32.
+  /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be read, ``RuntimeError/format(_:)``
+  ///   or ``RuntimeError/unsupported(_:)`` (message starting with the path) for its contents.
   public static func read(path: String) throws -> NPYArray {
     let bytes = try FileBytes.read(path)
     do {
       return try decode(bytes)
     } catch let error as RuntimeError {
-      throw RuntimeError("\(path): \(error.message)")
+      throw error.inFile(path)
     }
   }
 
@@ -44,7 +46,7 @@ public enum NPY {
   /// Parses the bytes of an `.npy` file.
   public static func decode(_ bytes: [UInt8]) throws -> NPYArray {
     guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-      throw RuntimeError("not an .npy file (missing \\x93NUMPY magic)")
+      throw RuntimeError.format("not an .npy file (missing \\x93NUMPY magic)")
     }
     let major = bytes[6]
     let headerLength: Int
@@ -54,33 +56,33 @@ public enum NPY {
       headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
       headerStart = 10
     case 2, 3:
-      guard bytes.count >= 12 else { throw RuntimeError(".npy header truncated") }
+      guard bytes.count >= 12 else { throw RuntimeError.format(".npy header truncated") }
       headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
       headerStart = 12
     default:
-      throw RuntimeError("unsupported .npy format version \(major).\(bytes[7])")
+      throw RuntimeError.unsupported("unsupported .npy format version \(major).\(bytes[7])")
     }
     guard headerLength <= bytes.count - headerStart else {
-      throw RuntimeError(".npy header length \(headerLength) runs past the end of the \(bytes.count)-byte file")
+      throw RuntimeError.format(".npy header length \(headerLength) runs past the end of the \(bytes.count)-byte file")
     }
     let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
     let fields = try NPYHeader.parse(header)
     guard !fields.fortranOrder else {
-      throw RuntimeError(".npy array is in Fortran order; only C order is supported")
+      throw RuntimeError.unsupported(".npy array is in Fortran order; only C order is supported")
     }
     guard let element = NPYElement(descr: fields.descr) else {
-      throw RuntimeError(".npy dtype '\(fields.descr)' is not supported (expected <f4, <f8, <i8, <i4, |u1, |i1 or |b1)")
+      throw RuntimeError.unsupported(".npy dtype '\(fields.descr)' is not supported (expected <f4, <f8, <i8, <i4, |u1, |i1 or |b1)")
     }
     var count = 1
     for d in fields.shape {
       let (product, overflow) = count.multipliedReportingOverflow(by: d)
-      guard !overflow, d >= 0 else { throw RuntimeError(".npy shape \(fields.shape) is too large") }
+      guard !overflow, d >= 0 else { throw RuntimeError.format(".npy shape \(fields.shape) is too large") }
       count = product
     }
     let dataStart = headerStart + headerLength
     let (byteCount, overflow) = count.multipliedReportingOverflow(by: element.size)
     guard !overflow, byteCount <= bytes.count - dataStart else {
-      throw RuntimeError(
+      throw RuntimeError.format(
         ".npy data too short: shape \(fields.shape) of \(fields.descr) needs \(count) elements, file has \(bytes.count - dataStart) bytes")
     }
     let data = bytes.withUnsafeBytes { raw in

@@ -10,26 +10,26 @@ struct NPYHeader {
     guard let descr = value(of: "descr", in: text), let order = value(of: "fortran_order", in: text),
       let shapeText = value(of: "shape", in: text)
     else {
-      throw RuntimeError(".npy header is malformed: \(text.prefix(120))")
+      throw RuntimeError.format(".npy header is malformed: \(text.prefix(120))")
     }
     let quote: Set<Character> = ["'", "\""]
     guard descr.count >= 2, let first = descr.first, quote.contains(first), descr.last == first else {
-      throw RuntimeError(".npy header has a descr that is not a plain string: \(descr)")
+      throw RuntimeError.format(".npy header has a descr that is not a plain string: \(descr)")
     }
     let fortran: Bool
     switch order {
     case "False": fortran = false
     case "True": fortran = true
-    default: throw RuntimeError(".npy header has fortran_order '\(order)'")
+    default: throw RuntimeError.format(".npy header has fortran_order '\(order)'")
     }
     guard shapeText.first == "(", shapeText.last == ")" else {
-      throw RuntimeError(".npy header has a shape that is not a tuple: \(shapeText)")
+      throw RuntimeError.format(".npy header has a shape that is not a tuple: \(shapeText)")
     }
     var shape: [Int] = []
     for part in shapeText.dropFirst().dropLast().split(separator: ",") {
       let trimmed = part.filter { $0 != " " && $0 != "L" }
       if trimmed.isEmpty { continue }
-      guard let d = Int(trimmed), d >= 0 else { throw RuntimeError(".npy header has a bad dimension '\(part)'") }
+      guard let d = Int(trimmed), d >= 0 else { throw RuntimeError.format(".npy header has a bad dimension '\(part)'") }
       shape.append(d)
     }
     return NPYHeader(descr: String(descr.dropFirst().dropLast()), fortranOrder: fortran, shape: shape)

@@ -1,11 +1,13 @@
 /// Headerless little-endian float32 files (`.bin`), as `ndarray.tofile` writes them.
 public enum RawFloat32 {
   /// Reads every float in the file; if `expectedCount` is given, the file must hold exactly that many.
+  /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be read, ``RuntimeError/format(_:)``
+  ///   for a size that is not whole floats, ``RuntimeError/shape(_:)`` for the wrong count.
   public static func read(path: String, expectedCount: Int? = nil) throws -> [Float] {
     let bytes = try FileBytes.read(path)
     let values = try decode(bytes)
     if let expectedCount, values.count != expectedCount {
-      throw RuntimeError("\(path): holds \(values.count) floats, expected \(expectedCount)")
+      throw RuntimeError.shape("\(path): holds \(values.count) floats, expected \(expectedCount)")
     }
     return values
   }
@@ -18,7 +20,7 @@ public enum RawFloat32 {
   /// Decodes little-endian float32 bytes; the length must be a multiple of 4.
   public static func decode(_ bytes: [UInt8]) throws -> [Float] {
     guard bytes.count % 4 == 0 else {
-      throw RuntimeError("raw float32 data has \(bytes.count) bytes, not a multiple of 4")
+      throw RuntimeError.format("raw float32 data has \(bytes.count) bytes, not a multiple of 4")
     }
     let count = bytes.count / 4
     return bytes.withUnsafeBytes { raw in

@@ -1,22 +1,24 @@
+import GraphPlan
+
 extension Kernels {
   /// Floats of scratch memory ``conv2d(_:input:weights:epilogue:output:workspace:pool:)``
   /// needs for `p` (0 when it runs without im2col).
-  public static func conv2dWorkspaceCount(_ p: Conv2DParameters) -> Int {
+  package static func conv2dWorkspaceCount(_ p: Conv2DParameters) -> Int {
     if usesDirectDepthwise(p) || isPointwise(p) { return 0 }
-    let g = p.geometry
-    return g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth * g.outHeight * g.outWidth
+    let g = p.geometry, w = g.window
+    return g.inChannelsPerGroup * w.kernelHeight * w.kernelWidth * g.outHeight * g.outWidth
   }
 
   /// 2-D convolution with a fused epilogue, writing into a (possibly sliced) output.
   ///
-  /// Same contract as ``Reference/conv2d(_:input:weights:epilogue:output:)``. Strategy:
+  /// Same contract as `Reference.conv2d` (GraphReference). Strategy:
   /// - depthwise (one input and one output channel per group): direct loops, threads over planes;
   /// - 1x1, stride 1, no padding: the input plane already is the GEMM's B matrix;
   /// - otherwise im2col per image and group, then ``SGEMM``.
   ///
   /// - Parameter workspace: at least ``conv2dWorkspaceCount(_:)`` floats, or `nil` to
   ///   allocate for the call.
-  public static func conv2d(
+  package static func conv2d(
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>,
     workspace: UnsafeMutablePointer<Float>? = nil, pool: ThreadPool? = nil
@@ -25,9 +27,9 @@ extension Kernels {
       depthwiseConv2d(p, input: input, weights: weights, epilogue: epilogue, output: output, pool: pool)
       return
     }
-    let g = p.geometry
+    let g = p.geometry, w = g.window
     let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
-    let kDepth = cg * g.kernelHeight * g.kernelWidth
+    let kDepth = cg * w.kernelHeight * w.kernelWidth
     let outPlane = g.outHeight * g.outWidth, inPlane = g.inHeight * g.inWidth
     let pointwise = isPointwise(p)
     let needed = conv2dWorkspaceCount(p)
@@ -57,9 +59,8 @@ extension Kernels {
   }
 
   static func isPointwise(_ p: Conv2DParameters) -> Bool {
-    let g = p.geometry
-    return g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
-      && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+    let w = p.geometry.window
+    return w.kernelHeight == 1 && w.kernelWidth == 1 && w.strideHeight == 1 && w.strideWidth == 1 && w.isUnpadded
   }
 
   static func usesDirectDepthwise(_ p: Conv2DParameters) -> Bool {
@@ -73,31 +74,31 @@ extension Kernels {
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     epilogue: Epilogue, output: UnsafeMutablePointer<Float>, pool: ThreadPool?
   ) {
-    let g = p.geometry
+    let g = p.geometry, window = g.window
     let oh = g.outHeight, ow = g.outWidth
     parallelFor(pool, p.batch * g.outChannels) { plane in
       let n = plane / g.outChannels, c = plane % g.outChannels
       let src = input + plane * g.inHeight * g.inWidth
-      let w = weights + c * g.kernelHeight * g.kernelWidth
+      let w = weights + c * window.kernelHeight * window.kernelWidth
       let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * oh * ow
       let residual = epilogue.residual.map { $0 + plane * oh * ow }
       let bias = epilogue.bias.map { $0[c] } ?? 0
       for oy in 0..<oh {
-        let yBase = oy * g.strideHeight - g.padTop
-        let kyBegin = tapRangeBegin(base: yBase, dilation: g.dilationHeight)
-        let kyEnd = tapRangeEnd(base: yBase, dilation: g.dilationHeight, extent: g.inHeight, kernel: g.kernelHeight)
+        let yBase = oy * window.strideHeight - window.padTop
+        let kyBegin = tapRangeBegin(base: yBase, dilation: window.dilationHeight)
+        let kyEnd = tapRangeEnd(base: yBase, dilation: window.dilationHeight, extent: g.inHeight, kernel: window.kernelHeight)
         for ox in 0..<ow {
-          let xBase = ox * g.strideWidth - g.padLeft
-          let kxBegin = tapRangeBegin(base: xBase, dilation: g.dilationWidth)
-          let kxEnd = tapRangeEnd(base: xBase, dilation: g.dilationWidth, extent: g.inWidth, kernel: g.kernelWidth)
+          let xBase = ox * window.strideWidth - window.padLeft
+          let kxBegin = tapRangeBegin(base: xBase, dilation: window.dilationWidth)
+          let kxEnd = tapRangeEnd(base: xBase, dilation: window.dilationWidth, extent: g.inWidth, kernel: window.kernelWidth)
           var acc: Float = 0
           var ky = kyBegin
           while ky < kyEnd {
-            let row = src + (yBase + ky * g.dilationHeight) * g.inWidth + xBase
-            let wRow = w + ky * g.kernelWidth
+            let row = src + (yBase + ky * window.dilationHeight) * g.inWidth + xBase
+            let wRow = w + ky * window.kernelWidth
             var kx = kxBegin
             while kx < kxEnd {
-              acc += row[kx * g.dilationWidth] * wRow[kx]
+              acc += row[kx * window.dilationWidth] * wRow[kx]
               kx += 1
             }
             ky += 1

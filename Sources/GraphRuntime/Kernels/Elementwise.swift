@@ -1,22 +1,53 @@
+import GraphPlan
+
+// MARK: - Arithmetic of the fast path (the reference kernels spell out their own)
+
+extension Activation {
+  /// Applies the activation to one value; written as comparisons so that NaN propagates like ONNX Runtime's.
+  @inline(__always)
+  func apply(_ x: Float) -> Float {
+    switch self {
+    case .none: return x
+    case .relu: return x < 0 ? 0 : x
+    case .clip(let lo, let hi): return x < lo ? lo : (x > hi ? hi : x)
+    }
+  }
+}
+
+extension BinaryOp {
+  /// Applies the operator to one pair.
+  @inline(__always)
+  func apply(_ a: Float, _ b: Float) -> Float {
+    switch self {
+    case .add: return a + b
+    case .sub: return a - b
+    case .mul: return a * b
+    case .div: return a / b
+    }
+  }
+}
+
 extension Kernels {
   /// `out = a op b` with NumPy broadcasting (ranks up to 6); same numbers as
-  /// ``Reference/binary(_:a:aShape:b:bShape:output:)``, which decomposes every element's
+  /// `Reference.binary` (GraphReference), which decomposes every element's
   /// index. Here the index work is done once per innermost row, each row runs with a
   /// fixed stride (0 or 1) per operand, and rows are split across the pool.
   /// Returns the output shape.
   @discardableResult
-  public static func binary(
+  package static func binary(
     _ op: BinaryOp, a: UnsafePointer<Float>, aShape: [Int], b: UnsafePointer<Float>, bShape: [Int],
     output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
-  ) throws -> [Int] {
+  ) throws(RuntimeError) -> [Int] {
     guard aShape.count <= 6, bShape.count <= 6 else {
-      throw RuntimeError("\(op): rank above 6 (\(aShape), \(bShape))")
+      throw .shape("\(op): rank above 6 (\(aShape), \(bShape))")
     }
-    let shape = try Reference.broadcastShape(aShape, bShape)
+    guard let shape = Broadcast.shape(aShape, bShape) else {
+      throw .shape("cannot broadcast shapes \(aShape) and \(bShape)")
+    }
     let count = shape.reduce(1, *)
     if count == 0 { return shape }
-    let aStrides = Reference.broadcastStrides(aShape, to: shape)
-    let bStrides = Reference.broadcastStrides(bShape, to: shape)
+    let aStrides = Broadcast.strides(aShape, to: shape)
+    let bStrides = Broadcast.strides(bShape, to: shape)
     let rowLength = shape.last ?? 1
     let rows = count / rowLength
     let aStep = aStrides.last ?? 0, bStep = bStrides.last ?? 0
@@ -44,7 +75,7 @@ extension Kernels {
   }
 
   /// Applies `activation` to `count` elements; `output` may equal `input`.
-  public static func activation(
+  package static func activation(
     _ activation: Activation, _ input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>,
     pool: ThreadPool? = nil
   ) {
@@ -56,16 +87,15 @@ extension Kernels {
 
   /// Per-channel `y = x * scale[c] + shift[c]` (folded BatchNormalization) over
   /// `[batch, channels, spatial]`, threads over planes; `output` may equal `input`.
-  public static func channelAffine(
+  package static func channelAffine(
     _ input: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
     scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
     pool: ThreadPool? = nil
   ) {
     parallelFor(pool, batch * channels) { plane in
-      let c = plane % channels
-      Reference.channelAffine(
-        input + plane * spatial, batch: 1, channels: 1, spatial: spatial, scale: scale + c, shift: shift + c,
-        output: output + plane * spatial)
+      let a = scale[plane % channels], b = shift[plane % channels]
+      let x = input + plane * spatial, y = output + plane * spatial
+      for i in 0..<spatial { y[i] = x[i] * a + b }
     }
   }
 }

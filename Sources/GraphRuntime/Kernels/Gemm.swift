@@ -1,16 +1,18 @@
+import GraphPlan
+
 extension Kernels {
   /// Gemm for fully connected layers: `Y = alpha * op(A) * op(B)` followed by the
   /// epilogue (per-column `bias`, `[m, n]` `residual`, activation).
   ///
   /// ONNX Gemm's `beta * C` is not applied here: the compiler folds a `[n]` `C` (times
   /// `beta`) into `epilogue.bias`, and a full `[m, n]` `C` with `beta == 1` into
-  /// `epilogue.residual`; ``Reference/gemm(_:a:b:c:epilogue:output:)`` handles every case.
+  /// `epilogue.residual`; `Reference.gemm` (GraphReference) handles every case.
   ///
   /// Expected weight layout: `B` as `[n, k]` row-major with `transB == true` (ONNX Gemm
   /// `transB=1`, PyTorch `Linear`). Other layouts work through strided packing.
   /// With that layout and few rows (`m <= 4`, e.g. batch 1), each output is a contiguous
   /// dot product and threads split the columns.
-  public static func gemm(
+  package static func gemm(
     _ p: GemmParameters, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {

@@ -1,3 +1,5 @@
+import GraphPlan
+
 /// Unfolds one group of one image into the `[cg * kh * kw, oh * ow]` column matrix whose
 /// product with the group's `[mg, cg * kh * kw]` weights is the convolution. Taps that
 /// fall in the padding become zeros.
@@ -8,19 +10,19 @@ enum Im2Col {
     _ g: Conv2DGeometry, image: UnsafePointer<Float>, firstChannel: Int, channels: Int,
     columns: UnsafeMutablePointer<Float>, pool: ThreadPool?
   ) {
-    let oh = g.outHeight, ow = g.outWidth
-    let taps = g.kernelHeight * g.kernelWidth
+    let oh = g.outHeight, ow = g.outWidth, w = g.window
+    let taps = w.kernelHeight * w.kernelWidth
     parallelFor(pool, channels) { ci in
       let plane = image + (firstChannel + ci) * g.inHeight * g.inWidth
       for tap in 0..<taps {
-        let ky = tap / g.kernelWidth, kx = tap % g.kernelWidth
+        let ky = tap / w.kernelWidth, kx = tap % w.kernelWidth
         let row = columns + (ci * taps + tap) * oh * ow
         // Output columns whose input x is in bounds form one contiguous range per row.
-        let xOffset = kx * g.dilationWidth - g.padLeft
-        let oxBegin = min(ow, max(0, ceilDiv(-xOffset, g.strideWidth)))
-        let oxEnd = max(oxBegin, min(ow, ceilDiv(g.inWidth - xOffset, g.strideWidth)))
+        let xOffset = kx * w.dilationWidth - w.padLeft
+        let oxBegin = min(ow, max(0, ceilDiv(-xOffset, w.strideWidth)))
+        let oxEnd = max(oxBegin, min(ow, ceilDiv(g.inWidth - xOffset, w.strideWidth)))
         for oy in 0..<oh {
-          let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+          let iy = oy * w.strideHeight - w.padTop + ky * w.dilationHeight
           let dst = row + oy * ow
           if iy < 0 || iy >= g.inHeight {
             dst.update(repeating: 0, count: ow)
@@ -28,10 +30,10 @@ enum Im2Col {
           }
           let src = plane + iy * g.inWidth + xOffset
           for ox in 0..<oxBegin { dst[ox] = 0 }
-          if g.strideWidth == 1 {
+          if w.strideWidth == 1 {
             (dst + oxBegin).update(from: src + oxBegin, count: oxEnd - oxBegin)
           } else {
-            for ox in oxBegin..<oxEnd { dst[ox] = src[ox * g.strideWidth] }
+            for ox in oxBegin..<oxEnd { dst[ox] = src[ox * w.strideWidth] }
           }
           for ox in oxEnd..<ow { dst[ox] = 0 }
         }

@@ -6,12 +6,12 @@ import KernelsHaswell
 /// The instruction set the micro-kernels run with, chosen once from the CPU:
 /// KernelsHaswell (AVX2 + FMA) where the CPU has it, KernelsGeneric elsewhere.
 /// `GRAPHC_ISA=generic` in the environment forces the generic kernels.
-public enum InstructionSet: String, Sendable {
+package enum InstructionSet: String, Sendable {
   case haswell = "avx2+fma"
   case generic = "x86-64"
 
   /// The set this process uses.
-  public static let current: InstructionSet = {
+  package static let current: InstructionSet = {
     if let forced = getenv("GRAPHC_ISA"), String(cString: forced) == "generic" { return .generic }
     return graphc_cpu_supports_avx2_fma() != 0 ? .haswell : .generic
   }()

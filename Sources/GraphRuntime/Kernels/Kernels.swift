@@ -1,10 +1,10 @@
 /// The kernels the plan executor calls: blocked, SIMD and multi-threaded, tested against
-/// ``Reference``. Tensors are NCHW float32, contiguous, passed as raw pointers sized by
+/// the naive kernels of GraphReference. Tensors are NCHW float32, contiguous, passed as raw pointers sized by
 /// the parameter structs. A `pool` of `nil` runs on the calling thread only.
 ///
 /// Work is split across threads by output rows, columns or channels, never inside a
 /// reduction, so results are bit-identical for every thread count.
-public enum Kernels {}
+package enum Kernels {}
 
 /// Runs `body` for `0..<count` on the pool if there is one, inline otherwise.
 @inline(__always)

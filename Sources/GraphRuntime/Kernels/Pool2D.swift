@@ -1,9 +1,11 @@
+import GraphPlan
+
 extension Kernels {
   /// Max or average pooling into a (possibly sliced) output, threads over channel planes.
-  /// Same contract and bit-identical numbers as ``Reference/pool2d(_:input:output:)``, but
+  /// Same contract and bit-identical numbers as `Reference.pool2d` (GraphReference), but
   /// each window visits only its taps inside the input (the reference walks the whole
   /// window), so the cost is bounded by the input whatever the padding or kernel size.
-  public static func pool2d(
+  package static func pool2d(
     _ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
     let g = p.geometry
@@ -24,21 +26,21 @@ extension Kernels {
   }
 
   static func poolPlane(_ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-    let g = p.geometry
+    let g = p.geometry, w = g.window
     for oy in 0..<g.outHeight {
-      let y0 = oy * g.strideHeight - g.padTop
-      let rows = taps(start: y0, dilation: g.dilationHeight, kernel: g.kernelHeight, lo: 0, hi: g.inHeight)
-      let paddedRows = taps(start: y0, dilation: g.dilationHeight, kernel: g.kernelHeight, lo: -g.padTop, hi: g.inHeight + g.padBottom)
+      let y0 = oy * w.strideHeight - w.padTop
+      let rows = taps(start: y0, dilation: w.dilationHeight, kernel: w.kernelHeight, lo: 0, hi: g.inHeight)
+      let paddedRows = taps(start: y0, dilation: w.dilationHeight, kernel: w.kernelHeight, lo: -w.padTop, hi: g.inHeight + w.padBottom)
       for ox in 0..<g.outWidth {
-        let x0 = ox * g.strideWidth - g.padLeft
-        let cols = taps(start: x0, dilation: g.dilationWidth, kernel: g.kernelWidth, lo: 0, hi: g.inWidth)
-        let paddedCols = taps(start: x0, dilation: g.dilationWidth, kernel: g.kernelWidth, lo: -g.padLeft, hi: g.inWidth + g.padRight)
+        let x0 = ox * w.strideWidth - w.padLeft
+        let cols = taps(start: x0, dilation: w.dilationWidth, kernel: w.kernelWidth, lo: 0, hi: g.inWidth)
+        let paddedCols = taps(start: x0, dilation: w.dilationWidth, kernel: w.kernelWidth, lo: -w.padLeft, hi: g.inWidth + w.padRight)
         var maxValue = -Float.greatestFiniteMagnitude
         var sum: Float = 0
         for ky in rows {
-          let row = input + (y0 + ky * g.dilationHeight) * g.inWidth + x0
+          let row = input + (y0 + ky * w.dilationHeight) * g.inWidth + x0
           for kx in cols {
-            let x = row[kx * g.dilationWidth]
+            let x = row[kx * w.dilationWidth]
             sum += x
             if x > maxValue || x.isNaN { maxValue = x }
           }
@@ -57,12 +59,44 @@ extension Kernels {
   }
 
   /// Global average or max pool, `[n, c, h, w]` → `[n, c, 1, 1]`, threads over planes.
-  public static func globalPool(
+  package static func globalPool(
     _ kind: PoolKind, batch: Int, channels: Int, spatial: Int,
     input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
     parallelFor(pool, batch * channels) { plane in
-      Reference.globalPool(kind, batch: 1, channels: 1, spatial: spatial, input: input + plane * spatial, output: output + plane)
+      output[plane] = kind == .max ? planeMax(input + plane * spatial, spatial) : planeMean(input + plane * spatial, spatial)
     }
+  }
+
+  /// The largest of `count` values, NaN if any is NaN (as ONNX Runtime).
+  private static func planeMax(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var best = -Float.infinity
+    var i = 0
+    while i < count {
+      let v = x[i]
+      if v.isNaN { return v }
+      if v > best { best = v }
+      i += 1
+    }
+    return best
+  }
+
+  /// The mean of `count` values, summed in four interleaved lanes (vectorizes; a fixed order per count).
+  private static func planeMean(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes: (Float, Float, Float, Float) = (0, 0, 0, 0)
+    var i = 0
+    while i + 4 <= count {
+      lanes.0 += x[i]
+      lanes.1 += x[i + 1]
+      lanes.2 += x[i + 2]
+      lanes.3 += x[i + 3]
+      i += 4
+    }
+    var sum = (lanes.0 + lanes.1) + (lanes.2 + lanes.3)
+    while i < count {
+      sum += x[i]
+      i += 1
+    }
+    return sum / Float(count)
   }
 }

@@ -1,3 +1,5 @@
+import GraphPlan
+
 /// A read-only matrix with arbitrary strides: element `(i, j)` is `base[i * rowStride + j * colStride]`.
 /// Transposed operands are just views with swapped strides; packing absorbs the difference.
 struct MatrixView {

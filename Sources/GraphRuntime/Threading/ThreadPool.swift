@@ -12,16 +12,16 @@ import Synchronization
 /// do not depend on the thread count. A `parallelFor` issued while the pool is already
 /// running a loop (from inside a loop body, or from another thread) runs inline on its
 /// caller instead of deadlocking.
-public final class ThreadPool: @unchecked Sendable {
+package final class ThreadPool: @unchecked Sendable {
   /// Number of threads that run loop bodies, the caller included.
-  public let threads: Int
+  package let threads: Int
 
   private let state: PoolState
   private var workers: [pthread_t] = []
 
   /// Creates a pool running bodies on `threads` threads (the caller plus `threads - 1` workers).
   /// `threads <= 1` runs every loop inline on the caller.
-  public init(threads: Int) {
+  package init(threads: Int) {
     self.threads = max(1, threads)
     self.state = PoolState(workerCount: self.threads - 1)
     for index in 0..<(self.threads - 1) {
@@ -45,7 +45,7 @@ public final class ThreadPool: @unchecked Sendable {
   /// Runs `body(i)` for every `i` in `0..<count`, on the caller and the workers, and
   /// returns when all calls have finished. Indices are handed out one at a time in
   /// increasing order; give each index a sizeable chunk of work.
-  public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+  package func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     if count <= 0 { return }
     if threads == 1 || count == 1 {
       for i in 0..<count { body(i) }

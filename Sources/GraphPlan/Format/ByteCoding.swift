@@ -29,7 +29,7 @@ struct ByteWriter {
   mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
 }
 
-/// Bounds-checked reading: every overrun is a ``RuntimeError``, never a trap.
+/// Bounds-checked reading: every overrun is a ``PlanError``, never a trap.
 struct ByteReader {
   let bytes: UnsafeRawBufferPointer
   private(set) var position: Int
@@ -47,7 +47,7 @@ struct ByteReader {
 
   private mutating func take(_ n: Int) throws -> Int {
     guard n >= 0, n <= end - position else {
-      throw RuntimeError("\(context): truncated (needs \(n) bytes at offset \(position), section ends at \(end))")
+      throw PlanError.format("\(context): truncated (needs \(n) bytes at offset \(position), section ends at \(end))")
     }
     defer { position += n }
     return position
@@ -66,7 +66,7 @@ struct ByteReader {
   /// A signed count or size, refused when negative or beyond `limit`.
   mutating func int(limit: Int = 1 << 40) throws -> Int {
     let v = Int64(bitPattern: try u64())
-    guard v >= 0, v <= limit else { throw RuntimeError("\(context): value \(v) out of range at offset \(position - 8)") }
+    guard v >= 0, v <= limit else { throw PlanError.format("\(context): value \(v) out of range at offset \(position - 8)") }
     return Int(v)
   }
 
@@ -78,7 +78,7 @@ struct ByteReader {
 
   mutating func ints(limit: Int = 1 << 40) throws -> [Int] {
     let n = Int(try u32())
-    guard n <= 64 else { throw RuntimeError("\(context): list of \(n) values is implausibly long") }
+    guard n <= 64 else { throw PlanError.format("\(context): list of \(n) values is implausibly long") }
     return try (0..<n).map { _ in try int(limit: limit) }
   }
 }

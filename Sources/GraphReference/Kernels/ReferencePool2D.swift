@@ -1,3 +1,5 @@
+import GraphPlan
+
 extension Reference {
   /// Max or average pooling following ONNX MaxPool/AveragePool (see ``Pool2DParameters``).
   ///
@@ -17,22 +19,22 @@ extension Reference {
     }
   }
 
-  /// Pools one channel plane; shared with ``Kernels/pool2d(_:input:output:pool:)``.
-  static func pool2dPlane(_ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-    let g = p.geometry
+  /// Pools one channel plane.
+  private static func pool2dPlane(_ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    let g = p.geometry, w = g.window
     for oy in 0..<g.outHeight {
       for ox in 0..<g.outWidth {
         var maxValue = -Float.greatestFiniteMagnitude
         var sum: Float = 0
         var inBounds = 0
         var inPadded = 0
-        for ky in 0..<g.kernelHeight {
-          let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
-          let rowInPadded = iy >= -g.padTop && iy < g.inHeight + g.padBottom
+        for ky in 0..<w.kernelHeight {
+          let iy = oy * w.strideHeight - w.padTop + ky * w.dilationHeight
+          let rowInPadded = iy >= -w.padTop && iy < g.inHeight + w.padBottom
           let rowInBounds = iy >= 0 && iy < g.inHeight
-          for kx in 0..<g.kernelWidth {
-            let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
-            if rowInPadded && ix >= -g.padLeft && ix < g.inWidth + g.padRight { inPadded += 1 }
+          for kx in 0..<w.kernelWidth {
+            let ix = ox * w.strideWidth - w.padLeft + kx * w.dilationWidth
+            if rowInPadded && ix >= -w.padLeft && ix < g.inWidth + w.padRight { inPadded += 1 }
             if !rowInBounds || ix < 0 || ix >= g.inWidth { continue }
             let x = input[iy * g.inWidth + ix]
             inBounds += 1

@@ -1,24 +1,3 @@
-/// The activation applied last, to every output element of a fused kernel.
-public enum Activation: Sendable, Equatable {
-  /// Identity.
-  case none
-  /// `max(x, 0)`.
-  case relu
-  /// `min(max(x, min), max)` (ONNX Clip, e.g. ReLU6 as `clip(0, 6)`).
-  case clip(min: Float, max: Float)
-
-  /// Applies the activation to one value.
-  @inlinable
-  public func apply(_ x: Float) -> Float {
-    switch self {
-    case .none: return x
-    // Written as comparisons so that NaN propagates like ONNX Runtime's.
-    case .relu: return x < 0 ? 0 : x
-    case .clip(let lo, let hi): return x < lo ? lo : (x > hi ? hi : x)
-    }
-  }
-}
-
 /// Work fused into the store of a kernel's output, applied per output element as
 ///
 ///     y = activation(acc + bias[channel] + residual[element])
@@ -49,4 +28,18 @@ public struct Epilogue: @unchecked Sendable, Equatable {
 
   /// An epilogue that stores the accumulator unchanged.
   public static let none = Epilogue()
+}
+
+/// The `C` operand of ONNX Gemm, with the shapes unidirectional broadcasting allows.
+public enum GemmAddend: @unchecked Sendable, Equatable {
+  /// No `C`.
+  case none
+  /// A single value (`C` of shape `[]` or `[1]` or `[1, 1]`).
+  case scalar(UnsafePointer<Float>)
+  /// One value per column (`C` of shape `[n]` or `[1, n]`).
+  case row(UnsafePointer<Float>)
+  /// One value per row (`C` of shape `[m, 1]`).
+  case column(UnsafePointer<Float>)
+  /// A full `[m, n]` matrix.
+  case full(UnsafePointer<Float>)
 }

@@ -1,4 +1,9 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import GraphPlan
 
 extension Reference {
   /// Per-channel affine map `y = x * scale[c] + shift[c]` over `[batch, channels, spatial]`:
@@ -81,7 +86,7 @@ extension Reference {
   ) throws {
     let axis = axis < 0 ? axis + shape.count : axis
     guard axis >= 0 && axis < shape.count else {
-      throw RuntimeError("Softmax: axis out of range for shape \(shape)")
+      throw ReferenceError("Softmax: axis out of range for shape \(shape)")
     }
     let outer = shape[..<axis].reduce(1, *)
     let extent = shape[axis]

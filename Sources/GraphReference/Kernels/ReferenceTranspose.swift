@@ -1,3 +1,5 @@
+import GraphPlan
+
 extension Reference {
   /// ONNX Transpose for ranks up to 6: output dimension `i` is input dimension `perm[i]`.
   /// Returns the output shape.
@@ -6,7 +8,7 @@ extension Reference {
     _ input: UnsafePointer<Float>, shape: [Int], perm: [Int], output: UnsafeMutablePointer<Float>
   ) throws -> [Int] {
     guard shape.count <= 6, perm.count == shape.count, perm.sorted() == Array(0..<shape.count) else {
-      throw RuntimeError("Transpose: perm \(perm) is not a permutation for shape \(shape)")
+      throw ReferenceError("Transpose: perm \(perm) is not a permutation for shape \(shape)")
     }
     var inStrides = [Int](repeating: 1, count: shape.count)
     for d in stride(from: shape.count - 2, through: 0, by: -1) { inStrides[d] = inStrides[d + 1] * shape[d + 1] }

@@ -1,3 +1,5 @@
+import GraphPlan
+
 extension Reference {
   /// Direct 2-D convolution with groups, strides, dilations, pads, a fused epilogue and
   /// an optional channel-slice output (see ``Conv2DParameters``).
@@ -10,7 +12,7 @@ extension Reference {
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>
   ) {
-    let g = p.geometry
+    let g = p.geometry, w = g.window
     let oh = g.outHeight, ow = g.outWidth
     let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
     for n in 0..<p.batch {
@@ -21,14 +23,14 @@ extension Reference {
             var acc: Float = 0
             for ci in 0..<cg {
               let ic = group * cg + ci
-              for ky in 0..<g.kernelHeight {
-                let iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight
+              for ky in 0..<w.kernelHeight {
+                let iy = oy * w.strideHeight - w.padTop + ky * w.dilationHeight
                 if iy < 0 || iy >= g.inHeight { continue }
-                for kx in 0..<g.kernelWidth {
-                  let ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth
+                for kx in 0..<w.kernelWidth {
+                  let ix = ox * w.strideWidth - w.padLeft + kx * w.dilationWidth
                   if ix < 0 || ix >= g.inWidth { continue }
                   let x = input[((n * g.inChannels + ic) * g.inHeight + iy) * g.inWidth + ix]
-                  let w = weights[((oc * cg + ci) * g.kernelHeight + ky) * g.kernelWidth + kx]
+                  let w = weights[((oc * cg + ci) * w.kernelHeight + ky) * w.kernelWidth + kx]
                   acc += x * w
                 }
               }
@@ -36,7 +38,7 @@ extension Reference {
             if let bias = epilogue.bias { acc += bias[oc] }
             if let residual = epilogue.residual { acc += residual[((n * g.outChannels + oc) * oh + oy) * ow + ox] }
             let dst = ((n * p.outputTotalChannels + p.outputChannelOffset + oc) * oh + oy) * ow + ox
-            output[dst] = epilogue.activation.apply(acc)
+            output[dst] = activate(epilogue.activation, acc)
           }
         }
       }

@@ -1,17 +1,8 @@
-/// The `C` operand of ONNX Gemm, with the shapes unidirectional broadcasting allows.
-public enum GemmAddend: @unchecked Sendable, Equatable {
-  /// No `C`.
-  case none
-  /// A single value (`C` of shape `[]` or `[1]` or `[1, 1]`).
-  case scalar(UnsafePointer<Float>)
-  /// One value per column (`C` of shape `[n]` or `[1, n]`).
-  case row(UnsafePointer<Float>)
-  /// One value per row (`C` of shape `[m, 1]`).
-  case column(UnsafePointer<Float>)
-  /// A full `[m, n]` matrix.
-  case full(UnsafePointer<Float>)
+import GraphPlan
 
-  func value(row i: Int, column j: Int, n: Int) -> Float {
+extension GemmAddend {
+  /// The addend's value at `(i, j)` of an `[m, n]` result.
+  fileprivate func value(row i: Int, column j: Int, n: Int) -> Float {
     switch self {
     case .none: return 0
     case .scalar(let c): return c[0]
@@ -40,7 +31,7 @@ extension Reference {
         var y = p.alpha * acc + p.beta * c.value(row: i, column: j, n: p.n)
         if let bias = epilogue.bias { y += bias[j] }
         if let residual = epilogue.residual { y += residual[i * p.n + j] }
-        output[i * p.n + j] = epilogue.activation.apply(y)
+        output[i * p.n + j] = activate(epilogue.activation, y)
       }
     }
   }
@@ -60,18 +51,11 @@ extension Reference {
     let b2 = bShape.count == 1 ? bShape + [1] : bShape
     let m = a2[a2.count - 2], k = a2[a2.count - 1], n = b2[b2.count - 1]
     let batchShape = try broadcastShape(Array(a2.dropLast(2)), Array(b2.dropLast(2)))
-    let aStrides = broadcastStrides(Array(a2.dropLast(2)), to: batchShape)
-    let bStrides = broadcastStrides(Array(b2.dropLast(2)), to: batchShape)
+    let aStrides = Broadcast.strides(Array(a2.dropLast(2)), to: batchShape)
+    let bStrides = Broadcast.strides(Array(b2.dropLast(2)), to: batchShape)
     let batches = batchShape.reduce(1, *)
     for batch in 0..<batches {
-      // Decompose the batch index into coordinates and map them onto each operand.
-      var rest = batch, aOffset = 0, bOffset = 0
-      for d in stride(from: batchShape.count - 1, through: 0, by: -1) {
-        let coord = rest % batchShape[d]
-        rest /= batchShape[d]
-        aOffset += coord * aStrides[d]
-        bOffset += coord * bStrides[d]
-      }
+      let (aOffset, bOffset) = Broadcast.offsets(of: batch, in: batchShape, aStrides, bStrides)
       let aBase = a + aOffset * m * k, bBase = b + bOffset * k * n, out = output + batch * m * n
       for i in 0..<m {
         for j in 0..<n {
@@ -87,12 +71,12 @@ extension Reference {
   /// The result shape of ONNX MatMul, or an error if the operands do not fit.
   public static func matmulShape(_ aShape: [Int], _ bShape: [Int]) throws -> [Int] {
     guard (1...6).contains(aShape.count), (1...6).contains(bShape.count) else {
-      throw RuntimeError("MatMul: ranks \(aShape.count) and \(bShape.count) not in 1...6")
+      throw ReferenceError("MatMul: ranks \(aShape.count) and \(bShape.count) not in 1...6")
     }
     let a2 = aShape.count == 1 ? [1] + aShape : aShape
     let b2 = bShape.count == 1 ? bShape + [1] : bShape
     guard a2[a2.count - 1] == b2[b2.count - 2] else {
-      throw RuntimeError("MatMul: inner dimensions differ, \(aShape) x \(bShape)")
+      throw ReferenceError("MatMul: inner dimensions differ, \(aShape) x \(bShape)")
     }
     var shape = try broadcastShape(Array(a2.dropLast(2)), Array(b2.dropLast(2)))
     if aShape.count > 1 { shape.append(a2[a2.count - 2]) }

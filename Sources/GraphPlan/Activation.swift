@@ -1,0 +1,102 @@
+/// The activation applied last, to every output element of a fused kernel.
+///
+/// The plan only names it; the runtime's kernels and the reference kernels each apply it
+/// with their own arithmetic.
+public enum Activation: Sendable, Equatable {
+  /// Identity.
+  case none
+  /// `max(x, 0)`.
+  case relu
+  /// `min(max(x, min), max)` (ONNX Clip, e.g. ReLU6 as `clip(0, 6)`).
+  case clip(min: Float, max: Float)
+}
+
+/// Which reduction a pooling window performs.
+public enum PoolKind: Sendable, Equatable {
+  /// The largest value in the window (padding never counts).
+  case max
+  /// The mean of the window; see `countIncludePad` for the divisor.
+  case average
+}
+
+/// An element-wise binary arithmetic operator.
+public enum BinaryOp: Sendable, Equatable, CaseIterable {
+  /// `a + b`.
+  case add
+  /// `a - b`.
+  case sub
+  /// `a * b`.
+  case mul
+  /// `a / b` (IEEE: division by zero gives ±inf or NaN).
+  case div
+}
+
+// MARK: - File encoding (on-disk numbers; never renumber)
+
+extension ByteWriter {
+  mutating func activation(_ a: Activation) {
+    switch a {
+    case .none: u8(0)
+    case .relu: u8(1)
+    case .clip(let lo, let hi):
+      u8(2)
+      float(lo)
+      float(hi)
+    }
+  }
+
+  mutating func poolKind(_ kind: PoolKind) { u8(kind == .max ? 0 : 1) }
+
+  mutating func binaryOp(_ op: BinaryOp) { u8(UInt8(BinaryOp.allCases.firstIndex(of: op)!)) }
+}
+
+extension ByteReader {
+  mutating func activation() throws -> Activation {
+    switch try u8() {
+    case 0: return .none
+    case 1: return .relu
+    case 2: return .clip(min: try float(), max: try float())
+    case let t: throw PlanError.format("\(context): unknown activation \(t)")
+    }
+  }
+
+  mutating func poolKind() throws -> PoolKind {
+    switch try u8() {
+    case 0: return .max
+    case 1: return .average
+    case let t: throw PlanError.format("\(context): unknown pool kind \(t)")
+    }
+  }
+
+  mutating func binaryOp() throws -> BinaryOp {
+    let tag = Int(try u8())
+    guard tag < BinaryOp.allCases.count else { throw PlanError.format("\(context): unknown binary op \(tag)") }
+    return BinaryOp.allCases[tag]
+  }
+}
+
+// MARK: - Wording
+
+extension PlanDescription {
+  /// ` relu`, ` clip(0, 6)`, or nothing: the suffix a fused activation adds to a step's summary.
+  static func suffix(_ a: Activation) -> String {
+    switch a {
+    case .none: return ""
+    case .relu: return " relu"
+    case .clip(let lo, let hi): return " clip(\(number(lo)), \(number(hi)))"
+    }
+  }
+
+  /// `relu`, `clip(0, 6)`, or empty for none: an activation as listings name it.
+  public static func activation(_ a: Activation) -> String { String(suffix(a).dropFirst()) }
+
+  /// `add`, `sub`, `mul`, `div`.
+  static func name(_ op: BinaryOp) -> String {
+    switch op {
+    case .add: return "add"
+    case .sub: return "sub"
+    case .mul: return "mul"
+    case .div: return "div"
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/// A float32 tensor passed to or returned from a session: a shape and its values in
+/// C (row-major) order, batch first.
+public struct FloatTensor: Equatable, Sendable {
+  /// Dimensions, batch first (e.g. `[N, C, H, W]`).
+  public private(set) var shape: [Int]
+  /// The elements in row-major order; `shape.reduce(1, *)` of them.
+  public private(set) var values: [Float]
+
+  /// Creates a tensor.
+  /// - Parameters:
+  ///   - shape: the dimensions, each zero or more.
+  ///   - values: exactly the product of `shape` values, in row-major order.
+  /// - Throws: ``PlanError/shape(_:)`` when a dimension is negative or the count does not match.
+  public init(shape: [Int], values: [Float]) throws(PlanError) {
+    guard shape.allSatisfy({ $0 >= 0 }) else { throw .shape("shape \(shape) has a negative dimension") }
+    let (count, overflow) = shape.reduce((1, false)) { acc, d in
+      let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+      return (p, acc.1 || o)
+    }
+    guard !overflow, count == values.count else {
+      throw .shape("shape \(shape) needs \(overflow ? "too many" : String(count)) values, got \(values.count)")
+    }
+    self.shape = shape
+    self.values = values
+  }
+}
+
+extension FloatTensor {
+  /// A tensor whose count the caller has just computed from `shape` (the runtime's outputs).
+  package init(computed shape: [Int], values: [Float]) {
+    precondition(shape.reduce(1, *) == values.count, "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+    self.shape = shape
+    self.values = values
+  }
+}

@@ -1,0 +1,94 @@
+/// Decodes and validates `plan.bin` bytes. Every offset, size and count is
+/// checked before use, so a corrupt or hostile file is an error, never a trap.
+public enum PlanReader {
+  /// The plan and the byte offset of its weights section within `bytes`.
+  /// - Throws: ``PlanError/format(_:)`` for bytes that are not a valid plan (truncated, bad
+  ///   checksum, inconsistent parts), ``PlanError/unsupported(_:)`` for another format version.
+  public static func decode(_ bytes: UnsafeRawBufferPointer, source: String) throws -> (plan: Plan, weightsOffset: Int) {
+    guard bytes.count >= PlanFormat.headerSize else {
+      throw PlanError.format("\(source): not a plan file (only \(bytes.count) bytes)")
+    }
+    guard Array(bytes[0..<8]) == PlanFormat.magic else {
+      throw PlanError.format("\(source): not a plan file (wrong magic; expected \"GRPHPLAN\")")
+    }
+    var header = ByteReader(bytes, from: 8, to: PlanFormat.headerSize, context: source)
+    let version = try header.u32()
+    guard version == PlanFormat.version else {
+      throw PlanError.unsupported("\(source): plan format version \(version) is not supported (this runtime reads version \(PlanFormat.version))")
+    }
+    let sectionCount = Int(try header.u32())
+    let fileSize = try header.int()
+    let checksum = try header.u64()
+    guard fileSize == bytes.count else {
+      throw PlanError.format("\(source): plan is \(bytes.count) bytes but its header says \(fileSize) (truncated?)")
+    }
+    guard PlanFormat.checksum(UnsafeRawBufferPointer(rebasing: bytes[PlanFormat.headerSize...])) == checksum else {
+      throw PlanError.format("\(source): checksum mismatch, the plan file is corrupted")
+    }
+    guard sectionCount <= 16 else { throw PlanError.format("\(source): implausible section count \(sectionCount)") }
+
+    var table = ByteReader(bytes, from: PlanFormat.headerSize, context: "\(source) section table")
+    var sections: [PlanFormat.Section: Range<Int>] = [:]
+    for _ in 0..<sectionCount {
+      let kind = try table.u32()
+      _ = try table.u32()
+      let offset = try table.int()
+      let size = try table.int()
+      guard offset <= bytes.count, size <= bytes.count - offset else {
+        throw PlanError.format("\(source): section \(kind) lies outside the file")
+      }
+      if let known = PlanFormat.Section(rawValue: kind) { sections[known] = offset..<(offset + size) }
+    }
+    guard let meta = sections[.metadata], let stepRange = sections[.steps], let weightRange = sections[.weights] else {
+      throw PlanError.format("\(source): a required section is missing")
+    }
+    guard weightRange.lowerBound % 64 == 0 else { throw PlanError.format("\(source): weights section is not 64-byte aligned") }
+
+    var m = ByteReader(bytes, from: meta.lowerBound, to: meta.upperBound, context: "\(source) metadata")
+    let batch = try m.int()
+    let arena = try m.int()
+    let weightCount = try m.int()
+    guard weightCount * 4 == weightRange.count else {
+      throw PlanError.format("\(source): weights section holds \(weightRange.count) bytes, metadata says \(weightCount) floats")
+    }
+    var lists: [[TensorBinding]] = []
+    for _ in 0..<2 {
+      let n = Int(try m.u32())
+      guard n <= 1024 else { throw PlanError.format("\(source): implausible tensor count \(n)") }
+      lists.append(try (0..<n).map { _ in TensorBinding(name: try m.string(), view: try m.view()) })
+    }
+
+    var s = ByteReader(bytes, from: stepRange.lowerBound, to: stepRange.upperBound, context: "\(source) steps")
+    let stepCount = Int(try s.u32())
+    guard stepCount <= stepRange.count else { throw PlanError.format("\(source): implausible step count \(stepCount)") }
+    var steps: [Step] = []
+    steps.reserveCapacity(stepCount)
+    for _ in 0..<stepCount {
+      let name = try s.string()
+      let absorbedCount = Int(try s.u32())
+      guard absorbedCount <= 64 else { throw PlanError.format("\(source): step '\(name)' absorbs \(absorbedCount) nodes?") }
+      let absorbed = try (0..<absorbedCount).map { _ in try s.string() }
+      let kernel = try s.kernel()
+      let inputCount = Int(try s.u32())
+      guard inputCount <= 8 else { throw PlanError.format("\(source): step '\(name)' has \(inputCount) inputs?") }
+      let inputs = try (0..<inputCount).map { _ in try s.view() }
+      steps.append(Step(name: name, absorbed: absorbed, kernel: kernel, inputs: inputs, output: try s.view()))
+    }
+
+    let plan = Plan(
+      fixedBatch: batch == 0 ? nil : batch, arenaFloatsPerItem: arena,
+      inputs: lists[0], outputs: lists[1], steps: steps, weightCount: weightCount)
+    try plan.validate(source: source)
+    return (plan, weightRange.lowerBound)
+  }
+}
+
+extension ByteReader {
+  mutating func view() throws -> View {
+    View(base: try int(), itemStride: try int(), inner: try int(), dims: try ints())
+  }
+
+  mutating func weight() throws -> WeightRef { WeightRef(offset: try int(), count: try int()) }
+
+  mutating func optionalWeight() throws -> WeightRef? { try bool() ? try weight() : nil }
+}

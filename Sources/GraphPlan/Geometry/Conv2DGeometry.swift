@@ -1,0 +1,89 @@
+/// What a 2-D convolution computes for one batch item: channels, spatial sizes, the
+/// ``Window2D`` and groups. The plan's ``Convolution`` and the kernels'
+/// ``Conv2DParameters`` both hold one.
+///
+/// Input `[inChannels, inHeight, inWidth]`, output `[outChannels, outHeight, outWidth]`
+/// (NCHW without N); weights `[outChannels, inChannels / groups, kernelHeight, kernelWidth]`,
+/// as ONNX gives them. All sizes are in elements. The window's fields read as the
+/// geometry's own (`geometry.strideHeight`).
+public struct Conv2DGeometry: WindowedGeometry, Sendable, Equatable {
+  /// Input channels (C).
+  public var inChannels: Int
+  /// Input rows.
+  public var inHeight: Int
+  /// Input columns.
+  public var inWidth: Int
+  /// Output channels (M).
+  public var outChannels: Int
+  /// Kernel size, strides, pads and dilations.
+  public var window: Window2D
+  /// Channel groups; `inChannels` and `outChannels` are both multiples of it.
+  public var groups: Int
+
+  /// Creates a geometry from its window.
+  public init(inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int, window: Window2D, groups: Int = 1) {
+    self.inChannels = inChannels
+    self.inHeight = inHeight
+    self.inWidth = inWidth
+    self.outChannels = outChannels
+    self.window = window
+    self.groups = groups
+  }
+
+  /// Creates a geometry; strides and dilations default to 1, pads to 0, groups to 1.
+  public init(
+    inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int,
+    kernelHeight: Int, kernelWidth: Int, strideHeight: Int = 1, strideWidth: Int = 1,
+    padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0,
+    dilationHeight: Int = 1, dilationWidth: Int = 1, groups: Int = 1
+  ) {
+    self.init(
+      inChannels: inChannels, inHeight: inHeight, inWidth: inWidth, outChannels: outChannels,
+      window: Window2D(
+        kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideHeight: strideHeight, strideWidth: strideWidth,
+        padTop: padTop, padLeft: padLeft, padBottom: padBottom, padRight: padRight,
+        dilationHeight: dilationHeight, dilationWidth: dilationWidth),
+      groups: groups)
+  }
+
+  /// Output rows (``Window2D/outputHeight(input:ceilMode:)`` without ceil mode), 0 when the window does not fit.
+  public var outHeight: Int { window.outputHeight(input: inHeight) }
+  /// Output columns (``Window2D/outputWidth(input:ceilMode:)`` without ceil mode), 0 when the window does not fit.
+  public var outWidth: Int { window.outputWidth(input: inWidth) }
+
+  /// Input channels seen by one group.
+  public var inChannelsPerGroup: Int { inChannels / groups }
+  /// Output channels produced by one group.
+  public var outChannelsPerGroup: Int { outChannels / groups }
+  /// Floats in the weight tensor.
+  public var weightCount: Int { outChannels * inChannelsPerGroup * window.kernelHeight * window.kernelWidth }
+  /// Floats of input per batch item.
+  public var inputCountPerItem: Int { inChannels * inHeight * inWidth }
+  /// Floats of output per batch item (the convolution's own channels only).
+  public var outputCountPerItem: Int { outChannels * outHeight * outWidth }
+
+  /// The 17 ints of a conv step in a plan file, in order; the output size is stored for
+  /// readers of the format and must match the geometry.
+  static var fileFields: [GeometryField<Conv2DGeometry>] {
+    [.stored(\.inChannels), .stored(\.inHeight), .stored(\.inWidth), .stored(\.outChannels),
+     .derived(\.outHeight), .derived(\.outWidth)] + GeometryField.window(\.window) + [.stored(\.groups)]
+  }
+
+  /// A geometry to decode into.
+  static let blank = Conv2DGeometry(inChannels: 0, inHeight: 0, inWidth: 0, outChannels: 0, kernelHeight: 0, kernelWidth: 0)
+
+  /// Checks the invariants kernels rely on; throws a description of the first violation.
+  ///
+  /// Safe on arbitrary values (it checks ranges before computing the output size).
+  public func validate() throws {
+    func fail(_ s: String) throws -> Never { throw PlanError.format("Conv2D: \(s)") }
+    if [inChannels, inHeight, inWidth, outChannels, groups].contains(where: { $0 >= 1 << 31 }) { try fail("parameter out of range") }
+    if let problem = window.violation() { try fail(problem) }
+    if inChannels <= 0 || outChannels <= 0 || inHeight <= 0 || inWidth <= 0 { try fail("non-positive shape") }
+    if groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0 {
+      try fail("groups \(groups) does not divide channels \(inChannels) -> \(outChannels)")
+    }
+    if outHeight <= 0 || outWidth <= 0 { try fail("empty output \(outHeight)x\(outWidth)") }
+  }
+}
+

@@ -1,0 +1,133 @@
+/// The kernels a plan step can name, with their parameters.
+///
+/// Shapes are per batch item (NCHW without N); the batch comes from the session.
+public enum Kernel: Equatable, Sendable {
+  /// 2-D convolution. Input view [C, H, W], output [M, OH, OW]; optional second
+  /// input is a residual added before the activation.
+  case conv(Convolution)
+  /// Max or average pooling over [C, H, W].
+  case pool(Pooling)
+  /// Global max or average pooling to [C, 1, 1].
+  case globalPool(PoolKind)
+  /// Fully connected: input [K] per item, output [N]; weights [N, K] row-major.
+  case dense(Dense)
+  /// Element-wise binary op with NumPy broadcasting of per-item shapes.
+  /// A constant operand is given as weights; the other operand is input 0.
+  case binary(Binary)
+  /// Per-channel `x * scale[c] + shift[c]` then activation (an unfused BatchNorm).
+  case channelAffine(scale: WeightRef, shift: WeightRef, activation: Activation)
+  /// Element-wise activation of input 0.
+  case activation(Activation)
+  /// Local response normalization across channels.
+  case lrn(size: Int, alpha: Float, beta: Float, bias: Float)
+  /// Softmax along a per-item axis, over the per-item dims.
+  case softmax(axis: Int)
+  /// Permutation of the per-item axes.
+  case transpose(perm: [Int])
+  /// Copies input 0 into the output view (a concat that could not be done in place).
+  case copy
+}
+
+// MARK: - One definition per step kind
+
+/// What each step kind defines, together in its own file under `Steps/`: its on-disk tag,
+/// encoding, decoding, validation and wording. A new kind is that file, a case above, and
+/// one line in ``registry`` and in ``step``.
+protocol StepKind: Sendable {
+  /// The kind's tag in the plan file; never renumber.
+  static var tag: UInt8 { get }
+  /// Short name, used for counts, colors and JSON: `conv`, `pool`, `dense`, ...
+  static var name: String { get }
+  /// Reads the parameters ``encode(_:)`` wrote (the tag already read).
+  static func decode(_ r: inout ByteReader) throws -> Kernel
+  /// Writes the parameters (the tag already written).
+  func encode(_ w: inout ByteWriter)
+  /// Checks the parameters agree with the step's operands, so the kernel can index without checks.
+  func validate(_ check: StepCheck) throws
+  /// The parameters in words, e.g. `conv 3x3/2 64→128 relu +residual`.
+  var summary: String { get }
+}
+
+extension Kernel {
+  /// Every step kind (tag order).
+  static let registry: [any StepKind.Type] = [
+    Convolution.self, Pooling.self, GlobalPoolStep.self, Dense.self, Binary.self, ChannelAffineStep.self,
+    ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self,
+  ]
+
+  /// The kind and parameters of this kernel, for dispatch.
+  var step: any StepKind {
+    switch self {
+    case .conv(let c): return c
+    case .pool(let p): return p
+    case .globalPool(let kind): return GlobalPoolStep(kind: kind)
+    case .dense(let d): return d
+    case .binary(let b): return b
+    case .channelAffine(let scale, let shift, let activation): return ChannelAffineStep(scale: scale, shift: shift, activation: activation)
+    case .activation(let a): return ActivationStep(activation: a)
+    case .lrn(let size, let alpha, let beta, let bias): return LRNStep(size: size, alpha: alpha, beta: beta, bias: bias)
+    case .softmax(let axis): return SoftmaxStep(axis: axis)
+    case .transpose(let perm): return TransposeStep(perm: perm)
+    case .copy: return CopyStep()
+    }
+  }
+}
+
+extension ByteWriter {
+  mutating func kernel(_ k: Kernel) {
+    let step = k.step
+    u8(type(of: step).tag)
+    step.encode(&self)
+  }
+}
+
+extension ByteReader {
+  mutating func kernel() throws -> Kernel {
+    let tag = try u8()
+    guard let kind = Kernel.registry.first(where: { $0.tag == tag }) else {
+      throw PlanError.format("\(context): unknown kernel tag \(tag)")
+    }
+    return try kind.decode(&self)
+  }
+}
+
+/// What a step kind's validation sees: the step and checks that word failures alike for every kind.
+struct StepCheck {
+  /// The step being checked.
+  let step: Step
+  /// The plan's weight count.
+  let weightCount: Int
+  /// The file or plan name errors start with.
+  let source: String
+
+  /// `step 'name'`.
+  var label: String { "step '\(step.name)'" }
+  /// Floats per item of input 0 (0 without inputs).
+  var inCount: Int { step.inputs.first?.itemCount ?? 0 }
+  /// Floats per item of the output.
+  var outCount: Int { step.output.itemCount }
+
+  /// Throws `what` about this step unless `condition` holds.
+  func expect(_ condition: Bool, _ what: @autoclosure () -> String) throws {
+    if !condition { throw PlanError.format("\(source): \(label): \(what())") }
+  }
+
+  /// Runs `validate`, putting this step's name before any error it throws.
+  func expectValid(_ validate: () throws -> Void) throws {
+    do { try validate() } catch let e as PlanError { throw e.prefixed("\(source): \(label)") }
+  }
+
+  /// Checks `w` holds `count` floats inside the weights.
+  func weights(_ w: WeightRef, count: Int, _ what: String) throws {
+    guard w.offset >= 0, w.count == count, w.offset <= weightCount, w.count <= weightCount - w.offset else {
+      throw PlanError.format(
+        "\(source): \(label) \(what) weights (offset \(w.offset), count \(w.count), expected \(count)) lie outside the \(weightCount) weights")
+    }
+  }
+
+  /// Kernels address sliced outputs by channel: the slice must start and span whole channel planes.
+  func expectChannelSlice(plane: Int) throws {
+    let v = step.output
+    try expect(plane > 0 && v.inner % plane == 0 && v.itemStride % plane == 0, "output is not a whole-channel slice")
+  }
+}

@@ -1,0 +1,71 @@
+/// A convolution step: per-item geometry, weights in the plan's weights, and the fused epilogue.
+public struct Convolution: Equatable, Sendable {
+  /// Shapes and window for one batch item.
+  public var geometry: Conv2DGeometry
+  /// Weights packed for the kernel: [M, C/groups, KH, KW], ``Conv2DGeometry/weightCount`` floats.
+  public var weights: WeightRef
+  /// One float per output channel, added before the residual and activation.
+  public var bias: WeightRef?
+  /// Whether input 1 is a residual to add before the activation.
+  public var residual: Bool
+  /// Applied last, to each output value.
+  public var activation: Activation
+
+  /// Creates a convolution step's parameters.
+  public init(geometry: Conv2DGeometry, weights: WeightRef, bias: WeightRef?, residual: Bool, activation: Activation) {
+    self.geometry = geometry
+    self.weights = weights
+    self.bias = bias
+    self.residual = residual
+    self.activation = activation
+  }
+}
+
+extension Convolution: StepKind {
+  static let tag: UInt8 = 1
+  static let name = "conv"
+
+  func encode(_ w: inout ByteWriter) {
+    w.geometry(geometry, Conv2DGeometry.fileFields)
+    w.weight(weights)
+    w.optionalWeight(bias)
+    w.bool(residual)
+    w.activation(activation)
+  }
+
+  static func decode(_ r: inout ByteReader) throws -> Kernel {
+    let (geometry, stored) = try r.geometry(Conv2DGeometry.blank, Conv2DGeometry.fileFields, kind: "conv")
+    do { try geometry.validate() } catch let e as PlanError { throw e.prefixed(r.context) }
+    // The output size is stored for readers of the format; here it must match the geometry.
+    let (oh, ow) = (stored[4] ?? -1, stored[5] ?? -1)
+    guard geometry.outHeight == oh, geometry.outWidth == ow else {
+      throw PlanError.format(
+        "\(r.context): conv output \(oh)x\(ow) does not match its geometry (\(geometry.outHeight)x\(geometry.outWidth))")
+    }
+    return .conv(Convolution(
+      geometry: geometry, weights: try r.weight(), bias: try r.optionalWeight(), residual: try r.bool(),
+      activation: try r.activation()))
+  }
+
+  func validate(_ check: StepCheck) throws {
+    let g = geometry, step = check.step
+    try check.expectValid(g.validate)
+    try check.expect(step.inputs.count == (residual ? 2 : 1), "conv expects \(residual ? 2 : 1) inputs")
+    try check.expect(
+      check.inCount == g.inputCountPerItem,
+      "input holds \(check.inCount) floats per item, conv reads \(g.inChannels)x\(g.inHeight)x\(g.inWidth)")
+    try check.expect(check.outCount == g.outputCountPerItem, "output size does not match conv")
+    if residual { try check.expect(step.inputs[1].itemCount == check.outCount, "residual size does not match output") }
+    try check.expectChannelSlice(plane: g.outHeight * g.outWidth)
+    try check.weights(weights, count: g.weightCount, "conv")
+    if let b = bias { try check.weights(b, count: g.outChannels, "bias") }
+  }
+
+  var summary: String {
+    let g = geometry
+    var s = "conv " + PlanDescription.window(g.window) + " \(g.inChannels)→\(g.outChannels)"
+    if g.groups > 1 { s += g.groups == g.inChannels && g.groups == g.outChannels ? " depthwise" : " groups \(g.groups)" }
+    if bias == nil { s += " no-bias" }
+    return s + PlanDescription.suffix(activation) + (residual ? " +residual" : "")
+  }
+}

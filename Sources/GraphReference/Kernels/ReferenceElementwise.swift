@@ -1,0 +1,70 @@
+import GraphPlan
+
+extension Reference {
+  /// `out = a op b` with NumPy broadcasting, for ranks up to 6. Returns the output shape;
+  /// `output` must hold `broadcastShape(aShape, bShape)`'s element count.
+  @discardableResult
+  public static func binary(
+    _ op: BinaryOp, a: UnsafePointer<Float>, aShape: [Int], b: UnsafePointer<Float>, bShape: [Int],
+    output: UnsafeMutablePointer<Float>
+  ) throws -> [Int] {
+    guard aShape.count <= 6, bShape.count <= 6 else {
+      throw ReferenceError("\(op): rank above 6 (\(aShape), \(bShape))")
+    }
+    let shape = try broadcastShape(aShape, bShape)
+    let aStrides = Broadcast.strides(aShape, to: shape)
+    let bStrides = Broadcast.strides(bShape, to: shape)
+    let count = shape.reduce(1, *)
+    for index in 0..<count {
+      let (ai, bi) = Broadcast.offsets(of: index, in: shape, aStrides, bStrides)
+      output[index] = arithmetic(op, a[ai], b[bi])
+    }
+    return shape
+  }
+
+  /// `max(x, 0)` over `count` elements; `output` may equal `input`.
+  public static func relu(_ input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) {
+    for i in 0..<count { output[i] = activate(.relu, input[i]) }
+  }
+
+  /// `min(max(x, lo), hi)` over `count` elements; `output` may equal `input`.
+  public static func clip(
+    _ input: UnsafePointer<Float>, count: Int, min lo: Float, max hi: Float, output: UnsafeMutablePointer<Float>
+  ) {
+    for i in 0..<count { output[i] = activate(.clip(min: lo, max: hi), input[i]) }
+  }
+}
+
+extension Reference {
+  /// The NumPy broadcast of two shapes (see ``Broadcast/shape(_:_:)``), or an error naming both.
+  public static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+    guard let shape = Broadcast.shape(a, b) else { throw ReferenceError("cannot broadcast shapes \(a) and \(b)") }
+    return shape
+  }
+
+  /// `a op b`, spelled out here so that the oracle shares no arithmetic with the runtime's kernels.
+  static func arithmetic(_ op: BinaryOp, _ a: Float, _ b: Float) -> Float {
+    switch op {
+    case .add: return a + b
+    case .sub: return a - b
+    case .mul: return a * b
+    case .div: return a / b
+    }
+  }
+
+  /// The activation of one value, spelled out here for the same reason. Written as
+  /// comparisons so that NaN passes through, as in ONNX Runtime.
+  static func activate(_ activation: Activation, _ x: Float) -> Float {
+    switch activation {
+    case .none:
+      return x
+    case .relu:
+      if x < 0 { return 0 }
+      return x
+    case .clip(let lo, let hi):
+      if x < lo { return lo }
+      if x > hi { return hi }
+      return x
+    }
+  }
+}

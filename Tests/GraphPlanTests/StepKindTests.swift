@@ -1,0 +1,131 @@
+import XCTest
+@testable import GraphPlan
+
+/// Every step kind through encode → decode, through validation, and into words.
+final class StepKindTests: XCTestCase {
+  /// One kernel of each kind, with non-default parameters.
+  static let kernels: [Kernel] = [
+    .conv(Convolution(
+      geometry: Conv2DGeometry(
+        inChannels: 4, inHeight: 9, inWidth: 7, outChannels: 6, kernelHeight: 3, kernelWidth: 2, strideHeight: 2,
+        strideWidth: 1, padTop: 1, padLeft: 0, padBottom: 2, padRight: 1, dilationHeight: 2, dilationWidth: 1, groups: 2),
+      weights: WeightRef(offset: 3, count: 72), bias: WeightRef(offset: 80, count: 6), residual: true,
+      activation: .clip(min: -1, max: 6))),
+    .pool(Pooling(
+      kind: .average,
+      geometry: Pool2DGeometry(
+        channels: 3, inHeight: 6, inWidth: 5, outHeight: 3, outWidth: 3, kernelHeight: 3, kernelWidth: 2,
+        strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 0),
+      countIncludePad: true)),
+    .globalPool(.max),
+    .dense(Dense(inFeatures: 12, outFeatures: 5, weights: WeightRef(offset: 0, count: 60), bias: nil, activation: .relu)),
+    .binary(Binary(
+      op: .div, leftDims: [3, 1, 4], rightDims: [2, 1], constant: WeightRef(offset: 7, count: 2), constantIsLeft: true,
+      activation: .none)),
+    .channelAffine(scale: WeightRef(offset: 1, count: 3), shift: WeightRef(offset: 4, count: 3), activation: .relu),
+    .activation(.clip(min: 0, max: 6)),
+    .lrn(size: 5, alpha: 0.0001, beta: 0.75, bias: 2),
+    .softmax(axis: 1),
+    .transpose(perm: [2, 0, 1]),
+    .copy,
+  ]
+
+  func testEveryKindRoundTripsThroughItsEncoding() throws {
+    XCTAssertEqual(Set(Self.kernels.map(PlanDescription.kind)).count, Kernel.registry.count, "one sample per kind")
+    for kernel in Self.kernels {
+      var w = ByteWriter()
+      w.kernel(kernel)
+      let bytes = w.bytes
+      let decoded = try bytes.withUnsafeBytes { raw -> Kernel in
+        var r = ByteReader(raw, context: "test")
+        let k = try r.kernel()
+        XCTAssertTrue(r.isAtEnd, "\(kernel): decoding left bytes over")
+        return k
+      }
+      XCTAssertEqual(decoded, kernel)
+      XCTAssertEqual(bytes.first, type(of: kernel.step).tag)
+    }
+  }
+
+  func testTagsAreTheOnDiskNumbers() {
+    // Never renumber: files written by older compilers use these.
+    let tags = Dictionary(uniqueKeysWithValues: Kernel.registry.map { ($0.name, $0.tag) })
+    XCTAssertEqual(tags, [
+      "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
+      "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11,
+    ])
+    XCTAssertEqual(PlanDescription.kinds, [
+      "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
+    ])
+  }
+
+  func testGeometryFieldsKeepTheirFileOrder() throws {
+    guard case .conv(let c) = Self.kernels[0], case .pool(let p) = Self.kernels[1] else { return XCTFail() }
+    var w = ByteWriter()
+    w.geometry(c.geometry, Conv2DGeometry.fileFields)
+    w.geometry(p.geometry, Pool2DGeometry.fileFields)
+    let ints = try w.bytes.withUnsafeBytes { raw -> [[Int]] in
+      var r = ByteReader(raw, context: "test")
+      return [try r.ints(), try r.ints()]
+    }
+    let g = c.geometry
+    XCTAssertEqual(ints[0], [4, 9, 7, 6, g.outHeight, g.outWidth, 3, 2, 2, 1, 1, 0, 2, 1, 2, 1, 2])
+    XCTAssertEqual(ints[1], [3, 6, 5, 3, 3, 3, 2, 2, 2, 1, 1, 1, 0, 1, 1])
+  }
+
+  func testUnknownTagsAndTruncationAreErrors() {
+    for bytes: [UInt8] in [[0], [12], [200], [1, 3, 0]] {
+      XCTAssertThrowsError(try bytes.withUnsafeBytes { raw in
+        var r = ByteReader(raw, context: "bad")
+        return try r.kernel()
+      }) { error in
+        guard case .format(let m) = error as? PlanError else { return XCTFail("\(error)") }
+        XCTAssertTrue(m.hasPrefix("bad: "), m)
+      }
+    }
+  }
+
+  func testSummaries() {
+    XCTAssertEqual(Self.kernels.map(PlanDescription.summary), [
+      "conv 3x2/2x1 pad 1,0,2,1 dil 2x1 4→6 groups 2 clip(-1, 6) +residual",
+      "avgpool 3x2/2 pad 1,1,1,0 ×3",
+      "global maxpool",
+      "dense 12→5 no-bias relu",
+      "div 2x1 const, 3x1x4",
+      "channel-affine ×3 relu",
+      "clip(0, 6)",
+      "lrn size 5 α 0.0001 β 0.75 k 2",
+      "softmax axis 1",
+      "transpose [2,0,1]",
+      "copy",
+    ])
+  }
+
+  func testEachKindValidatesItsOperands() throws {
+    let x = View(base: 0, itemStride: 24, dims: [2, 3, 4])
+    func plan(_ kernel: Kernel, inputs: [View], output: View, weights: Int = 0) -> Plan {
+      Plan(
+        fixedBatch: nil, arenaFloatsPerItem: 48, inputs: [TensorBinding(name: "x", view: x)],
+        outputs: [TensorBinding(name: "y", view: output)],
+        steps: [Step(name: "s", absorbed: ["s"], kernel: kernel, inputs: inputs, output: output)], weightCount: weights)
+    }
+    let y = View(base: 24, itemStride: 24, dims: [4, 2, 3])
+    XCTAssertNoThrow(try plan(.transpose(perm: [2, 0, 1]), inputs: [x], output: y).validate())
+    XCTAssertThrowsError(try plan(.transpose(perm: [2, 1, 0]), inputs: [x], output: y).validate()) {
+      XCTAssertTrue("\($0)".contains("step 's': transpose output dims mismatch"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.softmax(axis: 3), inputs: [x], output: View(base: 24, itemStride: 24, dims: [2, 3, 4])).validate())
+    XCTAssertThrowsError(try plan(.lrn(size: 0, alpha: 1, beta: 1, bias: 1), inputs: [x], output: y).validate())
+    XCTAssertThrowsError(try plan(.copy, inputs: [x, x], output: y).validate())
+    let affine = Kernel.channelAffine(scale: WeightRef(offset: 0, count: 2), shift: WeightRef(offset: 2, count: 2), activation: .none)
+    let same = View(base: 24, itemStride: 24, dims: [2, 3, 4])
+    XCTAssertNoThrow(try plan(affine, inputs: [x], output: same, weights: 4).validate())
+    XCTAssertThrowsError(try plan(affine, inputs: [x], output: same, weights: 3).validate()) {
+      XCTAssertTrue("\($0)".contains("shift weights"), "\($0)")
+    }
+    let add = Kernel.binary(Binary(op: .add, leftDims: [2, 3, 4], rightDims: [5], constant: WeightRef(offset: 0, count: 5), constantIsLeft: false, activation: .none))
+    XCTAssertThrowsError(try plan(add, inputs: [x], output: same, weights: 5).validate()) {
+      XCTAssertTrue("\($0)".contains("do not broadcast"), "\($0)")
+    }
+  }
+}

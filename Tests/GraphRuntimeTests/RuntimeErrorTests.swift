@@ -1,0 +1,53 @@
+import Foundation
+import XCTest
+@testable import GraphRuntime
+
+/// Callers can switch on what went wrong; the message says it in words.
+final class RuntimeErrorTests: XCTestCase {
+  func testFileErrorsNameThePath() {
+    XCTAssertThrowsError(try CompiledModel(contentsOfFile: "/no/such/plan.bin")) { error in
+      guard case .file(let path, let reason)? = error as? RuntimeError else { return XCTFail("\(error)") }
+      XCTAssertEqual(path, "/no/such/plan.bin")
+      XCTAssertTrue(reason.contains("cannot open plan"), reason)
+      XCTAssertTrue("\(error)".hasPrefix("/no/such/plan.bin: cannot open plan"), "\(error)")
+    }
+    XCTAssertThrowsError(try NPY.read(path: "/no/such/a.npy")) { error in
+      guard case .file? = error as? RuntimeError else { return XCTFail("\(error)") }
+    }
+  }
+
+  func testDamagedAndNewerPlansAreFormatAndUnsupported() throws {
+    let (plan, weights) = PlanFileTests.tinyPlan()
+    var bytes = plan.serialized(weights: weights)
+    let path = NSTemporaryDirectory() + "runtime-error-\(UUID().uuidString).plan"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    bytes[bytes.count - 3] ^= 1
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+    XCTAssertThrowsError(try CompiledModel(contentsOfFile: path)) { error in
+      guard case .format(let m)? = error as? RuntimeError else { return XCTFail("\(error)") }
+      XCTAssertTrue(m.contains("checksum") && m.hasPrefix(path), m)
+    }
+    bytes[bytes.count - 3] ^= 1
+    bytes[8] = 2
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+    XCTAssertThrowsError(try CompiledModel(contentsOfFile: path)) { error in
+      guard case .unsupported(let m)? = error as? RuntimeError else { return XCTFail("\(error)") }
+      XCTAssertTrue(m.contains("version 2"), m)
+    }
+  }
+
+  func testInputErrors() throws {
+    let (plan, weights) = PlanFileTests.tinyPlan()
+    let session = try CompiledModel(plan: plan, weights: weights).makeSession()
+    XCTAssertThrowsError(try session.run([:])) { error in
+      guard case .input(let m)? = error as? RuntimeError else { return XCTFail("\(error)") }
+      XCTAssertTrue(m.contains("missing input 'input'"), m)
+    }
+    XCTAssertThrowsError(try session.run(["input": try FloatTensor(shape: [1, 2, 4, 3], values: Array(repeating: 0, count: 24))])) {
+      guard case .input? = $0 as? RuntimeError else { return XCTFail("\($0)") }
+    }
+    XCTAssertThrowsError(try CompiledModel(plan: plan, weights: weights).makeSession(threads: 0)) {
+      guard case .input? = $0 as? RuntimeError else { return XCTFail("\($0)") }
+    }
+  }
+}
