@@ -22,24 +22,13 @@ extension ActivationOperator {
     let x = try n.input(0)
     let a = try activation(n)
     let out = Evaluate.floats(count: x.elementCount, x) { src, dst in
-      Evaluate.activation(a, src, count: x.elementCount, output: dst)
+      Reference.activation(a, src, count: x.elementCount, output: dst)
     }
     return [Tensor(floats: out, dims: x.dims)]
   }
 
   static func lower(_ n: LoweringContext) throws {
     n.emit(.activation(try activation(n)), inputs: [n.x])
-  }
-}
-
-extension Evaluate {
-  /// The reference kernel of an activation.
-  static func activation(_ a: Activation, _ input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) {
-    switch a {
-    case .none: output.update(from: input, count: count)
-    case .relu: Reference.relu(input, count: count, output: output)
-    case .clip(let lo, let hi): Reference.clip(input, count: count, min: lo, max: hi, output: output)
-    }
   }
 }
 

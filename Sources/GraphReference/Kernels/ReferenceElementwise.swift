@@ -27,6 +27,13 @@ extension Reference {
     for i in 0..<count { output[i] = activate(.relu, input[i]) }
   }
 
+  /// `activation` over `count` elements; `output` may equal `input`.
+  public static func activation(
+    _ activation: Activation, _ input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>
+  ) {
+    for i in 0..<count { output[i] = activate(activation, input[i]) }
+  }
+
   /// `min(max(x, lo), hi)` over `count` elements; `output` may equal `input`.
   public static func clip(
     _ input: UnsafePointer<Float>, count: Int, min lo: Float, max hi: Float, output: UnsafeMutablePointer<Float>
@@ -62,9 +69,11 @@ extension Reference {
       if x < 0 { return 0 }
       return x
     case .clip(let lo, let hi):
-      if x < lo { return lo }
-      if x > hi { return hi }
-      return x
+      // max(x, lo) first, then min(., hi): with lo > hi the result is hi, as ONNX says.
+      var y = x
+      if y < lo { y = lo }
+      if y > hi { y = hi }
+      return y
     }
   }
 }

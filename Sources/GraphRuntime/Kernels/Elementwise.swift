@@ -9,7 +9,8 @@ extension Activation {
     switch self {
     case .none: return x
     case .relu: return x < 0 ? 0 : x
-    case .clip(let lo, let hi): return x < lo ? lo : (x > hi ? hi : x)
+    // ONNX clips to min first, then to max: with min > max every value becomes max.
+    case .clip(let lo, let hi): let y = x < lo ? lo : x; return y > hi ? hi : y
     }
   }
 }
