@@ -9,6 +9,12 @@ public enum Activation: Sendable, Equatable {
   case relu
   /// `min(max(x, min), max)` (ONNX Clip, e.g. ReLU6 as `clip(0, 6)`).
   case clip(min: Float, max: Float)
+  /// `1 / (1 + exp(-x))`.
+  case sigmoid
+  /// `max(0, min(1, alpha * x + beta))` (ONNX HardSigmoid).
+  case hardSigmoid(alpha: Float, beta: Float)
+  /// `x * max(0, min(1, x / 6 + 1 / 2))` (ONNX HardSwish).
+  case hardSwish
 }
 
 /// Which reduction a pooling window performs.
@@ -42,6 +48,12 @@ extension ByteWriter {
       u8(2)
       float(lo)
       float(hi)
+    case .sigmoid: u8(3)
+    case .hardSigmoid(let alpha, let beta):
+      u8(4)
+      float(alpha)
+      float(beta)
+    case .hardSwish: u8(5)
     }
   }
 
@@ -56,6 +68,9 @@ extension ByteReader {
     case 0: return .none
     case 1: return .relu
     case 2: return .clip(min: try float(), max: try float())
+    case 3: return .sigmoid
+    case 4: return .hardSigmoid(alpha: try float(), beta: try float())
+    case 5: return .hardSwish
     case let t: throw PlanError.format("\(context): unknown activation \(t)")
     }
   }
@@ -84,6 +99,9 @@ extension PlanDescription {
     case .none: return ""
     case .relu: return " relu"
     case .clip(let lo, let hi): return " clip(\(number(lo)), \(number(hi)))"
+    case .sigmoid: return " sigmoid"
+    case .hardSigmoid(let alpha, let beta): return " hardsigmoid(\(number(alpha)), \(number(beta)))"
+    case .hardSwish: return " hardswish"
     }
   }
 

@@ -59,4 +59,21 @@ final class ElementwiseHandComputedTests: XCTestCase {
     // ONNX: when min > max every value becomes max.
     check(try run("Clip", ["x"], extra: { g in [g.scalar("lo", 2), g.scalar("hi", 1)] }), [1, 1, 1, 1], "clip(2, 1)")
   }
+
+  /// x = [1, -2, 3, 0.5]: values worked out by hand (sigmoid to float precision).
+  func testSigmoidFamily() throws {
+    let sigmoid = try run("Sigmoid", ["x"])
+    let expected: [Float] = [0.7310586, 0.11920292, 0.95257413, 0.62245935]
+    for (got, want) in zip(sigmoid.compiled + sigmoid.reference, expected + expected) { XCTAssertEqual(got, want, accuracy: 1e-6) }
+    // alpha 0.25, beta 0.4: [0.65, -0.1 → 0, 1.15 → 1, 0.525].
+    let hard = try run("HardSigmoid", ["x"], ["alpha": .float(0.25), "beta": .float(0.4)])
+    for (got, want) in zip(hard.compiled + hard.reference, [0.65, 0, 1, 0.525, 0.65, 0, 1, 0.525] as [Float]) {
+      XCTAssertEqual(got, want, accuracy: 1e-6)
+    }
+    // x * clamp(x / 6 + 0.5): [2/3, -2 * 1/6, 3 * 1, 0.5 * 7/12].
+    let swish = try run("HardSwish", ["x"], opset: 14)
+    let swishExpected: [Float] = [2.0 / 3.0, -1.0 / 3.0, 3, 7.0 / 24.0]
+    for (got, want) in zip(swish.compiled + swish.reference, swishExpected + swishExpected) { XCTAssertEqual(got, want, accuracy: 1e-6) }
+    XCTAssertThrowsError(try run("HardSwish", ["x"], opset: 13), "HardSwish is opset 14")
+  }
 }

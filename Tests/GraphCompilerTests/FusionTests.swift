@@ -1,4 +1,5 @@
 import GraphIR
+import GraphPlan
 import GraphRuntime
 import XCTest
 
@@ -37,6 +38,25 @@ final class FusionTests: XCTestCase {
     guard case .conv(let c) = out.plan.steps[1].kernel else { return XCTFail("expected a conv step") }
     XCTAssertTrue(c.residual)
     XCTAssertEqual(c.activation, .relu)
+  }
+
+  /// Every activation op fuses into the conv epilogue, and the fused plan matches the unfused reference.
+  func testConvSigmoidFamilyFuses() throws {
+    for (op, attributes, activation) in [
+      ("Sigmoid", [:], Activation.sigmoid), ("HardSigmoid", ["alpha": .float(0.3)], .hardSigmoid(alpha: 0.3, beta: 0.5)),
+      ("HardSwish", [:], .hardSwish),
+    ] as [(String, [String: Attribute], Activation)] {
+      let g = TestGraph(op.lowercased())
+      let x = g.input("x", ["N", 3, 6, 5])
+      let c = g.conv("conv", x, 3, 4, k: 3, pad: 1)
+      g.output(g.node(op, "act", [c], attributes))
+      let out = try Pipeline.compile(g.model(opset: 14))
+      XCTAssertEqual(Compile.ops(out.graph), ["graphc.FusedConv"], op)
+      XCTAssertEqual(out.fusions["conv"], Fusion(activation: activation, absorbed: ["conv", "act"]), op)
+      guard case .conv(let step) = out.plan.steps.first?.kernel, out.plan.steps.count == 1 else { return XCTFail(op) }
+      XCTAssertEqual(step.activation, activation, op)
+      try assertCompiledMatchesReference(g.model(opset: 14))
+    }
   }
 
   func testGemmRelu() throws {

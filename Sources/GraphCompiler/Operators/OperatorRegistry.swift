@@ -6,7 +6,7 @@ import GraphIR
 public enum OperatorRegistry {
   static let all: [any OperatorDefinition.Type] = [
     ConvOp.self, MaxPoolOp.self, AveragePoolOp.self, GlobalPoolOp.self, GemmOp.self, MatMulOp.self,
-    ArithmeticOp.self, SumOp.self, ReluOp.self, ClipOp.self,
+    ArithmeticOp.self, SumOp.self, ReluOp.self, ClipOp.self, SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self,
     BatchNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
     GatherOp.self, ReduceMeanOp.self,

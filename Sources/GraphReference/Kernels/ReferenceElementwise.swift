@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import GraphPlan
 
 extension Reference {
@@ -74,6 +79,19 @@ extension Reference {
       if y < lo { y = lo }
       if y > hi { y = hi }
       return y
+    case .sigmoid:
+      return Float(1 / (1 + exp(-Double(x))))
+    case .hardSigmoid(let alpha, let beta):
+      return Float(clampToUnit(Double(alpha) * Double(x) + Double(beta)))
+    case .hardSwish:
+      return Float(Double(x) * clampToUnit(Double(x) / 6 + 0.5))
     }
+  }
+
+  /// `v` limited to [0, 1]; NaN stays NaN.
+  static func clampToUnit(_ v: Double) -> Double {
+    if v < 0 { return 0 }
+    if v > 1 { return 1 }
+    return v
   }
 }

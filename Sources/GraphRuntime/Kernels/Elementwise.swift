@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import GraphPlan
 
 // MARK: - Arithmetic of the fast path (the reference kernels spell out their own)
@@ -11,7 +16,17 @@ extension Activation {
     case .relu: return x < 0 ? 0 : x
     // ONNX clips to min first, then to max: with min > max every value becomes max.
     case .clip(let lo, let hi): let y = x < lo ? lo : x; return y > hi ? hi : y
+    case .sigmoid: return 1 / (1 + expf(-x))
+    case .hardSigmoid(let alpha, let beta): return Activation.unitClamp(alpha * x + beta)
+    case .hardSwish: return x * Activation.unitClamp(x * (1 / 6 as Float) + 0.5)
     }
+  }
+
+  /// `max(0, min(1, v))`, NaN passing through.
+  @inline(__always)
+  static func unitClamp(_ v: Float) -> Float {
+    let y = v < 0 ? 0 : v
+    return y > 1 ? 1 : y
   }
 }
 

@@ -1,0 +1,36 @@
+import XCTest
+@testable import GraphPlan
+
+/// Every activation through its on-disk encoding and into words.
+final class ActivationEncodingTests: XCTestCase {
+  static let all: [Activation] = [
+    .none, .relu, .clip(min: -1, max: 6), .sigmoid, .hardSigmoid(alpha: 0.25, beta: 0.4), .hardSwish,
+  ]
+
+  func testEveryActivationRoundTrips() throws {
+    var tags: [UInt8] = []
+    for a in Self.all {
+      var w = ByteWriter()
+      w.activation(a)
+      tags.append(w.bytes[0])
+      let decoded = try w.bytes.withUnsafeBytes { raw -> Activation in
+        var r = ByteReader(raw, context: "test")
+        defer { XCTAssertTrue(r.isAtEnd, "\(a): bytes left over") }
+        return try r.activation()
+      }
+      XCTAssertEqual(decoded, a)
+    }
+    XCTAssertEqual(tags, [0, 1, 2, 3, 4, 5], "on-disk numbers never change")
+  }
+
+  func testUnknownTagIsAnError() {
+    XCTAssertThrowsError(try [UInt8(6)].withUnsafeBytes { raw in
+      var r = ByteReader(raw, context: "test")
+      return try r.activation()
+    })
+  }
+
+  func testWording() {
+    XCTAssertEqual(Self.all.map(PlanDescription.activation), ["", "relu", "clip(-1, 6)", "sigmoid", "hardsigmoid(0.25, 0.4)", "hardswish"])
+  }
+}
