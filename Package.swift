@@ -70,17 +70,20 @@ let package = Package(
 
     // MARK: - Tests
 
+    // Seeded random data, closeness assertions and fixture paths, shared by the test targets.
+    .target(name: "TestSupport", dependencies: ["GraphPlan"], path: "Tests/TestSupport"),
+
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"]),
     .testTarget(name: "GraphZooTests", dependencies: ["GraphZoo", "GraphIR"]),
     .testTarget(
       name: "GraphCompilerTests",
-      dependencies: ["GraphCompiler", "GraphIR", "GraphZoo", "GraphPlan", "GraphRuntime"],
+      dependencies: ["GraphCompiler", "GraphIR", "GraphZoo", "GraphPlan", "GraphRuntime", "TestSupport"],
       exclude: ["Golden"]
     ),
     .testTarget(name: "GraphPlanTests", dependencies: ["GraphPlan"]),
     .testTarget(
       name: "GraphRuntimeTests",
-      dependencies: ["GraphRuntime", "GraphPlan", "GraphReference", "KernelsGeneric", "KernelsHaswell"]
+      dependencies: ["GraphRuntime", "GraphPlan", "GraphReference", "KernelsGeneric", "KernelsHaswell", "TestSupport"]
     ),
     .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime"]),
   ]

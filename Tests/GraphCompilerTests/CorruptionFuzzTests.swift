@@ -2,6 +2,7 @@ import Foundation
 import GraphIR
 import GraphRuntime
 import GraphPlan
+import TestSupport
 import XCTest
 
 @testable import GraphCompiler

@@ -1,32 +1,9 @@
 import GraphIR
 import GraphRuntime
+import TestSupport
 import XCTest
 
 @testable import GraphCompiler
-
-/// Deterministic pseudo-random floats (SplitMix64), so every test sees the same weights.
-struct SeededRandom {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// Uniform in [lo, hi).
-  mutating func float(_ lo: Float = -1, _ hi: Float = 1) -> Float {
-    lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24)
-  }
-
-  mutating func floats(_ count: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
-    (0..<count).map { _ in float(lo, hi) }
-  }
-}
 
 /// A ``GraphBuilder`` with random weights and short helpers for the layers tests use.
 final class TestGraph {
@@ -321,22 +298,6 @@ enum Compile {
       inputs[input.name] = try! FloatTensor(shape: dims, values: random.floats(dims.reduce(1, *)))
     }
     return inputs
-  }
-}
-
-/// `max |a - e| ≤ relative × max |e| + 1e-6` for every output, with equal shapes.
-func assertClose(
-  _ actual: [String: FloatTensor], _ expected: [String: FloatTensor], relative: Float = 1e-5, _ message: String = "",
-  file: StaticString = #filePath, line: UInt = #line
-) {
-  XCTAssertEqual(Set(actual.keys), Set(expected.keys), "outputs \(message)", file: file, line: line)
-  for (name, e) in expected {
-    guard let a = actual[name] else { continue }
-    XCTAssertEqual(a.shape, e.shape, "shape of '\(name)' \(message)", file: file, line: line)
-    guard a.values.count == e.values.count else { continue }
-    let scale = e.values.map(abs).max() ?? 0
-    let diff = zip(a.values, e.values).map { abs($0 - $1) }.max() ?? 0
-    XCTAssertLessThanOrEqual(diff, relative * scale + 1e-6, "'\(name)' \(message): max diff \(diff), max |ref| \(scale)", file: file, line: line)
   }
 }
 

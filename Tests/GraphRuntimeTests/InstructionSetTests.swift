@@ -1,5 +1,6 @@
 import KernelsGeneric
 import KernelsHaswell
+import TestSupport
 import XCTest
 
 @testable import GraphRuntime
