@@ -73,7 +73,7 @@ let package = Package(
     // Seeded random data, closeness assertions and fixture paths, shared by the test targets.
     .target(name: "TestSupport", dependencies: ["GraphPlan"], path: "Tests/TestSupport"),
 
-    .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"]),
+    .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
     .testTarget(name: "GraphZooTests", dependencies: ["GraphZoo", "GraphIR"]),
     .testTarget(
       name: "GraphCompilerTests",
@@ -85,6 +85,6 @@ let package = Package(
       name: "GraphRuntimeTests",
       dependencies: ["GraphRuntime", "GraphPlan", "GraphReference", "KernelsGeneric", "KernelsHaswell", "TestSupport"]
     ),
-    .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime"]),
+    .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime", "TestSupport"]),
   ]
 )

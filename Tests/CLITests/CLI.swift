@@ -1,9 +1,9 @@
 import Foundation
+import TestSupport
 
 /// Runs the built command-line tools the way a user would.
 enum CLI {
-  static let packageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let packageRoot = FixturePaths.packageRoot
   static let lenet = packageRoot.appendingPathComponent("Tests/Fixtures/digits/lenet-digits.onnx").path
 
   struct Result {

@@ -1,5 +1,6 @@
 import GraphIR
 import GraphRuntime
+import TestSupport
 import XCTest
 
 @testable import GraphCompiler
@@ -7,7 +8,7 @@ import XCTest
 /// An IR version 3 / opset 8 file as old exporters wrote it (see Tests/Fixtures/legacy/make_legacy.py):
 /// initializers also listed as graph inputs, typed tensor fields, a Constant node, Dropout's `ratio`.
 final class LegacyModelTests: XCTestCase {
-  func fixture(_ name: String) -> String { Fixtures.testsDirectory.appendingPathComponent("Fixtures/legacy/\(name)").path }
+  func fixture(_ name: String) -> String { FixturePaths.fixtures.appendingPathComponent("legacy/\(name)").path }
 
   func testReadsInitializersListedAsInputsAsConstants() throws {
     let model = try ONNXReader.read(contentsOf: fixture("legacy-ir3.onnx"))

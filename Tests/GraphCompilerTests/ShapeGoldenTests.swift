@@ -1,5 +1,6 @@
 import Foundation
 import GraphIR
+import TestSupport
 import XCTest
 
 @testable import GraphCompiler
@@ -8,7 +9,7 @@ import XCTest
 /// `Golden/shapes/<name>.txt` (rewrite with `GRAPHC_UPDATE_GOLDEN=1`), plus the
 /// shapes the reference design states, asserted by value name.
 final class ShapeGoldenTests: XCTestCase {
-  static let graphsDirectory = Fixtures.testsDirectory.deletingLastPathComponent().appendingPathComponent("Graphs")
+  static let graphsDirectory = FixturePaths.graphs
   static let networks = ["lenet", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "googlenet", "resnet18", "resnet34", "resnet50"]
 
   func shapes(_ network: String, batch: Int? = nil) throws -> InferredGraph {

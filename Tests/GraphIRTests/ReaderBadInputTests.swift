@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import GraphIR
 import XCTest
 
@@ -15,9 +16,7 @@ final class ReaderBadInputTests: XCTestCase {
     try? FileManager.default.removeItem(at: folder)
   }
 
-  static let lenet = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fixtures/digits/lenet-digits.onnx").path
+  static let lenet = FixturePaths.fixtures.appendingPathComponent("digits/lenet-digits.onnx").path
 
   func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 

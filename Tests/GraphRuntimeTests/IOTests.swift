@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import GraphRuntime
 
@@ -50,8 +51,7 @@ final class IOTests: XCTestCase {
   }
 
   func testReadsNumPyWrittenFixtures() throws {
-    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("Fixtures/digits").path
+    let fixtures = FixturePaths.fixtures.appendingPathComponent("digits").path
     let labels = try NPY.read(path: fixtures + "/digits-test-labels.npy")
     XCTAssertEqual(labels.sourceType, "<i8")
     XCTAssertEqual(labels.shape, [360])
