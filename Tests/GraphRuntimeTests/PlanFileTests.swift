@@ -56,6 +56,23 @@ final class PlanFileTests: XCTestCase {
     }
   }
 
+  /// The checksum reads 8-byte words, then the bytes left over: a corrupt tail must not slip through.
+  func testChecksumCoversAFileTailShorterThanAWord() throws {
+    var (plan, weights) = Self.tinyPlan()
+    weights.append(1.5)  // 71 floats: the file ends 4 bytes past a word boundary
+    plan.weightCount = weights.count
+    let good = plan.serialized(weights: weights)
+    XCTAssertEqual(good.count % 8, 4, "the test needs a file whose length is not a multiple of 8")
+    XCTAssertNoThrow(try good.withUnsafeBytes { try PlanReader.decode($0, source: "odd.plan") })
+    for i in (good.count - 4)..<good.count {
+      var bad = good
+      bad[i] ^= 0x01
+      XCTAssertThrowsError(try bad.withUnsafeBytes { try PlanReader.decode($0, source: "odd.plan") }, "tail byte \(i)") { error in
+        XCTAssertTrue("\(error)".contains("checksum"), "\(error)")
+      }
+    }
+  }
+
   func testConvOutputSizeMustMatchItsGeometry() {
     let (plan, weights) = Self.tinyPlan()
     var bytes = plan.serialized(weights: weights)

@@ -76,13 +76,14 @@ enum ArithmeticOp: OperatorDefinition {
 
   /// `a op b` with broadcasting: integer arithmetic for integer tensors, the reference kernel for floats.
   static func apply(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ n: some NodeOperands) throws -> Tensor {
-    guard let shape = try? Reference.broadcastShape(a.dims, b.dims) else {
+    guard let shape = Broadcast.shape(a.dims, b.dims) else {
       throw n.error("shapes \(a.dims) and \(b.dims) do not broadcast")
     }
     if a.dataType.isInteger && b.dataType.isInteger {
       let x = a.int64s, y = b.int64s
-      let ia = Evaluate.broadcastIndices(a.dims, to: shape), ib = Evaluate.broadcastIndices(b.dims, to: shape)
-      let out = try zip(ia, ib).map { i, j -> Int64 in
+      let sa = Broadcast.strides(a.dims, to: shape), sb = Broadcast.strides(b.dims, to: shape)
+      let out = try (0..<shape.reduce(1, *)).map { index -> Int64 in
+        let (i, j) = Broadcast.offsets(of: index, in: shape, sa, sb)
         guard let v = integer(op, x[i], y[j]) else { throw n.error("integer \(op) of \(x[i]) and \(y[j]) overflows or divides by zero") }
         return v
       }

@@ -50,20 +50,3 @@ enum Evaluate {
     return t
   }
 }
-
-extension Evaluate {
-  /// For each element of `dims`, the flat index into a tensor of `source` dims broadcast to it.
-  static func broadcastIndices(_ source: [Int], to dims: [Int]) -> [Int] {
-    let padded = Array(repeating: 1, count: dims.count - source.count) + source
-    let s = strides(padded), o = strides(dims)
-    return (0..<dims.reduce(1, *)).map { flat in
-      var rem = flat, idx = 0
-      for axis in 0..<dims.count {
-        let coord = rem / o[axis]
-        rem %= o[axis]
-        if padded[axis] != 1 { idx += coord * s[axis] }
-      }
-      return idx
-    }
-  }
-}
