@@ -77,7 +77,7 @@ let package = Package(
     .testTarget(name: "GraphZooTests", dependencies: ["GraphZoo", "GraphIR"]),
     .testTarget(
       name: "GraphCompilerTests",
-      dependencies: ["GraphCompiler", "GraphIR", "GraphZoo", "GraphPlan", "GraphRuntime", "TestSupport"],
+      dependencies: ["GraphCompiler", "GraphIR", "GraphPlan", "GraphRuntime", "TestSupport"],
       exclude: ["Golden"]
     ),
     .testTarget(name: "GraphPlanTests", dependencies: ["GraphPlan"]),
