@@ -14,7 +14,7 @@ public struct FoldBatchNorm: Pass {
       let node = graph.nodes[index]
       if let (scale, shift) = try channelAffine(node, graph, context),
         let x = node.input(0), let p = graph.producer(of: x), graph.soleConsumer(of: x) == index,
-        try fold(scale: scale, shift: shift, into: p, &graph)
+        try fold(scale: scale, shift: shift, into: p, &graph, opset: context.model.opsetVersion)
       {
         let out = node.outputs[0]
         graph.nodes[p].outputs[0] = out
@@ -63,31 +63,33 @@ public struct FoldBatchNorm: Pass {
   }
 
   /// Scales output channel `m` of the Conv or Gemm at `p` by `scale[m]` and adds `shift[m]` to its bias.
-  func fold(scale: [Float], shift: [Float], into p: Int, _ graph: inout Graph) throws -> Bool {
+  func fold(scale: [Float], shift: [Float], into p: Int, _ graph: inout Graph, opset: Int) throws -> Bool {
     let producer = graph.nodes[p]
     guard producer.domain.isEmpty, let wName = producer.input(1), let w = graph.constant(wName), w.isLoaded,
       w.dataType == .float
     else { return false }
     let channels = scale.count
     var weights = w.floats
-    let transB = producer.opType == "Gemm" ? try producer.int("transB", default: 0) : 1
+    // Gemm's attributes as Gemm reads them; a Conv's weights are [M, ...], like a transposed B.
+    let gemm = producer.opType == "Gemm" ? try GemmOp.Attributes(GraphOperands(node: producer, opset: opset, graph: graph)) : nil
+    let transB = gemm?.transB ?? true
     switch producer.opType {
     case "Conv":
       guard w.dims.first == channels else { return false }
       let per = weights.count / channels
       for m in 0..<channels { for i in 0..<per { weights[m * per + i] *= scale[m] } }
     case "Gemm":
-      guard w.dims.count == 2, try producer.int("transA", default: 0) == 0 else { return false }
+      guard w.dims.count == 2, gemm?.transA == false else { return false }
       let (rows, cols) = (w.dims[0], w.dims[1])
-      guard (transB == 1 ? rows : cols) == channels else { return false }
-      for r in 0..<rows { for c in 0..<cols { weights[r * cols + c] *= scale[transB == 1 ? r : c] } }
+      guard (transB ? rows : cols) == channels else { return false }
+      for r in 0..<rows { for c in 0..<cols { weights[r * cols + c] *= scale[transB ? r : c] } }
     default:
       return false
     }
     // Bias: the Conv's input 2 or the Gemm's C (times beta), broadcast to one value per channel.
     var bias = [Float](repeating: 0, count: channels)
     if let bName = producer.input(2), let b = graph.constant(bName) {
-      let beta = producer.opType == "Gemm" ? try producer.float("beta", default: 1) : 1
+      let beta = gemm?.beta ?? 1
       if b.elementCount == 1 { bias = bias.map { _ in b.floats[0] * beta } }
       else if b.elementCount == channels { bias = b.floats.map { $0 * beta } }
       else { return false }
