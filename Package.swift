@@ -27,7 +27,7 @@ let package = Package(
     // MARK: - Compiler side
 
     .target(name: "GraphIR", dependencies: ["ONNXSchema", "CProtobufC"]),
-    .target(name: "GraphZoo", dependencies: ["GraphIR"]),
+    .target(name: "GraphZoo", dependencies: ["GraphIR", "GraphPlan"]),
     .target(name: "GraphCompiler", dependencies: ["GraphIR", "GraphPlan", "GraphReference"]),
 
     // MARK: - Plan format and reference kernels (the Swift standard library and libc only)

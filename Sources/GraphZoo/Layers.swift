@@ -1,4 +1,5 @@
 import GraphIR
+import GraphPlan
 
 /// How a zoo network gets its constant tensors.
 public enum ZooWeights: Sendable, Equatable {
@@ -91,12 +92,8 @@ public final class NetBuilder {
   // MARK: - Layers
 
   static func outSize(_ size: Int, kernel: Int, stride: Int, pad: Int, ceil: Bool = false) -> Int {
-    let span = size + 2 * pad - kernel
-    precondition(span >= 0, "window \(kernel) larger than padded input \(size + 2 * pad)")
-    var out = (ceil ? (span + stride - 1) / stride : span / stride) + 1
-    // PyTorch/ONNX rule: the last window must start inside the input or its left padding.
-    if ceil && (out - 1) * stride >= size + pad { out -= 1 }
-    return out
+    precondition(size + 2 * pad >= kernel, "window \(kernel) larger than padded input \(size + 2 * pad)")
+    return Window2D.outputExtent(input: size, kernel: kernel, stride: stride, padBegin: pad, padEnd: pad, ceilMode: ceil)
   }
 
   /// Conv2d, weight [out, in, k, k] Kaiming-normal (fan_out, ReLU gain); bias N(0, 0.01) when `bias`.

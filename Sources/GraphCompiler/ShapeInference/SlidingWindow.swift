@@ -1,4 +1,5 @@
 import GraphIR
+import GraphPlan
 
 /// The window geometry Conv and the pools share: kernel, strides, dilations,
 /// pads and auto_pad, and the output size they give along each spatial axis.
@@ -88,11 +89,10 @@ struct SlidingWindow {
     guard padded >= window else {
       throw n.error("window \(window) (kernel \(kernel[i]), dilation \(dilations[i])) is larger than spatial axis \(i + 2) of input \(inputShape) with pads \(padBegin)+\(padEnd)")
     }
-    guard ceilMode else { return (padded - window) / stride + 1 }
-    var out = (padded - window + stride - 1) / stride + 1
-    // The last window must start inside the input or its left padding, not in the right padding alone.
-    if (out - 1) * stride >= size + padBegin { out -= 1 }
-    return out
+    // The extent itself (floor or ceil mode) is the plan's one window formula.
+    return Window2D.outputExtent(
+      input: size, kernel: kernel[i], stride: stride, padBegin: padBegin, padEnd: padEnd, dilation: dilations[i],
+      ceilMode: ceilMode)
   }
 
   /// Output sizes and explicit pads for concrete spatial sizes (evaluation and lowering).
