@@ -30,7 +30,6 @@ REQUIRED_OPS = {
     },
     "opcoverage-activations.onnx": {"Conv", "Sigmoid", "HardSwish", "HardSigmoid", "AveragePool", "Concat"},
 }
-PENDING = {"opcoverage-activations.onnx"}
 
 
 def conv_kinds(model):
@@ -54,16 +53,11 @@ def main():
     parser.add_argument("--bin", required=True, help="folder with graphc and graphrun")
     parser.add_argument("--batches", default="1,3")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--include-pending", action="store_true",
-                        help="also check " + ", ".join(sorted(PENDING)) + " (ops not supported yet)")
     args = parser.parse_args()
 
     problems = []
     models = []
     for file, make in make_opcoverage.FIXTURES.items():
-        if file in PENDING and not args.include_pending:
-            print(f"skipped (pending, --include-pending to check): {file}")
-            continue
         path = os.path.join(make_opcoverage.FOLDER, file)
         with open(path, "rb") as f:
             committed = f.read()

@@ -78,12 +78,16 @@ def opcoverage():
     div_c = b.node("Div", [mul_c, k_div], "div_const")
     # -- element-wise with a run-time value on the right, and broadcasting on the left
     mean = b.node("ReduceMean", [sub_c], "mean_keepdims", axes=[2, 3], keepdims=1)   # [N, 4, 1, 1], about -k_sub
-    sub_r = b.node("Sub", [mean, div_c], "sub_runtime")                              # [N,4,1,1] - [N,4,10,8]
+    k_left = b.const("k_left", [[[2.0]], [[-0.5]], [[1.5]], [[0.25]]])           # [4, 1, 1]
+    rsub = b.node("Sub", [k_left, div_c], "sub_const_left")                          # PyTorch's `c - x`
+    sub_r = b.node("Sub", [mean, rsub], "sub_runtime")                               # [N,4,1,1] - [N,4,10,8]
     lo, hi = b.const("clip_lo", np.float32(0.5)), b.const("clip_hi", np.float32(3.0))
     den = b.node("Clip", ["input", lo, hi], "clip_denominator")                      # in [0.5, 3]: safe to divide by
     div_r = b.node("Div", [sub_r, den], "div_runtime")
     mul_r = b.node("Mul", [mean, div_r], "mul_runtime")                              # broadcast left operand
-    total = b.node("Sum", [mul_r, sub_c], "sum")
+    k_num = b.const("k_num", [[[1.0]], [[-2.0]], [[0.5]], [[1.5]]])
+    rdiv = b.node("Div", [k_num, den], "div_const_left")                             # `c / x`
+    total = b.node("Sum", [mul_r, b.node("Add", [sub_c, rdiv], "add_const_left")], "sum")
     elementwise = b.node("Transpose", [total], "elementwise", perm=[0, 1, 3, 2])  # [N, 4, 8, 10]
     # -- convolutions: grouped (+Relu, fused), depthwise (+Clip, fused), dilated + 1x1 (residual Add, fused)
     w, bias = b.conv_weights("grouped_conv", 8, 2, 3, 1.0)
