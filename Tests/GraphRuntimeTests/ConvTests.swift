@@ -18,15 +18,32 @@ final class ConvTests: XCTestCase {
     let residual = epilogueCase.hasResidual ? rng.floats(p.batch * p.geometry.outputCountPerItem) : nil
     let sentinel: Float = 1234.5
     var expected = [Float](repeating: sentinel, count: p.outputTensorCount)
-    var fast1 = expected, fast2 = expected
+    var fast1 = expected, fast2 = expected, packed = expected
+    let panels = Self.panels(p.geometry, weights)
     withEpilogue(bias: bias, residual: residual, activation: epilogueCase.activation) { epilogue in
       Reference.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &expected)
       Kernels.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &fast1)
       Kernels.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &fast2, pool: Self.pool)
+      if let panels {
+        Kernels.conv2d(p, input: input, weights: panels, weightLayout: .gemmPanels, epilogue: epilogue, output: &packed, pool: Self.pool)
+      }
     }
     let k = Float(p.geometry.inChannelsPerGroup * p.geometry.kernelHeight * p.geometry.kernelWidth)
     assertClose(fast1, expected, atol: 1e-5 * k, rtol: 1e-4, "\(p) \(epilogueCase)", file: file, line: line)
     assertIdentical(fast2, fast1, "threads 1 vs 2", file: file, line: line)
+    // Weights packed at compile time feed the same tile with the same numbers.
+    if panels != nil { assertIdentical(packed, fast1, "packed vs [M, C, KH, KW] weights", file: file, line: line) }
+  }
+
+  /// The weights as the compiler packs them (GEMM panels per group), or nil for a depthwise conv.
+  static func panels(_ g: Conv2DGeometry, _ weights: [Float]) -> [Float]? {
+    guard !g.runsDepthwise else { return nil }
+    let rows = g.outChannelsPerGroup, depth = g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth
+    return weights.withUnsafeBufferPointer { all in
+      (0..<g.groups).flatMap { group in
+        GemmPanels.pack(UnsafeBufferPointer(rebasing: all[(group * rows * depth)..<((group + 1) * rows * depth)]), rows: rows, depth: depth)
+      }
+    }
   }
 
   func testOddSizesThreeToSeventeen() {

@@ -1,4 +1,5 @@
 import Foundation
+import GraphPlan
 import XCTest
 @testable import GraphRuntime
 
@@ -28,11 +29,11 @@ final class RuntimeErrorTests: XCTestCase {
       XCTAssertTrue(m.contains("checksum") && m.hasPrefix(path), m)
     }
     bytes[bytes.count - 3] ^= 1
-    bytes[8] = 2
+    bytes[8] = UInt8(PlanFormat.version + 1)
     XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
     XCTAssertThrowsError(try CompiledModel(contentsOfFile: path)) { error in
       guard case .unsupported(let m)? = error as? RuntimeError else { return XCTFail("\(error)") }
-      XCTAssertTrue(m.contains("version 2"), m)
+      XCTAssertTrue(m.contains("version \(PlanFormat.version + 1)"), m)
     }
   }
 

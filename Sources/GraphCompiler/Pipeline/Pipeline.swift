@@ -19,6 +19,7 @@ public enum Pipeline {
   static let loweredPasses: [any LoweredPass] = [
     ConcatInPlace(),
     ReuseDyingInputs(),
+    PackWeights(),
   ]
 
   /// Every stage in order, as `--print-after` and `--time-passes` name them.

@@ -87,3 +87,13 @@ public struct Conv2DGeometry: WindowedGeometry, Sendable, Equatable {
   }
 }
 
+extension Conv2DGeometry {
+  /// Whether each group has one input and one output channel: runtimes convolve such
+  /// layers directly from `[M, 1, KH, KW]` weights rather than through a GEMM.
+  public var runsDepthwise: Bool { groups > 1 && inChannelsPerGroup == 1 && outChannelsPerGroup == 1 }
+
+  /// Floats of the weights packed as ``GemmPanels``: each group's `[M/g, C/g * KH * KW]` matrix.
+  public var packedWeightCount: Int {
+    groups * GemmPanels.count(rows: outChannelsPerGroup, depth: inChannelsPerGroup * window.kernelHeight * window.kernelWidth)
+  }
+}

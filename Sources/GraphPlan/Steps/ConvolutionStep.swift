@@ -2,8 +2,10 @@
 public struct Convolution: Equatable, Sendable {
   /// Shapes and window for one batch item.
   public var geometry: Conv2DGeometry
-  /// Weights packed for the kernel: [M, C/groups, KH, KW], ``Conv2DGeometry/weightCount`` floats.
+  /// The weights, laid out as ``weightLayout`` says.
   public var weights: WeightRef
+  /// `[M, C/groups, KH, KW]`, or packed for the GEMM (``GemmPanels``, per group).
+  public var weightLayout: ConvWeightLayout
   /// One float per output channel, added before the residual and activation.
   public var bias: WeightRef?
   /// Whether input 1 is a residual to add before the activation.
@@ -12,9 +14,13 @@ public struct Convolution: Equatable, Sendable {
   public var activation: Activation
 
   /// Creates a convolution step's parameters.
-  public init(geometry: Conv2DGeometry, weights: WeightRef, bias: WeightRef?, residual: Bool, activation: Activation) {
+  public init(
+    geometry: Conv2DGeometry, weights: WeightRef, weightLayout: ConvWeightLayout = .oihw, bias: WeightRef?, residual: Bool,
+    activation: Activation
+  ) {
     self.geometry = geometry
     self.weights = weights
+    self.weightLayout = weightLayout
     self.bias = bias
     self.residual = residual
     self.activation = activation
@@ -31,6 +37,7 @@ extension Convolution: StepKind {
     w.optionalWeight(bias)
     w.bool(residual)
     w.activation(activation)
+    w.u8(weightLayout.rawValue)
   }
 
   static func decode(_ r: inout ByteReader) throws -> Kernel {
@@ -42,9 +49,11 @@ extension Convolution: StepKind {
       throw PlanError.format(
         "\(r.context): conv output \(oh)x\(ow) does not match its geometry (\(geometry.outHeight)x\(geometry.outWidth))")
     }
+    let (weights, bias, residual, activation) = (try r.weight(), try r.optionalWeight(), try r.bool(), try r.activation())
+    let tag = try r.u8()
+    guard let layout = ConvWeightLayout(rawValue: tag) else { throw PlanError.format("\(r.context): unknown conv weight layout \(tag)") }
     return .conv(Convolution(
-      geometry: geometry, weights: try r.weight(), bias: try r.optionalWeight(), residual: try r.bool(),
-      activation: try r.activation()))
+      geometry: geometry, weights: weights, weightLayout: layout, bias: bias, residual: residual, activation: activation))
   }
 
   func validate(_ check: StepCheck) throws {
@@ -57,7 +66,13 @@ extension Convolution: StepKind {
     try check.expect(check.outCount == g.outputCountPerItem, "output size does not match conv")
     if residual { try check.expect(step.inputs[1].itemCount == check.outCount, "residual size does not match output") }
     try check.expectChannelSlice(plane: g.outHeight * g.outWidth)
-    try check.weights(weights, count: g.weightCount, "conv")
+    switch weightLayout {
+    case .oihw:
+      try check.weights(weights, count: g.weightCount, "conv")
+    case .gemmPanels:
+      try check.expect(!g.runsDepthwise, "a depthwise conv's weights are not GEMM panels")
+      try check.weights(weights, count: g.packedWeightCount, "conv")
+    }
     if let b = bias { try check.weights(b, count: g.outChannels, "bias") }
   }
 
@@ -66,6 +81,7 @@ extension Convolution: StepKind {
     var s = "conv " + PlanDescription.window(g.window) + " \(g.inChannels)→\(g.outChannels)"
     if g.groups > 1 { s += g.groups == g.inChannels && g.groups == g.outChannels ? " depthwise" : " groups \(g.groups)" }
     if bias == nil { s += " no-bias" }
+    if weightLayout == .gemmPanels { s += " packed" }
     return s + PlanDescription.suffix(activation) + (residual ? " +residual" : "")
   }
 }

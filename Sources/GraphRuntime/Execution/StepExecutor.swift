@@ -60,7 +60,7 @@ struct StepExecutor {
       let residual = c.residual ? step.inputs[1] : nil
       forItems(together: isDense(step.inputs[0]) && residual.map(isDense) ?? true) { n, count in
         Kernels.conv2d(
-          Self.convParameters(c, batch: count, output: out), input: pointer(step.inputs[0], n), weights: weight(c.weights),
+          Self.convParameters(c, batch: count, output: out), input: pointer(step.inputs[0], n), weights: weight(c.weights), weightLayout: c.weightLayout,
           epilogue: Epilogue(bias: c.bias.map(weight), residual: residual.map { UnsafePointer(pointer($0, n)) }, activation: c.activation),
           output: bufferItem(out, n), workspace: session.workspace, pool: pool)
       }

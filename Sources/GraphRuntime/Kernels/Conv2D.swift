@@ -16,10 +16,12 @@ extension Kernels {
   /// - 1x1, stride 1, no padding: the input plane already is the GEMM's B matrix;
   /// - otherwise im2col per image and group, then ``SGEMM``.
   ///
+  /// - Parameter weightLayout: `.oihw`, or `.gemmPanels` as the compiler packs weights for
+  ///   every conv that does not run depthwise.
   /// - Parameter workspace: at least ``conv2dWorkspaceCount(_:)`` floats, or `nil` to
   ///   allocate for the call.
   package static func conv2d(
-    _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+    _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>, weightLayout: ConvWeightLayout = .oihw,
     epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>,
     workspace: UnsafeMutablePointer<Float>? = nil, pool: ThreadPool? = nil
   ) {
@@ -51,9 +53,10 @@ extension Kernels {
           rowBias: epilogue.bias.map { $0 + group * mg },
           residual: epilogue.residual.map { $0 + (n * g.outChannels + group * mg) * outPlane }, ldr: outPlane,
           activation: epilogue.activation)
-        SGEMM.run(
-          m: mg, n: outPlane, k: kDepth, a: .rowMajor(weights + group * mg * kDepth, columns: kDepth), b: b,
-          store: store, pool: pool)
+        let a: GemmLeft = weightLayout == .gemmPanels
+          ? .panels(weights + group * GemmPanels.count(rows: mg, depth: kDepth))
+          : .matrix(.rowMajor(weights + group * mg * kDepth, columns: kDepth))
+        SGEMM.run(m: mg, n: outPlane, k: kDepth, a: a, b: b, store: store, pool: pool)
       }
     }
   }
@@ -63,10 +66,7 @@ extension Kernels {
     return w.kernelHeight == 1 && w.kernelWidth == 1 && w.strideHeight == 1 && w.strideWidth == 1 && w.isUnpadded
   }
 
-  static func usesDirectDepthwise(_ p: Conv2DParameters) -> Bool {
-    let g = p.geometry
-    return g.groups > 1 && g.inChannelsPerGroup == 1 && g.outChannelsPerGroup == 1
-  }
+  static func usesDirectDepthwise(_ p: Conv2DParameters) -> Bool { p.geometry.runsDepthwise }
 
   /// Depthwise convolution by direct loops, clipping the kernel window to the input once
   /// per output row and column instead of testing every tap.

@@ -29,6 +29,13 @@ struct GemmStore {
   var activation: Activation = .none
 }
 
+/// The GEMM's left operand: any strided matrix, packed per block as it is used, or
+/// already packed in ``GemmPanels`` order (conv weights the compiler packed).
+enum GemmLeft {
+  case matrix(MatrixView)
+  case panels(UnsafePointer<Float>)
+}
+
 /// Cache-blocked single-precision GEMM, `C = A * B` with the ``GemmStore`` epilogue.
 ///
 /// Classic structure: blocks of `mc x kc` of A and `kc x nc` of B are packed into
@@ -37,41 +44,47 @@ struct GemmStore {
 /// sums over K blocks go to a private accumulator block; C is written once, through the
 /// epilogue, so C may alias the residual.
 ///
-/// Threads take whole `mc x nc` output blocks; each block sums K in the same order, so
-/// the result does not depend on the thread count.
+/// Threads take whole output blocks (`mc` rows by up to `nc` columns); each block sums K
+/// in the same order, so the result does not depend on the thread count.
 enum SGEMM {
-  static let mr = 6
+  static let mr = GemmPanels.rowsPerPanel  // 6: the micro-kernel's rows
   static let nr = 16
-  static let kc = 256
-  static let mc = 96  // multiple of mr
+  static let kc = GemmPanels.depthPerSlice  // 256
+  static let mc = GemmPanels.rowsPerBlock  // 96, a multiple of mr
   static let nc = 256  // multiple of nr
 
   static func run(
-    m: Int, n: Int, k: Int, a: MatrixView, b: MatrixView, store: GemmStore, pool: ThreadPool?
+    m: Int, n: Int, k: Int, a: GemmLeft, b: MatrixView, store: GemmStore, pool: ThreadPool?
   ) {
     if m <= 0 || n <= 0 { return }
-    let mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc
-    let blocks = mBlocks * nBlocks
-    let workers = min(blocks, pool?.threads ?? 1)
-    // One chunk per thread, taking blocks round-robin; packing space is the thread's own scratch.
-    parallelFor(pool, workers) { worker in
+    let width = blockWidth(m: m, n: n, threads: pool?.threads ?? 1)
+    let mBlocks = (m + mc - 1) / mc, nBlocks = (n + width - 1) / width
+    // Blocks are taken dynamically; each packs into its thread's own scratch. Every output
+    // element sums K in the same order whatever the split, so results do not depend on it.
+    parallelFor(pool, mBlocks * nBlocks) { block in
       let scratch = ThreadScratch.floats(mc * kc + kc * nc + mc * nc)
       let packA = scratch, packB = scratch + mc * kc, acc = scratch + mc * kc + kc * nc
-      var block = worker
-      while block < blocks {
-        let i0 = (block / nBlocks) * mc, j0 = (block % nBlocks) * nc
-        computeBlock(
-          i0: i0, rows: min(mc, m - i0), j0: j0, cols: min(nc, n - j0), k: k,
-          a: a, b: b, packA: packA, packB: packB, acc: acc)
-        storeBlock(i0: i0, rows: min(mc, m - i0), j0: j0, cols: min(nc, n - j0), acc: acc, store: store)
-        block += workers
-      }
+      let i0 = (block / nBlocks) * mc, j0 = (block % nBlocks) * width
+      let rows = min(mc, m - i0), cols = min(width, n - j0)
+      computeBlock(i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB, acc: acc)
+      storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
     }
+  }
+
+  /// Columns per block: `nc`, or fewer (whole `nr` panels) so that several threads get
+  /// about four blocks each and finish together (a 256 x 196 conv is otherwise 3 blocks).
+  static func blockWidth(m: Int, n: Int, threads: Int) -> Int {
+    guard threads > 1 else { return nc }
+    let mBlocks = (m + mc - 1) / mc
+    let wanted = (4 * threads + mBlocks - 1) / mBlocks
+    let panels = (n + nr - 1) / nr
+    let panelsPerBlock = max(1, (panels + wanted - 1) / wanted)
+    return min(nc, panelsPerBlock * nr)
   }
 
   /// Fills `acc` (`mc x nc`, row stride `nc`) with `A[i0..., :] * B[:, j0...]`.
   private static func computeBlock(
-    i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: MatrixView, b: MatrixView,
+    i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: GemmLeft, b: MatrixView,
     packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>
   ) {
     let aPanels = (rows + mr - 1) / mr, bPanels = (cols + nr - 1) / nr
@@ -83,11 +96,18 @@ enum SGEMM {
     while p0 < k {
       let depth = min(kc, k - p0)
       packPanelsB(b, p0: p0, depth: depth, j0: j0, cols: cols, into: packB)
-      packPanelsA(a, i0: i0, rows: rows, p0: p0, depth: depth, into: packA)
+      let panelsA: UnsafePointer<Float>
+      switch a {
+      case .matrix(let view):
+        packPanelsA(view, i0: i0, rows: rows, p0: p0, depth: depth, into: packA)
+        panelsA = UnsafePointer(packA)
+      case .panels(let packed):
+        panelsA = packed + GemmPanels.offset(rowBlockStart: i0, rows: rows, depth: k, sliceStart: p0)
+      }
       for jp in 0..<bPanels {
         for ip in 0..<aPanels {
           microKernel(
-            depth: depth, a: packA + ip * depth * mr, b: packB + jp * depth * nr,
+            depth: depth, a: panelsA + ip * depth * mr, b: packB + jp * depth * nr,
             c: acc + ip * mr * nc + jp * nr, ldc: nc, accumulate: p0 > 0)
         }
       }

@@ -1,0 +1,57 @@
+import GraphPlan
+
+/// Lays every step's weights out the way its kernel reads them. Conv weights that go
+/// through the GEMM are packed into its register-tile panels (``GemmPanels``) here, once,
+/// instead of on every inference; the plan stays mmap-and-run. The weights are rebuilt
+/// in step order, so nothing the steps no longer use stays in the plan.
+struct PackWeights: LoweredPass {
+  let name = "pack-weights"
+
+  func run(_ program: inout LoweredProgram, _ context: CompilationContext) throws {
+    let old = program.weights.data
+    var packed = WeightPacker()
+    packed.reserve(old.count + old.count / 8)
+    func copy(_ ref: WeightRef) -> WeightRef { packed.add(old[ref.offset..<(ref.offset + ref.count)]) }
+
+    for i in program.steps.indices {
+      switch program.steps[i].kernel {
+      case .conv(var conv):
+        if conv.weightLayout == .oihw && !conv.geometry.runsDepthwise {
+          conv.weights = packed.add(Self.panels(conv, old))
+          conv.weightLayout = .gemmPanels
+        } else {
+          conv.weights = copy(conv.weights)
+        }
+        conv.bias = conv.bias.map(copy)
+        program.steps[i].kernel = .conv(conv)
+      case .dense(var dense):
+        dense.weights = copy(dense.weights)
+        dense.bias = dense.bias.map(copy)
+        program.steps[i].kernel = .dense(dense)
+      case .binary(var binary):
+        binary.constant = binary.constant.map(copy)
+        program.steps[i].kernel = .binary(binary)
+      case .channelAffine(let scale, let shift, let activation):
+        program.steps[i].kernel = .channelAffine(scale: copy(scale), shift: copy(shift), activation: activation)
+      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy:
+        break  // no weights
+      }
+    }
+    program.weights = packed
+  }
+
+  /// Each group's `[M/g, C/g * KH * KW]` weight matrix in GEMM panel order, groups in turn.
+  static func panels(_ conv: Convolution, _ weights: [Float]) -> [Float] {
+    let g = conv.geometry
+    let rows = g.outChannelsPerGroup, depth = g.inChannelsPerGroup * g.window.kernelHeight * g.window.kernelWidth
+    var out: [Float] = []
+    out.reserveCapacity(g.packedWeightCount)
+    weights.withUnsafeBufferPointer { all in
+      for group in 0..<g.groups {
+        let start = conv.weights.offset + group * rows * depth
+        out += GemmPanels.pack(UnsafeBufferPointer(rebasing: all[start..<(start + rows * depth)]), rows: rows, depth: depth)
+      }
+    }
+    return out
+  }
+}
