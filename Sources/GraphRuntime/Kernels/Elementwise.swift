@@ -22,6 +22,23 @@ extension Activation {
     }
   }
 
+  /// Applies the activation to 16 values, lane by lane exactly as ``apply(_:)-(Float)`` does.
+  @inline(__always)
+  func apply(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    switch self {
+    case .none: return x
+    // NaN compares false, so it passes through as in the scalar form.
+    case .relu: return x.replacing(with: 0, where: x .< 0)
+    case .clip(let lo, let hi):
+      let y = x.replacing(with: lo, where: x .< lo)
+      return y.replacing(with: hi, where: y .> hi)
+    case .sigmoid, .hardSigmoid, .hardSwish:
+      var out = x
+      for lane in 0..<16 { out[lane] = apply(x[lane]) }
+      return out
+    }
+  }
+
   /// `max(0, min(1, v))`, NaN passing through.
   @inline(__always)
   static func unitClamp(_ v: Float) -> Float {
