@@ -141,4 +141,102 @@ final class PoolTests: XCTestCase {
       }
     }
   }
+
+  /// Runs the fast kernel on 1 and 2 threads into a channel slice (channels 1...3 of 5) and
+  /// checks both bit for bit against the reference, and that the other channels stay untouched.
+  func assertFastMatchesReference(_ p: Pool2DParameters, input: [Float], _ message: String) {
+    var expected = [Float](repeating: 99, count: p.outputTensorCount)
+    Reference.pool2d(p, input: input, output: &expected)
+    for threads in [1, 2] {
+      var fast = [Float](repeating: 99, count: p.outputTensorCount)
+      Kernels.pool2d(p, input: input, output: &fast, pool: threads == 1 ? nil : ThreadPool(threads: threads))
+      assertIdentical(fast, expected, "\(message), \(threads) threads")
+    }
+  }
+
+  func sliceParameters(
+    _ kind: PoolKind, h: Int, w: Int, kernel: (Int, Int), stride: (Int, Int), pads: (Int, Int, Int, Int),
+    dilation: (Int, Int) = (1, 1), ceil: Bool, includePad: Bool, batch: Int = 2, channels: Int = 3
+  ) -> Pool2DParameters? {
+    let oh = Pool2DGeometry.outputExtent(
+      input: h, kernel: kernel.0, stride: stride.0, padBegin: pads.0, padEnd: pads.2, dilation: dilation.0, ceilMode: ceil)
+    let ow = Pool2DGeometry.outputExtent(
+      input: w, kernel: kernel.1, stride: stride.1, padBegin: pads.1, padEnd: pads.3, dilation: dilation.1, ceilMode: ceil)
+    guard oh > 0, ow > 0 else { return nil }
+    return Pool2DParameters(
+      kind: kind, batch: batch, channels: channels, inHeight: h, inWidth: w, kernelHeight: kernel.0, kernelWidth: kernel.1,
+      strideHeight: stride.0, strideWidth: stride.1, padTop: pads.0, padLeft: pads.1, padBottom: pads.2, padRight: pads.3,
+      dilationHeight: dilation.0, dilationWidth: dilation.1, outHeight: oh, outWidth: ow, countIncludePad: includePad,
+      outputChannelOffset: 1, outputTotalChannels: channels + 2)
+  }
+
+  /// The interior/border split over widths whose interiors are narrower than 4 (border path
+  /// only), 4 to 7 (4-wide vectors), 8 to 15 and longer (8-wide vectors, pairs, an overlapping
+  /// last vector), with odd sizes, pads up to the kernel, ceil-mode windows past the end,
+  /// strides above the kernel and dilation; networks' shapes (3x3/2 pad 1, 3x3/1 pad 1,
+  /// 3x3/2 ceil, 2x2/2, 5x5/3) among them.
+  func testInteriorAndBorderPathsMatchReference() {
+    var rng = SeededRandom(seed: 11)
+    var checked = 0
+    for kind in [PoolKind.max, .average] {
+      for (k, s, d) in [(3, 1, 1), (3, 2, 1), (2, 2, 1), (5, 3, 1), (1, 1, 1), (2, 3, 1), (3, 1, 2), (3, 2, 2), (4, 4, 1)] {
+        for pad in Set([0, 1, k / 2, k - 1]) {
+          for ceil in [false, true] {
+            for w in [3, 6, 9, 12, 17, 21, 30, 37] {
+              let includePad = kind == .average && (w + pad) % 2 == 0
+              let h = 4 + w % 5
+              // An extra column of padding at the end on odd sizes: asymmetric pads.
+              guard let p = sliceParameters(
+                kind, h: h, w: w, kernel: (k, k), stride: (s, s), pads: (pad, pad, pad, pad + w % 2), dilation: (d, d),
+                ceil: ceil, includePad: includePad)
+              else { continue }
+              assertFastMatchesReference(
+                p, input: rng.floats(p.inputCount, -4, 4), "\(kind) k\(k) s\(s) d\(d) pad \(pad) ceil \(ceil) \(h)x\(w)")
+              checked += 1
+            }
+          }
+        }
+      }
+    }
+    XCTAssertGreaterThan(checked, 500)
+  }
+
+  /// Non-square windows and strides: rows and columns split independently.
+  func testRectangularWindowsMatchReference() {
+    var rng = SeededRandom(seed: 12)
+    for kind in [PoolKind.max, .average] {
+      for (kernel, stride, pads) in [((1, 3), (2, 1), (0, 1, 0, 1)), ((3, 2), (1, 2), (2, 0, 1, 1)), ((2, 5), (3, 2), (1, 2, 0, 4))] {
+        guard let p = sliceParameters(
+          kind, h: 11, w: 26, kernel: kernel, stride: stride, pads: pads, ceil: true, includePad: kind == .average, batch: 3)
+        else { return XCTFail("empty output") }
+        assertFastMatchesReference(p, input: rng.floats(p.inputCount), "\(kind) \(kernel) / \(stride) pads \(pads)")
+      }
+    }
+  }
+
+  /// Max keeps the reference's rule for NaN (a window holding NaN yields its last NaN, payload
+  /// included), -inf (a window of -inf yields -greatestFiniteMagnitude) and equal values (the
+  /// first stays, so -0 vs +0 depends on the order); planes with NaN take a separate path.
+  func testMaxPoolSpecialValuesMatchReference() {
+    var rng = SeededRandom(seed: 13)
+    let specials: [Float] = [
+      .nan, Float(bitPattern: 0x7FC0_1234), Float(bitPattern: 0xFFC0_0042), -.infinity, .infinity, 0, -0.0, -.greatestFiniteMagnitude,
+    ]
+    for (k, s, pad) in [(3, 1, 1), (3, 2, 0), (2, 2, 0), (3, 2, 1)] {
+      for nans in [false, true] {
+        guard let p = sliceParameters(.max, h: 9, w: 29, kernel: (k, k), stride: (s, s), pads: (pad, pad, pad, pad), ceil: true, includePad: false)
+        else { return XCTFail("empty output") }
+        // Mostly zeros of either sign and -inf, so ties and all-(-inf) windows are common.
+        var input: [Float] = (0..<p.inputCount).map { _ in [Float(0), -0.0, -Float.infinity, rng.float()][Int(rng.next() % 4)] }
+        if nans {
+          for _ in 0..<12 { input[Int(rng.next() % UInt64(input.count))] = specials[Int(rng.next() % UInt64(specials.count))] }
+        }
+        // The second plane of the first image has no NaN even when others do.
+        for i in (p.geometry.inHeight * p.geometry.inWidth)..<(2 * p.geometry.inHeight * p.geometry.inWidth) where input[i].isNaN {
+          input[i] = 1
+        }
+        assertFastMatchesReference(p, input: input, "k\(k) s\(s) pad \(pad) nans \(nans)")
+      }
+    }
+  }
 }

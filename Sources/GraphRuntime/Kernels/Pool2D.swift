@@ -2,18 +2,31 @@ import GraphPlan
 
 extension Kernels {
   /// Max or average pooling into a (possibly sliced) output, threads over channel planes.
-  /// Same contract and bit-identical numbers as `Reference.pool2d` (GraphReference), but
-  /// each window visits only its taps inside the input (the reference walks the whole
-  /// window), so the cost is bounded by the input whatever the padding or kernel size.
+  /// Same contract and bit-identical numbers as `Reference.pool2d` (GraphReference).
+  ///
+  /// Each output row is split by column: the **interior** columns, whose windows lie inside
+  /// the input horizontally, go 8 (or, when fewer than 8, 4) at a time through vector loads
+  /// with no bounds checks (the rows a window covers are clipped once per output row); the
+  /// **border** columns on either side, and interiors narrower than 4, go one at a time over
+  /// the taps inside the input only. Either way each output folds its taps in the reference's order (rows,
+  /// then columns), so sums round identically and max picks the same element (the first of
+  /// equal values, which tells `-0` from `+0`). Max computes only the max, average only the sum.
+  /// Max pooling of a plane holding a NaN takes a slower fold that keeps the reference's NaN rule.
   package static func pool2d(
     _ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
     let g = p.geometry
+    let planeSize = g.inHeight * g.inWidth
+    let axes = PoolAxes(g)
     parallelFor(pool, p.batch * g.channels) { plane in
       let n = plane / g.channels, c = plane % g.channels
-      poolPlane(
-        p, input: input + plane * g.inHeight * g.inWidth,
-        output: output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outHeight * g.outWidth)
+      let src = input + plane * planeSize
+      let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outHeight * g.outWidth
+      switch p.kind {
+      case .average: poolPlane(p, axes, SumFold.self, input: src, output: dst)
+      case .max where containsNaN(src, count: planeSize): poolPlane(p, axes, MaxFoldKeepingNaN.self, input: src, output: dst)
+      case .max: poolPlane(p, axes, MaxFold.self, input: src, output: dst)
+      }
     }
   }
 
@@ -25,37 +38,87 @@ extension Kernels {
     return first < end ? first..<end : 0..<0
   }
 
-  static func poolPlane(_ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-    let g = p.geometry, w = g.window
-    for oy in 0..<g.outHeight {
-      let y0 = oy * w.strideHeight - w.padTop
-      let rows = taps(start: y0, dilation: w.dilationHeight, kernel: w.kernelHeight, lo: 0, hi: g.inHeight)
-      let paddedRows = taps(start: y0, dilation: w.dilationHeight, kernel: w.kernelHeight, lo: -w.padTop, hi: g.inHeight + w.padBottom)
-      for ox in 0..<g.outWidth {
-        let x0 = ox * w.strideWidth - w.padLeft
-        let cols = taps(start: x0, dilation: w.dilationWidth, kernel: w.kernelWidth, lo: 0, hi: g.inWidth)
-        let paddedCols = taps(start: x0, dilation: w.dilationWidth, kernel: w.kernelWidth, lo: -w.padLeft, hi: g.inWidth + w.padRight)
-        var maxValue = -Float.greatestFiniteMagnitude
-        var sum: Float = 0
-        for ky in rows {
-          let row = input + (y0 + ky * w.dilationHeight) * g.inWidth + x0
-          for kx in cols {
-            let x = row[kx * w.dilationWidth]
-            sum += x
-            if x > maxValue || x.isNaN { maxValue = x }
-          }
-        }
-        let value: Float
-        switch p.kind {
-        case .max:
-          value = maxValue
-        case .average:
-          let divisor = p.countIncludePad ? paddedRows.count * paddedCols.count : rows.count * cols.count
-          value = divisor == 0 ? 0 : sum / Float(divisor)
-        }
-        output[oy * g.outWidth + ox] = value
-      }
+  /// The output positions along one axis whose whole window lies inside `0..<size`.
+  static func interiorOutputs(size: Int, outputs: Int, kernel: Int, stride: Int, pad: Int, dilation: Int) -> Range<Int> {
+    let lo = min(outputs, (pad + stride - 1) / stride)
+    let lastStart = size - 1 - (kernel - 1) * dilation + pad
+    let hi = lastStart < 0 ? 0 : min(outputs, lastStart / stride + 1)
+    return lo < hi ? lo..<hi : lo..<lo
+  }
+
+  /// Picks the interior's tap loads by horizontal stride.
+  private static func poolPlane<F: PoolFold>(
+    _ p: Pool2DParameters, _ axes: PoolAxes, _ fold: F.Type, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+  ) {
+    switch p.geometry.window.strideWidth {
+    case 1: poolPlane(p, axes, F.self, DenseTaps.self, input: input, output: output)
+    case 2: poolPlane(p, axes, F.self, EvenTaps.self, input: input, output: output)
+    default: poolPlane(p, axes, F.self, StridedTaps.self, input: input, output: output)
     }
+  }
+
+  /// One channel plane: per output row, the interior columns by vectors, then the border columns.
+  private static func poolPlane<F: PoolFold, L: TapLoad>(
+    _ p: Pool2DParameters, _ axes: PoolAxes, _: F.Type, _: L.Type, input: UnsafePointer<Float>,
+    output: UnsafeMutablePointer<Float>
+  ) {
+    let g = p.geometry, w = g.window
+    let interior = axes.interiorColumns
+    // Interiors of 4 to 7 columns go 4 at a time, narrower ones with the border.
+    let vectors = interior.count >= 4 ? interior : interior.lowerBound..<interior.lowerBound
+    for oy in 0..<g.outHeight {
+      let y0 = oy &* w.strideHeight &- w.padTop
+      let rows = axes.rows.inside[oy]
+      let out = output + oy &* g.outWidth
+      if !vectors.isEmpty {
+        // Every interior window has all kernelWidth columns, in the input and in the padded input.
+        let divisor = (p.countIncludePad ? axes.rows.paddedCounts[oy] : rows.count) * w.kernelWidth
+        let row = InteriorRow(
+          input: input, inWidth: g.inWidth, y0: y0, rows: rows, window: w, output: out, divisor: divisor)
+        if vectors.count >= SIMD8<Float>.scalarCount {
+          row.run(F.self, L.self, SIMD8<Float>.self, columns: vectors)
+        } else {
+          row.run(F.self, L.self, SIMD4<Float>.self, columns: vectors)
+        }
+      }
+      for ox in 0..<vectors.lowerBound { out[ox] = borderOutput(p, axes, F.self, input: input, ox: ox, oy: oy) }
+      for ox in vectors.upperBound..<g.outWidth { out[ox] = borderOutput(p, axes, F.self, input: input, ox: ox, oy: oy) }
+    }
+  }
+
+  /// One output over the taps of its window that lie inside the input.
+  @inline(__always)
+  private static func borderOutput<F: PoolFold>(
+    _ p: Pool2DParameters, _ axes: PoolAxes, _: F.Type, input: UnsafePointer<Float>, ox: Int, oy: Int
+  ) -> Float {
+    let g = p.geometry, w = g.window
+    let x0 = ox &* w.strideWidth &- w.padLeft, y0 = oy &* w.strideHeight &- w.padTop
+    let rows = axes.rows.inside[oy], cols = axes.columns.inside[ox]
+    var acc = F.seed
+    for ky in rows {
+      let row = (y0 &+ ky &* w.dilationHeight) &* g.inWidth &+ x0
+      for kx in cols { acc = F.fold(acc, input[row &+ kx &* w.dilationWidth]) }
+    }
+    let divisor =
+      p.countIncludePad ? axes.rows.paddedCounts[oy] * axes.columns.paddedCounts[ox] : rows.count * cols.count
+    return F.finish(acc, divisor: divisor)
+  }
+
+  /// Whether any of `count` floats is NaN.
+  static func containsNaN(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+    var nan = SIMDMask<SIMD8<Int32>>(repeating: false)
+    var i = 0
+    while i + 8 <= count {
+      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+      nan .|= v .!= v
+      i += 8
+    }
+    if any(nan) { return true }
+    while i < count {
+      if x[i].isNaN { return true }
+      i += 1
+    }
+    return false
   }
 
   /// Global average or max pool, `[n, c, h, w]` → `[n, c, 1, 1]`, threads over planes.
@@ -98,5 +161,228 @@ extension Kernels {
       i += 1
     }
     return sum / Float(count)
+  }
+}
+
+/// Each output position's window taps along both axes, worked out once per call.
+struct PoolAxes {
+  /// Along the height, one entry per output row.
+  let rows: WindowTaps
+  /// Along the width, one entry per output column.
+  let columns: WindowTaps
+  /// The output columns whose windows lie inside the input horizontally.
+  let interiorColumns: Range<Int>
+
+  init(_ g: Pool2DGeometry) {
+    let w = g.window
+    rows = WindowTaps(
+      size: g.inHeight, outputs: g.outHeight, kernel: w.kernelHeight, stride: w.strideHeight, padBegin: w.padTop,
+      padEnd: w.padBottom, dilation: w.dilationHeight)
+    columns = WindowTaps(
+      size: g.inWidth, outputs: g.outWidth, kernel: w.kernelWidth, stride: w.strideWidth, padBegin: w.padLeft,
+      padEnd: w.padRight, dilation: w.dilationWidth)
+    interiorColumns = Kernels.interiorOutputs(
+      size: g.inWidth, outputs: g.outWidth, kernel: w.kernelWidth, stride: w.strideWidth, pad: w.padLeft,
+      dilation: w.dilationWidth)
+  }
+}
+
+/// Along one axis, for each output position: the window's taps inside the input, and how
+/// many of its taps lie inside the padded input (the divisor with `countIncludePad`).
+struct WindowTaps {
+  let inside: [Range<Int>]
+  let paddedCounts: [Int]
+
+  init(size: Int, outputs: Int, kernel: Int, stride: Int, padBegin: Int, padEnd: Int, dilation: Int) {
+    let starts = (0..<outputs).map { $0 * stride - padBegin }
+    inside = starts.map { Kernels.taps(start: $0, dilation: dilation, kernel: kernel, lo: 0, hi: size) }
+    paddedCounts = starts.map {
+      Kernels.taps(start: $0, dilation: dilation, kernel: kernel, lo: -padBegin, hi: size + padEnd).count
+    }
+  }
+}
+
+/// The interior columns of one output row: windows inside the input horizontally, over the
+/// input rows `rows` of the window (clipped to the input), `V.scalarCount` outputs at a time.
+struct InteriorRow {
+  let input: UnsafePointer<Float>
+  let inWidth: Int
+  /// The input row of the window's first tap (may be above the input).
+  let y0: Int
+  let rows: Range<Int>
+  let window: Window2D
+  let output: UnsafeMutablePointer<Float>
+  /// What an average divides by (the same for every interior window of the row).
+  let divisor: Int
+
+  /// Outputs `columns` (at least `V.scalarCount` of them), two vectors at a time so two folds
+  /// run side by side.
+  @inline(__always)
+  func run<F: PoolFold, L: TapLoad, V: PoolVector>(_: F.Type, _: L.Type, _: V.Type, columns: Range<Int>) {
+    let lanes = V.scalarCount
+    var ox = columns.lowerBound
+    while ox &+ 2 &* lanes <= columns.upperBound {
+      var a = V(repeating: F.seed), b = a
+      let second = lanes &* window.strideWidth
+      for ky in rows {
+        var tap = start(ox, ky)
+        for _ in 0..<window.kernelWidth {
+          a = F.fold(a, L.load(tap, stride: window.strideWidth))
+          b = F.fold(b, L.load(tap + second, stride: window.strideWidth))
+          tap += window.dilationWidth
+        }
+      }
+      store(F.finish(a, divisor: divisor), at: ox)
+      store(F.finish(b, divisor: divisor), at: ox &+ lanes)
+      ox &+= 2 &* lanes
+    }
+    // One or two vectors left; the last ends at the end, recomputing outputs of the one before.
+    while ox < columns.upperBound {
+      ox = min(ox, columns.upperBound &- lanes)
+      var a = V(repeating: F.seed)
+      for ky in rows {
+        var tap = start(ox, ky)
+        for _ in 0..<window.kernelWidth {
+          a = F.fold(a, L.load(tap, stride: window.strideWidth))
+          tap += window.dilationWidth
+        }
+      }
+      store(F.finish(a, divisor: divisor), at: ox)
+      ox &+= lanes
+    }
+  }
+
+  /// The input element under tap (ky, 0) of output column `ox`.
+  @inline(__always)
+  private func start(_ ox: Int, _ ky: Int) -> UnsafePointer<Float> {
+    input + ((y0 &+ ky &* window.dilationHeight) &* inWidth &+ ox &* window.strideWidth &- window.padLeft)
+  }
+
+  @inline(__always)
+  private func store<V: PoolVector>(_ v: V, at ox: Int) {
+    UnsafeMutableRawPointer(output + ox).storeBytes(of: v, as: V.self)
+  }
+}
+
+/// The vector widths the interior runs at. Their arithmetic is spelled on the concrete types,
+/// where it compiles to single vector instructions (generic `SIMD` code goes lane by lane).
+protocol PoolVector: SIMD where Scalar == Float {
+  /// `p[0..<scalarCount]`.
+  static func dense(_ p: UnsafePointer<Float>) -> Self
+  /// `p[0], p[2], ...`, reading nothing past the last of them.
+  static func evens(_ p: UnsafePointer<Float>) -> Self
+  /// Lanes where `x` is greater than `acc` (x86 `maxps x, acc` takes `x` exactly there).
+  static func greater(_ x: Self, _ acc: Self) -> Self
+  /// Lanes where `x` is greater than `acc` or NaN.
+  static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self
+  static func sum(_ acc: Self, _ x: Self) -> Self
+  static func quotient(_ acc: Self, _ divisor: Float) -> Self
+}
+
+extension SIMD8<Float>: PoolVector {
+  @inline(__always) static func dense(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+  /// From four 4-wide loads of `p[0...14]` and two shuffles.
+  @inline(__always) static func evens(_ p: UnsafePointer<Float>) -> Self {
+    let a = SIMD4.dense(p), b = SIMD4.dense(p + 4), c = SIMD4.dense(p + 7), d = SIMD4.dense(p + 11)
+    return Self(lowHalf: SIMD4(a[0], a[2], b[0], b[2]), highHalf: SIMD4(c[1], c[3], d[1], d[3]))
+  }
+  @inline(__always) static func greater(_ x: Self, _ acc: Self) -> Self { acc.replacing(with: x, where: x .> acc) }
+  @inline(__always) static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self {
+    acc.replacing(with: x, where: (x .> acc) .| (x .!= x))
+  }
+  @inline(__always) static func sum(_ acc: Self, _ x: Self) -> Self { acc + x }
+  @inline(__always) static func quotient(_ acc: Self, _ divisor: Float) -> Self { acc / Self(repeating: divisor) }
+}
+
+extension SIMD4<Float>: PoolVector {
+  @inline(__always) static func dense(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+  /// From 4-wide loads of `p[0...3]` and `p[3...6]`.
+  @inline(__always) static func evens(_ p: UnsafePointer<Float>) -> Self {
+    let a = dense(p), b = dense(p + 3)
+    return Self(a[0], a[2], b[1], b[3])
+  }
+  @inline(__always) static func greater(_ x: Self, _ acc: Self) -> Self { acc.replacing(with: x, where: x .> acc) }
+  @inline(__always) static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self {
+    acc.replacing(with: x, where: (x .> acc) .| (x .!= x))
+  }
+  @inline(__always) static func sum(_ acc: Self, _ x: Self) -> Self { acc + x }
+  @inline(__always) static func quotient(_ acc: Self, _ divisor: Float) -> Self { acc / Self(repeating: divisor) }
+}
+
+/// How a pool folds the taps of a window, one output (`Float`) or a vector of them at a time,
+/// starting from `seed`, and turns the result into the output.
+protocol PoolFold {
+  /// The fold's starting value.
+  static var seed: Float { get }
+  static func fold(_ acc: Float, _ x: Float) -> Float
+  static func fold<V: PoolVector>(_ acc: V, _ x: V) -> V
+  /// Whether the output is the fold divided by the window's tap count (average).
+  static var divides: Bool { get }
+}
+
+extension PoolFold {
+  static var divides: Bool { false }
+
+  /// The output: the fold, or for an average the fold over `divisor` (0 without taps).
+  @inline(__always)
+  static func finish(_ acc: Float, divisor: Int) -> Float {
+    guard divides else { return acc }
+    return divisor == 0 ? 0 : acc / Float(divisor)
+  }
+
+  @inline(__always)
+  static func finish<V: PoolVector>(_ acc: V, divisor: Int) -> V {
+    guard divides else { return acc }
+    return divisor == 0 ? V(repeating: 0) : V.quotient(acc, Float(divisor))
+  }
+}
+
+/// Max of NaN-free values as the reference takes it: a tap replaces the max only when
+/// greater, so the first of equal values stays. The seed is the reference's
+/// `-Float.greatestFiniteMagnitude`, which a window of `-inf` (or of padding only) yields.
+enum MaxFold: PoolFold {
+  static var seed: Float { -.greatestFiniteMagnitude }
+  @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { x > acc ? x : acc }
+  @inline(__always) static func fold<V: PoolVector>(_ acc: V, _ x: V) -> V { V.greater(x, acc) }
+}
+
+/// The reference's max with NaN: a NaN tap always replaces the max, so a window holding
+/// NaNs yields its last NaN (as ONNX Runtime, a NaN in the window gives NaN).
+enum MaxFoldKeepingNaN: PoolFold {
+  static var seed: Float { MaxFold.seed }
+  @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { x > acc || x.isNaN ? x : acc }
+  @inline(__always) static func fold<V: PoolVector>(_ acc: V, _ x: V) -> V { V.greaterOrNaN(x, acc) }
+}
+
+/// Sum, divided by the window's tap count at the end.
+enum SumFold: PoolFold {
+  static var seed: Float { 0 }
+  static var divides: Bool { true }
+  @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { acc + x }
+  @inline(__always) static func fold<V: PoolVector>(_ acc: V, _ x: V) -> V { V.sum(acc, x) }
+}
+
+/// How a vector of interior outputs reads one tap: lane `i` reads `p[i * stride]`, and
+/// nothing past the last lane's element (so no load leaves the input).
+protocol TapLoad {
+  static func load<V: PoolVector>(_ p: UnsafePointer<Float>, stride: Int) -> V
+}
+
+/// Stride 1: one unaligned load.
+enum DenseTaps: TapLoad {
+  @inline(__always) static func load<V: PoolVector>(_ p: UnsafePointer<Float>, stride: Int) -> V { V.dense(p) }
+}
+
+/// Stride 2: loads and shuffles.
+enum EvenTaps: TapLoad {
+  @inline(__always) static func load<V: PoolVector>(_ p: UnsafePointer<Float>, stride: Int) -> V { V.evens(p) }
+}
+
+/// Any other stride: lane by lane.
+enum StridedTaps: TapLoad {
+  @inline(__always) static func load<V: PoolVector>(_ p: UnsafePointer<Float>, stride: Int) -> V {
+    var v = V()
+    for i in 0..<V.scalarCount { v[i] = p[i &* stride] }
+    return v
   }
 }
