@@ -46,6 +46,16 @@ final class ConvTests: XCTestCase {
     }
   }
 
+  /// An image whose im2col exceeds the buffer budget is unfolded a few output rows at a time.
+  func testIm2colInRowChunks() {
+    let p = Conv2DParameters(
+      batch: 2, inChannels: 128, inHeight: 48, inWidth: 47, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    XCTAssertGreaterThan(p.geometry.outHeight, Kernels.rowsPerChunk(p.geometry), "the test must need several chunks")
+    XCTAssertLessThanOrEqual(Kernels.conv2dWorkspaceCount(p), Kernels.im2colBudget)
+    check(p, .all, seed: 9)
+  }
+
   func testOddSizesThreeToSeventeen() {
     let p = Conv2DParameters(
       batch: 1, inChannels: 3, inHeight: 7, inWidth: 13, outChannels: 17, kernelHeight: 3, kernelWidth: 3,

@@ -5,8 +5,19 @@ extension Kernels {
   /// needs for `p` (0 when it runs without im2col).
   package static func conv2dWorkspaceCount(_ p: Conv2DParameters) -> Int {
     if usesDirectDepthwise(p) || isPointwise(p) { return 0 }
-    let g = p.geometry, w = g.window
-    return g.inChannelsPerGroup * w.kernelHeight * w.kernelWidth * g.outHeight * g.outWidth
+    let g = p.geometry
+    return im2colDepth(g) * rowsPerChunk(g) * g.outWidth
+  }
+
+  /// Floats the im2col buffer may hold: 8 MiB, whatever the image size (VGG's first
+  /// layers would otherwise unfold 110 MiB at once).
+  static let im2colBudget = 2 << 20
+
+  static func im2colDepth(_ g: Conv2DGeometry) -> Int { g.inChannelsPerGroup * g.window.kernelHeight * g.window.kernelWidth }
+
+  /// Output rows unfolded at a time: as many as fit the budget, at least one.
+  static func rowsPerChunk(_ g: Conv2DGeometry) -> Int {
+    min(g.outHeight, max(1, im2colBudget / max(1, im2colDepth(g) * g.outWidth)))
   }
 
   /// 2-D convolution with a fused epilogue, writing into a (possibly sliced) output.
@@ -38,25 +49,32 @@ extension Kernels {
     let columns = pointwise ? nil : (workspace ?? allocateFloats(needed))
     defer { if workspace == nil, let columns { columns.deallocate() } }
 
+    // im2col works through the output rows in chunks that fit its buffer; a chunk's columns
+    // are a contiguous run of each output plane, so the GEMM writes them in place.
+    let chunk = pointwise ? g.outHeight : rowsPerChunk(g)
     for n in 0..<p.batch {
       let image = input + n * g.inChannels * inPlane
       for group in 0..<g.groups {
-        let b: MatrixView
-        if let columns {
-          Im2Col.unfold(g, image: image, firstChannel: group * cg, channels: cg, columns: columns, pool: pool)
-          b = .rowMajor(columns, columns: outPlane)
-        } else {
-          b = .rowMajor(image + group * cg * inPlane, columns: outPlane)
-        }
-        let store = GemmStore(
-          c: output + (n * p.outputTotalChannels + p.outputChannelOffset + group * mg) * outPlane, ldc: outPlane,
-          rowBias: epilogue.bias.map { $0 + group * mg },
-          residual: epilogue.residual.map { $0 + (n * g.outChannels + group * mg) * outPlane }, ldr: outPlane,
-          activation: epilogue.activation)
         let a: GemmLeft = weightLayout == .gemmPanels
           ? .panels(weights + group * GemmPanels.count(rows: mg, depth: kDepth))
           : .matrix(.rowMajor(weights + group * mg * kDepth, columns: kDepth))
-        SGEMM.run(m: mg, n: outPlane, k: kDepth, a: a, b: b, store: store, pool: pool)
+        for oy0 in stride(from: 0, to: g.outHeight, by: chunk) {
+          let rows = oy0..<min(g.outHeight, oy0 + chunk)
+          let first = oy0 * g.outWidth, width = rows.count * g.outWidth
+          let b: MatrixView
+          if let columns {
+            Im2Col.unfold(g, image: image, firstChannel: group * cg, channels: cg, outputRows: rows, columns: columns, pool: pool)
+            b = .rowMajor(columns, columns: width)
+          } else {
+            b = MatrixView(base: image + group * cg * inPlane + first, rowStride: inPlane, colStride: 1)
+          }
+          let store = GemmStore(
+            c: output + (n * p.outputTotalChannels + p.outputChannelOffset + group * mg) * outPlane + first, ldc: outPlane,
+            rowBias: epilogue.bias.map { $0 + group * mg },
+            residual: epilogue.residual.map { $0 + (n * g.outChannels + group * mg) * outPlane + first }, ldr: outPlane,
+            activation: epilogue.activation)
+          SGEMM.run(m: mg, n: width, k: kDepth, a: a, b: b, store: store, pool: pool)
+        }
       }
     }
   }

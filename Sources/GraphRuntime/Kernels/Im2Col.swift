@@ -5,12 +5,13 @@ import GraphPlan
 /// fall in the padding become zeros.
 enum Im2Col {
   /// Writes the column matrix for channels `firstChannel ..< firstChannel + channels` of
-  /// `image` (`[inChannels, inH, inW]`) into `columns`. Rows are split across the pool.
+  /// `image` (`[inChannels, inH, inW]`) and output rows `outputRows` into `columns`
+  /// (`[channels * kh * kw, outputRows.count * ow]`). Rows are split across the pool.
   static func unfold(
-    _ g: Conv2DGeometry, image: UnsafePointer<Float>, firstChannel: Int, channels: Int,
+    _ g: Conv2DGeometry, image: UnsafePointer<Float>, firstChannel: Int, channels: Int, outputRows: Range<Int>,
     columns: UnsafeMutablePointer<Float>, pool: ThreadPool?
   ) {
-    let oh = g.outHeight, ow = g.outWidth, w = g.window
+    let oh = outputRows.count, ow = g.outWidth, w = g.window
     let taps = w.kernelHeight * w.kernelWidth
     parallelFor(pool, channels) { ci in
       let plane = image + (firstChannel + ci) * g.inHeight * g.inWidth
@@ -21,9 +22,9 @@ enum Im2Col {
         let xOffset = kx * w.dilationWidth - w.padLeft
         let oxBegin = min(ow, max(0, ceilDiv(-xOffset, w.strideWidth)))
         let oxEnd = max(oxBegin, min(ow, ceilDiv(g.inWidth - xOffset, w.strideWidth)))
-        for oy in 0..<oh {
+        for (r, oy) in outputRows.enumerated() {
           let iy = oy * w.strideHeight - w.padTop + ky * w.dilationHeight
-          let dst = row + oy * ow
+          let dst = row + r * ow
           if iy < 0 || iy >= g.inHeight {
             dst.update(repeating: 0, count: ow)
             continue
