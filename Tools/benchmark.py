@@ -3,14 +3,26 @@
 
   benchmark.py compile --bin .build/release MODEL...
       graphc compile time per model (median of --repeat runs) and the plan's report.
-  benchmark.py run --bin .build/release [--threads 2] [--batch 1] [--rounds 5] MODEL...
-      graphrun --bench vs onnxruntime on the same input, alternating rounds,
-      same thread count; medians of per-round medians and the ratio ours/onnxruntime.
+  benchmark.py run --bin .build/release [--threads 1,2] [--batch 1,8] [--rounds 5] [--runs 10]
+                   [--quick] [--write-md docs/benchmarks.md] MODEL...
+      graphrun vs onnxruntime (and OpenVINO when `import openvino` works) on the same input:
+      every timed run is its own process (`graphrun --bench`, or this script's `_ort`/`_ov`
+      helper), started under `chrt -f 10` when running as root, with a short sleep between
+      processes; engines alternate (their order flips every round) across all thread/batch
+      settings; each process reports the median of its runs after warm-up, and the table shows
+      the median over rounds. The machine's single-core FMA peak is measured in the same run
+      (a tiny C loop of independent AVX2 FMA chains, compiled on the fly; before and after the
+      rounds, the larger kept), and whole-network GFLOP/s are given as % of threads x that peak.
+      --quick: 3 rounds of 5 runs, batch 1 only (CI-sized; the full table takes minutes).
 Build with `swift build -c release` first.
 """
 import argparse
+import datetime
 import json
 import os
+import platform
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -18,6 +30,8 @@ import tempfile
 import time
 
 import numpy as np
+
+GAP_SECONDS = 0.3  # between timed processes, so one's tail does not overlap the next one's start
 
 
 def sh(cmd):
@@ -46,36 +60,336 @@ def compile_bench(args):
                   f"{mb(report['naive_bytes']):8.2f} {mb(report['weights_bytes']):10.1f}")
 
 
+# MARK: - Timed processes
+
+class Priority:
+    """Runs timed processes at real-time priority (`chrt -f 10`) when that works, else plainly, saying why."""
+
+    def __init__(self, enabled):
+        self.prefix, self.note = [], "normal priority (--no-realtime)"
+        if not enabled:
+            return
+        if os.geteuid() != 0:
+            self.note = "normal priority: not root, so no `chrt -f 10` (timings are noisier)"
+        elif not shutil.which("chrt"):
+            self.note = "normal priority: `chrt` not found (util-linux)"
+        elif subprocess.run(["chrt", "-f", "10", "true"], capture_output=True).returncode != 0:
+            self.note = "normal priority: `chrt -f 10` refused (no CAP_SYS_NICE or RT budget in this container)"
+        else:
+            self.prefix, self.note = ["chrt", "-f", "10"], "SCHED_FIFO priority 10 (`chrt -f 10`)"
+
+    def run(self, cmd):
+        out = sh(self.prefix + cmd)
+        time.sleep(GAP_SECONDS)
+        return out
+
+
+PEAK_C = r"""
+#include <immintrin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+int main(int argc, char **argv) {
+  long iters = argc > 1 ? atol(argv[1]) : 50000000;
+  __m256 b = _mm256_set1_ps(0.9999999f), c = _mm256_set1_ps(1e-7f);
+  __m256 a[12];
+  for (int i = 0; i < 12; i++) a[i] = _mm256_set1_ps(1.0f + i);
+  double best = 0;
+  for (int rep = 0; rep < 5; rep++) {
+    __m256 a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
+    __m256 a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11];
+    double t0 = now();
+    for (long i = 0; i < iters; i++) {  /* 12 independent chains cover FMA latency x 2 pipes */
+      a0 = _mm256_fmadd_ps(a0, b, c); a1 = _mm256_fmadd_ps(a1, b, c); a2 = _mm256_fmadd_ps(a2, b, c);
+      a3 = _mm256_fmadd_ps(a3, b, c); a4 = _mm256_fmadd_ps(a4, b, c); a5 = _mm256_fmadd_ps(a5, b, c);
+      a6 = _mm256_fmadd_ps(a6, b, c); a7 = _mm256_fmadd_ps(a7, b, c); a8 = _mm256_fmadd_ps(a8, b, c);
+      a9 = _mm256_fmadd_ps(a9, b, c); a10 = _mm256_fmadd_ps(a10, b, c); a11 = _mm256_fmadd_ps(a11, b, c);
+    }
+    double t = now() - t0, g = iters * 12.0 * 16.0 / t / 1e9;  /* 8 lanes x (mul + add) per FMA */
+    if (g > best) best = g;
+    a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3; a[4] = a4; a[5] = a5;
+    a[6] = a6; a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11;
+  }
+  float out[8]; __m256 s = a[0];
+  for (int i = 1; i < 12; i++) s = _mm256_add_ps(s, a[i]);
+  _mm256_storeu_ps(out, s);
+  printf("%.2f %g\n", best, out[0]);
+  return 0;
+}
+"""
+
+
+def build_peak_probe(tmp):
+    """Compiles the FMA loop; returns its path, or None (and why) when there is no C compiler or no AVX2+FMA."""
+    flags = cpu_flags()
+    if not {"avx2", "fma"} <= flags:
+        return None, "no AVX2+FMA on this CPU"
+    cc = next((c for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
+    if cc is None:
+        return None, "no C compiler (cc/gcc/clang) to build the FMA loop"
+    src, exe = os.path.join(tmp, "peak.c"), os.path.join(tmp, "peak")
+    with open(src, "w") as f:
+        f.write(PEAK_C)
+    r = subprocess.run([cc, "-O2", "-mavx2", "-mfma", src, "-o", exe], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None, f"{cc} failed: {r.stderr.strip()[:200]}"
+    return exe, None
+
+
+def cpu_flags():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+# MARK: - Engines (each timed run is one process printing {"median_ms": ...})
+
+def ort_helper(args):
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = args.threads
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(args.model, opts, providers=["CPUExecutionProvider"])
+    x = np.load(args.input)
+    feed = {sess.get_inputs()[0].name: x}
+    print(json.dumps({"median_ms": timed(lambda: sess.run(None, feed), args.runs)}))
+
+
+def ov_helper(args):
+    import openvino as ov
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(args.model), "CPU", {
+        "INFERENCE_NUM_THREADS": args.threads, "PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"})
+    request = compiled.create_infer_request()
+    x = np.load(args.input)
+    print(json.dumps({"median_ms": timed(lambda: request.infer({0: x}), args.runs)}))
+
+
+def timed(fn, runs):
+    """Median ms of `runs` calls after graphrun's warm-up (min(3, runs) calls)."""
+    for _ in range(min(3, runs)):
+        fn()
+    t = []
+    for _ in range(runs):
+        s = time.perf_counter()
+        fn()
+        t.append((time.perf_counter() - s) * 1000)
+    return statistics.median(t)
+
+
+def openvino_version():
+    r = subprocess.run([sys.executable, "-c", "import openvino; print(openvino.__version__)"], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def onnx_copy(model, tmp):
+    """OpenVINO picks its ONNX reader by extension: link the .graph as .onnx next to its external weights."""
+    folder = os.path.join(tmp, "ov-" + os.path.basename(model))
+    os.makedirs(folder, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(model))[0]
+    for name in os.listdir(os.path.dirname(os.path.abspath(model))):
+        if name.startswith(stem + ".") and not name.endswith(".graph"):
+            target = os.path.join(folder, name)
+            if not os.path.exists(target):
+                os.symlink(os.path.join(os.path.dirname(os.path.abspath(model)), name), target)
+    link = os.path.join(folder, stem + ".onnx")
+    if not os.path.exists(link):
+        os.symlink(os.path.abspath(model), link)
+    return link
+
+
+# MARK: - run
+
 def run_bench(args):
     import onnxruntime as ort
+    threads = [int(t) for t in args.threads.split(",")]
+    batches = [int(b) for b in args.batch.split(",")]
+    if args.quick:
+        args.rounds, args.runs, batches = min(args.rounds, 3), min(args.runs, 5), [1]
+    priority = Priority(not args.no_realtime)
+    ov_version = None if args.no_openvino else openvino_version()
+    engines = ["graphrun", "onnxruntime"] + (["openvino"] if ov_version else [])
+    print(f"timed processes: {priority.note}; engines: {', '.join(engines)}"
+          + ("" if ov_version or args.no_openvino else " (OpenVINO not installed: `import openvino` failed)"), flush=True)
+    me = os.path.abspath(__file__)
+    graphc, graphrun = os.path.join(args.bin, "graphc"), os.path.join(args.bin, "graphrun")
     rng = np.random.default_rng(1)
-    print(f"{'model':<12} {'threads':>7} {'batch':>5} {'graphc ms':>10} {'onnxrt ms':>10} {'ratio':>6}")
+    started = datetime.datetime.now(datetime.timezone.utc)
+
     with tempfile.TemporaryDirectory() as tmp:
+        probe, why_no_peak = build_peak_probe(tmp)
+        peaks = []
+
+        def measure_peak():
+            if probe:
+                peaks.append(float(priority.run([probe]).split()[0]))
+
+        measure_peak()
+        # Per model: plan, inputs per batch, FLOPs per item (conv + dense, from graphrun's profile).
+        models = []
         for model in args.models:
-            plan = os.path.join(tmp, "p.plan")
-            sh([os.path.join(args.bin, "graphc"), "compile", model, "-o", plan])
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = args.threads
-            opts.inter_op_num_threads = 1
-            sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
-            feed = sess.get_inputs()[0]
-            x = rng.standard_normal([args.batch] + list(feed.shape[1:])).astype(np.float32)
-            xin = os.path.join(tmp, "x.npy")
-            np.save(xin, x)
-            ours, theirs = [], []
-            for _ in range(args.rounds):
-                out = json.loads(sh([os.path.join(args.bin, "graphrun"), plan, xin, "--top", "0", "--json",
-                                     "--threads", str(args.threads), "--bench", str(args.runs)]))
-                ours.append(out["bench"]["median_ms"])
-                sess.run(None, {feed.name: x})
-                t = []
-                for _ in range(args.runs):
-                    s = time.perf_counter()
-                    sess.run(None, {feed.name: x})
-                    t.append((time.perf_counter() - s) * 1000)
-                theirs.append(statistics.median(t))
-            a, b = statistics.median(ours), statistics.median(theirs)
-            print(f"{os.path.basename(model):<12} {args.threads:7d} {args.batch:5d} {a:10.2f} {b:10.2f} {a / b:6.2f}")
+            name = os.path.splitext(os.path.basename(model))[0]
+            plan = os.path.join(tmp, name + ".plan")
+            sh([graphc, "compile", model, "-o", plan])
+            item = [int(d) for d in ort.InferenceSession(model, providers=["CPUExecutionProvider"]).get_inputs()[0].shape[1:]]
+            x1 = rng.standard_normal([1] + item).astype(np.float32)
+            inputs = {}
+            for b in batches:
+                inputs[b] = os.path.join(tmp, f"{name}-b{b}.npy")
+                np.save(inputs[b], np.concatenate([x1] * b) if b > 1 else x1)
+            profile = json.loads(sh([graphrun, plan, inputs[1] if 1 in inputs else inputs[batches[0]], "--json", "--top", "0",
+                                     "--profile", "--bench", "1"]))["profile"]
+            flops = sum(s["flops"] for s in profile["steps"] if s["kind"] in ("conv", "dense")) / profile["batch"]
+            models.append(dict(name=name, path=model, plan=plan, inputs=inputs, flops=flops,
+                               ov_model=onnx_copy(model, tmp) if ov_version else None))
+
+        configs = [(m, t, b) for m in models for b in batches for t in threads]
+        times = {(m["name"], t, b, e): [] for m, t, b in configs for e in engines}
+        for r in range(args.rounds):
+            for m, t, b in configs:
+                order = engines if (r + configs.index((m, t, b))) % 2 == 0 else engines[::-1]
+                for e in order:
+                    if e == "graphrun":
+                        out = json.loads(priority.run([graphrun, m["plan"], m["inputs"][b], "--json", "--top", "0",
+                                                       "--threads", str(t), "--bench", str(args.runs)]))
+                        ms = out["bench"]["median_ms"]
+                    else:
+                        helper = "_ort" if e == "onnxruntime" else "_ov"
+                        model = m["path"] if e == "onnxruntime" else m["ov_model"]
+                        ms = json.loads(priority.run([sys.executable, me, helper, model, m["inputs"][b], str(t), str(args.runs)]))["median_ms"]
+                    times[(m["name"], t, b, e)].append(ms)
+            print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+        measure_peak()
+
+    peak = max(peaks) if peaks else None
+    rows = []
+    for m, t, b in configs:
+        med = {e: statistics.median(times[(m["name"], t, b, e)]) for e in engines}
+        row = dict(model=m["name"], threads=t, batch=b, gflop=m["flops"] / 1e9, ms=med,
+                   spread={e: (min(times[(m["name"], t, b, e)]), max(times[(m["name"], t, b, e)])) for e in engines})
+        row["gflops"] = {e: m["flops"] * b / (med[e] * 1e6) for e in engines}
+        rows.append(row)
+    context = dict(
+        date=started.strftime("%Y-%m-%d %H:%M UTC"), command="python " + " ".join(shlex.quote(a) for a in sys.argv),
+        cpu=cpu_model(), flags=cpu_flags(), cores=os.cpu_count(), kernel=platform.release(), ort=ort.__version__,
+        ov=ov_version, priority=priority.note, peak=peak, peaks=peaks, why_no_peak=why_no_peak, rounds=args.rounds,
+        runs=args.runs, engines=engines, commit=git_commit())
+    print_table(rows, context)
+    if args.write_md:
+        with open(args.write_md, "w") as f:
+            f.write(markdown(rows, context))
+        print(f"wrote {args.write_md}")
+
+
+def git_commit():
+    here = os.path.dirname(os.path.abspath(__file__))
+    r = subprocess.run(["git", "-C", here, "describe", "--always", "--dirty"], capture_output=True, text=True)
+    return r.stdout.strip() or "unknown"
+
+
+def percent(row, e, peak):
+    return f"{row['gflops'][e] * 100 / (peak * row['threads']):.0f}%" if peak else "–"
+
+
+def print_table(rows, c):
+    peak = c["peak"]
+    print(f"single-core FMA peak: {f'{peak:.1f} GFLOP/s' if peak else 'not measured (' + c['why_no_peak'] + ')'}")
+    head = f"{'model':<10} {'thr':>3} {'batch':>5} {'GFLOP':>6} {'graphrun ms':>11} {'ORT ms':>8} {'ratio':>6}"
+    if "openvino" in c["engines"]:
+        head += f" {'OV ms':>8} {'g/OV':>6}"
+    print(head + f" {'graphrun GF/s':>13} {'%peak':>6} {'ORT %peak':>9}")
+    for r in rows:
+        ms = r["ms"]
+        line = (f"{r['model']:<10} {r['threads']:>3} {r['batch']:>5} {r['gflop']:6.3g} {ms['graphrun']:11.2f} "
+                f"{ms['onnxruntime']:8.2f} {ms['graphrun'] / ms['onnxruntime']:6.2f}")
+        if "openvino" in c["engines"]:
+            line += f" {ms['openvino']:8.2f} {ms['graphrun'] / ms['openvino']:6.2f}"
+        print(line + f" {r['gflops']['graphrun']:13.1f} {percent(r, 'graphrun', peak):>6} {percent(r, 'onnxruntime', peak):>9}")
+
+
+def markdown(rows, c):
+    peak, ov = c["peak"], "openvino" in c["engines"]
+    flags = ", ".join(f for f in ("avx2", "fma", "avx512f") if f in c["flags"]) or "none of avx2/fma/avx512f"
+    lines = [
+        "# Benchmarks",
+        "",
+        "graphrun against onnxruntime" + (" and OpenVINO" if ov else "") + " on the same inputs, in one run of "
+        "`Tools/benchmark.py` (written by its `--write-md`; the machine is shared, so compare ratios within the table, "
+        "not with other runs).",
+        "",
+        f"- **Date**: {c['date']}; graphc commit `{c['commit']}`",
+        f"- **Command**: `{c['command']}`",
+        f"- **Machine**: {c['cpu']}, {c['cores']} cores (flags: {flags}), Linux {c['kernel']}",
+        f"- **Engines**: graphrun (release build), onnxruntime {c['ort']} (CPUExecutionProvider, intra-op threads = "
+        "threads, inter-op 1)" + (f", OpenVINO {c['ov']} (CPU, f32, latency hint)" if ov else "; OpenVINO not installed"),
+        f"- **Method**: each timed run is its own process, {c['priority']}, {GAP_SECONDS} s apart; engines alternate "
+        f"(order flipped every round); each process reports the median of {c['runs']} runs after min(3, runs) warm-up "
+        f"runs; the table holds the median over {c['rounds']} round{'s' if c['rounds'] != 1 else ''} "
+        "(min–max of the rounds in brackets).",
+    ]
+    if peak:
+        lines.append(
+            f"- **FMA peak**: {peak:.1f} GFLOP/s on one core (before/after the rounds: "
+            + " / ".join(f"{p:.1f}" for p in c["peaks"]) + "), from a C loop of 12 independent AVX2 "
+            "`_mm256_fmadd_ps` chains (16 FLOP each) compiled with `cc -O2 -mavx2 -mfma` in the same run, best of 5. "
+            "% of peak = network GFLOP/s / (threads × that peak).")
+    else:
+        lines.append(f"- **FMA peak**: not measured ({c['why_no_peak']}).")
+    lines += [
+        "- **GFLOP** per item: convolutions 2·M·(C/g)·KH·KW·OH·OW and dense layers 2·K·N (from `graphrun --profile`; "
+        "pooling and element-wise work not counted).",
+        "",
+    ]
+    head = "| network | threads | batch | GFLOP/item | graphrun ms | onnxruntime ms | graphrun / ORT |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    if ov:
+        head += " OpenVINO ms | graphrun / OV |"
+        rule += "---:|---:|"
+    head += " graphrun GFLOP/s | graphrun % of peak | ORT % of peak |"
+    rule += "---:|---:|---:|"
+    lines += [head, rule]
+    span = lambda r, e: f"{r['ms'][e]:.2f} ({r['spread'][e][0]:.2f}–{r['spread'][e][1]:.2f})"
+    for r in rows:
+        ms = r["ms"]
+        line = (f"| {r['model']} | {r['threads']} | {r['batch']} | {r['gflop']:.3g} | {span(r, 'graphrun')} | "
+                f"{span(r, 'onnxruntime')} | **{ms['graphrun'] / ms['onnxruntime']:.2f}** |")
+        if ov:
+            line += f" {span(r, 'openvino')} | {ms['graphrun'] / ms['openvino']:.2f} |"
+        line += f" {r['gflops']['graphrun']:.1f} | {percent(r, 'graphrun', peak)} | {percent(r, 'onnxruntime', peak)} |"
+        lines.append(line)
+    # Thread scaling and batch throughput, where the table has both settings.
+    by = {(r["model"], r["threads"], r["batch"]): r for r in rows}
+    scaling = [(m, b) for (m, t, b) in by if t == 1 and (m, 2, b) in by]
+    if scaling:
+        lines += ["", "1 → 2 threads speedup (time at 1 thread / time at 2):", "",
+                  "| network | batch | graphrun | onnxruntime |", "|---|---:|---:|---:|"]
+        for m, b in scaling:
+            one, two = by[(m, 1, b)]["ms"], by[(m, 2, b)]["ms"]
+            lines.append(f"| {m} | {b} | {one['graphrun'] / two['graphrun']:.2f} | {one['onnxruntime'] / two['onnxruntime']:.2f} |")
+    batched = [r for r in rows if r["batch"] > 1]
+    if batched:
+        lines += ["", "Throughput (items/s) at batch > 1:", "",
+                  "| network | threads | batch | graphrun | onnxruntime | graphrun / ORT |", "|---|---:|---:|---:|---:|---:|"]
+        for r in batched:
+            g, o = (r["batch"] * 1000 / r["ms"][e] for e in ("graphrun", "onnxruntime"))
+            lines.append(f"| {r['model']} | {r['threads']} | {r['batch']} | {g:.1f} | {o:.1f} | {g / o:.2f} |")
+    lines += ["", "Per-step times: `graphrun PLAN INPUT --profile` (and `--profile-json trace.json` for chrome://tracing).", ""]
+    return "\n".join(lines)
 
 
 def main():
@@ -87,13 +401,27 @@ def main():
     c.add_argument("models", nargs="+")
     r = sub.add_parser("run")
     r.add_argument("--bin", required=True)
-    r.add_argument("--threads", type=int, default=2)
-    r.add_argument("--batch", type=int, default=1)
+    r.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
+    r.add_argument("--batch", default="1,8", help="comma-separated batch sizes (default 1,8)")
     r.add_argument("--rounds", type=int, default=5)
-    r.add_argument("--runs", type=int, default=10)
+    r.add_argument("--runs", type=int, default=10, help="timed runs per process, after warm-up")
+    r.add_argument("--quick", action="store_true", help="3 rounds of 5 runs, batch 1 only")
+    r.add_argument("--no-realtime", action="store_true", help="do not use chrt -f 10")
+    r.add_argument("--no-openvino", action="store_true", help="skip OpenVINO even when installed")
+    r.add_argument("--write-md", metavar="FILE", help="write the table, machine and command as Markdown")
     r.add_argument("models", nargs="+")
+    for name, fn in (("_ort", ort_helper), ("_ov", ov_helper)):  # one timed process each (internal)
+        h = sub.add_parser(name)
+        h.add_argument("model")
+        h.add_argument("input")
+        h.add_argument("threads", type=int)
+        h.add_argument("runs", type=int)
+        h.set_defaults(fn=fn)
     args = p.parse_args()
-    (compile_bench if args.what == "compile" else run_bench)(args)
+    if args.what in ("_ort", "_ov"):
+        args.fn(args)
+    else:
+        (compile_bench if args.what == "compile" else run_bench)(args)
 
 
 if __name__ == "__main__":

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import GraphPlan
 
 /// Runs a ``CompiledModel``: owns one arena and one thread pool. Use a session
@@ -35,6 +40,21 @@ public final class Session {
   /// - Throws: ``RuntimeError/input(_:)`` for a missing or unknown input, one of the wrong shape,
   ///   or a batch the plan was not compiled for.
   public func run(_ inputs: [String: FloatTensor]) throws(RuntimeError) -> [String: FloatTensor] {
+    try run(inputs, clock: nil)
+  }
+
+  /// Runs like ``run(_:)`` and reads a monotonic clock around every plan step into `clock`
+  /// (resized to steps + 1 readings, in nanoseconds): step `i` ran from `clock[i]` to `clock[i + 1]`.
+  /// Timed on this session's threads; the plain ``run(_:)`` reads no clock at all.
+  package func run(_ inputs: [String: FloatTensor], stepClock clock: inout [UInt64]) throws(RuntimeError) -> [String: FloatTensor] {
+    let count = model.plan.steps.count + 1
+    if clock.count != count { clock = [UInt64](repeating: 0, count: count) }
+    return try clock.withUnsafeMutableBufferPointer { (readings) throws(RuntimeError) in
+      try run(inputs, clock: readings.baseAddress!)
+    }
+  }
+
+  private func run(_ inputs: [String: FloatTensor], clock: UnsafeMutablePointer<UInt64>?) throws(RuntimeError) -> [String: FloatTensor] {
     let plan = model.plan
     var batch: Int? = nil
     for binding in plan.inputs {
@@ -62,7 +82,7 @@ public final class Session {
         }
       }
     }
-    execute(batch: b)
+    execute(batch: b, clock: clock)
     var outputs: [String: FloatTensor] = [:]
     for binding in plan.outputs {
       let v = binding.view
@@ -100,8 +120,24 @@ public final class Session {
     arena + v.base * batch + n * v.itemStride + v.inner
   }
 
-  private func execute(batch: Int) {
+  private func execute(batch: Int, clock: UnsafeMutablePointer<UInt64>?) {
     let executor = StepExecutor(session: self, batch: batch)
-    for step in model.plan.steps { executor.run(step) }
+    guard let clock else {
+      for step in model.plan.steps { executor.run(step) }
+      return
+    }
+    clock[0] = monotonicNanoseconds()
+    for (i, step) in model.plan.steps.enumerated() {
+      executor.run(step)
+      clock[i + 1] = monotonicNanoseconds()
+    }
   }
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds.
+@inline(__always)
+private func monotonicNanoseconds() -> UInt64 {
+  var t = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &t)
+  return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
 }

@@ -32,6 +32,12 @@ struct Graphrun: ParsableCommand {
   @Option(help: "Run this many timed inferences after warm-up and report latency.")
   var bench: Int?
 
+  @Flag(help: "Time every plan step over the --bench runs (10 unless given) and print kernel, shapes, median ms, GFLOP/s and % of total per step.")
+  var profile = false
+
+  @Option(help: ArgumentHelp("Write the per-step timings of every profiled run here in Chrome trace format (chrome://tracing, Perfetto); implies --profile.", valueName: "file"))
+  var profileJson: String?
+
   @Flag(help: "Print the results as JSON.")
   var json = false
 
@@ -48,12 +54,15 @@ struct Graphrun: ParsableCommand {
       let feeds = try InputLoader.load(input, for: model)
       let outputs = try session.run(feeds)
       let timing = try bench.map { try Benchmark.measure(session, feeds, runs: $0) }
+      let profiled = profile || profileJson != nil ? try Profile.measure(session, feeds, runs: bench ?? 10) : nil
+      if let profileJson, let profiled { try profiled.writeChromeTrace(to: profileJson) }
       let names = model.outputs.map(\.name)
       if let output { try OutputWriter.write(outputs, order: names, to: output) }
       if json {
-        print(Report.json(outputs, order: names, top: top, timing: timing))
+        print(Report.json(outputs, order: names, top: top, timing: timing, profile: profiled))
       } else {
         print(Report.text(outputs, order: names, top: top, timing: timing), terminator: "")
+        if let profiled { print(profiled.text, terminator: "") }
       }
     } catch let error as RuntimeError {
       FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))

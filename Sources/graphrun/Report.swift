@@ -34,7 +34,7 @@ enum Report {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  static func json(_ outputs: [String: FloatTensor], order: [String], top k: Int, timing: Timing?) -> String {
+  static func json(_ outputs: [String: FloatTensor], order: [String], top k: Int, timing: Timing?, profile: Profile? = nil) -> String {
     var object: [String: Any] = [
       "outputs": order.compactMap { name -> [String: Any]? in
         guard let t = outputs[name] else { return nil }
@@ -45,6 +45,7 @@ enum Report {
       object["bench"] = ["runs": timing.runs, "batch": timing.batch, "min_ms": timing.min, "median_ms": timing.median,
                          "p90_ms": timing.p90, "throughput_per_s": timing.throughput]
     }
+    if let profile { object["profile"] = profile.json }
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
   }
