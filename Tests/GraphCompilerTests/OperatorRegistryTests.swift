@@ -22,8 +22,11 @@ final class OperatorRegistryTests: XCTestCase {
     g.nodes.append(Node(name: "bar", opType: "Other", inputs: ["z"], outputs: ["w"]))
     XCTAssertEqual(message { try OperatorRegistry.check(Model(graph: g)) }, "unsupported ops: node 'foo' (FancyOp), node 'bar' (Other)")
     XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 5])) }
-      .contains("opset version 5 is not supported (supported: 7...22)"))
+      .contains("opset version 5 is not supported (supported: 7...27)"))
     XCTAssertNoThrow(try OperatorRegistry.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["ai.onnx": 22])))
+    XCTAssertNoThrow(try OperatorRegistry.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["": 25])))
+    XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 28])) }
+      .contains("opset version 28 is not supported (supported: 7...27)"))
   }
 
   func testUnknownAttributesAreListedWithTheirNodes() {
@@ -62,5 +65,14 @@ final class OperatorRegistryTests: XCTestCase {
         XCTAssertFalse((error as? LoweringContext.Unsupported)?.reason.isEmpty ?? true, op)
       }
     }
+  }
+
+  /// An `axes` attribute where the opset wants an input is an error, not silently ignored.
+  func testAxesAttributeAfterItBecameAnInput() {
+    let g = TestGraph("stale_axes")
+    g.output(g.node("ReduceMean", "mean", [g.input("x", ["N", 2, 4, 4])], ["axes": .ints([2, 3])]))
+    XCTAssertNoThrow(try ShapeInference.infer(g.model(opset: 17)))
+    let text = message { _ = try ShapeInference.infer(g.model(opset: 18)) }
+    XCTAssertTrue(text.contains("'axes' is an input from opset 18 on"), text)
   }
 }

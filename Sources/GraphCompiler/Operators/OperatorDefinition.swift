@@ -76,6 +76,10 @@ extension NodeOperands {
   /// `axes` from the attribute before opset `inputFrom`, from input `index` from then on; nil when absent.
   func axesList(inputFrom: Int, index: Int) throws -> [Int]? {
     if opset < inputFrom { return try node.ints("axes") }
+    // Ignoring a stale attribute would silently reduce or squeeze other axes.
+    guard node.attributes["axes"] == nil else {
+      throw error("'axes' is an input from opset \(inputFrom) on, not an attribute (the model imports opset \(opset))")
+    }
     return try knownInts(index, "axes")
   }
 
