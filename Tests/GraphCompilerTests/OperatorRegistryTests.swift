@@ -75,4 +75,13 @@ final class OperatorRegistryTests: XCTestCase {
     let text = message { _ = try ShapeInference.infer(g.model(opset: 18)) }
     XCTAssertTrue(text.contains("'axes' is an input from opset 18 on"), text)
   }
+
+  /// An integer model is refused, not run as float32 (integer Div would give 2.333 for 7 / 3).
+  func testIntegerValuesAtRunTimeAreRefused() {
+    let b = GraphBuilder(name: "ints")
+    let x = b.input("x", ["N", 3], type: .int32)
+    b.output(b.node("Div", name: "div", inputs: [x, b.constant("three", Tensor(dataType: .int32, dims: [1], storage: .integers([3])))]), type: .int32)
+    let text = message { _ = try Pipeline.compile(Model(graph: b.build(), opsetImports: ["": 13])) }
+    XCTAssertTrue(text.contains("graph input 'x'") && text.contains("float32"), text)
+  }
 }

@@ -14,6 +14,9 @@ final class Lowering {
     let batchSymbol = try findBatch()
     program.weights.reserve(graph.initializers.values.map { $0.elementCount + 16 }.reduce(0, +))
     for input in graph.inputs {
+      if let type = context.elementTypes[input.name], type != .float {
+        throw GraphError("graph input '\(input.name)'", "is \(type); the runtime takes float32 inputs only")
+      }
       // An input without the batch in front can only be a weight fed at run time, which the
       // plan cannot take: the node using it reports that below.
       guard let dims = try? perItem(input.name, batchSymbol) else { continue }
@@ -58,6 +61,10 @@ final class Lowering {
   /// The per-item dims of an activation: its shape without the leading batch dim.
   private func perItem(_ name: String, _ batch: Dim) throws -> [Int] {
     guard let shape = context.shapes[name] else { throw GraphError("value '\(name)'", "has no inferred shape") }
+    // The runtime computes in float32 only: running an integer model as floats would be silently wrong.
+    if let type = context.elementTypes[name], type != .float {
+      throw GraphError("value '\(name)'", "is \(type); only float32 values can be computed at run time (integer and float64 math is evaluated only at compile time, on constants)")
+    }
     guard shape.rank >= 1, shape[0] == batch, let dims = Shape(Array(shape.dims.dropFirst())).fixedDims else {
       throw GraphError("value '\(name)'", "shape \(shape) must have the batch \(batch) as its leading dimension and known other dims")
     }

@@ -13,6 +13,8 @@ public final class CompilationContext {
   public var model: Model
   /// Shape of every value, filled by the `infer-shapes` pass and kept up to date by later passes.
   public var shapes: [String: Shape] = [:]
+  /// Element type of every value, from the same inference (values made by later passes keep their source's).
+  public var elementTypes: [String: DataType] = [:]
   public var report = CompileReport()
   /// The program once lowered; what `--print-after` shows from `lower` on.
   var lowered: LoweredProgram?

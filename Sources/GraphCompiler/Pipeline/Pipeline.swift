@@ -89,5 +89,6 @@ public struct InferShapes: Pass {
     let inferred = try ShapeInference.infer(context.model, bindings: context.bindings)
     context.graph = inferred.graph  // topologically sorted: the schedule follows this order
     context.shapes = Dictionary(inferred.values.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
+    context.elementTypes = Dictionary(inferred.values.map { ($0.name, $0.elementType) }, uniquingKeysWith: { a, _ in a })
   }
 }
