@@ -59,6 +59,35 @@ final class ReaderBadInputTests: XCTestCase {
     expectError(path("garbage.onnx"))
   }
 
+  /// Subgraphs nested `levels` deep (graph → node → attribute g → graph ...), as raw protobuf.
+  static func nestedModel(levels: Int) -> Data {
+    func field(_ number: UInt8, _ body: [UInt8]) -> [UInt8] {
+      var out = [number << 3 | 2]
+      var n = body.count
+      repeat { out.append(UInt8(n & 0x7f) | (n > 0x7f ? 0x80 : 0)); n >>= 7 } while n > 0
+      return out + body
+    }
+    var graph: [UInt8] = []
+    for _ in 0..<levels {
+      let attribute = field(1, Array("body".utf8)) + field(6, graph)  // name, g
+      let node = field(5, attribute)  // attribute
+      graph = field(1, node)  // node
+    }
+    return Data(field(7, graph))  // ModelProto.graph
+  }
+
+  /// A few kilobytes nested thousands of levels deep is refused before libprotobuf-c
+  /// (which recurses without a limit) can overflow the stack.
+  func testDeeplyNestedSubgraphsAreRefused() throws {
+    let deep = Self.nestedModel(levels: 3000)
+    XCTAssertLessThan(deep.count, 100_000)
+    try write(path("deep.onnx"), deep)
+    XCTAssertTrue(expectError(path("deep.onnx")).contains("nest more than"))
+    // A shallow nesting passes the check (and is then judged as a model).
+    try write(path("shallow.onnx"), Self.nestedModel(levels: 3))
+    XCTAssertFalse(expectError(path("shallow.onnx")).contains("nest more than"))
+  }
+
   func testTruncatedRealFile() throws {
     let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.lenet))
     try write(path("half.onnx"), bytes.prefix(bytes.count / 2))

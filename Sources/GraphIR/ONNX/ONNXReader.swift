@@ -38,6 +38,7 @@ public enum ONNXReader {
   /// Parses serialized model bytes. External data, if any, is looked up in `baseDirectory`.
   public static func read(bytes: Data, baseDirectory: String?, options: Options = Options()) throws -> Model {
     guard !bytes.isEmpty else { throw GraphError("", "file is empty, not an ONNX model") }
+    try bytes.withUnsafeBytes { try NestingCheck.check($0) }
     let proto = bytes.withUnsafeBytes { raw in
       onnx__model_proto__unpack(nil, raw.count, raw.bindMemory(to: UInt8.self).baseAddress)
     }
