@@ -42,3 +42,20 @@ final class ConstantFoldingTests: XCTestCase {
     }
   }
 }
+
+/// Folding never allocates without bound.
+final class ConstantFoldingBudgetTests: XCTestCase {
+  func testHugeConstantOfShapeIsAnError() {
+    let g = TestGraph("bomb")
+    let x = g.input("x", ["N", 2])
+    let big = g.node("ConstantOfShape", "bomb", [g.ints("dims", [1_000_000, 1_000_000])])
+    let shape = g.node("Shape", "s", [big])
+    g.output(g.node("Add", "add", [x, g.node("Cast", "c", [g.node("ReduceMean", "m", [g.node("Cast", "f", [shape], ["to": .int(1)])], ["keepdims": .int(0)])], ["to": .int(1)])]))
+    do {
+      _ = try Pipeline.compile(g.model())
+      XCTFail("expected an error")
+    } catch {
+      XCTAssertTrue("\(error)".contains("too large to compute at compile time"), "\(error)")
+    }
+  }
+}

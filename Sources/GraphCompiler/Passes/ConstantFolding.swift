@@ -20,10 +20,24 @@ public struct ConstantFolding: Pass {
     context.graph = graph
   }
 
+  /// Largest tensor folding may create (2^26 elements, 256 MiB of floats): a few-byte
+  /// ConstantOfShape must not make the compiler allocate without bound.
+  static let maxFoldedElements = 1 << 26
+
   private func fold(_ node: Node, _ graph: Graph, _ context: CompilationContext) throws -> [Tensor]? {
     guard OperatorRegistry.isDefaultDomain(node.domain), let definition = OperatorRegistry.byOp[node.opType],
       definition.folds
     else { return nil }
+    for output in node.outputs where !output.isEmpty {
+      guard let dims = context.shapes[output]?.fixedDims else { continue }
+      let (count, overflow) = dims.reduce((1, false)) { acc, d in
+        let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+        return (p, acc.1 || o)
+      }
+      if overflow || count > Self.maxFoldedElements {
+        throw GraphError.node(node, "its output \(dims) is too large to compute at compile time (limit \(Self.maxFoldedElements) elements)")
+      }
+    }
     var inputs: [Tensor?] = []
     for name in node.inputs {
       if name.isEmpty { inputs.append(nil); continue }
