@@ -26,7 +26,7 @@ let package = Package(
 
     // MARK: - Compiler side
 
-    .target(name: "GraphIR", dependencies: ["ONNXSchema", "CProtobufC"]),
+    .target(name: "GraphIR", dependencies: ["ONNXSchema", "CProtobufC", "AtomicFile"]),
     .target(name: "GraphZoo", dependencies: ["GraphIR", "GraphPlan"]),
     .target(name: "GraphCompiler", dependencies: ["GraphIR", "GraphPlan", "GraphReference"]),
 
@@ -39,7 +39,9 @@ let package = Package(
 
     // MARK: - Runtime (depends on nothing outside the Swift toolchain and its own kernel modules)
 
-    .target(name: "GraphRuntime", dependencies: ["GraphPlan", "CPUFeatures", "KernelsGeneric", "KernelsHaswell"]),
+    .target(name: "GraphRuntime", dependencies: ["GraphPlan", "AtomicFile", "CPUFeatures", "KernelsGeneric", "KernelsHaswell"]),
+    // Whole-file writes that never leave a half-written file or touch another one (standard library and libc only).
+    .target(name: "AtomicFile"),
     // Micro-kernels, one module per instruction set from one source file, chosen at run time.
     .target(name: "KernelsGeneric"),
     .target(
@@ -73,6 +75,7 @@ let package = Package(
     // Seeded random data, closeness assertions and fixture paths, shared by the test targets.
     .target(name: "TestSupport", dependencies: ["GraphPlan"], path: "Tests/TestSupport"),
 
+    .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile"]),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
     .testTarget(name: "GraphZooTests", dependencies: ["GraphZoo", "GraphIR"]),
     .testTarget(

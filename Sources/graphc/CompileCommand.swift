@@ -54,6 +54,7 @@ struct CompileCommand: ParsableCommand {
         clock = Date()
       }
       let model = try ONNXReader.read(contentsOf: file)
+      for weights in model.externalDataFiles.sorted() { try refuseToOverwrite(weights, with: output, what: "its model's external data") }
       lap("read")
       do {
         result = try Pipeline.compile(model, options: .init(batch: batch)) { pass, context in
@@ -78,11 +79,11 @@ struct CompileCommand: ParsableCommand {
     if report { print(CompileReportFormat.text(result.report, file: file, output: output, seconds: seconds), terminator: "") }
   }
 
-  /// The plan must never replace the model it came from.
-  func refuseToOverwrite(_ input: String, with output: String) throws {
+  /// The plan must never replace the model it came from, nor the model's weights.
+  func refuseToOverwrite(_ input: String, with output: String, what: String = "its input model") throws {
     let a = URL(fileURLWithPath: input).resolvingSymlinksInPath().path
     let b = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
-    if a == b { throw GraphError(output, "refusing to write the plan over its input model") }
+    if a == b { throw GraphError(output, "refusing to write the plan over \(what)") }
   }
 }
 

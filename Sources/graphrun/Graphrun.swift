@@ -57,7 +57,7 @@ struct Graphrun: ParsableCommand {
       let profiled = profile || profileJson != nil ? try Profile.measure(session, feeds, runs: bench ?? 10) : nil
       if let profileJson, let profiled { try profiled.writeChromeTrace(to: profileJson) }
       let names = model.outputs.map(\.name)
-      if let output { try OutputWriter.write(outputs, order: names, to: output) }
+      if let output { try OutputWriter.write(outputs, order: names, to: output, protecting: [plan, input]) }
       if json {
         print(Report.json(outputs, order: names, top: top, timing: timing, profile: profiled))
       } else {

@@ -109,6 +109,37 @@ final class CompileRunCommandTests: XCTestCase {
     XCTAssertEqual(leftovers, [], "no plan or temporary file may be left behind")
   }
 
+  /// No command writes over a file it reads, and a device named as output stays a device.
+  func testOutputsNeverDestroyInputs() throws {
+    let plan = try compileLeNet()
+    let digit = try saveDigit("seven.npy")
+    let before = try XCTUnwrap(FileManager.default.contents(atPath: digit))
+    for target in [digit, plan] {
+      let r = try graphrun([plan, digit, "-o", target])
+      XCTAssertEqual(r.status, 1, target)
+      XCTAssertTrue(r.stderr.contains("refusing to write an output over"), r.stderr)
+    }
+    XCTAssertEqual(FileManager.default.contents(atPath: digit), before, "the input is untouched")
+    XCTAssertEqual(try graphrun([plan, digit]).status, 0, "the plan is untouched")
+
+    // The model's external weights are protected like the model itself.
+    let b = GraphBuilder(name: "ext")
+    let x = b.input("x", [.symbol("N"), 64])
+    let w = b.constant("w", Tensor(floats: [Float](repeating: 0.5, count: 64 * 64), dims: [64, 64]))
+    b.output(b.node("MatMul", name: "mm", inputs: [x, w]))
+    try ONNXWriter.write(Model(graph: b.build()), to: path("ext.onnx"), externalData: "ext.weights")
+    let weights = try XCTUnwrap(FileManager.default.contents(atPath: path("ext.weights")))
+    var r = try graphc(["compile", path("ext.onnx"), "-o", path("ext.weights")])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertTrue(r.stderr.contains("external data"), r.stderr)
+    XCTAssertEqual(FileManager.default.contents(atPath: path("ext.weights")), weights)
+
+    r = try graphc(["compile", CLI.lenet, "-o", "/dev/null"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let type = try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
+    XCTAssertEqual(type, .typeCharacterSpecial, "/dev/null stays a device")
+  }
+
   func testRunErrorsSayWhatWasExpected() throws {
     let plan = try compileLeNet()
     // Wrong size.

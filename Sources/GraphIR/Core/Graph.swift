@@ -77,6 +77,8 @@ public struct Model: Equatable, Sendable {
   public var producerName: String
   public var producerVersion: String
   public var graph: Graph
+  /// The external data files the model was read with (resolved paths); writers must not overwrite them.
+  public var externalDataFiles: Set<String> = []
 
   public init(
     graph: Graph, irVersion: Int = 8, opsetImports: [String: Int] = ["": 13],

@@ -63,6 +63,8 @@ extension ONNXReader {
     var options: Options
     /// External data files already mapped, by resolved path.
     var mappedFiles: [String: Data] = [:]
+    /// Every external data file the model names, resolved (read or not).
+    var externalFiles: Set<String> = []
 
     init(baseDirectory: String?, options: Options) {
       self.baseDirectory = baseDirectory
@@ -78,12 +80,14 @@ extension ONNXReader {
       }
       if opsets.isEmpty { opsets[""] = 1 }
       let graph = try self.graph(graphProto.pointee)
-      return Model(
+      var model = Model(
         graph: graph,
         irVersion: m.has_ir_version != 0 ? Int(m.ir_version) : 0,
         opsetImports: opsets,
         producerName: string(m.producer_name),
         producerVersion: string(m.producer_version))
+      model.externalDataFiles = externalFiles
+      return model
     }
 
     mutating func graph(_ g: Onnx__GraphProto) throws -> Graph {
@@ -296,6 +300,7 @@ extension ONNXReader {
         throw GraphError(label, "external data '\(location)' but the model was not read from a file")
       }
       let resolved = try Self.resolve(location, in: base, label: label)
+      externalFiles.insert(resolved)
       guard let offset = Int(fields["offset"] ?? "0"), offset >= 0 else {
         throw GraphError(label, "external data offset '\(fields["offset"] ?? "")' is not a valid number")
       }

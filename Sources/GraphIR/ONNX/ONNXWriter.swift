@@ -1,3 +1,4 @@
+import AtomicFile
 import CProtobufC
 import Foundation
 import ONNXSchema
@@ -39,29 +40,12 @@ public enum ONNXWriter {
     try writeAtomically(out.model, to: path)
   }
 
-  /// Writes through a temporary file and a rename, so no half-written file is ever seen.
+  /// Writes `bytes` to `path` without ever leaving a half-written file (see ``AtomicFile``).
   public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    let temp = path + ".tmp-\(getpid())"
-    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else { throw GraphError(path, "cannot write file (\(String(cString: strerror(errno))))") }
-    var written = 0
-    let ok = bytes.withUnsafeBytes { raw -> Bool in
-      while written < raw.count {
-        let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-        if n <= 0 { return false }
-        written += n
-      }
-      return true
-    }
-    let closed = close(fd) == 0
-    guard ok, closed else {
-      let reason = String(cString: strerror(errno))
-      unlink(temp)
-      throw GraphError(path, "cannot write file (\(reason))")
-    }
-    guard rename(temp, path) == 0 else {
-      unlink(temp)
-      throw GraphError(path, "cannot write file (rename failed: \(String(cString: strerror(errno))))")
+    do {
+      try AtomicFile.write(bytes, to: path)
+    } catch {
+      throw GraphError(path, "cannot write file (\(error.reason))")
     }
   }
 }

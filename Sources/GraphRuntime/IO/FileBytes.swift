@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AtomicFile
 
 /// Whole-file reads and writes through the C library (the runtime avoids Foundation).
 enum FileBytes {
@@ -22,11 +23,13 @@ enum FileBytes {
     return bytes
   }
 
+  /// Replaces the file whole (see ``AtomicFile``): a failed write leaves the old one intact.
   static func write(_ bytes: [UInt8], to path: String) throws {
-    guard let file = fopen(path, "wb") else { throw RuntimeError.file(path: path, reason: "cannot create (\(errnoText()))") }
-    let put = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, bytes.count, file) }
-    let closed = fclose(file)
-    guard put == bytes.count, closed == 0 else { throw RuntimeError.file(path: path, reason: "cannot write (\(errnoText()))") }
+    do {
+      try AtomicFile.write(bytes, to: path)
+    } catch {
+      throw RuntimeError.file(path: path, reason: error.reason)
+    }
   }
 
   private static func errnoText() -> String {
