@@ -77,8 +77,14 @@ public struct Model: Equatable, Sendable {
   public var producerName: String
   public var producerVersion: String
   public var graph: Graph
-  /// The external data files the model was read with (resolved paths); writers must not overwrite them.
+  /// The external data files the model was read with (resolved paths); writers must not
+  /// overwrite them. Where a model came from is not part of what it is: `==` ignores this.
   public var externalDataFiles: Set<String> = []
+
+  public static func == (a: Model, b: Model) -> Bool {
+    a.irVersion == b.irVersion && a.opsetImports == b.opsetImports && a.producerName == b.producerName
+      && a.producerVersion == b.producerVersion && a.graph == b.graph
+  }
 
   public init(
     graph: Graph, irVersion: Int = 8, opsetImports: [String: Int] = ["": 13],
