@@ -43,3 +43,19 @@ final class GemmPanelsTests: XCTestCase {
     XCTAssertTrue(depthwise.runsDepthwise)
   }
 }
+
+/// Crafted sizes that each pass the per-field range check but whose products overflow are
+/// errors, never traps (validation must not multiply first and check later).
+final class GeometryOverflowTests: XCTestCase {
+  func testHugeConvAndPoolSizesAreErrors() {
+    let big = (1 << 31) - 1
+    let conv = Conv2DGeometry(inChannels: big, inHeight: big, inWidth: big, outChannels: big, kernelHeight: 1, kernelWidth: 1)
+    XCTAssertThrowsError(try conv.validate()) { XCTAssertTrue("\($0)".contains("overflow"), "\($0)") }
+    let wide = Conv2DGeometry(inChannels: 1 << 20, inHeight: 1, inWidth: 1, outChannels: 1 << 20, kernelHeight: 1, kernelWidth: 1)
+    XCTAssertThrowsError(try wide.validate(), "2^40 weights are too many")
+    let pool = Pool2DGeometry(
+      channels: big, inHeight: big, inWidth: big, outHeight: big, outWidth: big, kernelHeight: 1, kernelWidth: 1)
+    XCTAssertThrowsError(try pool.validate())
+    XCTAssertNoThrow(try Conv2DGeometry(inChannels: 64, inHeight: 56, inWidth: 56, outChannels: 64, kernelHeight: 3, kernelWidth: 3).validate())
+  }
+}

@@ -84,6 +84,15 @@ public struct Conv2DGeometry: WindowedGeometry, Sendable, Equatable {
       try fail("groups \(groups) does not divide channels \(inChannels) -> \(outChannels)")
     }
     if outHeight <= 0 || outWidth <= 0 { try fail("empty output \(outHeight)x\(outWidth)") }
+    // Every size a kernel computes from these must fit, or validation itself would trap.
+    let counts = [
+      [inChannels, inHeight, inWidth], [outChannels, outHeight, outWidth],
+      [outChannels, inChannelsPerGroup, window.kernelHeight, window.kernelWidth],
+      [inChannelsPerGroup, window.kernelHeight, window.kernelWidth, outHeight, outWidth],  // one group's im2col
+      [GemmPanels.count(rows: 1, depth: 1), groups, outChannelsPerGroup + GemmPanels.rowsPerPanel,
+       inChannelsPerGroup, window.kernelHeight, window.kernelWidth],  // packed weights
+    ]
+    if counts.contains(where: { Window2D.checkedProduct($0) == nil }) { try fail("sizes overflow (\(inChannels)x\(inHeight)x\(inWidth) -> \(outChannels))") }
   }
 }
 

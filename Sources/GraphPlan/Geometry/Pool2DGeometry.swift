@@ -77,5 +77,8 @@ public struct Pool2DGeometry: WindowedGeometry, Sendable, Equatable {
     if let problem = window.violation() { try fail(problem) }
     if channels <= 0 || inHeight <= 0 || inWidth <= 0 { try fail("non-positive shape") }
     if outHeight <= 0 || outWidth <= 0 { try fail("empty output \(outHeight)x\(outWidth)") }
+    if Window2D.checkedProduct([channels, inHeight, inWidth]) == nil || Window2D.checkedProduct([channels, outHeight, outWidth]) == nil {
+      try fail("sizes overflow (\(channels)x\(inHeight)x\(inWidth))")
+    }
   }
 }

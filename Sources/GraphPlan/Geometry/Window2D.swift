@@ -79,6 +79,18 @@ public struct Window2D: Sendable, Equatable {
       dilation: dilationWidth, ceilMode: ceilMode)
   }
 
+  /// The product of `factors` when it stays within 2^40 (the largest count a plan may
+  /// name), else nil: sizes are checked this way before any kernel multiplies them.
+  public static func checkedProduct(_ factors: [Int]) -> Int? {
+    var product = 1
+    for f in factors {
+      let (p, overflow) = product.multipliedReportingOverflow(by: f)
+      guard !overflow, p <= 1 << 40 else { return nil }
+      product = p
+    }
+    return product
+  }
+
   /// Whether every pad is zero.
   public var isUnpadded: Bool { padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0 }
 
