@@ -7,7 +7,7 @@ import XCTest
 /// The stage after lowering: its passes are named, ordered and printable.
 final class LoweredPassesTests: XCTestCase {
   func testLoweredPassesRunInOrderAndPrint() throws {
-    XCTAssertEqual(Pipeline.passNames.suffix(5), ["lower", "concat-in-place", "reuse-inputs", "pack-weights", "plan-memory"])
+    XCTAssertEqual(Pipeline.passNames.suffix(6), ["lower", "concat-in-place", "reuse-inputs", "winograd", "pack-weights", "plan-memory"])
     var printed: [String: String] = [:]
     _ = try Pipeline.compile(TestGraphs.inception()) { pass, context in printed[pass] = context.text }
     // Lowering copies every concat input; concat-in-place removes the copies of computed branches.
