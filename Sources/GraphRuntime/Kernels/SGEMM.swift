@@ -27,6 +27,11 @@ struct GemmStore {
   var residual: UnsafePointer<Float>? = nil
   var ldr: Int = 0
   var activation: Activation = .none
+
+  /// Whether the store writes the accumulator as it is.
+  var isPlain: Bool {
+    alpha == 1 && rowBias == nil && colBias == nil && residual == nil && activation == .none
+  }
 }
 
 /// The GEMM's left operand: any strided matrix, packed per block as it is used, or
@@ -176,6 +181,11 @@ enum SGEMM {
   private static func storeBlock(
     i0: Int, rows: Int, j0: Int, cols: Int, acc: UnsafeMutablePointer<Float>, store: GemmStore
   ) {
+    if store.isPlain {
+      // Nothing to apply: copy rows (Winograd's 36 products per block go this way).
+      for r in 0..<rows { (store.c + (i0 + r) * store.ldc + j0).update(from: acc + r * nc, count: cols) }
+      return
+    }
     for r in 0..<rows {
       let i = i0 + r
       let src = acc + r * nc

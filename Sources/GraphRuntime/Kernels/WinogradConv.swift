@@ -15,9 +15,11 @@ import GraphPlan
 enum WinogradConv {
   /// Tiles per SIMD group of the transforms.
   static let lanes = 8
-  /// Target floats of one block's transformed input plus products (4 MiB): the block
-  /// stays in the last-level cache between the stages.
-  static let blockFloats = 1 << 20
+  /// Target floats of one block's transformed input plus products (8 MiB; at least one
+  /// tile row). Measured on 64@56², 128@28², 256@14², 512@28²: 1 MiB blocks were up to 2x
+  /// slower on the big layers (each block streams all 36 U[ξ] again), 4 and 16 MiB about
+  /// the same as 8.
+  static let blockFloats = 1 << 21
 
   /// Tile counts and the block shape for one geometry, shared by the workspace size and the kernel.
   struct Tiling {
@@ -49,6 +51,16 @@ enum WinogradConv {
     var outputRowStride: Int { 32 * groups }
   }
 
+  /// Zeroes a few floats without a call into libc.
+  @inline(__always)
+  static func zero(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    var i = 0
+    while i < count {
+      p[i] = 0
+      i += 1
+    }
+  }
+
   static func workspaceCount(_ p: Conv2DParameters) -> Int { Tiling(p.geometry).workspaceCount }
 
   static func run(
@@ -72,8 +84,9 @@ enum WinogradConv {
     while r0 < totalRows {
       let rows = min(tiling.rowsPerBlock, totalRows - r0)
       let tiles = rows * tiling.tilesWide
-      // Lanes past the block's last tile read this tail of the products: keep it finite.
-      for row in 0..<(points * m) { (products + row * ld + tiles).update(repeating: 0, count: ld - tiles) }
+      // The last SIMD group of the block's last tile row reads past its last tile: keep those finite.
+      let overhang = tiling.groups * lanes - tiling.tilesWide
+      for row in 0..<(points * m) { zero(products + row * ld + tiles, overhang) }
 
       // 1. Input transform.
       parallelFor(pool, c) { ch in
@@ -90,10 +103,10 @@ enum WinogradConv {
               continue
             }
             // Buffer column x is input column x - padLeft.
-            let lo = min(w.padLeft, rs), hi = min(rs, w.padLeft + wd)
-            row.update(repeating: 0, count: lo)
-            if hi > lo { (row + lo).update(from: plane + iy * wd + (lo - w.padLeft), count: hi - lo) }
-            (row + hi).update(repeating: 0, count: rs - hi)
+            let lo = min(w.padLeft, rs), hi = max(lo, min(rs, w.padLeft + wd))
+            zero(row, lo)
+            (row + lo).update(from: plane + iy * wd + (lo - w.padLeft), count: hi - lo)
+            zero(row + hi, rs - hi)
           }
           InstructionSet.winogradInput(
             rows: buffer, rowStride: rs, groups: tiling.groups,
