@@ -43,8 +43,20 @@ enum WinogradConv {
       stride = (rowsPerBlock * tilesWide + lanes + 15) / 16 * 16
     }
 
+    /// Floats between the planes `V[ξ]` (`inChannels` rows) and between the planes `P[ξ]`
+    /// (`outChannels` rows): an odd number of cache lines, so that the 36 points of one tile,
+    /// read or written together by a transform, do not all fall in one cache set (plain
+    /// `rows * stride` is often a multiple of 4 KiB).
+    var inputPlane: Int { Tiling.oddLines(inChannels * stride) }
+    var productPlane: Int { Tiling.oddLines(outChannels * stride) }
+
+    static func oddLines(_ floats: Int) -> Int {
+      let lines = (floats + 15) / 16
+      return (lines | 1) * 16
+    }
+
     /// Floats of `V` and `P` for one block.
-    var workspaceCount: Int { Winograd4x4.points * (inChannels + outChannels) * stride }
+    var workspaceCount: Int { Winograd4x4.points * (inputPlane + productPlane) }
     /// Floats of one padded input row (`4 * 8 * groups` columns, plus a group's overhang).
     var inputRowStride: Int { 32 * groups + 16 }
     /// Floats of one assembled output row.
@@ -76,7 +88,8 @@ enum WinogradConv {
     precondition(workspace == nil || blockFloats == WinogradConv.blockFloats, "a workspace is sized for the default block")
     let space = workspace ?? allocateFloats(tiling.workspaceCount)
     defer { if workspace == nil { space.deallocate() } }
-    let v = space, products = space + points * c * ld
+    let vPlane = tiling.inputPlane, pPlane = tiling.productPlane
+    let v = space, products = space + points * vPlane
     let matrix = Winograd4x4.matrixCount(outChannels: m, inChannels: c)
     let totalRows = p.batch * tiling.tilesHigh
 
@@ -86,7 +99,9 @@ enum WinogradConv {
       let tiles = rows * tiling.tilesWide
       // The last SIMD group of the block's last tile row reads past its last tile: keep those finite.
       let overhang = tiling.groups * lanes - tiling.tilesWide
-      for row in 0..<(points * m) { zero(products + row * ld + tiles, overhang) }
+      for xi in 0..<points {
+        for oc in 0..<m { zero(products + xi * pPlane + oc * ld + tiles, overhang) }
+      }
 
       // 1. Input transform.
       parallelFor(pool, c) { ch in
@@ -110,7 +125,7 @@ enum WinogradConv {
           }
           InstructionSet.winogradInput(
             rows: buffer, rowStride: rs, groups: tiling.groups,
-            out: v + ch * ld + (r - r0) * tiling.tilesWide, pointStride: c * ld)
+            out: v + ch * ld + (r - r0) * tiling.tilesWide, pointStride: vPlane)
         }
       }
 
@@ -118,8 +133,8 @@ enum WinogradConv {
       parallelFor(pool, points) { xi in
         SGEMM.run(
           m: m, n: tiles, k: c, a: .panels(weights + xi * matrix),
-          b: MatrixView(base: v + xi * c * ld, rowStride: ld, colStride: 1),
-          store: GemmStore(c: products + xi * m * ld, ldc: ld), pool: nil)
+          b: MatrixView(base: v + xi * vPlane, rowStride: ld, colStride: 1),
+          store: GemmStore(c: products + xi * pPlane, ldc: ld), pool: nil)
       }
 
       // 3. Output transform and epilogue.
@@ -130,7 +145,7 @@ enum WinogradConv {
         for r in r0..<(r0 + rows) {
           let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
           InstructionSet.winogradOutput(
-            products: products + oc * ld + (r - r0) * tiling.tilesWide, pointStride: m * ld, groups: tiling.groups,
+            products: products + oc * ld + (r - r0) * tiling.tilesWide, pointStride: pPlane, groups: tiling.groups,
             bias: bias, out: buffer, rowStride: rs)
           for i in 0..<min(4, oh - 4 * ty) {
             let oy = 4 * ty + i
