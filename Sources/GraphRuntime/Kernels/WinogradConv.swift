@@ -48,7 +48,8 @@ enum WinogradConv {
     /// read or written together by a transform, do not all fall in one cache set (plain
     /// `rows * stride` is often a multiple of 4 KiB).
     var inputPlane: Int { Tiling.oddLines(inChannels * stride) }
-    var productPlane: Int { Tiling.oddLines(outChannels * stride) }
+    /// (`P[ξ]` has rows up to a multiple of 6: the GEMM writes whole register tiles there.)
+    var productPlane: Int { Tiling.oddLines((outChannels + 5) / 6 * 6 * stride) }
 
     static func oddLines(_ floats: Int) -> Int {
       let lines = (floats + 15) / 16
@@ -134,7 +135,7 @@ enum WinogradConv {
         SGEMM.run(
           m: m, n: tiles, k: c, a: .panels(weights + xi * matrix),
           b: MatrixView(base: v + xi * vPlane, rowStride: ld, colStride: 1),
-          store: GemmStore(c: products + xi * pPlane, ldc: ld), pool: nil)
+          store: GemmStore(c: products + xi * pPlane, ldc: ld, holdsWholeTiles: true), pool: nil)
       }
 
       // 3. Output transform and epilogue.
