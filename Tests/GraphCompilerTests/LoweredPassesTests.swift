@@ -47,7 +47,7 @@ final class LoweredPassesTests: XCTestCase {
   }
 
   /// The winograd pass takes the 3x3 stride-1 convs big enough to gain (16+ channels,
-  /// output 14x14 or more) and the plan lists them; the compiled graph still matches the
+  /// output 12x12 or more) and the plan lists them; the compiled graph still matches the
   /// interpreter, batch 1 and 3, one and two threads (through assertCompiledMatchesReference).
   func testWinogradRuleAndListing() throws {
     func geometry(_ c: Int, _ m: Int, _ hw: Int, stride: Int = 1, pad: Int = 1, groups: Int = 1) -> Conv2DGeometry {
@@ -56,8 +56,8 @@ final class LoweredPassesTests: XCTestCase {
         strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad, padBottom: pad, padRight: pad, groups: groups)
     }
     XCTAssertTrue(SelectWinograd.choosesWinograd(geometry(64, 64, 56)))
-    XCTAssertTrue(SelectWinograd.choosesWinograd(geometry(16, 24, 16, pad: 0)))  // 14x14 output
-    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(16, 24, 15, pad: 0)))  // 13x13
+    XCTAssertTrue(SelectWinograd.choosesWinograd(geometry(16, 24, 14, pad: 0)))  // 12x12 output
+    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(16, 24, 13, pad: 0)))  // 11x11
     XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(512, 512, 7)))
     XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(3, 64, 224)))
     XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(64, 64, 56, stride: 2)))

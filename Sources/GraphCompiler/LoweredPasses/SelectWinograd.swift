@@ -6,16 +6,16 @@ import GraphPlan
 /// weights from the plan.
 ///
 /// The rule (``choosesWinograd(_:)``): 3x3, stride 1, dilation 1, one group, any padding,
-/// at least 16 input and 16 output channels and an output of at least 14x14. Measured
-/// single layers (C = M, 1 thread, graphrun old/new): 2.4x at 64@56², 1.7x at 128@28² and
-/// 256@14², 3.0x at 512@28², 1.2-1.5x at 16-32@16-28²; 12x12 broke even (9 tiles, padded
-/// to 16 GEMM columns) and 7x7-8x8 lost (0.6-0.8x: 4 tiles do no fewer multiplications
-/// than direct convolution once padded to 16 columns).
+/// at least 16 input and 16 output channels and an output of at least 12x12 (9 tiles per
+/// image). Measured single layers (C = M, 1 thread, graphrun im2col+GEMM / Winograd,
+/// medians): 2.8-3.3x at 64@56², 2.0x at 128@28², 2.4x at 256@14², 2.6x at 512@28²,
+/// 1.2-1.5x at 64-256@12², 1.0-1.7x at 16-32@12-16²; 7x7 and 8x8 lost (0.7-0.8x): 4 tiles
+/// padded to the GEMM's 16 columns do no fewer multiplications than direct convolution.
 struct SelectWinograd: LoweredPass {
   let name = "winograd"
 
   static let minimumChannels = 16
-  static let minimumOutputSide = 14
+  static let minimumOutputSide = 12
 
   static func choosesWinograd(_ g: Conv2DGeometry) -> Bool {
     Winograd4x4.applies(to: g) && g.inChannels >= minimumChannels && g.outChannels >= minimumChannels
