@@ -68,7 +68,7 @@ final class DotInspectTests: XCTestCase {
     let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(json["step_count"] as? Int, 7)
     XCTAssertEqual((json["steps"] as? [Any])?.count, 7)
-    XCTAssertEqual(json["format_version"] as? Int, 2)
+    XCTAssertEqual(json["format_version"] as? Int, 3)
     let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: plan)[.size] as? NSNumber)
     XCTAssertEqual(json["file_bytes"] as? Int, size.intValue)
     XCTAssertTrue(json["batch"] is NSNull)

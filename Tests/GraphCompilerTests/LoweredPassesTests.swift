@@ -1,4 +1,5 @@
 import GraphIR
+import GraphPlan
 import GraphRuntime
 import XCTest
 
@@ -7,7 +8,7 @@ import XCTest
 /// The stage after lowering: its passes are named, ordered and printable.
 final class LoweredPassesTests: XCTestCase {
   func testLoweredPassesRunInOrderAndPrint() throws {
-    XCTAssertEqual(Pipeline.passNames.suffix(5), ["lower", "concat-in-place", "reuse-inputs", "pack-weights", "plan-memory"])
+    XCTAssertEqual(Pipeline.passNames.suffix(6), ["lower", "concat-in-place", "reuse-inputs", "winograd", "pack-weights", "plan-memory"])
     var printed: [String: String] = [:]
     _ = try Pipeline.compile(TestGraphs.inception()) { pass, context in printed[pass] = context.text }
     // Lowering copies every concat input; concat-in-place removes the copies of computed branches.
@@ -43,5 +44,33 @@ final class LoweredPassesTests: XCTestCase {
     let w = try XCTUnwrap(g.model().graph.initializers["w"]).floats
     let expected = zip(w, inputs["x"]!.values).map { 1 - $0 / $1 }
     XCTAssertEqual(try Compile.run(out, inputs, threads: 1)["sub"]?.values, expected)
+  }
+
+  /// The winograd pass takes the 3x3 stride-1 convs big enough to gain (16+ channels,
+  /// output 12x12 or more) and the plan lists them; the compiled graph still matches the
+  /// interpreter, batch 1 and 3, one and two threads (through assertCompiledMatchesReference).
+  func testWinogradRuleAndListing() throws {
+    func geometry(_ c: Int, _ m: Int, _ hw: Int, stride: Int = 1, pad: Int = 1, groups: Int = 1) -> Conv2DGeometry {
+      Conv2DGeometry(
+        inChannels: c, inHeight: hw, inWidth: hw, outChannels: m, kernelHeight: 3, kernelWidth: 3,
+        strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad, padBottom: pad, padRight: pad, groups: groups)
+    }
+    XCTAssertTrue(SelectWinograd.choosesWinograd(geometry(64, 64, 56)))
+    XCTAssertTrue(SelectWinograd.choosesWinograd(geometry(16, 24, 14, pad: 0)))  // 12x12 output
+    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(16, 24, 13, pad: 0)))  // 11x11
+    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(512, 512, 7)))
+    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(3, 64, 224)))
+    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(64, 64, 56, stride: 2)))
+    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(64, 64, 56, groups: 2)))
+
+    let g = TestGraph("winograd", seed: 9)
+    let x = g.input("x", ["N", 16, 15, 17])
+    let a = g.conv("a", x, 16, 20, k: 3, pad: 1)  // 15x17 output: Winograd
+    let b = g.conv("b", g.node("Relu", "relu", [a]), 20, 16, k: 3, pad: 2)  // 17x19: Winograd, pad 2
+    let c = g.conv("c", b, 16, 16, k: 3)  // 15x17 from 17x19: Winograd, no padding
+    g.output(g.node("Add", "add", [c, x]))
+    try assertCompiledMatchesReference(g.model())
+    let listing = try Pipeline.compile(g.model()).plan.steps.map { PlanDescription.summary($0.kernel) }
+    XCTAssertEqual(listing.filter { $0.contains(" winograd") }.count, 3, "\(listing)")
   }
 }

@@ -193,3 +193,129 @@ final class ConvTests: XCTestCase {
     XCTAssertThrowsError(try p.validate())
   }
 }
+
+/// Winograd F(4x4, 3x3) against the reference. Its rounding error is larger than direct
+/// convolution's: the transforms scale values by up to 5 (Bᵀ) and 8 (Aᵀ) before they cancel.
+/// The test bound is `errorBound * K * max|x| * max|w|` (K = 9 C taps, weights in [-1, 1]);
+/// measured on these shapes the largest error was 0.5e-7 to 6.6e-7 of that unit (the most
+/// for the smallest K, 27), so the bound has a margin of 3. Direct convolution is checked
+/// at `1e-5 * K` with the same unit-range data.
+final class WinogradConvTests: XCTestCase {
+  static let pool = ConvTests.pool
+  /// Tolerance per unit of `K * max|x| * max|w|`.
+  static let errorBound: Float = 2e-6
+
+  /// The weights as the compiler stores them for Winograd.
+  static func transformed(_ g: Conv2DGeometry, _ weights: [Float]) -> [Float] {
+    weights.withUnsafeBufferPointer { Winograd4x4.transformWeights($0, outChannels: g.outChannels, inChannels: g.inChannels) }
+  }
+
+  /// Reference vs Winograd at 1 and 2 threads (bit-identical) and with blocks of a few
+  /// tile rows (bit-identical too: tiles do not depend on one another).
+  func check(
+    _ p: Conv2DParameters, _ epilogueCase: EpilogueCase, seed: UInt64, scale: Float = 1,
+    file: StaticString = #filePath, line: UInt = #line
+  ) {
+    XCTAssertNoThrow(try p.validate(), file: file, line: line)
+    XCTAssertTrue(Winograd4x4.applies(to: p.geometry), file: file, line: line)
+    var rng = SeededRandom(seed: seed)
+    let input = rng.floats(p.inputCount, -scale, scale)
+    let weights = rng.floats(p.geometry.weightCount)
+    let bias = epilogueCase.hasBias ? rng.floats(p.geometry.outChannels) : nil
+    let residual = epilogueCase.hasResidual ? rng.floats(p.batch * p.geometry.outputCountPerItem) : nil
+    let u = Self.transformed(p.geometry, weights)
+    XCTAssertEqual(u.count, Winograd4x4.weightCount(p.geometry), file: file, line: line)
+    let sentinel: Float = 1234.5
+    var expected = [Float](repeating: sentinel, count: p.outputTensorCount)
+    var fast1 = expected, fast2 = expected, small = expected
+    withEpilogue(bias: bias, residual: residual, activation: epilogueCase.activation) { epilogue in
+      Reference.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &expected)
+      Kernels.conv2d(p, input: input, weights: u, weightLayout: .winograd4x4, epilogue: epilogue, output: &fast1)
+      Kernels.conv2d(p, input: input, weights: u, weightLayout: .winograd4x4, epilogue: epilogue, output: &fast2, pool: Self.pool)
+      input.withUnsafeBufferPointer { x in
+        u.withUnsafeBufferPointer { w in
+          small.withUnsafeMutableBufferPointer { o in
+            WinogradConv.run(
+              p, input: x.baseAddress!, weights: w.baseAddress!, epilogue: epilogue, output: o.baseAddress!,
+              workspace: nil, pool: Self.pool, blockFloats: 1)
+          }
+        }
+      }
+    }
+    let k = Float(9 * p.geometry.inChannels)
+    let atol = Self.errorBound * k * scale
+    assertClose(fast1, expected, atol: atol, rtol: 0, "\(p) \(epilogueCase)", file: file, line: line)
+    assertIdentical(fast2, fast1, "threads 1 vs 2", file: file, line: line)
+    assertIdentical(small, fast1, "one tile row per block vs default blocks", file: file, line: line)
+  }
+
+  func testOddSizesAndEpilogues() {
+    let p = Conv2DParameters(
+      batch: 1, inChannels: 3, inHeight: 7, inWidth: 13, outChannels: 17, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 100 + UInt64(i)) }
+  }
+
+  func testPaddings() {
+    for (i, pad) in [0, 1, 2].enumerated() {
+      let p = Conv2DParameters(
+        batch: 2, inChannels: 5, inHeight: 9 + i, inWidth: 19 - i, outChannels: 7, kernelHeight: 3, kernelWidth: 3,
+        padTop: pad, padLeft: pad, padBottom: pad, padRight: pad)
+      check(p, .all, seed: 110 + UInt64(i))
+    }
+    // Asymmetric, and a map smaller than one tile.
+    let a = Conv2DParameters(
+      batch: 1, inChannels: 4, inHeight: 11, inWidth: 6, outChannels: 6, kernelHeight: 3, kernelWidth: 3,
+      padTop: 2, padLeft: 0, padBottom: 1, padRight: 2)
+    check(a, .biasRelu, seed: 115)
+    let tiny = Conv2DParameters(
+      batch: 3, inChannels: 2, inHeight: 3, inWidth: 4, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
+      padTop: 0, padLeft: 1, padBottom: 0, padRight: 0)
+    check(tiny, .bias, seed: 116)
+  }
+
+  func testChannelSliceOutputAndBatch() {
+    let p = Conv2DParameters(
+      batch: 3, inChannels: 16, inHeight: 10, inWidth: 14, outChannels: 20, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outputChannelOffset: 7, outputTotalChannels: 40)
+    for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 120 + UInt64(i)) }
+  }
+
+  func testGemmBlockingEdges() {
+    // M = 100 > mc, C = 260 > kc, 18 tiles per row (two SIMD groups, the last partial).
+    let p = Conv2DParameters(
+      batch: 1, inChannels: 260, inHeight: 6, inWidth: 70, outChannels: 100, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    check(p, .all, seed: 130)
+  }
+
+  func testNetworkSizedLayerAndLargeInputs() {
+    // A ResNet 3x3 layer shape (reduced map), with inputs of magnitude 100: the bound scales with |x|.
+    let p = Conv2DParameters(
+      batch: 1, inChannels: 64, inHeight: 20, inWidth: 20, outChannels: 64, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    check(p, .biasRelu, seed: 140)
+    check(p, .residualClip, seed: 141, scale: 100)
+  }
+
+  func testResidualMayAliasOutput() {
+    let p = Conv2DParameters(
+      batch: 2, inChannels: 8, inHeight: 9, inWidth: 9, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    var rng = SeededRandom(seed: 150)
+    let input = rng.floats(p.inputCount), weights = rng.floats(p.geometry.weightCount)
+    let residual = rng.floats(p.outputTensorCount)
+    var expected = [Float](repeating: 0, count: p.outputTensorCount)
+    residual.withUnsafeBufferPointer { r in
+      Reference.conv2d(p, input: input, weights: weights, epilogue: Epilogue(residual: r.baseAddress), output: &expected)
+    }
+    let u = Self.transformed(p.geometry, weights)
+    var inPlace = residual
+    inPlace.withUnsafeMutableBufferPointer { buffer in
+      Kernels.conv2d(
+        p, input: input, weights: u, weightLayout: .winograd4x4, epilogue: Epilogue(residual: UnsafePointer(buffer.baseAddress)),
+        output: buffer.baseAddress!, pool: Self.pool)
+    }
+    assertClose(inPlace, expected, atol: Self.errorBound * 72, rtol: 0, "in-place residual")
+  }
+}

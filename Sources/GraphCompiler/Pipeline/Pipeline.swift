@@ -19,6 +19,7 @@ public enum Pipeline {
   static let loweredPasses: [any LoweredPass] = [
     ConcatInPlace(),
     ReuseDyingInputs(),
+    SelectWinograd(),
     PackWeights(),
   ]
 

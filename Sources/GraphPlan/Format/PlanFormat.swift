@@ -15,7 +15,7 @@ public enum PlanFormat {
   /// The first 8 bytes of every plan file.
   public static let magic: [UInt8] = Array("GRPHPLAN".utf8)
   /// The format version this runtime writes and reads; any other is rejected.
-  public static let version: UInt32 = 2
+  public static let version: UInt32 = 3
   static let headerSize = 64
   static let sectionEntrySize = 24
 

@@ -4,7 +4,8 @@ public struct Convolution: Equatable, Sendable {
   public var geometry: Conv2DGeometry
   /// The weights, laid out as ``weightLayout`` says.
   public var weights: WeightRef
-  /// `[M, C/groups, KH, KW]`, or packed for the GEMM (``GemmPanels``, per group).
+  /// `[M, C/groups, KH, KW]`, packed for the GEMM (``GemmPanels``, per group), or
+  /// transformed for Winograd F(4x4, 3x3) (``Winograd4x4``).
   public var weightLayout: ConvWeightLayout
   /// One float per output channel, added before the residual and activation.
   public var bias: WeightRef?
@@ -72,6 +73,9 @@ extension Convolution: StepKind {
     case .gemmPanels:
       try check.expect(!g.runsDepthwise, "a depthwise conv's weights are not GEMM panels")
       try check.weights(weights, count: g.packedWeightCount, "conv")
+    case .winograd4x4:
+      try check.expect(Winograd4x4.applies(to: g), "Winograd weights need a 3x3 stride-1 undilated conv with one group")
+      try check.weights(weights, count: Winograd4x4.weightCount(g), "conv")
     }
     if let b = bias { try check.weights(b, count: g.outChannels, "bias") }
   }
@@ -81,7 +85,11 @@ extension Convolution: StepKind {
     var s = "conv " + PlanDescription.window(g.window) + " \(g.inChannels)→\(g.outChannels)"
     if g.groups > 1 { s += g.groups == g.inChannels && g.groups == g.outChannels ? " depthwise" : " groups \(g.groups)" }
     if bias == nil { s += " no-bias" }
-    if weightLayout == .gemmPanels { s += " packed" }
+    switch weightLayout {
+    case .oihw: break
+    case .gemmPanels: s += " packed"
+    case .winograd4x4: s += " winograd"
+    }
     return s + PlanDescription.suffix(activation) + (residual ? " +residual" : "")
   }
 }

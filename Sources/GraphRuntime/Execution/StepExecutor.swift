@@ -9,11 +9,11 @@ struct StepExecutor {
   var weights: UnsafePointer<Float> { session.model.weights }
   var pool: ThreadPool { session.pool }
 
-  /// Scratch floats the largest im2col of the plan needs.
+  /// Scratch floats the largest im2col (or Winograd block) of the plan needs.
   static func workspaceCount(_ plan: Plan) -> Int {
     plan.steps.map { step -> Int in
       guard case .conv(let c) = step.kernel else { return 0 }
-      return Kernels.conv2dWorkspaceCount(convParameters(c, batch: 1, output: step.output))
+      return Kernels.conv2dWorkspaceCount(convParameters(c, batch: 1, output: step.output), layout: c.weightLayout)
     }.max() ?? 0
   }
 

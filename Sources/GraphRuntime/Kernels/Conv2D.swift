@@ -1,9 +1,10 @@
 import GraphPlan
 
 extension Kernels {
-  /// Floats of scratch memory ``conv2d(_:input:weights:epilogue:output:workspace:pool:)``
-  /// needs for `p` (0 when it runs without im2col).
-  package static func conv2dWorkspaceCount(_ p: Conv2DParameters) -> Int {
+  /// Floats of scratch memory ``conv2d(_:input:weights:weightLayout:epilogue:output:workspace:pool:)``
+  /// needs for `p` with weights in `layout` (0 when it runs without im2col).
+  package static func conv2dWorkspaceCount(_ p: Conv2DParameters, layout: ConvWeightLayout = .oihw) -> Int {
+    if layout == .winograd4x4 { return WinogradConv.workspaceCount(p) }
     if usesDirectDepthwise(p) || isPointwise(p) { return 0 }
     let g = p.geometry
     return im2colDepth(g) * rowsPerChunk(g) * g.outWidth
@@ -25,10 +26,12 @@ extension Kernels {
   /// Same contract as `Reference.conv2d` (GraphReference). Strategy:
   /// - depthwise (one input and one output channel per group): direct loops, threads over planes;
   /// - 1x1, stride 1, no padding: the input plane already is the GEMM's B matrix;
-  /// - otherwise im2col per image and group, then ``SGEMM``.
+  /// - otherwise im2col per image and group, then ``SGEMM``;
+  /// - with weights transformed for Winograd F(4x4, 3x3): ``WinogradConv``.
   ///
-  /// - Parameter weightLayout: `.oihw`, or `.gemmPanels` as the compiler packs weights for
-  ///   every conv that does not run depthwise.
+  /// - Parameter weightLayout: `.oihw`, `.gemmPanels` as the compiler packs weights for
+  ///   every conv that does not run depthwise, or `.winograd4x4` for the 3x3 convs the
+  ///   compiler runs as Winograd.
   /// - Parameter workspace: at least ``conv2dWorkspaceCount(_:)`` floats, or `nil` to
   ///   allocate for the call.
   package static func conv2d(
@@ -36,6 +39,10 @@ extension Kernels {
     epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>,
     workspace: UnsafeMutablePointer<Float>? = nil, pool: ThreadPool? = nil
   ) {
+    if weightLayout == .winograd4x4 {
+      WinogradConv.run(p, input: input, weights: weights, epilogue: epilogue, output: output, workspace: workspace, pool: pool)
+      return
+    }
     if usesDirectDepthwise(p) {
       depthwiseConv2d(p, input: input, weights: weights, epilogue: epilogue, output: output, pool: pool)
       return

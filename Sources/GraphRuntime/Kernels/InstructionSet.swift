@@ -35,4 +35,30 @@ package enum InstructionSet: String, Sendable {
     case .generic: return KernelsGeneric.dotProduct(x, y, count: count)
     }
   }
+
+  /// Winograd F(4x4, 3x3) input transform of `groups * 8` tiles (see KernelsHaswell's `winogradInputTiles`).
+  @inline(__always)
+  static func winogradInput(
+    rows: UnsafePointer<Float>, rowStride: Int, groups: Int, out: UnsafeMutablePointer<Float>, pointStride: Int
+  ) {
+    switch current {
+    case .haswell: KernelsHaswell.winogradInputTiles(rows: rows, rowStride: rowStride, groups: groups, out: out, pointStride: pointStride)
+    case .generic: KernelsGeneric.winogradInputTiles(rows: rows, rowStride: rowStride, groups: groups, out: out, pointStride: pointStride)
+    }
+  }
+
+  /// Winograd F(4x4, 3x3) output transform plus bias (see KernelsHaswell's `winogradOutputTiles`).
+  @inline(__always)
+  static func winogradOutput(
+    products: UnsafePointer<Float>, pointStride: Int, groups: Int, bias: Float, out: UnsafeMutablePointer<Float>, rowStride: Int
+  ) {
+    switch current {
+    case .haswell:
+      KernelsHaswell.winogradOutputTiles(
+        products: products, pointStride: pointStride, groups: groups, bias: bias, out: out, rowStride: rowStride)
+    case .generic:
+      KernelsGeneric.winogradOutputTiles(
+        products: products, pointStride: pointStride, groups: groups, bias: bias, out: out, rowStride: rowStride)
+    }
+  }
 }

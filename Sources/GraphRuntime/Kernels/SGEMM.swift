@@ -27,6 +27,16 @@ struct GemmStore {
   var residual: UnsafePointer<Float>? = nil
   var ldr: Int = 0
   var activation: Activation = .none
+
+  /// Whether `c` has room for whole register tiles: rows up to a multiple of 6 (`mr`) and
+  /// columns up to a multiple of 16 (`nr`) past `m` and `n`, which the GEMM may overwrite.
+  /// With ``isPlain``, the tiles then accumulate in `c` directly.
+  var holdsWholeTiles = false
+
+  /// Whether the store writes the accumulator as it is.
+  var isPlain: Bool {
+    alpha == 1 && rowBias == nil && colBias == nil && residual == nil && activation == .none
+  }
 }
 
 /// The GEMM's left operand: any strided matrix, packed per block as it is used, or
@@ -63,11 +73,19 @@ enum SGEMM {
     // element sums K in the same order whatever the split, so results do not depend on it.
     parallelFor(pool, mBlocks * nBlocks) { block in
       let scratch = ThreadScratch.floats(mc * kc + kc * nc + mc * nc)
-      let packA = scratch, packB = scratch + mc * kc, acc = scratch + mc * kc + kc * nc
+      let packA = scratch, packB = scratch + mc * kc
       let i0 = (block / nBlocks) * mc, j0 = (block % nBlocks) * width
       let rows = min(mc, m - i0), cols = min(width, n - j0)
-      computeBlock(i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB, acc: acc)
-      storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
+      if store.holdsWholeTiles && store.isPlain {
+        // The tiles accumulate in C itself: no copy.
+        computeBlock(
+          i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB,
+          acc: store.c + i0 * store.ldc + j0, ldAcc: store.ldc)
+      } else {
+        let acc = scratch + mc * kc + kc * nc
+        computeBlock(i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB, acc: acc, ldAcc: nc)
+        storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
+      }
     }
   }
 
@@ -82,14 +100,15 @@ enum SGEMM {
     return min(nc, panelsPerBlock * nr)
   }
 
-  /// Fills `acc` (`mc x nc`, row stride `nc`) with `A[i0..., :] * B[:, j0...]`.
+  /// Fills `acc` (whole `mr x nr` tiles covering `rows x cols`, row stride `ldAcc`) with
+  /// `A[i0..., :] * B[:, j0...]`.
   private static func computeBlock(
     i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: GemmLeft, b: MatrixView,
-    packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>
+    packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>, ldAcc: Int
   ) {
     let aPanels = (rows + mr - 1) / mr, bPanels = (cols + nr - 1) / nr
     if k == 0 {
-      acc.update(repeating: 0, count: mc * nc)
+      for r in 0..<(aPanels * mr) { (acc + r * ldAcc).update(repeating: 0, count: bPanels * nr) }
       return
     }
     var p0 = 0
@@ -108,7 +127,7 @@ enum SGEMM {
         for ip in 0..<aPanels {
           microKernel(
             depth: depth, a: panelsA + ip * depth * mr, b: packB + jp * depth * nr,
-            c: acc + ip * mr * nc + jp * nr, ldc: nc, accumulate: p0 > 0)
+            c: acc + ip * mr * ldAcc + jp * nr, ldc: ldAcc, accumulate: p0 > 0)
         }
       }
       p0 += depth
@@ -176,6 +195,11 @@ enum SGEMM {
   private static func storeBlock(
     i0: Int, rows: Int, j0: Int, cols: Int, acc: UnsafeMutablePointer<Float>, store: GemmStore
   ) {
+    if store.isPlain {
+      // Nothing to apply: copy rows (Winograd's 36 products per block go this way).
+      for r in 0..<rows { (store.c + (i0 + r) * store.ldc + j0).update(from: acc + r * nc, count: cols) }
+      return
+    }
     typealias V = SIMD16<Float>
     let vectorEnd = cols / 16 * 16
     for r in 0..<rows {

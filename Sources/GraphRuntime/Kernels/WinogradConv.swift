@@ -1,0 +1,171 @@
+import GraphPlan
+
+/// Winograd F(4x4, 3x3) convolution (3x3, stride 1, dilation 1, one group, any padding)
+/// with weights the compiler transformed (``Winograd4x4``, layout `.winograd4x4`).
+///
+/// Output tiles of 4x4 are numbered by tile row (over batch items and rows) then column.
+/// Tile rows go in blocks, each in three stages:
+/// 1. input transform, threads over input channels: `V[ξ][c][tile] = (Bᵀ d B)[ξ]`;
+/// 2. 36 GEMMs `P[ξ] = U[ξ] V[ξ]` (`[M, C] x [C, tiles]`), threads over `ξ`, each run by
+///    ``SGEMM`` on one thread reading the packed `U[ξ]` in place;
+/// 3. output transform `Aᵀ P A` with bias, residual and activation, threads over output
+///    channels, straight into the (possibly channel-sliced) output.
+/// Each value is computed by one thread in an order fixed by the geometry (the block size
+/// does not depend on the thread count), so results are bit-identical for any thread count.
+enum WinogradConv {
+  /// Tiles per SIMD group of the transforms.
+  static let lanes = 8
+  /// Target floats of one block's transformed input plus products (8 MiB; at least one
+  /// tile row). Measured on 64@56², 128@28², 256@14², 512@28²: 1 MiB blocks were up to 2x
+  /// slower on the big layers (each block streams all 36 U[ξ] again), 4 and 16 MiB about
+  /// the same as 8.
+  static let blockFloats = 1 << 21
+
+  /// Tile counts and the block shape for one geometry, shared by the workspace size and the kernel.
+  struct Tiling {
+    let tilesHigh: Int, tilesWide: Int
+    /// SIMD groups per tile row.
+    let groups: Int
+    /// Tile rows per block (at least 1).
+    let rowsPerBlock: Int
+    /// Floats per `(ξ, channel)` row of the workspace: a block's tiles and room for the
+    /// last SIMD group's overhang.
+    let stride: Int
+    let inChannels: Int, outChannels: Int
+
+    init(_ g: Conv2DGeometry, blockFloats: Int = WinogradConv.blockFloats) {
+      tilesHigh = (g.outHeight + 3) / 4
+      tilesWide = (g.outWidth + 3) / 4
+      groups = (tilesWide + lanes - 1) / lanes
+      inChannels = g.inChannels
+      outChannels = g.outChannels
+      rowsPerBlock = max(1, blockFloats / (Winograd4x4.points * (g.inChannels + g.outChannels) * tilesWide))
+      stride = (rowsPerBlock * tilesWide + lanes + 15) / 16 * 16
+    }
+
+    /// Floats between the planes `V[ξ]` (`inChannels` rows) and between the planes `P[ξ]`
+    /// (`outChannels` rows): an odd number of cache lines, so that the 36 points of one tile,
+    /// read or written together by a transform, do not all fall in one cache set (plain
+    /// `rows * stride` is often a multiple of 4 KiB).
+    var inputPlane: Int { Tiling.oddLines(inChannels * stride) }
+    /// (`P[ξ]` has rows up to a multiple of 6: the GEMM writes whole register tiles there.)
+    var productPlane: Int { Tiling.oddLines((outChannels + 5) / 6 * 6 * stride) }
+
+    static func oddLines(_ floats: Int) -> Int {
+      let lines = (floats + 15) / 16
+      return (lines | 1) * 16
+    }
+
+    /// Floats of `V` and `P` for one block.
+    var workspaceCount: Int { Winograd4x4.points * (inputPlane + productPlane) }
+    /// Floats of one padded input row (`4 * 8 * groups` columns, plus a group's overhang).
+    var inputRowStride: Int { 32 * groups + 16 }
+    /// Floats of one assembled output row.
+    var outputRowStride: Int { 32 * groups }
+  }
+
+  /// Zeroes a few floats without a call into libc.
+  @inline(__always)
+  static func zero(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    var i = 0
+    while i < count {
+      p[i] = 0
+      i += 1
+    }
+  }
+
+  static func workspaceCount(_ p: Conv2DParameters) -> Int { Tiling(p.geometry).workspaceCount }
+
+  static func run(
+    _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>, epilogue: Epilogue,
+    output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
+    blockFloats: Int = WinogradConv.blockFloats
+  ) {
+    let g = p.geometry, w = g.window
+    precondition(Winograd4x4.applies(to: g), "Winograd conv on an unsupported geometry")
+    let tiling = Tiling(g, blockFloats: blockFloats)
+    let c = g.inChannels, m = g.outChannels, h = g.inHeight, wd = g.inWidth, oh = g.outHeight, ow = g.outWidth
+    let points = Winograd4x4.points, ld = tiling.stride
+    precondition(workspace == nil || blockFloats == WinogradConv.blockFloats, "a workspace is sized for the default block")
+    let space = workspace ?? allocateFloats(tiling.workspaceCount)
+    defer { if workspace == nil { space.deallocate() } }
+    let vPlane = tiling.inputPlane, pPlane = tiling.productPlane
+    let v = space, products = space + points * vPlane
+    let matrix = Winograd4x4.matrixCount(outChannels: m, inChannels: c)
+    let totalRows = p.batch * tiling.tilesHigh
+
+    var r0 = 0
+    while r0 < totalRows {
+      let rows = min(tiling.rowsPerBlock, totalRows - r0)
+      let tiles = rows * tiling.tilesWide
+      // The last SIMD group of the block's last tile row reads past its last tile: keep those finite.
+      let overhang = tiling.groups * lanes - tiling.tilesWide
+      for xi in 0..<points {
+        for oc in 0..<m { zero(products + xi * pPlane + oc * ld + tiles, overhang) }
+      }
+
+      // 1. Input transform.
+      parallelFor(pool, c) { ch in
+        let rs = tiling.inputRowStride
+        let buffer = ThreadScratch.floats(6 * rs)
+        for r in r0..<(r0 + rows) {
+          let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
+          let plane = input + (n * c + ch) * h * wd
+          for i in 0..<6 {
+            let row = buffer + i * rs
+            let iy = 4 * ty - w.padTop + i
+            guard iy >= 0 && iy < h else {
+              row.update(repeating: 0, count: rs)
+              continue
+            }
+            // Buffer column x is input column x - padLeft.
+            let lo = min(w.padLeft, rs), hi = max(lo, min(rs, w.padLeft + wd))
+            zero(row, lo)
+            (row + lo).update(from: plane + iy * wd + (lo - w.padLeft), count: hi - lo)
+            zero(row + hi, rs - hi)
+          }
+          InstructionSet.winogradInput(
+            rows: buffer, rowStride: rs, groups: tiling.groups,
+            out: v + ch * ld + (r - r0) * tiling.tilesWide, pointStride: vPlane)
+        }
+      }
+
+      // 2. One GEMM per point.
+      parallelFor(pool, points) { xi in
+        SGEMM.run(
+          m: m, n: tiles, k: c, a: .panels(weights + xi * matrix),
+          b: MatrixView(base: v + xi * vPlane, rowStride: ld, colStride: 1),
+          store: GemmStore(c: products + xi * pPlane, ldc: ld, holdsWholeTiles: true), pool: nil)
+      }
+
+      // 3. Output transform and epilogue.
+      parallelFor(pool, m) { oc in
+        let rs = tiling.outputRowStride
+        let buffer = ThreadScratch.floats(4 * rs)
+        let bias = epilogue.bias.map { $0[oc] } ?? 0
+        for r in r0..<(r0 + rows) {
+          let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
+          InstructionSet.winogradOutput(
+            products: products + oc * ld + (r - r0) * tiling.tilesWide, pointStride: pPlane, groups: tiling.groups,
+            bias: bias, out: buffer, rowStride: rs)
+          for i in 0..<min(4, oh - 4 * ty) {
+            let oy = 4 * ty + i
+            let src = buffer + i * rs
+            let dst = output + ((n * p.outputTotalChannels + p.outputChannelOffset + oc) * oh + oy) * ow
+            if let residual = epilogue.residual {
+              let res = residual + ((n * m + oc) * oh + oy) * ow
+              for x in 0..<ow { dst[x] = epilogue.activation.apply(src[x] + res[x]) }
+            } else {
+              switch epilogue.activation {
+              case .none: dst.update(from: src, count: ow)
+              case .relu: for x in 0..<ow { let y = src[x]; dst[x] = y < 0 ? 0 : y }
+              default: for x in 0..<ow { dst[x] = epilogue.activation.apply(src[x]) }
+              }
+            }
+          }
+        }
+      }
+      r0 += rows
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// Winograd F(4x4, 3x3) tile transforms, compiled once per instruction set like
+// MicroKernels.swift (KernelsGeneric links this file). Eight tiles of one tile row go
+// through at once, one per SIMD lane; the matrices are Lavin & Gray's (points 0, ±1, ±2, ∞),
+// matching `Winograd4x4` in GraphPlan, which transforms the weights.
+
+typealias W8 = SIMD8<Float>
+
+/// `Bᵀ x` for one 6-point column (each operand eight tiles wide).
+@inline(__always)
+private func inputTransform6(
+  _ d0: W8, _ d1: W8, _ d2: W8, _ d3: W8, _ d4: W8, _ d5: W8
+) -> (W8, W8, W8, W8, W8, W8) {
+  let r0 = mulAdd8(mulAdd8(d4, d0, W8(repeating: 4)), d2, W8(repeating: -5))
+  let r1 = mulAdd8(d3 + d4, d1 + d2, W8(repeating: -4))
+  let r2 = mulAdd8(d4 - d3, d1 - d2, W8(repeating: 4))
+  let r3 = mulAdd8(d4 - d2, d3 - d1, W8(repeating: 2))
+  let r4 = mulAdd8(d4 - d2, d1 - d3, W8(repeating: 2))
+  let r5 = mulAdd8(mulAdd8(d5, d1, W8(repeating: 4)), d3, W8(repeating: -5))
+  return (r0, r1, r2, r3, r4, r5)
+}
+
+/// `Aᵀ x` for one 6-point column: four outputs.
+@inline(__always)
+private func outputTransform6(
+  _ m0: W8, _ m1: W8, _ m2: W8, _ m3: W8, _ m4: W8, _ m5: W8
+) -> (W8, W8, W8, W8) {
+  let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
+  let y0 = m0 + s12 + s34
+  let y1 = mulAdd8(d12, d34, W8(repeating: 2))
+  let y2 = mulAdd8(s12, s34, W8(repeating: 4))
+  let y3 = mulAdd8(d12 + m5, d34, W8(repeating: 8))
+  return (y0, y1, y2, y3)
+}
+
+/// `acc + a * b`, fused where the CPU has FMA.
+@inline(__always)
+private func mulAdd8(_ acc: W8, _ a: W8, _ b: W8) -> W8 {
+  #if GRAPHC_FMA
+    acc.addingProduct(a, b)
+  #else
+    acc + a * b
+  #endif
+}
+
+@inline(__always)
+private func load8(_ p: UnsafePointer<Float>, _ offset: Int) -> W8 {
+  UnsafeRawPointer(p + offset).loadUnaligned(as: W8.self)
+}
+
+@inline(__always)
+private func store8(_ v: W8, _ p: UnsafeMutablePointer<Float>, _ offset: Int) {
+  UnsafeMutableRawPointer(p + offset).storeBytes(of: v, as: W8.self)
+}
+
+/// Input transform `V = Bᵀ d B` of `groups * 8` consecutive tiles of one tile row.
+///
+/// `rows` holds the tile row's 6 input rows (row `i` at `rows + i * rowStride`), zero
+/// padded, with tile `t` starting at column `4 * t`; each row has at least
+/// `32 * groups + 8` readable floats. Point `ξ = 6 * i + k` of tile `t` goes to
+/// `out[ξ * pointStride + t]` (whole groups of 8 are written).
+public func winogradInputTiles(
+  rows: UnsafePointer<Float>, rowStride: Int, groups: Int, out: UnsafeMutablePointer<Float>, pointStride: Int
+) {
+  withUnsafeTemporaryAllocation(of: W8.self, capacity: 72) { scratch in
+    let d = scratch.baseAddress!, t = d + 36  // d[a][j] (tap a, j of the 8 tiles), t = Bᵀ d
+    for group in 0..<groups {
+      let x0 = 32 * group
+      // Column j of tile l is row column 4 * l + j: deinterleaved from five loads.
+      for a in 0..<6 {
+        let r = rows + a * rowStride + x0
+        let v0 = load8(r, 0), v1 = load8(r, 8), v2 = load8(r, 16), v3 = load8(r, 24), v4 = load8(r, 32)
+        let row = d + a * 6
+        row[0] = W8(v0[0], v0[4], v1[0], v1[4], v2[0], v2[4], v3[0], v3[4])
+        row[1] = W8(v0[1], v0[5], v1[1], v1[5], v2[1], v2[5], v3[1], v3[5])
+        row[2] = W8(v0[2], v0[6], v1[2], v1[6], v2[2], v2[6], v3[2], v3[6])
+        row[3] = W8(v0[3], v0[7], v1[3], v1[7], v2[3], v2[7], v3[3], v3[7])
+        row[4] = W8(v0[4], v1[0], v1[4], v2[0], v2[4], v3[0], v3[4], v4[0])
+        row[5] = W8(v0[5], v1[1], v1[5], v2[1], v2[5], v3[1], v3[5], v4[1])
+      }
+      for j in 0..<6 {
+        let c = inputTransform6(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j])
+        t[0 * 6 + j] = c.0
+        t[1 * 6 + j] = c.1
+        t[2 * 6 + j] = c.2
+        t[3 * 6 + j] = c.3
+        t[4 * 6 + j] = c.4
+        t[5 * 6 + j] = c.5
+      }
+      let o = out + x0 / 4
+      for i in 0..<6 {
+        let v = inputTransform6(t[i * 6], t[i * 6 + 1], t[i * 6 + 2], t[i * 6 + 3], t[i * 6 + 4], t[i * 6 + 5])
+        store8(v.0, o, (i * 6 + 0) * pointStride)
+        store8(v.1, o, (i * 6 + 1) * pointStride)
+        store8(v.2, o, (i * 6 + 2) * pointStride)
+        store8(v.3, o, (i * 6 + 3) * pointStride)
+        store8(v.4, o, (i * 6 + 4) * pointStride)
+        store8(v.5, o, (i * 6 + 5) * pointStride)
+      }
+    }
+  }
+}
+
+/// Output transform `Y = Aᵀ M A + bias` of `groups * 8` consecutive tiles of one tile row.
+///
+/// Point `ξ` of tile `t` is read from `products[ξ * pointStride + t]` (whole groups of 8);
+/// output row `i` (0..<4) of the tile row is written to `out + i * rowStride`, tile `t` at
+/// columns `4 * t ..< 4 * t + 4` (`32 * groups` floats per row).
+public func winogradOutputTiles(
+  products: UnsafePointer<Float>, pointStride: Int, groups: Int, bias: Float, out: UnsafeMutablePointer<Float>, rowStride: Int
+) {
+  withUnsafeTemporaryAllocation(of: W8.self, capacity: 24) { scratch in
+    let t = scratch.baseAddress!  // Aᵀ M, [u][k]
+    let b = W8(repeating: bias)
+    for group in 0..<groups {
+      let p = products + 8 * group
+      for k in 0..<6 {
+        let y = outputTransform6(
+          load8(p, (0 + k) * pointStride), load8(p, (6 + k) * pointStride), load8(p, (12 + k) * pointStride),
+          load8(p, (18 + k) * pointStride), load8(p, (24 + k) * pointStride), load8(p, (30 + k) * pointStride))
+        t[0 * 6 + k] = y.0
+        t[1 * 6 + k] = y.1
+        t[2 * 6 + k] = y.2
+        t[3 * 6 + k] = y.3
+      }
+      for u in 0..<4 {
+        let y = outputTransform6(t[u * 6], t[u * 6 + 1], t[u * 6 + 2], t[u * 6 + 3], t[u * 6 + 4], t[u * 6 + 5])
+        let y0 = y.0 + b, y1 = y.1 + b, y2 = y.2 + b, y3 = y.3 + b
+        // Interleave: tile l's four columns are y0[l], y1[l], y2[l], y3[l].
+        let o = out + u * rowStride + 32 * group
+        store8(W8(y0[0], y1[0], y2[0], y3[0], y0[1], y1[1], y2[1], y3[1]), o, 0)
+        store8(W8(y0[2], y1[2], y2[2], y3[2], y0[3], y1[3], y2[3], y3[3]), o, 8)
+        store8(W8(y0[4], y1[4], y2[4], y3[4], y0[5], y1[5], y2[5], y3[5]), o, 16)
+        store8(W8(y0[6], y1[6], y2[6], y3[6], y0[7], y1[7], y2[7], y3[7]), o, 24)
+      }
+    }
+  }
+}
