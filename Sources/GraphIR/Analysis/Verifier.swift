@@ -41,15 +41,15 @@ public enum Verifier {
       }
     }
     // Kahn's algorithm taking the lowest ready index first, so an ordered graph is unchanged.
-    var ready = Set((0..<n).filter { pending[$0] == 0 })
+    // A binary heap keeps this O(n log n): taking `Set.min()` each step made a 100k-input Concat take 21 s.
+    var ready = MinHeap((0..<n).filter { pending[$0] == 0 })
     var order: [Int] = []
     order.reserveCapacity(n)
-    while let next = ready.min() {
-      ready.remove(next)
+    while let next = ready.pop() {
       order.append(next)
       for c in consumers[next] {
         pending[c] -= 1
-        if pending[c] == 0 { ready.insert(c) }
+        if pending[c] == 0 { ready.push(c) }
       }
     }
     if order.count < n {
@@ -131,5 +131,40 @@ public enum Verifier {
     let cycle = Array(path[position[current]!...].reversed())
     let start = cycle.indices.min { cycle[$0] < cycle[$1] } ?? 0
     return Array(cycle[start...] + cycle[..<start])
+  }
+}
+
+/// A binary min-heap of node indices.
+struct MinHeap {
+  private var items: [Int] = []
+
+  init(_ values: [Int]) { values.forEach { push($0) } }
+
+  mutating func push(_ value: Int) {
+    items.append(value)
+    var i = items.count - 1
+    while i > 0, items[(i - 1) / 2] > items[i] {
+      items.swapAt(i, (i - 1) / 2)
+      i = (i - 1) / 2
+    }
+  }
+
+  mutating func pop() -> Int? {
+    guard let top = items.first else { return nil }
+    let last = items.removeLast()
+    if !items.isEmpty {
+      items[0] = last
+      var i = 0
+      while true {
+        let l = 2 * i + 1, r = l + 1
+        var smallest = i
+        if l < items.count, items[l] < items[smallest] { smallest = l }
+        if r < items.count, items[r] < items[smallest] { smallest = r }
+        if smallest == i { break }
+        items.swapAt(i, smallest)
+        i = smallest
+      }
+    }
+    return top
   }
 }
