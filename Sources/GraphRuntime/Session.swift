@@ -106,8 +106,9 @@ public final class Session {
       throw .input("the plan was compiled for batch \(fixed), got batch \(batch)")
     }
     guard batch > capacityBatch else { return }
-    let (count, overflow) = model.plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)
-    guard !overflow, count < 1 << 34 else { throw .input("batch \(batch) needs an arena too large to allocate") }
+    let (product, overflow) = model.plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)
+    guard !overflow else { throw .input("batch \(batch) needs an arena too large to allocate") }
+    let count = try MemoryBudget.floats(product, for: "the arena for batch \(batch)")
     arena.deallocate()
     arena = allocateFloats(count)
     arena.initialize(repeating: 0, count: count)

@@ -52,3 +52,22 @@ final class RuntimeErrorTests: XCTestCase {
     }
   }
 }
+
+/// Large allocations are checked against the machine's memory first.
+final class MemoryBudgetTests: XCTestCase {
+  func testAllocationsBeyondPhysicalMemoryAreInputErrors() throws {
+    XCTAssertGreaterThan(MemoryBudget.physicalBytes, 1 << 20)
+    XCTAssertEqual(try MemoryBudget.floats(1000, for: "x"), 1000)
+    XCTAssertThrowsError(try MemoryBudget.floats(MemoryBudget.physicalBytes / 4 + 1, for: "the arena")) { error in
+      guard case .input(let m)? = error as? RuntimeError else { return XCTFail("\(error)") }
+      XCTAssertTrue(m.contains("the arena") && m.contains("bytes of memory"), m)
+    }
+    XCTAssertThrowsError(try MemoryBudget.floats(Int.max, for: "overflow"))
+  }
+
+  func testAbsurdFixedBatchIsRejected() {
+    var (plan, _) = PlanFileTests.tinyPlan()
+    plan.fixedBatch = 1 << 40
+    XCTAssertThrowsError(try plan.validate()) { XCTAssertTrue("\($0)".contains("fixed batch"), "\($0)") }
+  }
+}
