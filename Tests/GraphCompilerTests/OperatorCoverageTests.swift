@@ -92,4 +92,18 @@ final class OperatorCoverageTests: XCTestCase {
       XCTFail("\(op) at opset \(opset): \(error)")
     }
   }
+
+  /// Before opset 13 Softmax normalizes over every axis from `axis` on (the ONNX model zoo's
+  /// SqueezeNet ends this way): lowered on flattened views, checked against the interpreter.
+  func testSoftmaxOverTrailingAxesBeforeOpset13() throws {
+    for axis in [1, 2, -2] {
+      let g = TestGraph("softmax_trailing")
+      let x = g.input("x", ["N", 3, 2, 5])
+      g.output(g.node("Softmax", "softmax", [g.node("Relu", "relu", [x])], ["axis": .int(axis)]))
+      try assertCompiledMatchesReference(g.model(opset: 11))
+      let out = try Pipeline.compile(g.model(opset: 11))
+      guard case .softmax? = out.plan.steps.last?.kernel else { return XCTFail("expected a softmax step") }
+      XCTAssertEqual(out.plan.outputs[0].view.dims, [3, 2, 5], "the output keeps its shape")
+    }
+  }
 }

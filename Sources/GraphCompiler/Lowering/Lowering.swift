@@ -113,10 +113,17 @@ struct LoweringContext: NodeOperands {
 
   func addWeights(_ values: [Float]) -> WeightRef { lowering.program.weights.add(values) }
 
-  /// Appends a step computing the node's first output from `inputs`.
-  func emit(_ kernel: Kernel, inputs: [String]) {
+  /// Appends a step computing `output` (the node's first output by default) from `inputs`.
+  func emit(_ kernel: Kernel, inputs: [String], output: String? = nil) {
     lowering.program.steps.append(.init(
-      name: node.name, absorbed: fusion?.absorbed ?? [node.name], kernel: kernel, inputs: inputs, output: output))
+      name: node.name, absorbed: fusion?.absorbed ?? [node.name], kernel: kernel, inputs: inputs, output: output ?? self.output))
+  }
+
+  /// A new value that reads `name`'s buffer with other per-item dims (same element count).
+  func view(of name: String, dims: [Int]) -> String {
+    let view = "\(name)#\(dims.map(String.init).joined(separator: "x"))"
+    lowering.program.values[view] = .init(dims: dims, alias: .view(of: name))
+    return view
   }
 
   /// Points value `name` into another value's buffer.

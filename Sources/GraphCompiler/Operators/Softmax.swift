@@ -31,10 +31,18 @@ enum SoftmaxOp: OperatorDefinition {
   }
 
   static func lower(_ n: LoweringContext) throws {
-    let rank = n.dims(n.x).count + 1
+    let dims = n.dims(n.x), rank = dims.count + 1
     let (axis, trailing) = try axis(n, rank: rank)
     guard axis >= 1 else { throw LoweringContext.Unsupported(reason: "softmax across the batch") }
-    if trailing && axis < rank - 1 { throw LoweringContext.Unsupported(reason: "opset < 13 softmax over several trailing axes") }
-    n.emit(.softmax(axis: axis - 1), inputs: [n.x])
+    guard trailing && axis < rank - 1 else {
+      n.emit(.softmax(axis: axis - 1), inputs: [n.x])
+      return
+    }
+    // Before opset 13 the axes from `axis` on are one: run on views with them flattened.
+    let flat = Array(dims[..<(axis - 1)]) + [dims[(axis - 1)...].reduce(1, *)]
+    let input = n.view(of: n.x, dims: flat), output = n.output + "#flat"
+    n.lowering.program.values[output] = .init(dims: flat)
+    n.alias(n.output, .view(of: output))
+    n.emit(.softmax(axis: axis - 1), inputs: [input], output: output)
   }
 }
