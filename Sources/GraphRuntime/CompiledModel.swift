@@ -80,6 +80,16 @@ public final class CompiledModel: @unchecked Sendable {
     plan.outputs.map { ($0.name, plan.fixedBatch, $0.view.dims) }
   }
 
+  /// Whether output `name` is already a probability distribution over its last axis (the
+  /// model ends in a Softmax there), so a caller should not apply softmax again.
+  public func outputIsSoftmax(_ name: String) -> Bool {
+    guard let binding = plan.outputs.first(where: { $0.name == name }),
+      let producer = plan.steps.last(where: { $0.output == binding.view }),
+      case .softmax(let axis) = producer.kernel
+    else { return false }
+    return axis == binding.view.dims.count - 1
+  }
+
   /// Creates a session with its own arena and `threads` threads (the caller included).
   /// - Throws: ``RuntimeError/input(_:)`` unless `threads` is between 1 and 256.
   public func makeSession(threads: Int = 1) throws(RuntimeError) -> Session {

@@ -26,6 +26,9 @@ struct Graphrun: ParsableCommand {
   @Option(help: "How many top classes to print per batch item.")
   var top = 5
 
+  @Option(help: "How to score classes: auto (softmax unless the model ends in one), softmax, or raw.")
+  var scores: Scores = .auto
+
   @Option(help: "Threads to run kernels on.")
   var threads = 1
 
@@ -57,11 +60,12 @@ struct Graphrun: ParsableCommand {
       let profiled = profile || profileJson != nil ? try Profile.measure(session, feeds, runs: bench ?? 10) : nil
       if let profileJson, let profiled { try profiled.writeChromeTrace(to: profileJson) }
       let names = model.outputs.map(\.name)
+      let softmax = { (name: String) in scores.appliesSoftmax(name, model) }
       if let output { try OutputWriter.write(outputs, order: names, to: output, protecting: [plan, input]) }
       if json {
-        print(Report.json(outputs, order: names, top: top, timing: timing, profile: profiled))
+        print(Report.json(outputs, order: names, top: top, softmax: softmax, timing: timing, profile: profiled))
       } else {
-        print(Report.text(outputs, order: names, top: top, timing: timing), terminator: "")
+        print(Report.text(outputs, order: names, top: top, softmax: softmax, timing: timing), terminator: "")
         if let profiled { print(profiled.text, terminator: "") }
       }
     } catch let error as RuntimeError {

@@ -1,28 +1,53 @@
+import ArgumentParser
 import Foundation
 import GraphRuntime
 
-/// Top-K classes with softmax probabilities, as text or JSON.
+/// How `--top` scores classes: softmax of the outputs, the outputs as they are, or softmax
+/// only where the model does not end in one already.
+enum Scores: String, CaseIterable, ExpressibleByArgument {
+  case auto, softmax, raw
+
+  /// Whether to apply softmax to output `name` of `model`.
+  func appliesSoftmax(_ name: String, _ model: CompiledModel) -> Bool {
+    switch self {
+    case .softmax: return true
+    case .raw: return false
+    case .auto: return !model.outputIsSoftmax(name)
+    }
+  }
+}
+
+/// Top-K classes with their scores, as text or JSON.
 enum Report {
-  /// Per batch item, the `k` largest softmax probabilities over the output's last axis.
-  static func top(_ tensor: FloatTensor, _ k: Int) -> [[(Int, Double)]] {
+  /// Per batch item, the `k` largest scores over the output's last axis: softmax
+  /// probabilities when `softmax`, else the values themselves.
+  static func top(_ tensor: FloatTensor, _ k: Int, softmax: Bool = true) -> [[(Int, Double)]] {
     guard let classes = tensor.shape.last, classes > 0, k > 0 else { return [] }
     let rows = tensor.values.count / classes
     return (0..<rows).map { r in
-      let logits = tensor.values[(r * classes)..<((r + 1) * classes)].map(Double.init)
-      let peak = logits.max() ?? 0
-      let exps = logits.map { Foundation.exp($0 - peak) }
-      let sum = exps.reduce(0, +)
-      let order = exps.indices.sorted { exps[$0] > exps[$1] || (exps[$0] == exps[$1] && $0 < $1) }
-      return order.prefix(k).map { ($0, exps[$0] / sum) }
+      let values = tensor.values[(r * classes)..<((r + 1) * classes)].map(Double.init)
+      var scores = values
+      if softmax {
+        let peak = values.max() ?? 0
+        let exps = values.map { Foundation.exp($0 - peak) }
+        let sum = exps.reduce(0, +)
+        scores = exps.map { $0 / sum }
+      }
+      let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+      return order.prefix(k).map { ($0, scores[$0]) }
     }
   }
 
-  static func text(_ outputs: [String: FloatTensor], order: [String], top k: Int, timing: Timing?) -> String {
+  static func text(
+    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true }, timing: Timing?
+  ) -> String {
     var lines: [String] = []
     for name in order {
       guard let t = outputs[name] else { continue }
-      lines.append("\(name) \(t.shape.map(String.init).joined(separator: "x"))")
-      for (item, best) in top(t, k).enumerated() {
+      // Say what the numbers are: a model ending in Softmax gets none applied twice.
+      let what = k == 0 ? "" : softmax(name) ? " (softmax of the output)" : " (the output's values)"
+      lines.append("\(name) \(t.shape.map(String.init).joined(separator: "x"))\(what)")
+      for (item, best) in top(t, k, softmax: softmax(name)).enumerated() {
         let list = best.map { String(format: "%d (%.4f)", $0.0, $0.1) }.joined(separator: ", ")
         lines.append("  [\(item)] \(list)")
       }
@@ -34,11 +59,17 @@ enum Report {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  static func json(_ outputs: [String: FloatTensor], order: [String], top k: Int, timing: Timing?, profile: Profile? = nil) -> String {
+  static func json(
+    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true }, timing: Timing?,
+    profile: Profile? = nil
+  ) -> String {
     var object: [String: Any] = [
       "outputs": order.compactMap { name -> [String: Any]? in
         guard let t = outputs[name] else { return nil }
-        return ["name": name, "shape": t.shape, "top": top(t, k).map { $0.map { [$0.0, $0.1] as [Any] } }]
+        return [
+          "name": name, "shape": t.shape, "scores": softmax(name) ? "softmax" : "raw",
+          "top": top(t, k, softmax: softmax(name)).map { $0.map { [$0.0, $0.1] as [Any] } },
+        ]
       }
     ]
     if let timing {

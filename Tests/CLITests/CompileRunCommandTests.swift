@@ -140,6 +140,24 @@ final class CompileRunCommandTests: XCTestCase {
     XCTAssertEqual(type, .typeCharacterSpecial, "/dev/null stays a device")
   }
 
+  /// A model that ends in Softmax already prints probabilities: --top must not apply softmax again.
+  func testTopDoesNotSoftmaxASoftmax() throws {
+    let b = GraphBuilder(name: "probs")
+    let x = b.input("x", [.symbol("N"), 4])
+    b.output(b.node("Softmax", name: "probs", inputs: [b.node("Relu", name: "relu", inputs: [x])], attributes: ["axis": .int(-1)]))
+    try ONNXWriter.write(Model(graph: b.build()), to: path("probs.onnx"))
+    XCTAssertEqual(try graphc(["compile", path("probs.onnx"), "-o", path("probs.plan")]).status, 0)
+    try RawFloat32.write([1, 2, 3, 4], path: path("x.bin"))
+    var r = try graphrun([path("probs.plan"), path("x.bin"), "--top", "1"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stdout.contains("(the output's values)") && r.stdout.contains("[0] 3 (0.6439)"), r.stdout)
+    r = try graphrun([path("probs.plan"), path("x.bin"), "--top", "1", "--scores", "softmax"])
+    XCTAssertTrue(r.stdout.contains("(softmax of the output)") && r.stdout.contains("[0] 3 (0.3"), r.stdout)
+    // A classifier ending in logits still gets softmax by default.
+    r = try graphrun([try compileLeNet(), try saveDigit("seven.npy"), "--top", "1"])
+    XCTAssertTrue(r.stdout.contains("(softmax of the output)") && r.stdout.contains("[0] 7 (1.0000)"), r.stdout)
+  }
+
   func testRunErrorsSayWhatWasExpected() throws {
     let plan = try compileLeNet()
     // Wrong size.
