@@ -94,7 +94,7 @@ public final class CompiledModel: @unchecked Sendable {
   /// - Throws: ``RuntimeError/input(_:)`` unless `threads` is between 1 and 256.
   public func makeSession(threads: Int = 1) throws(RuntimeError) -> Session {
     guard threads >= 1, threads <= 256 else { throw .input("thread count \(threads) must be between 1 and 256") }
-    _ = try MemoryBudget.floats(StepExecutor.workspaceCount(plan), for: "the convolution workspace")
-    return Session(model: self, threads: threads)
+    let workspace = try MemoryBudget.floats(StepExecutor.workspaceCount(plan), for: "the convolution workspace")
+    return Session(model: self, threads: threads, workspaceCount: workspace)
   }
 }

@@ -19,11 +19,11 @@ public final class Session {
   var workspace: UnsafeMutablePointer<Float>
   private let workspaceCount: Int
 
-  init(model: CompiledModel, threads: Int) {
+  init(model: CompiledModel, threads: Int, workspaceCount: Int) {
     self.model = model
     self.pool = ThreadPool(threads: threads)
     self.arena = allocateFloats(1)
-    self.workspaceCount = StepExecutor.workspaceCount(model.plan)
+    self.workspaceCount = workspaceCount
     self.workspace = allocateFloats(workspaceCount)
   }
 

@@ -44,7 +44,6 @@ final class OperatorRegistryTests: XCTestCase {
   func testOneDefinitionPerOp() {
     let types = OperatorRegistry.all.flatMap { $0.opTypes }
     XCTAssertEqual(types.count, Set(types).count, "an op type is defined twice")
-    XCTAssertEqual(Set(OperatorRegistry.supported.map(\.op)), Set(types))
     for (op, definition) in OperatorRegistry.compilerOps {
       let node = Node(name: "n", opType: op, domain: CompilerOps.domain, inputs: ["x"], outputs: ["y"])
       XCTAssertTrue(OperatorRegistry.definition(for: node) == definition, op)

@@ -37,13 +37,7 @@ final class ConvTests: XCTestCase {
 
   /// The weights as the compiler packs them (GEMM panels per group), or nil for a depthwise conv.
   static func panels(_ g: Conv2DGeometry, _ weights: [Float]) -> [Float]? {
-    guard !g.runsDepthwise else { return nil }
-    let rows = g.outChannelsPerGroup, depth = g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth
-    return weights.withUnsafeBufferPointer { all in
-      (0..<g.groups).flatMap { group in
-        GemmPanels.pack(UnsafeBufferPointer(rebasing: all[(group * rows * depth)..<((group + 1) * rows * depth)]), rows: rows, depth: depth)
-      }
-    }
+    g.runsDepthwise ? nil : weights.withUnsafeBufferPointer { GemmPanels.packConv($0, g) }
   }
 
   /// An image whose im2col exceeds the buffer budget is unfolded a few output rows at a time.

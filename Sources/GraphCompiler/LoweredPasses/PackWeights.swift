@@ -17,7 +17,8 @@ struct PackWeights: LoweredPass {
       switch program.steps[i].kernel {
       case .conv(var conv):
         if conv.weightLayout == .oihw && !conv.geometry.runsDepthwise {
-          conv.weights = packed.add(Self.panels(conv, old))
+          let range = conv.weights.offset..<(conv.weights.offset + conv.weights.count)
+          conv.weights = packed.add(old.withUnsafeBufferPointer { GemmPanels.packConv(UnsafeBufferPointer(rebasing: $0[range]), conv.geometry) })
           conv.weightLayout = .gemmPanels
         } else {
           conv.weights = copy(conv.weights)
@@ -38,20 +39,5 @@ struct PackWeights: LoweredPass {
       }
     }
     program.weights = packed
-  }
-
-  /// Each group's `[M/g, C/g * KH * KW]` weight matrix in GEMM panel order, groups in turn.
-  static func panels(_ conv: Convolution, _ weights: [Float]) -> [Float] {
-    let g = conv.geometry
-    let rows = g.outChannelsPerGroup, depth = g.inChannelsPerGroup * g.window.kernelHeight * g.window.kernelWidth
-    var out: [Float] = []
-    out.reserveCapacity(g.packedWeightCount)
-    weights.withUnsafeBufferPointer { all in
-      for group in 0..<g.groups {
-        let start = conv.weights.offset + group * rows * depth
-        out += GemmPanels.pack(UnsafeBufferPointer(rebasing: all[start..<(start + rows * depth)]), rows: rows, depth: depth)
-      }
-    }
-    return out
   }
 }

@@ -87,10 +87,7 @@ struct LoweringContext: NodeOperands {
   var x: String { node.inputs[0] }
   var output: String { node.outputs[0] }
 
-  func knownValue(_ i: Int) -> Tensor? {
-    guard let name = node.input(i), let t = graph.initializers[name], t.isLoaded else { return nil }
-    return t
-  }
+  func knownValue(_ i: Int) -> Tensor? { GraphOperands(node: node, opset: opset, graph: graph).knownValue(i) }
 
   /// Input `i`, which must be a constant for this form of the op.
   func constant(_ i: Int) throws -> Tensor {

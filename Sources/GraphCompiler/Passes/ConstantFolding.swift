@@ -30,11 +30,7 @@ public struct ConstantFolding: Pass {
     else { return nil }
     for output in node.outputs where !output.isEmpty {
       guard let dims = context.shapes[output]?.fixedDims else { continue }
-      let (count, overflow) = dims.reduce((1, false)) { acc, d in
-        let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-        return (p, acc.1 || o)
-      }
-      if overflow || count > Self.maxFoldedElements {
+      if (DimProduct.of(dims.map(Dim.fixed))?.coefficient ?? Int.max) > Self.maxFoldedElements {
         throw GraphError.node(node, "its output \(dims) is too large to compute at compile time (limit \(Self.maxFoldedElements) elements)")
       }
     }

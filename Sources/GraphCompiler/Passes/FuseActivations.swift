@@ -108,20 +108,8 @@ public struct FuseActivations: Pass {
   /// The activation `node` applies when its definition offers one and its parameters are
   /// known; a node whose parameters are not constants is left for lowering to report.
   private func activation(_ node: Node, _ graph: Graph, _ context: CompilationContext) -> Activation? {
-    guard let definition = OperatorRegistry.definition(for: node), node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
+    guard OperatorRegistry.isDefaultDomain(node.domain), let definition = OperatorRegistry.byOp[node.opType] else { return nil }
     let operands = GraphOperands(node: node, opset: context.model.opsetVersion, graph: graph)
     return (try? definition.fusableActivation(operands)) ?? nil
-  }
-}
-
-/// A node with the graph's constants as its known inputs: how passes read an op's parameters.
-struct GraphOperands: NodeOperands {
-  let node: Node
-  let opset: Int
-  let graph: Graph
-
-  func knownValue(_ i: Int) -> Tensor? {
-    guard let name = node.input(i), let t = graph.initializers[name], t.isLoaded else { return nil }
-    return t
   }
 }

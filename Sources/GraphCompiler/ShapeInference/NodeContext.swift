@@ -28,12 +28,6 @@ struct NodeContext: NodeOperands {
     return v
   }
 
-  /// The values of integer input `i`, which must be known when the graph is compiled.
-  func constantInts(_ i: Int, _ role: String) throws -> [Int] {
-    _ = try input(i, role)
-    return try knownInts(i, role)!
-  }
-
   func knownValue(_ i: Int) -> Tensor? { optionalInput(i)?.constant }
 
   /// Known integer values, possibly derived from shapes (Shape -> Gather -> Concat).

@@ -38,6 +38,19 @@ public enum GemmPanels {
     return i0 * k + paddedRows * p0
   }
 
+  /// Packs `[M, C/groups, KH, KW]` conv weights: each group's `[M/g, C/g * KH * KW]`
+  /// matrix in turn (``ConvWeightLayout/gemmPanels``).
+  public static func packConv(_ weights: UnsafeBufferPointer<Float>, _ g: Conv2DGeometry) -> [Float] {
+    let rows = g.outChannelsPerGroup, depth = g.inChannelsPerGroup * g.window.kernelHeight * g.window.kernelWidth
+    var out: [Float] = []
+    out.reserveCapacity(g.packedWeightCount)
+    for group in 0..<g.groups {
+      let start = group * rows * depth
+      out += pack(UnsafeBufferPointer(rebasing: weights[start..<(start + rows * depth)]), rows: rows, depth: depth)
+    }
+    return out
+  }
+
   /// Packs row-major `a [m, k]` (`a[i * k + p]`).
   public static func pack(_ a: UnsafeBufferPointer<Float>, rows m: Int, depth k: Int) -> [Float] {
     var out = [Float](repeating: 0, count: count(rows: m, depth: k))
