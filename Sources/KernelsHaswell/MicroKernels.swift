@@ -55,20 +55,37 @@ public func sgemmTile6x16(
   raw.storeBytes(of: c5, toByteOffset: 5 * rowBytes, as: V.self)
 }
 
-/// `dot(x, y)` over `count` floats, 16 lanes at a time (the dense layer's inner loop).
-public func dotProduct(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-  var acc = SIMD16<Float>()
-  let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+/// Four dot products with one shared `y`, in 16 lanes that persist between calls (the dense
+/// layer's inner loop, `y` part of one weight row): `lanes[r] += x[r] * y` lane-wise over
+/// `count` floats, a multiple of 16. ``dotProductFinish(lanes:_:_:count:)`` then adds the lanes
+/// and the tail. Splitting a row's `count` over several calls leaves every lane's order intact,
+/// so the result depends only on the row's length, not on the rows it shares calls with.
+public func dotProductLanes4(
+  _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>, _ x3: UnsafePointer<Float>,
+  _ y: UnsafePointer<Float>, count: Int, lanes: UnsafeMutablePointer<SIMD16<Float>>
+) {
+  typealias V = SIMD16<Float>
+  var a0 = lanes[0], a1 = lanes[1], a2 = lanes[2], a3 = lanes[3]
+  let r0 = UnsafeRawPointer(x0), r1 = UnsafeRawPointer(x1), r2 = UnsafeRawPointer(x2), r3 = UnsafeRawPointer(x3)
+  let ry = UnsafeRawPointer(y)
   var i = 0
-  while i + 16 <= count {
-    acc = mulAdd(acc, rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
-                 ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+  while i < count {
+    let yv = ry.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+    a0 = mulAdd(a0, r0.loadUnaligned(fromByteOffset: i * 4, as: V.self), yv)
+    a1 = mulAdd(a1, r1.loadUnaligned(fromByteOffset: i * 4, as: V.self), yv)
+    a2 = mulAdd(a2, r2.loadUnaligned(fromByteOffset: i * 4, as: V.self), yv)
+    a3 = mulAdd(a3, r3.loadUnaligned(fromByteOffset: i * 4, as: V.self), yv)
     i += 16
   }
-  var sum = acc.sum()
-  while i < count {
-    sum += x[i] * y[i]
-    i += 1
-  }
+  lanes[0] = a0
+  lanes[1] = a1
+  lanes[2] = a2
+  lanes[3] = a3
+}
+
+/// The sum of `lanes` plus `x[i] * y[i]` for the `count` (< 16) tail elements, in a fixed order.
+public func dotProductFinish(lanes: SIMD16<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+  var sum = lanes.sum()
+  for i in 0..<count { sum += x[i] * y[i] }
   return sum
 }

@@ -41,6 +41,27 @@ final class GemmTests: XCTestCase {
     check(GemmParameters(m: 100, n: 259, k: 257), .biasRelu, seed: 101)
   }
 
+  /// A dense layer's output for one item is the same bits at any batch (a server batches
+  /// requests together; each must get what it would get alone), across several row passes.
+  func testDenseRowsDoNotDependOnTheBatch() {
+    for k in [300, 1 << 15] {
+      let p = GemmParameters(m: 9, n: 37, k: k, transB: true)
+      var rng = SeededRandom(seed: UInt64(k))
+      let a = rng.floats(p.m * p.k), b = rng.floats(p.n * p.k), bias = rng.floats(p.n)
+      var batched = [Float](repeating: 0, count: p.m * p.n)
+      bias.withUnsafeBufferPointer { bias in
+        let epilogue = Epilogue(bias: bias.baseAddress, activation: .relu)
+        Kernels.gemm(p, a: a, b: b, epilogue: epilogue, output: &batched, pool: ThreadPool(threads: 2))
+        for i in 0..<p.m {
+          var alone = [Float](repeating: 0, count: p.n)
+          let one = GemmParameters(m: 1, n: p.n, k: p.k, transB: true)
+          Kernels.gemm(one, a: Array(a[(i * p.k)..<((i + 1) * p.k)]), b: b, epilogue: epilogue, output: &alone)
+          assertIdentical(Array(batched[(i * p.n)..<((i + 1) * p.n)]), alone, "k \(k) row \(i)")
+        }
+      }
+    }
+  }
+
   func testZeroDepthGivesEpilogueOnly() {
     let p = GemmParameters(m: 2, n: 3, k: 0)
     var out = [Float](repeating: 9, count: 6)

@@ -10,8 +10,8 @@ extension Kernels {
   ///
   /// Expected weight layout: `B` as `[n, k]` row-major with `transB == true` (ONNX Gemm
   /// `transB=1`, PyTorch `Linear`). Other layouts work through strided packing.
-  /// With that layout and few rows (`m <= 4`, e.g. batch 1), each output is a contiguous
-  /// dot product and threads split the columns.
+  /// With that layout each output is a contiguous dot product, computed the same way at
+  /// any `m`, and threads split the columns.
   package static func gemm(
     _ p: GemmParameters, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
@@ -19,7 +19,7 @@ extension Kernels {
     let store = GemmStore(
       c: output, ldc: p.n, alpha: p.alpha, colBias: epilogue.bias, residual: epilogue.residual, ldr: p.n,
       activation: epilogue.activation)
-    if p.transB && !p.transA && p.m <= 4 {
+    if p.transB && !p.transA {
       rowTimesRows(p, a: a, b: b, store: store, pool: pool)
       return
     }
@@ -29,27 +29,54 @@ extension Kernels {
   }
 
   /// `Y[i, j] = dot(A[i, :], B[j, :])` for row-major `A [m, k]` and `B [n, k]`.
+  ///
+  /// A dense layer is bound by reading its weights (the rows of B), so each weight is read
+  /// once per pass over up to `rowsPerPass` rows of A: K goes in slices small enough that
+  /// the pass's slice of A stays in L1 while a chunk of B's rows streams past, four rows of A
+  /// per call, with each dot product's 16 lanes kept in scratch between slices. Every output
+  /// is the same dot product whatever `m` and the thread count, so an item's result does not
+  /// depend on the batch it runs in.
   private static func rowTimesRows(
     _ p: GemmParameters, a: UnsafePointer<Float>, b: UnsafePointer<Float>, store: GemmStore, pool: ThreadPool?
   ) {
-    let columnsPerChunk = 64
+    typealias Lanes = SIMD16<Float>
+    let columnsPerChunk = 32, rowsPerPass = 16, slice = 256
+    let vectorK = p.k / 16 * 16
     let chunks = (p.n + columnsPerChunk - 1) / columnsPerChunk
     parallelFor(pool, chunks) { chunk in
       let j0 = chunk * columnsPerChunk, j1 = min(p.n, j0 + columnsPerChunk)
-      for i in 0..<p.m {
+      let lanes = UnsafeMutableRawPointer(ThreadScratch.floats(columnsPerChunk * rowsPerPass * 16))
+        .bindMemory(to: Lanes.self, capacity: columnsPerChunk * rowsPerPass)
+      for pass in stride(from: 0, to: p.m, by: rowsPerPass) {
+        let rows = min(rowsPerPass, p.m - pass)
+        // The lanes of output (pass + r, j0 + c) are lanes[c * rowsPerPass + r].
+        lanes.update(repeating: Lanes(), count: columnsPerChunk * rowsPerPass)
+        for k0 in stride(from: 0, to: vectorK, by: slice) {
+          let depth = min(slice, vectorK - k0)
+          for j in j0..<j1 {
+            let weights = b + j * p.k + k0
+            for r in stride(from: 0, to: rows, by: 4) {
+              // A group short of four rows repeats its first row into spare lanes, never read.
+              let x = a + (pass + r) * p.k + k0
+              let more = rows - r
+              InstructionSet.dotLanes4(
+                x, more > 1 ? x + p.k : x, more > 2 ? x + 2 * p.k : x, more > 3 ? x + 3 * p.k : x,
+                weights, count: depth, lanes: lanes + (j - j0) * rowsPerPass + r)
+            }
+          }
+        }
         for j in j0..<j1 {
-          var v = store.alpha * dot(a + i * p.k, b + j * p.k, count: p.k)
-          if let bias = store.colBias { v += bias[j] }
-          if let residual = store.residual { v += residual[i * store.ldr + j] }
-          store.c[i * store.ldc + j] = store.activation.apply(v)
+          for r in 0..<rows {
+            let i = pass + r
+            let dot = InstructionSet.dotFinish(
+              lanes: lanes[(j - j0) * rowsPerPass + r], a + i * p.k + vectorK, b + j * p.k + vectorK, count: p.k - vectorK)
+            var v = store.alpha * dot
+            if let bias = store.colBias { v += bias[j] }
+            if let residual = store.residual { v += residual[i * store.ldr + j] }
+            store.c[i * store.ldc + j] = store.activation.apply(v)
+          }
         }
       }
     }
-  }
-
-  /// A SIMD dot product with a fixed summation order (depends only on `count`).
-  @inline(__always)
-  static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-    InstructionSet.dot(x, y, count: count)
   }
 }

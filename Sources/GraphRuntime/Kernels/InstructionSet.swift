@@ -27,12 +27,24 @@ package enum InstructionSet: String, Sendable {
     }
   }
 
-  /// A dot product whose summation order depends only on `count`.
+  /// Four dot products' lanes, `lanes[r] += x[r] * y` (see KernelsHaswell's `dotProductLanes4`).
   @inline(__always)
-  static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+  static func dotLanes4(
+    _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>, _ x3: UnsafePointer<Float>,
+    _ y: UnsafePointer<Float>, count: Int, lanes: UnsafeMutablePointer<SIMD16<Float>>
+  ) {
     switch current {
-    case .haswell: return KernelsHaswell.dotProduct(x, y, count: count)
-    case .generic: return KernelsGeneric.dotProduct(x, y, count: count)
+    case .haswell: KernelsHaswell.dotProductLanes4(x0, x1, x2, x3, y, count: count, lanes: lanes)
+    case .generic: KernelsGeneric.dotProductLanes4(x0, x1, x2, x3, y, count: count, lanes: lanes)
+    }
+  }
+
+  /// A dot product's lanes summed, plus its tail (see KernelsHaswell's `dotProductFinish`).
+  @inline(__always)
+  static func dotFinish(lanes: SIMD16<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+    switch current {
+    case .haswell: KernelsHaswell.dotProductFinish(lanes: lanes, x, y, count: count)
+    case .generic: KernelsGeneric.dotProductFinish(lanes: lanes, x, y, count: count)
     }
   }
 
