@@ -33,6 +33,22 @@ final class ConvTests: XCTestCase {
     assertIdentical(fast2, fast1, "threads 1 vs 2", file: file, line: line)
     // Weights packed at compile time feed the same tile with the same numbers.
     if panels != nil { assertIdentical(packed, fast1, "packed vs [M, C, KH, KW] weights", file: file, line: line) }
+    // Each image gives the same bits alone as in the batch (images may share one GEMM).
+    if p.batch > 1 {
+      let one = Conv2DParameters(
+        geometry: p.geometry, batch: 1, outputChannelOffset: p.outputChannelOffset, outputTotalChannels: p.outputTotalChannels)
+      let inCount = one.inputCount, outCount = one.outputTensorCount, resCount = p.geometry.outputCountPerItem
+      for n in 0..<p.batch {
+        var alone = [Float](repeating: sentinel, count: outCount)
+        let itemResidual = residual.map { Array($0[(n * resCount)..<((n + 1) * resCount)]) }
+        withEpilogue(bias: bias, residual: itemResidual, activation: epilogueCase.activation) { epilogue in
+          Kernels.conv2d(
+            one, input: Array(input[(n * inCount)..<((n + 1) * inCount)]), weights: weights, epilogue: epilogue, output: &alone,
+            pool: Self.pool)
+        }
+        assertIdentical(Array(fast1[(n * outCount)..<((n + 1) * outCount)]), alone, "image \(n) alone vs in the batch", file: file, line: line)
+      }
+    }
   }
 
   /// The weights as the compiler packs them (GEMM panels per group), or nil for a depthwise conv.
@@ -116,6 +132,21 @@ final class ConvTests: XCTestCase {
     let s = Conv2DParameters(
       batch: 1, inChannels: 16, inHeight: 7, inWidth: 13, outChannels: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 2, strideWidth: 2)
     check(s, .bias, seed: 59)
+  }
+
+  /// Small output planes put several images side by side in one GEMM, as many as fit the
+  /// im2col budget: here 3 of 4 fit, so the batch goes as two runs of two.
+  func testImagesBatchedIntoOneGemm() {
+    let p = Conv2DParameters(
+      batch: 4, inChannels: 86, inHeight: 30, inWidth: 30, outChannels: 7, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    XCTAssertEqual(Kernels.imagesPerGemm(p.geometry), 3)
+    check(p, .all, seed: 90)
+    let pointwise = Conv2DParameters(batch: 5, inChannels: 33, inHeight: 7, inWidth: 7, outChannels: 20, kernelHeight: 1, kernelWidth: 1)
+    XCTAssertEqual(Kernels.imagesPerGemm(pointwise.geometry, pointwise: true), .max)
+    check(pointwise, .all, seed: 91)
+    // A large plane keeps image by image.
+    XCTAssertEqual(Kernels.imagesPerGemm(Conv2DParameters(batch: 2, inChannels: 3, inHeight: 32, inWidth: 32, outChannels: 4, kernelHeight: 1, kernelWidth: 1).geometry), 1)
   }
 
   func testChannelSliceOutput() {

@@ -3,11 +3,25 @@ import GraphPlan
 extension Kernels {
   /// Floats of scratch memory ``conv2d(_:input:weights:weightLayout:epilogue:output:workspace:pool:)``
   /// needs for `p` with weights in `layout` (0 when it runs without im2col).
+  /// The same for any batch: batched columns stay within ``im2colBudget``.
   package static func conv2dWorkspaceCount(_ p: Conv2DParameters, layout: ConvWeightLayout = .oihw) -> Int {
     if layout == .winograd4x4 { return WinogradConv.workspaceCount(p) }
     if usesDirectDepthwise(p) || isPointwise(p) { return 0 }
     let g = p.geometry
-    return im2colDepth(g) * rowsPerChunk(g) * g.outWidth
+    let images = imagesPerGemm(g)
+    return im2colDepth(g) * (images > 1 ? images * g.outHeight : rowsPerChunk(g)) * g.outWidth
+  }
+
+  /// Images whose columns go side by side into one GEMM. A small output plane makes a GEMM
+  /// too narrow to keep the register tiles and the threads busy (7x7: 49 columns, padded to
+  /// 64), so images with fewer than 1024 output pixels are batched, as many as fit the im2col
+  /// budget (pointwise convs read the images in place: no limit). 1 means image by image.
+  /// Each output sums K in the same order either way, so results do not depend on the batch.
+  static func imagesPerGemm(_ g: Conv2DGeometry, pointwise: Bool = false) -> Int {
+    let plane = g.outHeight * g.outWidth
+    guard plane < 4 * SGEMM.nc else { return 1 }
+    if pointwise { return .max }
+    return max(1, im2colBudget / max(1, im2colDepth(g) * plane))
   }
 
   /// Floats the im2col buffer may hold: 8 MiB, whatever the image size (VGG's first
@@ -55,6 +69,41 @@ extension Kernels {
     let needed = conv2dWorkspaceCount(p)
     let columns = pointwise ? nil : (workspace ?? allocateFloats(needed))
     defer { if workspace == nil, let columns { columns.deallocate() } }
+    func left(_ group: Int) -> GemmLeft {
+      weightLayout == .gemmPanels
+        ? .panels(weights + group * GemmPanels.count(rows: mg, depth: kDepth))
+        : .matrix(.rowMajor(weights + group * mg * kDepth, columns: kDepth))
+    }
+
+    let batched = min(p.batch, imagesPerGemm(g, pointwise: pointwise))
+    if batched > 1 {
+      // Several images per GEMM, in balanced runs; C's columns are the images side by side.
+      let runs = (p.batch + batched - 1) / batched
+      let perRun = (p.batch + runs - 1) / runs
+      for n0 in stride(from: 0, to: p.batch, by: perRun) {
+        let images = min(perRun, p.batch - n0)
+        let first = input + n0 * g.inChannels * inPlane
+        for group in 0..<g.groups {
+          let b: MatrixView
+          if let columns {
+            Im2Col.unfold(
+              g, image: first, images: images, firstChannel: group * cg, channels: cg, outputRows: 0..<g.outHeight,
+              columns: columns, pool: pool)
+            b = .rowMajor(columns, columns: images * outPlane)
+          } else {
+            b = MatrixView(
+              base: first + group * cg * inPlane, rowStride: inPlane, colStride: 1,
+              columnsPerGroup: outPlane, groupStride: g.inChannels * inPlane)
+          }
+          var store = gemmStore(p, epilogue: epilogue, output: output, image: n0, group: group, firstColumn: 0)
+          store.columnsPerImage = outPlane
+          store.imageStride = p.outputTotalChannels * outPlane
+          store.residualImageStride = g.outChannels * outPlane
+          SGEMM.run(m: mg, n: images * outPlane, k: kDepth, a: left(group), b: b, store: store, pool: pool)
+        }
+      }
+      return
+    }
 
     // im2col works through the output rows in chunks that fit its buffer; a chunk's columns
     // are a contiguous run of each output plane, so the GEMM writes them in place.
@@ -62,9 +111,6 @@ extension Kernels {
     for n in 0..<p.batch {
       let image = input + n * g.inChannels * inPlane
       for group in 0..<g.groups {
-        let a: GemmLeft = weightLayout == .gemmPanels
-          ? .panels(weights + group * GemmPanels.count(rows: mg, depth: kDepth))
-          : .matrix(.rowMajor(weights + group * mg * kDepth, columns: kDepth))
         for oy0 in stride(from: 0, to: g.outHeight, by: chunk) {
           let rows = oy0..<min(g.outHeight, oy0 + chunk)
           let first = oy0 * g.outWidth, width = rows.count * g.outWidth
@@ -75,15 +121,23 @@ extension Kernels {
           } else {
             b = MatrixView(base: image + group * cg * inPlane + first, rowStride: inPlane, colStride: 1)
           }
-          let store = GemmStore(
-            c: output + (n * p.outputTotalChannels + p.outputChannelOffset + group * mg) * outPlane + first, ldc: outPlane,
-            rowBias: epilogue.bias.map { $0 + group * mg },
-            residual: epilogue.residual.map { $0 + (n * g.outChannels + group * mg) * outPlane + first }, ldr: outPlane,
-            activation: epilogue.activation)
-          SGEMM.run(m: mg, n: width, k: kDepth, a: a, b: b, store: store, pool: pool)
+          let store = gemmStore(p, epilogue: epilogue, output: output, image: n, group: group, firstColumn: first)
+          SGEMM.run(m: mg, n: width, k: kDepth, a: left(group), b: b, store: store, pool: pool)
         }
       }
     }
+  }
+
+  /// Where group `group`'s GEMM for image `n` writes, from output column `firstColumn` of the plane.
+  private static func gemmStore(
+    _ p: Conv2DParameters, epilogue: Epilogue, output: UnsafeMutablePointer<Float>, image n: Int, group: Int, firstColumn: Int
+  ) -> GemmStore {
+    let g = p.geometry, mg = g.outChannelsPerGroup, outPlane = g.outHeight * g.outWidth
+    return GemmStore(
+      c: output + (n * p.outputTotalChannels + p.outputChannelOffset + group * mg) * outPlane + firstColumn, ldc: outPlane,
+      rowBias: epilogue.bias.map { $0 + group * mg },
+      residual: epilogue.residual.map { $0 + (n * g.outChannels + group * mg) * outPlane + firstColumn }, ldr: outPlane,
+      activation: epilogue.activation)
   }
 
   static func isPointwise(_ p: Conv2DParameters) -> Bool {

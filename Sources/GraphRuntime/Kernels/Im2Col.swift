@@ -5,19 +5,22 @@ import GraphPlan
 /// fall in the padding become zeros.
 enum Im2Col {
   /// Writes the column matrix for channels `firstChannel ..< firstChannel + channels` of
-  /// `image` (`[inChannels, inH, inW]`) and output rows `outputRows` into `columns`
-  /// (`[channels * kh * kw, outputRows.count * ow]`). Rows are split across the pool.
+  /// `images` consecutive images from `image` (each `[inChannels, inH, inW]`) and output rows
+  /// `outputRows` into `columns` (`[channels * kh * kw, images * outputRows.count * ow]`,
+  /// the images side by side). Channels of images are split across the pool.
   static func unfold(
-    _ g: Conv2DGeometry, image: UnsafePointer<Float>, firstChannel: Int, channels: Int, outputRows: Range<Int>,
+    _ g: Conv2DGeometry, image: UnsafePointer<Float>, images: Int = 1, firstChannel: Int, channels: Int, outputRows: Range<Int>,
     columns: UnsafeMutablePointer<Float>, pool: ThreadPool?
   ) {
     let oh = outputRows.count, ow = g.outWidth, w = g.window
     let taps = w.kernelHeight * w.kernelWidth
-    parallelFor(pool, channels) { ci in
-      let plane = image + (firstChannel + ci) * g.inHeight * g.inWidth
+    let imageColumns = oh * ow, rowLength = images * imageColumns
+    parallelFor(pool, images * channels) { task in
+      let n = task / channels, ci = task % channels
+      let plane = image + (n * g.inChannels + firstChannel + ci) * g.inHeight * g.inWidth
       for tap in 0..<taps {
         let ky = tap / w.kernelWidth, kx = tap % w.kernelWidth
-        let row = columns + (ci * taps + tap) * oh * ow
+        let row = columns + (ci * taps + tap) * rowLength + n * imageColumns
         // Output columns whose input x is in bounds form one contiguous range per row.
         let xOffset = kx * w.dilationWidth - w.padLeft
         let oxBegin = min(ow, max(0, ceilDiv(-xOffset, w.strideWidth)))

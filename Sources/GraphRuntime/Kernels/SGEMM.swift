@@ -2,10 +2,28 @@ import GraphPlan
 
 /// A read-only matrix with arbitrary strides: element `(i, j)` is `base[i * rowStride + j * colStride]`.
 /// Transposed operands are just views with swapped strides; packing absorbs the difference.
+///
+/// The columns may come in groups of `columnsPerGroup`, `groupStride` floats apart (a batch
+/// of images side by side): column `j` is then column `j % columnsPerGroup` of group
+/// `j / columnsPerGroup`.
 struct MatrixView {
   var base: UnsafePointer<Float>
   var rowStride: Int
   var colStride: Int
+  var columnsPerGroup = Int.max
+  var groupStride = 0
+
+  /// Offset of column `j` from `base`.
+  @inline(__always)
+  func columnOffset(_ j: Int) -> Int {
+    columnsPerGroup == .max ? j * colStride : (j / columnsPerGroup) * groupStride + (j % columnsPerGroup) * colStride
+  }
+
+  /// Whether columns `j ..< j + count` are one contiguous run in memory.
+  @inline(__always)
+  func isContiguous(_ j: Int, count: Int) -> Bool {
+    colStride == 1 && (columnsPerGroup == .max || j / columnsPerGroup == (j + count - 1) / columnsPerGroup)
+  }
 
   static func rowMajor(_ base: UnsafePointer<Float>, columns: Int) -> MatrixView {
     MatrixView(base: base, rowStride: columns, colStride: 1)
@@ -18,6 +36,11 @@ struct MatrixView {
 
 /// How a finished `[m, n]` accumulator block reaches memory:
 /// `c[i * ldc + j] = activation(alpha * acc + rowBias[i] + colBias[j] + residual[i * ldr + j])`.
+///
+/// With `columnsPerImage`, the columns are several images side by side (a convolution's
+/// batch in one GEMM): column `j` is then column `j % columnsPerImage` of image
+/// `j / columnsPerImage`, whose output starts `imageStride` floats (residual:
+/// `residualImageStride`) after the previous image's.
 struct GemmStore {
   var c: UnsafeMutablePointer<Float>
   var ldc: Int
@@ -27,6 +50,9 @@ struct GemmStore {
   var residual: UnsafePointer<Float>? = nil
   var ldr: Int = 0
   var activation: Activation = .none
+  var columnsPerImage = Int.max
+  var imageStride = 0
+  var residualImageStride = 0
 
   /// Whether `c` has room for whole register tiles: rows up to a multiple of 6 (`mr`) and
   /// columns up to a multiple of 16 (`nr`) past `m` and `n`, which the GEMM may overwrite.
@@ -76,7 +102,7 @@ enum SGEMM {
       let packA = scratch, packB = scratch + mc * kc
       let i0 = (block / nBlocks) * mc, j0 = (block % nBlocks) * width
       let rows = min(mc, m - i0), cols = min(width, n - j0)
-      if store.holdsWholeTiles && store.isPlain {
+      if store.holdsWholeTiles && store.isPlain && store.columnsPerImage == .max {
         // The tiles accumulate in C itself: no copy.
         computeBlock(
           i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB,
@@ -162,17 +188,18 @@ enum SGEMM {
       let out = dst + panel * depth * nr
       let firstCol = panel * nr
       let width = min(nr, cols - firstCol)
-      if b.colStride == 1 && width == nr {
-        // Row-major B: each panel row is one contiguous vector.
+      if width == nr && b.isContiguous(j0 + firstCol, count: nr) {
+        // Each panel row is one contiguous vector.
+        let base = b.base + p0 * b.rowStride + b.columnOffset(j0 + firstCol)
         for p in 0..<depth {
-          let src = UnsafeRawPointer(b.base + (p0 + p) * b.rowStride + j0 + firstCol)
+          let src = UnsafeRawPointer(base + p * b.rowStride)
           (UnsafeMutableRawPointer(out + p * nr)).storeBytes(
             of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
         }
       } else {
         for j in 0..<nr {
           if j < width {
-            let src = b.base + p0 * b.rowStride + (j0 + firstCol + j) * b.colStride
+            let src = b.base + p0 * b.rowStride + b.columnOffset(j0 + firstCol + j)
             for p in 0..<depth { out[p * nr + j] = src[p * b.rowStride] }
           } else {
             for p in 0..<depth { out[p * nr + j] = 0 }
@@ -191,40 +218,62 @@ enum SGEMM {
     InstructionSet.sgemmTile(depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
   }
 
-  /// Writes the valid `rows x cols` of `acc` to C through the epilogue.
+  /// Writes the valid `rows x cols` of `acc` to C through the epilogue, one run of columns
+  /// within one image at a time.
   private static func storeBlock(
     i0: Int, rows: Int, j0: Int, cols: Int, acc: UnsafeMutablePointer<Float>, store: GemmStore
   ) {
+    var j = j0
+    while j < j0 + cols {
+      let image = store.columnsPerImage == .max ? 0 : j / store.columnsPerImage
+      let column = j - image * store.columnsPerImage
+      let count = min(j0 + cols, store.columnsPerImage == .max ? .max : (image + 1) * store.columnsPerImage) - j
+      for r in 0..<rows {
+        let i = i0 + r
+        storeRun(
+          acc + r * nc + (j - j0), count: count, to: store.c + image * store.imageStride + i * store.ldc + column,
+          rowBias: store.rowBias.map { $0[i] } ?? 0, colBias: store.colBias.map { $0 + j },
+          residual: store.residual.map { $0 + image * store.residualImageStride + i * store.ldr + column }, store: store)
+      }
+      j += count
+    }
+  }
+
+  /// `dst[j] = activation(alpha * src[j] + rowBias + colBias[j] + residual[j])` for `j < count`.
+  /// Every value goes through the 16-lane form, the tail through a zero-padded vector, so a
+  /// value's bits do not depend on where its run starts (a batched GEMM shifts the runs).
+  @inline(__always)
+  private static func storeRun(
+    _ src: UnsafePointer<Float>, count: Int, to dst: UnsafeMutablePointer<Float>, rowBias: Float,
+    colBias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, store: GemmStore
+  ) {
     if store.isPlain {
-      // Nothing to apply: copy rows (Winograd's 36 products per block go this way).
-      for r in 0..<rows { (store.c + (i0 + r) * store.ldc + j0).update(from: acc + r * nc, count: cols) }
+      // Nothing to apply: copy (Winograd's 36 products per block go this way).
+      dst.update(from: src, count: count)
       return
     }
     typealias V = SIMD16<Float>
-    let vectorEnd = cols / 16 * 16
-    for r in 0..<rows {
-      let i = i0 + r
-      let src = UnsafeRawPointer(acc + r * nc)
-      let dst = store.c + i * store.ldc + j0
-      let rowBias = store.rowBias.map { $0[i] } ?? 0
-      let residual = store.residual.map { $0 + i * store.ldr + j0 }
-      let colBias = store.colBias.map { $0 + j0 }
-      // 16 columns at a time, then the rest one by one: the same arithmetic in the same order.
-      var j = 0
-      while j < vectorEnd {
-        var v = store.alpha * src.loadUnaligned(fromByteOffset: j * 4, as: V.self) + rowBias
-        if let colBias { v += UnsafeRawPointer(colBias + j).loadUnaligned(as: V.self) }
-        if let residual { v += UnsafeRawPointer(residual + j).loadUnaligned(as: V.self) }
-        UnsafeMutableRawPointer(dst + j).storeBytes(of: store.activation.apply(v), as: V.self)
-        j += 16
+    @inline(__always)
+    func value(_ acc: V, _ colBias: V, _ residual: V) -> V {
+      store.activation.apply(store.alpha * acc + rowBias + colBias + residual)
+    }
+    var j = 0
+    while j + 16 <= count {
+      let a = UnsafeRawPointer(src + j).loadUnaligned(as: V.self)
+      let cb = colBias.map { UnsafeRawPointer($0 + j).loadUnaligned(as: V.self) } ?? V()
+      let res = residual.map { UnsafeRawPointer($0 + j).loadUnaligned(as: V.self) } ?? V()
+      UnsafeMutableRawPointer(dst + j).storeBytes(of: value(a, cb, res), as: V.self)
+      j += 16
+    }
+    if j < count {
+      var a = V(), cb = V(), res = V()
+      for t in 0..<(count - j) {
+        a[t] = src[j + t]
+        if let colBias { cb[t] = colBias[j + t] }
+        if let residual { res[t] = residual[j + t] }
       }
-      while j < cols {
-        var v = store.alpha * src.load(fromByteOffset: j * 4, as: Float.self) + rowBias
-        if let colBias { v += colBias[j] }
-        if let residual { v += residual[j] }
-        dst[j] = store.activation.apply(v)
-        j += 1
-      }
+      let v = value(a, cb, res)
+      for t in 0..<(count - j) { dst[j + t] = v[t] }
     }
   }
 }
