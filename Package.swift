@@ -39,7 +39,7 @@ let package = Package(
 
     // MARK: - Runtime (depends on nothing outside the Swift toolchain and its own kernel modules)
 
-    .target(name: "GraphRuntime", dependencies: ["GraphPlan", "AtomicFile", "CPUFeatures", "KernelsGeneric", "KernelsHaswell"]),
+    .target(name: "GraphRuntime", dependencies: ["GraphPlan", "AtomicFile", "CPUFeatures", "KernelsGeneric", "KernelsHaswell", "KernelsSkylakeX"]),
     // Whole-file writes that never leave a half-written file or touch another one (standard library and libc only).
     .target(name: "AtomicFile"),
     // Micro-kernels, one module per instruction set from one source file, chosen at run time.
@@ -47,6 +47,10 @@ let package = Package(
     .target(
       name: "KernelsHaswell",
       swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]), .define("GRAPHC_FMA")]
+    ),
+    .target(
+      name: "KernelsSkylakeX",
+      swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("GRAPHC_FMA")]
     ),
     // C shim: which instruction sets this CPU has.
     .target(name: "CPUFeatures"),
@@ -86,7 +90,9 @@ let package = Package(
     .testTarget(name: "GraphPlanTests", dependencies: ["GraphPlan"]),
     .testTarget(
       name: "GraphRuntimeTests",
-      dependencies: ["GraphRuntime", "GraphPlan", "GraphReference", "KernelsGeneric", "KernelsHaswell", "TestSupport"]
+      dependencies: [
+        "GraphRuntime", "GraphPlan", "GraphReference", "KernelsGeneric", "KernelsHaswell", "KernelsSkylakeX", "TestSupport",
+      ]
     ),
     .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime", "TestSupport"]),
   ]

@@ -35,6 +35,9 @@ public final class Session {
   /// Number of threads kernels run on.
   public var threads: Int { pool.threads }
 
+  /// The instruction set the kernels run with in this process (`avx512`, `avx2+fma` or `x86-64`).
+  public var instructionSet: String { InstructionSet.current.rawValue }
+
   /// Runs the model on `inputs` (by name; shapes must be `[batch] + the input's item shape`).
   /// - Returns: every output by name, with shape `[batch] + item shape`.
   /// - Throws: ``RuntimeError/input(_:)`` for a missing or unknown input, one of the wrong shape,

@@ -1,7 +1,8 @@
 // The register-tile micro-kernels, compiled once per instruction set: this file is
 // built into KernelsHaswell (AVX2 + FMA, `-target-cpu haswell -D GRAPHC_FMA`) and, through
-// a symbolic link, into KernelsGeneric (plain x86-64). GraphRuntime picks one at run
-// time (CPUFeatures). Functions here are non-generic so the choice is a plain call.
+// symbolic links, into KernelsSkylakeX (AVX-512, `-target-cpu skylake-avx512 -D GRAPHC_FMA`)
+// and KernelsGeneric (plain x86-64). GraphRuntime picks one at run time (CPUFeatures).
+// Functions here are non-generic so the choice is a plain call.
 
 /// `acc + a * b`: one fused multiply-add where the CPU has FMA. Without it, `addingProduct`
 /// would become one libm `fmaf` call per lane, so the generic build multiplies then adds.
@@ -53,6 +54,66 @@ public func sgemmTile6x16(
   raw.storeBytes(of: c3, toByteOffset: 3 * rowBytes, as: V.self)
   raw.storeBytes(of: c4, toByteOffset: 4 * rowBytes, as: V.self)
   raw.storeBytes(of: c5, toByteOffset: 5 * rowBytes, as: V.self)
+}
+
+/// The 12 x 16 SGEMM register tile: two consecutive 6-row panels of `a` (the second
+/// `depth * 6` floats after the first) against one panel of `b`, as two 6 x 16 tiles would
+/// compute them, element for element in the same order. Twelve accumulators fill AVX-512's
+/// 32 registers' worth of independent FMA chains; AVX2 has only 16 registers (use 6 x 16).
+public func sgemmTile12x16(
+  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+) {
+  typealias V = SIMD16<Float>
+  var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+  var c6 = V(), c7 = V(), c8 = V(), c9 = V(), c10 = V(), c11 = V()
+  let rawB = UnsafeRawPointer(b)
+  var ap = a, aq = a + depth * 6
+  for p in 0..<depth {
+    let bv = rawB.load(fromByteOffset: p * 64, as: V.self)
+    c0 = mulAdd(c0, V(repeating: ap[0]), bv)
+    c1 = mulAdd(c1, V(repeating: ap[1]), bv)
+    c2 = mulAdd(c2, V(repeating: ap[2]), bv)
+    c3 = mulAdd(c3, V(repeating: ap[3]), bv)
+    c4 = mulAdd(c4, V(repeating: ap[4]), bv)
+    c5 = mulAdd(c5, V(repeating: ap[5]), bv)
+    c6 = mulAdd(c6, V(repeating: aq[0]), bv)
+    c7 = mulAdd(c7, V(repeating: aq[1]), bv)
+    c8 = mulAdd(c8, V(repeating: aq[2]), bv)
+    c9 = mulAdd(c9, V(repeating: aq[3]), bv)
+    c10 = mulAdd(c10, V(repeating: aq[4]), bv)
+    c11 = mulAdd(c11, V(repeating: aq[5]), bv)
+    ap += 6
+    aq += 6
+  }
+  let raw = UnsafeMutableRawPointer(c)
+  let rowBytes = ldc * 4
+  if accumulate {
+    c0 += raw.load(fromByteOffset: 0 * rowBytes, as: V.self)
+    c1 += raw.load(fromByteOffset: 1 * rowBytes, as: V.self)
+    c2 += raw.load(fromByteOffset: 2 * rowBytes, as: V.self)
+    c3 += raw.load(fromByteOffset: 3 * rowBytes, as: V.self)
+    c4 += raw.load(fromByteOffset: 4 * rowBytes, as: V.self)
+    c5 += raw.load(fromByteOffset: 5 * rowBytes, as: V.self)
+    c6 += raw.load(fromByteOffset: 6 * rowBytes, as: V.self)
+    c7 += raw.load(fromByteOffset: 7 * rowBytes, as: V.self)
+    c8 += raw.load(fromByteOffset: 8 * rowBytes, as: V.self)
+    c9 += raw.load(fromByteOffset: 9 * rowBytes, as: V.self)
+    c10 += raw.load(fromByteOffset: 10 * rowBytes, as: V.self)
+    c11 += raw.load(fromByteOffset: 11 * rowBytes, as: V.self)
+  }
+  raw.storeBytes(of: c0, toByteOffset: 0 * rowBytes, as: V.self)
+  raw.storeBytes(of: c1, toByteOffset: 1 * rowBytes, as: V.self)
+  raw.storeBytes(of: c2, toByteOffset: 2 * rowBytes, as: V.self)
+  raw.storeBytes(of: c3, toByteOffset: 3 * rowBytes, as: V.self)
+  raw.storeBytes(of: c4, toByteOffset: 4 * rowBytes, as: V.self)
+  raw.storeBytes(of: c5, toByteOffset: 5 * rowBytes, as: V.self)
+  raw.storeBytes(of: c6, toByteOffset: 6 * rowBytes, as: V.self)
+  raw.storeBytes(of: c7, toByteOffset: 7 * rowBytes, as: V.self)
+  raw.storeBytes(of: c8, toByteOffset: 8 * rowBytes, as: V.self)
+  raw.storeBytes(of: c9, toByteOffset: 9 * rowBytes, as: V.self)
+  raw.storeBytes(of: c10, toByteOffset: 10 * rowBytes, as: V.self)
+  raw.storeBytes(of: c11, toByteOffset: 11 * rowBytes, as: V.self)
 }
 
 /// Four dot products with one shared `y`, in 16 lanes that persist between calls (the dense

@@ -7,6 +7,8 @@ struct Profile {
   var steps: [StepProfile]
   var batch: Int
   var threads: Int
+  /// The instruction set the kernels ran with (`avx2+fma`, ...).
+  var kernels: String
   /// Per timed run, steps + 1 monotonic clock readings in nanoseconds.
   var clocks: [[UInt64]]
 
@@ -20,7 +22,7 @@ struct Profile {
     }
     return Profile(
       steps: session.model.stepProfiles, batch: feeds.values.first?.shape.first ?? 1, threads: session.threads,
-      clocks: clocks)
+      kernels: session.instructionSet, clocks: clocks)
   }
 
   /// Median over the runs of step `i`, in milliseconds.
@@ -59,7 +61,7 @@ struct Profile {
         .joined(separator: "  ")
     }
     var lines = [
-      "profile: \(clocks.count) runs, batch \(batch), \(threads) thread\(threads == 1 ? "" : "s"); median ms per step",
+      "profile: \(clocks.count) runs, batch \(batch), \(threads) thread\(threads == 1 ? "" : "s"), \(kernels) kernels; median ms per step",
       row("#", "ms", "%", "GFLOP/s", ["step", "kernel", "input -> output"]),
     ]
     for i in steps.indices {
@@ -83,7 +85,7 @@ struct Profile {
     let ms = steps.indices.map(milliseconds)
     let total = ms.reduce(0, +)
     return [
-      "runs": clocks.count, "batch": batch, "threads": threads, "total_ms": total, "run_median_ms": runMilliseconds,
+      "runs": clocks.count, "batch": batch, "threads": threads, "kernels": kernels, "total_ms": total, "run_median_ms": runMilliseconds,
       "steps": steps.indices.map { i -> [String: Any] in
         var s: [String: Any] = [
           "index": i, "name": steps[i].name, "kind": steps[i].kind, "summary": steps[i].summary,

@@ -3,6 +3,9 @@ import XCTest
 @testable import GraphRuntime
 import GraphPlan
 import GraphReference
+import KernelsGeneric
+import KernelsHaswell
+import KernelsSkylakeX
 
 final class GemmTests: XCTestCase {
   func check(_ p: GemmParameters, _ e: EpilogueCase, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
@@ -58,6 +61,50 @@ final class GemmTests: XCTestCase {
           Kernels.gemm(one, a: Array(a[(i * p.k)..<((i + 1) * p.k)]), b: b, epilogue: epilogue, output: &alone)
           assertIdentical(Array(batched[(i * p.n)..<((i + 1) * p.n)]), alone, "k \(k) row \(i)")
         }
+      }
+    }
+  }
+
+  /// SGEMM with a 12-row tile (two A panels per call, as on AVX-512) gives the same bits as
+  /// with the 6-row tile alone, for A packed per block and A packed by the compiler. Run
+  /// with each module this CPU supports (on AVX2 the 12-row tile is slow, not wrong).
+  func testTwelveRowTileMatchesSixRowTile() throws {
+    let m = 97, n = 300, k = 513  // 17 panels: 8 pairs and one single, several K slices.
+    var rng = SeededRandom(seed: 300)
+    let a = rng.floats(m * k), b = rng.floats(k * n)
+    let sets: [(InstructionSet, KernelTable.Tile)] = [
+      (.generic, KernelsGeneric.sgemmTile12x16), (.haswell, KernelsHaswell.sgemmTile12x16),
+      (.skylakeX, KernelsSkylakeX.sgemmTile12x16),
+    ]
+    let panels = a.withUnsafeBufferPointer { GemmPanels.pack($0, rows: m, depth: k) }
+    for (set, tile12) in sets {
+      let name = set.rawValue, table = set.kernels
+      guard set.isSupported else {
+        print("skipping the \(name) kernels: this CPU does not run them")
+        continue
+      }
+      for left in ["matrix", "panels"] {
+        var results: [[Float]] = []
+        for kernels in [table.with(tile12: nil), table.with(tile12: tile12)] {
+          var c = [Float](repeating: 0, count: m * n)
+          a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+              panels.withUnsafeBufferPointer { panels in
+                c.withUnsafeMutableBufferPointer { c in
+                  let left: GemmLeft = left == "matrix" ? .matrix(.rowMajor(a.baseAddress!, columns: k)) : .panels(panels.baseAddress!)
+                  SGEMM.run(
+                    m: m, n: n, k: k, a: left, b: .rowMajor(b.baseAddress!, columns: n),
+                    store: GemmStore(c: c.baseAddress!, ldc: n, activation: .relu), pool: ThreadPool(threads: 2), kernels: kernels)
+                }
+              }
+            }
+          }
+          results.append(c)
+        }
+        assertIdentical(results[1], results[0], "\(name) \(left): 12-row tile vs 6-row tile")
+        var expected = [Float](repeating: 0, count: m * n)
+        Reference.gemm(GemmParameters(m: m, n: n, k: k), a: a, b: b, epilogue: Epilogue(activation: .relu), output: &expected)
+        assertClose(results[1], expected, atol: 1e-5 * Float(k), rtol: 1e-4, "\(name) \(left) vs reference")
       }
     }
   }

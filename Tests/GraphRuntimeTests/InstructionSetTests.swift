@@ -1,37 +1,45 @@
 import KernelsGeneric
 import KernelsHaswell
+import KernelsSkylakeX
 import TestSupport
 import XCTest
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @testable import GraphRuntime
 
-/// Both micro-kernel modules against a naive tile, whichever one this CPU runs by default.
+/// Every micro-kernel module against naive arithmetic: the ones this CPU runs, each kernel
+/// in the table's own module (a 12-row tile is checked in every module, where it is correct
+/// but, on AVX2's 16 registers, slow).
 final class InstructionSetTests: XCTestCase {
-  typealias Tile = (Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Bool) -> Void
-
   /// Four rows' dot products with one y, the lanes split over two calls, then finished.
   typealias Dot4 = ([[Float]], [Float]) -> [Float]
 
-  func check(_ name: String, _ tile: Tile, _ dot4: Dot4) {
+  func check(_ name: String, tile6: @escaping KernelTable.Tile, tile12: @escaping KernelTable.Tile, _ dot4: Dot4) {
     var rng = SeededRandom(seed: 21)
     for depth in [1, 7, 64, 257] {
-      // The tile loads whole 64-byte vectors: its operands are aligned as SGEMM's packed buffers are.
-      let a = rng.floats(depth * 6), bValues = rng.floats(depth * 16)
-      let ldc = 32
-      let cValues = rng.floats(6 * ldc)
-      let b = aligned(bValues), c = aligned(cValues)
-      defer { b.deallocate(); c.deallocate() }
-      var expected = cValues
-      for r in 0..<6 {
-        for j in 0..<16 {
-          var s: Float = 0
-          for p in 0..<depth { s += a[p * 6 + r] * b[p * 16 + j] }
-          expected[r * ldc + j] += s
+      for (rows, tile) in [(6, tile6), (12, tile12)] {
+        // Panels of 6 rows, one after the other: element (r, p) at (r / 6) * depth * 6 + p * 6 + r % 6.
+        // The tile loads whole 64-byte vectors: its operands are aligned as SGEMM's packed buffers are.
+        let a = rng.floats(depth * rows), bValues = rng.floats(depth * 16)
+        let ldc = 32
+        let cValues = rng.floats(rows * ldc)
+        let b = aligned(bValues), c = aligned(cValues)
+        defer { b.deallocate(); c.deallocate() }
+        var expected = cValues
+        for r in 0..<rows {
+          for j in 0..<16 {
+            var s: Float = 0
+            let panel = (r / 6) * depth * 6, row = r % 6
+            for p in 0..<depth { s += a[panel + p * 6 + row] * b[p * 16 + j] }
+            expected[r * ldc + j] += s
+          }
         }
-      }
-      tile(depth, a, b, c, ldc, true)
-      for i in 0..<cValues.count {
-        XCTAssertEqual(c[i], expected[i], accuracy: 1e-4 * Float(depth).squareRoot(), "\(name) depth \(depth) at \(i)")
+        tile(depth, a, b, c, ldc, true)
+        for i in 0..<cValues.count {
+          XCTAssertEqual(c[i], expected[i], accuracy: 1e-4 * Float(depth).squareRoot(), "\(name) \(rows)x16 depth \(depth) at \(i)")
+        }
       }
       // Four rows against one y: each close to the naive sum, and bit-identical whichever rows share the call.
       let x = (0..<4).map { _ in rng.floats(depth) }, y = rng.floats(depth)
@@ -79,13 +87,30 @@ final class InstructionSetTests: XCTestCase {
   }
 
   func testGenericKernels() {
-    check("generic", { KernelsGeneric.sgemmTile6x16(depth: $0, a: $1, b: $2, c: $3, ldc: $4, accumulate: $5) },
-          { dots($0, $1, KernelsGeneric.dotProductLanes4, KernelsGeneric.dotProductFinish) })
+    check(
+      "generic", tile6: KernelsGeneric.sgemmTile6x16, tile12: KernelsGeneric.sgemmTile12x16,
+      { dots($0, $1, KernelsGeneric.dotProductLanes4, KernelsGeneric.dotProductFinish) })
   }
 
   func testHaswellKernelsWhereTheCPUHasThem() throws {
-    try XCTSkipUnless(InstructionSet.current == .haswell, "this CPU has no AVX2+FMA (or GRAPHC_ISA=generic)")
-    check("avx2+fma", { KernelsHaswell.sgemmTile6x16(depth: $0, a: $1, b: $2, c: $3, ldc: $4, accumulate: $5) },
-          { dots($0, $1, KernelsHaswell.dotProductLanes4, KernelsHaswell.dotProductFinish) })
+    try XCTSkipUnless(InstructionSet.haswell.isSupported, "this CPU has no AVX2+FMA: the avx2+fma kernels are not run")
+    check(
+      "avx2+fma", tile6: KernelsHaswell.sgemmTile6x16, tile12: KernelsHaswell.sgemmTile12x16,
+      { dots($0, $1, KernelsHaswell.dotProductLanes4, KernelsHaswell.dotProductFinish) })
+  }
+
+  func testSkylakeXKernelsWhereTheCPUHasThem() throws {
+    try XCTSkipUnless(InstructionSet.skylakeX.isSupported, "this CPU has no AVX-512F: the avx512 kernels are not run")
+    check(
+      "avx512", tile6: KernelsSkylakeX.sgemmTile6x16, tile12: KernelsSkylakeX.sgemmTile12x16,
+      { dots($0, $1, KernelsSkylakeX.dotProductLanes4, KernelsSkylakeX.dotProductFinish) })
+  }
+
+  /// The chosen set is the best one the CPU runs, and a cap in GRAPHC_ISA only lowers it.
+  func testCurrentSetIsTheBestSupported() {
+    XCTAssertTrue(InstructionSet.current.isSupported)
+    if getenv("GRAPHC_ISA") == nil {
+      XCTAssertEqual(InstructionSet.current, InstructionSet.allCases.first(where: \.isSupported))
+    }
   }
 }

@@ -4,4 +4,7 @@
 /// 1 when the CPU runs AVX2 and FMA instructions (KernelsHaswell), else 0.
 int graphc_cpu_supports_avx2_fma(void);
 
+/// 1 when the CPU (and OS) run AVX-512F as well as AVX2 and FMA (KernelsSkylakeX), else 0.
+int graphc_cpu_supports_avx512f(void);
+
 #endif

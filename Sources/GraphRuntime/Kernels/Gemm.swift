@@ -59,17 +59,17 @@ extension Kernels {
               // A group short of four rows repeats its first row into spare lanes, never read.
               let x = a + (pass + r) * p.k + k0
               let more = rows - r
-              InstructionSet.dotLanes4(
+              KernelTable.current.dotLanes4(
                 x, more > 1 ? x + p.k : x, more > 2 ? x + 2 * p.k : x, more > 3 ? x + 3 * p.k : x,
-                weights, count: depth, lanes: lanes + (j - j0) * rowsPerPass + r)
+                weights, depth, lanes + (j - j0) * rowsPerPass + r)
             }
           }
         }
         for j in j0..<j1 {
           for r in 0..<rows {
             let i = pass + r
-            let dot = InstructionSet.dotFinish(
-              lanes: lanes[(j - j0) * rowsPerPass + r], a + i * p.k + vectorK, b + j * p.k + vectorK, count: p.k - vectorK)
+            let dot = KernelTable.current.dotFinish(
+              lanes[(j - j0) * rowsPerPass + r], a + i * p.k + vectorK, b + j * p.k + vectorK, p.k - vectorK)
             var v = store.alpha * dot
             if let bias = store.colBias { v += bias[j] }
             if let residual = store.residual { v += residual[i * store.ldr + j] }

@@ -1,76 +1,107 @@
 import CPUFeatures
-import Glibc
 import KernelsGeneric
 import KernelsHaswell
+import KernelsSkylakeX
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The instruction set the micro-kernels run with, chosen once from the CPU:
-/// KernelsHaswell (AVX2 + FMA) where the CPU has it, KernelsGeneric elsewhere.
-/// `GRAPHC_ISA=generic` in the environment forces the generic kernels.
-package enum InstructionSet: String, Sendable {
+/// KernelsSkylakeX (AVX-512) where the CPU and OS have it, else KernelsHaswell (AVX2 + FMA),
+/// else KernelsGeneric. `GRAPHC_ISA=avx2` or `GRAPHC_ISA=generic` in the environment caps
+/// the choice (a set the CPU lacks is never chosen).
+package enum InstructionSet: String, Sendable, CaseIterable {
+  case skylakeX = "avx512"
   case haswell = "avx2+fma"
   case generic = "x86-64"
 
   /// The set this process uses.
   package static let current: InstructionSet = {
-    if let forced = getenv("GRAPHC_ISA"), String(cString: forced) == "generic" { return .generic }
-    return graphc_cpu_supports_avx2_fma() != 0 ? .haswell : .generic
+    let cap = getenv("GRAPHC_ISA").map { String(cString: $0) }
+    let allowed: [InstructionSet] =
+      switch cap {
+      case "generic": [.generic]
+      case "avx2": [.haswell, .generic]
+      default: allCases
+      }
+    return allowed.first(where: \.isSupported) ?? .generic
   }()
 
-  /// The 6 x 16 SGEMM register tile (see KernelsHaswell's `sgemmTile6x16`).
-  @inline(__always)
-  static func sgemmTile(
-    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
-  ) {
-    switch current {
-    case .haswell: KernelsHaswell.sgemmTile6x16(depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
-    case .generic: KernelsGeneric.sgemmTile6x16(depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+  /// Whether this CPU runs the set's kernels.
+  package var isSupported: Bool {
+    switch self {
+    case .skylakeX: graphc_cpu_supports_avx512f() != 0
+    case .haswell: graphc_cpu_supports_avx2_fma() != 0
+    case .generic: true
     }
   }
 
-  /// Four dot products' lanes, `lanes[r] += x[r] * y` (see KernelsHaswell's `dotProductLanes4`).
-  @inline(__always)
-  static func dotLanes4(
-    _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>, _ x3: UnsafePointer<Float>,
-    _ y: UnsafePointer<Float>, count: Int, lanes: UnsafeMutablePointer<SIMD16<Float>>
-  ) {
-    switch current {
-    case .haswell: KernelsHaswell.dotProductLanes4(x0, x1, x2, x3, y, count: count, lanes: lanes)
-    case .generic: KernelsGeneric.dotProductLanes4(x0, x1, x2, x3, y, count: count, lanes: lanes)
+  /// The set's kernels.
+  package var kernels: KernelTable {
+    switch self {
+    case .skylakeX: .skylakeX
+    case .haswell: .haswell
+    case .generic: .generic
     }
   }
+}
 
-  /// A dot product's lanes summed, plus its tail (see KernelsHaswell's `dotProductFinish`).
-  @inline(__always)
-  static func dotFinish(lanes: SIMD16<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-    switch current {
-    case .haswell: KernelsHaswell.dotProductFinish(lanes: lanes, x, y, count: count)
-    case .generic: KernelsGeneric.dotProductFinish(lanes: lanes, x, y, count: count)
-    }
-  }
+/// One instruction set's kernels, as plain function values with the tile shape they need.
+/// ``KernelTable/current`` is chosen once per process; SGEMM takes a table so that tests can
+/// run any table the CPU supports.
+package struct KernelTable: Sendable {
+  package typealias Tile = @Sendable (
+    _ depth: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    _ accumulate: Bool
+  ) -> Void
+  package typealias DotLanes4 = @Sendable (
+    UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int,
+    UnsafeMutablePointer<SIMD16<Float>>
+  ) -> Void
+  package typealias DotFinish = @Sendable (SIMD16<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
+  package typealias WinogradInput = @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
+  package typealias WinogradOutput = @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
 
-  /// Winograd F(4x4, 3x3) input transform of `groups * 8` tiles (see KernelsHaswell's `winogradInputTiles`).
-  @inline(__always)
-  static func winogradInput(
-    rows: UnsafePointer<Float>, rowStride: Int, groups: Int, out: UnsafeMutablePointer<Float>, pointStride: Int
-  ) {
-    switch current {
-    case .haswell: KernelsHaswell.winogradInputTiles(rows: rows, rowStride: rowStride, groups: groups, out: out, pointStride: pointStride)
-    case .generic: KernelsGeneric.winogradInputTiles(rows: rows, rowStride: rowStride, groups: groups, out: out, pointStride: pointStride)
-    }
-  }
+  /// The 6 x 16 register tile over one packed panel of A (see KernelsHaswell's `sgemmTile6x16`).
+  let tile6: Tile
+  /// A tile over two consecutive panels of A (12 x 16, see `sgemmTile12x16`), or nil where
+  /// the registers do not hold it (AVX2's 16): SGEMM then uses `tile6` only.
+  let tile12: Tile?
+  /// Four dot products' lanes, `lanes[r] += x[r] * y` (see `dotProductLanes4`).
+  let dotLanes4: DotLanes4
+  /// A dot product's lanes summed, plus its tail (see `dotProductFinish`).
+  let dotFinish: DotFinish
+  /// Winograd F(4x4, 3x3) input transform of `groups * 8` tiles (see `winogradInputTiles`).
+  let winogradInput: WinogradInput
+  /// Winograd F(4x4, 3x3) output transform plus bias (see `winogradOutputTiles`).
+  let winogradOutput: WinogradOutput
 
-  /// Winograd F(4x4, 3x3) output transform plus bias (see KernelsHaswell's `winogradOutputTiles`).
-  @inline(__always)
-  static func winogradOutput(
-    products: UnsafePointer<Float>, pointStride: Int, groups: Int, bias: Float, out: UnsafeMutablePointer<Float>, rowStride: Int
-  ) {
-    switch current {
-    case .haswell:
-      KernelsHaswell.winogradOutputTiles(
-        products: products, pointStride: pointStride, groups: groups, bias: bias, out: out, rowStride: rowStride)
-    case .generic:
-      KernelsGeneric.winogradOutputTiles(
-        products: products, pointStride: pointStride, groups: groups, bias: bias, out: out, rowStride: rowStride)
-    }
+  /// The kernels of ``InstructionSet/current``.
+  package static let current = InstructionSet.current.kernels
+
+  package static let skylakeX = KernelTable(
+    tile6: KernelsSkylakeX.sgemmTile6x16, tile12: KernelsSkylakeX.sgemmTile12x16,
+    dotLanes4: KernelsSkylakeX.dotProductLanes4, dotFinish: KernelsSkylakeX.dotProductFinish,
+    winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles)
+
+  package static let haswell = KernelTable(
+    tile6: KernelsHaswell.sgemmTile6x16, tile12: nil,
+    dotLanes4: KernelsHaswell.dotProductLanes4, dotFinish: KernelsHaswell.dotProductFinish,
+    winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles)
+
+  package static let generic = KernelTable(
+    tile6: KernelsGeneric.sgemmTile6x16, tile12: nil,
+    dotLanes4: KernelsGeneric.dotProductLanes4, dotFinish: KernelsGeneric.dotProductFinish,
+    winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles)
+
+  /// This table with the 12-row tile of the same module switched on or off (tests run the
+  /// 12 x 16 path on AVX2 machines this way; it is correct there, only slower).
+  package func with(tile12: Tile?) -> KernelTable {
+    KernelTable(
+      tile6: tile6, tile12: tile12, dotLanes4: dotLanes4, dotFinish: dotFinish, winogradInput: winogradInput,
+      winogradOutput: winogradOutput)
   }
 }

@@ -89,8 +89,10 @@ enum SGEMM {
   static let mc = GemmPanels.rowsPerBlock  // 96, a multiple of mr
   static let nc = 256  // multiple of nr
 
+  /// - Parameter kernels: the micro-kernels (the CPU's by default; tests pass others).
   static func run(
-    m: Int, n: Int, k: Int, a: GemmLeft, b: MatrixView, store: GemmStore, pool: ThreadPool?
+    m: Int, n: Int, k: Int, a: GemmLeft, b: MatrixView, store: GemmStore, pool: ThreadPool?,
+    kernels: KernelTable = .current
   ) {
     if m <= 0 || n <= 0 { return }
     let width = blockWidth(m: m, n: n, threads: pool?.threads ?? 1)
@@ -106,10 +108,12 @@ enum SGEMM {
         // The tiles accumulate in C itself: no copy.
         computeBlock(
           i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB,
-          acc: store.c + i0 * store.ldc + j0, ldAcc: store.ldc)
+          acc: store.c + i0 * store.ldc + j0, ldAcc: store.ldc, kernels: kernels)
       } else {
         let acc = scratch + mc * kc + kc * nc
-        computeBlock(i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB, acc: acc, ldAcc: nc)
+        computeBlock(
+          i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB, acc: acc, ldAcc: nc,
+          kernels: kernels)
         storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
       }
     }
@@ -130,7 +134,8 @@ enum SGEMM {
   /// `A[i0..., :] * B[:, j0...]`.
   private static func computeBlock(
     i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: GemmLeft, b: MatrixView,
-    packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>, ldAcc: Int
+    packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>, ldAcc: Int,
+    kernels: KernelTable
   ) {
     let aPanels = (rows + mr - 1) / mr, bPanels = (cols + nr - 1) / nr
     if k == 0 {
@@ -149,11 +154,15 @@ enum SGEMM {
       case .panels(let packed):
         panelsA = packed + GemmPanels.offset(rowBlockStart: i0, rows: rows, depth: k, sliceStart: p0)
       }
+      // Two A panels per tile where the table has a 12-row tile (same sums, same order).
+      let pairs = kernels.tile12 == nil ? 0 : aPanels / 2
       for jp in 0..<bPanels {
-        for ip in 0..<aPanels {
-          microKernel(
-            depth: depth, a: panelsA + ip * depth * mr, b: packB + jp * depth * nr,
-            c: acc + ip * mr * ldAcc + jp * nr, ldc: ldAcc, accumulate: p0 > 0)
+        let bPanel = packB + jp * depth * nr, cColumn = acc + jp * nr
+        for pair in 0..<pairs {
+          kernels.tile12!(depth, panelsA + 2 * pair * depth * mr, bPanel, cColumn + 2 * pair * mr * ldAcc, ldAcc, p0 > 0)
+        }
+        for ip in (2 * pairs)..<aPanels {
+          kernels.tile6(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
         }
       }
       p0 += depth
@@ -207,15 +216,6 @@ enum SGEMM {
         }
       }
     }
-  }
-
-  /// The `mr x nr` (6 x 16) register tile, from the instruction set's kernel module.
-  @inline(__always)
-  private static func microKernel(
-    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
-  ) {
-    InstructionSet.sgemmTile(depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
   }
 
   /// Writes the valid `rows x cols` of `acc` to C through the epilogue, one run of columns

@@ -124,9 +124,7 @@ enum WinogradConv {
             (row + lo).update(from: plane + iy * wd + (lo - w.padLeft), count: hi - lo)
             zero(row + hi, rs - hi)
           }
-          InstructionSet.winogradInput(
-            rows: buffer, rowStride: rs, groups: tiling.groups,
-            out: v + ch * ld + (r - r0) * tiling.tilesWide, pointStride: vPlane)
+          KernelTable.current.winogradInput(buffer, rs, tiling.groups, v + ch * ld + (r - r0) * tiling.tilesWide, vPlane)
         }
       }
 
@@ -145,9 +143,8 @@ enum WinogradConv {
         let bias = epilogue.bias.map { $0[oc] } ?? 0
         for r in r0..<(r0 + rows) {
           let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
-          InstructionSet.winogradOutput(
-            products: products + oc * ld + (r - r0) * tiling.tilesWide, pointStride: pPlane, groups: tiling.groups,
-            bias: bias, out: buffer, rowStride: rs)
+          KernelTable.current.winogradOutput(
+            products + oc * ld + (r - r0) * tiling.tilesWide, pPlane, tiling.groups, bias, buffer, rs)
           for i in 0..<min(4, oh - 4 * ty) {
             let oy = 4 * ty + i
             let src = buffer + i * rs
