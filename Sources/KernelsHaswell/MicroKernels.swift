@@ -144,6 +144,23 @@ public func dotProductLanes4(
   lanes[3] = a3
 }
 
+/// One dot product's lanes, `lanes[0] += x * y` lane-wise over `count` floats (a multiple
+/// of 16): ``dotProductLanes4(_:_:_:_:_:count:lanes:)`` for a single row, each lane summed in
+/// the same order.
+public func dotProductLanes1(
+  _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int, lanes: UnsafeMutablePointer<SIMD16<Float>>
+) {
+  typealias V = SIMD16<Float>
+  var a = lanes[0]
+  let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+  var i = 0
+  while i < count {
+    a = mulAdd(a, rx.loadUnaligned(fromByteOffset: i * 4, as: V.self), ry.loadUnaligned(fromByteOffset: i * 4, as: V.self))
+    i += 16
+  }
+  lanes[0] = a
+}
+
 /// The sum of `lanes` plus `x[i] * y[i]` for the `count` (< 16) tail elements, in a fixed order.
 public func dotProductFinish(lanes: SIMD16<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
   var sum = lanes.sum()

@@ -16,7 +16,10 @@ final class InstructionSetTests: XCTestCase {
   /// Four rows' dot products with one y, the lanes split over two calls, then finished.
   typealias Dot4 = ([[Float]], [Float]) -> [Float]
 
-  func check(_ name: String, tile6: @escaping KernelTable.Tile, tile12: @escaping KernelTable.Tile, _ dot4: Dot4) {
+  func check(
+    _ name: String, tile6: @escaping KernelTable.Tile, tile12: @escaping KernelTable.Tile, _ dot4: Dot4,
+    dot1: ([Float], [Float]) -> Float
+  ) {
     var rng = SeededRandom(seed: 21)
     for depth in [1, 7, 64, 257] {
       for (rows, tile) in [(6, tile6), (12, tile12)] {
@@ -49,6 +52,7 @@ final class InstructionSetTests: XCTestCase {
         XCTAssertEqual(together[r], naive, accuracy: 1e-4 * Float(depth).squareRoot(), "\(name) dot \(depth) row \(r)")
         let alone = dot4([x[r], x[r], x[r], x[r]], y)
         XCTAssertEqual(alone[0].bitPattern, together[r].bitPattern, "\(name) dot \(depth) row \(r) alone vs in a group")
+        XCTAssertEqual(dot1(x[r], y).bitPattern, together[r].bitPattern, "\(name) dot \(depth) row \(r): one-row kernel")
       }
     }
   }
@@ -80,6 +84,17 @@ final class InstructionSetTests: XCTestCase {
     }
   }
 
+  /// One row through a module's one-row lane kernel (in one call) and its finish kernel.
+  func dot(
+    _ x: [Float], _ y: [Float], _ lanes1: (UnsafePointer<Float>, UnsafePointer<Float>, Int, UnsafeMutablePointer<SIMD16<Float>>) -> Void,
+    _ finish: (SIMD16<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
+  ) -> Float {
+    let vector = y.count / 16 * 16
+    var lanes = [SIMD16<Float>(), SIMD16<Float>()]
+    lanes1(x, y, vector, &lanes)
+    return x.withUnsafeBufferPointer { x in y.withUnsafeBufferPointer { y in finish(lanes[0], x.baseAddress! + vector, y.baseAddress! + vector, y.count - vector) } }
+  }
+
   func aligned(_ values: [Float]) -> UnsafeMutablePointer<Float> {
     let p = UnsafeMutableRawPointer.allocate(byteCount: values.count * 4, alignment: 64).bindMemory(to: Float.self, capacity: values.count)
     p.initialize(from: values, count: values.count)
@@ -89,21 +104,24 @@ final class InstructionSetTests: XCTestCase {
   func testGenericKernels() {
     check(
       "generic", tile6: KernelsGeneric.sgemmTile6x16, tile12: KernelsGeneric.sgemmTile12x16,
-      { dots($0, $1, KernelsGeneric.dotProductLanes4, KernelsGeneric.dotProductFinish) })
+      { dots($0, $1, KernelsGeneric.dotProductLanes4, KernelsGeneric.dotProductFinish) },
+      dot1: { dot($0, $1, KernelsGeneric.dotProductLanes1, KernelsGeneric.dotProductFinish) })
   }
 
   func testHaswellKernelsWhereTheCPUHasThem() throws {
     try XCTSkipUnless(InstructionSet.haswell.isSupported, "this CPU has no AVX2+FMA: the avx2+fma kernels are not run")
     check(
       "avx2+fma", tile6: KernelsHaswell.sgemmTile6x16, tile12: KernelsHaswell.sgemmTile12x16,
-      { dots($0, $1, KernelsHaswell.dotProductLanes4, KernelsHaswell.dotProductFinish) })
+      { dots($0, $1, KernelsHaswell.dotProductLanes4, KernelsHaswell.dotProductFinish) },
+      dot1: { dot($0, $1, KernelsHaswell.dotProductLanes1, KernelsHaswell.dotProductFinish) })
   }
 
   func testSkylakeXKernelsWhereTheCPUHasThem() throws {
     try XCTSkipUnless(InstructionSet.skylakeX.isSupported, "this CPU has no AVX-512F: the avx512 kernels are not run")
     check(
       "avx512", tile6: KernelsSkylakeX.sgemmTile6x16, tile12: KernelsSkylakeX.sgemmTile12x16,
-      { dots($0, $1, KernelsSkylakeX.dotProductLanes4, KernelsSkylakeX.dotProductFinish) })
+      { dots($0, $1, KernelsSkylakeX.dotProductLanes4, KernelsSkylakeX.dotProductFinish) },
+      dot1: { dot($0, $1, KernelsSkylakeX.dotProductLanes1, KernelsSkylakeX.dotProductFinish) })
   }
 
   /// The chosen set is the best one the CPU runs, and a cap in GRAPHC_ISA only lowers it.

@@ -33,14 +33,15 @@ extension Kernels {
   /// A dense layer is bound by reading its weights (the rows of B), so each weight is read
   /// once per pass over up to `rowsPerPass` rows of A: K goes in slices small enough that
   /// the pass's slice of A stays in L1 while a chunk of B's rows streams past, four rows of A
-  /// per call, with each dot product's 16 lanes kept in scratch between slices. Every output
-  /// is the same dot product whatever `m` and the thread count, so an item's result does not
-  /// depend on the batch it runs in.
+  /// per call (single rows on their own), with each dot product's 16 lanes kept in scratch
+  /// between slices. Every output is the same dot product whatever `m`, the slicing and the
+  /// thread count, so an item's result does not depend on the batch it runs in.
   private static func rowTimesRows(
     _ p: GemmParameters, a: UnsafePointer<Float>, b: UnsafePointer<Float>, store: GemmStore, pool: ThreadPool?
   ) {
     typealias Lanes = SIMD16<Float>
-    let columnsPerChunk = 32, rowsPerPass = 16, slice = 256
+    let kernels = KernelTable.current
+    let columnsPerChunk = 32, rowsPerPass = 16
     let vectorK = p.k / 16 * 16
     let chunks = (p.n + columnsPerChunk - 1) / columnsPerChunk
     parallelFor(pool, chunks) { chunk in
@@ -48,27 +49,26 @@ extension Kernels {
       let lanes = UnsafeMutableRawPointer(ThreadScratch.floats(columnsPerChunk * rowsPerPass * 16))
         .bindMemory(to: Lanes.self, capacity: columnsPerChunk * rowsPerPass)
       for pass in stride(from: 0, to: p.m, by: rowsPerPass) {
-        let rows = min(rowsPerPass, p.m - pass)
+        let rows = min(rowsPerPass, p.m - pass), fours = rows / 4 * 4
+        // The pass's slice of A: about 32 KiB (a single row goes whole: nothing to share).
+        let slice = max(256, 8192 / rows / 16 * 16)
         // The lanes of output (pass + r, j0 + c) are lanes[c * rowsPerPass + r].
         lanes.update(repeating: Lanes(), count: columnsPerChunk * rowsPerPass)
         for k0 in stride(from: 0, to: vectorK, by: slice) {
           let depth = min(slice, vectorK - k0)
           for j in j0..<j1 {
-            let weights = b + j * p.k + k0
-            for r in stride(from: 0, to: rows, by: 4) {
-              // A group short of four rows repeats its first row into spare lanes, never read.
+            let weights = b + j * p.k + k0, jLanes = lanes + (j - j0) * rowsPerPass
+            for r in stride(from: 0, to: fours, by: 4) {
               let x = a + (pass + r) * p.k + k0
-              let more = rows - r
-              KernelTable.current.dotLanes4(
-                x, more > 1 ? x + p.k : x, more > 2 ? x + 2 * p.k : x, more > 3 ? x + 3 * p.k : x,
-                weights, depth, lanes + (j - j0) * rowsPerPass + r)
+              kernels.dotLanes4(x, x + p.k, x + 2 * p.k, x + 3 * p.k, weights, depth, jLanes + r)
             }
+            for r in fours..<rows { kernels.dotLanes1(a + (pass + r) * p.k + k0, weights, depth, jLanes + r) }
           }
         }
         for j in j0..<j1 {
           for r in 0..<rows {
             let i = pass + r
-            let dot = KernelTable.current.dotFinish(
+            let dot = kernels.dotFinish(
               lanes[(j - j0) * rowsPerPass + r], a + i * p.k + vectorK, b + j * p.k + vectorK, p.k - vectorK)
             var v = store.alpha * dot
             if let bias = store.colBias { v += bias[j] }

@@ -61,6 +61,7 @@ package struct KernelTable: Sendable {
     UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int,
     UnsafeMutablePointer<SIMD16<Float>>
   ) -> Void
+  package typealias DotLanes1 = @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, Int, UnsafeMutablePointer<SIMD16<Float>>) -> Void
   package typealias DotFinish = @Sendable (SIMD16<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
   package typealias WinogradInput = @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
   package typealias WinogradOutput = @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
@@ -72,6 +73,8 @@ package struct KernelTable: Sendable {
   let tile12: Tile?
   /// Four dot products' lanes, `lanes[r] += x[r] * y` (see `dotProductLanes4`).
   let dotLanes4: DotLanes4
+  /// One dot product's lanes (see `dotProductLanes1`).
+  let dotLanes1: DotLanes1
   /// A dot product's lanes summed, plus its tail (see `dotProductFinish`).
   let dotFinish: DotFinish
   /// Winograd F(4x4, 3x3) input transform of `groups * 8` tiles (see `winogradInputTiles`).
@@ -84,24 +87,24 @@ package struct KernelTable: Sendable {
 
   package static let skylakeX = KernelTable(
     tile6: KernelsSkylakeX.sgemmTile6x16, tile12: KernelsSkylakeX.sgemmTile12x16,
-    dotLanes4: KernelsSkylakeX.dotProductLanes4, dotFinish: KernelsSkylakeX.dotProductFinish,
+    dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles)
 
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile12: nil,
-    dotLanes4: KernelsHaswell.dotProductLanes4, dotFinish: KernelsHaswell.dotProductFinish,
+    dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles)
 
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile12: nil,
-    dotLanes4: KernelsGeneric.dotProductLanes4, dotFinish: KernelsGeneric.dotProductFinish,
+    dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles)
 
   /// This table with the 12-row tile of the same module switched on or off (tests run the
   /// 12 x 16 path on AVX2 machines this way; it is correct there, only slower).
   package func with(tile12: Tile?) -> KernelTable {
     KernelTable(
-      tile6: tile6, tile12: tile12, dotLanes4: dotLanes4, dotFinish: dotFinish, winogradInput: winogradInput,
+      tile6: tile6, tile12: tile12, dotLanes4: dotLanes4, dotLanes1: dotLanes1, dotFinish: dotFinish, winogradInput: winogradInput,
       winogradOutput: winogradOutput)
   }
 }
