@@ -109,6 +109,20 @@ final class GemmTests: XCTestCase {
     }
   }
 
+  /// Tasks keep a column block's rows together (B packed once per slice) and split rows only
+  /// when columns alone leave too few tasks for the threads.
+  func testTaskSplit() {
+    let wide = SGEMM.Split(m: 256, n: 729, threads: 1)
+    XCTAssertEqual([wide.width, wide.columnBlocks, wide.rowBlocksPerTask, wide.rowGroups], [256, 3, 3, 1])
+    let narrow = SGEMM.Split(m: 512, n: 49, threads: 2)
+    XCTAssertEqual([narrow.columnBlocks, narrow.rowBlocksPerTask, narrow.rowGroups], [1, 1, 6])
+    let tall = SGEMM.Split(m: 1000, n: 2000, threads: 1)
+    XCTAssertEqual([tall.rowBlocksPerTask, tall.rowGroups], [6, 2])
+    // Both shapes of task, against the reference at 1 and 2 threads.
+    check(GemmParameters(m: 700, n: 50, k: 300), .all, seed: 400)
+    check(GemmParameters(m: 1000, n: 40, k: 20, transA: true), .biasRelu, seed: 401)
+  }
+
   func testZeroDepthGivesEpilogueOnly() {
     let p = GemmParameters(m: 2, n: 3, k: 0)
     var out = [Float](repeating: 9, count: 6)

@@ -74,20 +74,25 @@ enum GemmLeft {
 
 /// Cache-blocked single-precision GEMM, `C = A * B` with the ``GemmStore`` epilogue.
 ///
-/// Classic structure: blocks of `mc x kc` of A and `kc x nc` of B are packed into
-/// register-tile panels (`mr` rows / `nr` columns, zero-padded at the edges) and an
-/// `mr x nr` micro-kernel keeps its tile in SIMD registers over the `kc` loop. Partial
-/// sums over K blocks go to a private accumulator block; C is written once, through the
+/// Classic structure: slices of `kc` rows of B (up to `nc` columns) and blocks of `mc x kc`
+/// of A are packed into register-tile panels (`mr` rows / `nr` columns, zero-padded at the
+/// edges) and an `mr x nr` micro-kernel keeps its tile in SIMD registers over the slice.
+/// Partial sums over K slices go to a private accumulator; C is written once, through the
 /// epilogue, so C may alias the residual.
 ///
-/// Threads take whole output blocks (`mc` rows by up to `nc` columns); each block sums K
-/// in the same order, so the result does not depend on the thread count.
+/// Threads take tasks of up to `nc` columns by one or more `mc`-row blocks. A task packs
+/// each slice of B once for all its row blocks: packing B (a strided read, often straight
+/// from an image) cost about a fifth of a large GEMM when every 96-row block packed its
+/// own. Every output element sums K in the same order whatever the split, so results do
+/// not depend on the thread count.
 enum SGEMM {
   static let mr = GemmPanels.rowsPerPanel  // 6: the micro-kernel's rows
   static let nr = 16
   static let kc = GemmPanels.depthPerSlice  // 256
   static let mc = GemmPanels.rowsPerBlock  // 96, a multiple of mr
   static let nc = 256  // multiple of nr
+  /// Row blocks one task may take (its accumulator is up to 768 x 256 floats).
+  static let maxRowBlocksPerTask = 8
 
   /// - Parameter kernels: the micro-kernels (the CPU's by default; tests pass others).
   static func run(
@@ -95,23 +100,23 @@ enum SGEMM {
     kernels: KernelTable = .current
   ) {
     if m <= 0 || n <= 0 { return }
-    let width = blockWidth(m: m, n: n, threads: pool?.threads ?? 1)
-    let mBlocks = (m + mc - 1) / mc, nBlocks = (n + width - 1) / width
-    // Blocks are taken dynamically; each packs into its thread's own scratch. Every output
-    // element sums K in the same order whatever the split, so results do not depend on it.
-    parallelFor(pool, mBlocks * nBlocks) { block in
-      let scratch = ThreadScratch.floats(mc * kc + kc * nc + mc * nc)
+    let split = Split(m: m, n: n, threads: pool?.threads ?? 1)
+    let direct = store.holdsWholeTiles && store.isPlain && store.columnsPerImage == .max
+    // Tasks are taken dynamically; each packs into its thread's own scratch.
+    parallelFor(pool, split.rowGroups * split.columnBlocks) { task in
+      let rowSpan = split.rowBlocksPerTask * mc
+      let i0 = (task / split.columnBlocks) * rowSpan, j0 = (task % split.columnBlocks) * split.width
+      let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
+      let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : rowSpan * nc))
       let packA = scratch, packB = scratch + mc * kc
-      let i0 = (block / nBlocks) * mc, j0 = (block % nBlocks) * width
-      let rows = min(mc, m - i0), cols = min(width, n - j0)
-      if store.holdsWholeTiles && store.isPlain && store.columnsPerImage == .max {
+      if direct {
         // The tiles accumulate in C itself: no copy.
-        computeBlock(
+        computeTask(
           i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB,
           acc: store.c + i0 * store.ldc + j0, ldAcc: store.ldc, kernels: kernels)
       } else {
         let acc = scratch + mc * kc + kc * nc
-        computeBlock(
+        computeTask(
           i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB, acc: acc, ldAcc: nc,
           kernels: kernels)
         storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
@@ -119,50 +124,66 @@ enum SGEMM {
     }
   }
 
-  /// Columns per block: `nc`, or fewer (whole `nr` panels) so that several threads get
-  /// about four blocks each and finish together (a 256 x 196 conv is otherwise 3 blocks).
-  static func blockWidth(m: Int, n: Int, threads: Int) -> Int {
-    guard threads > 1 else { return nc }
-    let mBlocks = (m + mc - 1) / mc
-    let wanted = (4 * threads + mBlocks - 1) / mBlocks
-    let panels = (n + nr - 1) / nr
-    let panelsPerBlock = max(1, (panels + wanted - 1) / wanted)
-    return min(nc, panelsPerBlock * nr)
+  /// How a GEMM is cut into tasks: columns in blocks of `width` (whole `nr` panels, at most
+  /// `nc`), rows in groups of `rowBlocksPerTask` blocks of `mc`. Rows stay together (B packed
+  /// once) unless that leaves fewer than about four tasks per thread: a 512 x 49 conv has one
+  /// column block, so its rows are split instead.
+  struct Split {
+    let width: Int, columnBlocks: Int
+    let rowBlocksPerTask: Int, rowGroups: Int
+
+    init(m: Int, n: Int, threads: Int) {
+      let mBlocks = (m + mc - 1) / mc
+      let panels = (n + nr - 1) / nr
+      let wanted = threads > 1 ? 4 * threads : 1
+      // Narrower blocks for more tasks, down to 4 panels (64 columns) each.
+      let columnPanels = max(min(4, panels), min(nc / nr, (panels + wanted - 1) / wanted))
+      width = columnPanels * nr
+      columnBlocks = (n + width - 1) / width
+      let groups = min(mBlocks, max((mBlocks + maxRowBlocksPerTask - 1) / maxRowBlocksPerTask, (wanted + columnBlocks - 1) / columnBlocks))
+      rowBlocksPerTask = (mBlocks + groups - 1) / groups
+      rowGroups = (mBlocks + rowBlocksPerTask - 1) / rowBlocksPerTask
+    }
   }
 
   /// Fills `acc` (whole `mr x nr` tiles covering `rows x cols`, row stride `ldAcc`) with
-  /// `A[i0..., :] * B[:, j0...]`.
-  private static func computeBlock(
+  /// `A[i0..., :] * B[:, j0...]`: per K slice, B packed once, then every `mc`-row block.
+  private static func computeTask(
     i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: GemmLeft, b: MatrixView,
     packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>, ldAcc: Int,
     kernels: KernelTable
   ) {
-    let aPanels = (rows + mr - 1) / mr, bPanels = (cols + nr - 1) / nr
+    let bPanels = (cols + nr - 1) / nr
     if k == 0 {
-      for r in 0..<(aPanels * mr) { (acc + r * ldAcc).update(repeating: 0, count: bPanels * nr) }
+      for r in 0..<((rows + mr - 1) / mr * mr) { (acc + r * ldAcc).update(repeating: 0, count: bPanels * nr) }
       return
     }
     var p0 = 0
     while p0 < k {
       let depth = min(kc, k - p0)
       packPanelsB(b, p0: p0, depth: depth, j0: j0, cols: cols, into: packB)
-      let panelsA: UnsafePointer<Float>
-      switch a {
-      case .matrix(let view):
-        packPanelsA(view, i0: i0, rows: rows, p0: p0, depth: depth, into: packA)
-        panelsA = UnsafePointer(packA)
-      case .panels(let packed):
-        panelsA = packed + GemmPanels.offset(rowBlockStart: i0, rows: rows, depth: k, sliceStart: p0)
-      }
-      // Two A panels per tile where the table has a 12-row tile (same sums, same order).
-      let pairs = kernels.tile12 == nil ? 0 : aPanels / 2
-      for jp in 0..<bPanels {
-        let bPanel = packB + jp * depth * nr, cColumn = acc + jp * nr
-        for pair in 0..<pairs {
-          kernels.tile12!(depth, panelsA + 2 * pair * depth * mr, bPanel, cColumn + 2 * pair * mr * ldAcc, ldAcc, p0 > 0)
+      for r0 in stride(from: 0, to: rows, by: mc) {
+        let blockRows = min(mc, rows - r0)
+        let aPanels = (blockRows + mr - 1) / mr
+        let panelsA: UnsafePointer<Float>
+        switch a {
+        case .matrix(let view):
+          packPanelsA(view, i0: i0 + r0, rows: blockRows, p0: p0, depth: depth, into: packA)
+          panelsA = UnsafePointer(packA)
+        case .panels(let packed):
+          panelsA = packed + GemmPanels.offset(rowBlockStart: i0 + r0, rows: blockRows, depth: k, sliceStart: p0)
         }
-        for ip in (2 * pairs)..<aPanels {
-          kernels.tile6(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
+        let blockAcc = acc + r0 * ldAcc
+        // Two A panels per tile where the table has a 12-row tile (same sums, same order).
+        let pairs = kernels.tile12 == nil ? 0 : aPanels / 2
+        for jp in 0..<bPanels {
+          let bPanel = packB + jp * depth * nr, cColumn = blockAcc + jp * nr
+          for pair in 0..<pairs {
+            kernels.tile12!(depth, panelsA + 2 * pair * depth * mr, bPanel, cColumn + 2 * pair * mr * ldAcc, ldAcc, p0 > 0)
+          }
+          for ip in (2 * pairs)..<aPanels {
+            kernels.tile6(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
+          }
         }
       }
       p0 += depth
