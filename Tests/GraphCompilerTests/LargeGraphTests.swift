@@ -22,6 +22,29 @@ final class LargeGraphTests: XCTestCase {
     XCTAssertEqual(result[x]?.values.count, 4)
   }
 
+  /// Every rewrite pass on a long chain: Identity (remove-noops), per-channel Add and
+  /// BatchNorm (fold-batchnorm), Conv + residual Add + Relu (fuse) and a Mul it cannot fold,
+  /// 2,000 times over; the plan matches the reference interpreter. (Scans per node made
+  /// these passes quadratic: 20k constant Adds took 14 s to compile.)
+  func testLongChainOfRewritesCompilesAndMatches() throws {
+    let g = TestGraph("rewrites")
+    var x = g.input("x", ["N", 2, 3, 3])
+    let shift = g.weight("shift", [2, 1, 1], -0.1, 0.1), gate = g.weight("gate", [1, 2, 3, 3], 0.9, 1.1)
+    for i in 0..<2_000 {
+      let c = g.conv("c\(i)", g.node("Identity", "id\(i)", [x]), 2, 2, k: 1)
+      let folded = g.node("Add", "shift\(i)", [g.batchNorm("bn\(i)", c, 2), shift])
+      x = g.node("Mul", "gate\(i)", [g.node("Relu", "relu\(i)", [g.node("Add", "res\(i)", [folded, x])]), gate])
+    }
+    g.output(x)
+    let model = g.model()
+    let out = try Pipeline.compile(model)
+    XCTAssertEqual(out.report.batchnormFolded, 2_000)
+    XCTAssertEqual(out.report.affineFolded, 2_000)
+    XCTAssertEqual(out.report.convAddRelu, 2_000)
+    XCTAssertEqual(out.plan.steps.count, 4_000)  // each conv with all it absorbed, and each Mul
+    try assertCompiledMatchesReference(model)
+  }
+
   func testWideConcatSortsAndCompiles() throws {
     let g = TestGraph("wide")
     let x = g.input("x", ["N", 1, 2, 2])

@@ -8,25 +8,23 @@ public struct FoldBatchNorm: Pass {
   public init() {}
 
   public func run(_ context: CompilationContext) throws {
-    var graph = context.graph
-    var index = 0
-    while index < graph.nodes.count {
-      let node = graph.nodes[index]
-      if let (scale, shift) = try channelAffine(node, graph, context),
+    var graph = GraphRewriter(context.graph)
+    // In order, so a chain (BatchNorm, then Mul, then Add) folds link by link into one conv.
+    for index in 0..<graph.nodeCount where !graph.isRemoved(index) {
+      let node = graph[index]
+      guard let (scale, shift) = try channelAffine(node, graph.graph, context),
         let x = node.input(0), let p = graph.producer(of: x), graph.soleConsumer(of: x) == index,
         try fold(scale: scale, shift: shift, into: p, &graph, opset: context.model.opsetVersion)
-      {
-        let out = node.outputs[0]
-        graph.nodes[p].outputs[0] = out
-        context.shapes[out] = context.shapes[x]
-        graph.nodes.remove(at: index)
-        if node.opType == "BatchNormalization" { context.report.batchnormFolded += 1 } else { context.report.affineFolded += 1 }
-        index = p + 1
-        continue
-      }
-      index += 1
+      else { continue }
+      let out = node.outputs[0]
+      graph.remove(index)
+      var producer = graph[p]
+      producer.outputs[0] = out
+      graph.replace(p, with: producer)
+      context.shapes[out] = context.shapes[x]
+      if node.opType == "BatchNormalization" { context.report.batchnormFolded += 1 } else { context.report.affineFolded += 1 }
     }
-    context.graph = graph
+    context.graph = graph.finish()
   }
 
   /// `y = x * scale[c] + shift[c]` when `node` is a BatchNorm or a per-channel Mul/Add by a constant.
@@ -39,7 +37,7 @@ public struct FoldBatchNorm: Pass {
       let operands = GraphOperands(node: node, opset: context.model.opsetVersion, graph: graph)
       return try BatchNormalizationOp.scaleShift(operands, channels: channels)
     case "Mul", "Add":
-      guard let other = node.input(1), let c = graph.constant(other), c.isLoaded,
+      guard let other = node.input(1), let c = graph.initializers[other], c.isLoaded,
         let perChannel = Self.perChannel(c, channels: channels, rank: shape.rank)
       else { return nil }
       return node.opType == "Mul"
@@ -63,15 +61,15 @@ public struct FoldBatchNorm: Pass {
   }
 
   /// Scales output channel `m` of the Conv or Gemm at `p` by `scale[m]` and adds `shift[m]` to its bias.
-  func fold(scale: [Float], shift: [Float], into p: Int, _ graph: inout Graph, opset: Int) throws -> Bool {
-    let producer = graph.nodes[p]
+  func fold(scale: [Float], shift: [Float], into p: Int, _ graph: inout GraphRewriter, opset: Int) throws -> Bool {
+    let producer = graph[p]
     guard producer.domain.isEmpty, let wName = producer.input(1), let w = graph.constant(wName), w.isLoaded,
       w.dataType == .float
     else { return false }
     let channels = scale.count
     var weights = w.floats
     // Gemm's attributes as Gemm reads them; a Conv's weights are [M, ...], like a transposed B.
-    let gemm = producer.opType == "Gemm" ? try GemmOp.Attributes(GraphOperands(node: producer, opset: opset, graph: graph)) : nil
+    let gemm = producer.opType == "Gemm" ? try GemmOp.Attributes(GraphOperands(node: producer, opset: opset, graph: graph.graph)) : nil
     let transB = gemm?.transB ?? true
     switch producer.opType {
     case "Conv":
@@ -100,20 +98,20 @@ public struct FoldBatchNorm: Pass {
 
     // New constants get fresh names: the old ones may be shared with other nodes.
     let newW = uniqueName("\(producer.name).folded_weight", graph), newB = uniqueName("\(producer.name).folded_bias", graph)
-    graph.initializers[newW] = Tensor(floats: weights, dims: w.dims)
-    graph.initializers[newB] = Tensor(floats: bias, dims: [channels])
-    var inputs = producer.inputs
-    while inputs.count < 3 { inputs.append("") }
-    inputs[1] = newW
-    inputs[2] = newB
-    graph.nodes[p].inputs = inputs
-    if producer.opType == "Gemm" { graph.nodes[p].attributes["beta"] = .float(1) }
+    graph.setInitializer(newW, Tensor(floats: weights, dims: w.dims))
+    graph.setInitializer(newB, Tensor(floats: bias, dims: [channels]))
+    var folded = producer
+    while folded.inputs.count < 3 { folded.inputs.append("") }
+    folded.inputs[1] = newW
+    folded.inputs[2] = newB
+    if producer.opType == "Gemm" { folded.attributes["beta"] = .float(1) }
+    graph.replace(p, with: folded)
     return true
   }
 
-  func uniqueName(_ base: String, _ graph: Graph) -> String {
+  func uniqueName(_ base: String, _ graph: GraphRewriter) -> String {
     var name = base, i = 1
-    while graph.initializers[name] != nil { i += 1; name = "\(base)\(i)" }
+    while graph.constant(name) != nil { i += 1; name = "\(base)\(i)" }
     return name
   }
 }

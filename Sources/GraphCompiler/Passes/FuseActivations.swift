@@ -9,107 +9,102 @@ public struct FuseActivations: Pass {
   public init() {}
 
   public func run(_ context: CompilationContext) throws {
-    var graph = context.graph
+    var graph = GraphRewriter(context.graph)
     fuseMatMulBias(&graph, context)
     fuseResiduals(&graph, context)
     fuseActivations(&graph, context)
-    context.graph = graph
+    context.graph = graph.finish()
   }
 
   /// MatMul(x, W) → Add(bias), with constant W [K, N] and bias [N], is a Gemm.
-  private func fuseMatMulBias(_ graph: inout Graph, _ context: CompilationContext) {
-    var index = 0
-    while index < graph.nodes.count {
-      let matmul = graph.nodes[index]
+  private func fuseMatMulBias(_ graph: inout GraphRewriter, _ context: CompilationContext) {
+    for index in 0..<graph.nodeCount where !graph.isRemoved(index) {
+      let matmul = graph[index]
       guard matmul.domain.isEmpty, matmul.opType == "MatMul", let out = matmul.outputs.first,
         let w = graph.constant(matmul.inputs[1]), w.dims.count == 2, context.shapes[matmul.inputs[0]]?.rank == 2,
-        let a = graph.soleConsumer(of: out), graph.nodes[a].opType == "Add", graph.nodes[a].domain.isEmpty
-      else { index += 1; continue }
-      let add = graph.nodes[a]
+        let a = graph.soleConsumer(of: out), graph[a].opType == "Add", graph[a].domain.isEmpty
+      else { continue }
+      let add = graph[a]
       let biasName = add.inputs[0] == out ? add.inputs[1] : add.inputs[0]
-      guard let bias = graph.constant(biasName), bias.elementCount == w.dims[1], bias.dims.count <= 2 else {
-        index += 1; continue
-      }
-      graph.nodes[index] = Node(
-        name: matmul.name, opType: CompilerOps.fusedGemm, domain: CompilerOps.domain,
-        inputs: [matmul.inputs[0], matmul.inputs[1], biasName], outputs: add.outputs)
+      guard let bias = graph.constant(biasName), bias.elementCount == w.dims[1], bias.dims.count <= 2 else { continue }
+      graph.remove(a)
+      graph.replace(
+        index,
+        with: Node(
+          name: matmul.name, opType: CompilerOps.fusedGemm, domain: CompilerOps.domain,
+          inputs: [matmul.inputs[0], matmul.inputs[1], biasName], outputs: add.outputs))
       context.fusions[matmul.name] = Fusion(activation: .none, absorbed: [matmul.name, add.name])
-      graph.nodes.remove(at: a)
-      index += 1
     }
   }
 
   /// Conv → Add(other) [→ activation]: the Add becomes the conv's residual input.
-  private func fuseResiduals(_ graph: inout Graph, _ context: CompilationContext) {
-    var index = 0
-    while index < graph.nodes.count {
-      let add = graph.nodes[index]
+  private func fuseResiduals(_ graph: inout GraphRewriter, _ context: CompilationContext) {
+    for index in 0..<graph.nodeCount where !graph.isRemoved(index) {
+      let add = graph[index]
       guard add.domain.isEmpty, add.opType == "Add", add.inputs.count == 2, let out = add.outputs.first,
         let shape = context.shapes[out]
-      else { index += 1; continue }
+      else { continue }
       // Prefer the operand produced later, so the other one is already computed when the conv runs.
       let candidates = [0, 1].compactMap { side -> (Int, String)? in
         let v = add.inputs[side]
-        guard let p = graph.producer(of: v), graph.nodes[p].opType == "Conv", graph.nodes[p].domain.isEmpty,
+        guard let p = graph.producer(of: v), graph[p].opType == "Conv", graph[p].domain.isEmpty,
           graph.soleConsumer(of: v) == index, context.shapes[add.inputs[1 - side]] == shape,
-          graph.initializers[add.inputs[1 - side]] == nil
+          graph.constant(add.inputs[1 - side]) == nil
         else { return nil }
         return (p, add.inputs[1 - side])
       }.sorted { $0.0 > $1.0 }
       guard let (p, residual) = candidates.first,
         graph.producer(of: residual).map({ $0 < p }) ?? true
-      else { index += 1; continue }
-      var conv = graph.nodes[p]
+      else { continue }
+      var conv = graph[p]
       conv.domain = CompilerOps.domain
       conv.opType = CompilerOps.fusedConv
       while conv.inputs.count < 3 { conv.inputs.append("") }
       conv.inputs.append(residual)
       conv.outputs = [out]
       var fusion = Fusion(activation: .none, absorbed: [conv.name, add.name])
-      if let r = graph.soleConsumer(of: out), let act = activation(graph.nodes[r], graph, context) {
+      if let r = graph.soleConsumer(of: out), let act = activation(graph[r], graph, context) {
         fusion.activation = act
-        fusion.absorbed.append(graph.nodes[r].name)
-        conv.outputs = [graph.nodes[r].outputs[0]]
-        graph.nodes.remove(at: r)
+        fusion.absorbed.append(graph[r].name)
+        conv.outputs = [graph[r].outputs[0]]
+        graph.remove(r)
         context.report.convAddRelu += 1
       }
       context.fusions[conv.name] = fusion
-      graph.nodes[p] = conv
-      graph.nodes.remove(at: index)
+      graph.remove(index)
+      graph.replace(p, with: conv)
     }
   }
 
   /// Conv/Gemm (fused or not, without an activation yet) → activation.
-  private func fuseActivations(_ graph: inout Graph, _ context: CompilationContext) {
-    var index = 0
-    while index < graph.nodes.count {
-      let node = graph.nodes[index]
+  private func fuseActivations(_ graph: inout GraphRewriter, _ context: CompilationContext) {
+    for index in 0..<graph.nodeCount where !graph.isRemoved(index) {
+      let node = graph[index]
       let isConv = node.opType == "Conv" && node.domain.isEmpty
       let isGemm = node.opType == "Gemm" && node.domain.isEmpty
       let isFused = node.domain == CompilerOps.domain && [CompilerOps.fusedConv, CompilerOps.fusedGemm].contains(node.opType)
         && context.fusions[node.name]?.activation == Activation.none
       guard isConv || isGemm || isFused, let out = node.outputs.first, let r = graph.soleConsumer(of: out),
-        let act = activation(graph.nodes[r], graph, context)
-      else { index += 1; continue }
+        let act = activation(graph[r], graph, context)
+      else { continue }
       var fused = node
       let isDense = isGemm || node.opType == CompilerOps.fusedGemm
       fused.domain = CompilerOps.domain
       fused.opType = isDense ? CompilerOps.fusedGemm : CompilerOps.fusedConv
-      fused.outputs = [graph.nodes[r].outputs[0]]
+      fused.outputs = [graph[r].outputs[0]]
       let absorbed = context.fusions[node.name]?.absorbed ?? [node.name]
-      context.fusions[node.name] = Fusion(activation: act, absorbed: absorbed + [graph.nodes[r].name])
-      graph.nodes[index] = fused
-      graph.nodes.remove(at: r)
+      context.fusions[node.name] = Fusion(activation: act, absorbed: absorbed + [graph[r].name])
+      graph.remove(r)
+      graph.replace(index, with: fused)
       if isDense { context.report.gemmRelu += 1 } else if isConv { context.report.convRelu += 1 } else { context.report.convAddRelu += 1 }
-      index += 1
     }
   }
 
   /// The activation `node` applies when its definition offers one and its parameters are
   /// known; a node whose parameters are not constants is left for lowering to report.
-  private func activation(_ node: Node, _ graph: Graph, _ context: CompilationContext) -> Activation? {
+  private func activation(_ node: Node, _ graph: GraphRewriter, _ context: CompilationContext) -> Activation? {
     guard OperatorRegistry.isDefaultDomain(node.domain), let definition = OperatorRegistry.byOp[node.opType] else { return nil }
-    let operands = GraphOperands(node: node, opset: context.model.opsetVersion, graph: graph)
+    let operands = GraphOperands(node: node, opset: context.model.opsetVersion, graph: graph.graph)
     return (try? definition.fusableActivation(operands)) ?? nil
   }
 }

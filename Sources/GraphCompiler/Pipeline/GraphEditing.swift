@@ -1,32 +1,96 @@
 import GraphIR
 
-/// Small rewrites shared by the passes.
-extension Graph {
-  /// Replaces every use of value `old` by `new` (node inputs only).
-  mutating func replaceUses(of old: String, with new: String) {
-    for i in nodes.indices {
-      for j in nodes[i].inputs.indices where nodes[i].inputs[j] == old { nodes[i].inputs[j] = new }
-    }
+/// A graph being rewritten by a pass, with who produces and who reads each value kept current
+/// through its edits, so that a lookup costs O(1) instead of a scan of every node (scans per
+/// node made the passes quadratic: 20k `Add(x, constant)` nodes took 14 s to compile).
+///
+/// Node indices stay stable while a pass runs: a removed node leaves a hole (``isRemoved(_:)``)
+/// until ``finish()`` returns the compacted graph.
+struct GraphRewriter {
+  private(set) var graph: Graph
+  private var producers: [String: Int] = [:]
+  /// For each value, the nodes reading it and how many of their inputs do.
+  private var readers: [String: [Int: Int]] = [:]
+  private var removed: [Bool]
+  private let outputNames: Set<String>
+
+  init(_ graph: Graph) {
+    self.graph = graph
+    removed = [Bool](repeating: false, count: graph.nodes.count)
+    outputNames = Set(graph.outputs.map(\.name))
+    for i in graph.nodes.indices { index(i) }
   }
 
+  /// The rewritten graph, holes removed.
+  func finish() -> Graph {
+    var result = graph
+    result.nodes = graph.nodes.indices.filter { !removed[$0] }.map { graph.nodes[$0] }
+    return result
+  }
+
+  /// Node slots, removed ones included (`for i in 0..<nodeCount where !isRemoved(i)`).
+  var nodeCount: Int { graph.nodes.count }
+
+  func isRemoved(_ i: Int) -> Bool { removed[i] }
+
+  subscript(i: Int) -> Node { graph.nodes[i] }
+
   /// Whether `value` is a graph output.
-  func isOutput(_ value: String) -> Bool { outputs.contains { $0.name == value } }
+  func isOutput(_ value: String) -> Bool { outputNames.contains(value) }
+
+  /// Index of the node producing `value`.
+  func producer(of value: String) -> Int? { producers[value] }
 
   /// The single node consuming `value`, when exactly one node reads it once and it is not a graph output.
   func soleConsumer(of value: String) -> Int? {
-    guard !isOutput(value) else { return nil }
-    let users = nodes.indices.filter { nodes[$0].inputs.contains(value) }
-    guard users.count == 1, nodes[users[0]].inputs.filter({ $0 == value }).count == 1 else { return nil }
-    return users[0]
+    guard !isOutput(value), let users = readers[value], users.count == 1, let (node, slots) = users.first, slots == 1
+    else { return nil }
+    return node
   }
 
-  /// Index of the node producing `value`.
-  func producer(of value: String) -> Int? {
-    nodes.firstIndex { $0.outputs.contains(value) }
-  }
+  /// Whether any node reads `value`.
+  func isRead(_ value: String) -> Bool { !(readers[value]?.isEmpty ?? true) }
 
   /// A constant's value: an initializer.
-  func constant(_ value: String) -> Tensor? {
-    initializers[value]
+  func constant(_ value: String) -> Tensor? { graph.initializers[value] }
+
+  mutating func setInitializer(_ name: String, _ tensor: Tensor) { graph.initializers[name] = tensor }
+
+  /// Puts `node` at index `i` in place of the node there.
+  mutating func replace(_ i: Int, with node: Node) {
+    unindex(i)
+    graph.nodes[i] = node
+    index(i)
+  }
+
+  /// Removes the node at `i` (its index stays a hole until ``finish()``).
+  mutating func remove(_ i: Int) {
+    unindex(i)
+    removed[i] = true
+  }
+
+  /// Replaces every read of value `old` by `new`.
+  mutating func replaceUses(of old: String, with new: String) {
+    guard let users = readers[old] else { return }
+    for (i, _) in users {
+      var node = graph.nodes[i]
+      node.inputs = node.inputs.map { $0 == old ? new : $0 }
+      replace(i, with: node)
+    }
+  }
+
+  private mutating func index(_ i: Int) {
+    let node = graph.nodes[i]
+    for output in node.outputs where !output.isEmpty { producers[output] = i }
+    for input in node.inputs where !input.isEmpty { readers[input, default: [:]][i, default: 0] += 1 }
+  }
+
+  private mutating func unindex(_ i: Int) {
+    let node = graph.nodes[i]
+    for output in node.outputs where producers[output] == i { producers[output] = nil }
+    for input in node.inputs where !input.isEmpty {
+      readers[input]?[i] = nil
+      if readers[input]?.isEmpty == true { readers[input] = nil }
+    }
   }
 }
