@@ -35,6 +35,7 @@ public struct ModelConfig: Equatable, Sendable {
       }
     }
     if let threads, threads > 256 { throw .internalError("\(path): 'threads' must be at most 256") }
+    if let instances, instances > 64 { throw .internalError("\(path): 'instances' must be at most 64") }
   }
 
   /// The server-wide options with this config's overrides.

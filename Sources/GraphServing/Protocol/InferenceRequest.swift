@@ -142,7 +142,7 @@ public struct InferenceRequest: Sendable {
       }
       shape.append(Int(x))
       let (p, overflow) = product.multipliedReportingOverflow(by: Int(x))
-      guard !overflow else { throw .badRequest("input '\(name)' shape \(dims.map { $0 }) has too many elements") }
+      guard !overflow else { throw .badRequest("input '\(name)' shape has too many elements") }
       product = p
     }
     return shape

@@ -33,7 +33,7 @@ public struct GraphServer: Sendable {
       services: [WorkerShutdown(repository: service.repository)],
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? -1
-        logger.info("listening", metadata: ["host": "\(host)", "port": "\(port)", "models": "\(service.repository.names)"])
+        logger.notice("listening", metadata: ["host": "\(host)", "port": "\(port)", "models": "\(service.repository.names)"])
         await onRunning(port)
       },
       logger: logger
@@ -46,7 +46,7 @@ public struct GraphServer: Sendable {
       )
     )
     try await group.run()
-    logger.info("stopped")
+    logger.notice("stopped")
   }
 
   /// Shut down first (services stop in reverse order): starts draining, then waits.

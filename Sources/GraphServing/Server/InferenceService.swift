@@ -71,7 +71,7 @@ public final class InferenceService: Sendable {
   /// already admitted finish.
   public func beginDraining() {
     state.withLock { $0.draining = true }
-    logger.info("draining: readiness now 503, new inference requests refused")
+    logger.notice("draining: readiness now 503, new inference requests refused")
   }
 
   public var isDraining: Bool { state.withLock { $0.draining } }
