@@ -47,5 +47,5 @@ for name in "${names[@]}"; do
 done
 [ -d "$repository/lenet" ] && seq 0 9 | sed 's/^/digit /' > "$repository/lenet/labels.txt"
 
-echo "serving ${names[*]} from $repository (try: curl localhost:8000/v2/models/lenet)"
+echo "serving ${names[*]} from $repository (GET /v2/models/NAME for metadata, POST /v2/models/NAME/infer)"
 exec "$bin/graphserve" --model-repository "$repository" "${options[@]}"

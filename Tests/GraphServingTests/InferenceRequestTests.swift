@@ -55,6 +55,9 @@ final class InferenceRequestTests: XCTestCase {
     XCTAssertEqual(error(input(shape: "[2, 3]"))?.status, 400, "no batch dimension")
     XCTAssertEqual(error(input(shape: "[0, 2, 3]", data: "[]"))?.status, 400, "empty batch")
     XCTAssertEqual(error(input(shape: "[1, -2, 3]"))?.status, 400)
+    // A shape claiming far more values than the body holds fails without allocating them.
+    XCTAssertEqual(error(input(shape: "[100000000000000, 2, 3]"))?.message, "input 'x' has 6 values; shape [100000000000000, 2, 3] needs 600000000000000")
+    XCTAssertEqual(error(input(shape: "[4611686018427387903, 1, 2]"))?.status, 400, "too many elements")
     XCTAssertEqual(error(input(data: "[1, 2, 3]"))?.message, "input 'x' has 3 values; shape [1, 2, 3] needs 6")
     XCTAssertEqual(error(input(data: "[1, 2, 3, 4, 5, 6, 7]"))?.message, "input 'x' has more values than its shape holds (6)")
     XCTAssertTrue(error(input("BYTES", data: #"["a"]"#))?.message.hasPrefix("input 'x' has datatype 'BYTES'; accepted: BOOL") ?? false)
@@ -94,6 +97,8 @@ final class InferenceRequestTests: XCTestCase {
     XCTAssertEqual(error(json.replacingOccurrences(of: "48", with: "44"), binary: bytes)?.message, "input 'x' binary_data_size is 44 bytes; shape [2, 2, 3] of FP32 needs 48")
     XCTAssertEqual(error(json, binary: bytes, headerLength: 10_000)?.message, "Inference-Header-Content-Length 10000 exceeds the body's \(json.utf8.count + 48) bytes")
     XCTAssertTrue(error(json, binary: bytes, headerLength: 20)?.message.hasPrefix("malformed JSON") ?? false)
+    let huge = json.replacingOccurrences(of: "[2, 2, 3]", with: "[1000000000000000000, 2, 3]").replacingOccurrences(of: "48", with: "1")
+    XCTAssertEqual(error(huge, binary: bytes)?.message, "input 'x' binary_data_size is 1 bytes; shape [1000000000000000000, 2, 3] of FP32 needs too many")
   }
 
   func testRequestedOutputsAndTheirBinaryAndClassificationParameters() throws {

@@ -58,7 +58,7 @@ public struct InferenceRequest: Sendable {
     var binary = UnsafeRawBufferPointer(rebasing: body[jsonLength...])
     var byName: [String: (shape: [Int], values: [Float])] = [:]
     for (position, item) in items.enumerated() {
-      let input = try Self.input(item, position: position, binary: &binary, signature: signature)
+      let input = try Self.input(item, position: position, binary: &binary, jsonLength: jsonLength, signature: signature)
       guard byName[input.name] == nil else { throw .badRequest("input '\(input.name)' is given twice") }
       byName[input.name] = (input.shape, input.values)
     }
@@ -87,7 +87,7 @@ public struct InferenceRequest: Sendable {
   // MARK: - Inputs
 
   private static func input(
-    _ item: JSONValue, position: Int, binary: inout UnsafeRawBufferPointer, signature: ModelSignature
+    _ item: JSONValue, position: Int, binary: inout UnsafeRawBufferPointer, jsonLength: Int, signature: ModelSignature
   ) throws(ServingError) -> (name: String, shape: [Int], values: [Float]) {
     guard case .object = item else { throw .badRequest("inputs[\(position)] must be an object, got \(item.kind)") }
     guard case .string(let name)? = item["name"] else { throw .badRequest("inputs[\(position)] needs a string 'name'") }
@@ -110,8 +110,9 @@ public struct InferenceRequest: Sendable {
     let parameters = try Self.parameters(item["parameters"], of: "input '\(name)'")
     if let size = try Self.integer(parameters["binary_data_size"], "input '\(name)' parameter 'binary_data_size'") {
       guard item["data"] == nil else { throw .badRequest("input '\(name)' has both 'data' and binary_data_size") }
-      guard size == count * datatype.byteSize else {
-        throw .badRequest("input '\(name)' binary_data_size is \(size) bytes; shape \(shape) of \(typeName) needs \(count * datatype.byteSize)")
+      let (needed, overflow) = count.multipliedReportingOverflow(by: datatype.byteSize)
+      guard !overflow, size == needed else {
+        throw .badRequest("input '\(name)' binary_data_size is \(size) bytes; shape \(shape) of \(typeName) needs \(overflow ? "too many" : String(needed))")
       }
       guard size <= binary.count else {
         throw .badRequest("input '\(name)' binary_data_size is \(size) bytes but only \(binary.count) bytes of binary data remain")
@@ -122,7 +123,7 @@ public struct InferenceRequest: Sendable {
     }
     guard let data = item["data"] else { throw .badRequest("input '\(name)' has neither 'data' nor binary_data_size") }
     var values: [Float] = []
-    values.reserveCapacity(count)
+    values.reserveCapacity(min(count, jsonLength))  // a shape claiming more values than the body holds fails below
     try flatten(data, into: &values, datatype: datatype, name: name, limit: count)
     guard values.count == count else {
       throw .badRequest("input '\(name)' has \(values.count) values; shape \(shape) needs \(count)")

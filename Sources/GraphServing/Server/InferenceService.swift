@@ -186,11 +186,10 @@ public final class InferenceService: Sendable {
       return reply
     } catch let error as ServingError {
       metrics.failed(status: error.status)
-      if error.status >= 500 {
-        logger.warning("inference failed", metadata: ["model": "\(model.name)", "status": "\(error.status)", "error": "\(error.message)"])
-      } else {
-        logger.debug("inference refused", metadata: ["model": "\(model.name)", "status": "\(error.status)", "error": "\(error.message)"])
-      }
+      // The model failing is an error; refusals (overload, draining, timeouts: 503; bad requests: 4xx)
+      // are the clients' business and would flood the log under load.
+      let level: Logger.Level = error.status == 503 ? .info : error.status >= 500 ? .error : .debug
+      logger.log(level: level, "inference failed", metadata: ["model": "\(model.name)", "status": "\(error.status)", "error": "\(error.message)"])
       return Reply(error)
     } catch {
       metrics.failed(status: 500)
@@ -229,6 +228,13 @@ public final class InferenceService: Sendable {
       signature: model.signature, outputs: result.outputs, labels: model.labels
     )
     metrics.succeeded(queueNanoseconds: result.queueNanoseconds)
+    logger.debug(
+      "inferred",
+      metadata: [
+        "model": "\(model.name)", "items": "\(request.batch)", "batch": "\(result.batchSize)",
+        "queue_ms": "\(Double(result.queueNanoseconds) / 1e6)", "compute_ms": "\(Double(result.computeNanoseconds) / 1e6)",
+      ]
+    )
     if let length = response.headerLength {
       return Reply(contentType: "application/octet-stream", headers: [("Inference-Header-Content-Length", String(length))], body: response.body)
     }
