@@ -98,7 +98,7 @@ def client_checks(server, bin_dir, repository, work, images, labels):
         check(md["inputs"][0]["shape"] == [-1, 1, 28, 28] and md["outputs"][0]["shape"] == [-1, 10]
               and md["inputs"][0]["datatype"] == "FP32", f"{model}: metadata {md}")
         config = client.get_model_config(model)
-        check(config["max_batch_size"] == 4 and config["input"][0]["dims"] == [1, 28, 28], f"{model}: config max_batch_size 4, dims [1, 28, 28]")
+        check(config["max_batch_size"] == 8 and config["input"][0]["dims"] == [1, 28, 28], f"{model}: config max_batch_size 8, dims [1, 28, 28]")
 
         batch = images[:4]
         expected = graphrun(bin_dir, plan, batch, work)
@@ -121,7 +121,7 @@ def client_checks(server, bin_dir, repository, work, images, labels):
         if model == "digits":
             check([int(b[1]) for b in best] == list(labels[:4]), f"digits: the trained model classifies its test digits {labels[:4]}")
 
-        # Concurrent single images: batched by the server (max-batch 4), each still equal to graphrun on it alone.
+        # Concurrent single images: batched by the server (max-batch 8), each still equal to graphrun on it alone.
         count = 24
         before = metric(server, f'graphserve_batch_size_items_count{{model="{model}"}}') or 0
         alone = [graphrun(bin_dir, plan, images[i:i + 1], work) for i in range(count)]
@@ -248,9 +248,8 @@ def main():
         for model in ["lenet", "digits"]:
             with open(os.path.join(repository, model, "labels.txt"), "w") as f:
                 f.write("".join(f"digit {d}\n" for d in range(10)))
-        # max-batch 4: up to 4 rows the runtime's results do not depend on the batch (see docs/serving.md).
         log = os.path.join(work, "server.log")
-        with Server(args.bin, repository, log, "--max-batch", "4", "--max-queue-delay-us", "20000",
+        with Server(args.bin, repository, log, "--max-batch", "8", "--max-queue-delay-us", "20000",
                     "--max-body-bytes", "2000000", "--threads", "1") as server:
             client_checks(server, args.bin, repository, work, images, labels)
             curl_checks(server, images)
