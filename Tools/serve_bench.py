@@ -2,7 +2,7 @@
 """Load benchmark of graphserve over loopback (a benchmark, not a test).
 
 For each network, graphserve runs with dynamic batching (--max-batch B) and without
-(--max-batch 1); N concurrent clients (separate processes, each a tritonclient.http
+(--max-batch 1), both servers side by side, the rounds alternating between them; N concurrent clients (separate processes, each a tritonclient.http
 client sending one image per request as binary tensors) send requests back to back for a
 fixed time. Reported per row: requests/s, p50/p99 latency, the mean batch the server ran
 (from its /metrics) and errors; beside them graphrun's own throughput (--bench) at batch 1
@@ -60,6 +60,7 @@ def metric_sum_count(server, model):
 
 
 def load(server, model, input_name, shape, clients, duration):
+    """One timed run: every latency, the errors, and the batches the server ran (items, count)."""
     queue = multiprocessing.Queue()
     start_at = time.time() + 1.5  # let every client import and connect first
     before = metric_sum_count(server, model)
@@ -71,15 +72,19 @@ def load(server, model, input_name, shape, clients, duration):
     for p in procs:
         p.join()
     after = metric_sum_count(server, model)
-    latencies = np.array(sorted(l for r in results for l in r[0]))
-    errors = sum(r[1] for r in results)
-    batches = after[1] - before[1]
+    return [l for r in results for l in r[0]], sum(r[1] for r in results), after[0] - before[0], after[1] - before[1]
+
+
+def summarize(runs, clients, duration):
+    """Pools the rounds of one row."""
+    latencies = np.array(sorted(l for r in runs for l in r[0]))
+    items, batches = sum(r[2] for r in runs), sum(r[3] for r in runs)
     return {
-        "clients": clients, "requests": len(latencies), "errors": errors,
-        "throughput": len(latencies) / duration,
+        "clients": clients, "requests": len(latencies), "errors": sum(r[1] for r in runs),
+        "throughput": len(latencies) / (duration * len(runs)),
         "p50_ms": 1000 * float(np.percentile(latencies, 50)) if len(latencies) else float("nan"),
         "p99_ms": 1000 * float(np.percentile(latencies, 99)) if len(latencies) else float("nan"),
-        "mean_batch": (after[0] - before[0]) / batches if batches else float("nan"),
+        "mean_batch": items / batches if batches else float("nan"),
     }
 
 
@@ -96,7 +101,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", required=True)
     parser.add_argument("--clients", default="1,4,16")
-    parser.add_argument("--duration", type=float, default=10, help="seconds of load per row")
+    parser.add_argument("--duration", type=float, default=10, help="seconds of load per round of a row")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per row, alternating with and without batching")
     parser.add_argument("--max-batch", type=int, default=8)
     parser.add_argument("--max-queue-delay-us", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
@@ -106,46 +112,63 @@ def main():
     clients = [int(c) for c in args.clients.split(",")]
 
     rows, graphrun_rows = [], []
+    args.load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="graphserve-bench-") as work:
         repository = make_repository(args.bin, os.path.join(work, "models"),
                                      {n: os.path.join(ROOT, "Graphs", f"{n}.graph") for n in args.networks})
         for network in args.networks:
             plan = os.path.join(repository, network, "plan.bin")
-            for batching in [True, False]:
-                options = ["--threads", str(args.threads), "--max-batch", str(args.max_batch if batching else 1),
-                           "--max-queue-delay-us", str(args.max_queue_delay_us), "--log-level", "notice"]
-                with Server(args.bin, repository, os.path.join(work, "server.log"), *options) as server:
-                    import urllib.request
-                    meta = json.loads(urllib.request.urlopen(f"http://{server.url}/v2/models/{network}").read())
-                    input_name, shape = meta["inputs"][0]["name"], [1] + meta["inputs"][0]["shape"][1:]
+            # Both servers run side by side (an idle one only waits) and the rounds alternate
+            # between them, so a change in the machine's load falls on both alike.
+            servers = {}
+            try:
+                for batching in [True, False]:
+                    options = ["--threads", str(args.threads), "--max-batch", str(args.max_batch if batching else 1),
+                               "--max-queue-delay-us", str(args.max_queue_delay_us), "--log-level", "notice"]
+                    servers[batching] = Server(args.bin, repository, os.path.join(work, f"server-{batching}.log"), *options)
+                import urllib.request
+                meta = json.loads(urllib.request.urlopen(f"http://{servers[True].url}/v2/models/{network}").read())
+                input_name, shape = meta["inputs"][0]["name"], [1] + meta["inputs"][0]["shape"][1:]
+                for server in servers.values():
                     load(server, network, input_name, shape, 1, min(2.0, args.duration))  # warm-up
-                    for n in clients:
-                        r = load(server, network, input_name, shape, n, args.duration)
+                for n in clients:
+                    runs = {True: [], False: []}
+                    for _ in range(args.rounds):
+                        for batching, server in servers.items():
+                            runs[batching].append(load(server, network, input_name, shape, n, args.duration))
+                    for batching in [True, False]:
+                        r = summarize(runs[batching], n, args.duration)
                         r.update(network=network, batching=batching)
                         rows.append(r)
                         print(f"{network:10} batching={'on ' if batching else 'off'} clients={n:3} "
                               f"{r['throughput']:7.1f} req/s  p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  "
                               f"mean batch {r['mean_batch']:4.1f}  errors {r['errors']}", flush=True)
+            finally:
+                for server in servers.values():
+                    server.__exit__(None, None, None)
             for batch in sorted({1, args.max_batch}):
                 t = graphrun_throughput(args.bin, plan, shape, batch, args.threads, work)
                 graphrun_rows.append((network, batch, t))
                 print(f"{network:10} graphrun --bench batch {batch}: {t:7.1f} images/s", flush=True)
 
+    args.load_after = os.getloadavg()[0]
     if args.write_md:
         write_markdown(args, rows, graphrun_rows)
     return 1 if any(r["errors"] for r in rows) else 0
 
 
 def write_markdown(args, rows, graphrun_rows):
-    command = (f".venv-serve/bin/python Tools/serve_bench.py --bin $B --duration {args.duration:g} --clients {args.clients} "
+    command = (f".venv-serve/bin/python Tools/serve_bench.py --bin $B --duration {args.duration:g} --rounds {args.rounds} --clients {args.clients} "
                f"--max-batch {args.max_batch} --max-queue-delay-us {args.max_queue_delay_us} --threads {args.threads} "
                f"--write-md docs/serving.md {' '.join(args.networks)}")
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     lines = [
         "<!-- serve_bench:begin (written by Tools/serve_bench.py --write-md; do not edit by hand) -->",
-        f"Machine: {cpu}, {os.cpu_count()} CPUs, shared with other work; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        f"Machine: {cpu}, {os.cpu_count()} CPUs, shared with other work (1-minute load average {args.load_before:.1f} before, "
+        f"{args.load_after:.1f} after); {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         f"Server: `--threads {args.threads}`, one session per model; clients: separate processes on the same machine,",
-        f"one image per request as binary tensors, back to back for {args.duration:g} s per row.",
+        f"one image per request as binary tensors, back to back; per row {args.rounds} rounds of {args.duration:g} s, alternating",
+        "with the other mode's server (both run side by side), pooled.",
         "",
         f"`{command}`",
         "",
