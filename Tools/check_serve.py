@@ -212,7 +212,9 @@ def disconnect_checks(server, images):
 def drain_check(bin_dir, repository, work, images):
     """SIGTERM while a request waits in the queue: it finishes; readiness and new requests get 503; exit 0."""
     log = os.path.join(work, "drain.log")
-    server = Server(bin_dir, repository, log, "--max-batch", "64", "--max-queue-delay-us", "1500000", "--drain-delay-ms", "1000")
+    # The request waits 3 s in the queue; SIGTERM at 0.3 s; draining until 2.3 s, then the listener
+    # closes with the request still in flight.
+    server = Server(bin_dir, repository, log, "--max-batch", "64", "--max-queue-delay-us", "3000000", "--drain-delay-ms", "2000")
     results = {}
 
     def slow():
@@ -249,7 +251,7 @@ def main():
             with open(os.path.join(repository, model, "labels.txt"), "w") as f:
                 f.write("".join(f"digit {d}\n" for d in range(10)))
         log = os.path.join(work, "server.log")
-        with Server(args.bin, repository, log, "--max-batch", "8", "--max-queue-delay-us", "20000",
+        with Server(args.bin, repository, log, "--max-batch", "8", "--max-queue-delay-us", "50000",
                     "--max-body-bytes", "2000000", "--threads", "1") as server:
             client_checks(server, args.bin, repository, work, images, labels)
             curl_checks(server, images)
