@@ -34,7 +34,8 @@ if $serve; then
   if ! command -v curl >/dev/null; then
     sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq curl >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y -qq curl >/dev/null
   fi
   if ! .venv-serve/bin/python -c "import tritonclient.http, numpy, yaml" 2>/dev/null; then
     python3 -m venv .venv-serve
