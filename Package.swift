@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -9,9 +9,17 @@ let package = Package(
     .library(name: "GraphCompiler", targets: ["GraphCompiler"]),
     .executable(name: "graphc", targets: ["graphc"]),
     .executable(name: "graphrun", targets: ["graphrun"]),
+    .executable(name: "graphserve", targets: ["graphserve"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // The model server (graphserve) only; the compiler and runtime do not depend on these.
+    // No default traits: swift-configuration support is not used.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
   ],
   targets: [
     // MARK: - Wire format (protobuf through libprotobuf-c)
@@ -74,6 +82,31 @@ let package = Package(
       ]
     ),
 
+    // MARK: - Model server
+
+    // The Open Inference Protocol (KServe v2 / Triton HTTP) over compiled plans: tensor
+    // decoding, the binary-tensor extension, dynamic batching, routes and metrics.
+    .target(
+      name: "GraphServing",
+      dependencies: [
+        "GraphRuntime",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ]
+    ),
+    .executableTarget(
+      name: "graphserve",
+      dependencies: [
+        "GraphServing",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+
     // MARK: - Tests
 
     // Seeded random data, closeness assertions and fixture paths, shared by the test targets.
@@ -93,6 +126,10 @@ let package = Package(
       dependencies: [
         "GraphRuntime", "GraphPlan", "GraphReference", "KernelsGeneric", "KernelsHaswell", "KernelsSkylakeX", "TestSupport",
       ]
+    ),
+    .testTarget(
+      name: "GraphServingTests",
+      dependencies: ["GraphServing", "GraphRuntime", "GraphCompiler", "GraphIR", "TestSupport"]
     ),
     .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime", "TestSupport"]),
   ]

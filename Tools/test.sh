@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Everything CI checks, from a fresh clone: set-up, generated code and graphs up
 # to date, the Swift test suite, and the cross-checks against the onnx package
-# and onnxruntime on every network in Graphs/ and the op-coverage fixtures, and
-# 1- vs 2-thread bit-identity.
+# and onnxruntime on every network in Graphs/ and the op-coverage fixtures,
+# 1- vs 2-thread bit-identity, and the model server against Triton's client and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Tools/setup.sh --python
+Tools/setup.sh --python --serve
 py=.venv/bin/python
 
 echo "== generated schema"
@@ -25,6 +25,9 @@ echo "== op coverage vs onnxruntime (batch 1 and 3; Tests/Fixtures/opcoverage, c
 $py Tools/check_opcoverage.py --bin "$bin" --batches 1,3
 echo "== 1- vs 2-thread bit-identity (batch 1 and 2)"
 $py Tools/check_threads.py --bin "$bin" --batches 1,2 Graphs/resnet18.graph Graphs/googlenet.graph
+echo "== graphserve driven by tritonclient and curl (Tools/check_serve.py), deploy/ manifests parse"
+.venv-serve/bin/python Tools/check_serve.py --bin "$bin"
+.venv-serve/bin/python -c 'import sys, yaml; [list(yaml.safe_load_all(open(f))) for f in sys.argv[1:]]; print(len(sys.argv) - 1, "manifests parse")' deploy/*.yaml
 echo "== swift test"
 # XCTest only: the suite has no Swift Testing tests, whose empty run would otherwise print the last line.
 swift test --disable-swift-testing
