@@ -58,3 +58,6 @@ public typealias FloatTensor = GraphPlan.FloatTensor
 
 /// The error ``FloatTensor/init(shape:values:)`` throws when values do not fill the shape.
 public typealias PlanError = GraphPlan.PlanError
+
+/// The graphc release this runtime belongs to (`GraphcVersion.current`).
+public typealias GraphcVersion = GraphPlan.GraphcVersion

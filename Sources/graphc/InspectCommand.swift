@@ -113,7 +113,7 @@ struct PlanInspection {
        "kernel": PlanDescription.summary(s.kernel), "inputs": s.inputs.map(view), "output": view(s.output)]
     }
     let object: [String: Any] = [
-      "file": file, "format_version": version, "file_bytes": fileBytes,
+      "file": file, "format_version": version, "version": GraphcVersion.current, "file_bytes": fileBytes,
       "batch": plan.fixedBatch.map { $0 as Any } ?? NSNull(),
       "inputs": plan.inputs.map(binding), "outputs": plan.outputs.map(binding),
       "arena_floats_per_item": plan.arenaFloatsPerItem, "arena_bytes_per_item": plan.arenaFloatsPerItem * 4,

@@ -39,7 +39,8 @@ enum Report {
   }
 
   static func text(
-    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true }, timing: Timing?
+    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true },
+    labels: Labels? = nil, timing: Timing?
   ) -> String {
     var lines: [String] = []
     for name in order {
@@ -48,7 +49,9 @@ enum Report {
       let what = k == 0 ? "" : softmax(name) ? " (softmax of the output)" : " (the output's values)"
       lines.append("\(name) \(t.shape.map(String.init).joined(separator: "x"))\(what)")
       for (item, best) in top(t, k, softmax: softmax(name)).enumerated() {
-        let list = best.map { String(format: "%d (%.4f)", $0.0, $0.1) }.joined(separator: ", ")
+        let list = best.map { c in
+          String(format: "%d", c.0) + (labels.map { " \($0(c.0))" } ?? "") + String(format: " (%.4f)", c.1)
+        }.joined(separator: ", ")
         lines.append("  [\(item)] \(list)")
       }
     }
@@ -60,17 +63,21 @@ enum Report {
   }
 
   static func json(
-    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true }, timing: Timing?,
-    profile: Profile? = nil
+    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true },
+    labels: Labels? = nil, threads: Int, timing: Timing?, profile: Profile? = nil
   ) -> String {
     var object: [String: Any] = [
+      "version": GraphcVersion.current, "threads": threads,
       "outputs": order.compactMap { name -> [String: Any]? in
         guard let t = outputs[name] else { return nil }
-        return [
+        let best = top(t, k, softmax: softmax(name))
+        var entry: [String: Any] = [
           "name": name, "shape": t.shape, "scores": softmax(name) ? "softmax" : "raw",
-          "top": top(t, k, softmax: softmax(name)).map { $0.map { [$0.0, $0.1] as [Any] } },
+          "top": best.map { $0.map { [$0.0, $0.1] as [Any] } },
         ]
-      }
+        if let labels { entry["top_labels"] = best.map { $0.map { labels($0.0) } } }
+        return entry
+      },
     ]
     if let timing {
       object["bench"] = ["runs": timing.runs, "batch": timing.batch, "min_ms": timing.min, "median_ms": timing.median,
