@@ -80,6 +80,9 @@ public final class CompiledModel: @unchecked Sendable {
     plan.outputs.map { ($0.name, plan.fixedBatch, $0.view.dims) }
   }
 
+  /// The compiler release and the source model (file name, SHA-256) the plan was compiled from.
+  public var provenance: PlanProvenance { plan.provenance }
+
   /// Whether output `name` is already a probability distribution over its last axis (the
   /// model ends in a Softmax there), so a caller should not apply softmax again.
   public func outputIsSoftmax(_ name: String) -> Bool {

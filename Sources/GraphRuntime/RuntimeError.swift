@@ -61,3 +61,6 @@ public typealias PlanError = GraphPlan.PlanError
 
 /// The graphc release this runtime belongs to (`GraphcVersion.current`).
 public typealias GraphcVersion = GraphPlan.GraphcVersion
+
+/// Which compiler release and source model made a plan (``CompiledModel/provenance``).
+public typealias PlanProvenance = GraphPlan.PlanProvenance

@@ -72,7 +72,14 @@ struct CompileCommand: ParsableCommand {
       } catch let error as GraphError {
         throw error.inFile(file)
       }
-      let bytes = result.plan.serialized(weights: result.weights)
+      // The plan records which release compiled it from which model (file name and SHA-256).
+      var plan = result.plan
+      do {
+        plan.provenance = PlanProvenance(modelPath: file, bytes: try Data(contentsOf: URL(fileURLWithPath: file)))
+      } catch {
+        throw GraphError(file, "cannot read to record its SHA-256 (\(error.localizedDescription))")
+      }
+      let bytes = plan.serialized(weights: result.weights)
       lap("serialize")
       try ONNXWriter.writeAtomically(bytes, to: output)
       lap("write")
