@@ -29,6 +29,9 @@ struct InputLoader {
   let model: CompiledModel
   /// Told about every conversion (graphrun prints these on stderr).
   var note: (String) -> Void = { _ in }
+  /// Whether a file may hold any number of items although the plan's batch is fixed (batch mode
+  /// regroups items into batches of the plan's size).
+  var regroupsItems = false
 
   typealias Binding = (name: String, batch: Int?, itemShape: [Int])
 
@@ -80,11 +83,11 @@ struct InputLoader {
       values = array.data
     } else {
       let itemBytes = itemCount * 4
-      let fits = !bytes.isEmpty && bytes.count % itemBytes == 0
-        && binding.batch.map { bytes.count == $0 * itemBytes } ?? true
+      let fixed = regroupsItems ? nil : binding.batch
+      let fits = !bytes.isEmpty && bytes.count % itemBytes == 0 && fixed.map { bytes.count == $0 * itemBytes } ?? true
       guard fits else {
-        let perItem = "\(itemCount) float32 values, \(itemBytes) bytes, per item"
-        let wanted = binding.batch.map { "exactly \($0 * itemBytes) bytes (\(perItem))" } ?? "a multiple of \(itemBytes) bytes (\(perItem))"
+        let perItem = "\(itemCount) float32 values per item"
+        let wanted = fixed.map { "exactly \($0 * itemBytes) bytes, \(perItem)" } ?? "a multiple of \(itemBytes) bytes, \(perItem)"
         var message = "\(path): \(bytes.count) bytes is neither a .npy file nor raw float32 for input '\(binding.name)'"
           + " (\(Self.expected(binding)): \(wanted))"
         if let kind = Self.recognizedKind(bytes) {
@@ -95,7 +98,7 @@ struct InputLoader {
       values = try RawFloat32.decode(bytes)
     }
     let batch = values.count / itemCount
-    if let fixed = binding.batch, fixed != batch {
+    if !regroupsItems, let fixed = binding.batch, fixed != batch {
       throw RuntimeError.input(
         "\(path): holds \(Self.items(batch)), the plan was compiled for batch \(fixed) (\(Self.expected(binding)), \(fixed * itemCount * 4) bytes)")
     }

@@ -62,28 +62,45 @@ enum Report {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// Where the plan came from, as `--json` outputs report it.
+  static func planJSON(_ p: PlanProvenance) -> [String: Any] {
+    ["compiler_version": p.compilerVersion, "model_file": p.modelFile, "model_sha256": p.modelSHA256]
+  }
+
   static func json(
     _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true },
-    labels: Labels? = nil, threads: Int, timing: Timing?, profile: Profile? = nil
+    labels: Labels? = nil, threads: Int, provenance: PlanProvenance, timing: Timing?, profile: Profile? = nil
   ) -> String {
     var object: [String: Any] = [
-      "version": GraphcVersion.current, "threads": threads,
-      "outputs": order.compactMap { name -> [String: Any]? in
-        guard let t = outputs[name] else { return nil }
-        let best = top(t, k, softmax: softmax(name))
-        var entry: [String: Any] = [
-          "name": name, "shape": t.shape, "scores": softmax(name) ? "softmax" : "raw",
-          "top": best.map { $0.map { [$0.0, $0.1] as [Any] } },
-        ]
-        if let labels { entry["top_labels"] = best.map { $0.map { labels($0.0) } } }
-        return entry
-      },
+      "version": GraphcVersion.current, "threads": threads, "plan": planJSON(provenance),
+      "outputs": outputsJSON(outputs, order: order, top: k, softmax: softmax, labels: labels),
     ]
     if let timing {
       object["bench"] = ["runs": timing.runs, "batch": timing.batch, "min_ms": timing.min, "median_ms": timing.median,
                          "p90_ms": timing.p90, "throughput_per_s": timing.throughput]
     }
     if let profile { object["profile"] = profile.json }
+    return serialized(object)
+  }
+
+  /// Per output: name, shape, what the scores are, and the top classes per batch item (with labels).
+  static func outputsJSON(
+    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool, labels: Labels?
+  ) -> [[String: Any]] {
+    order.compactMap { name -> [String: Any]? in
+      guard let t = outputs[name] else { return nil }
+      let best = top(t, k, softmax: softmax(name))
+      var entry: [String: Any] = [
+        "name": name, "shape": t.shape, "scores": softmax(name) ? "softmax" : "raw",
+        "top": best.map { $0.map { [$0.0, $0.1] as [Any] } },
+      ]
+      if let labels { entry["top_labels"] = best.map { $0.map { labels($0.0) } } }
+      return entry
+    }
+  }
+
+  /// One line of JSON with sorted keys (only strings, numbers, arrays and dictionaries go in, so it cannot fail).
+  static func serialized(_ object: [String: Any]) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
   }

@@ -122,6 +122,9 @@ final class RunInputTests: XCTestCase {
     let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     XCTAssertEqual((json["outputs"] as? [[String: Any]])?.first?["top_labels"] as? [[String]], [["digit 7"]])
     XCTAssertEqual(json["version"] as? String, GraphcVersion.current)
+    let source = try XCTUnwrap(json["plan"] as? [String: String])
+    XCTAssertEqual(source["model_file"], "lenet-digits.onnx")
+    XCTAssertEqual(source["model_sha256"]?.count, 64)
     XCTAssertEqual(json["threads"] as? Int, Session.availableCores, "--threads defaults to the cores this process may use")
 
     FileManager.default.createFile(atPath: path("nine.txt"), contents: Data(names.prefix(9).joined(separator: "\n").utf8))
