@@ -1,8 +1,29 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
+// 6.2: the first tools version whose packages may keep `unsafeFlags` (KernelsHaswell's
+// -target-cpu) and still be used as a versioned dependency (`from: "0.1.0"`); with 6.0 a
+// dependent package failed with "contains unsafe build flags". Tools/check_dependency.sh checks it.
 import PackageDescription
+
+// KernelsHaswell and KernelsSkylakeX are the micro-kernels' source built for AVX2 + FMA and for
+// AVX-512. The manifest is compiled for the machine that builds, so this picks the flags for a native
+// build: x86-64 gets -target-cpu (an x86 CPU name is a hard error elsewhere); arm64 has FMA in its
+// baseline, so the same source only needs GRAPHC_FMA there. CPUFeatures reports neither AVX2 nor
+// AVX-512 off x86, so the runtime then runs KernelsGeneric. (Cross-compiling from x86-64 to another
+// architecture is not covered.)
+func kernelSettings(cpu: String) -> [SwiftSetting] {
+  #if arch(x86_64)
+  return [.unsafeFlags(["-target-cpu", cpu]), .define("GRAPHC_FMA")]
+  #elseif arch(arm64)
+  return [.define("GRAPHC_FMA")]
+  #else
+  return []
+  #endif
+}
 
 let package = Package(
   name: "graphc",
+  // Synchronization's Atomic (the runtime's thread pool) needs these on Apple platforms.
+  platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
   products: [
     .library(name: "GraphRuntime", targets: ["GraphRuntime"]),
     .library(name: "GraphPlan", targets: ["GraphPlan"]),
@@ -44,14 +65,8 @@ let package = Package(
     .target(name: "AtomicFile"),
     // Micro-kernels, one module per instruction set from one source file, chosen at run time.
     .target(name: "KernelsGeneric"),
-    .target(
-      name: "KernelsHaswell",
-      swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]), .define("GRAPHC_FMA")]
-    ),
-    .target(
-      name: "KernelsSkylakeX",
-      swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("GRAPHC_FMA")]
-    ),
+    .target(name: "KernelsHaswell", swiftSettings: kernelSettings(cpu: "haswell")),
+    .target(name: "KernelsSkylakeX", swiftSettings: kernelSettings(cpu: "skylake-avx512")),
     // C shim: which instruction sets this CPU has.
     .target(name: "CPUFeatures"),
 
