@@ -15,6 +15,8 @@ Tools/make-graphs.sh --check
 echo "== release build"
 swift build -c release
 bin=$(swift build -c release --show-bin-path)
+echo "== graphc as a versioned dependency of another package"
+Tools/check_dependency.sh "$bin"
 echo "== shapes vs onnx shape inference"
 $py Tools/check_shapes_onnx.py "$bin/graphc" Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx Tests/Fixtures/opcoverage/opcoverage.onnx
 echo "== Graphs/ load and run in onnxruntime"
