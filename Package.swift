@@ -93,6 +93,8 @@ let package = Package(
 
     // Seeded random data, closeness assertions and fixture paths, shared by the test targets.
     .target(name: "TestSupport", dependencies: ["GraphPlan"], path: "Tests/TestSupport"),
+    // Counts the process's heap allocations (interposes malloc; linked into the tests only).
+    .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
 
     .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile"]),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
@@ -107,6 +109,7 @@ let package = Package(
       name: "GraphRuntimeTests",
       dependencies: [
         "GraphRuntime", "GraphPlan", "GraphReference", "KernelsGeneric", "KernelsHaswell", "KernelsSkylakeX", "TestSupport",
+        "AllocationCounter",
       ]
     ),
     .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime", "TestSupport"]),

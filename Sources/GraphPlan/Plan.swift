@@ -75,7 +75,15 @@ public struct View: Equatable, Sendable {
   }
 
   /// Floats in one batch item of this view.
-  public var itemCount: Int { dims.reduce(1, *) }
+  public var itemCount: Int {
+    // A plain loop: the runtime asks per run, and an unspecialized (debug) `reduce` allocates.
+    var count = 1, i = 0
+    while i < dims.count {
+      count *= dims[i]
+      i += 1
+    }
+    return count
+  }
 }
 
 /// A range of the plan's weights section (the floats ``Plan/weightCount`` counts).

@@ -20,22 +20,10 @@ enum Scores: String, CaseIterable, ExpressibleByArgument {
 /// Top-K classes with their scores, as text or JSON.
 enum Report {
   /// Per batch item, the `k` largest scores over the output's last axis: softmax
-  /// probabilities when `softmax`, else the values themselves.
+  /// probabilities when `softmax`, else the values themselves (the runtime's own helpers).
   static func top(_ tensor: FloatTensor, _ k: Int, softmax: Bool = true) -> [[(Int, Double)]] {
-    guard let classes = tensor.shape.last, classes > 0, k > 0 else { return [] }
-    let rows = tensor.values.count / classes
-    return (0..<rows).map { r in
-      let values = tensor.values[(r * classes)..<((r + 1) * classes)].map(Double.init)
-      var scores = values
-      if softmax {
-        let peak = values.max() ?? 0
-        let exps = values.map { Foundation.exp($0 - peak) }
-        let sum = exps.reduce(0, +)
-        scores = exps.map { $0 / sum }
-      }
-      let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
-      return order.prefix(k).map { ($0, scores[$0]) }
-    }
+    guard k > 0 else { return [] }
+    return (softmax ? tensor.softmax() : tensor).topK(k).map { $0.map { ($0.index, Double($0.score)) } }
   }
 
   static func text(
