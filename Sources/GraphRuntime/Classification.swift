@@ -4,11 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// A class index and its score, as ``FloatTensor/topK(_:)`` returns them.
+/// A class index and its score, as `FloatTensor.topK(_:)` returns them.
 public struct ScoredClass: Equatable, Sendable {
   /// The position along the last axis (the class number).
   public var index: Int
-  /// The value there (a probability after ``FloatTensor/softmax()``).
+  /// The value there (a probability after `FloatTensor.softmax()`).
   public var score: Float
 
   public init(index: Int, score: Float) {

@@ -67,7 +67,6 @@ struct SlidingWindow {
   /// Output sizes for the spatial dims `input` (already without batch and channels).
   func outputDims(_ input: [Dim], _ n: NodeContext, inputShape: Shape) throws -> [Dim] {
     try input.enumerated().map { i, dim in
-      let spatialAxis = i + 2
       guard case .fixed(let size) = dim else { return symbolicOutput(dim, axis: i) }
       return .fixed(try outputSize(size, axis: i, n, inputShape: inputShape))
     }
