@@ -17,6 +17,8 @@ swift build -c release
 bin=$(swift build -c release --show-bin-path)
 echo "== graphc as a versioned dependency of another package"
 Tools/check_dependency.sh "$bin"
+echo "== the kernel source compiles for aarch64"
+Tools/check_kernels_aarch64.sh
 echo "== Examples/ build and run against this checkout"
 Tools/check_examples.sh "$bin"
 echo "== DocC catalog (GraphRuntime) builds without warnings"
