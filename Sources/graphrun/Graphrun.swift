@@ -149,6 +149,9 @@ struct Graphrun: ParsableCommand {
       throw RuntimeError.input("the plan was compiled for batch \(fixed): --batch-size must be \(fixed) (or left out)")
     }
     let listed = try inputs + (inputsDirectory.map(BatchRun.files(in:)) ?? [])
+    if let inputsDirectory, listed.isEmpty {
+      throw RuntimeError.file(path: inputsDirectory, reason: "holds no .npy or .bin files to run")
+    }
     let files = shard?.select(listed) ?? listed
     var protected = [plan] + listed
     if let outputsDir {

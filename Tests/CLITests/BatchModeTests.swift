@@ -93,6 +93,11 @@ final class BatchModeTests: XCTestCase {
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertEqual(try NPY.read(path: path("out/in1.npy")).shape, [1, 10])
 
+    try FileManager.default.createDirectory(atPath: path("empty"), withIntermediateDirectories: true)
+    let empty = try CLI.run("graphrun", [plan, "--inputs", path("empty")])
+    XCTAssertEqual(empty.status, 1)
+    XCTAssertTrue(empty.stderr.contains("empty: holds no .npy or .bin files to run"), empty.stderr)
+
     for (args, message) in [
       (["--shard", "2/2"], "--shard"), (["--batch-size", "0"], "--batch-size must be 1 or more"),
       (["--bench", "3"], "batch mode reports its own throughput"), (["-o", path("x.npy")], "FILE.jsonl"),
