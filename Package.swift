@@ -1,8 +1,29 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
+// 6.2: the first tools version whose packages may keep `unsafeFlags` (KernelsHaswell's
+// -target-cpu) and still be used as a versioned dependency (`from: "0.1.0"`); with 6.0 a
+// dependent package failed with "contains unsafe build flags". Tools/check_dependency.sh checks it.
 import PackageDescription
+
+// KernelsHaswell and KernelsSkylakeX are the micro-kernels' source built for AVX2 + FMA and for
+// AVX-512. The manifest is compiled for the machine that builds, so this picks the flags for a native
+// build: x86-64 gets -target-cpu (an x86 CPU name is a hard error elsewhere); arm64 has FMA in its
+// baseline, so the same source only needs GRAPHC_FMA there. CPUFeatures reports neither AVX2 nor
+// AVX-512 off x86, so the runtime then runs KernelsGeneric. (Cross-compiling from x86-64 to another
+// architecture is not covered.)
+func kernelSettings(cpu: String) -> [SwiftSetting] {
+  #if arch(x86_64)
+  return [.unsafeFlags(["-target-cpu", cpu]), .define("GRAPHC_FMA")]
+  #elseif arch(arm64)
+  return [.define("GRAPHC_FMA")]
+  #else
+  return []
+  #endif
+}
 
 let package = Package(
   name: "graphc",
+  // Synchronization's Atomic (the runtime's thread pool) needs these on Apple platforms.
+  platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
   products: [
     .library(name: "GraphRuntime", targets: ["GraphRuntime"]),
     .library(name: "GraphPlan", targets: ["GraphPlan"]),
@@ -20,6 +41,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+    // `swift package generate-documentation --target GraphRuntime` (the DocC catalog in Sources/GraphRuntime).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // MARK: - Wire format (protobuf through libprotobuf-c)
@@ -52,14 +75,8 @@ let package = Package(
     .target(name: "AtomicFile"),
     // Micro-kernels, one module per instruction set from one source file, chosen at run time.
     .target(name: "KernelsGeneric"),
-    .target(
-      name: "KernelsHaswell",
-      swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]), .define("GRAPHC_FMA")]
-    ),
-    .target(
-      name: "KernelsSkylakeX",
-      swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("GRAPHC_FMA")]
-    ),
+    .target(name: "KernelsHaswell", swiftSettings: kernelSettings(cpu: "haswell")),
+    .target(name: "KernelsSkylakeX", swiftSettings: kernelSettings(cpu: "skylake-avx512")),
     // C shim: which instruction sets this CPU has.
     .target(name: "CPUFeatures"),
 
@@ -111,6 +128,8 @@ let package = Package(
 
     // Seeded random data, closeness assertions and fixture paths, shared by the test targets.
     .target(name: "TestSupport", dependencies: ["GraphPlan"], path: "Tests/TestSupport"),
+    // Counts the process's heap allocations (interposes malloc; linked into the tests only).
+    .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
 
     .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile"]),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),
@@ -125,6 +144,7 @@ let package = Package(
       name: "GraphRuntimeTests",
       dependencies: [
         "GraphRuntime", "GraphPlan", "GraphReference", "KernelsGeneric", "KernelsHaswell", "KernelsSkylakeX", "TestSupport",
+        "AllocationCounter",
       ]
     ),
     .testTarget(

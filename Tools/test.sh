@@ -15,6 +15,14 @@ Tools/make-graphs.sh --check
 echo "== release build"
 swift build -c release
 bin=$(swift build -c release --show-bin-path)
+echo "== graphc as a versioned dependency of another package"
+Tools/check_dependency.sh "$bin"
+echo "== the kernel source compiles for aarch64"
+Tools/check_kernels_aarch64.sh
+echo "== Examples/ build and run against this checkout"
+Tools/check_examples.sh "$bin"
+echo "== DocC catalog (GraphRuntime) builds without warnings"
+swift package generate-documentation --target GraphRuntime --warnings-as-errors >/dev/null
 echo "== shapes vs onnx shape inference"
 $py Tools/check_shapes_onnx.py "$bin/graphc" Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx Tests/Fixtures/opcoverage/opcoverage.onnx
 echo "== Graphs/ load and run in onnxruntime"

@@ -33,3 +33,11 @@ extension FloatTensor {
     self.values = values
   }
 }
+
+extension FloatTensor {
+  /// Lets the runtime overwrite the values in place (same count, same shape): how a session
+  /// writes into tensors its caller keeps between runs without allocating.
+  package mutating func withUnsafeMutableValues<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    try values.withUnsafeMutableBufferPointer { try body($0) }
+  }
+}

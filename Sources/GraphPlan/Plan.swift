@@ -18,12 +18,15 @@ public struct Plan: Equatable, Sendable {
   /// Floats in the weights section that ``WeightRef``s index (the weights travel
   /// beside the plan: a loaded plan maps them from the file, in place).
   public var weightCount: Int
+  /// The compiler release and source model that made the plan.
+  public var provenance: PlanProvenance
 
   /// Creates a plan from its parts; call ``validate(source:)`` before running one not built by the compiler.
   public init(
     fixedBatch: Int?, arenaFloatsPerItem: Int, inputs: [TensorBinding], outputs: [TensorBinding],
-    steps: [Step], weightCount: Int
+    steps: [Step], weightCount: Int, provenance: PlanProvenance = PlanProvenance()
   ) {
+    self.provenance = provenance
     self.fixedBatch = fixedBatch
     self.arenaFloatsPerItem = arenaFloatsPerItem
     self.inputs = inputs
@@ -72,7 +75,15 @@ public struct View: Equatable, Sendable {
   }
 
   /// Floats in one batch item of this view.
-  public var itemCount: Int { dims.reduce(1, *) }
+  public var itemCount: Int {
+    // A plain loop: the runtime asks per run, and an unspecialized (debug) `reduce` allocates.
+    var count = 1, i = 0
+    while i < dims.count {
+      count *= dims[i]
+      i += 1
+    }
+    return count
+  }
 }
 
 /// A range of the plan's weights section (the floats ``Plan/weightCount`` counts).

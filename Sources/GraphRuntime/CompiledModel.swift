@@ -80,6 +80,19 @@ public final class CompiledModel: @unchecked Sendable {
     plan.outputs.map { ($0.name, plan.fixedBatch, $0.view.dims) }
   }
 
+  /// The input called `name` (its batch, `nil` when any runs, and item shape), or nil.
+  public func input(named name: String) -> (name: String, batch: Int?, itemShape: [Int])? {
+    plan.inputs.first { $0.name == name }.map { ($0.name, plan.fixedBatch, $0.view.dims) }
+  }
+
+  /// The output called `name` (its batch, `nil` when any runs, and item shape), or nil.
+  public func output(named name: String) -> (name: String, batch: Int?, itemShape: [Int])? {
+    plan.outputs.first { $0.name == name }.map { ($0.name, plan.fixedBatch, $0.view.dims) }
+  }
+
+  /// The compiler release and the source model (file name, SHA-256) the plan was compiled from.
+  public var provenance: PlanProvenance { plan.provenance }
+
   /// Whether output `name` is already a probability distribution over its last axis (the
   /// model ends in a Softmax there), so a caller should not apply softmax again.
   public func outputIsSoftmax(_ name: String) -> Bool {

@@ -56,5 +56,11 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
 /// compiler's evaluator shares).
 public typealias FloatTensor = GraphPlan.FloatTensor
 
-/// The error ``FloatTensor/init(shape:values:)`` throws when values do not fill the shape.
+/// The error `FloatTensor.init(shape:values:)` throws when values do not fill the shape.
 public typealias PlanError = GraphPlan.PlanError
+
+/// The graphc release this runtime belongs to (`GraphcVersion.current`).
+public typealias GraphcVersion = GraphPlan.GraphcVersion
+
+/// Which compiler release and source model made a plan (``CompiledModel/provenance``).
+public typealias PlanProvenance = GraphPlan.PlanProvenance

@@ -9,7 +9,8 @@ import GraphPlan
 /// from one thread at a time; create one session per concurrent caller.
 ///
 /// The arena is sized for the largest batch seen so far, so repeated runs at
-/// the same batch allocate nothing but the returned output arrays.
+/// the same batch allocate nothing but the returned output arrays, and
+/// `run(_:into:)` not even those.
 public final class Session {
   /// The model this session runs (shared, read-only, with any other sessions of it).
   public let model: CompiledModel
@@ -46,9 +47,41 @@ public final class Session {
     try run(inputs, clock: nil)
   }
 
-  /// Runs like ``run(_:)`` and reads a monotonic clock around every plan step into `clock`
+  /// Runs a model that has one input on `input` (shape `[batch] + the input's item shape`).
+  /// - Returns: every output by name, with shape `[batch] + item shape`.
+  /// - Throws: ``RuntimeError/input(_:)`` when the model has several inputs (pass them by name
+  ///   to `run(_:)` with a dictionary) or `input` does not fit.
+  public func run(_ input: FloatTensor) throws(RuntimeError) -> [String: FloatTensor] {
+    var outputs: [String: FloatTensor] = [:]
+    try run(input, into: &outputs)
+    return outputs
+  }
+
+  /// Runs the model and writes every output into `outputs[name]`, reusing the tensors already there:
+  /// once `outputs` holds tensors of the right shapes (after the first call, at the same batch size),
+  /// a run allocates nothing at all — keep one dictionary per session and pass it every time.
+  /// A missing output or one of another shape is (re)allocated.
+  /// - Throws: as `run(_:)` with a dictionary.
+  public func run(_ inputs: [String: FloatTensor], into outputs: inout [String: FloatTensor]) throws(RuntimeError) {
+    try checkNames(inputs)
+    let batch = try load { inputs[$0] }
+    execute(batch: batch, clock: nil)
+    store(batch: batch, into: &outputs)
+  }
+
+  /// `run(_:into:)` for a model with one input.
+  public func run(_ input: FloatTensor, into outputs: inout [String: FloatTensor]) throws(RuntimeError) {
+    guard model.plan.inputs.count == 1 else {
+      throw .input("the model has \(model.plan.inputs.count) inputs \(model.plan.inputs.map(\.name)); pass them by name")
+    }
+    let batch = try load { _ in input }
+    execute(batch: batch, clock: nil)
+    store(batch: batch, into: &outputs)
+  }
+
+  /// Runs like `run(_:)` with a dictionary and reads a monotonic clock around every plan step into `clock`
   /// (resized to steps + 1 readings, in nanoseconds): step `i` ran from `clock[i]` to `clock[i + 1]`.
-  /// Timed on this session's threads; the plain ``run(_:)`` reads no clock at all.
+  /// Timed on this session's threads; the plain run reads no clock at all.
   package func run(_ inputs: [String: FloatTensor], stepClock clock: inout [UInt64]) throws(RuntimeError) -> [String: FloatTensor] {
     let count = model.plan.steps.count + 1
     if clock.count != count { clock = [UInt64](repeating: 0, count: count) }
@@ -58,44 +91,87 @@ public final class Session {
   }
 
   private func run(_ inputs: [String: FloatTensor], clock: UnsafeMutablePointer<UInt64>?) throws(RuntimeError) -> [String: FloatTensor] {
+    try checkNames(inputs)
+    let batch = try load { inputs[$0] }
+    execute(batch: batch, clock: clock)
+    var outputs: [String: FloatTensor] = [:]
+    store(batch: batch, into: &outputs)
+    return outputs
+  }
+
+  /// Runs the plan's steps on what the arena holds, without loading inputs or storing outputs:
+  /// lets tests tell the kernels' allocations from the session's own.
+  package func executeSteps(batch: Int) throws(RuntimeError) {
+    try prepare(batch: batch)
+    execute(batch: batch, clock: nil)
+  }
+
+  /// Refuses names the model has no input for (a misspelt name would otherwise read as missing).
+  private func checkNames(_ inputs: [String: FloatTensor]) throws(RuntimeError) {
+    guard inputs.count != model.plan.inputs.count else { return }  // every input is then looked up by name in load
+    for name in inputs.keys where !model.plan.inputs.contains(where: { $0.name == name }) {
+      throw .input("unknown input '\(name)'; the model's inputs are \(model.plan.inputs.map(\.name))")
+    }
+  }
+
+  /// Checks every input (`tensor(name)`) against the plan and copies it into the arena.
+  /// - Returns: the batch size.
+  private func load(_ tensor: (String) -> FloatTensor?) throws(RuntimeError) -> Int {
     let plan = model.plan
     var batch: Int? = nil
     for binding in plan.inputs {
-      guard let tensor = inputs[binding.name] else {
+      guard let t = tensor(binding.name) else {
         throw .input("missing input '\(binding.name)' (expected shape \(describe(binding.view.dims)))")
       }
-      let expected = binding.view.dims
-      guard tensor.shape.count == expected.count + 1, Array(tensor.shape.dropFirst()) == expected, tensor.shape[0] > 0 else {
-        throw .input("input '\(binding.name)' has shape \(tensor.shape), expected \(describe(expected))")
+      guard Self.shape(t.shape, isBatchOf: binding.view.dims), t.shape[0] > 0 else {
+        throw .input("input '\(binding.name)' has shape \(t.shape), expected \(describe(binding.view.dims))")
       }
-      if let b = batch, b != tensor.shape[0] { throw .input("inputs disagree on the batch size (\(b) and \(tensor.shape[0]))") }
-      batch = tensor.shape[0]
-    }
-    for name in inputs.keys where !plan.inputs.contains(where: { $0.name == name }) {
-      throw .input("unknown input '\(name)'; the model's inputs are \(plan.inputs.map(\.name))")
+      if let b = batch, b != t.shape[0] { throw .input("inputs disagree on the batch size (\(b) and \(t.shape[0]))") }
+      batch = t.shape[0]
     }
     let b = batch ?? plan.fixedBatch ?? 1
     try prepare(batch: b)
     for binding in plan.inputs {
-      let values = inputs[binding.name]!.values
       let v = binding.view
-      values.withUnsafeBufferPointer { src in
+      tensor(binding.name)!.values.withUnsafeBufferPointer { src in
         for n in 0..<b {
           (pointer(v, batch: b, item: n)).update(from: src.baseAddress! + n * v.itemCount, count: v.itemCount)
         }
       }
     }
-    execute(batch: b, clock: clock)
-    var outputs: [String: FloatTensor] = [:]
-    for binding in plan.outputs {
+    return b
+  }
+
+  /// Whether `shape` is `[any batch] + item`. Index loops, not generic algorithms: unspecialized
+  /// (debug) builds of those allocate, and a run into kept tensors should allocate nothing.
+  private static func shape(_ shape: [Int], isBatchOf item: [Int]) -> Bool {
+    guard shape.count == item.count + 1 else { return false }
+    var i = 0
+    while i < item.count {
+      if shape[i + 1] != item[i] { return false }
+      i += 1
+    }
+    return true
+  }
+
+  /// Whether a kept output tensor can take this run's output as it is. (A function, so the
+  /// tensor's copy is released before the values are written in place.)
+  private static func fits(_ tensor: FloatTensor?, batch: Int, item: [Int]) -> Bool {
+    guard let tensor else { return false }
+    return tensor.shape.first == batch && shape(tensor.shape, isBatchOf: item)
+  }
+
+  /// Copies every output out of the arena into `outputs`, in place where the tensor there has the right shape.
+  private func store(batch b: Int, into outputs: inout [String: FloatTensor]) {
+    for binding in model.plan.outputs {
       let v = binding.view
-      var values = [Float](repeating: 0, count: b * v.itemCount)
-      values.withUnsafeMutableBufferPointer { dst in
+      if !Self.fits(outputs[binding.name], batch: b, item: v.dims) {
+        outputs[binding.name] = FloatTensor(computed: [b] + v.dims, values: [Float](repeating: 0, count: b * v.itemCount))
+      }
+      outputs[binding.name]!.withUnsafeMutableValues { dst in
         for n in 0..<b { (dst.baseAddress! + n * v.itemCount).update(from: pointer(v, batch: b, item: n), count: v.itemCount) }
       }
-      outputs[binding.name] = FloatTensor(computed: [b] + v.dims, values: values)
     }
-    return outputs
   }
 
   private func describe(_ itemDims: [Int]) -> String {

@@ -27,7 +27,7 @@ struct CompileCommand: ParsableCommand {
   @Flag(help: "Print the compilation report as JSON.")
   var json = false
 
-  @Option(help: "Print the graph after this pass (one of: \(Pipeline.passNames.joined(separator: ", "))).")
+  @Option(help: "Print the graph after this pass (one of: \(Pipeline.passNames.joined(separator: ", "))); a pass that runs twice prints twice, labelled.")
   var printAfter: String?
 
   @Flag(help: "Print the graph after the last graph pass.")
@@ -56,18 +56,30 @@ struct CompileCommand: ParsableCommand {
       let model = try ONNXReader.read(contentsOf: file)
       for weights in model.externalDataFiles.sorted() { try refuseToOverwrite(weights, with: output, what: "its model's external data") }
       lap("read")
+      // A pass that runs twice (infer-shapes) is printed after each run, labelled with which run it is.
+      let runs = Dictionary(Pipeline.passNames.map { ($0, 1) }, uniquingKeysWith: +)
+      var seen: [String: Int] = [:]
       do {
         result = try Pipeline.compile(model, options: .init(batch: batch)) { pass, context in
           lap(pass)
+          seen[pass, default: 0] += 1
           if pass == printAfter || (printIr && pass == Pipeline.passes.last?.name) {
-            print("// after \(pass)")
+            let which = runs[pass, default: 1] > 1 ? " (run \(seen[pass]!) of \(runs[pass]!))" : ""
+            print("// after \(pass)\(which)")
             print(context.text, terminator: "")
           }
         }
       } catch let error as GraphError {
         throw error.inFile(file)
       }
-      let bytes = result.plan.serialized(weights: result.weights)
+      // The plan records which release compiled it from which model (file name and SHA-256).
+      var plan = result.plan
+      do {
+        plan.provenance = PlanProvenance(modelPath: file, bytes: try Data(contentsOf: URL(fileURLWithPath: file)))
+      } catch {
+        throw GraphError(file, "cannot read to record its SHA-256 (\(error.localizedDescription))")
+      }
+      let bytes = plan.serialized(weights: result.weights)
       lap("serialize")
       try ONNXWriter.writeAtomically(bytes, to: output)
       lap("write")
@@ -96,7 +108,7 @@ enum CompileReportFormat {
       "concat_in_place": r.concatInPlace, "copy_bytes": r.copyBytes, "arena_bytes": r.arenaBytes,
       "lower_bound_bytes": r.lowerBoundBytes, "naive_bytes": r.naiveBytes, "weights_bytes": r.weightsBytes,
       "memory_strategy": r.memoryStrategy, "batch": r.batch.map { $0 as Any } ?? NSNull(),
-      "compile_seconds": (seconds * 1000).rounded() / 1000,
+      "compile_seconds": (seconds * 1000).rounded() / 1000, "version": GraphcVersion.current,
     ]
     // Only strings, numbers, arrays and dictionaries go in, so serialization cannot fail.
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)

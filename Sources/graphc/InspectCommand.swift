@@ -62,6 +62,13 @@ struct PlanInspection {
     }
   }
 
+  /// `lenet.onnx (sha256 4f2a…), compiled by graphc 0.1.0`.
+  var source: String {
+    let p = plan.provenance
+    let model = p.modelFile.isEmpty ? "a model in memory" : "\(p.modelFile) (sha256 \(p.modelSHA256))"
+    return "\(model), compiled by graphc \(p.compilerVersion)"
+  }
+
   func text() -> String {
     let g = PlanDescription.grouped
     func binding(_ b: TensorBinding) -> String {
@@ -70,6 +77,7 @@ struct PlanInspection {
     var out = """
       plan \(file)
         format    version \(version), \(g(fileBytes)) bytes
+        source    \(source)
         batch     \(plan.fixedBatch.map { "fixed \($0)" } ?? "symbolic (any batch size)")
         inputs    \(plan.inputs.map(binding).joined(separator: ", "))
         outputs   \(plan.outputs.map(binding).joined(separator: ", "))
@@ -113,12 +121,14 @@ struct PlanInspection {
        "kernel": PlanDescription.summary(s.kernel), "inputs": s.inputs.map(view), "output": view(s.output)]
     }
     let object: [String: Any] = [
-      "file": file, "format_version": version, "file_bytes": fileBytes,
+      "file": file, "format_version": version, "version": GraphcVersion.current, "file_bytes": fileBytes,
       "batch": plan.fixedBatch.map { $0 as Any } ?? NSNull(),
       "inputs": plan.inputs.map(binding), "outputs": plan.outputs.map(binding),
       "arena_floats_per_item": plan.arenaFloatsPerItem, "arena_bytes_per_item": plan.arenaFloatsPerItem * 4,
       "weights_floats": plan.weightCount, "weights_bytes": plan.weightCount * 4,
       "step_count": plan.steps.count, "kernels": counts, "steps": steps,
+      "provenance": ["compiler_version": plan.provenance.compilerVersion, "model_file": plan.provenance.modelFile,
+                     "model_sha256": plan.provenance.modelSHA256],
     ]
     // Only strings, numbers, arrays and dictionaries go in, so serialization cannot fail.
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)

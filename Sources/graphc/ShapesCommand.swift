@@ -34,7 +34,7 @@ struct ShapesCommand: ParsableCommand {
         throw error.inFile(file)
       }
     } catch let error as GraphError {
-      throw fail(error.description)
+      throw fail("error: \(error.description)")
     }
     print(json ? ShapesReport.json(inferred) : ShapesReport.table(inferred), terminator: "")
   }

@@ -2,37 +2,71 @@ import ArgumentParser
 import Foundation
 import GraphRuntime
 
-/// `graphrun PLAN INPUT`: runs a compiled plan on an input file and prints the top classes.
+/// `graphrun PLAN INPUT`: runs a compiled plan on an input file and prints the top classes;
+/// `graphrun PLAN INPUT... | --inputs DIR`: runs many input files in batches (batch mode).
 @main
 struct Graphrun: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "graphrun",
     abstract: "Run a compiled plan on an input tensor.",
     discussion: """
-      INPUT is a float32 .npy file (C order) or raw little-endian float32 (.bin) holding whole
-      batch items of the plan's input. With a symbolic batch, the batch follows from the input's size.
-      """
+      An input file is a .npy file (recognized by its content; float16, float64 and integer arrays
+      are converted to float32 with a note on stderr) or raw little-endian float32 whose size is
+      exactly whole batch items of the input. It holds one item (the input's shape without the
+      batch) or a batch. With a symbolic batch, the batch follows from the file. A plan with several
+      inputs takes one --input NAME=FILE for each.
+
+      Batch mode (several INPUT files, --inputs DIR, --batch-size, --shard or -o FILE.jsonl) runs
+      every file through one session in batches of --batch-size items and writes one JSON line per
+      input file, in order: {"file", "items", "outputs": [{"name", "shape", "scores", "top"}]}, or
+      {"file", "error"} for a file that cannot be read or does not fit the plan; such files are
+      reported on stderr and skipped, and graphrun exits 1 at the end. Progress goes to stderr: a
+      bar with rate and ETA on a terminal, a line every 5 seconds otherwise, nothing with --quiet.
+      """,
+    version: GraphcVersion.current
   )
 
   @Argument(help: "The plan file written by `graphc compile`.")
   var plan: String
 
-  @Argument(help: "The input tensor (.npy or raw float32 .bin).")
-  var input: String
+  @Argument(help: "The input tensor (.npy, or raw float32) of a single-input plan; several run in batch mode.")
+  var inputs: [String] = []
 
-  @Option(name: .shortAndLong, help: "Write the outputs here (.npy or .bin; several outputs get their name added).")
+  @Option(name: .customLong("inputs"), help: ArgumentHelp("Batch mode over this directory's .npy and .bin files, by name.", valueName: "dir"))
+  var inputsDirectory: String?
+
+  @Option(name: .customLong("input"), help: ArgumentHelp("One input of the plan by name (repeat for each input).", valueName: "name=file"))
+  var namedInputs: [String] = []
+
+  @Option(name: .shortAndLong, help: "Write the outputs here (.npy or .bin; several outputs get their name added); in batch mode, the JSON lines (FILE.jsonl; default stdout).")
   var output: String?
 
-  @Option(help: "How many top classes to print per batch item.")
+  @Option(parsing: .unconditional, help: "Batch mode: items per inference (default: the plan's fixed batch, else 8).")
+  var batchSize: Int?
+
+  @Option(help: ArgumentHelp("Batch mode: run only inputs I, I+N, I+2N, ... of the list (0 ≤ I < N), e.g. one shard per job of an array.", valueName: "i/n"))
+  var shard: Shard?
+
+  @Option(help: ArgumentHelp("Batch mode: also write each input's outputs to DIR/<input name>.npy.", valueName: "dir"))
+  var outputsDir: String?
+
+  @Flag(help: "Batch mode: no progress and no closing totals on stderr (bad inputs are still reported).")
+  var quiet = false
+
+  // Unconditional parsing, here and below, so a negative number reaches validate() and gets a clear message.
+  @Option(parsing: .unconditional, help: "How many top classes to print per batch item (0: none).")
   var top = 5
 
   @Option(help: "How to score classes: auto (softmax unless the model ends in one), softmax, or raw.")
   var scores: Scores = .auto
 
-  @Option(help: "Threads to run kernels on.")
-  var threads = 1
+  @Option(help: ArgumentHelp("Class names, one per line (line i names class i), printed with --top.", valueName: "file"))
+  var labels: String?
 
-  @Option(help: "Run this many timed inferences after warm-up and report latency.")
+  @Option(parsing: .unconditional, help: "Threads to run kernels on (default: the cores this process may use).")
+  var threads: Int?
+
+  @Option(parsing: .unconditional, help: "Run this many timed inferences after warm-up and report latency.")
   var bench: Int?
 
   @Flag(help: "Time every plan step over the --bench runs (10 unless given) and print kernel, shapes, median ms, GFLOP/s and % of total per step.")
@@ -45,27 +79,56 @@ struct Graphrun: ParsableCommand {
   var json = false
 
   func validate() throws {
-    guard top >= 0 else { throw ValidationError("--top must be ≥ 0") }
-    guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
-    if let bench, bench < 1 { throw ValidationError("--bench must be ≥ 1") }
+    guard top >= 0 else { throw ValidationError("--top must be 0 or more (how many classes to print), got \(top)") }
+    if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
+    if let bench, bench < 1 { throw ValidationError("--bench must be 1 or more, got \(bench)") }
+    if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be 1 or more, got \(batchSize)") }
+    if inputs.isEmpty && namedInputs.isEmpty && inputsDirectory == nil {
+      throw ValidationError("give an input file (or --input NAME=FILE for each input, or --inputs DIR)")
+    }
+    if !namedInputs.isEmpty && (!inputs.isEmpty || inputsDirectory != nil) {
+      throw ValidationError("give either input files or --input NAME=FILE, not both")
+    }
+    if isBatch && (bench != nil || profile || profileJson != nil) {
+      throw ValidationError("--bench and --profile time one input; batch mode reports its own throughput")
+    }
+    if isBatch, let output, !output.hasSuffix(".jsonl") {
+      throw ValidationError("in batch mode -o names the JSON lines file (FILE.jsonl); --outputs-dir DIR writes the outputs as .npy")
+    }
+  }
+
+  /// Batch mode: several input files, a directory of them, or a batch-mode option.
+  var isBatch: Bool {
+    inputs.count > 1 || inputsDirectory != nil || batchSize != nil || shard != nil || outputsDir != nil || quiet
+      || output?.hasSuffix(".jsonl") == true
   }
 
   func run() throws {
     do {
       let model = try CompiledModel(contentsOfFile: plan)
-      let session = try model.makeSession(threads: threads)
-      let feeds = try InputLoader.load(input, for: model)
+      let labelNames = try labels.map { path in
+        let l = try Labels(contentsOf: path)
+        try l.check(model, path: path)
+        return l
+      }
+      let session = try model.makeSession(threads: threads ?? Session.availableCores)
+      let loader = InputLoader(model: model) { FileHandle.standardError.write(Data("note: \($0)\n".utf8)) }
+      if isBatch {
+        return try runBatch(model, session, loader, labels: labelNames)
+      }
+      let assignments = try inputs.first.map { [InputAssignment(path: $0)] } ?? namedInputs.map(InputAssignment.init(parsing:))
+      let feeds = try loader.feeds(assignments)
       let outputs = try session.run(feeds)
       let timing = try bench.map { try Benchmark.measure(session, feeds, runs: $0) }
       let profiled = profile || profileJson != nil ? try Profile.measure(session, feeds, runs: bench ?? 10) : nil
       if let profileJson, let profiled { try profiled.writeChromeTrace(to: profileJson) }
       let names = model.outputs.map(\.name)
       let softmax = { (name: String) in scores.appliesSoftmax(name, model) }
-      if let output { try OutputWriter.write(outputs, order: names, to: output, protecting: [plan, input]) }
+      if let output { try OutputWriter.write(outputs, order: names, to: output, protecting: [plan] + assignments.map(\.path)) }
       if json {
-        print(Report.json(outputs, order: names, top: top, softmax: softmax, timing: timing, profile: profiled))
+        print(Report.json(outputs, order: names, top: top, softmax: softmax, labels: labelNames, threads: session.threads, provenance: model.provenance, timing: timing, profile: profiled))
       } else {
-        print(Report.text(outputs, order: names, top: top, softmax: softmax, timing: timing), terminator: "")
+        print(Report.text(outputs, order: names, top: top, softmax: softmax, labels: labelNames, timing: timing), terminator: "")
         if let profiled { print(profiled.text, terminator: "") }
       }
     } catch let error as RuntimeError {
@@ -75,5 +138,61 @@ struct Graphrun: ParsableCommand {
       FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
       throw ExitCode.failure
     }
+  }
+
+  /// Batch mode: every input file through one session, one JSON line each, progress and totals on stderr.
+  func runBatch(_ model: CompiledModel, _ session: Session, _ loader: InputLoader, labels: Labels?) throws {
+    guard model.inputs.count == 1, let binding = model.inputs.first else {
+      throw RuntimeError.input("batch mode feeds single-input plans; this plan has \(model.inputs.count) inputs")
+    }
+    if let fixed = binding.batch, let batchSize, batchSize != fixed {
+      throw RuntimeError.input("the plan was compiled for batch \(fixed): --batch-size must be \(fixed) (or left out)")
+    }
+    let listed = try inputs + (inputsDirectory.map(BatchRun.files(in:)) ?? [])
+    if let inputsDirectory, listed.isEmpty {
+      throw RuntimeError.file(path: inputsDirectory, reason: "holds no .npy or .bin files to run")
+    }
+    let files = shard?.select(listed) ?? listed
+    var protected = [plan] + listed
+    if let outputsDir {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: outputsDir, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw RuntimeError.file(path: outputsDir, reason: "--outputs-dir must be an existing directory")
+      }
+    }
+    // The JSON lines stream to the file as inputs finish, so a long run keeps what it has done.
+    var sink: FileHandle? = nil
+    if let output {
+      for file in protected where OutputWriter.sameFile(output, file) {
+        throw RuntimeError.file(path: output, reason: "refusing to write the results over \(file), which this run reads")
+      }
+      guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+        throw RuntimeError.file(path: output, reason: "cannot create the results file")
+      }
+      sink = handle
+      protected.append(output)
+    }
+    defer { try? sink?.close() }
+    let emit = { (line: String) in
+      if let sink { sink.write(Data((line + "\n").utf8)) } else { print(line) }
+    }
+    let softmax = { (name: String) in scores.appliesSoftmax(name, model) }
+    var regrouping = loader
+    regrouping.regroupsItems = true
+    var run = BatchRun(
+      model: model, session: session, loader: regrouping, batchSize: binding.batch ?? batchSize ?? 8, top: top,
+      softmax: softmax, labels: labels, outputsDirectory: outputsDir, protected: protected,
+      progress: Progress(total: files.count, quiet: quiet), emit: emit)
+    try run.run(files)
+    let t = run.totals
+    if !quiet {
+      let seconds = run.progress.elapsed
+      var summary = "done: \(t.inputs) input\(t.inputs == 1 ? "" : "s"), \(InputLoader.items(t.items)) in \(String(format: "%.2f", seconds)) s"
+        + " (\(String(format: "%.1f", seconds > 0 ? Double(t.items) / seconds : 0)) items/s, batch \(run.batchSize), \(session.threads) thread\(session.threads == 1 ? "" : "s"))"
+      if let shard { summary += ", shard \(shard.index)/\(shard.count) of \(listed.count) inputs" }
+      if t.bad > 0 { summary += "; \(t.bad) bad input\(t.bad == 1 ? "" : "s") skipped" }
+      run.progress.report(summary)
+    }
+    if t.bad > 0 { throw ExitCode.failure }
   }
 }

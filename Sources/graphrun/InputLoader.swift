@@ -1,36 +1,146 @@
+import Foundation
 import GraphRuntime
 
-/// Reads INPUT and checks it against the plan's input: whole batch items of float32.
-enum InputLoader {
-  static func load(_ path: String, for model: CompiledModel) throws -> [String: FloatTensor] {
-    guard model.inputs.count == 1, let binding = model.inputs.first else {
-      throw RuntimeError.input("the plan has \(model.inputs.count) inputs; graphrun feeds exactly one")
+/// `NAME=FILE` from `--input`, or a positional INPUT (no name) for a single-input plan.
+struct InputAssignment {
+  var name: String?
+  var path: String
+
+  /// Parses `NAME=FILE`; the name is everything before the first `=`.
+  init(parsing text: String) throws {
+    guard let eq = text.firstIndex(of: "="), eq != text.startIndex, text.index(after: eq) != text.endIndex else {
+      throw RuntimeError.input("--input '\(text)' is not NAME=FILE")
     }
+    name = String(text[..<eq])
+    path = String(text[text.index(after: eq)...])
+  }
+
+  init(path: String) {
+    self.name = nil
+    self.path = path
+  }
+}
+
+/// Reads input files for a plan's inputs. What a file holds is decided from its bytes, not its
+/// name: a `.npy` file (its magic; any numeric dtype, converted to float32 with a note), else raw
+/// little-endian float32 when the size is exactly whole batch items, else an error naming the file,
+/// its size and what was expected.
+struct InputLoader {
+  let model: CompiledModel
+  /// Told about every conversion (graphrun prints these on stderr).
+  var note: (String) -> Void = { _ in }
+  /// Whether a file may hold any number of items although the plan's batch is fixed (batch mode
+  /// regroups items into batches of the plan's size).
+  var regroupsItems = false
+
+  typealias Binding = (name: String, batch: Int?, itemShape: [Int])
+
+  /// The feeds for one run: one unnamed file for a single-input plan, or one `NAME=FILE` per input.
+  func feeds(_ assignments: [InputAssignment]) throws -> [String: FloatTensor] {
+    let names = model.inputs.map(\.name)
+    var feeds: [String: FloatTensor] = [:]
+    for assignment in assignments {
+      let binding: Binding
+      if let name = assignment.name {
+        guard let b = model.inputs.first(where: { $0.name == name }) else {
+          throw RuntimeError.input("--input \(name)=…: the plan has no input '\(name)'; its inputs are \(list(names))")
+        }
+        guard feeds[name] == nil else { throw RuntimeError.input("--input \(name) is given twice") }
+        binding = b
+      } else {
+        guard model.inputs.count == 1, let only = model.inputs.first else {
+          throw RuntimeError.input(
+            "the plan has \(model.inputs.count) inputs (\(list(names))): give each as --input NAME=FILE")
+        }
+        binding = only
+      }
+      feeds[binding.name] = try tensor(assignment.path, for: binding)
+    }
+    let missing = model.inputs.filter { feeds[$0.name] == nil }
+    guard missing.isEmpty else {
+      throw RuntimeError.input(
+        "missing " + missing.map { "--input \($0.name)=FILE (\(Self.expected($0)))" }.joined(separator: ", "))
+    }
+    return feeds
+  }
+
+  /// The tensor in `path` for input `binding`: `[batch] + item shape`.
+  func tensor(_ path: String, for binding: Binding) throws -> FloatTensor {
     let item = binding.itemShape
     let itemCount = item.reduce(1, *)
-    let fixed = binding.batch
-    let expected = "[\(fixed.map(String.init) ?? "N"), \(item.map(String.init).joined(separator: ", "))] float32"
+    let bytes = try Self.readBytes(path)
     let values: [Float]
-    if path.hasSuffix(".npy") {
-      let array = try NPY.read(path: path)
-      guard array.sourceType == "<f4" else {
-        throw RuntimeError.unsupported("\(path): dtype \(array.sourceType), input '\(binding.name)' needs float32 ('<f4') of shape \(expected)")
+    if bytes.starts(with: [0x93] + Array("NUMPY".utf8)) {
+      let array: NPYArray
+      do { array = try NPY.decode(bytes) } catch let error as RuntimeError { throw RuntimeError.format("\(path): \(error.message)") }
+      if array.sourceType != "<f4" {
+        note("\(path): \(array.sourceTypeName) values converted to float32 as they are (no scaling)")
       }
-      let shape = array.shape
-      guard shape == item || (shape.count == item.count + 1 && Array(shape.dropFirst()) == item) else {
-        throw RuntimeError.input("\(path): shape \(shape), input '\(binding.name)' expects \(expected)")
+      guard array.shape == item || (array.shape.count == item.count + 1 && Array(array.shape.dropFirst()) == item) else {
+        throw RuntimeError.input(
+          "\(path): .npy shape \(Self.dims(array.shape)), input '\(binding.name)' expects \(Self.expected(binding)) (or one item, \(Self.dims(item)))")
       }
       values = array.data
     } else {
-      values = try RawFloat32.read(path: path)
-    }
-    guard !values.isEmpty, values.count % itemCount == 0 else {
-      throw RuntimeError.input("\(path): holds \(values.count) floats (\(values.count * 4) bytes), input '\(binding.name)' expects \(expected): a multiple of \(itemCount) floats (\(itemCount * 4) bytes)")
+      let itemBytes = itemCount * 4
+      let fixed = regroupsItems ? nil : binding.batch
+      let fits = !bytes.isEmpty && bytes.count % itemBytes == 0 && fixed.map { bytes.count == $0 * itemBytes } ?? true
+      guard fits else {
+        let perItem = "\(itemCount) float32 values per item"
+        let wanted = fixed.map { "exactly \($0 * itemBytes) bytes, \(perItem)" } ?? "a multiple of \(itemBytes) bytes, \(perItem)"
+        var message = "\(path): \(bytes.count) bytes is neither a .npy file nor raw float32 for input '\(binding.name)'"
+          + " (\(Self.expected(binding)): \(wanted))"
+        if let kind = Self.recognizedKind(bytes) {
+          message += "; it looks like \(kind): convert it to a float32 tensor (.npy) with the model's preprocessing first"
+        }
+        throw RuntimeError.input(message)
+      }
+      values = try RawFloat32.decode(bytes)
     }
     let batch = values.count / itemCount
-    if let fixed, fixed != batch {
-      throw RuntimeError.input("\(path): holds \(batch) batch items, the plan was compiled for batch \(fixed) (\(expected), \(fixed * itemCount * 4) bytes)")
+    if !regroupsItems, let fixed = binding.batch, fixed != batch {
+      throw RuntimeError.input(
+        "\(path): holds \(Self.items(batch)), the plan was compiled for batch \(fixed) (\(Self.expected(binding)), \(fixed * itemCount * 4) bytes)")
     }
-    return [binding.name: try FloatTensor(shape: [batch] + item, values: values)]
+    return try FloatTensor(shape: [batch] + item, values: values)
+  }
+
+  /// `[N, 1, 28, 28] float32`, or `[1, 1, 28, 28] float32` for a plan with a fixed batch.
+  static func expected(_ binding: Binding) -> String {
+    "[\(([binding.batch.map(String.init) ?? "N"] + binding.itemShape.map(String.init)).joined(separator: ", "))] float32"
+  }
+
+  static func dims(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
+
+  /// `1 batch item`, `3 batch items`.
+  static func items(_ n: Int) -> String { "\(n) batch item\(n == 1 ? "" : "s")" }
+
+  private func list(_ names: [String]) -> String { names.map { "'\($0)'" }.joined(separator: ", ") }
+
+  /// Common files that are not tensors, named so the error can say what the file is.
+  static func recognizedKind(_ bytes: [UInt8]) -> String? {
+    let signatures: [([UInt8], String)] = [
+      ([0x89, 0x50, 0x4E, 0x47], "a PNG image"), ([0xFF, 0xD8, 0xFF], "a JPEG image"),
+      (Array("GIF8".utf8), "a GIF image"), (Array("BM".utf8), "a BMP image"),
+      (Array("PK".utf8) + [3, 4], "a ZIP archive (an .npz? save each array with numpy.save)"),
+      (Array("GRPHPLAN".utf8), "a graphc plan"),
+    ]
+    if let (_, kind) = signatures.first(where: { bytes.starts(with: $0.0) }) { return kind }
+    if bytes.starts(with: Array("RIFF".utf8)), bytes.count >= 12, Array(bytes[8..<12]) == Array("WEBP".utf8) { return "a WebP image" }
+    if !bytes.isEmpty, bytes.prefix(512).allSatisfy({ $0 == 9 || $0 == 10 || $0 == 13 || (32..<127).contains($0) }) { return "text" }
+    return nil
+  }
+
+  /// The whole file, or an error that names it and says why it cannot be read.
+  static func readBytes(_ path: String) throws -> [UInt8] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw RuntimeError.file(path: path, reason: "no such file")
+    }
+    guard !isDirectory.boolValue else { throw RuntimeError.file(path: path, reason: "is a directory, not an input file") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw RuntimeError.file(path: path, reason: "cannot read (permission denied?)")
+    }
+    return [UInt8](data)
   }
 }

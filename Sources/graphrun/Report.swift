@@ -20,26 +20,15 @@ enum Scores: String, CaseIterable, ExpressibleByArgument {
 /// Top-K classes with their scores, as text or JSON.
 enum Report {
   /// Per batch item, the `k` largest scores over the output's last axis: softmax
-  /// probabilities when `softmax`, else the values themselves.
+  /// probabilities when `softmax`, else the values themselves (the runtime's own helpers).
   static func top(_ tensor: FloatTensor, _ k: Int, softmax: Bool = true) -> [[(Int, Double)]] {
-    guard let classes = tensor.shape.last, classes > 0, k > 0 else { return [] }
-    let rows = tensor.values.count / classes
-    return (0..<rows).map { r in
-      let values = tensor.values[(r * classes)..<((r + 1) * classes)].map(Double.init)
-      var scores = values
-      if softmax {
-        let peak = values.max() ?? 0
-        let exps = values.map { Foundation.exp($0 - peak) }
-        let sum = exps.reduce(0, +)
-        scores = exps.map { $0 / sum }
-      }
-      let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
-      return order.prefix(k).map { ($0, scores[$0]) }
-    }
+    guard k > 0 else { return [] }
+    return (softmax ? tensor.softmax() : tensor).topK(k).map { $0.map { ($0.index, Double($0.score)) } }
   }
 
   static func text(
-    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true }, timing: Timing?
+    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true },
+    labels: Labels? = nil, timing: Timing?
   ) -> String {
     var lines: [String] = []
     for name in order {
@@ -48,7 +37,9 @@ enum Report {
       let what = k == 0 ? "" : softmax(name) ? " (softmax of the output)" : " (the output's values)"
       lines.append("\(name) \(t.shape.map(String.init).joined(separator: "x"))\(what)")
       for (item, best) in top(t, k, softmax: softmax(name)).enumerated() {
-        let list = best.map { String(format: "%d (%.4f)", $0.0, $0.1) }.joined(separator: ", ")
+        let list = best.map { c in
+          String(format: "%d", c.0) + (labels.map { " \($0(c.0))" } ?? "") + String(format: " (%.4f)", c.1)
+        }.joined(separator: ", ")
         lines.append("  [\(item)] \(list)")
       }
     }
@@ -59,24 +50,45 @@ enum Report {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// Where the plan came from, as `--json` outputs report it.
+  static func planJSON(_ p: PlanProvenance) -> [String: Any] {
+    ["compiler_version": p.compilerVersion, "model_file": p.modelFile, "model_sha256": p.modelSHA256]
+  }
+
   static func json(
-    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true }, timing: Timing?,
-    profile: Profile? = nil
+    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true },
+    labels: Labels? = nil, threads: Int, provenance: PlanProvenance, timing: Timing?, profile: Profile? = nil
   ) -> String {
     var object: [String: Any] = [
-      "outputs": order.compactMap { name -> [String: Any]? in
-        guard let t = outputs[name] else { return nil }
-        return [
-          "name": name, "shape": t.shape, "scores": softmax(name) ? "softmax" : "raw",
-          "top": top(t, k, softmax: softmax(name)).map { $0.map { [$0.0, $0.1] as [Any] } },
-        ]
-      }
+      "version": GraphcVersion.current, "threads": threads, "plan": planJSON(provenance),
+      "outputs": outputsJSON(outputs, order: order, top: k, softmax: softmax, labels: labels),
     ]
     if let timing {
       object["bench"] = ["runs": timing.runs, "batch": timing.batch, "min_ms": timing.min, "median_ms": timing.median,
                          "p90_ms": timing.p90, "throughput_per_s": timing.throughput]
     }
     if let profile { object["profile"] = profile.json }
+    return serialized(object)
+  }
+
+  /// Per output: name, shape, what the scores are, and the top classes per batch item (with labels).
+  static func outputsJSON(
+    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool, labels: Labels?
+  ) -> [[String: Any]] {
+    order.compactMap { name -> [String: Any]? in
+      guard let t = outputs[name] else { return nil }
+      let best = top(t, k, softmax: softmax(name))
+      var entry: [String: Any] = [
+        "name": name, "shape": t.shape, "scores": softmax(name) ? "softmax" : "raw",
+        "top": best.map { $0.map { [$0.0, $0.1] as [Any] } },
+      ]
+      if let labels { entry["top_labels"] = best.map { $0.map { labels($0.0) } } }
+      return entry
+    }
+  }
+
+  /// One line of JSON with sorted keys (only strings, numbers, arrays and dictionaries go in, so it cannot fail).
+  static func serialized(_ object: [String: Any]) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
   }

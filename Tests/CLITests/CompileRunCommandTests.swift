@@ -165,15 +165,15 @@ final class CompileRunCommandTests: XCTestCase {
     var r = try graphrun([plan, path("short.bin")])
     XCTAssertEqual(r.status, 1)
     XCTAssertTrue(r.stderr.contains("784") && r.stderr.contains("bytes"), r.stderr)
-    // Wrong dtype: float64 .npy, written by hand.
-    var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 28, 28), }"
+    // A dtype .npy cannot hold for this runtime: complex64, written by hand.
+    var header = "{'descr': '<c8', 'fortran_order': False, 'shape': (1, 1, 28, 28), }"
     while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
     var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8((header.utf8.count + 1) & 0xFF), UInt8((header.utf8.count + 1) >> 8)]
     bytes += Array(header.utf8) + [0x0A] + [UInt8](repeating: 0, count: 784 * 8)
-    FileManager.default.createFile(atPath: path("f8.npy"), contents: Data(bytes))
-    r = try graphrun([plan, path("f8.npy")])
+    FileManager.default.createFile(atPath: path("c8.npy"), contents: Data(bytes))
+    r = try graphrun([plan, path("c8.npy")])
     XCTAssertEqual(r.status, 1)
-    XCTAssertTrue(r.stderr.contains("<f8") && r.stderr.contains("float32"), r.stderr)
+    XCTAssertTrue(r.stderr.contains("c8.npy") && r.stderr.contains("<c8") && r.stderr.contains("float64"), r.stderr)
     // Corrupted and truncated plans.
     var planBytes = try XCTUnwrap(FileManager.default.contents(atPath: plan))
     planBytes[planBytes.count / 2] ^= 0xFF

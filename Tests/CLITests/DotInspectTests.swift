@@ -1,4 +1,5 @@
 import Foundation
+import GraphRuntime
 import XCTest
 
 /// `graphc dot` and `graphc inspect`, run as a user would.
@@ -68,7 +69,13 @@ final class DotInspectTests: XCTestCase {
     let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(json["step_count"] as? Int, 7)
     XCTAssertEqual((json["steps"] as? [Any])?.count, 7)
-    XCTAssertEqual(json["format_version"] as? Int, 3)
+    XCTAssertEqual(json["format_version"] as? Int, 4)
+    // The plan records who compiled it from what: the model's file name and SHA-256 (checked by a second digest here).
+    let provenance = try XCTUnwrap(json["provenance"] as? [String: String])
+    XCTAssertEqual(provenance["compiler_version"], GraphcVersion.current)
+    XCTAssertEqual(provenance["model_file"], "lenet-digits.onnx")
+    XCTAssertEqual(provenance["model_sha256"], "d86106436674dddd272b9631fbfb30593ef729cf544f0be17d4c0f8e509de5dc")
+    XCTAssertEqual(json["version"] as? String, GraphcVersion.current)
     let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: plan)[.size] as? NSNumber)
     XCTAssertEqual(json["file_bytes"] as? Int, size.intValue)
     XCTAssertTrue(json["batch"] is NSNull)
@@ -86,6 +93,8 @@ final class DotInspectTests: XCTestCase {
     XCTAssertEqual(text.status, 0, text.stderr)
     XCTAssertTrue(text.stdout.contains("7: 2 conv, 2 pool, 3 dense"))
     XCTAssertTrue(text.stdout.contains("symbolic"))
+    XCTAssertTrue(text.stdout.contains("source    lenet-digits.onnx (sha256 d8610643"), text.stdout)
+    XCTAssertTrue(text.stdout.contains("compiled by graphc \(GraphcVersion.current)"), text.stdout)
   }
 
   func testInspectDrawsTheArena() throws {

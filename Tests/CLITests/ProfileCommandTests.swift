@@ -27,7 +27,7 @@ final class ProfileCommandTests: XCTestCase {
 
   func testProfilePrintsEveryStepATotalAndTheTopFive() throws {
     let (plan, input) = try lenet()
-    let r = try CLI.run("graphrun", [plan, input, "--profile", "--bench", "2", "--top", "1"])
+    let r = try CLI.run("graphrun", [plan, input, "--profile", "--bench", "2", "--top", "1", "--threads", "1"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let lines = r.stdout.split(separator: "\n").map(String.init)
     let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("profile: 2 runs, batch 2, 1 thread") }, r.stdout)

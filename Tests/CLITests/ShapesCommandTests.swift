@@ -80,7 +80,7 @@ final class ShapesCommandTests: XCTestCase {
       if let contents { try contents.write(to: URL(fileURLWithPath: path)) }
       let r = try run(["shapes", path])
       XCTAssertEqual(r.status, 1, name)
-      XCTAssertTrue(r.stderr.hasPrefix(path), "\(name): \(r.stderr)")
+      XCTAssertTrue(r.stderr.hasPrefix("error: \(path)"), "\(name): \(r.stderr)")
       XCTAssertTrue(r.stdout.isEmpty)
     }
   }
@@ -100,9 +100,58 @@ final class ShapesCommandTests: XCTestCase {
     XCTAssertEqual(r.status, 1)
     XCTAssertEqual(
       r.stderr,
-      "\(path): node 'conv2' (Conv): weight expects 64 input channels (weight 128x64x3x3), input has 32 (Nx32x56x56)\n")
+      "error: \(path): node 'conv2' (Conv): weight expects 64 input channels (weight 128x64x3x3), input has 32 (Nx32x56x56)\n")
     // Weights are never read: deleting them changes nothing.
     try FileManager.default.removeItem(atPath: folder.appendingPathComponent("bad.weights").path)
     XCTAssertEqual(try run(["shapes", path]).stderr, r.stderr)
+  }
+
+  /// Messages name element types and shapes as a user knows them: no enum numbers, no internal symbols.
+  func testMessagesNameTypesAndShapesPlainly() throws {
+    let folder = try CLI.temporaryDirectory("graphc-messages")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let half = GraphBuilder(name: "half")
+    let h = half.input("x", ["N", 4], type: .float)
+    half.output(half.node("Relu", name: "relu", inputs: [h]))
+    var model = Model(graph: half.build())
+    model.graph.inputs[0].elementType = .float
+    let path = folder.appendingPathComponent("half.onnx").path
+    try ONNXWriter.write(model, to: path)
+    // Patch elem_type 1 (float) to 10 (float16) in the input's type: field 1 of TypeProto.Tensor, varint 1.
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    let tensorType: [UInt8] = [0x0A]  // TypeProto.tensor_type, length-delimited
+    let index = try XCTUnwrap((0..<(bytes.count - 3)).first { bytes[$0] == tensorType[0] && bytes[$0 + 2] == 0x08 && bytes[$0 + 3] == 0x01 })
+    bytes[index + 3] = 10
+    try bytes.write(to: URL(fileURLWithPath: path))
+    for command in ["shapes", "compile"] {
+      let r = try run(command == "shapes" ? ["shapes", path] : ["compile", path, "-o", folder.appendingPathComponent("h.plan").path])
+      XCTAssertEqual(r.status, 1)
+      XCTAssertTrue(r.stderr.hasPrefix("error: ") && r.stderr.contains("element type float16 (10) is not supported"), r.stderr)
+    }
+
+    let b = GraphBuilder(name: "spatial")
+    let x = b.input("x", ["N", 1, "H", "W"])
+    let w = b.constant("w", Tensor(floats: [Float](repeating: 1, count: 8 * 9), dims: [8, 1, 3, 3]))
+    b.output(b.node("Conv", name: "conv", inputs: [x, w]))
+    let spatial = folder.appendingPathComponent("spatial.onnx").path
+    try ONNXWriter.write(Model(graph: b.build()), to: spatial)
+    let table = try run(["shapes", spatial])
+    XCTAssertTrue(table.stdout.contains("Nx8xH-2xW-2"), table.stdout)
+    let r = try run(["compile", spatial, "-o", folder.appendingPathComponent("s.plan").path])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertTrue(r.stderr.contains("shape [N, 8, H-2, W-2]: dims 2, 3 (H-2, W-2) would be known only at run time"), r.stderr)
+    XCTAssertTrue(r.stderr.contains("export the model with a fixed input size"), r.stderr)
+  }
+
+  func testPrintAfterSaysWhichRunOfAPass() throws {
+    let folder = try CLI.temporaryDirectory("graphc-print-after")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let plan = folder.appendingPathComponent("l.plan").path
+    var r = try run(["compile", Self.lenet, "-o", plan, "--print-after", "infer-shapes"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("// after") },
+                   ["// after infer-shapes (run 1 of 2)", "// after infer-shapes (run 2 of 2)"])
+    r = try run(["compile", Self.lenet, "-o", plan, "--print-after", "fuse"])
+    XCTAssertEqual(r.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("// after") }, ["// after fuse"])
   }
 }

@@ -126,4 +126,31 @@ final class ShapeInferenceSymbolicTests: XCTestCase {
     XCTAssertEqual(try ShapeTest.infer(b, bindings: ["batch": 4]).shape("conv"), "4x4x6x6")
     XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(b, bindings: ["batch": 0]) }.contains("must be positive"))
   }
+
+  /// A window over a symbolic size gives an expression of that size, not an internal name: readable
+  /// in messages, and equal for equal inputs (two branches over one input broadcast with each other).
+  func testWindowsOverSymbolicSizesGiveReadableExpressions() throws {
+    let b = GraphBuilder(name: "sym")
+    let x = b.input("x", ["N", 3, "H", "W"])
+    let w = b.constant("w", ShapeTest.weight([4, 3, 3, 3]))
+    let same = b.node("Conv", name: "same", inputs: [x, w], attributes: ["pads": .ints([1, 1, 1, 1])])
+    let valid = b.node("Conv", name: "valid", inputs: [x, w])
+    let strided = b.node("Conv", name: "strided", inputs: [x, w], attributes: ["strides": .ints([2, 2])])
+    b.node("MaxPool", name: "ceil", inputs: [x], attributes: ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]), "ceil_mode": .int(1)])
+    b.node("MaxPool", name: "auto", inputs: [x], attributes: ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]), "auto_pad": .string("SAME_UPPER")])
+    let again = b.node("Conv", name: "valid2", inputs: [x, w])
+    b.node("Add", name: "sum", inputs: [valid, again])
+    b.node("Flatten", name: "flat", inputs: [strided])
+    _ = same
+    let g = try ShapeTest.infer(b)
+    XCTAssertEqual(g["same"]?.shape.dims, ["N", 4, "H", "W"])
+    XCTAssertEqual(g["valid"]?.shape.dims, ["N", 4, "H-2", "W-2"])
+    XCTAssertEqual(g["strided"]?.shape.dims, ["N", 4, "(H-3)/2+1", "(W-3)/2+1"])
+    XCTAssertEqual(g["ceil"]?.shape.dims, ["N", 3, "ceil((H-3)/2)+1", "ceil((W-3)/2)+1"])
+    XCTAssertEqual(g["auto"]?.shape.dims, ["N", 3, "ceil(H/2)", "ceil(W/2)"])
+    XCTAssertEqual(g["sum"]?.shape.dims, ["N", 4, "H-2", "W-2"])
+    // A product keeps each expression in parentheses and splits back into the same factors.
+    XCTAssertEqual(g["flat"]?.shape.dims, ["N", "4*((H-3)/2+1)*((W-3)/2+1)"])
+    XCTAssertEqual(DimProduct(.symbol("4*((H-3)/2+1)*(W-2)")).symbols, ["(H-3)/2+1", "W-2"].sorted())
+  }
 }

@@ -70,6 +70,21 @@ final class IOTests: XCTestCase {
     XCTAssertEqual(try NPY.decode(f8).data, [1.5, -2])
     let i8 = npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", payload: littleEndian([Int64(-3), 0, 9]))
     XCTAssertEqual(try NPY.decode(i8).data, [-3, 0, 9])
+    // float16 by hand-checked bit patterns: 1, -2, the largest finite, the smallest subnormal, 2^-14, ±inf, NaN.
+    let halves: [UInt16] = [0x3C00, 0xC000, 0x7BFF, 0x0001, 0x0400, 0x7C00, 0xFC00, 0x7E00]
+    let f2 = try NPY.decode(npyBytes("{'descr': '<f2', 'fortran_order': False, 'shape': (8,), }", payload: littleEndian(halves)))
+    XCTAssertEqual(Array(f2.data.prefix(7)), [1, -2, 65504, 0x1p-24, 0x1p-14, .infinity, -.infinity])
+    XCTAssertTrue(f2.data[7].isNaN)
+    XCTAssertEqual(f2.sourceTypeName, "float16")
+    let small: [(String, [UInt8], [Float])] = [
+      ("<i2", littleEndian([Int16(-300), 7]), [-300, 7]), ("<u2", littleEndian([UInt16(65535), 1]), [65535, 1]),
+      ("<u4", littleEndian([UInt32(70000), 2]), [70000, 2]), ("<u8", littleEndian([UInt64(1) << 40, 3]), [0x1p40, 3]),
+      ("|i1", [0xFF, 0x05], [-1, 5]), ("|u1", [0xFF, 0x05], [255, 5]), ("|b1", [0, 2], [0, 1]),
+    ]
+    for (descr, payload, expected) in small {
+      let array = try NPY.decode(npyBytes("{'descr': '\(descr)', 'fortran_order': False, 'shape': (2,), }", payload: payload))
+      XCTAssertEqual(array.data, expected, descr)
+    }
     let v2 = npyBytes("{'shape': (1, 1), 'fortran_order': False, 'descr': '<f4'}",
                       payload: littleEndian([Float(4.25).bitPattern]), major: 2)
     let decoded = try NPY.decode(v2)

@@ -33,7 +33,35 @@ final class RuntimeErrorTests: XCTestCase {
     XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
     XCTAssertThrowsError(try CompiledModel(contentsOfFile: path)) { error in
       guard case .unsupported(let m)? = error as? RuntimeError else { return XCTFail("\(error)") }
-      XCTAssertTrue(m.contains("version \(PlanFormat.version + 1)"), m)
+      XCTAssertTrue(m.contains("version \(PlanFormat.version + 1)") && m.contains("newer graphc"), m)
+    }
+    // A plan from before provenance was recorded says to recompile.
+    bytes[8] = UInt8(PlanFormat.version - 1)
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+    XCTAssertThrowsError(try CompiledModel(contentsOfFile: path)) { error in
+      guard case .unsupported(let m)? = error as? RuntimeError else { return XCTFail("\(error)") }
+      XCTAssertTrue(m.contains("version \(PlanFormat.version - 1) is not supported") && m.contains("recompile the model"), m)
+    }
+  }
+
+  /// The plan records its compiler and source model; the reader gives them back and refuses a malformed digest.
+  func testProvenanceRoundTripsAndIsValidated() throws {
+    var (plan, weights) = PlanFileTests.tinyPlan()
+    plan.provenance = PlanProvenance(modelPath: "/models/tiny.onnx", bytes: Array("abc".utf8))
+    XCTAssertEqual(plan.provenance.modelFile, "tiny.onnx")
+    XCTAssertEqual(plan.provenance.modelSHA256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    XCTAssertEqual(plan.provenance.compilerVersion, GraphcVersion.current)
+    let bytes = plan.serialized(weights: weights)
+    let decoded = try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "tiny.plan").plan }
+    XCTAssertEqual(decoded.provenance, plan.provenance)
+    XCTAssertEqual(decoded, plan)
+
+    for bad in [String(repeating: "A", count: 64), "abc", String(repeating: "0", count: 63) + "g"] {
+      plan.provenance.modelSHA256 = bad
+      let damaged = plan.serialized(weights: weights)
+      XCTAssertThrowsError(try damaged.withUnsafeBytes { try PlanReader.decode($0, source: "tiny.plan") }) { error in
+        XCTAssertTrue("\(error)".contains("provenance SHA-256"), "\(error)")
+      }
     }
   }
 

@@ -65,8 +65,17 @@ final class Lowering {
     if let type = context.elementTypes[name], type != .float {
       throw GraphError("value '\(name)'", "is \(type); only float32 values can be computed at run time (integer and float64 math is evaluated only at compile time, on constants)")
     }
-    guard shape.rank >= 1, shape[0] == batch, let dims = Shape(Array(shape.dims.dropFirst())).fixedDims else {
-      throw GraphError("value '\(name)'", "shape \(shape) must have the batch \(batch) as its leading dimension and known other dims")
+    let listed = "[\(shape.dims.map(\.description).joined(separator: ", "))]"
+    guard shape.rank >= 1, shape[0] == batch else {
+      throw GraphError("value '\(name)'", "shape \(listed) must have the batch \(batch) as its leading dimension")
+    }
+    guard let dims = Shape(Array(shape.dims.dropFirst())).fixedDims else {
+      let unknown = shape.dims.indices.dropFirst().filter { shape.dims[$0].value == nil }
+      let symbols = Shape(Array(shape.dims.dropFirst())).symbols.joined(separator: ", ")
+      throw GraphError(
+        "value '\(name)'",
+        "shape \(listed): dim\(unknown.count == 1 ? "" : "s") \(unknown.map(String.init).joined(separator: ", ")) (\(symbols)) "
+          + "would be known only at run time; every dim but the batch must be fixed at compile time: export the model with a fixed input size")
     }
     return dims
   }

@@ -117,7 +117,7 @@ enum CastOp: OperatorDefinition {
   static func target(_ n: some NodeOperands) throws -> DataType {
     guard let raw = try n.node.int("to") else { throw n.error("attribute to is required") }
     guard let rawType = Int32(exactly: raw), let type = DataType(rawValue: rawType) else {
-      throw n.error("cast to element type \(raw) is not supported")
+      throw n.error(DataType.unsupported(raw: Int64(raw), what: "cast to element type"))
     }
     return type
   }

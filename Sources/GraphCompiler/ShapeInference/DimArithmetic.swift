@@ -23,7 +23,7 @@ struct DimProduct: Equatable {
     case .symbol(let s):
       var coefficient = 1
       var symbols: [String] = []
-      for part in s.split(separator: "*").map(String.init) {
+      for part in Self.factors(s) {
         if let v = Int(part), v >= 0, case let (p, false) = coefficient.multipliedReportingOverflow(by: v) {
           coefficient = p
         } else {
@@ -65,7 +65,43 @@ struct DimProduct: Equatable {
     if symbols.isEmpty { return .fixed(coefficient) }
     if coefficient == 0 { return .fixed(0) }
     if coefficient == 1 && symbols.count == 1 { return .symbol(symbols[0]) }
-    return .symbol(((coefficient == 1 ? [] : [String(coefficient)]) + symbols).joined(separator: "*"))
+    let factors = symbols.map { Self.isAtomic($0) ? $0 : "(\($0))" }
+    return .symbol(((coefficient == 1 ? [] : [String(coefficient)]) + factors).joined(separator: "*"))
+  }
+
+  /// The factors of a composite symbol: split on the `*`s outside parentheses, one pair of
+  /// parentheses around a whole factor (`(H-2)` in `N*8*(H-2)`) taken off again.
+  static func factors(_ symbol: String) -> [String] {
+    var parts: [String] = [], current = "", depth = 0
+    for c in symbol {
+      if c == "(" { depth += 1 }
+      if c == ")" { depth -= 1 }
+      if c == "*" && depth == 0 {
+        parts.append(current)
+        current = ""
+      } else {
+        current.append(c)
+      }
+    }
+    parts.append(current)
+    return parts.map(unwrapped)
+  }
+
+  /// Whether `symbol` reads as one factor as it is (a name, not an expression such as `H-2`).
+  static func isAtomic(_ symbol: String) -> Bool {
+    symbol.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == ":" }
+  }
+
+  /// `(H-2)` → `H-2` when the parentheses enclose it all (not in `(H-3)/2+1`).
+  private static func unwrapped(_ s: String) -> String {
+    guard s.first == "(", s.last == ")" else { return s }
+    var depth = 0
+    for (i, c) in s.enumerated() {
+      if c == "(" { depth += 1 }
+      if c == ")" { depth -= 1 }
+      if depth == 0 && i < s.count - 1 { return s }
+    }
+    return String(s.dropFirst().dropLast())
   }
 }
 

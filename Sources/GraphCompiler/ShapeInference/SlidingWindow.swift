@@ -67,15 +67,24 @@ struct SlidingWindow {
   /// Output sizes for the spatial dims `input` (already without batch and channels).
   func outputDims(_ input: [Dim], _ n: NodeContext, inputShape: Shape) throws -> [Dim] {
     try input.enumerated().map { i, dim in
-      let spatialAxis = i + 2
-      guard case .fixed(let size) = dim else {
-        // A window that keeps every size (1x1 stride 1 unpadded, or SAME with stride 1) keeps the symbol.
-        let keeps = strides[i] == 1
-          && (autoPad.hasPrefix("SAME") || (effectiveKernel(i) == 1 && (autoPad == "VALID" || pads[i] + pads[i + kernel.count] == 0)))
-        return keeps ? dim : n.freshSymbol(dim: spatialAxis)
-      }
+      guard case .fixed(let size) = dim else { return symbolicOutput(dim, axis: i) }
       return .fixed(try outputSize(size, axis: i, n, inputShape: inputShape))
     }
+  }
+
+  /// The output size over a symbolic input size, as an expression of it that a user can read and
+  /// that is equal exactly when it is: `H` (a window that keeps every size), `H-2`, `(H-2)/2+1`,
+  /// `ceil((H-2)/2)+1`, `ceil(H/2)` (SAME with stride 2). `/` is integer division.
+  func symbolicOutput(_ dim: Dim, axis i: Int) -> Dim {
+    let h = DimProduct.isAtomic(dim.description) ? dim.description : "(\(dim.description))"
+    let stride = strides[i]
+    if autoPad.hasPrefix("SAME") { return stride == 1 ? dim : .symbol("ceil(\(h)/\(stride))") }
+    let padding = autoPad == "VALID" ? 0 : pads[i] + pads[i + kernel.count]
+    let shift = padding - effectiveKernel(i)  // output = (h + shift) / stride + 1
+    func plus(_ x: String, _ k: Int) -> String { k == 0 ? x : k > 0 ? "\(x)+\(k)" : "\(x)\(k)" }
+    if stride == 1 { return shift + 1 == 0 ? dim : .symbol(plus(h, shift + 1)) }
+    let quotient = shift == 0 ? "\(h)/\(stride)" : "(\(plus(h, shift)))/\(stride)"
+    return .symbol(plus(ceilMode ? "ceil(\(quotient))" : quotient, 1))
   }
 
   func effectiveKernel(_ i: Int) -> Int { (kernel[i] - 1) * dilations[i] + 1 }

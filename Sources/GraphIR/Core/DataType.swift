@@ -44,3 +44,22 @@ public enum DataType: Int32, Sendable, CaseIterable, CustomStringConvertible {
     }
   }
 }
+
+extension DataType {
+  /// ONNX's name for element type number `raw` (`TensorProto.DataType`), supported or not, with
+  /// the number: `float16 (10)`. Messages use it so nobody has to look the number up.
+  public static func describe(raw: Int64) -> String {
+    let names = [
+      0: "undefined", 1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64",
+      8: "string", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 14: "complex64",
+      15: "complex128", 16: "bfloat16", 17: "float8e4m3fn", 18: "float8e4m3fnuz", 19: "float8e5m2",
+      20: "float8e5m2fnuz", 21: "uint4", 22: "int4", 23: "float4e2m1",
+    ]
+    return names[Int(raw)].map { "\($0) (\(raw))" } ?? "number \(raw) (not an ONNX element type)"
+  }
+
+  /// `unsupported element type float16 (10); supported: float32, ...`.
+  public static func unsupported(raw: Int64, what: String = "element type") -> String {
+    "\(what) \(describe(raw: raw)) is not supported (supported: \(allCases.map(\.description).joined(separator: ", ")))"
+  }
+}

@@ -182,7 +182,7 @@ extension ONNXReader {
       }
       let rawType = tensorType.pointee.elem_type
       guard let elementType = DataType(rawValue: rawType) else {
-        throw GraphError(label, "element type \(rawType) is not supported")
+        throw GraphError(label, DataType.unsupported(raw: Int64(rawType)))
       }
       guard let shapeProto = tensorType.pointee.shape else {
         return ValueInfo(name: name, elementType: elementType, shape: nil)
@@ -208,7 +208,7 @@ extension ONNXReader {
     mutating func tensor(_ t: Onnx__TensorProto, label: String) throws -> Tensor {
       let rawType = t.has_data_type != 0 ? t.data_type : 0
       guard let dataType = DataType(rawValue: rawType) else {
-        throw GraphError(label, "tensor element type \(rawType) is not supported")
+        throw GraphError(label, DataType.unsupported(raw: Int64(rawType), what: "tensor element type"))
       }
       var dims: [Int] = []
       var count = 1

@@ -15,7 +15,8 @@ public enum PlanFormat {
   /// The first 8 bytes of every plan file.
   public static let magic: [UInt8] = Array("GRPHPLAN".utf8)
   /// The format version this runtime writes and reads; any other is rejected.
-  public static let version: UInt32 = 3
+  /// 4: a provenance section (compiler version, source model file and SHA-256).
+  public static let version: UInt32 = 4
   static let headerSize = 64
   static let sectionEntrySize = 24
 
@@ -23,6 +24,7 @@ public enum PlanFormat {
     case metadata = 1
     case steps = 2
     case weights = 3
+    case provenance = 4
   }
 
   /// A fast 64-bit hash of the bytes after the header, read as 8-byte words.

@@ -14,7 +14,11 @@ public enum PlanReader {
     var header = ByteReader(bytes, from: 8, to: PlanFormat.headerSize, context: source)
     let version = try header.u32()
     guard version == PlanFormat.version else {
-      throw PlanError.unsupported("\(source): plan format version \(version) is not supported (this runtime reads version \(PlanFormat.version))")
+      let advice = version < PlanFormat.version
+        ? "it was written by an older graphc: recompile the model with this one (graphc compile MODEL -o PLAN)"
+        : "it was written by a newer graphc: run it with that release's runtime, or recompile the model with this graphc"
+      throw PlanError.unsupported(
+        "\(source): plan format version \(version) is not supported (this runtime reads version \(PlanFormat.version)); \(advice)")
     }
     let sectionCount = Int(try header.u32())
     let fileSize = try header.int()
@@ -39,8 +43,11 @@ public enum PlanReader {
       }
       if let known = PlanFormat.Section(rawValue: kind) { sections[known] = offset..<(offset + size) }
     }
-    guard let meta = sections[.metadata], let stepRange = sections[.steps], let weightRange = sections[.weights] else {
-      throw PlanError.format("\(source): a required section is missing")
+    let missing = PlanFormat.Section.allCases.filter { sections[$0] == nil }
+    guard missing.isEmpty, let meta = sections[.metadata], let stepRange = sections[.steps], let weightRange = sections[.weights],
+      let provenanceRange = sections[.provenance]
+    else {
+      throw PlanError.format("\(source): required section\(missing.count == 1 ? "" : "s") \(missing.map { "\($0)" }.joined(separator: ", ")) missing")
     }
     guard weightRange.lowerBound % 64 == 0 else { throw PlanError.format("\(source): weights section is not 64-byte aligned") }
 
@@ -75,9 +82,12 @@ public enum PlanReader {
       steps.append(Step(name: name, absorbed: absorbed, kernel: kernel, inputs: inputs, output: try s.view()))
     }
 
+    var p = ByteReader(bytes, from: provenanceRange.lowerBound, to: provenanceRange.upperBound, context: "\(source) provenance")
+    let provenance = PlanProvenance(compilerVersion: try p.string(), modelFile: try p.string(), modelSHA256: try p.string())
+
     let plan = Plan(
       fixedBatch: batch == 0 ? nil : batch, arenaFloatsPerItem: arena,
-      inputs: lists[0], outputs: lists[1], steps: steps, weightCount: weightCount)
+      inputs: lists[0], outputs: lists[1], steps: steps, weightCount: weightCount, provenance: provenance)
     try plan.validate(source: source)
     return (plan, weightRange.lowerBound)
   }

@@ -8,6 +8,7 @@ extension Plan {
     func fail(_ what: String) -> PlanError { .format("\(source): \(what)") }
     guard arenaFloatsPerItem >= 0, arenaFloatsPerItem < 1 << 36 else { throw fail("arena size \(arenaFloatsPerItem) out of range") }
     if let b = fixedBatch, b <= 0 || b > 1 << 20 { throw fail("fixed batch \(b) must be between 1 and 2^20") }
+    try provenance.validate(source: source)
 
     func check(_ v: View, _ what: String) throws {
       guard !v.dims.isEmpty || v.itemCount == 1, v.dims.allSatisfy({ $0 > 0 && $0 < 1 << 31 }) else {

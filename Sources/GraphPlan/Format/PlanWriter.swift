@@ -28,7 +28,14 @@ extension Plan {
 
     // Lay the file out first, then fill one buffer: the weights are most of it
     // and are copied exactly once.
-    let small: [(PlanFormat.Section, [UInt8])] = [(.metadata, metadata.bytes), (.steps, stepBytes.bytes)]
+    var provenanceBytes = ByteWriter()
+    provenanceBytes.string(provenance.compilerVersion)
+    provenanceBytes.string(provenance.modelFile)
+    provenanceBytes.string(provenance.modelSHA256)
+
+    let small: [(PlanFormat.Section, [UInt8])] = [
+      (.metadata, metadata.bytes), (.steps, stepBytes.bytes), (.provenance, provenanceBytes.bytes),
+    ]
     let tableEnd = PlanFormat.headerSize + (small.count + 1) * PlanFormat.sectionEntrySize
     func aligned(_ n: Int) -> Int { (n + 63) / 64 * 64 }
     var table: [(PlanFormat.Section, Int, Int)] = []

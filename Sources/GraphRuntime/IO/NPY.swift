@@ -7,6 +7,9 @@ public struct NPYArray: Sendable, Equatable {
   /// The dtype found in the file (`"<f4"`, `"<f8"`, `"<i8"`, ...); `"<f4"` when created in memory.
   public var sourceType: String
 
+  /// NumPy's name for ``sourceType`` (`float64`, `int8`, ...), or the dtype itself if unknown.
+  public var sourceTypeName: String { NPYElement(descr: sourceType)?.name ?? sourceType }
+
   /// Creates an array; `data.count` must equal the product of `shape`.
   public init(shape: [Int], data: [Float], sourceType: String = "<f4") {
     precondition(shape.reduce(1, *) == data.count, "NPYArray: \(data.count) elements for shape \(shape)")
@@ -18,8 +21,9 @@ public struct NPYArray: Sendable, Equatable {
 
 /// Reading and writing NumPy `.npy` files (format versions 1.0, 2.0 and 3.0).
 ///
-/// Reads little-endian C-order arrays of `<f4` directly and converts `<f8`, `<i8`,
-/// `<i4`, `|u1`, `|i1` and `|b1` to float32 (integers beyond 2^24 lose precision).
+/// Reads little-endian C-order arrays of `<f4` directly and converts float16, float64,
+/// int8-int64, uint8-uint64 and bool to float32 (integers beyond 2^24 lose precision; see
+/// ``NPYArray/sourceTypeName`` to tell the caller what was converted).
 /// Anything else (big-endian, Fortran order, structured dtypes) is reported as a
 /// ``RuntimeError`` naming what was found. Malformed files never trap.
 /// Writes version 1.0 `<f4` files.
@@ -71,7 +75,8 @@ public enum NPY {
       throw RuntimeError.unsupported(".npy array is in Fortran order; only C order is supported")
     }
     guard let element = NPYElement(descr: fields.descr) else {
-      throw RuntimeError.unsupported(".npy dtype '\(fields.descr)' is not supported (expected <f4, <f8, <i8, <i4, |u1, |i1 or |b1)")
+      throw RuntimeError.unsupported(
+        ".npy dtype '\(fields.descr)' is not supported (expected little-endian \(NPYElement.allCases.map(\.name).joined(separator: ", ")))")
     }
     var count = 1
     for d in fields.shape {
@@ -116,40 +121,77 @@ public enum NPY {
 }
 
 /// The element types `.npy` reading accepts, with their conversion to float32.
-enum NPYElement {
-  case f4, f8, i8, i4, u1, i1, b1
+enum NPYElement: CaseIterable {
+  case f4, f8, f2, i8, i4, i2, i1, u8, u4, u2, u1, b1
 
   init?(descr: String) {
-    switch descr {
-    case "<f4": self = .f4
-    case "<f8": self = .f8
-    case "<i8": self = .i8
-    case "<i4": self = .i4
-    case "|u1", "<u1": self = .u1
-    case "|i1", "<i1": self = .i1
-    case "|b1", "<b1": self = .b1
-    default: return nil
+    // One-byte types carry no byte order ('|'); '<' is accepted for them too, and '=' means
+    // native order, which is little-endian on every platform this runs on.
+    let order = descr.first, code = descr.dropFirst()
+    guard let element = Self.allCases.first(where: { $0.code == code }),
+      order == "<" || order == "=" || (order == "|" && element.size == 1)
+    else { return nil }
+    self = element
+  }
+
+  /// The dtype code without its byte order: `f4`, `i8`, `u1`...
+  var code: String { "\(self)" }
+
+  /// NumPy's name for the type, for messages: `float64`, `int8`, `bool`...
+  var name: String {
+    switch self {
+    case .f4: return "float32"
+    case .f8: return "float64"
+    case .f2: return "float16"
+    case .i8: return "int64"
+    case .i4: return "int32"
+    case .i2: return "int16"
+    case .i1: return "int8"
+    case .u8: return "uint64"
+    case .u4: return "uint32"
+    case .u2: return "uint16"
+    case .u1: return "uint8"
+    case .b1: return "bool"
     }
   }
 
   var size: Int {
     switch self {
-    case .f4, .i4: return 4
-    case .f8, .i8: return 8
-    case .u1, .i1, .b1: return 1
+    case .f8, .i8, .u8: return 8
+    case .f4, .i4, .u4: return 4
+    case .f2, .i2, .u2: return 2
+    case .i1, .u1, .b1: return 1
     }
   }
 
   @inline(__always)
   func load(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Float {
+    func word<T: FixedWidthInteger>(_: T.Type) -> T { T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self)) }
     switch self {
-    case .f4: return Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-    case .f8: return Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
-    case .i8: return Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
-    case .i4: return Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
-    case .u1: return Float(raw[offset])
+    case .f4: return Float(bitPattern: word(UInt32.self))
+    case .f8: return Float(Double(bitPattern: word(UInt64.self)))
+    case .f2: return Self.half(word(UInt16.self))
+    case .i8: return Float(word(Int64.self))
+    case .i4: return Float(word(Int32.self))
+    case .i2: return Float(word(Int16.self))
     case .i1: return Float(Int8(bitPattern: raw[offset]))
+    case .u8: return Float(word(UInt64.self))
+    case .u4: return Float(word(UInt32.self))
+    case .u2: return Float(word(UInt16.self))
+    case .u1: return Float(raw[offset])
     case .b1: return raw[offset] == 0 ? 0 : 1
+    }
+  }
+
+  /// IEEE binary16 bits as a float32, exactly (subnormals, infinities and NaN included).
+  /// Decoded by hand: `Float16` is not available on every platform Swift runs on.
+  static func half(_ bits: UInt16) -> Float {
+    let sign: Float = bits & 0x8000 == 0 ? 1 : -1
+    let exponent = Int((bits >> 10) & 0x1F), fraction = Float(bits & 0x3FF)
+    switch exponent {
+    case 0: return sign * fraction * 0x1p-24
+    case 31: return fraction == 0 ? sign * .infinity : .nan
+    default: return sign * (1 + fraction / 1024) * Float(sign: .plus, exponent: exponent - 15, significand: 1)
     }
   }
 }

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Scratch memory owned by the current thread, allocated on first use and kept
 /// for the thread's life (freed when it exits). Kernels that pack operands use it
