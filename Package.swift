@@ -154,3 +154,16 @@ let package = Package(
     .testTarget(name: "CLITests", dependencies: ["GraphIR", "GraphRuntime", "TestSupport"]),
   ]
 )
+
+// MARK: - Fuzzing (built only by Tools/fuzz.sh, which sets GRAPHC_FUZZ and its own scratch path)
+
+// libFuzzer targets, kept out of normal builds: they link only with `-sanitize=fuzzer`.
+if Context.environment["GRAPHC_FUZZ"] != nil {
+  package.targets += [
+    // Calls libFuzzer's driver from the targets' Swift main.
+    .target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"),
+    .executableTarget(name: "fuzz-onnx", dependencies: ["FuzzDriver", "GraphIR", "GraphCompiler"], path: "Fuzz/fuzz-onnx"),
+    .executableTarget(name: "fuzz-plan", dependencies: ["FuzzDriver", "GraphPlan", "GraphRuntime"], path: "Fuzz/fuzz-plan"),
+    .executableTarget(name: "fuzz-npy", dependencies: ["FuzzDriver", "GraphRuntime"], path: "Fuzz/fuzz-npy"),
+  ]
+}

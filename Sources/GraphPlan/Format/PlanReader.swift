@@ -5,6 +5,14 @@ public enum PlanReader {
   /// - Throws: ``PlanError/format(_:)`` for bytes that are not a valid plan (truncated, bad
   ///   checksum, inconsistent parts), ``PlanError/unsupported(_:)`` for another format version.
   public static func decode(_ bytes: UnsafeRawBufferPointer, source: String) throws -> (plan: Plan, weightsOffset: Int) {
+    let (plan, weightsOffset) = try decodeUnvalidated(bytes, source: source)
+    try plan.validate(source: source)
+    return (plan, weightsOffset)
+  }
+
+  /// Decodes the file's structure (header, checksum, sections, fields) without
+  /// ``Plan/validate(source:)``: for the fuzzer's plan mutator, which edits decoded plans.
+  package static func decodeUnvalidated(_ bytes: UnsafeRawBufferPointer, source: String) throws -> (plan: Plan, weightsOffset: Int) {
     guard bytes.count >= PlanFormat.headerSize else {
       throw PlanError.format("\(source): not a plan file (only \(bytes.count) bytes)")
     }
@@ -88,7 +96,6 @@ public enum PlanReader {
     let plan = Plan(
       fixedBatch: batch == 0 ? nil : batch, arenaFloatsPerItem: arena,
       inputs: lists[0], outputs: lists[1], steps: steps, weightCount: weightCount, provenance: provenance)
-    try plan.validate(source: source)
     return (plan, weightRange.lowerBound)
   }
 }

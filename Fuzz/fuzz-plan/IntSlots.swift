@@ -1,0 +1,109 @@
+import GraphPlan
+
+/// Every Int a plan stores, in a fixed order, so the mutator can pick one at random and
+/// change it in place: plan sizes, each view's base/stride/inner/dims, and each kernel's
+/// geometry, weight ranges and parameters.
+struct IntSlots {
+  private(set) var count = 0
+
+  mutating func collect(_ plan: Plan) {
+    var copy = plan
+    count = 0
+    var n = 0
+    Self.walk(&copy) { _ in n += 1 }
+    count = n
+  }
+
+  /// Calls `change` on the `index`-th Int of `plan`.
+  func visit(_ plan: inout Plan, _ index: Int, _ change: (inout Int) -> Void) {
+    var i = 0
+    Self.walk(&plan) { v in
+      if i == index { change(&v) }
+      i += 1
+    }
+  }
+
+  static func walk(_ plan: inout Plan, _ f: (inout Int) -> Void) {
+    var batch = plan.fixedBatch ?? 0
+    f(&batch)
+    plan.fixedBatch = batch == 0 ? nil : batch
+    f(&plan.arenaFloatsPerItem)
+    for i in plan.inputs.indices { view(&plan.inputs[i].view, f) }
+    for i in plan.outputs.indices { view(&plan.outputs[i].view, f) }
+    for s in plan.steps.indices {
+      for i in plan.steps[s].inputs.indices { view(&plan.steps[s].inputs[i], f) }
+      view(&plan.steps[s].output, f)
+      kernel(&plan.steps[s].kernel, f)
+    }
+  }
+
+  static func view(_ v: inout View, _ f: (inout Int) -> Void) {
+    f(&v.base)
+    f(&v.itemStride)
+    f(&v.inner)
+    for i in v.dims.indices { f(&v.dims[i]) }
+  }
+
+  static func weight(_ w: inout WeightRef, _ f: (inout Int) -> Void) {
+    f(&w.offset)
+    f(&w.count)
+  }
+
+  static func window(_ w: inout Window2D, _ f: (inout Int) -> Void) {
+    for p in [\Window2D.kernelHeight, \.kernelWidth, \.strideHeight, \.strideWidth, \.padTop, \.padLeft, \.padBottom, \.padRight, \.dilationHeight, \.dilationWidth] {
+      f(&w[keyPath: p])
+    }
+  }
+
+  static func kernel(_ k: inout Kernel, _ f: (inout Int) -> Void) {
+    switch k {
+    case .conv(var c):
+      // The writer computes a conv's output size from these (the file stores it for readers),
+      // so keep them where that arithmetic holds; the reader refuses 2^31 and beyond anyway.
+      withoutActuallyEscaping(f) { f in
+        let clamped: (inout Int) -> Void = { v in
+          f(&v)
+          v = Swift.max(-(1 << 31), Swift.min(v, 1 << 31))
+        }
+        for p in [\Conv2DGeometry.inChannels, \.inHeight, \.inWidth, \.outChannels, \.groups] { clamped(&c.geometry[keyPath: p]) }
+        window(&c.geometry.window, clamped)
+      }
+      // The writer divides by the strides; zero strides come from byte-level mutation instead.
+      c.geometry.window.strideHeight = Swift.max(c.geometry.window.strideHeight, 1)
+      c.geometry.window.strideWidth = Swift.max(c.geometry.window.strideWidth, 1)
+      weight(&c.weights, f)
+      if var b = c.bias { weight(&b, f); c.bias = b }
+      k = .conv(c)
+    case .pool(var p):
+      for q in [\Pool2DGeometry.channels, \.inHeight, \.inWidth, \.outHeight, \.outWidth] { f(&p.geometry[keyPath: q]) }
+      window(&p.geometry.window, f)
+      k = .pool(p)
+    case .dense(var d):
+      f(&d.inFeatures)
+      f(&d.outFeatures)
+      weight(&d.weights, f)
+      if var b = d.bias { weight(&b, f); d.bias = b }
+      k = .dense(d)
+    case .binary(var b):
+      for i in b.leftDims.indices { f(&b.leftDims[i]) }
+      for i in b.rightDims.indices { f(&b.rightDims[i]) }
+      if var c = b.constant { weight(&c, f); b.constant = c }
+      k = .binary(b)
+    case .channelAffine(var scale, var shift, let activation):
+      weight(&scale, f)
+      weight(&shift, f)
+      k = .channelAffine(scale: scale, shift: shift, activation: activation)
+    case .lrn(var size, let alpha, let beta, let bias):
+      f(&size)
+      k = .lrn(size: size, alpha: alpha, beta: beta, bias: bias)
+    case .softmax(var axis):
+      f(&axis)
+      k = .softmax(axis: axis)
+    case .transpose(var perm):
+      for i in perm.indices { f(&perm[i]) }
+      k = .transpose(perm: perm)
+    case .globalPool, .activation, .copy:
+      break
+    }
+  }
+}
