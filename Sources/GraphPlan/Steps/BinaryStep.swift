@@ -50,8 +50,11 @@ extension Binary: StepKind {
     let step = check.step
     try check.expect(leftDims.count <= 6 && rightDims.count <= 6, "binary operands of rank above 6")
     try check.expect(step.inputs.count == (constant == nil ? 2 : 1), "binary operand count mismatch")
-    try check.expect(leftDims.reduce(1, *) == check.inCount, "binary left operand size mismatch")
-    let rightCount = rightDims.reduce(1, *)
+    // Each dim may be up to 2^40 on disk: multiply them checked (a fuzzed plan trapped here).
+    guard let leftCount = Window2D.checkedProduct(leftDims), let rightCount = Window2D.checkedProduct(rightDims),
+      (leftDims + rightDims).allSatisfy({ $0 > 0 })
+    else { throw PlanError.format("\(check.source): \(check.label): binary operand dims \(leftDims) and \(rightDims) are out of range") }
+    try check.expect(leftCount == check.inCount, "binary left operand size mismatch")
     if let c = constant {
       try check.weights(c, count: rightCount, "constant")
     } else {

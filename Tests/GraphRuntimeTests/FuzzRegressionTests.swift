@@ -1,0 +1,49 @@
+import GraphPlan
+import GraphRuntime
+import TestSupport
+import XCTest
+
+/// Inputs the fuzzers (Tools/fuzz.sh, docs/fuzzing.md) once crashed on, each with the clean
+/// error it gives now. Every file in Tests/Fixtures/fuzz-regressions/{plan,npy} is listed here.
+final class FuzzRegressionTests: XCTestCase {
+  static let folder = FixturePaths.fixtures.appendingPathComponent("fuzz-regressions")
+
+  /// Plan files and what their error says.
+  static let plans = [
+    // A binary step whose right operand dims multiply past 2^63: the validator trapped.
+    "binary-dims-overflow.plan": "binary operand dims",
+  ]
+  /// `.npy` files and what their error says.
+  static let npys: [String: String] = [:]
+
+  func testPlansAreCleanErrors() throws {
+    for (name, expected) in Self.plans {
+      var bytes = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("plan/\(name)")))
+      Self.stampCurrentVersion(&bytes)
+      XCTAssertThrowsError(try bytes.withUnsafeBytes { try PlanReader.decode($0, source: name) }, name) { error in
+        guard case .format(let message)? = error as? PlanError else { return XCTFail("\(name): \(error)") }
+        XCTAssertTrue(message.hasPrefix(name) && message.contains(expected), "\(name): \(message)")
+      }
+    }
+  }
+
+  func testNPYsAreCleanErrors() throws {
+    for (name, expected) in Self.npys {
+      let path = Self.folder.appendingPathComponent("npy/\(name)").path
+      XCTAssertThrowsError(try NPY.read(path: path), name) { XCTAssertTrue("\($0)".contains(expected), "\(name): \($0)") }
+    }
+  }
+
+  func testEveryRegressionFileIsListed() throws {
+    for (kind, listed) in [("plan", Set(Self.plans.keys)), ("npy", Set(Self.npys.keys))] {
+      let files = (try? FileManager.default.contentsOfDirectory(atPath: Self.folder.appendingPathComponent(kind).path)) ?? []
+      XCTAssertEqual(Set(files), listed, "fuzz-regressions/\(kind)")
+    }
+  }
+
+  /// The files keep the format version they were found at (3); a later version with the same
+  /// layout reads them once the header says so. The checksum covers bytes 64 on, not the version.
+  static func stampCurrentVersion(_ bytes: inout [UInt8]) {
+    withUnsafeBytes(of: PlanFormat.version.littleEndian) { bytes.replaceSubrange(8..<12, with: $0) }
+  }
+}
