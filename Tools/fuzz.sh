@@ -23,12 +23,19 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=2:detect_leaks=0}
 flags=(-Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xcc -fsanitize=fuzzer-no-link,address)
 
 build() {
+  local log
+  log=$(mktemp)
   for t in "${targets[@]}"; do
     # GRAPHC_FUZZ adds the fuzz targets to Package.swift; only this scratch path ever sees them.
-    GRAPHC_FUZZ=1 swift build --scratch-path "$scratch" "${flags[@]}" --product "fuzz-$t" 2>&1 |
-      grep -v -e "Cannot export local symbol" -e "is not concurrency-safe" || true
-    test -x "$scratch/debug/fuzz-$t" || { echo "fuzz-$t did not build" >&2; exit 1; }
+    if ! GRAPHC_FUZZ=1 swift build --scratch-path "$scratch" "${flags[@]}" --product "fuzz-$t" >"$log" 2>&1; then
+      grep -v -e "Cannot export local symbol" -e "is not concurrency-safe" "$log" >&2
+      rm -f "$log"
+      echo "fuzz-$t did not build" >&2
+      exit 1
+    fi
+    echo "built $scratch/debug/fuzz-$t"
   done
+  rm -f "$log"
 }
 
 corpus() {

@@ -2,7 +2,8 @@
 # Everything CI checks, from a fresh clone: set-up, generated code and graphs up
 # to date, the Swift test suite, and the cross-checks against the onnx package
 # and onnxruntime on every network in Graphs/ and the op-coverage fixtures,
-# 1- vs 2-thread bit-identity, and the model server against Triton's client and curl.
+# 1- vs 2-thread bit-identity, the model server against Triton's client and curl,
+# and a short fuzz of each file reader under ASan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh --python --serve
@@ -39,3 +40,5 @@ echo "== graphserve driven by tritonclient and curl (Tools/check_serve.py), depl
 echo "== swift test"
 # XCTest only: the suite has no Swift Testing tests, whose empty run would otherwise print the last line.
 swift test --disable-swift-testing
+echo "== fuzz: ONNX, plan and .npy readers under ASan + libFuzzer, 40 s each (docs/fuzzing.md)"
+Tools/fuzz.sh ci 40
