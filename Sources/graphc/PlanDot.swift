@@ -84,7 +84,7 @@ enum PlanColors {
     case "dense": return "#fdba74"
     case "binary", "channel-affine", "activation": return "#a5f3fc"
     case "softmax", "lrn": return "#f9a8d4"
-    case "transpose", "copy": return "#d6d3d1"
+    case "transpose", "copy", "slice": return "#d6d3d1"
     default: return "#e5e7eb"
     }
   }

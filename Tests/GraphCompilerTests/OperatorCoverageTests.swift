@@ -53,6 +53,21 @@ final class OperatorCoverageTests: XCTestCase {
       "ReduceMean": { g, x in g.node("ReduceMean", "reducemean", [x, g.ints("axes", [2, 3])]) },
       "Relu": unary("Relu"), "Sigmoid": unary("Sigmoid"), "HardSwish": unary("HardSwish"),
       "HardSigmoid": unary("HardSigmoid", ["alpha": .float(0.3), "beta": .float(0.4)]),
+      "LeakyRelu": unary("LeakyRelu", ["alpha": .float(0.2)]), "Tanh": unary("Tanh"), "Erf": unary("Erf"),
+      "Exp": unary("Exp"), "Neg": unary("Neg"), "Abs": unary("Abs"),
+      // Away from 0 and negative values: no infinities or NaN to compare.
+      "Reciprocal": { g, x in g.node("Reciprocal", "reciprocal", [g.node("Clip", "clip", [x, g.scalar("lo", 0.25), g.scalar("hi", 4)])]) },
+      "Sqrt": { g, x in g.node("Sqrt", "sqrt", [g.node("Abs", "abs", [x])]) },
+      "Pow": { g, x in g.node("Pow", "pow", [x, g.scalar("two", 2)]) },
+      // Channels 1..<2, rows backward from the last by 2, columns from 1 on (clamped end).
+      "Slice": { g, x in
+        g.node("Slice", "slice", [x, g.ints("starts", [1, -1, 1]), g.ints("ends", [2, -100, 99]), g.ints("axes", [1, 2, -1]), g.ints("steps", [1, -2, 1])])
+      },
+      // Uneven parts along the rows: the one-row part broadcast onto the other's relu.
+      "Split": { g, x in
+        g.builder.node("Split", name: "split", inputs: [x, g.ints("sizes", [1, 3])], outputs: ["part0", "part1"], attributes: ["axis": .int(2)])
+        return g.node("Sub", "sub", ["part0", g.node("Relu", "relu", ["part1"])])
+      },
       "Clip": { g, x in g.node("Clip", "clip", [x, g.scalar("lo", -0.25), g.scalar("hi", 0.5)]) },
       "Constant": { g, x in
         g.node("Add", "add", [x, g.node("Constant", "constant", [], ["value": .tensor(Tensor(floats: [0.5, -1], dims: [2, 1, 1]))])])

@@ -34,7 +34,7 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .binary(binary)
       case .channelAffine(let scale, let shift, let activation):
         program.steps[i].kernel = .channelAffine(scale: copy(scale), shift: copy(shift), activation: activation)
-      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy:
+      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
         break  // no weights
       }
     }

@@ -23,7 +23,7 @@ final class Lowering {
       program.inputs.append(input.name)
       program.values[input.name] = .init(dims: dims)
     }
-    var unsupported: [String] = []
+    var unsupported: [(kind: String, node: String)] = []
     for node in graph.nodes {
       for out in node.outputs where !out.isEmpty {
         program.values[out] = .init(dims: try perItem(out, batchSymbol))
@@ -37,11 +37,11 @@ final class Lowering {
         }
         try definition.lower(LoweringContext(node: node, lowering: self))
       } catch let e as LoweringContext.Unsupported {
-        unsupported.append("\(node.label)\(e.reason.isEmpty ? "" : " (\(e.reason))")")
+        unsupported.append((kind: node.opType + (e.reason.isEmpty ? "" : ": \(e.reason)"), node: node.name.isEmpty ? node.outputs.first ?? "?" : node.name))
       }
     }
     if !unsupported.isEmpty {
-      throw GraphError("", "cannot compile: " + unsupported.joined(separator: ", "))
+      throw GraphError("", "cannot compile: " + OperatorRegistry.summarize(unsupported))
     }
     for output in graph.outputs {
       guard program.values[output.name] != nil else { throw GraphError("output '\(output.name)'", "is a constant; constant outputs are not supported") }

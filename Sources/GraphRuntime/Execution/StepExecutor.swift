@@ -126,6 +126,12 @@ struct StepExecutor {
       }
     case .copy:
       for n in 0..<batch { pointer(out, n).update(from: pointer(step.inputs[0], n), count: out.itemCount) }
+    case .slice(let starts, let steps):
+      for n in 0..<batch {
+        Kernels.slice(
+          pointer(step.inputs[0], n), shape: step.inputs[0].dims, starts: starts, steps: steps, outShape: out.dims,
+          output: pointer(out, n))
+      }
     }
   }
 }

@@ -39,7 +39,7 @@ package struct StepProfile: Sendable, Equatable {
       return 2 * out
     case .binary, .activation, .softmax:
       return out
-    case .transpose, .copy:
+    case .transpose, .copy, .slice:
       return 0
     }
   }
