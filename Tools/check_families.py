@@ -116,11 +116,11 @@ def export(model, resolution, path, file):
     return None
 
 
-def first_line(text):
-    """The most telling line of a tool's error output, shortened for a table cell."""
+def first_line(text, file):
+    """The most telling line of a tool's error output, without the file's path, shortened for a table cell."""
     lines = [l.strip() for l in text.strip().splitlines() if l.strip()]
     line = next((l for l in lines if l.startswith("error")), lines[-1] if lines else "")
-    line = re.sub(r"^error:\s*", "", line)
+    line = re.sub(r"^error:\s*", "", line).replace(file + ": ", "")
     return line[:300]
 
 
@@ -132,7 +132,7 @@ def check(file, model, bindir, batches, threads, tmp):
     started = time.time()
     r = subprocess.run([os.path.join(bindir, "graphc"), "compile", file, "-o", plan], capture_output=True, text=True)
     if r.returncode != 0:
-        return "refused", first_line(r.stderr)
+        return "refused", first_line(r.stderr, file)
     compile_s = time.time() - started
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
@@ -147,7 +147,7 @@ def check(file, model, bindir, batches, threads, tmp):
         r = subprocess.run([os.path.join(bindir, "graphrun"), plan, xin, "-o", out, "--top", "0", "--threads", str(threads)],
                            capture_output=True, text=True)
         if r.returncode != 0:
-            return "run error", first_line(r.stderr)
+            return "run error", first_line(r.stderr, plan)
         (ref,) = session.run(None, {feed.name: x})
         with torch.no_grad():
             expected = model(torch.from_numpy(x)).numpy()

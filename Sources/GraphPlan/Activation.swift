@@ -33,6 +33,8 @@ public enum Activation: Sendable, Equatable {
   case sqrt
   /// `pow(x, exponent)` with a constant exponent (ONNX Pow with a scalar constant exponent).
   case power(Float)
+  /// `x * sigmoid(x)` (SiLU, Swish: what exporters write as `Mul(x, Sigmoid(x))`).
+  case silu
 }
 
 /// Which reduction a pooling window performs.
@@ -85,6 +87,7 @@ extension ByteWriter {
     case .power(let exponent):
       u8(14)
       float(exponent)
+    case .silu: u8(15)
     }
   }
 
@@ -111,6 +114,7 @@ extension ByteReader {
     case 12: return .reciprocal
     case 13: return .sqrt
     case 14: return .power(try float())
+    case 15: return .silu
     case let t: throw PlanError.format("\(context): unknown activation \(t)")
     }
   }
@@ -151,6 +155,7 @@ extension PlanDescription {
     case .reciprocal: return " reciprocal"
     case .sqrt: return " sqrt"
     case .power(let exponent): return " pow(\(number(exponent)))"
+    case .silu: return " silu"
     }
   }
 

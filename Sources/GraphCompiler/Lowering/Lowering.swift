@@ -63,7 +63,10 @@ final class Lowering {
     guard let shape = context.shapes[name] else { throw GraphError("value '\(name)'", "has no inferred shape") }
     // The runtime computes in float32 only: running an integer model as floats would be silently wrong.
     if let type = context.elementTypes[name], type != .float {
-      throw GraphError("value '\(name)'", "is \(type); only float32 values can be computed at run time (integer and float64 math is evaluated only at compile time, on constants)")
+      let producer = graph.producer(of: name).map { " (output of \(graph.nodes[$0].label))" } ?? ""
+      throw GraphError(
+        "value '\(name)'\(producer)",
+        "is \(type) and not known at compile time (it depends on a run-time value, such as the batch size); only float32 values can be computed at run time (integer and float64 math is evaluated only at compile time, on constants)")
     }
     let listed = "[\(shape.dims.map(\.description).joined(separator: ", "))]"
     guard shape.rank >= 1, shape[0] == batch else {

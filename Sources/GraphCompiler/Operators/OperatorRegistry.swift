@@ -8,15 +8,16 @@ public enum OperatorRegistry {
     ConvOp.self, MaxPoolOp.self, AveragePoolOp.self, GlobalPoolOp.self, GemmOp.self, MatMulOp.self,
     ArithmeticOp.self, SumOp.self, ReluOp.self, ClipOp.self, SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self,
     LeakyReluOp.self, TanhOp.self, ErfOp.self, ExpOp.self, NegOp.self, AbsOp.self, ReciprocalOp.self, SqrtOp.self, PowOp.self,
-    BatchNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
+    BatchNormalizationOp.self, LayerNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
-    GatherOp.self, ReduceMeanOp.self, SliceOp.self, SplitOp.self,
+    GatherOp.self, ReduceMeanOp.self, SliceOp.self, SplitOp.self, RangeOp.self,
     ConstantOp.self, ConstantOfShapeOp.self, ShapeOp.self, CastOp.self,
   ]
 
   /// The compiler's own ops (domain `graphc`), made by fusion and views: lowered, never read from files.
   static let compilerOps: [String: any OperatorDefinition.Type] = [
     CompilerOps.fusedConv: ConvOp.self, CompilerOps.fusedGemm: GemmOp.self, CompilerOps.view: ViewOp.self,
+    CompilerOps.silu: SiLUOp.self,
   ]
 
   static let byOp: [String: any OperatorDefinition.Type] = {
@@ -109,4 +110,6 @@ public enum CompilerOps {
   public static let fusedGemm = "FusedGemm"
   /// A reshape that copies nothing: its output aliases its input.
   public static let view = "View"
+  /// `Mul(x, Sigmoid(x))`, one activation.
+  public static let silu = "SiLU"
 }

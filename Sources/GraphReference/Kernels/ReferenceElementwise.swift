@@ -104,6 +104,8 @@ extension Reference {
       return Float(Double(x).squareRoot())
     case .power(let exponent):
       return Float(pow(Double(x), Double(exponent)))
+    case .silu:
+      return Float(Double(x) / (1 + exp(-Double(x))))
     }
   }
 

@@ -24,7 +24,7 @@ extension Activation {
     case .abs: return x < 0 ? -x : x
     case .reciprocal: return 1 / x
     case .sqrt: return x.squareRoot()
-    case .sigmoid, .tanh, .erf, .exp, .power: return apply(SIMD16(repeating: x))[0]
+    case .sigmoid, .silu, .tanh, .erf, .exp, .power: return apply(SIMD16(repeating: x))[0]
     }
   }
 
@@ -46,6 +46,7 @@ extension Activation {
     case .reciprocal: return 1 / x
     case .sqrt: return x.squareRoot()
     case .sigmoid: return VectorMath.sigmoid(x)
+    case .silu: return x * VectorMath.sigmoid(x)
     case .tanh: return VectorMath.tanh(x)
     case .erf: return VectorMath.erf(x)
     case .exp: return VectorMath.exp(x)
