@@ -154,7 +154,13 @@ extension Kernels {
         UnsafeMutableRawPointer(output + i).storeBytes(of: activation.apply(v), as: SIMD16<Float>.self)
         i += 16
       }
-      while i < end { output[i] = activation.apply(input[i]); i += 1 }
+      // The tail as one zero-padded vector (a lane's result does not depend on the others).
+      if i < end {
+        var v = SIMD16<Float>()
+        for lane in 0..<(end - i) { v[lane] = input[i + lane] }
+        let y = activation.apply(v)
+        for lane in 0..<(end - i) { output[i + lane] = y[lane] }
+      }
     }
   }
 
