@@ -105,7 +105,7 @@ final class ConvTests: XCTestCase {
   func testDepthwiseVectorAndBorderColumns() {
     var seed: UInt64 = 100
     for (k, stride, dilation) in [(3, 1, 1), (5, 1, 1), (3, 2, 1), (5, 2, 1), (3, 1, 2), (3, 2, 2), (3, 3, 1)] {
-      for width in [8, 13, 17, 31, 42] {
+      for width in [1, 2, 3, 8, 13, 17, 31, 42] {
         let pad = (k / 2) * dilation
         let p = Conv2DParameters(
           batch: 2, inChannels: 3, inHeight: 6, inWidth: width, outChannels: 3, kernelHeight: k, kernelWidth: k,

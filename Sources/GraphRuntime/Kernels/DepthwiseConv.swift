@@ -20,14 +20,16 @@ extension Kernels {
     // Columns whose whole window is inside the row: s ox - padLeft >= 0 and s ox - padLeft + (kw - 1) dx < inWidth;
     // at stride 2 a vector reads 16 floats and keeps the even ones, so one more must be inside.
     let sx = window.strideWidth, span = (kw - 1) * dx
-    let interior: Range<Int>
+    var (first, end) = (0, 0)
     switch sx {
-    case 1: interior = max(0, min(ow, padLeft))..<max(0, min(ow, inWidth - span + padLeft))
+    case 1: (first, end) = (padLeft, inWidth - span + padLeft)
     case 2:
       let upper = inWidth - 2 - span + padLeft
-      interior = max(0, min(ow, (padLeft + 1) / 2))..<(upper < 0 ? 0 : max(0, min(ow, upper / 2 + 1)))
-    default: interior = 0..<0
+      (first, end) = ((padLeft + 1) / 2, upper < 0 ? 0 : upper / 2 + 1)
+    default: break
     }
+    first = min(max(first, 0), ow)
+    let interior = first..<max(first, min(end, ow))
     let vectorEnd = interior.lowerBound + interior.count / 8 * 8
     parallelFor(pool, p.batch * g.outChannels) { plane in
       let n = plane / g.outChannels, c = plane % g.outChannels
