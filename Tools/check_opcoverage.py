@@ -7,11 +7,7 @@
    seeded random input at each batch size, compared with check_onnxruntime.py's rule
    (max|ours - ref| <= 1e-4 * max|ref| for every output).
 
-opcoverage-activations.onnx (Sigmoid, HardSwish, HardSigmoid) is pending: the compiler does
-not support those ops yet, so it is checked, and expected to compile, only with
---include-pending.
-
-usage: check_opcoverage.py --bin .build/release [--batches 1,3] [--threads 2] [--include-pending]
+usage: check_opcoverage.py --bin .build/release [--batches 1,3] [--threads 2]
 """
 import argparse
 import os
@@ -29,6 +25,11 @@ REQUIRED_OPS = {
         "ReduceMean", "Conv", "Relu", "MaxPool", "AveragePool", "Concat",
     },
     "opcoverage-activations.onnx": {"Conv", "Sigmoid", "HardSwish", "HardSigmoid", "AveragePool", "Concat"},
+    "opcoverage-modern.onnx": {
+        "Conv", "Sigmoid", "Mul", "GlobalAveragePool", "Split", "Slice", "Concat", "Reshape", "Transpose", "LeakyRelu",
+        "Tanh", "Exp", "Reciprocal", "Sqrt", "Abs", "Neg", "Pow", "Erf", "Div", "LayerNormalization", "MatMul",
+        "ReduceMean", "Sub",
+    },
 }
 
 

@@ -10,8 +10,10 @@ graphc and compares graphrun with onnxruntime on random inputs.
 
 - opcoverage.onnx: the ops the compiler supports today, in the forms it accepts.
 - opcoverage-activations.onnx: Sigmoid, HardSwish, HardSigmoid fused after convs and a
-  standalone Sigmoid after a pool; pending (not supported yet), checked only with
-  `check_opcoverage.py --include-pending`.
+  standalone Sigmoid after a pool.
+- opcoverage-modern.onnx (opset 18): the modern CNN families' ops: squeeze-excitation and SiLU,
+  Split, Slice and the channel shuffle, the unary math ops, ConvNeXt's channels-last block with
+  LayerNormalization, MatMul on rows, GELU and a decomposed LayerNorm.
 
 Deterministic (fixed seed, IR version 8, no timestamps): run again to regenerate, or
 with --check to fail when a committed fixture differs from what this script writes.
@@ -42,6 +44,10 @@ class Builder:
         self.inits.append(numpy_helper.from_array(np.asarray(array, dtype=np.float32), name))
         return name
 
+    def const_ints(self, name, values):
+        self.inits.append(numpy_helper.from_array(np.asarray(values, dtype=np.int64), name))
+        return name
+
     def node(self, op, inputs, output, **attrs):
         self.nodes.append(helper.make_node(op, inputs, [output], name=output, **attrs))
         return output
@@ -51,13 +57,13 @@ class Builder:
         b = self.rng.uniform(-0.5, 0.5, out_ch)
         return self.const(name + ".W", w), self.const(name + ".B", b)
 
-    def model(self, name, input_shape, outputs):
+    def model(self, name, input_shape, outputs, opset=OPSET):
         graph = helper.make_graph(
             self.nodes, name,
             [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + input_shape)],
             [helper.make_tensor_value_info(o, TensorProto.FLOAT, ["N"] + shape) for o, shape in outputs.items()],
             self.inits)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="make_opcoverage")
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_opcoverage")
         model.ir_version = IR_VERSION
         onnx.checker.check_model(model, full_check=True)
         return model
@@ -143,7 +149,86 @@ def activations():
     return b.model("opcoverage-activations", [3, 9, 7], {**{o: [4, 9, 7] for o in outs}, "pooled_sigmoid": [6, 4, 3]})
 
 
-FIXTURES = {"opcoverage.onnx": opcoverage, "opcoverage-activations.onnx": activations}
+def modern():
+    """The modern CNN families' ops (issue 9). Input [N, 8, 6, 10]; outputs:
+    - `se` [N, 8, 6, 10]: SiLU (Sigmoid * x) after a conv, a squeeze-excitation gate (mean over H, W,
+      two 1x1 convs, Sigmoid) multiplied onto it: a run-time [N, 8, 1, 1] times [N, 8, 6, 10].
+    - `shuffle` [N, 8, 6, 10]: ShuffleNet's unit: Split on channels (uneven 3 + 5 first, then halves by
+      Slice), a depthwise branch, Concat, channel shuffle Reshape [N, 2, 4, 6, 10] / Transpose / Reshape.
+    - `unary` [N, 8, 6, 10]: LeakyRelu, Tanh, Exp, Neg, Abs, Reciprocal, Sqrt, Pow (2 and 0.5), Erf, a
+      strided Slice with a negative step, Div of two run-time values.
+    - `convnext` [N, 6, 10, 8] channels-last: LayerNormalization on the last axis, MatMul + bias on
+      every row, GELU by Erf; the decomposed LayerNorm (ReduceMean on the last axis, Sub, Pow, Sqrt, Div)."""
+    b = Builder(np.random.default_rng(SEED + 2))
+    rng = b.rng
+    # -- squeeze-excitation with SiLU
+    w, bias = b.conv_weights("se_conv", 8, 8, 3, 2.0)
+    c = b.node("Conv", ["input", w, bias], "se_conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    silu = b.node("Mul", [c, b.node("Sigmoid", [c], "se_sigmoid")], "se_silu")
+    pooled = b.node("GlobalAveragePool", [silu], "se_pool")
+    w, bias = b.conv_weights("se_reduce", 4, 8, 1, 2.0)
+    squeezed = b.node("Relu", [b.node("Conv", [pooled, w, bias], "se_reduce", kernel_shape=[1, 1])], "se_relu")
+    w, bias = b.conv_weights("se_expand", 8, 4, 1, 2.0)
+    gate = b.node("Sigmoid", [b.node("Conv", [squeezed, w, bias], "se_expand", kernel_shape=[1, 1])], "se_gate")
+    b.node("Mul", [gate, silu], "se")                                               # gate on the left
+    # -- ShuffleNet unit
+    parts = ["split_a", "split_b"]
+    b.nodes.append(helper.make_node("Split", ["input", b.const_ints("split_sizes", [3, 5])], parts, name="split", axis=1))
+    left = b.node("Slice", ["input", b.const_ints("sl_start", [0]), b.const_ints("sl_end", [4]), b.const_ints("sl_axes", [1])],
+                  "slice_left")
+    right = b.node("Slice", ["input", b.const_ints("sr_start", [4]), b.const_ints("sr_end", [2 ** 62]), b.const_ints("sr_axes", [1])],
+                   "slice_right")
+    w, bias = b.conv_weights("branch_dw", 4, 1, 3, 1.5)
+    dw = b.node("Conv", [right, w, bias], "branch_dw", kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=4)
+    w, bias = b.conv_weights("branch_pw", 4, 4, 1, 1.5)
+    pw = b.node("Relu", [b.node("Conv", [dw, w, bias], "branch_pw", kernel_shape=[1, 1])], "branch_relu")
+    cat = b.node("Concat", [left, pw], "shuffle_concat", axis=1)
+    r = b.node("Reshape", [cat, b.const_ints("shuffle_split", [0, 2, 4, 6, 10])], "shuffle_reshape")
+    t = b.node("Transpose", [r], "shuffle_transpose", perm=[0, 2, 1, 3, 4])
+    shuffled = b.node("Reshape", [t, b.const_ints("shuffle_merge_shape", [0, 8, 6, 10])], "shuffle_merge")
+    w, bias = b.conv_weights("mix_a", 8, 3, 1, 1.0)
+    mixed = b.node("Conv", ["split_a", w, bias], "mix_a", kernel_shape=[1, 1])
+    w, bias = b.conv_weights("mix_b", 8, 5, 1, 1.0)
+    mixed_b = b.node("Conv", ["split_b", w, bias], "mix_b", kernel_shape=[1, 1])
+    b.node("Add", [shuffled, b.node("Mul", [mixed, mixed_b], "split_product")], "shuffle")
+    # -- unary math on a conv's output
+    w, bias = b.conv_weights("unary_conv", 8, 8, 1, 3.0)
+    u = b.node("Conv", ["input", w, bias], "unary_conv", kernel_shape=[1, 1])
+    leaky = b.node("LeakyRelu", [u], "leaky", alpha=0.15)
+    bounded = b.node("Tanh", [leaky], "tanh")                                        # in (-1, 1)
+    ex = b.node("Exp", [bounded], "exp")                                             # in (0.37, 2.7)
+    rec = b.node("Reciprocal", [ex], "reciprocal")
+    root = b.node("Sqrt", [b.node("Abs", [b.node("Neg", [u], "neg")], "abs")], "sqrt")
+    sq = b.node("Pow", [root, b.const("two", np.float32(2.0))], "square")            # |u| again
+    half = b.node("Pow", [sq, b.const("half", np.float32(0.5))], "root_again")
+    erf = b.node("Erf", [b.node("Mul", [u, b.const("k_erf", np.float32(0.4))], "erf_scale")], "erf")
+    flipped = b.node("Slice", [erf, b.const_ints("f_start", [-1, 0]), b.const_ints("f_end", [-(2 ** 62), 6]),
+                               b.const_ints("f_axes", [3, 2]), b.const_ints("f_steps", [-1, 1])], "flip")
+    ratio = b.node("Div", [half, b.node("Add", [ex, rec], "denominator")], "ratio")  # denominator ≥ 2
+    b.node("Add", [ratio, b.node("Mul", [flipped, leaky], "flip_product")], "unary")
+    # -- ConvNeXt block, channels-last
+    w, bias = b.conv_weights("cx_dw", 8, 1, 3, 2.0)
+    dwc = b.node("Conv", ["input", w, bias], "cx_dw", kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=8)
+    nhwc = b.node("Transpose", [dwc], "cx_nhwc", perm=[0, 2, 3, 1])                 # [N, 6, 10, 8]
+    ln = b.node("LayerNormalization", [nhwc, b.const("ln.scale", rng.uniform(0.5, 1.5, 8)),
+                                       b.const("ln.bias", rng.uniform(-0.5, 0.5, 8))], "cx_ln", epsilon=1e-6)
+    up = b.node("Add", [b.node("MatMul", [ln, b.const("up.W", rng.standard_normal((8, 16)) / np.sqrt(8))], "cx_up"),
+                        b.const("up.B", rng.uniform(-0.5, 0.5, 16))], "cx_up_bias")
+    gelu_arg = b.node("Div", [up, b.const("sqrt2", np.float32(np.sqrt(2.0)))], "cx_gelu_div")
+    gelu = b.node("Mul", [b.node("Mul", [up, b.node("Add", [b.node("Erf", [gelu_arg], "cx_erf"), b.const("one", np.float32(1.0))],
+                                                    "cx_gelu_add")], "cx_gelu_mul"), b.const("halfk", np.float32(0.5))], "cx_gelu")
+    down = b.node("MatMul", [gelu, b.const("down.W", rng.standard_normal((16, 8)) / np.sqrt(16))], "cx_down")
+    mean = b.node("ReduceMean", [down, b.const_ints("last_axis", [-1])], "cx_mean")  # opset 18: axes input
+    centered = b.node("Sub", [down, mean], "cx_centered")
+    var = b.node("ReduceMean", [b.node("Pow", [centered, b.const("two_ln", np.float32(2.0))], "cx_sq"), b.const_ints("last_axis2", [-1])],
+                 "cx_var")
+    std = b.node("Sqrt", [b.node("Add", [var, b.const("eps", np.float32(1e-5))], "cx_var_eps")], "cx_std")
+    b.node("Add", [nhwc, b.node("Div", [centered, std], "cx_normalized")], "convnext")
+    return b.model("opcoverage-modern", [8, 6, 10],
+                   {"se": [8, 6, 10], "shuffle": [8, 6, 10], "unary": [8, 6, 10], "convnext": [6, 10, 8]}, opset=18)
+
+
+FIXTURES = {"opcoverage.onnx": opcoverage, "opcoverage-activations.onnx": activations, "opcoverage-modern.onnx": modern}
 
 
 def main():

@@ -2,17 +2,19 @@
 # Installs what graphc needs on a fresh Debian machine with Swift:
 # libprotobuf-c (the wire format), protoc-c (to check the generated schema),
 # and a Python venv in .venv with onnx, onnxruntime and numpy for cross-checks (--python);
-# --serve makes .venv-serve with Triton's client for the model server's checks (and curl).
+# --serve makes .venv-serve with Triton's client for the model server's checks (and curl);
+# --torch adds torch, torchvision and onnxscript to .venv for the model families (Tools/check_families.py).
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python=false serve=false
+python=false serve=false torch=false
 for flag in "$@"; do
   case "$flag" in
     --python) python=true ;;
     --serve) serve=true ;;
-    *) echo "usage: Tools/setup.sh [--python] [--serve]" >&2; exit 2 ;;
+    --torch) python=true torch=true ;;
+    *) echo "usage: Tools/setup.sh [--python] [--serve] [--torch]" >&2; exit 2 ;;
   esac
 done
 
@@ -27,6 +29,10 @@ fi
 if $python && ! .venv/bin/python -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r Tools/requirements.txt
+fi
+
+if $torch && ! .venv/bin/python -c "import torch, torchvision, onnxscript" 2>/dev/null; then
+  .venv/bin/pip install -q --disable-pip-version-check -r Tools/requirements-torch.txt
 fi
 
 # tritonclient pins an older ml_dtypes than onnx needs, so it gets a venv of its own.

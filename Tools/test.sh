@@ -6,7 +6,7 @@
 # and a short fuzz of each file reader under ASan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Tools/setup.sh --python --serve
+Tools/setup.sh --python --serve --torch
 py=.venv/bin/python
 
 echo "== generated schema"
@@ -25,13 +25,15 @@ Tools/check_examples.sh "$bin"
 echo "== DocC catalog (GraphRuntime) builds without warnings"
 swift package generate-documentation --target GraphRuntime --warnings-as-errors >/dev/null
 echo "== shapes vs onnx shape inference"
-$py Tools/check_shapes_onnx.py "$bin/graphc" Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx Tests/Fixtures/opcoverage/opcoverage.onnx
+$py Tools/check_shapes_onnx.py "$bin/graphc" Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx Tests/Fixtures/opcoverage/opcoverage.onnx Tests/Fixtures/opcoverage/opcoverage-modern.onnx
 echo "== Graphs/ load and run in onnxruntime"
 $py Tools/check_onnxruntime_load.py
 echo "== outputs vs onnxruntime (batch 1 and 4)"
 $py Tools/check_onnxruntime.py --bin "$bin" --batches 1,4 Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx
 echo "== op coverage vs onnxruntime (batch 1 and 3; Tests/Fixtures/opcoverage, current with Tools/make_opcoverage.py)"
 $py Tools/check_opcoverage.py --bin "$bin" --batches 1,3
+echo "== modern CNN families vs onnxruntime and PyTorch, fast subset (full sweep: Tools/check_families.py, docs/conformance.md)"
+$py Tools/check_families.py --bin "$bin" --families fast
 echo "== 1- vs 2-thread bit-identity (batch 1 and 2)"
 $py Tools/check_threads.py --bin "$bin" --batches 1,2 Graphs/resnet18.graph Graphs/googlenet.graph
 echo "== graphserve driven by tritonclient and curl (Tools/check_serve.py), deploy/ manifests parse"

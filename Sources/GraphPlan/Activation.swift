@@ -15,6 +15,26 @@ public enum Activation: Sendable, Equatable {
   case hardSigmoid(alpha: Float, beta: Float)
   /// `x * max(0, min(1, x / 6 + 1 / 2))` (ONNX HardSwish).
   case hardSwish
+  /// `x < 0 ? alpha * x : x` (ONNX LeakyRelu).
+  case leakyRelu(alpha: Float)
+  /// `tanh(x)`.
+  case tanh
+  /// The Gauss error function `erf(x)` (GELU's core).
+  case erf
+  /// `exp(x)`.
+  case exp
+  /// `-x`.
+  case neg
+  /// `|x|`.
+  case abs
+  /// `1 / x`.
+  case reciprocal
+  /// `sqrt(x)` (NaN below 0).
+  case sqrt
+  /// `pow(x, exponent)` with a constant exponent (ONNX Pow with a scalar constant exponent).
+  case power(Float)
+  /// `x * sigmoid(x)` (SiLU, Swish: what exporters write as `Mul(x, Sigmoid(x))`).
+  case silu
 }
 
 /// Which reduction a pooling window performs.
@@ -54,6 +74,20 @@ extension ByteWriter {
       float(alpha)
       float(beta)
     case .hardSwish: u8(5)
+    case .leakyRelu(let alpha):
+      u8(6)
+      float(alpha)
+    case .tanh: u8(7)
+    case .erf: u8(8)
+    case .exp: u8(9)
+    case .neg: u8(10)
+    case .abs: u8(11)
+    case .reciprocal: u8(12)
+    case .sqrt: u8(13)
+    case .power(let exponent):
+      u8(14)
+      float(exponent)
+    case .silu: u8(15)
     }
   }
 
@@ -71,6 +105,16 @@ extension ByteReader {
     case 3: return .sigmoid
     case 4: return .hardSigmoid(alpha: try float(), beta: try float())
     case 5: return .hardSwish
+    case 6: return .leakyRelu(alpha: try float())
+    case 7: return .tanh
+    case 8: return .erf
+    case 9: return .exp
+    case 10: return .neg
+    case 11: return .abs
+    case 12: return .reciprocal
+    case 13: return .sqrt
+    case 14: return .power(try float())
+    case 15: return .silu
     case let t: throw PlanError.format("\(context): unknown activation \(t)")
     }
   }
@@ -102,6 +146,16 @@ extension PlanDescription {
     case .sigmoid: return " sigmoid"
     case .hardSigmoid(let alpha, let beta): return " hardsigmoid(\(number(alpha)), \(number(beta)))"
     case .hardSwish: return " hardswish"
+    case .leakyRelu(let alpha): return " leakyrelu(\(number(alpha)))"
+    case .tanh: return " tanh"
+    case .erf: return " erf"
+    case .exp: return " exp"
+    case .neg: return " neg"
+    case .abs: return " abs"
+    case .reciprocal: return " reciprocal"
+    case .sqrt: return " sqrt"
+    case .power(let exponent): return " pow(\(number(exponent)))"
+    case .silu: return " silu"
     }
   }
 

@@ -26,6 +26,12 @@ public enum Kernel: Equatable, Sendable {
   case transpose(perm: [Int])
   /// Copies input 0 into the output view (a concat that could not be done in place).
   case copy
+  /// A strided window of input 0: output element `i` along per-item axis `d` reads input element
+  /// `starts[d] + i * steps[d]` (ONNX Slice, and each output of Split).
+  case slice(starts: [Int], steps: [Int])
+  /// Layer normalization of each row spanned by the per-item axes from `axis` on, then
+  /// `* scale + bias` per position in the row (ONNX LayerNormalization).
+  case layerNorm(axis: Int, epsilon: Float, scale: WeightRef, bias: WeightRef?)
 }
 
 // MARK: - One definition per step kind
@@ -52,7 +58,8 @@ extension Kernel {
   /// Every step kind (tag order).
   static let registry: [any StepKind.Type] = [
     Convolution.self, Pooling.self, GlobalPoolStep.self, Dense.self, Binary.self, ChannelAffineStep.self,
-    ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self,
+    ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
+    LayerNormStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -69,6 +76,8 @@ extension Kernel {
     case .softmax(let axis): return SoftmaxStep(axis: axis)
     case .transpose(let perm): return TransposeStep(perm: perm)
     case .copy: return CopyStep()
+    case .slice(let starts, let steps): return SliceStep(starts: starts, steps: steps)
+    case .layerNorm(let axis, let epsilon, let scale, let bias): return LayerNormStep(axis: axis, epsilon: epsilon, scale: scale, bias: bias)
     }
   }
 }

@@ -83,8 +83,8 @@ enum PlanColors {
     case "pool", "global-pool": return "#c4b5fd"
     case "dense": return "#fdba74"
     case "binary", "channel-affine", "activation": return "#a5f3fc"
-    case "softmax", "lrn": return "#f9a8d4"
-    case "transpose", "copy": return "#d6d3d1"
+    case "softmax", "lrn", "layer-norm": return "#f9a8d4"
+    case "transpose", "copy", "slice": return "#d6d3d1"
     default: return "#e5e7eb"
     }
   }

@@ -76,4 +76,30 @@ final class ElementwiseHandComputedTests: XCTestCase {
     for (got, want) in zip(swish.compiled + swish.reference, swishExpected + swishExpected) { XCTAssertEqual(got, want, accuracy: 1e-6) }
     XCTAssertThrowsError(try run("HardSwish", ["x"], opset: 13), "HardSwish is opset 14")
   }
+
+  /// x = [1, -2, 3, 0.5]: the unary math ops, values from float64 libm rounded to float.
+  func testUnaryMath() throws {
+    let cases: [(String, [Float])] = [
+      ("Tanh", [0.7615942, -0.9640276, 0.9950548, 0.46211717]),
+      ("Erf", [0.8427008, -0.9953223, 0.9999779, 0.5204999]),
+      ("Exp", [2.7182817, 0.13533528, 20.085537, 1.6487212]),
+      ("Neg", [-1, 2, -3, -0.5]), ("Abs", [1, 2, 3, 0.5]), ("Reciprocal", [1, -0.5, 1.0 / 3.0, 2]),
+    ]
+    for (op, expected) in cases {
+      let r = try run(op, ["x"])
+      for (got, want) in zip(r.compiled + r.reference, expected + expected) { XCTAssertEqual(got, want, accuracy: 2e-7 * max(1, abs(want)), op) }
+    }
+    check(try run("LeakyRelu", ["x"], ["alpha": .float(0.25)]), [1, -0.5, 3, 0.5], "leakyrelu(0.25)")
+    check(try run("LeakyRelu", ["x"]), [1, -0.02, 3, 0.5], "leakyrelu default alpha 0.01")
+    check(try run("Pow", ["x"], extra: { g in [g.scalar("e", 2)] }), [1, 4, 9, 0.25], "x^2")
+    check(try run("Pow", ["x"], extra: { g in [g.scalar("e", 3)] }), [1, -8, 27, 0.125], "x^3")
+    let sqrt = try run("Sqrt", ["x"])
+    for r in [sqrt.compiled, sqrt.reference] {
+      XCTAssertEqual(r[0], 1)
+      XCTAssertTrue(r[1].isNaN, "sqrt(-2) is NaN")
+      XCTAssertEqual(r[2], 1.7320508, accuracy: 1e-7)
+      XCTAssertEqual(r[3], 0.70710677, accuracy: 1e-7)
+    }
+    XCTAssertThrowsError(try run("Pow", ["x", "c"]), "a non-scalar exponent is refused")
+  }
 }

@@ -40,6 +40,34 @@ final class FusionTests: XCTestCase {
     XCTAssertEqual(c.activation, .relu)
   }
 
+  /// Mul(x, Sigmoid(x)) in either operand order is one SiLU activation, fused into the conv before it
+  /// (or into a residual conv); a Sigmoid with another use, or a Mul of something else, stays as it is.
+  func testSiLUFusesIntoConv() throws {
+    for sigmoidFirst in [false, true] {
+      let g = TestGraph("silu")
+      let x = g.input("x", ["N", 3, 6, 5])
+      let c = g.conv("conv", x, 3, 4, k: 3, pad: 1)
+      let s = g.node("Sigmoid", "sigmoid", [c])
+      g.output(g.node("Mul", "silu", sigmoidFirst ? [s, c] : [c, s]))
+      let out = try Pipeline.compile(g.model(opset: 13))
+      XCTAssertEqual(Compile.ops(out.graph), ["graphc.FusedConv"])
+      XCTAssertEqual(out.fusions["conv"], Fusion(activation: .silu, absorbed: ["conv", "sigmoid", "silu"]))
+      guard case .conv(let step) = out.plan.steps.first?.kernel, out.plan.steps.count == 1 else { return XCTFail("one conv step") }
+      XCTAssertEqual(step.activation, .silu)
+      try assertCompiledMatchesReference(g.model(opset: 13))
+    }
+    // The sigmoid is also an output: no fusion, same numbers.
+    let g = TestGraph("gate")
+    let x = g.input("x", ["N", 3, 6, 5])
+    let c = g.conv("conv", x, 3, 4, k: 3, pad: 1)
+    let s = g.node("Sigmoid", "sigmoid", [c])
+    g.output(g.node("Mul", "silu", [c, s]))
+    g.output(s)
+    let out = try Pipeline.compile(g.model(opset: 13))
+    XCTAssertFalse(Compile.ops(out.graph).contains("graphc.SiLU"))
+    try assertCompiledMatchesReference(g.model(opset: 13))
+  }
+
   /// Every activation op fuses into the conv epilogue, and the fused plan matches the unfused reference.
   func testConvSigmoidFamilyFuses() throws {
     for (op, attributes, activation) in [

@@ -53,6 +53,26 @@ final class OperatorCoverageTests: XCTestCase {
       "ReduceMean": { g, x in g.node("ReduceMean", "reducemean", [x, g.ints("axes", [2, 3])]) },
       "Relu": unary("Relu"), "Sigmoid": unary("Sigmoid"), "HardSwish": unary("HardSwish"),
       "HardSigmoid": unary("HardSigmoid", ["alpha": .float(0.3), "beta": .float(0.4)]),
+      "LeakyRelu": unary("LeakyRelu", ["alpha": .float(0.2)]), "Tanh": unary("Tanh"), "Erf": unary("Erf"),
+      "Exp": unary("Exp"), "Neg": unary("Neg"), "Abs": unary("Abs"),
+      // Away from 0 and negative values: no infinities or NaN to compare.
+      "Reciprocal": { g, x in g.node("Reciprocal", "reciprocal", [g.node("Clip", "clip", [x, g.scalar("lo", 0.25), g.scalar("hi", 4)])]) },
+      "Sqrt": { g, x in g.node("Sqrt", "sqrt", [g.node("Abs", "abs", [x])]) },
+      "Pow": { g, x in g.node("Pow", "pow", [x, g.scalar("two", 2)]) },
+      // Over the last two axes, with a scale broadcast along the rows and a full bias.
+      "LayerNormalization": { g, x in
+        g.node("LayerNormalization", "layernorm", [x, g.weight("gamma", [1, 4], 0.5, 1.5), g.weight("beta", [4, 4])],
+               ["axis": .int(-2), "epsilon": .float(1e-3)])
+      },
+      // Channels 1..<2, rows backward from the last by 2, columns from 1 on (clamped end).
+      "Slice": { g, x in
+        g.node("Slice", "slice", [x, g.ints("starts", [1, -1, 1]), g.ints("ends", [2, -100, 99]), g.ints("axes", [1, 2, -1]), g.ints("steps", [1, -2, 1])])
+      },
+      // Uneven parts along the rows: the one-row part broadcast onto the other's relu.
+      "Split": { g, x in
+        g.builder.node("Split", name: "split", inputs: [x, g.ints("sizes", [1, 3])], outputs: ["part0", "part1"], attributes: ["axis": .int(2)])
+        return g.node("Sub", "sub", ["part0", g.node("Relu", "relu", ["part1"])])
+      },
       "Clip": { g, x in g.node("Clip", "clip", [x, g.scalar("lo", -0.25), g.scalar("hi", 0.5)]) },
       "Constant": { g, x in
         g.node("Add", "add", [x, g.node("Constant", "constant", [], ["value": .tensor(Tensor(floats: [0.5, -1], dims: [2, 1, 1]))])])
@@ -62,6 +82,12 @@ final class OperatorCoverageTests: XCTestCase {
         return g.node("Mul", "mul", [x, g.node("ConstantOfShape", "filled", [g.ints("dims", [2, 1, 1])], ["value": .tensor(fill)])])
       },
       "Shape": shapeChain, "Gather": shapeChain, "Cast": shapeChain,
+      // Range(4, 0, -4) = [4] in a Reshape target [0, 4, 2, -1]: folded away.
+      "Range": { g, x in
+        let range = g.node("Range", "range", [g.ints("start", [4], dims: []), g.ints("limit", [0], dims: []), g.ints("delta", [-4], dims: [])])
+        let target = g.node("Concat", "target", [g.ints("lead", [0]), range, g.ints("tail", [2, -1])], ["axis": .int(0)])
+        return g.node("Relu", "relu", [g.node("Reshape", "reshape", [x, target])])
+      },
     ]
     for op in ["Add", "Sub", "Mul", "Div"] { s[op] = arithmetic(op) }
     return s
@@ -91,6 +117,26 @@ final class OperatorCoverageTests: XCTestCase {
     } catch {
       XCTFail("\(op) at opset \(opset): \(error)")
     }
+  }
+
+  /// ConvNeXt's forms: channels-last (a Transpose), a mean over the last axis and over the last
+  /// two, LayerNorm on the last axis, and a MatMul (+ bias) on every row of [N, H, W, C].
+  func testChannelsLastForms() throws {
+    let g = TestGraph("channels_last")
+    let x = g.input("x", ["N", 3, 4, 5])
+    let t = g.node("Transpose", "nhwc", [x], ["perm": .ints([0, 2, 3, 1])])  // [N, 4, 5, 3]
+    let mean = g.node("ReduceMean", "mean_c", [t, g.ints("axes_c", [-1])])  // [N, 4, 5, 1]
+    let centered = g.node("Sub", "centered", [t, mean])
+    let meanHW = g.node("ReduceMean", "mean_wc", [centered, g.ints("axes_wc", [2, 3])], ["keepdims": .int(0)])  // [N, 4]
+    let norm = g.node("LayerNormalization", "ln", [centered, g.weight("gamma", [3], 0.5, 1.5), g.weight("beta", [3])])
+    let linear = g.node("Add", "bias", [g.node("MatMul", "linear", [norm, g.weight("w", [3, 6])]), g.weight("b", [6])])  // [N, 4, 5, 6]
+    g.output(g.node("Erf", "erf", [linear]))
+    g.output(meanHW)
+    let model = g.model(opset: 18)
+    try assertCompiledMatchesReference(model)
+    let kinds = try Pipeline.compile(model).plan.steps.map { PlanDescription.summary($0.kernel) }
+    XCTAssertTrue(kinds.contains("dense 3→6 ×20 rows erf"), "the MatMul, its bias and the Erf are one step: \(kinds)")
+    XCTAssertTrue(kinds.contains { $0.hasPrefix("layer-norm axis 2") }, "\(kinds)")
   }
 
   /// Before opset 13 Softmax normalizes over every axis from `axis` on (the ONNX model zoo's

@@ -20,13 +20,29 @@ final class OperatorRegistryTests: XCTestCase {
   func testUnsupportedOpsAndOpsetsAreListed() {
     var g = graph([Node(name: "foo", opType: "FancyOp", inputs: ["x"], outputs: ["y"]), relu("r", "y", "z")])
     g.nodes.append(Node(name: "bar", opType: "Other", inputs: ["z"], outputs: ["w"]))
-    XCTAssertEqual(message { try OperatorRegistry.check(Model(graph: g)) }, "unsupported ops: node 'foo' (FancyOp), node 'bar' (Other)")
+    XCTAssertEqual(message { try OperatorRegistry.check(Model(graph: g)) }, "unsupported ops: FancyOp (node 'foo'), Other (node 'bar')")
     XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 5])) }
       .contains("opset version 5 is not supported (supported: 7...27)"))
     XCTAssertNoThrow(try OperatorRegistry.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["ai.onnx": 22])))
     XCTAssertNoThrow(try OperatorRegistry.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["": 25])))
     XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 28])) }
       .contains("opset version 28 is not supported (supported: 7...27)"))
+  }
+
+  /// Hundreds of one unsupported op read as one entry per op type with a count and the first names.
+  func testUnsupportedOpsAreSummarizedPerOpType() {
+    var nodes: [Node] = []
+    var last = "x"
+    for i in 0..<5 {
+      nodes.append(Node(name: "slice\(i)", opType: "Chop", inputs: [last], outputs: ["s\(i)"]))
+      last = "s\(i)"
+      if i < 2 { nodes.append(Node(name: "erf\(i)", opType: "Erfish", inputs: [last], outputs: ["e\(i)"])); last = "e\(i)" }
+    }
+    nodes.append(Node(name: "", opType: "Gelu", domain: "com.example", inputs: [last], outputs: ["out"]))
+    XCTAssertEqual(
+      message { try OperatorRegistry.check(Model(graph: graph(nodes))) },
+      "unsupported ops: Chop (5 nodes: 'slice0', 'slice1', 'slice2' and 2 more), Erfish (2 nodes: 'erf0', 'erf1'), "
+        + "com.example.Gelu (node 'out')")
   }
 
   func testUnknownAttributesAreListedWithTheirNodes() {

@@ -5,6 +5,7 @@ import XCTest
 final class ActivationEncodingTests: XCTestCase {
   static let all: [Activation] = [
     .none, .relu, .clip(min: -1, max: 6), .sigmoid, .hardSigmoid(alpha: 0.25, beta: 0.4), .hardSwish,
+    .leakyRelu(alpha: 0.1), .tanh, .erf, .exp, .neg, .abs, .reciprocal, .sqrt, .power(2), .silu,
   ]
 
   func testEveryActivationRoundTrips() throws {
@@ -20,17 +21,20 @@ final class ActivationEncodingTests: XCTestCase {
       }
       XCTAssertEqual(decoded, a)
     }
-    XCTAssertEqual(tags, [0, 1, 2, 3, 4, 5], "on-disk numbers never change")
+    XCTAssertEqual(tags, Array(0...15), "on-disk numbers never change")
   }
 
   func testUnknownTagIsAnError() {
-    XCTAssertThrowsError(try [UInt8(6)].withUnsafeBytes { raw in
+    XCTAssertThrowsError(try [UInt8(16)].withUnsafeBytes { raw in
       var r = ByteReader(raw, context: "test")
       return try r.activation()
     })
   }
 
   func testWording() {
-    XCTAssertEqual(Self.all.map(PlanDescription.activation), ["", "relu", "clip(-1, 6)", "sigmoid", "hardsigmoid(0.25, 0.4)", "hardswish"])
+    XCTAssertEqual(Self.all.map(PlanDescription.activation), [
+      "", "relu", "clip(-1, 6)", "sigmoid", "hardsigmoid(0.25, 0.4)", "hardswish", "leakyrelu(0.1)", "tanh", "erf", "exp",
+      "neg", "abs", "reciprocal", "sqrt", "pow(2)", "silu",
+    ])
   }
 }

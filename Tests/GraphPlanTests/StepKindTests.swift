@@ -28,6 +28,8 @@ final class StepKindTests: XCTestCase {
     .softmax(axis: 1),
     .transpose(perm: [2, 0, 1]),
     .copy,
+    .slice(starts: [1, 0, 3], steps: [1, 2, -1]),
+    .layerNorm(axis: 1, epsilon: 1e-6, scale: WeightRef(offset: 2, count: 12), bias: WeightRef(offset: 14, count: 12)),
   ]
 
   func testEveryKindRoundTripsThroughItsEncoding() throws {
@@ -52,10 +54,11 @@ final class StepKindTests: XCTestCase {
     let tags = Dictionary(uniqueKeysWithValues: Kernel.registry.map { ($0.name, $0.tag) })
     XCTAssertEqual(tags, [
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
-      "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11,
+      "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
+      "slice", "layer-norm",
     ])
   }
 
@@ -74,7 +77,7 @@ final class StepKindTests: XCTestCase {
   }
 
   func testUnknownTagsAndTruncationAreErrors() {
-    for bytes: [UInt8] in [[0], [12], [200], [1, 3, 0]] {
+    for bytes: [UInt8] in [[0], [14], [200], [1, 3, 0]] {
       XCTAssertThrowsError(try bytes.withUnsafeBytes { raw in
         var r = ByteReader(raw, context: "bad")
         return try r.kernel()
@@ -98,6 +101,8 @@ final class StepKindTests: XCTestCase {
       "softmax axis 1",
       "transpose [2,0,1]",
       "copy",
+      "slice [1:,0::2,3::-1]",
+      "layer-norm axis 1 ε 1e-06",
     ])
   }
 
@@ -123,6 +128,24 @@ final class StepKindTests: XCTestCase {
     XCTAssertThrowsError(try plan(affine, inputs: [x], output: same, weights: 3).validate()) {
       XCTAssertTrue("\($0)".contains("shift weights"), "\($0)")
     }
+    // Slices read inside their input: channel 1, every other row, columns 3 down to 0.
+    let sliced = View(base: 24, itemStride: 24, dims: [1, 2, 4])
+    XCTAssertNoThrow(try plan(.slice(starts: [1, 0, 3], steps: [1, 2, -1]), inputs: [x], output: sliced).validate())
+    for (starts, steps) in [([2, 0, 3], [1, 2, -1]), ([1, 1, 3], [1, 2, -1]), ([1, 0, 3], [1, 2, 1]), ([1, 0, 3], [1, 0, -1])] {
+      XCTAssertThrowsError(try plan(.slice(starts: starts, steps: steps), inputs: [x], output: sliced).validate(), "\(starts) \(steps)") {
+        XCTAssertTrue("\($0)".contains("leaves its"), "\($0)")
+      }
+    }
+    XCTAssertThrowsError(try plan(.slice(starts: [0, 0], steps: [1, 1]), inputs: [x], output: sliced).validate())
+    let huge = View(base: 24, itemStride: 24, dims: [1, 1 << 62, 4])
+    XCTAssertThrowsError(try plan(.slice(starts: [0, 0, 0], steps: [1, 1 << 40, 1]), inputs: [x], output: huge).validate())
+    // Layer norm: scale and bias hold one float per position of the normalized row (3 x 4).
+    let norm = Kernel.layerNorm(axis: 1, epsilon: 1e-5, scale: WeightRef(offset: 0, count: 12), bias: WeightRef(offset: 12, count: 12))
+    XCTAssertNoThrow(try plan(norm, inputs: [x], output: same, weights: 24).validate())
+    XCTAssertThrowsError(try plan(.layerNorm(axis: 2, epsilon: 1e-5, scale: WeightRef(offset: 0, count: 12), bias: nil), inputs: [x], output: same, weights: 24).validate()) {
+      XCTAssertTrue("\($0)".contains("scale weights"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.layerNorm(axis: 3, epsilon: 1e-5, scale: WeightRef(offset: 0, count: 1), bias: nil), inputs: [x], output: same, weights: 24).validate())
     let add = Kernel.binary(Binary(op: .add, leftDims: [2, 3, 4], rightDims: [5], constant: WeightRef(offset: 0, count: 5), constantIsLeft: false, activation: .none))
     XCTAssertThrowsError(try plan(add, inputs: [x], output: same, weights: 5).validate()) {
       XCTAssertTrue("\($0)".contains("do not broadcast"), "\($0)")

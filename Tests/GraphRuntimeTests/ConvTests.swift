@@ -100,6 +100,24 @@ final class ConvTests: XCTestCase {
     for (i, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 30 + UInt64(i)) }
   }
 
+  /// Depthwise rows at widths with and without whole 8-column vectors, both strides the vector path
+  /// takes (and 3, which it does not), dilations and pads that move the interior's edges.
+  func testDepthwiseVectorAndBorderColumns() {
+    var seed: UInt64 = 100
+    for (k, stride, dilation) in [(3, 1, 1), (5, 1, 1), (3, 2, 1), (5, 2, 1), (3, 1, 2), (3, 2, 2), (3, 3, 1)] {
+      for width in [1, 2, 3, 8, 13, 17, 31, 42] {
+        let pad = (k / 2) * dilation
+        let p = Conv2DParameters(
+          batch: 2, inChannels: 3, inHeight: 6, inWidth: width, outChannels: 3, kernelHeight: k, kernelWidth: k,
+          strideHeight: 1, strideWidth: stride, padTop: pad, padLeft: pad, padBottom: pad, padRight: max(0, pad - 1),
+          dilationHeight: dilation, dilationWidth: dilation, groups: 3)
+        guard p.geometry.outWidth > 0 else { continue }
+        check(p, seed % 2 == 0 ? .all : .residualClip, seed: seed)
+        seed += 1
+      }
+    }
+  }
+
   func testDepthwise() {
     for stride in [1, 2] {
       let p = Conv2DParameters(

@@ -134,6 +134,35 @@ final class ElementwiseTests: XCTestCase {
 }
 
 final class FastElementwiseTests: XCTestCase {
+  /// Slices and transposes (one strided-copy kernel) against the reference, by hand and at random.
+  func testSliceMatchesReference() throws {
+    let x = (0..<60).map(Float.init)  // [3, 4, 5]
+    var y = [Float](repeating: 0, count: 4)
+    // Channel 2, rows 3 and 1 (backward), columns 0 and 4.
+    Kernels.slice(x, shape: [3, 4, 5], starts: [2, 3, 0], steps: [1, -2, 4], outShape: [1, 2, 2], output: &y)
+    XCTAssertEqual(y, [55, 59, 45, 49])
+    var rng = SeededRandom(seed: 13)
+    let big = rng.floats(2 * 7 * 9 * 11)
+    let cases: [(starts: [Int], steps: [Int], out: [Int])] = [
+      ([0, 0, 0, 0], [1, 1, 1, 1], [2, 7, 9, 11]), ([1, 3, 0, 0], [1, 1, 1, 1], [1, 4, 9, 11]),
+      ([0, 6, 8, 10], [1, -1, -3, -2], [2, 7, 3, 6]), ([0, 0, 1, 2], [1, 3, 2, 5], [2, 3, 4, 2]), ([1, 2, 4, 5], [1, 1, 1, 1], [1, 1, 1, 1]),
+    ]
+    for c in cases {
+      let count = c.out.reduce(1, *)
+      var fast = [Float](repeating: 0, count: count), expected = fast
+      Kernels.slice(big, shape: [2, 7, 9, 11], starts: c.starts, steps: c.steps, outShape: c.out, output: &fast)
+      try Reference.slice(big, shape: [2, 7, 9, 11], starts: c.starts, steps: c.steps, outShape: c.out, output: &expected)
+      assertIdentical(fast, expected, "slice \(c)")
+    }
+    XCTAssertThrowsError(try Reference.slice(big, shape: [2, 7, 9, 11], starts: [0, 0, 0, 5], steps: [1, 1, 1, 2], outShape: [2, 7, 9, 4], output: &y))
+    for perm in [[3, 1, 0, 2], [0, 2, 1, 3], [1, 0, 2, 3]] {
+      var fast = [Float](repeating: 0, count: big.count), expected = fast
+      Kernels.transpose(big, shape: [2, 7, 9, 11], perm: perm, output: &fast)
+      try Reference.transpose(big, shape: [2, 7, 9, 11], perm: perm, output: &expected)
+      assertIdentical(fast, expected, "transpose \(perm)")
+    }
+  }
+
   func testBinaryMatchesReference() throws {
     var rng = SeededRandom(seed: 11)
     let pool = ThreadPool(threads: 2)
@@ -164,6 +193,36 @@ final class FastElementwiseTests: XCTestCase {
     Reference.clip(x, count: x.count, min: -0.25, max: 0.5, output: &expected)
     Kernels.activation(.clip(min: -0.25, max: 0.5), x, count: x.count, output: &fast, pool: pool)
     assertIdentical(fast, expected, "clip")
+    // Every activation over a range that saturates and underflows them, with an odd count so
+    // the vector loop's scalar tail runs too; exactly the same on 1 and 2 threads.
+    let wide = rng.floats(100_003).map { $0 * 24 } + [0, -0, 88.5, 89, -87, -88, -104, .infinity, -.infinity, .nan]
+    let tolerances: [(Activation, atol: Float, rtol: Float)] = [
+      (.relu, 0, 0), (.sigmoid, 1e-7, 4e-7), (.silu, 1e-7, 4e-7), (.hardSigmoid(alpha: 0.2, beta: 0.5), 1e-7, 1e-7), (.hardSwish, 0, 2e-7),
+      (.leakyRelu(alpha: 0.1), 0, 1e-7), (.tanh, 1e-7, 4e-7), (.erf, 2e-7, 0), (.exp, 0, 4e-7), (.neg, 0, 0),
+      (.abs, 0, 0), (.reciprocal, 0, 1e-7), (.sqrt, 0, 1e-7), (.power(2), 0, 1e-7), (.power(0.5), 0, 1e-7),
+      (.power(1.5), 0, 2e-7),
+    ]
+    for (activation, atol, rtol) in tolerances {
+      var reference = [Float](repeating: 0, count: wide.count), one = reference, two = reference
+      Reference.activation(activation, wide, count: wide.count, output: &reference)
+      Kernels.activation(activation, wide, count: wide.count, output: &one)
+      Kernels.activation(activation, wide, count: wide.count, output: &two, pool: pool)
+      assertIdentical(two, one, "\(activation) on 2 threads")
+      for i in wide.indices where !(one[i] == reference[i] || (one[i].isNaN && reference[i].isNaN)) {
+        // Subnormal results keep only a few bits.
+        if reference[i] < Float.leastNormalMagnitude, abs(one[i] - reference[i]) <= 2 * Float.leastNonzeroMagnitude { continue }
+        if abs(one[i] - reference[i]) > atol + rtol * abs(reference[i]) {
+          XCTFail("\(activation)(\(wide[i])) = \(one[i]), reference \(reference[i])")
+          break
+        }
+      }
+      // A lone value (the scalar path) gets what its lane in a vector got.
+      for i in [0, 7, 100_000, wide.count - 4] {
+        var lone: [Float] = [0]
+        Kernels.activation(activation, [wide[i]], count: 1, output: &lone)
+        XCTAssertEqual(lone[0].bitPattern, one[i].bitPattern, "\(activation)(\(wide[i])) alone")
+      }
+    }
     let scale = rng.floats(3), shift = rng.floats(3)
     Reference.channelAffine(x, batch: 2, channels: 3, spatial: 40_000, scale: scale, shift: shift, output: &expected)
     Kernels.channelAffine(x, batch: 2, channels: 3, spatial: 40_000, scale: scale, shift: shift, output: &fast, pool: pool)

@@ -23,6 +23,35 @@ final class NormalizationKernelTests: XCTestCase {
     assertClose(y, [0.52686470, 0.93654894, 1.2115397, 1.6525228, 2.1798468], atol: 1e-6, "size 4")
   }
 
+  /// Rows shorter and longer than a vector, an offset far larger than the spread (a one-pass
+  /// variance would cancel), with and without bias; identical on 1 and 2 threads.
+  func testLayerNormMatchesReference() {
+    var rng = SeededRandom(seed: 24)
+    let pool = ThreadPool(threads: 2)
+    for (rows, length, offset) in [(1, 1, 0), (3, 5, 0), (7, 16, 2), (5, 37, 1000), (300, 96, -3)] as [(Int, Int, Float)] {
+      let x = rng.floats(rows * length).map { $0 * 4 + offset }
+      let scale = rng.floats(length).map { $0 + 1 }, bias = rng.floats(length)
+      for withBias in [true, false] {
+        var expected = [Float](repeating: 0, count: x.count), one = expected, two = expected
+        bias.withUnsafeBufferPointer { bp in
+          let b = withBias ? bp.baseAddress! : nil
+          Reference.layerNormalization(x, rows: rows, length: length, epsilon: 1e-5, scale: scale, bias: b, output: &expected)
+          Kernels.layerNorm(x, rows: rows, length: length, epsilon: 1e-5, scale: scale, bias: b, output: &one)
+          Kernels.layerNorm(x, rows: rows, length: length, epsilon: 1e-5, scale: scale, bias: b, output: &two, pool: pool)
+        }
+        // Near 1000 a float32 mean is off by about 1e-4 of the spread (a one-pass variance, E[x²] - mean²,
+        // would be off by 1e-2 there).
+        let tolerance: Float = abs(offset) > 100 ? 1e-4 : 2e-5
+        assertClose(one, expected, atol: tolerance, rtol: tolerance, "layer norm \(rows)x\(length) offset \(offset) bias \(withBias)")
+        assertIdentical(two, one, "layer norm on 2 threads")
+      }
+    }
+    // By hand: [1, 2, 3, 4] has mean 2.5 and variance 1.25.
+    var y = [Float](repeating: 0, count: 4)
+    Kernels.layerNorm([1, 2, 3, 4], rows: 1, length: 4, epsilon: 0, scale: [1, 1, 2, 2], bias: [0, 0, 0, 1], output: &y)
+    assertClose(y, [-1.3416408, -0.4472136, 0.8944272, 3.6832816], atol: 1e-6, "by hand")
+  }
+
   func testSoftmaxMatchesReference() throws {
     var rng = SeededRandom(seed: 22)
     let pool = ThreadPool(threads: 2)

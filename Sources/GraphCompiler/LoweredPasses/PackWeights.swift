@@ -34,7 +34,9 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .binary(binary)
       case .channelAffine(let scale, let shift, let activation):
         program.steps[i].kernel = .channelAffine(scale: copy(scale), shift: copy(shift), activation: activation)
-      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy:
+      case .layerNorm(let axis, let epsilon, let scale, let bias):
+        program.steps[i].kernel = .layerNorm(axis: axis, epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
+      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
         break  // no weights
       }
     }

@@ -23,7 +23,7 @@ final class Lowering {
       program.inputs.append(input.name)
       program.values[input.name] = .init(dims: dims)
     }
-    var unsupported: [String] = []
+    var unsupported: [(kind: String, node: String)] = []
     for node in graph.nodes {
       for out in node.outputs where !out.isEmpty {
         program.values[out] = .init(dims: try perItem(out, batchSymbol))
@@ -37,11 +37,11 @@ final class Lowering {
         }
         try definition.lower(LoweringContext(node: node, lowering: self))
       } catch let e as LoweringContext.Unsupported {
-        unsupported.append("\(node.label)\(e.reason.isEmpty ? "" : " (\(e.reason))")")
+        unsupported.append((kind: node.opType + (e.reason.isEmpty ? "" : ": \(e.reason)"), node: node.name.isEmpty ? node.outputs.first ?? "?" : node.name))
       }
     }
     if !unsupported.isEmpty {
-      throw GraphError("", "cannot compile: " + unsupported.joined(separator: ", "))
+      throw GraphError("", "cannot compile: " + OperatorRegistry.summarize(unsupported))
     }
     for output in graph.outputs {
       guard program.values[output.name] != nil else { throw GraphError("output '\(output.name)'", "is a constant; constant outputs are not supported") }
@@ -63,7 +63,10 @@ final class Lowering {
     guard let shape = context.shapes[name] else { throw GraphError("value '\(name)'", "has no inferred shape") }
     // The runtime computes in float32 only: running an integer model as floats would be silently wrong.
     if let type = context.elementTypes[name], type != .float {
-      throw GraphError("value '\(name)'", "is \(type); only float32 values can be computed at run time (integer and float64 math is evaluated only at compile time, on constants)")
+      let producer = graph.producer(of: name).map { " (output of \(graph.nodes[$0].label))" } ?? ""
+      throw GraphError(
+        "value '\(name)'\(producer)",
+        "is \(type) and not known at compile time (it depends on a run-time value, such as the batch size); only float32 values can be computed at run time (integer and float64 math is evaluated only at compile time, on constants)")
     }
     let listed = "[\(shape.dims.map(\.description).joined(separator: ", "))]"
     guard shape.rank >= 1, shape[0] == batch else {

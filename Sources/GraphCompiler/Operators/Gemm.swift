@@ -80,11 +80,14 @@ enum GemmOp: OperatorDefinition {
     try lowerDense(n, transB: t.transB, alpha: t.alpha, bias: bias)
   }
 
-  /// A Gemm or MatMul with a constant right operand: a dense step with weights [N, K].
+  /// A Gemm or MatMul with a constant right operand: a dense step with weights [N, K], over
+  /// every row of a `[batch, ..., K]` operand (a MatMul on channels-last activations).
   static func lowerDense(_ n: LoweringContext, transB: Bool, alpha: Float, bias: [Float]?) throws {
     let inDims = n.dims(n.x), outDims = n.dims(n.output)
-    guard inDims.count == 1, outDims.count == 1 else { throw LoweringContext.Unsupported(reason: "only [batch, features] operands") }
-    let (k, cols) = (inDims[0], outDims[0])
+    guard inDims.count >= 1, outDims.count == inDims.count, inDims.dropLast() == outDims.dropLast() else {
+      throw LoweringContext.Unsupported(reason: "only [batch, ..., features] operands")
+    }
+    let (k, cols) = (inDims[inDims.count - 1], outDims[outDims.count - 1])
     let b = try n.constant(1)
     guard b.dims.count == 2 else { throw LoweringContext.Unsupported(reason: "right operand must be a 2-D constant") }
     guard b.dims == (transB ? [cols, k] : [k, cols]) else { throw n.error("weight shape \(b.dims) does not match \(k) → \(cols)") }
@@ -96,7 +99,7 @@ enum GemmOp: OperatorDefinition {
       guard bias.count == cols || bias.count == 1 else { throw LoweringContext.Unsupported(reason: "bias C must have one value per output") }
       biasRef = n.addWeights(bias.count == 1 ? Array(repeating: bias[0], count: cols) : bias)
     }
-    n.emit(.dense(Dense(inFeatures: k, outFeatures: cols, weights: n.addWeights(weights), bias: biasRef,
+    n.emit(.dense(Dense(inFeatures: k, outFeatures: cols, rows: inDims.dropLast().reduce(1, *), weights: n.addWeights(weights), bias: biasRef,
                         activation: n.activation)), inputs: [n.x])
   }
 }

@@ -7,15 +7,17 @@ public enum OperatorRegistry {
   static let all: [any OperatorDefinition.Type] = [
     ConvOp.self, MaxPoolOp.self, AveragePoolOp.self, GlobalPoolOp.self, GemmOp.self, MatMulOp.self,
     ArithmeticOp.self, SumOp.self, ReluOp.self, ClipOp.self, SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self,
-    BatchNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
+    LeakyReluOp.self, TanhOp.self, ErfOp.self, ExpOp.self, NegOp.self, AbsOp.self, ReciprocalOp.self, SqrtOp.self, PowOp.self,
+    BatchNormalizationOp.self, LayerNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
-    GatherOp.self, ReduceMeanOp.self,
+    GatherOp.self, ReduceMeanOp.self, SliceOp.self, SplitOp.self, RangeOp.self,
     ConstantOp.self, ConstantOfShapeOp.self, ShapeOp.self, CastOp.self,
   ]
 
   /// The compiler's own ops (domain `graphc`), made by fusion and views: lowered, never read from files.
   static let compilerOps: [String: any OperatorDefinition.Type] = [
     CompilerOps.fusedConv: ConvOp.self, CompilerOps.fusedGemm: GemmOp.self, CompilerOps.view: ViewOp.self,
+    CompilerOps.silu: SiLUOp.self,
   ]
 
   static let byOp: [String: any OperatorDefinition.Type] = {
@@ -45,6 +47,25 @@ public enum OperatorRegistry {
     byOp.keys.sorted().map { ($0, byOp[$0]!.attributes.sorted()) }
   }
 
+  /// Problems grouped by kind in order of first appearance, each with its count and first
+  /// few node names: `Slice (26 nodes: 'a', 'b', 'c' and 23 more), Erf (node 'e')`. A model
+  /// with hundreds of one unsupported op reads as one line per op, not one per node.
+  static func summarize(_ entries: [(kind: String, node: String)], shown: Int = 3) -> String {
+    var order: [String] = []
+    var nodes: [String: [String]] = [:]
+    for (kind, node) in entries {
+      if nodes[kind] == nil { order.append(kind) }
+      nodes[kind, default: []].append(node)
+    }
+    return order.map { kind in
+      let names = nodes[kind]!
+      let listed = names.prefix(shown).map { "'\($0)'" }.joined(separator: ", ")
+      if names.count == 1 { return "\(kind) (node \(listed))" }
+      let more = names.count > shown ? " and \(names.count - shown) more" : ""
+      return "\(kind) (\(names.count) nodes: \(listed)\(more))"
+    }.joined(separator: ", ")
+  }
+
   public static func isDefaultDomain(_ domain: String) -> Bool {
     domain.isEmpty || domain == "ai.onnx"
   }
@@ -59,10 +80,10 @@ public enum OperatorRegistry {
     let unsupported = model.graph.nodes.filter { !isDefaultDomain($0.domain) || byOp[$0.opType] == nil }
     guard unsupported.isEmpty else {
       let list = unsupported.map { node in
-        let op = isDefaultDomain(node.domain) ? node.opType : "\(node.domain).\(node.opType)"
-        return "node '\(node.name.isEmpty ? (node.outputs.first ?? "?") : node.name)' (\(op))"
+        (kind: isDefaultDomain(node.domain) ? node.opType : "\(node.domain).\(node.opType)",
+         node: node.name.isEmpty ? (node.outputs.first ?? "?") : node.name)
       }
-      throw GraphError("", "unsupported ops: " + list.joined(separator: ", "))
+      throw GraphError("", "unsupported ops: " + summarize(list))
     }
     var unknown: [String] = []
     for node in model.graph.nodes {
@@ -89,4 +110,6 @@ public enum CompilerOps {
   public static let fusedGemm = "FusedGemm"
   /// A reshape that copies nothing: its output aliases its input.
   public static let view = "View"
+  /// `Mul(x, Sigmoid(x))`, one activation.
+  public static let silu = "SiLU"
 }

@@ -52,11 +52,16 @@ enum ReduceMeanOp: OperatorDefinition {
     return [Tensor(floats: sums.map { Float($0 / count) }, dims: outDims)]
   }
 
+  /// A mean over trailing axes (the spatial axes of NCHW, the channels of NHWC): a global
+  /// average pool over a view of the input as [rows, reduced].
   static func lower(_ n: LoweringContext) throws {
-    let rank = n.dims(n.x).count + 1
-    guard rank >= 3, try reducedAxes(n, rank: rank) == Set(2..<rank) else {
-      throw LoweringContext.Unsupported(reason: "only a mean over all spatial axes is supported")
+    let dims = n.dims(n.x), rank = dims.count + 1
+    let axes = try reducedAxes(n, rank: rank)
+    guard let first = axes.min(), first >= 1, axes == Set(first..<rank) else {
+      throw LoweringContext.Unsupported(reason: "only a mean over trailing axes other than the batch is supported")
     }
-    n.emit(.globalPool(.average), inputs: [n.x])
+    let rows = dims[..<(first - 1)].reduce(1, *)
+    let input = dims.count >= 2 && first == 2 ? n.x : n.view(of: n.x, dims: [rows, dims[(first - 1)...].reduce(1, *)])
+    n.emit(.globalPool(.average), inputs: [input])
   }
 }

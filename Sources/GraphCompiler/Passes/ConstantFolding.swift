@@ -42,9 +42,22 @@ public struct ConstantFolding: Pass {
       } else if definition.foldsFromShapes, let dims = context.shapes[name]?.fixedDims {
         inputs.append(Tensor(dataType: .float, dims: dims, storage: .unloaded))  // only its shape is read
       } else {
-        return nil
+        return knownIntegers(node, context)
       }
     }
     return try definition.evaluate(EvaluationContext(node: node, opset: context.model.opsetVersion, inputs: inputs))
+  }
+
+  /// The outputs as constants when inference knows every one's integer values although the inputs
+  /// vary: `Gather(Shape(x), 1)` is the channel count whatever the batch of `x`.
+  private func knownIntegers(_ node: Node, _ context: CompilationContext) -> [Tensor]? {
+    var results: [Tensor] = []
+    for output in node.outputs {
+      guard !output.isEmpty, let values = context.knownIntegers[output], let type = context.elementTypes[output],
+        let dims = context.shapes[output]?.fixedDims
+      else { return nil }
+      results.append(Tensor(dataType: type, dims: dims, storage: .integers(values.map(Int64.init))))
+    }
+    return results
   }
 }

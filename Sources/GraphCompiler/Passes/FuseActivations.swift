@@ -10,18 +10,35 @@ public struct FuseActivations: Pass {
 
   public func run(_ context: CompilationContext) throws {
     var graph = GraphRewriter(context.graph)
+    fuseSiLU(&graph, context)
     fuseMatMulBias(&graph, context)
     fuseResiduals(&graph, context)
     fuseActivations(&graph, context)
     context.graph = graph.finish()
   }
 
-  /// MatMul(x, W) → Add(bias), with constant W [K, N] and bias [N], is a Gemm.
+  /// Sigmoid(x) → Mul(x, that), the Sigmoid used only there: one `graphc.SiLU` node, which the
+  /// steps below then fuse into a conv or dense step like any activation.
+  private func fuseSiLU(_ graph: inout GraphRewriter, _ context: CompilationContext) {
+    for index in 0..<graph.nodeCount where !graph.isRemoved(index) {
+      let sigmoid = graph[index]
+      guard sigmoid.domain.isEmpty, sigmoid.opType == "Sigmoid", let x = sigmoid.inputs.first, let s = sigmoid.outputs.first,
+        let m = graph.soleConsumer(of: s), graph[m].opType == "Mul", graph[m].domain.isEmpty,
+        Set(graph[m].inputs) == [x, s], graph[m].inputs.count == 2, context.shapes[x] == context.shapes[graph[m].outputs[0]]
+      else { continue }
+      let mul = graph[m]
+      graph.remove(m)
+      graph.replace(index, with: Node(name: sigmoid.name, opType: CompilerOps.silu, domain: CompilerOps.domain, inputs: [x], outputs: mul.outputs))
+      context.fusions[sigmoid.name] = Fusion(activation: .silu, absorbed: [sigmoid.name, mul.name])
+    }
+  }
+
+  /// MatMul(x, W) → Add(bias), with constant W [K, N] and bias [N], is a Gemm (on every row of `x`).
   private func fuseMatMulBias(_ graph: inout GraphRewriter, _ context: CompilationContext) {
     for index in 0..<graph.nodeCount where !graph.isRemoved(index) {
       let matmul = graph[index]
       guard matmul.domain.isEmpty, matmul.opType == "MatMul", let out = matmul.outputs.first,
-        let w = graph.constant(matmul.inputs[1]), w.dims.count == 2, context.shapes[matmul.inputs[0]]?.rank == 2,
+        let w = graph.constant(matmul.inputs[1]), w.dims.count == 2, (context.shapes[matmul.inputs[0]]?.rank ?? 0) >= 2,
         let a = graph.soleConsumer(of: out), graph[a].opType == "Add", graph[a].domain.isEmpty
       else { continue }
       let add = graph[a]
@@ -65,7 +82,7 @@ public struct FuseActivations: Pass {
       var fusion = Fusion(activation: .none, absorbed: [conv.name, add.name])
       if let r = graph.soleConsumer(of: out), let act = activation(graph[r], graph, context) {
         fusion.activation = act
-        fusion.absorbed.append(graph[r].name)
+        fusion.absorbed += context.fusions[graph[r].name]?.absorbed ?? [graph[r].name]
         conv.outputs = [graph[r].outputs[0]]
         graph.remove(r)
         context.report.convAddRelu += 1
@@ -93,7 +110,7 @@ public struct FuseActivations: Pass {
       fused.opType = isDense ? CompilerOps.fusedGemm : CompilerOps.fusedConv
       fused.outputs = [graph[r].outputs[0]]
       let absorbed = context.fusions[node.name]?.absorbed ?? [node.name]
-      context.fusions[node.name] = Fusion(activation: act, absorbed: absorbed + [graph[r].name])
+      context.fusions[node.name] = Fusion(activation: act, absorbed: absorbed + (context.fusions[graph[r].name]?.absorbed ?? [graph[r].name]))
       graph.remove(r)
       graph.replace(index, with: fused)
       if isDense { context.report.gemmRelu += 1 } else if isConv { context.report.convRelu += 1 } else { context.report.convAddRelu += 1 }
@@ -103,7 +120,7 @@ public struct FuseActivations: Pass {
   /// The activation `node` applies when its definition offers one and its parameters are
   /// known; a node whose parameters are not constants is left for lowering to report.
   private func activation(_ node: Node, _ graph: GraphRewriter, _ context: CompilationContext) -> Activation? {
-    guard OperatorRegistry.isDefaultDomain(node.domain), let definition = OperatorRegistry.byOp[node.opType] else { return nil }
+    guard let definition = OperatorRegistry.definition(for: node) else { return nil }
     let operands = GraphOperands(node: node, opset: context.model.opsetVersion, graph: graph.graph)
     return (try? definition.fusableActivation(operands)) ?? nil
   }

@@ -15,6 +15,8 @@ public final class CompilationContext {
   public var shapes: [String: Shape] = [:]
   /// Element type of every value, from the same inference (values made by later passes keep their source's).
   public var elementTypes: [String: DataType] = [:]
+  /// Integer values whose elements inference knows (shape arithmetic), by name; see ``InferredValue/knownIntegers``.
+  public var knownIntegers: [String: [Int]] = [:]
   public var report = CompileReport()
   /// The program once lowered; what `--print-after` shows from `lower` on.
   var lowered: LoweredProgram?

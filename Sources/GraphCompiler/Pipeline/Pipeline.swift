@@ -91,5 +91,7 @@ public struct InferShapes: Pass {
     context.graph = inferred.graph  // topologically sorted: the schedule follows this order
     context.shapes = Dictionary(inferred.values.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
     context.elementTypes = Dictionary(inferred.values.map { ($0.name, $0.elementType) }, uniquingKeysWith: { a, _ in a })
+    context.knownIntegers = Dictionary(
+      inferred.values.compactMap { v in v.knownIntegers.map { (v.name, $0) } }, uniquingKeysWith: { a, _ in a })
   }
 }

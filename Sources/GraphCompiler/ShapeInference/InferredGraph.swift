@@ -14,6 +14,9 @@ public struct InferredValue: Equatable, Sendable {
   public var op: String?
   public var elementType: DataType
   public var shape: Shape
+  /// The values of a small integer tensor when inference knows them all, even though its
+  /// inputs are not constants (`Gather(Shape(x), 1)` of an `x` with a symbolic batch).
+  public var knownIntegers: [Int]? = nil
 }
 
 /// Shapes for every value of a graph, in definition order: graph inputs,

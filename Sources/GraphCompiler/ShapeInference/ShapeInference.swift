@@ -23,7 +23,8 @@ public enum ShapeInference {
       states[name] = state
       values.append(InferredValue(
         name: name, kind: kind, producer: node?.name, op: node?.opType,
-        elementType: state.elementType, shape: state.shape))
+        elementType: state.elementType, shape: state.shape,
+        knownIntegers: state.elementType.isInteger ? state.fixedElements : nil))
     }
 
     for input in graph.inputs {

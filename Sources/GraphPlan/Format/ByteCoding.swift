@@ -81,4 +81,15 @@ struct ByteReader {
     guard n <= 64 else { throw PlanError.format("\(context): list of \(n) values is implausibly long") }
     return try (0..<n).map { _ in try int(limit: limit) }
   }
+
+  /// Like ``ints(limit:)`` for values that may be negative (a slice's steps): each within ±`limit`.
+  mutating func signedInts(limit: Int = 1 << 40) throws -> [Int] {
+    let n = Int(try u32())
+    guard n <= 64 else { throw PlanError.format("\(context): list of \(n) values is implausibly long") }
+    return try (0..<n).map { _ in
+      let v = Int64(bitPattern: try u64())
+      guard v >= -Int64(limit), v <= Int64(limit) else { throw PlanError.format("\(context): value \(v) out of range at offset \(position - 8)") }
+      return Int(v)
+    }
+  }
 }

@@ -16,7 +16,8 @@ public enum PlanFormat {
   public static let magic: [UInt8] = Array("GRPHPLAN".utf8)
   /// The format version this runtime writes and reads; any other is rejected.
   /// 4: a provenance section (compiler version, source model file and SHA-256).
-  public static let version: UInt32 = 4
+  /// 5: activation tags 6-15, the slice and layer-norm kernels, dense rows.
+  public static let version: UInt32 = 5
   static let headerSize = 64
   static let sectionEntrySize = 24
 

@@ -85,6 +85,27 @@ extension Reference {
       return Float(clampToUnit(Double(alpha) * Double(x) + Double(beta)))
     case .hardSwish:
       return Float(Double(x) * clampToUnit(Double(x) / 6 + 0.5))
+    case .leakyRelu(let alpha):
+      if x < 0 { return Float(Double(alpha) * Double(x)) }
+      return x
+    case .tanh:
+      return Float(tanh(Double(x)))
+    case .erf:
+      return Float(erf(Double(x)))
+    case .exp:
+      return Float(exp(Double(x)))
+    case .neg:
+      return -x
+    case .abs:
+      return x < 0 ? -x : x
+    case .reciprocal:
+      return Float(1 / Double(x))
+    case .sqrt:
+      return Float(Double(x).squareRoot())
+    case .power(let exponent):
+      return Float(pow(Double(x), Double(exponent)))
+    case .silu:
+      return Float(Double(x) / (1 + exp(-Double(x))))
     }
   }
 

@@ -107,3 +107,27 @@ extension Reference {
     }
   }
 }
+
+extension Reference {
+  /// ONNX LayerNormalization over rows of `length` floats, in float64 as the spec writes it:
+  /// `(x - mean) / sqrt(mean((x - mean)²) + ε) * scale[i] + bias[i]`.
+  public static func layerNormalization(
+    _ input: UnsafePointer<Float>, rows: Int, length: Int, epsilon: Float, scale: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+  ) {
+    for r in 0..<rows {
+      let x = input + r * length
+      var mean = 0.0
+      for i in 0..<length { mean += Double(x[i]) }
+      mean /= Double(length)
+      var variance = 0.0
+      for i in 0..<length { variance += (Double(x[i]) - mean) * (Double(x[i]) - mean) }
+      variance /= Double(length)
+      let inverse = 1 / (variance + Double(epsilon)).squareRoot()
+      for i in 0..<length {
+        let y = (Double(x[i]) - mean) * inverse * Double(scale[i]) + (bias.map { Double($0[i]) } ?? 0)
+        output[r * length + i] = Float(y)
+      }
+    }
+  }
+}

@@ -80,7 +80,7 @@ struct StepExecutor {
       let x = step.inputs[0]
       forItems(together: isDense(x) && isDense(out)) { n, count in
         Kernels.gemm(
-          GemmParameters(m: count, n: d.outFeatures, k: d.inFeatures, transB: true), a: pointer(x, n), b: weight(d.weights),
+          GemmParameters(m: count * d.rows, n: d.outFeatures, k: d.inFeatures, transB: true), a: pointer(x, n), b: weight(d.weights),
           epilogue: Epilogue(bias: d.bias.map(weight), activation: d.activation), output: pointer(out, n), pool: pool)
       }
     case .binary(let b):
@@ -126,6 +126,20 @@ struct StepExecutor {
       }
     case .copy:
       for n in 0..<batch { pointer(out, n).update(from: pointer(step.inputs[0], n), count: out.itemCount) }
+    case .layerNorm(let axis, let epsilon, let scale, let bias):
+      let row = out.dims[axis...].reduce(1, *)
+      let x = step.inputs[0]
+      forItems(together: isDense(x) && isDense(out)) { n, count in
+        Kernels.layerNorm(
+          pointer(x, n), rows: count * out.itemCount / row, length: row, epsilon: epsilon, scale: weight(scale),
+          bias: bias.map(weight), output: pointer(out, n), pool: pool)
+      }
+    case .slice(let starts, let steps):
+      for n in 0..<batch {
+        Kernels.slice(
+          pointer(step.inputs[0], n), shape: step.inputs[0].dims, starts: starts, steps: steps, outShape: out.dims,
+          output: pointer(out, n))
+      }
     }
   }
 }

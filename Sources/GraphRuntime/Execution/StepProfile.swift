@@ -28,7 +28,7 @@ package struct StepProfile: Sendable, Equatable {
       let g = c.geometry
       return 2 * g.outChannels * g.inChannelsPerGroup * g.window.kernelHeight * g.window.kernelWidth * g.outHeight * g.outWidth
     case .dense(let d):
-      return 2 * d.inFeatures * d.outFeatures
+      return 2 * d.inFeatures * d.outFeatures * d.rows
     case .pool(let p):
       return p.geometry.outputCountPerItem * p.geometry.window.kernelHeight * p.geometry.window.kernelWidth
     case .globalPool:
@@ -39,7 +39,9 @@ package struct StepProfile: Sendable, Equatable {
       return 2 * out
     case .binary, .activation, .softmax:
       return out
-    case .transpose, .copy:
+    case .layerNorm:
+      return 8 * out
+    case .transpose, .copy, .slice:
       return 0
     }
   }

@@ -38,7 +38,7 @@ extension Kernels {
   /// 2-D convolution with a fused epilogue, writing into a (possibly sliced) output.
   ///
   /// Same contract as `Reference.conv2d` (GraphReference). Strategy:
-  /// - depthwise (one input and one output channel per group): direct loops, threads over planes;
+  /// - depthwise (one input and one output channel per group): direct loops by output rows (DepthwiseConv.swift), threads over planes;
   /// - 1x1, stride 1, no padding: the input plane already is the GEMM's B matrix;
   /// - otherwise im2col per image and group, then ``SGEMM``;
   /// - with weights transformed for Winograd F(4x4, 3x3): ``WinogradConv``.
@@ -146,49 +146,6 @@ extension Kernels {
   }
 
   static func usesDirectDepthwise(_ p: Conv2DParameters) -> Bool { p.geometry.runsDepthwise }
-
-  /// Depthwise convolution by direct loops, clipping the kernel window to the input once
-  /// per output row and column instead of testing every tap.
-  static func depthwiseConv2d(
-    _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-    epilogue: Epilogue, output: UnsafeMutablePointer<Float>, pool: ThreadPool?
-  ) {
-    let g = p.geometry, window = g.window
-    let oh = g.outHeight, ow = g.outWidth
-    parallelFor(pool, p.batch * g.outChannels) { plane in
-      let n = plane / g.outChannels, c = plane % g.outChannels
-      let src = input + plane * g.inHeight * g.inWidth
-      let w = weights + c * window.kernelHeight * window.kernelWidth
-      let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * oh * ow
-      let residual = epilogue.residual.map { $0 + plane * oh * ow }
-      let bias = epilogue.bias.map { $0[c] } ?? 0
-      for oy in 0..<oh {
-        let yBase = oy * window.strideHeight - window.padTop
-        let kyBegin = tapRangeBegin(base: yBase, dilation: window.dilationHeight)
-        let kyEnd = tapRangeEnd(base: yBase, dilation: window.dilationHeight, extent: g.inHeight, kernel: window.kernelHeight)
-        for ox in 0..<ow {
-          let xBase = ox * window.strideWidth - window.padLeft
-          let kxBegin = tapRangeBegin(base: xBase, dilation: window.dilationWidth)
-          let kxEnd = tapRangeEnd(base: xBase, dilation: window.dilationWidth, extent: g.inWidth, kernel: window.kernelWidth)
-          var acc: Float = 0
-          var ky = kyBegin
-          while ky < kyEnd {
-            let row = src + (yBase + ky * window.dilationHeight) * g.inWidth + xBase
-            let wRow = w + ky * window.kernelWidth
-            var kx = kxBegin
-            while kx < kxEnd {
-              acc += row[kx * window.dilationWidth] * wRow[kx]
-              kx += 1
-            }
-            ky += 1
-          }
-          var v = acc + bias
-          if let residual { v += residual[oy * ow + ox] }
-          dst[oy * ow + ox] = epilogue.activation.apply(v)
-        }
-      }
-    }
-  }
 
   /// First tap `t` with `base + t * dilation >= 0`.
   @inline(__always)

@@ -9,6 +9,7 @@ import GraphPlan
 
 extension Activation {
   /// Applies the activation to one value; written as comparisons so that NaN propagates like ONNX Runtime's.
+  /// The transcendental ones run their vector code on a broadcast value, so a scalar tail matches the lanes.
   @inline(__always)
   func apply(_ x: Float) -> Float {
     switch self {
@@ -16,13 +17,18 @@ extension Activation {
     case .relu: return x < 0 ? 0 : x
     // ONNX clips to min first, then to max: with min > max every value becomes max.
     case .clip(let lo, let hi): let y = x < lo ? lo : x; return y > hi ? hi : y
-    case .sigmoid: return 1 / (1 + expf(-x))
     case .hardSigmoid(let alpha, let beta): return Activation.unitClamp(alpha * x + beta)
     case .hardSwish: return x * Activation.unitClamp(x * (1 / 6 as Float) + 0.5)
+    case .leakyRelu(let alpha): return x < 0 ? alpha * x : x
+    case .neg: return -x
+    case .abs: return x < 0 ? -x : x
+    case .reciprocal: return 1 / x
+    case .sqrt: return x.squareRoot()
+    case .sigmoid, .silu, .tanh, .erf, .exp, .power: return apply(SIMD16(repeating: x))[0]
     }
   }
 
-  /// Applies the activation to 16 values, lane by lane exactly as ``apply(_:)-(Float)`` does.
+  /// Applies the activation to 16 values, lane by lane as ``apply(_:)-(Float)`` does.
   @inline(__always)
   func apply(_ x: SIMD16<Float>) -> SIMD16<Float> {
     switch self {
@@ -32,11 +38,38 @@ extension Activation {
     case .clip(let lo, let hi):
       let y = x.replacing(with: lo, where: x .< lo)
       return y.replacing(with: hi, where: y .> hi)
-    case .sigmoid, .hardSigmoid, .hardSwish:
-      var out = x
-      for lane in 0..<16 { out[lane] = apply(x[lane]) }
-      return out
+    case .hardSigmoid(let alpha, let beta): return Activation.unitClamp(alpha * x + beta)
+    case .hardSwish: return x * Activation.unitClamp(x * (1 / 6 as Float) + 0.5)
+    case .leakyRelu(let alpha): return x.replacing(with: alpha * x, where: x .< 0)
+    case .neg: return -x
+    case .abs: return x.replacing(with: -x, where: x .< 0)
+    case .reciprocal: return 1 / x
+    case .sqrt: return x.squareRoot()
+    case .sigmoid: return VectorMath.sigmoid(x)
+    case .silu: return x * VectorMath.sigmoid(x)
+    case .tanh: return VectorMath.tanh(x)
+    case .erf: return VectorMath.erf(x)
+    case .exp: return VectorMath.exp(x)
+    case .power(let e):
+      switch e {
+      case 1: return x
+      case 2: return x * x
+      case 3: return x * x * x
+      case 0.5: return x.squareRoot()
+      case -1: return 1 / x
+      default:
+        var out = x
+        for lane in 0..<16 { out[lane] = powf(x[lane], e) }
+        return out
+      }
     }
+  }
+
+  /// `max(0, min(1, v))` on 16 values, NaN passing through.
+  @inline(__always)
+  static func unitClamp(_ v: SIMD16<Float>) -> SIMD16<Float> {
+    let y = v.replacing(with: 0, where: v .< 0)
+    return y.replacing(with: 1, where: y .> 1)
   }
 
   /// `max(0, min(1, v))`, NaN passing through.
@@ -114,7 +147,20 @@ extension Kernels {
   ) {
     let chunk = 65_536
     parallelFor(pool, (count + chunk - 1) / chunk) { c in
-      for i in (c * chunk)..<min(count, (c + 1) * chunk) { output[i] = activation.apply(input[i]) }
+      var i = c * chunk
+      let end = min(count, (c + 1) * chunk)
+      while i + 16 <= end {
+        let v = UnsafeRawPointer(input + i).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(output + i).storeBytes(of: activation.apply(v), as: SIMD16<Float>.self)
+        i += 16
+      }
+      // The tail as one zero-padded vector (a lane's result does not depend on the others).
+      if i < end {
+        var v = SIMD16<Float>()
+        for lane in 0..<(end - i) { v[lane] = input[i + lane] }
+        let y = activation.apply(v)
+        for lane in 0..<(end - i) { output[i + lane] = y[lane] }
+      }
     }
   }
 

@@ -61,42 +61,4 @@ extension Kernels {
       }
     }
   }
-
-  /// ONNX Transpose of a contiguous tensor of `shape`: output dimension `i` is input
-  /// dimension `perm[i]` (a valid permutation, as plan validation ensures). Walks the output
-  /// in order with an odometer over its coordinates, moving the input offset by each
-  /// dimension's stride instead of dividing every index.
-  package static func transpose(
-    _ input: UnsafePointer<Float>, shape: [Int], perm: [Int], output: UnsafeMutablePointer<Float>
-  ) {
-    let rank = shape.count
-    let count = shape.reduce(1, *)
-    guard rank > 0, count > 0 else {
-      if count == 1 { output[0] = input[0] }
-      return
-    }
-    var inputStride = [Int](repeating: 1, count: rank)
-    for d in stride(from: rank - 2, through: 0, by: -1) { inputStride[d] = inputStride[d + 1] * shape[d + 1] }
-    let extent = perm.map { shape[$0] }, step = perm.map { inputStride[$0] }
-    var coordinate = [Int](repeating: 0, count: rank)
-    var source = 0
-    let last = rank - 1
-    var written = 0
-    while written < count {
-      // The innermost output dimension as one strided run.
-      let run = extent[last], s = step[last]
-      for i in 0..<run { output[written + i] = input[source + i * s] }
-      written += run
-      // Carry into the outer dimensions.
-      var d = last - 1
-      while d >= 0 {
-        coordinate[d] += 1
-        source += step[d]
-        if coordinate[d] < extent[d] { break }
-        source -= step[d] * extent[d]
-        coordinate[d] = 0
-        d -= 1
-      }
-    }
-  }
 }
