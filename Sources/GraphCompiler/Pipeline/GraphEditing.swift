@@ -94,3 +94,10 @@ struct GraphRewriter {
     }
   }
 }
+
+extension Graph {
+  /// Index of the node producing `value`, by a scan (for messages; passes use ``GraphRewriter``).
+  func producer(of value: String) -> Int? {
+    nodes.firstIndex { $0.outputs.contains(value) }
+  }
+}

@@ -39,6 +39,13 @@ struct NodeContext: NodeOperands {
     return values
   }
 
+  /// A new symbol for a dim that depends on a symbolic input in a way a symbol cannot express
+  /// (a slice of a symbolic dim, a Range with run-time bounds).
+  func freshSymbol(output: Int = 0, dim: Int) -> Dim {
+    let base = output < node.outputs.count && !node.outputs[output].isEmpty ? node.outputs[output] : node.name
+    return .symbol("\(base)_d\(dim)")
+  }
+
   /// Two dims that must agree: equal, or at least one symbolic (then the fixed one wins).
   func unify(_ a: Dim, _ b: Dim) -> Dim? {
     switch (a, b) {
