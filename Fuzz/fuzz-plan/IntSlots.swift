@@ -2,7 +2,8 @@ import GraphPlan
 
 /// Every Int a plan stores, in a fixed order, so the mutator can pick one at random and
 /// change it in place: plan sizes, each view's base/stride/inner/dims, and each kernel's
-/// geometry, weight ranges and parameters.
+/// geometry, weight ranges and parameters. The kernel switch is exhaustive on purpose: a new
+/// step kind does not build here until its parameters are listed (Tools/fuzz.sh, in CI).
 struct IntSlots {
   private(set) var count = 0
 
@@ -102,6 +103,15 @@ struct IntSlots {
     case .transpose(var perm):
       for i in perm.indices { f(&perm[i]) }
       k = .transpose(perm: perm)
+    case .slice(var starts, var steps):
+      for i in starts.indices { f(&starts[i]) }
+      for i in steps.indices { f(&steps[i]) }
+      k = .slice(starts: starts, steps: steps)
+    case .layerNorm(var axis, let epsilon, var scale, var bias):
+      f(&axis)
+      weight(&scale, f)
+      if var b = bias { weight(&b, f); bias = b }
+      k = .layerNorm(axis: axis, epsilon: epsilon, scale: scale, bias: bias)
     case .globalPool, .activation, .copy:
       break
     }
