@@ -56,14 +56,32 @@ final class ConvTests: XCTestCase {
     g.runsDepthwise ? nil : weights.withUnsafeBufferPointer { GemmPanels.packConv($0, g) }
   }
 
-  /// An image whose im2col exceeds the buffer budget is unfolded a few output rows at a time.
-  func testIm2colInRowChunks() {
-    let p = Conv2DParameters(
-      batch: 2, inChannels: 128, inHeight: 48, inWidth: 47, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
-      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
-    XCTAssertGreaterThan(p.geometry.outHeight, Kernels.rowsPerChunk(p.geometry), "the test must need several chunks")
-    XCTAssertLessThanOrEqual(Kernels.conv2dWorkspaceCount(p), Kernels.im2colBudget)
-    check(p, .all, seed: 9)
+  /// Im2col convs pack the GEMM's panels straight from the images, with no workspace: whole
+  /// 16-column panels inside a row load as vectors (stride 1, stride 2), panels across rows,
+  /// images and the padding go lane by lane.
+  func testIm2colPackedFromTheImage() {
+    let cases = [
+      // Stride 1, 47 columns: whole panels, then a run across rows.
+      Conv2DParameters(
+        batch: 2, inChannels: 9, inHeight: 12, inWidth: 47, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
+        padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+      // Stride 1, 6 columns, pad 2: runs of 4 to 6 as overlapping vectors, clipped at the edges.
+      Conv2DParameters(
+        batch: 3, inChannels: 4, inHeight: 6, inWidth: 6, outChannels: 5, kernelHeight: 5, kernelWidth: 5,
+        padTop: 2, padLeft: 2, padBottom: 2, padRight: 2),
+      // Stride 2 (a stem): vector loads of the even taps, padding on the first and last panels.
+      Conv2DParameters(
+        batch: 2, inChannels: 3, inHeight: 40, inWidth: 40, outChannels: 13, kernelHeight: 7, kernelWidth: 7,
+        strideHeight: 2, strideWidth: 2, padTop: 3, padLeft: 3, padBottom: 3, padRight: 3),
+      // Stride 3 and dilation: lane by lane.
+      Conv2DParameters(
+        batch: 1, inChannels: 5, inHeight: 30, inWidth: 61, outChannels: 7, kernelHeight: 3, kernelWidth: 2,
+        strideHeight: 1, strideWidth: 3, padTop: 2, padLeft: 1, padBottom: 0, padRight: 2, dilationHeight: 2, dilationWidth: 3),
+    ]
+    for (i, p) in cases.enumerated() {
+      XCTAssertEqual(Kernels.conv2dWorkspaceCount(p), 0)
+      check(p, .all, seed: 9 + UInt64(i))
+    }
   }
 
   func testOddSizesThreeToSeventeen() {
@@ -152,16 +170,15 @@ final class ConvTests: XCTestCase {
     check(s, .bias, seed: 59)
   }
 
-  /// Small output planes put several images side by side in one GEMM, as many as fit the
-  /// im2col budget: here 3 of 4 fit, so the batch goes as two runs of two.
+  /// Small output planes put all the images side by side in one GEMM.
   func testImagesBatchedIntoOneGemm() {
     let p = Conv2DParameters(
       batch: 4, inChannels: 86, inHeight: 30, inWidth: 30, outChannels: 7, kernelHeight: 3, kernelWidth: 3,
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
-    XCTAssertEqual(Kernels.imagesPerGemm(p.geometry), 3)
+    XCTAssertEqual(Kernels.imagesPerGemm(p.geometry), .max)
     check(p, .all, seed: 90)
     let pointwise = Conv2DParameters(batch: 5, inChannels: 33, inHeight: 7, inWidth: 7, outChannels: 20, kernelHeight: 1, kernelWidth: 1)
-    XCTAssertEqual(Kernels.imagesPerGemm(pointwise.geometry, pointwise: true), .max)
+    XCTAssertEqual(Kernels.imagesPerGemm(pointwise.geometry), .max)
     check(pointwise, .all, seed: 91)
     // A large plane keeps image by image.
     XCTAssertEqual(Kernels.imagesPerGemm(Conv2DParameters(batch: 2, inChannels: 3, inHeight: 32, inWidth: 32, outChannels: 4, kernelHeight: 1, kernelWidth: 1).geometry), 1)

@@ -93,7 +93,7 @@ final class GemmTests: XCTestCase {
                 c.withUnsafeMutableBufferPointer { c in
                   let left: GemmLeft = left == "matrix" ? .matrix(.rowMajor(a.baseAddress!, columns: k)) : .panels(panels.baseAddress!)
                   SGEMM.run(
-                    m: m, n: n, k: k, a: left, b: .rowMajor(b.baseAddress!, columns: n),
+                    m: m, n: n, k: k, a: left, b: .matrix(.rowMajor(b.baseAddress!, columns: n)),
                     store: GemmStore(c: c.baseAddress!, ldc: n, activation: .relu), pool: ThreadPool(threads: 2), kernels: kernels)
                 }
               }

@@ -9,7 +9,7 @@ struct StepExecutor {
   var weights: UnsafePointer<Float> { session.model.weights }
   var pool: ThreadPool { session.pool }
 
-  /// Scratch floats the largest im2col (or Winograd block) of the plan needs.
+  /// Scratch floats the largest Winograd block of the plan needs (other convs need none).
   static func workspaceCount(_ plan: Plan) -> Int {
     plan.steps.map { step -> Int in
       guard case .conv(let c) = step.kernel else { return 0 }

@@ -2,37 +2,18 @@ import GraphPlan
 
 extension Kernels {
   /// Floats of scratch memory ``conv2d(_:input:weights:weightLayout:epilogue:output:workspace:pool:)``
-  /// needs for `p` with weights in `layout` (0 when it runs without im2col).
-  /// The same for any batch: batched columns stay within ``im2colBudget``.
+  /// needs for `p` with weights in `layout`: only Winograd has any (im2col is packed in place).
   package static func conv2dWorkspaceCount(_ p: Conv2DParameters, layout: ConvWeightLayout = .oihw) -> Int {
-    if layout == .winograd4x4 { return WinogradConv.workspaceCount(p) }
-    if usesDirectDepthwise(p) || isPointwise(p) { return 0 }
-    let g = p.geometry
-    let images = imagesPerGemm(g)
-    return im2colDepth(g) * (images > 1 ? images * g.outHeight : rowsPerChunk(g)) * g.outWidth
+    layout == .winograd4x4 ? WinogradConv.workspaceCount(p) : 0
   }
 
   /// Images whose columns go side by side into one GEMM. A small output plane makes a GEMM
   /// too narrow to keep the register tiles and the threads busy (7x7: 49 columns, padded to
-  /// 64), so images with fewer than 1024 output pixels are batched, as many as fit the im2col
-  /// budget (pointwise convs read the images in place: no limit). 1 means image by image.
-  /// Each output sums K in the same order either way, so results do not depend on the batch.
-  static func imagesPerGemm(_ g: Conv2DGeometry, pointwise: Bool = false) -> Int {
-    let plane = g.outHeight * g.outWidth
-    guard plane < 4 * SGEMM.nc else { return 1 }
-    if pointwise { return .max }
-    return max(1, im2colBudget / max(1, im2colDepth(g) * plane))
-  }
-
-  /// Floats the im2col buffer may hold: 8 MiB, whatever the image size (VGG's first
-  /// layers would otherwise unfold 110 MiB at once).
-  static let im2colBudget = 2 << 20
-
-  static func im2colDepth(_ g: Conv2DGeometry) -> Int { g.inChannelsPerGroup * g.window.kernelHeight * g.window.kernelWidth }
-
-  /// Output rows unfolded at a time: as many as fit the budget, at least one.
-  static func rowsPerChunk(_ g: Conv2DGeometry) -> Int {
-    min(g.outHeight, max(1, im2colBudget / max(1, im2colDepth(g) * g.outWidth)))
+  /// 64), so images with fewer than 1024 output pixels all go into one GEMM; larger planes
+  /// go image by image. Each output sums K in the same order either way, so results do not
+  /// depend on the batch.
+  static func imagesPerGemm(_ g: Conv2DGeometry) -> Int {
+    g.outHeight * g.outWidth < 4 * SGEMM.nc ? .max : 1
   }
 
   /// 2-D convolution with a fused epilogue, writing into a (possibly sliced) output.
@@ -40,7 +21,7 @@ extension Kernels {
   /// Same contract as `Reference.conv2d` (GraphReference). Strategy:
   /// - depthwise (one input and one output channel per group): direct loops by output rows (DepthwiseConv.swift), threads over planes;
   /// - 1x1, stride 1, no padding: the input plane already is the GEMM's B matrix;
-  /// - otherwise im2col per image and group, then ``SGEMM``;
+  /// - otherwise ``SGEMM`` over the im2col matrix, packed straight from the images (``UnfoldedColumns``);
   /// - with weights transformed for Winograd F(4x4, 3x3): ``WinogradConv``.
   ///
   /// - Parameter weightLayout: `.oihw`, `.gemmPanels` as the compiler packs weights for
@@ -66,64 +47,31 @@ extension Kernels {
     let kDepth = cg * w.kernelHeight * w.kernelWidth
     let outPlane = g.outHeight * g.outWidth, inPlane = g.inHeight * g.inWidth
     let pointwise = isPointwise(p)
-    let needed = conv2dWorkspaceCount(p)
-    let columns = pointwise ? nil : (workspace ?? allocateFloats(needed))
-    defer { if workspace == nil, let columns { columns.deallocate() } }
     func left(_ group: Int) -> GemmLeft {
       weightLayout == .gemmPanels
         ? .panels(weights + group * GemmPanels.count(rows: mg, depth: kDepth))
         : .matrix(.rowMajor(weights + group * mg * kDepth, columns: kDepth))
     }
 
-    let batched = min(p.batch, imagesPerGemm(g, pointwise: pointwise))
-    if batched > 1 {
-      // Several images per GEMM, in balanced runs; C's columns are the images side by side.
-      let runs = (p.batch + batched - 1) / batched
-      let perRun = (p.batch + runs - 1) / runs
-      for n0 in stride(from: 0, to: p.batch, by: perRun) {
-        let images = min(perRun, p.batch - n0)
-        let first = input + n0 * g.inChannels * inPlane
-        for group in 0..<g.groups {
-          let b: MatrixView
-          if let columns {
-            Im2Col.unfold(
-              g, image: first, images: images, firstChannel: group * cg, channels: cg, outputRows: 0..<g.outHeight,
-              columns: columns, pool: pool)
-            b = .rowMajor(columns, columns: images * outPlane)
-          } else {
-            b = MatrixView(
-              base: first + group * cg * inPlane, rowStride: inPlane, colStride: 1,
-              columnsPerGroup: outPlane, groupStride: g.inChannels * inPlane)
-          }
-          var store = gemmStore(p, epilogue: epilogue, output: output, image: n0, group: group, firstColumn: 0)
-          store.columnsPerImage = outPlane
-          store.imageStride = p.outputTotalChannels * outPlane
-          store.residualImageStride = g.outChannels * outPlane
-          SGEMM.run(m: mg, n: images * outPlane, k: kDepth, a: left(group), b: b, store: store, pool: pool)
-        }
-      }
-      return
-    }
-
-    // im2col works through the output rows in chunks that fit its buffer; a chunk's columns
-    // are a contiguous run of each output plane, so the GEMM writes them in place.
-    let chunk = pointwise ? g.outHeight : rowsPerChunk(g)
-    for n in 0..<p.batch {
-      let image = input + n * g.inChannels * inPlane
+    // C's columns are the images of a run side by side.
+    let perGemm = min(p.batch, imagesPerGemm(g))
+    for n0 in stride(from: 0, to: p.batch, by: perGemm) {
+      let images = min(perGemm, p.batch - n0)
+      let first = input + n0 * g.inChannels * inPlane
       for group in 0..<g.groups {
-        for oy0 in stride(from: 0, to: g.outHeight, by: chunk) {
-          let rows = oy0..<min(g.outHeight, oy0 + chunk)
-          let first = oy0 * g.outWidth, width = rows.count * g.outWidth
-          let b: MatrixView
-          if let columns {
-            Im2Col.unfold(g, image: image, firstChannel: group * cg, channels: cg, outputRows: rows, columns: columns, pool: pool)
-            b = .rowMajor(columns, columns: width)
-          } else {
-            b = MatrixView(base: image + group * cg * inPlane + first, rowStride: inPlane, colStride: 1)
-          }
-          let store = gemmStore(p, epilogue: epilogue, output: output, image: n, group: group, firstColumn: first)
-          SGEMM.run(m: mg, n: width, k: kDepth, a: left(group), b: b, store: store, pool: pool)
-        }
+        // A 1x1 stride-1 conv's B is the input planes themselves; any other, their im2col.
+        let b: GemmRight =
+          pointwise
+          ? .matrix(
+            MatrixView(
+              base: first + group * cg * inPlane, rowStride: inPlane, colStride: 1,
+              columnsPerGroup: outPlane, groupStride: g.inChannels * inPlane))
+          : .unfolded(UnfoldedColumns(g, image: first, firstChannel: group * cg))
+        var store = gemmStore(p, epilogue: epilogue, output: output, image: n0, group: group, firstColumn: 0)
+        store.columnsPerImage = outPlane
+        store.imageStride = p.outputTotalChannels * outPlane
+        store.residualImageStride = g.outChannels * outPlane
+        SGEMM.run(m: mg, n: images * outPlane, k: kDepth, a: left(group), b: b, store: store, pool: pool)
       }
     }
   }

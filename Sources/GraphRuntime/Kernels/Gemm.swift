@@ -25,7 +25,7 @@ extension Kernels {
     }
     let aView: MatrixView = p.transA ? .transposed(a, rows: p.m) : .rowMajor(a, columns: p.k)
     let bView: MatrixView = p.transB ? .transposed(b, rows: p.k) : .rowMajor(b, columns: p.n)
-    SGEMM.run(m: p.m, n: p.n, k: p.k, a: .matrix(aView), b: bView, store: store, pool: pool)
+    SGEMM.run(m: p.m, n: p.n, k: p.k, a: .matrix(aView), b: .matrix(bView), store: store, pool: pool)
   }
 
   /// `Y[i, j] = dot(A[i, :], B[j, :])` for row-major `A [m, k]` and `B [n, k]`.

@@ -1,53 +1,201 @@
 import GraphPlan
 
-/// Unfolds one group of one image into the `[cg * kh * kw, oh * ow]` column matrix whose
-/// product with the group's `[mg, cg * kh * kw]` weights is the convolution. Taps that
-/// fall in the padding become zeros.
-enum Im2Col {
-  /// Writes the column matrix for channels `firstChannel ..< firstChannel + channels` of
-  /// `images` consecutive images from `image` (each `[inChannels, inH, inW]`) and output rows
-  /// `outputRows` into `columns` (`[channels * kh * kw, images * outputRows.count * ow]`,
-  /// the images side by side). Channels of images are split across the pool.
-  static func unfold(
-    _ g: Conv2DGeometry, image: UnsafePointer<Float>, images: Int = 1, firstChannel: Int, channels: Int, outputRows: Range<Int>,
-    columns: UnsafeMutablePointer<Float>, pool: ThreadPool?
-  ) {
-    let oh = outputRows.count, ow = g.outWidth, w = g.window
-    let taps = w.kernelHeight * w.kernelWidth
-    let imageColumns = oh * ow, rowLength = images * imageColumns
-    parallelFor(pool, images * channels) { task in
-      let n = task / channels, ci = task % channels
-      let plane = image + (n * g.inChannels + firstChannel + ci) * g.inHeight * g.inWidth
-      for tap in 0..<taps {
-        let ky = tap / w.kernelWidth, kx = tap % w.kernelWidth
-        let row = columns + (ci * taps + tap) * rowLength + n * imageColumns
-        // Output columns whose input x is in bounds form one contiguous range per row.
-        let xOffset = kx * w.dilationWidth - w.padLeft
-        let oxBegin = min(ow, max(0, ceilDiv(-xOffset, w.strideWidth)))
-        let oxEnd = max(oxBegin, min(ow, ceilDiv(g.inWidth - xOffset, w.strideWidth)))
-        for (r, oy) in outputRows.enumerated() {
-          let iy = oy * w.strideHeight - w.padTop + ky * w.dilationHeight
-          let dst = row + r * ow
-          if iy < 0 || iy >= g.inHeight {
-            dst.update(repeating: 0, count: ow)
-            continue
-          }
-          let src = plane + iy * g.inWidth + xOffset
-          for ox in 0..<oxBegin { dst[ox] = 0 }
-          if w.strideWidth == 1 {
-            (dst + oxBegin).update(from: src + oxBegin, count: oxEnd - oxBegin)
-          } else {
-            for ox in oxBegin..<oxEnd { dst[ox] = src[ox * w.strideWidth] }
-          }
-          for ox in oxEnd..<ow { dst[ox] = 0 }
-        }
-      }
+/// The im2col matrix of one group of a convolution, read in place: `[cg * kh * kw, columns]`,
+/// row `(c, ky, kx)`, column `j` = output pixel `j % outPlane` of image `j / outPlane`; taps
+/// that fall in the padding read as zeros. Its product with the group's `[mg, cg * kh * kw]`
+/// weights is the convolution.
+///
+/// The GEMM packs its register-tile panels of B straight from the images through
+/// ``packPanel(p0:depth:firstColumn:width:into:)``: no column matrix is ever written out,
+/// so there is no workspace to size (VGG's first layer would unfold 110 MiB) and the
+/// packed panels are made while the taps are still in cache.
+struct UnfoldedColumns {
+  let geometry: Conv2DGeometry
+  /// Channel `firstChannel` of the first image.
+  let base: UnsafePointer<Float>
+  /// Floats from one image to the next (`inChannels * inH * inW`).
+  let imageStride: Int
+
+  init(_ g: Conv2DGeometry, image: UnsafePointer<Float>, firstChannel: Int) {
+    geometry = g
+    base = image + firstChannel * g.inHeight * g.inWidth
+    imageStride = g.inChannels * g.inHeight * g.inWidth
+  }
+
+  /// `out[p][l] = B[p0 + p, firstColumn + l]` for `p < depth`, `l < 16`; zero for `l >= width`.
+  ///
+  /// The panel's columns go in runs that share an image and an output row; a run reads each
+  /// tap row at the conv's horizontal stride, by vectors where it can (``RunCopy``).
+  func packPanel(p0: Int, depth: Int, firstColumn j0: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
+    let g = geometry, ow = g.outWidth, outPlane = g.outHeight * ow
+    if width < SGEMM.nr {
+      for p in 0..<depth { (out + p * SGEMM.nr + width).update(repeating: 0, count: SGEMM.nr - width) }
+    }
+    var lane = 0
+    while lane < width {
+      let j = j0 + lane
+      let n = j / outPlane, pixel = j % outPlane
+      let oy = pixel / ow, ox = pixel % ow
+      let count = min(width - lane, ow - ox)
+      packRun(
+        image: base + n * imageStride, oy: oy, ox: ox, count: count, p0: p0, depth: depth, into: out + lane)
+      lane += count
     }
   }
 
+  /// Lanes `0..<count` of rows `0..<depth` of `out` (row stride 16): output pixels `ox ..< ox + count`
+  /// of output row `oy` of `image`, K rows `p0 ..< p0 + depth`. Picks the run's copy once.
+  @inline(__always)
+  private func packRun(
+    image: UnsafePointer<Float>, oy: Int, ox: Int, count: Int, p0: Int, depth: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    let w = geometry.window, sw = w.strideWidth
+    let ixBase = ox * sw - w.padLeft
+    // Whether every tap of the run lies inside the row horizontally (no per-tap clipping).
+    let inside = ixBase >= 0 && ixBase + (w.kernelWidth - 1) * w.dilationWidth + (count - 1) * sw < geometry.inWidth
+    func run<C: RunCopy>(_: C.Type) {
+      packRun(C.self, image: image, oy: oy, ixBase: ixBase, count: count, p0: p0, depth: depth, into: out)
+    }
+    switch (inside, sw, count) {
+    case (true, 1, 16): run(WholeRun.self)
+    case (true, 2, 16): run(WholeEvenRun.self)
+    case (true, 1, 4...): run(OverlappingRun.self)
+    case (true, _, _): run(StridedRun.self)
+    default: run(ClippedRun.self)
+    }
+  }
+
+  @inline(__always)
+  private func packRun<C: RunCopy>(
+    _: C.Type, image: UnsafePointer<Float>, oy: Int, ixBase: Int, count: Int, p0: Int, depth: Int,
+    into out: UnsafeMutablePointer<Float>
+  ) {
+    let g = geometry, w = g.window, inW = g.inWidth, inPlane = g.inHeight * inW
+    let iyBase = oy * w.strideHeight - w.padTop
+    let taps = w.kernelHeight * w.kernelWidth
+    var c = p0 / taps, ky = (p0 % taps) / w.kernelWidth, kx = (p0 % taps) % w.kernelWidth
+    // The tap row of (c, ky), nil in the padding; its kx-th tap is kx * dilation further.
+    func tapRow() -> UnsafePointer<Float>? {
+      let iy = iyBase + ky * w.dilationHeight
+      return iy < 0 || iy >= g.inHeight ? nil : image + c * inPlane + iy * inW + ixBase
+    }
+    var row = tapRow()
+    for p in 0..<depth {
+      let dst = out + p * SGEMM.nr
+      if let row {
+        C.copy(row + kx * w.dilationWidth, ix0: ixBase + kx * w.dilationWidth, stride: w.strideWidth, count: count, inWidth: inW, to: dst)
+      } else {
+        dst.update(repeating: 0, count: count)
+      }
+      kx += 1
+      if kx == w.kernelWidth {
+        kx = 0
+        ky += 1
+        if ky == w.kernelHeight {
+          ky = 0
+          c += 1
+        }
+        row = tapRow()
+      }
+    }
+  }
+}
+
+/// How one run of a panel copies a tap row: `dst[t] = src[t * stride]` for `t < count`, where
+/// `src` is input column `ix0` of a row `inWidth` wide (columns outside it read as zero).
+protocol RunCopy {
+  static func copy(
+    _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>)
+}
+
+/// 16 columns inside the row at stride 1: one vector.
+enum WholeRun: RunCopy {
+  @inline(__always)
+  static func copy(
+    _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>
+  ) {
+    UnsafeMutableRawPointer(dst).storeBytes(of: Im2Col.load16(src), as: SIMD16<Float>.self)
+  }
+}
+
+/// 16 columns inside the row at stride 2: two loads and a shuffle.
+enum WholeEvenRun: RunCopy {
+  @inline(__always)
+  static func copy(
+    _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>
+  ) {
+    UnsafeMutableRawPointer(dst).storeBytes(of: Im2Col.evens16(src), as: SIMD16<Float>.self)
+  }
+}
+
+/// 4 to 16 columns inside the row at stride 1: two overlapping vectors.
+enum OverlappingRun: RunCopy {
+  @inline(__always)
+  static func copy(
+    _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>
+  ) {
+    if count >= 8 {
+      let head = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self)
+      let tail = UnsafeRawPointer(src + count - 8).loadUnaligned(as: SIMD8<Float>.self)
+      UnsafeMutableRawPointer(dst).storeBytes(of: head, as: SIMD8<Float>.self)
+      UnsafeMutableRawPointer(dst + count - 8).storeBytes(of: tail, as: SIMD8<Float>.self)
+    } else {
+      let head = UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self)
+      let tail = UnsafeRawPointer(src + count - 4).loadUnaligned(as: SIMD4<Float>.self)
+      UnsafeMutableRawPointer(dst).storeBytes(of: head, as: SIMD4<Float>.self)
+      UnsafeMutableRawPointer(dst + count - 4).storeBytes(of: tail, as: SIMD4<Float>.self)
+    }
+  }
+}
+
+/// Any columns inside the row: one at a time.
+enum StridedRun: RunCopy {
+  @inline(__always)
+  static func copy(
+    _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>
+  ) {
+    for t in 0..<count { dst[t] = src[t * stride] }
+  }
+}
+
+/// Columns that may reach into the padding: zeros there, the rest as a run inside the row.
+enum ClippedRun: RunCopy {
+  @inline(__always)
+  static func copy(
+    _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>
+  ) {
+    // Lanes t with 0 <= ix0 + t * stride < inWidth (no division at stride 1).
+    let first = min(count, max(0, stride == 1 ? -ix0 : Im2Col.ceilDiv(-ix0, stride)))
+    let end = max(first, min(count, stride == 1 ? inWidth - ix0 : Im2Col.ceilDiv(inWidth - ix0, stride)))
+    for t in 0..<first { dst[t] = 0 }
+    let inside = end - first
+    if stride == 1 && inside >= 4 {
+      OverlappingRun.copy(src + first, ix0: ix0 + first, stride: 1, count: inside, inWidth: inWidth, to: dst + first)
+    } else {
+      StridedRun.copy(src + first * stride, ix0: ix0 + first * stride, stride: stride, count: inside, inWidth: inWidth, to: dst + first)
+    }
+    for t in end..<count { dst[t] = 0 }
+  }
+}
+
+enum Im2Col {
   /// `ceil(a / b)` for positive `b` and any sign of `a`.
   @inline(__always)
   static func ceilDiv(_ a: Int, _ b: Int) -> Int {
     a >= 0 ? (a + b - 1) / b : -((-a) / b)
+  }
+
+  /// `p[0..<16]`.
+  @inline(__always)
+  static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+  }
+
+  /// `p[0], p[2], ..., p[30]`, reading nothing past `p[30]`.
+  @inline(__always)
+  static func evens16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    let a = load16(p), b = load16(p + 15)
+    return SIMD16(
+      a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15])
   }
 }

@@ -72,6 +72,13 @@ enum GemmLeft {
   case panels(UnsafePointer<Float>)
 }
 
+/// The GEMM's right operand: any strided matrix, or a convolution's im2col matrix read in
+/// place (packed straight from the images).
+enum GemmRight {
+  case matrix(MatrixView)
+  case unfolded(UnfoldedColumns)
+}
+
 /// Cache-blocked single-precision GEMM, `C = A * B` with the ``GemmStore`` epilogue.
 ///
 /// Classic structure: slices of `kc` rows of B (up to `nc` columns) and blocks of `mc x kc`
@@ -96,7 +103,7 @@ enum SGEMM {
 
   /// - Parameter kernels: the micro-kernels (the CPU's by default; tests pass others).
   static func run(
-    m: Int, n: Int, k: Int, a: GemmLeft, b: MatrixView, store: GemmStore, pool: ThreadPool?,
+    m: Int, n: Int, k: Int, a: GemmLeft, b: GemmRight, store: GemmStore, pool: ThreadPool?,
     kernels: KernelTable = .current
   ) {
     if m <= 0 || n <= 0 { return }
@@ -149,7 +156,7 @@ enum SGEMM {
   /// Fills `acc` (whole `mr x nr` tiles covering `rows x cols`, row stride `ldAcc`) with
   /// `A[i0..., :] * B[:, j0...]`: per K slice, B packed once, then every `mc`-row block.
   private static func computeTask(
-    i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: GemmLeft, b: MatrixView,
+    i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: GemmLeft, b: GemmRight,
     packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>, ldAcc: Int,
     kernels: KernelTable
   ) {
@@ -210,6 +217,19 @@ enum SGEMM {
   }
 
   /// `dst[panel][p][j] = B[p0 + p, j0 + panel * nr + j]`, zero for columns past the end.
+  private static func packPanelsB(
+    _ b: GemmRight, p0: Int, depth: Int, j0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    switch b {
+    case .matrix(let view): packPanelsB(view, p0: p0, depth: depth, j0: j0, cols: cols, into: dst)
+    case .unfolded(let columns):
+      for panel in 0..<((cols + nr - 1) / nr) {
+        columns.packPanel(
+          p0: p0, depth: depth, firstColumn: j0 + panel * nr, width: min(nr, cols - panel * nr), into: dst + panel * depth * nr)
+      }
+    }
+  }
+
   private static func packPanelsB(
     _ b: MatrixView, p0: Int, depth: Int, j0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>
   ) {

@@ -132,7 +132,7 @@ enum WinogradConv {
       parallelFor(pool, points) { xi in
         SGEMM.run(
           m: m, n: tiles, k: c, a: .panels(weights + xi * matrix),
-          b: MatrixView(base: v + xi * vPlane, rowStride: ld, colStride: 1),
+          b: .matrix(MatrixView(base: v + xi * vPlane, rowStride: ld, colStride: 1)),
           store: GemmStore(c: products + xi * pPlane, ldc: ld, holdsWholeTiles: true), pool: nil)
       }
 
