@@ -56,6 +56,55 @@ public func sgemmTile6x16(
   raw.storeBytes(of: c5, toByteOffset: 5 * rowBytes, as: V.self)
 }
 
+/// `acc + a * b` for 8 lanes (see the 16-lane form).
+@inline(__always)
+func mulAdd(_ acc: SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+  #if GRAPHC_FMA
+    acc.addingProduct(a, b)
+  #else
+    acc + a * b
+  #endif
+}
+
+/// The 6 x 8 SGEMM register tile for a B panel's last columns: the first 8 columns of
+/// `sgemmTile6x16`'s tile (`b` keeps its 16-float rows), each computed exactly as there.
+/// A GEMM whose last panel holds 8 columns or fewer (49 = 3 x 16 + 1) does half the work on it.
+public func sgemmTile6x8(
+  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+) {
+  typealias V = SIMD8<Float>
+  var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+  let rawB = UnsafeRawPointer(b)
+  var ap = a
+  for p in 0..<depth {
+    let bv = rawB.load(fromByteOffset: p * 64, as: V.self)
+    c0 = mulAdd(c0, V(repeating: ap[0]), bv)
+    c1 = mulAdd(c1, V(repeating: ap[1]), bv)
+    c2 = mulAdd(c2, V(repeating: ap[2]), bv)
+    c3 = mulAdd(c3, V(repeating: ap[3]), bv)
+    c4 = mulAdd(c4, V(repeating: ap[4]), bv)
+    c5 = mulAdd(c5, V(repeating: ap[5]), bv)
+    ap += 6
+  }
+  let raw = UnsafeMutableRawPointer(c)
+  let rowBytes = ldc * 4
+  if accumulate {
+    c0 += raw.loadUnaligned(fromByteOffset: 0 * rowBytes, as: V.self)
+    c1 += raw.loadUnaligned(fromByteOffset: 1 * rowBytes, as: V.self)
+    c2 += raw.loadUnaligned(fromByteOffset: 2 * rowBytes, as: V.self)
+    c3 += raw.loadUnaligned(fromByteOffset: 3 * rowBytes, as: V.self)
+    c4 += raw.loadUnaligned(fromByteOffset: 4 * rowBytes, as: V.self)
+    c5 += raw.loadUnaligned(fromByteOffset: 5 * rowBytes, as: V.self)
+  }
+  raw.storeBytes(of: c0, toByteOffset: 0 * rowBytes, as: V.self)
+  raw.storeBytes(of: c1, toByteOffset: 1 * rowBytes, as: V.self)
+  raw.storeBytes(of: c2, toByteOffset: 2 * rowBytes, as: V.self)
+  raw.storeBytes(of: c3, toByteOffset: 3 * rowBytes, as: V.self)
+  raw.storeBytes(of: c4, toByteOffset: 4 * rowBytes, as: V.self)
+  raw.storeBytes(of: c5, toByteOffset: 5 * rowBytes, as: V.self)
+}
+
 /// The 12 x 16 SGEMM register tile: two consecutive 6-row panels of `a` (the second
 /// `depth * 6` floats after the first) against one panel of `b`, as two 6 x 16 tiles would
 /// compute them, element for element in the same order. Twelve accumulators fill AVX-512's

@@ -17,7 +17,7 @@ final class InstructionSetTests: XCTestCase {
   typealias Dot4 = ([[Float]], [Float]) -> [Float]
 
   func check(
-    _ name: String, tile6: @escaping KernelTable.Tile, tile12: @escaping KernelTable.Tile, _ dot4: Dot4,
+    _ name: String, tile6: @escaping KernelTable.Tile, tile6x8: KernelTable.Tile, tile12: @escaping KernelTable.Tile, _ dot4: Dot4,
     dot1: ([Float], [Float]) -> Float
   ) {
     var rng = SeededRandom(seed: 21)
@@ -42,6 +42,20 @@ final class InstructionSetTests: XCTestCase {
         tile(depth, a, b, c, ldc, true)
         for i in 0..<cValues.count {
           XCTAssertEqual(c[i], expected[i], accuracy: 1e-4 * Float(depth).squareRoot(), "\(name) \(rows)x16 depth \(depth) at \(i)")
+        }
+      }
+      // The 6 x 8 tile gives the 6 x 16 tile's first 8 columns bit for bit, and leaves the rest alone.
+      for accumulate in [false, true] {
+        let a = rng.floats(depth * 6), b = aligned(rng.floats(depth * 16)), cValues = rng.floats(6 * 24)
+        let wide = aligned(cValues), narrow = aligned(cValues)
+        defer { b.deallocate(); wide.deallocate(); narrow.deallocate() }
+        tile6(depth, a, b, wide, 24, accumulate)
+        tile6x8(depth, a, b, narrow, 24, accumulate)
+        for r in 0..<6 {
+          for j in 0..<24 {
+            let expected = j < 8 ? wide[r * 24 + j] : cValues[r * 24 + j]
+            XCTAssertEqual(narrow[r * 24 + j].bitPattern, expected.bitPattern, "\(name) 6x8 depth \(depth) (\(r), \(j)) accumulate \(accumulate)")
+          }
         }
       }
       // Four rows against one y: each close to the naive sum, and bit-identical whichever rows share the call.
@@ -103,7 +117,7 @@ final class InstructionSetTests: XCTestCase {
 
   func testGenericKernels() {
     check(
-      "generic", tile6: KernelsGeneric.sgemmTile6x16, tile12: KernelsGeneric.sgemmTile12x16,
+      "generic", tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: KernelsGeneric.sgemmTile12x16,
       { dots($0, $1, KernelsGeneric.dotProductLanes4, KernelsGeneric.dotProductFinish) },
       dot1: { dot($0, $1, KernelsGeneric.dotProductLanes1, KernelsGeneric.dotProductFinish) })
   }
@@ -111,7 +125,7 @@ final class InstructionSetTests: XCTestCase {
   func testHaswellKernelsWhereTheCPUHasThem() throws {
     try XCTSkipUnless(InstructionSet.haswell.isSupported, "this CPU has no AVX2+FMA: the avx2+fma kernels are not run")
     check(
-      "avx2+fma", tile6: KernelsHaswell.sgemmTile6x16, tile12: KernelsHaswell.sgemmTile12x16,
+      "avx2+fma", tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: KernelsHaswell.sgemmTile12x16,
       { dots($0, $1, KernelsHaswell.dotProductLanes4, KernelsHaswell.dotProductFinish) },
       dot1: { dot($0, $1, KernelsHaswell.dotProductLanes1, KernelsHaswell.dotProductFinish) })
   }
@@ -119,7 +133,7 @@ final class InstructionSetTests: XCTestCase {
   func testSkylakeXKernelsWhereTheCPUHasThem() throws {
     try XCTSkipUnless(InstructionSet.skylakeX.isSupported, "this CPU has no AVX-512F: the avx512 kernels are not run")
     check(
-      "avx512", tile6: KernelsSkylakeX.sgemmTile6x16, tile12: KernelsSkylakeX.sgemmTile12x16,
+      "avx512", tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
       { dots($0, $1, KernelsSkylakeX.dotProductLanes4, KernelsSkylakeX.dotProductFinish) },
       dot1: { dot($0, $1, KernelsSkylakeX.dotProductLanes1, KernelsSkylakeX.dotProductFinish) })
   }

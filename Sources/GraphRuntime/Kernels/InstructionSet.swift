@@ -68,6 +68,8 @@ package struct KernelTable: Sendable {
 
   /// The 6 x 16 register tile over one packed panel of A (see KernelsHaswell's `sgemmTile6x16`).
   let tile6: Tile
+  /// The 6 x 8 tile: the first 8 columns of `tile6`'s, bit for bit (see `sgemmTile6x8`).
+  let tile6x8: Tile
   /// A tile over two consecutive panels of A (12 x 16, see `sgemmTile12x16`), or nil where
   /// the registers do not hold it (AVX2's 16): SGEMM then uses `tile6` only.
   let tile12: Tile?
@@ -86,17 +88,17 @@ package struct KernelTable: Sendable {
   package static let current = InstructionSet.current.kernels
 
   package static let skylakeX = KernelTable(
-    tile6: KernelsSkylakeX.sgemmTile6x16, tile12: KernelsSkylakeX.sgemmTile12x16,
+    tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles)
 
   package static let haswell = KernelTable(
-    tile6: KernelsHaswell.sgemmTile6x16, tile12: nil,
+    tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles)
 
   package static let generic = KernelTable(
-    tile6: KernelsGeneric.sgemmTile6x16, tile12: nil,
+    tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles)
 
@@ -104,7 +106,7 @@ package struct KernelTable: Sendable {
   /// 12 x 16 path on AVX2 machines this way; it is correct there, only slower).
   package func with(tile12: Tile?) -> KernelTable {
     KernelTable(
-      tile6: tile6, tile12: tile12, dotLanes4: dotLanes4, dotLanes1: dotLanes1, dotFinish: dotFinish, winogradInput: winogradInput,
+      tile6: tile6, tile6x8: tile6x8, tile12: tile12, dotLanes4: dotLanes4, dotLanes1: dotLanes1, dotFinish: dotFinish, winogradInput: winogradInput,
       winogradOutput: winogradOutput)
   }
 }

@@ -109,6 +109,10 @@ enum SGEMM {
     if m <= 0 || n <= 0 { return }
     let split = Split(m: m, n: n, threads: pool?.threads ?? 1)
     let direct = store.holdsWholeTiles && store.isPlain && store.columnsPerImage == .max
+    // Where the rows are split over tasks, several tasks need the same panels of B: they are
+    // packed once, every (column block, K slice) in parallel, into the caller's shared scratch.
+    let sharedB: UnsafeMutablePointer<Float>? =
+      split.rowGroups > 1 ? packSharedB(b, k: k, n: n, width: split.width, columnBlocks: split.columnBlocks, pool: pool) : nil
     // Tasks are taken dynamically; each packs into its thread's own scratch.
     parallelFor(pool, split.rowGroups * split.columnBlocks) { task in
       let rowSpan = split.rowBlocksPerTask * mc
@@ -116,15 +120,16 @@ enum SGEMM {
       let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
       let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : rowSpan * nc))
       let packA = scratch, packB = scratch + mc * kc
+      let packedB = sharedB.map { PackedB.shared($0 + (j0 / split.width) * k * split.width, width: split.width) } ?? .pack(into: packB)
       if direct {
         // The tiles accumulate in C itself: no copy.
         computeTask(
-          i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB,
+          i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB,
           acc: store.c + i0 * store.ldc + j0, ldAcc: store.ldc, kernels: kernels)
       } else {
         let acc = scratch + mc * kc + kc * nc
         computeTask(
-          i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packB, acc: acc, ldAcc: nc,
+          i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB, acc: acc, ldAcc: nc,
           kernels: kernels)
         storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
       }
@@ -153,11 +158,34 @@ enum SGEMM {
     }
   }
 
+  /// Where a task's panels of B come from: packed by the task into its scratch, or packed
+  /// before the tasks ran (a column block's K slices one after the other, each `width` wide).
+  enum PackedB {
+    case pack(into: UnsafeMutablePointer<Float>)
+    case shared(UnsafePointer<Float>, width: Int)
+  }
+
+  /// Packs every column block's K slices of B (each slice `depth x width`, in panel order) into
+  /// the calling thread's shared scratch, spread over the pool, and returns it.
+  private static func packSharedB(
+    _ b: GemmRight, k: Int, n: Int, width: Int, columnBlocks: Int, pool: ThreadPool?
+  ) -> UnsafeMutablePointer<Float> {
+    let packed = ThreadScratch.floats(columnBlocks * k * width, slot: .shared)
+    let slices = (k + kc - 1) / kc
+    parallelFor(pool, columnBlocks * slices) { unit in
+      let block = unit / slices, p0 = (unit % slices) * kc
+      let j0 = block * width
+      packPanelsB(
+        b, p0: p0, depth: min(kc, k - p0), j0: j0, cols: min(width, n - j0), into: packed + block * k * width + p0 * width)
+    }
+    return packed
+  }
+
   /// Fills `acc` (whole `mr x nr` tiles covering `rows x cols`, row stride `ldAcc`) with
   /// `A[i0..., :] * B[:, j0...]`: per K slice, B packed once, then every `mc`-row block.
   private static func computeTask(
     i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: GemmLeft, b: GemmRight,
-    packA: UnsafeMutablePointer<Float>, packB: UnsafeMutablePointer<Float>, acc: UnsafeMutablePointer<Float>, ldAcc: Int,
+    packA: UnsafeMutablePointer<Float>, packB: PackedB, acc: UnsafeMutablePointer<Float>, ldAcc: Int,
     kernels: KernelTable
   ) {
     let bPanels = (cols + nr - 1) / nr
@@ -168,7 +196,14 @@ enum SGEMM {
     var p0 = 0
     while p0 < k {
       let depth = min(kc, k - p0)
-      packPanelsB(b, p0: p0, depth: depth, j0: j0, cols: cols, into: packB)
+      let panelsB: UnsafePointer<Float>
+      switch packB {
+      case .pack(let buffer):
+        packPanelsB(b, p0: p0, depth: depth, j0: j0, cols: cols, into: buffer)
+        panelsB = UnsafePointer(buffer)
+      case .shared(let packed, let width):
+        panelsB = packed + p0 * width
+      }
       for r0 in stride(from: 0, to: rows, by: mc) {
         let blockRows = min(mc, rows - r0)
         let aPanels = (blockRows + mr - 1) / mr
@@ -184,7 +219,14 @@ enum SGEMM {
         // Two A panels per tile where the table has a 12-row tile (same sums, same order).
         let pairs = kernels.tile12 == nil ? 0 : aPanels / 2
         for jp in 0..<bPanels {
-          let bPanel = packB + jp * depth * nr, cColumn = blockAcc + jp * nr
+          let bPanel = panelsB + jp * depth * nr, cColumn = blockAcc + jp * nr
+          if cols - jp * nr <= nr / 2 {
+            // A last panel of 8 columns or fewer: half-width tiles, the same bits.
+            for ip in 0..<aPanels {
+              kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
+            }
+            continue
+          }
           for pair in 0..<pairs {
             kernels.tile12!(depth, panelsA + 2 * pair * depth * mr, bPanel, cColumn + 2 * pair * mr * ldAcc, ldAcc, p0 > 0)
           }

@@ -20,18 +20,28 @@ enum ThreadScratch {
     deinit { pointer.deallocate() }
   }
 
-  private static let key: pthread_key_t = {
+  /// Each thread has two buffers: one for work a task does alone (packing its own operands),
+  /// one that a caller fills for all threads of a parallel loop to read (``Slot/shared``).
+  enum Slot {
+    case task, shared
+  }
+
+  private static func makeKey() -> pthread_key_t {
     var key = pthread_key_t()
     let rc = pthread_key_create(&key) { raw in
       if let raw { Unmanaged<Buffer>.fromOpaque(raw).release() }
     }
     precondition(rc == 0, "pthread_key_create failed: \(rc)")
     return key
-  }()
+  }
 
-  /// At least `count` floats, 64-byte aligned, private to the calling thread.
-  /// Valid until the next call on the same thread.
-  static func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+  private static let taskKey = makeKey()
+  private static let sharedKey = makeKey()
+
+  /// At least `count` floats, 64-byte aligned, owned by the calling thread.
+  /// Valid until the next call for the same slot on the same thread.
+  static func floats(_ count: Int, slot: Slot = .task) -> UnsafeMutablePointer<Float> {
+    let key = slot == .task ? taskKey : sharedKey
     if let raw = pthread_getspecific(key) {
       let buffer = Unmanaged<Buffer>.fromOpaque(raw).takeUnretainedValue()
       if buffer.count >= count { return buffer.pointer }
