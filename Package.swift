@@ -57,7 +57,7 @@ let package = Package(
 
     // MARK: - Compiler side
 
-    .target(name: "GraphIR", dependencies: ["ONNXSchema", "CProtobufC", "AtomicFile"]),
+    .target(name: "GraphIR", dependencies: ["ONNXSchema", "CProtobufC", "AtomicFile", "GraphPlan"]),
     .target(name: "GraphZoo", dependencies: ["GraphIR", "GraphPlan"]),
     .target(name: "GraphCompiler", dependencies: ["GraphIR", "GraphPlan", "GraphReference"]),
 

@@ -19,13 +19,17 @@ public final class CompiledModel: @unchecked Sendable {
   /// The weights, used in place (memory-mapped from the file, or owned).
   let weights: UnsafePointer<Float>
   private let release: () -> Void
+  /// The budgets sessions and input files are checked against.
+  public let limits: Limits
 
   /// Maps a `plan.bin` file and validates it. The weights are used in place, not copied.
   /// - Parameter path: a file written by `graphc compile`.
   /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be opened or mapped,
   ///   ``RuntimeError/format(_:)`` for a truncated or corrupted plan, and
   ///   ``RuntimeError/unsupported(_:)`` for another format version; the message names the file.
-  public init(contentsOfFile path: String) throws(RuntimeError) {
+  /// - Parameter limits: the budgets sessions and inputs are held to (default: from this machine's memory).
+  public init(contentsOfFile path: String, limits: Limits = .machine) throws(RuntimeError) {
+    self.limits = limits
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { throw .file(path: path, reason: "cannot open plan (\(String(cString: strerror(errno))))") }
     defer { close(fd) }
@@ -50,7 +54,8 @@ public final class CompiledModel: @unchecked Sendable {
   }
 
   /// Wraps a plan and its weights held in memory (as the compiler produces them).
-  package init(plan: Plan, weights: [Float]) throws(RuntimeError) {
+  package init(plan: Plan, weights: [Float], limits: Limits = .machine) throws(RuntimeError) {
+    self.limits = limits
     guard weights.count == plan.weightCount else {
       throw .format("plan expects \(plan.weightCount) weights, got \(weights.count)")
     }
@@ -104,10 +109,26 @@ public final class CompiledModel: @unchecked Sendable {
   }
 
   /// Creates a session with its own arena and `threads` threads (the caller included).
-  /// - Throws: ``RuntimeError/input(_:)`` unless `threads` is between 1 and 256.
+  /// - Throws: ``RuntimeError/input(_:)`` unless `threads` is between 1 and 256;
+  ///   ``RuntimeError/limit(_:)`` when the arena (at the plan's fixed batch, else 1) and the
+  ///   convolution workspace are over ``Limits/maxArenaBytes``.
   public func makeSession(threads: Int = 1) throws(RuntimeError) -> Session {
     guard threads >= 1, threads <= 256 else { throw .input("thread count \(threads) must be between 1 and 256") }
-    let workspace = try MemoryBudget.floats(StepExecutor.workspaceCount(plan), for: "the convolution workspace")
+    let workspace = StepExecutor.workspaceCount(plan)
+    _ = try arenaFloats(batch: plan.fixedBatch ?? 1, workspace: workspace)
     return Session(model: self, threads: threads, workspaceCount: workspace)
+  }
+
+  /// The arena's floats for `batch` items, checked with the workspace against ``Limits/maxArenaBytes``
+  /// before anything is allocated.
+  func arenaFloats(batch: Int, workspace: Int) throws(RuntimeError) -> Int {
+    let (arena, overflow) = plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)
+    let (total, overflow2) = arena.addingReportingOverflow(workspace)
+    do {
+      try limits.check(
+        "the arena for batch \(batch) (\(overflow ? "too many" : String(arena)) floats) and the convolution workspace (\(workspace) floats)",
+        count: overflow || overflow2 ? -1 : total, elementSize: 4, against: \.maxArenaBytes)
+    } catch { throw .limit(error) }
+    return arena
   }
 }

@@ -19,12 +19,16 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
   /// Inputs or options that do not fit the model: a missing or unknown input, a wrong
   /// shape or batch size, a bad thread count.
   case input(String)
+  /// A size over a ``Limits`` budget (a tensor, an input file, the arena): names the value, its
+  /// size and the limit.
+  case limit(LimitError)
 
   /// What went wrong, in words.
   public var message: String {
     switch self {
     case .file(let path, let reason): return "\(path): \(reason)"
     case .format(let m), .unsupported(let m), .shape(let m), .input(let m): return m
+    case .limit(let e): return e.message
     }
   }
 
@@ -41,13 +45,16 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
   }
 
   /// The same error with `path: ` before its message (a file error already names its path).
-  func inFile(_ path: String) -> RuntimeError {
+  package func inFile(_ path: String) -> RuntimeError {
     switch self {
     case .file: return self
     case .format(let m): return .format("\(path): \(m)")
     case .unsupported(let m): return .unsupported("\(path): \(m)")
     case .shape(let m): return .shape("\(path): \(m)")
     case .input(let m): return .input("\(path): \(m)")
+    case .limit(var e):
+      e.what = "\(path): \(e.what)"
+      return .limit(e)
     }
   }
 }
@@ -64,3 +71,9 @@ public typealias GraphcVersion = GraphPlan.GraphcVersion
 
 /// Which compiler release and source model made a plan (``CompiledModel/provenance``).
 public typealias PlanProvenance = GraphPlan.PlanProvenance
+
+/// The resource budgets a ``CompiledModel`` checks sizes against (shared with the compiler).
+public typealias Limits = GraphPlan.Limits
+
+/// A size over a ``Limits`` budget.
+public typealias LimitError = GraphPlan.LimitError

@@ -185,9 +185,7 @@ public final class Session {
       throw .input("the plan was compiled for batch \(fixed), got batch \(batch)")
     }
     guard batch > capacityBatch else { return }
-    let (product, overflow) = model.plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)
-    guard !overflow else { throw .input("batch \(batch) needs an arena too large to allocate") }
-    let count = try MemoryBudget.floats(product, for: "the arena for batch \(batch)")
+    let count = try model.arenaFloats(batch: batch, workspace: workspaceCount)
     arena.deallocate()
     arena = allocateFloats(count)
     arena.initialize(repeating: 0, count: count)

@@ -36,6 +36,9 @@ struct CompileCommand: ParsableCommand {
   @Flag(help: "Print how long reading, each pass and writing took (on stderr).")
   var timePasses = false
 
+  @Option(name: .customLong("max-memory"), help: ArgumentHelp(Limits.memoryHelp, valueName: "size"))
+  var limits: Limits = .machine
+
   func validate() throws {
     if let batch, batch <= 0 { throw ValidationError("--batch must be a positive integer, got \(batch)") }
     if let printAfter, !Pipeline.passNames.contains(printAfter) {
@@ -53,14 +56,14 @@ struct CompileCommand: ParsableCommand {
         if timePasses { FileHandle.standardError.write(Data((what.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%9.1f ms\n", Date().timeIntervalSince(clock) * 1000)).utf8)) }
         clock = Date()
       }
-      let model = try ONNXReader.read(contentsOf: file)
+      let model = try ONNXReader.read(contentsOf: file, options: .init(limits: limits))
       for weights in model.externalDataFiles.sorted() { try refuseToOverwrite(weights, with: output, what: "its model's external data") }
       lap("read")
       // A pass that runs twice (infer-shapes) is printed after each run, labelled with which run it is.
       let runs = Dictionary(Pipeline.passNames.map { ($0, 1) }, uniquingKeysWith: +)
       var seen: [String: Int] = [:]
       do {
-        result = try Pipeline.compile(model, options: .init(batch: batch)) { pass, context in
+        result = try Pipeline.compile(model, options: .init(batch: batch, limits: limits)) { pass, context in
           lap(pass)
           seen[pass, default: 0] += 1
           if pass == printAfter || (printIr && pass == Pipeline.passes.last?.name) {

@@ -64,15 +64,17 @@ struct InputLoader {
     return feeds
   }
 
-  /// The tensor in `path` for input `binding`: `[batch] + item shape`.
+  /// The tensor in `path` for input `binding`: `[batch] + item shape`. The values are read
+  /// once, straight from the file into the tensor (no copy of the file's bytes), after the
+  /// size is checked against the model's ``Limits``.
   func tensor(_ path: String, for binding: Binding) throws -> FloatTensor {
     let item = binding.itemShape
     let itemCount = item.reduce(1, *)
-    let bytes = try Self.readBytes(path)
+    let file = try Self.open(path)
+    let head = try file.bytes(count: 512)
     let values: [Float]
-    if bytes.starts(with: [0x93] + Array("NUMPY".utf8)) {
-      let array: NPYArray
-      do { array = try NPY.decode(bytes) } catch let error as RuntimeError { throw RuntimeError.format("\(path): \(error.message)") }
+    if head.starts(with: [0x93] + Array("NUMPY".utf8)) {
+      let array = try NPY.read(path: path, limits: model.limits)  // its errors name the file
       if array.sourceType != "<f4" {
         note("\(path): \(array.sourceTypeName) values converted to float32 as they are (no scaling)")
       }
@@ -82,20 +84,21 @@ struct InputLoader {
       }
       values = array.data
     } else {
+      let size = file.size
       let itemBytes = itemCount * 4
       let fixed = regroupsItems ? nil : binding.batch
-      let fits = !bytes.isEmpty && bytes.count % itemBytes == 0 && fixed.map { bytes.count == $0 * itemBytes } ?? true
+      let fits = size > 0 && size % itemBytes == 0 && fixed.map { size == $0 * itemBytes } ?? true
       guard fits else {
         let perItem = "\(itemCount) float32 values per item"
         let wanted = fixed.map { "exactly \($0 * itemBytes) bytes, \(perItem)" } ?? "a multiple of \(itemBytes) bytes, \(perItem)"
-        var message = "\(path): \(bytes.count) bytes is neither a .npy file nor raw float32 for input '\(binding.name)'"
+        var message = "\(path): \(size) bytes is neither a .npy file nor raw float32 for input '\(binding.name)'"
           + " (\(Self.expected(binding)): \(wanted))"
-        if let kind = Self.recognizedKind(bytes) {
+        if let kind = Self.recognizedKind(head) {
           message += "; it looks like \(kind): convert it to a float32 tensor (.npy) with the model's preprocessing first"
         }
         throw RuntimeError.input(message)
       }
-      values = try RawFloat32.decode(bytes)
+      do { values = try file.floats(size / 4, at: 0, limits: model.limits) } catch let error as RuntimeError { throw error.inFile(path) }
     }
     let batch = values.count / itemCount
     if !regroupsItems, let fixed = binding.batch, fixed != batch {
@@ -131,16 +134,21 @@ struct InputLoader {
     return nil
   }
 
-  /// The whole file, or an error that names it and says why it cannot be read.
-  static func readBytes(_ path: String) throws -> [UInt8] {
+  /// The file opened for reading, or an error that names it and says why it cannot be.
+  static func open(_ path: String) throws -> TensorFile {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw RuntimeError.file(path: path, reason: "no such file")
     }
     guard !isDirectory.boolValue else { throw RuntimeError.file(path: path, reason: "is a directory, not an input file") }
-    guard let data = FileManager.default.contents(atPath: path) else {
+    do { return try TensorFile(path) } catch RuntimeError.file(_, let reason) where reason.contains("cannot open") {
       throw RuntimeError.file(path: path, reason: "cannot read (permission denied?)")
     }
-    return [UInt8](data)
+  }
+
+  /// The whole (small) file, or an error that names it and says why it cannot be read.
+  static func readBytes(_ path: String) throws -> [UInt8] {
+    let file = try open(path)
+    return try file.bytes(count: file.size)
   }
 }

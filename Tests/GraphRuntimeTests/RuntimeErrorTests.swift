@@ -81,18 +81,8 @@ final class RuntimeErrorTests: XCTestCase {
   }
 }
 
-/// Large allocations are checked against the machine's memory first.
-final class MemoryBudgetTests: XCTestCase {
-  func testAllocationsBeyondPhysicalMemoryAreInputErrors() throws {
-    XCTAssertGreaterThan(MemoryBudget.physicalBytes, 1 << 20)
-    XCTAssertEqual(try MemoryBudget.floats(1000, for: "x"), 1000)
-    XCTAssertThrowsError(try MemoryBudget.floats(MemoryBudget.physicalBytes / 4 + 1, for: "the arena")) { error in
-      guard case .input(let m)? = error as? RuntimeError else { return XCTFail("\(error)") }
-      XCTAssertTrue(m.contains("the arena") && m.contains("bytes of memory"), m)
-    }
-    XCTAssertThrowsError(try MemoryBudget.floats(Int.max, for: "overflow"))
-  }
-
+/// Sizes from a plan are checked before anything is allocated (see also LimitsIOTests).
+final class PlanSizeTests: XCTestCase {
   func testAbsurdFixedBatchIsRejected() {
     var (plan, _) = PlanFileTests.tinyPlan()
     plan.fixedBatch = 1 << 40

@@ -9,8 +9,9 @@ public struct ConstantFolding: Pass {
   public func run(_ context: CompilationContext) throws {
     var graph = context.graph
     var kept: [Node] = []
+    var foldedBytes = 0
     for node in graph.nodes {
-      if let results = try fold(node, graph, context) {
+      if let results = try fold(node, graph, context, foldedBytes: &foldedBytes) {
         for (name, tensor) in zip(node.outputs, results) where !name.isEmpty { graph.initializers[name] = tensor }
       } else {
         kept.append(node)
@@ -20,20 +21,31 @@ public struct ConstantFolding: Pass {
     context.graph = graph
   }
 
-  /// Largest tensor folding may create (2^26 elements, 256 MiB of floats): a few-byte
-  /// ConstantOfShape must not make the compiler allocate without bound.
-  static let maxFoldedElements = 1 << 26
+  /// Checks a node's outputs against the limits before it is evaluated: each against
+  /// ``Limits/maxTensorBytes``, all folded so far against ``Limits/maxFoldedBytes`` (a few-byte
+  /// ConstantOfShape must not make the compiler allocate without bound).
+  private func checkSizes(_ node: Node, _ context: CompilationContext, foldedBytes: inout Int) throws {
+    for output in node.outputs where !output.isEmpty {
+      guard let dims = context.shapes[output]?.fixedDims else { continue }
+      let type = context.elementTypes[output] ?? .float
+      let count = DimProduct.of(dims.map(Dim.fixed))?.coefficient ?? -1
+      do {
+        let bytes = try context.limits.check(
+          "its output \(dims) of \(type), too large to compute at compile time,", count: count, elementSize: type.byteSize, against: \.maxTensorBytes)
+        foldedBytes += bytes
+        try context.limits.check(
+          "the constants folded so far, with its output \(dims) of \(type),", count: foldedBytes, against: \.maxFoldedBytes)
+      } catch {
+        throw GraphError.node(node, error.message)
+      }
+    }
+  }
 
-  private func fold(_ node: Node, _ graph: Graph, _ context: CompilationContext) throws -> [Tensor]? {
+  private func fold(_ node: Node, _ graph: Graph, _ context: CompilationContext, foldedBytes: inout Int) throws -> [Tensor]? {
     guard OperatorRegistry.isDefaultDomain(node.domain), let definition = OperatorRegistry.byOp[node.opType],
       definition.folds
     else { return nil }
-    for output in node.outputs where !output.isEmpty {
-      guard let dims = context.shapes[output]?.fixedDims else { continue }
-      if (DimProduct.of(dims.map(Dim.fixed))?.coefficient ?? Int.max) > Self.maxFoldedElements {
-        throw GraphError.node(node, "its output \(dims) is too large to compute at compile time (limit \(Self.maxFoldedElements) elements)")
-      }
-    }
+    try checkSizes(node, context, foldedBytes: &foldedBytes)
     var inputs: [Tensor?] = []
     for name in node.inputs {
       if name.isEmpty { inputs.append(nil); continue }

@@ -26,10 +26,13 @@ public final class CompilationContext {
   public var fusions: [String: Fusion] = [:]
   /// Symbol values fixed by `--batch` (e.g. ["N": 4]).
   public let bindings: [String: Int]
+  /// Budgets for what the passes compute from the model (folded constants).
+  public let limits: Limits
 
-  public init(model: Model, bindings: [String: Int] = [:]) {
+  public init(model: Model, bindings: [String: Int] = [:], limits: Limits = .machine) {
     self.model = model
     self.bindings = bindings
+    self.limits = limits
   }
 
   public var graph: Graph {

@@ -29,7 +29,12 @@ public enum Pipeline {
   public struct Options: Sendable {
     /// Fixes the batch symbol(s) of the inputs; nil keeps the batch symbolic.
     public var batch: Int?
-    public init(batch: Int? = nil) { self.batch = batch }
+    /// Budgets for the nodes and the constants folded at compile time (see ``Limits``).
+    public var limits: Limits
+    public init(batch: Int? = nil, limits: Limits = .machine) {
+      self.batch = batch
+      self.limits = limits
+    }
   }
 
   public struct Output {
@@ -48,7 +53,10 @@ public enum Pipeline {
     _ model: Model, options: Options = Options(), observe: (String, CompilationContext) throws -> Void = { _, _ in }
   ) throws -> Output {
     let bindings = try batchBindings(model.graph, options.batch)
-    let context = CompilationContext(model: model, bindings: bindings)
+    do {
+      try options.limits.check("the model's node count", count: model.graph.nodes.count, against: \.maxNodes)
+    } catch { throw GraphError("", error.message) }
+    let context = CompilationContext(model: model, bindings: bindings, limits: options.limits)
     context.report.nodesIn = model.graph.nodes.count
     for pass in passes {
       try pass.run(context)

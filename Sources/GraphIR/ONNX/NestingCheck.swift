@@ -1,17 +1,17 @@
+import GraphPlan
+
 /// Bounds how deeply subgraphs nest before libprotobuf-c unpacks a model: its unpacking
 /// recurses without a limit, so a few kilobytes nested thousands of levels deep would
 /// overflow the stack. The only recursive path in the schema is
 /// `ModelProto.graph → GraphProto.node → NodeProto.attribute → AttributeProto.g / .graphs → GraphProto`;
 /// this scanner walks exactly that path on the wire format, with a counter.
 enum NestingCheck {
-  /// Graphs inside graphs (If/Loop bodies) real models use are a handful deep.
-  static let maxGraphDepth = 64
-
-  /// Throws when subgraphs nest deeper than ``maxGraphDepth``. Malformed bytes are left
+  /// Throws when subgraphs nest deeper than `maxDepth` (``Limits/maxNestingDepth``, 64 by
+  /// default: the If/Loop bodies real models use are a handful deep). Malformed bytes are left
   /// for the protobuf parser to report.
-  static func check(_ bytes: UnsafeRawBufferPointer) throws {
+  static func check(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = Limits.machine.maxNestingDepth) throws {
     // ModelProto: field 7 is the graph.
-    try scan(bytes, follow: [7: .graph], depth: 0)
+    try scan(bytes, follow: [7: .graph], depth: 0, maxDepth: maxDepth)
   }
 
   private enum Kind { case graph, node, attribute }
@@ -25,7 +25,7 @@ enum NestingCheck {
     }
   }
 
-  private static func scan(_ bytes: UnsafeRawBufferPointer, follow: [UInt64: Kind], depth: Int) throws {
+  private static func scan(_ bytes: UnsafeRawBufferPointer, follow: [UInt64: Kind], depth: Int, maxDepth: Int) throws {
     var i = 0
     func varint() -> UInt64? {
       var value: UInt64 = 0, shift: UInt64 = 0
@@ -50,10 +50,10 @@ enum NestingCheck {
         i += Int(length)
         guard let kind = follow[key >> 3] else { continue }
         let nested = depth + (kind == .graph ? 1 : 0)
-        guard nested <= maxGraphDepth else {
-          throw GraphError("", "subgraphs nest more than \(maxGraphDepth) levels deep; refusing to parse the model")
+        guard nested <= maxDepth else {
+          throw GraphError("", "subgraphs nest more than \(maxDepth) levels deep (the max nesting depth limit); refusing to parse the model")
         }
-        try scan(body, follow: fields(kind), depth: nested)
+        try scan(body, follow: fields(kind), depth: nested, maxDepth: maxDepth)
       default:
         return  // groups or garbage: the parser will say what is wrong
       }

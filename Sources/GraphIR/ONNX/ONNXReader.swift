@@ -1,5 +1,6 @@
 import CProtobufC
 import Foundation
+import GraphPlan
 import ONNXSchema
 
 /// Reads ONNX `ModelProto` files (`.graph` and `.onnx` alike) through libprotobuf-c.
@@ -12,8 +13,13 @@ public enum ONNXReader {
     /// When false, external-data tensors keep their dims but not their values
     /// (`Tensor.Storage.unloaded`): enough for shape inference, no weight I/O.
     public var loadExternalData: Bool
+    /// Budgets for tensor and weight bytes, nodes and nesting depth, checked before anything is decoded.
+    public var limits: Limits
 
-    public init(loadExternalData: Bool = true) { self.loadExternalData = loadExternalData }
+    public init(loadExternalData: Bool = true, limits: Limits = .machine) {
+      self.loadExternalData = loadExternalData
+      self.limits = limits
+    }
   }
 
   /// Largest element count accepted for one tensor (about 16 GB of floats).
@@ -38,7 +44,7 @@ public enum ONNXReader {
   /// Parses serialized model bytes. External data, if any, is looked up in `baseDirectory`.
   public static func read(bytes: Data, baseDirectory: String?, options: Options = Options()) throws -> Model {
     guard !bytes.isEmpty else { throw GraphError("", "file is empty, not an ONNX model") }
-    try bytes.withUnsafeBytes { try NestingCheck.check($0) }
+    try bytes.withUnsafeBytes { try NestingCheck.check($0, maxDepth: options.limits.maxNestingDepth) }
     let proto = bytes.withUnsafeBytes { raw in
       onnx__model_proto__unpack(nil, raw.count, raw.bindMemory(to: UInt8.self).baseAddress)
     }
@@ -65,6 +71,8 @@ extension ONNXReader {
     var mappedFiles: [String: Data] = [:]
     /// Every external data file the model names, resolved (read or not).
     var externalFiles: Set<String> = []
+    /// Bytes of the tensors read so far and nodes seen so far (subgraphs included), for the limits.
+    var weightBytes = 0, nodeCount = 0
 
     init(baseDirectory: String?, options: Options) {
       self.baseDirectory = baseDirectory
@@ -109,6 +117,8 @@ extension ONNXReader {
         let info = try valueInfo(v.pointee)
         annotations[info.name] = info
       }
+      nodeCount += g.n_node
+      try limited("graph '\(string(g.name))'") { try options.limits.check("the model's node count", count: nodeCount, against: \.maxNodes) }
       var nodes = try array(g.node, g.n_node).enumerated().map { i, n in try node(n.pointee, index: i) }
       // ONNX does not require unique node names; errors and passes need them, so repeats get a suffix.
       var used = Set<String>()
@@ -228,7 +238,15 @@ extension ONNXReader {
       let storage: Tensor.Storage
       if external && !options.loadExternalData {
         return Tensor(dataType: dataType, dims: dims, storage: .unloaded)
-      } else if external {
+      }
+      // Checked before any value is decoded or any external file is mapped.
+      let what = external ? "tensor \(dims) of \(dataType) (external data)" : "tensor \(dims) of \(dataType)"
+      try limited(label) {
+        let bytes = try options.limits.check(what, count: count, elementSize: dataType.byteSize, against: \.maxTensorBytes)
+        weightBytes += bytes
+        try options.limits.check("the model's tensors so far (\(what) included)", count: weightBytes, against: \.maxWeightBytes)
+      }
+      if external {
         storage = try externalStorage(t, dataType, label: label, expected: count * dataType.byteSize)
       } else if t.has_raw_data != 0 {
         let raw = UnsafeRawBufferPointer(start: t.raw_data.data, count: t.raw_data.len)
@@ -244,6 +262,11 @@ extension ONNXReader {
         throw GraphError(label, "tensor holds \(tensor.count) values, its shape \(dims) needs \(count)")
       }
       return tensor
+    }
+
+    /// Runs `body`, reporting a ``LimitError`` as a ``GraphError`` at `location`.
+    func limited(_ location: String, _ body: () throws -> Void) throws {
+      do { try body() } catch let error as LimitError { throw GraphError(location, error.message) }
     }
 
     func typedFields(_ t: Onnx__TensorProto, _ type: DataType, label: String) throws -> Tensor.Storage {

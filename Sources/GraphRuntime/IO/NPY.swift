@@ -1,3 +1,5 @@
+import GraphPlan
+
 /// A dense array read from or written to a NumPy `.npy` file, held as float32.
 public struct NPYArray: Sendable, Equatable {
   /// Dimensions, outermost first (C order). `[]` is a scalar.
@@ -30,13 +32,18 @@ public struct NPYArray: Sendable, Equatable {
 public enum NPY {
   static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
-  /// Reads an `.npy` file, converting its elements to float32.
-  /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be read, ``RuntimeError/format(_:)``
-  ///   or ``RuntimeError/unsupported(_:)`` (message starting with the path) for its contents.
-  public static func read(path: String) throws -> NPYArray {
-    let bytes = try FileBytes.read(path)
+  /// Reads an `.npy` file, converting its elements to float32. Only the header is read apart;
+  /// the values go straight from the file into the array (``TensorFile``).
+  /// - Parameter limits: the array's float32 bytes must be within ``Limits/maxTensorBytes``.
+  /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be read, ``RuntimeError/format(_:)``,
+  ///   ``RuntimeError/unsupported(_:)`` or ``RuntimeError/limit(_:)`` (message starting with the path) for its contents.
+  public static func read(path: String, limits: Limits = .machine) throws -> NPYArray {
+    let file = try TensorFile(path)
     do {
-      return try decode(bytes)
+      let extent = try headerExtent(try file.bytes(count: 12), fileSize: file.size)
+      let layout = try self.layout(try file.bytes(count: extent.start + extent.length), fileSize: file.size)
+      let data = try file.floats(layout.count, of: layout.element, at: layout.dataStart, limits: limits)
+      return NPYArray(shape: layout.shape, data: data, sourceType: layout.descr)
     } catch let error as RuntimeError {
       throw error.inFile(path)
     }
@@ -49,26 +56,49 @@ public enum NPY {
 
   /// Parses the bytes of an `.npy` file.
   public static func decode(_ bytes: [UInt8]) throws -> NPYArray {
+    let layout = try self.layout(bytes, fileSize: bytes.count)
+    let count = layout.count, element = layout.element, dataStart = layout.dataStart
+    let data = bytes.withUnsafeBytes { raw in
+      [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        for i in 0..<count { buffer[i] = element.load(raw, at: dataStart + i * element.size) }
+        initialized = count
+      }
+    }
+    return NPYArray(shape: layout.shape, data: data, sourceType: layout.descr)
+  }
+
+  /// Longest header read: NumPy itself reads at most 10,000 bytes unless told otherwise, and
+  /// parsing a header of hundreds of megabytes would cost gigabytes.
+  static let maxHeaderBytes = 1 << 16
+
+  /// Where the header starts and how long it is, from the file's first 12 bytes (or all of a shorter file).
+  static func headerExtent(_ bytes: [UInt8], fileSize: Int) throws -> (start: Int, length: Int) {
     guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
       throw RuntimeError.format("not an .npy file (missing \\x93NUMPY magic)")
     }
     let major = bytes[6]
-    let headerLength: Int
-    let headerStart: Int
+    let extent: (start: Int, length: Int)
     switch major {
     case 1:
-      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-      headerStart = 10
+      extent = (10, Int(bytes[8]) | Int(bytes[9]) << 8)
     case 2, 3:
       guard bytes.count >= 12 else { throw RuntimeError.format(".npy header truncated") }
-      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-      headerStart = 12
+      extent = (12, Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24)
     default:
       throw RuntimeError.unsupported("unsupported .npy format version \(major).\(bytes[7])")
     }
-    guard headerLength <= bytes.count - headerStart else {
-      throw RuntimeError.format(".npy header length \(headerLength) runs past the end of the \(bytes.count)-byte file")
+    guard extent.length <= fileSize - extent.start else {
+      throw RuntimeError.format(".npy header length \(extent.length) runs past the end of the \(fileSize)-byte file")
     }
+    guard extent.length <= maxHeaderBytes else {
+      throw RuntimeError.format(".npy header length \(extent.length) is over the \(maxHeaderBytes)-byte limit for headers")
+    }
+    return extent
+  }
+
+  /// What an `.npy` file holds and where its data starts; `bytes` must cover the header.
+  static func layout(_ bytes: [UInt8], fileSize: Int) throws -> (shape: [Int], descr: String, element: NPYElement, count: Int, dataStart: Int) {
+    let (headerStart, headerLength) = try headerExtent(Array(bytes.prefix(12)), fileSize: fileSize)
     let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
     let fields = try NPYHeader.parse(header)
     guard !fields.fortranOrder else {
@@ -86,17 +116,11 @@ public enum NPY {
     }
     let dataStart = headerStart + headerLength
     let (byteCount, overflow) = count.multipliedReportingOverflow(by: element.size)
-    guard !overflow, byteCount <= bytes.count - dataStart else {
+    guard !overflow, byteCount <= fileSize - dataStart else {
       throw RuntimeError.format(
-        ".npy data too short: shape \(fields.shape) of \(fields.descr) needs \(count) elements, file has \(bytes.count - dataStart) bytes")
+        ".npy data too short: shape \(fields.shape) of \(fields.descr) needs \(count) elements, file has \(fileSize - dataStart) bytes")
     }
-    let data = bytes.withUnsafeBytes { raw in
-      [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-        for i in 0..<count { buffer[i] = element.load(raw, at: dataStart + i * element.size) }
-        initialized = count
-      }
-    }
-    return NPYArray(shape: fields.shape, data: data, sourceType: fields.descr)
+    return (fields.shape, fields.descr, element, count, dataStart)
   }
 
   /// The bytes of a version 1.0 `<f4` `.npy` file holding `array`.
@@ -121,7 +145,7 @@ public enum NPY {
 }
 
 /// The element types `.npy` reading accepts, with their conversion to float32.
-enum NPYElement: CaseIterable {
+package enum NPYElement: CaseIterable {
   case f4, f8, f2, i8, i4, i2, i1, u8, u4, u2, u1, b1
 
   init?(descr: String) {

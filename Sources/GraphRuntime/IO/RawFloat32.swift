@@ -1,15 +1,21 @@
+import GraphPlan
+
 /// Headerless little-endian float32 files (`.bin`), as `ndarray.tofile` writes them.
 public enum RawFloat32 {
-  /// Reads every float in the file; if `expectedCount` is given, the file must hold exactly that many.
+  /// Reads every float in the file, straight into the array (``TensorFile``); if `expectedCount`
+  /// is given, the file must hold exactly that many.
   /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be read, ``RuntimeError/format(_:)``
-  ///   for a size that is not whole floats, ``RuntimeError/shape(_:)`` for the wrong count.
-  public static func read(path: String, expectedCount: Int? = nil) throws -> [Float] {
-    let bytes = try FileBytes.read(path)
-    let values = try decode(bytes)
-    if let expectedCount, values.count != expectedCount {
-      throw RuntimeError.shape("\(path): holds \(values.count) floats, expected \(expectedCount)")
+  ///   for a size that is not whole floats, ``RuntimeError/shape(_:)`` for the wrong count,
+  ///   ``RuntimeError/limit(_:)`` for more than ``Limits/maxTensorBytes``.
+  public static func read(path: String, expectedCount: Int? = nil, limits: Limits = .machine) throws -> [Float] {
+    let file = try TensorFile(path)
+    guard file.size % 4 == 0 else {
+      throw RuntimeError.format("\(path): raw float32 data has \(file.size) bytes, not a multiple of 4")
     }
-    return values
+    if let expectedCount, file.size / 4 != expectedCount {
+      throw RuntimeError.shape("\(path): holds \(file.size / 4) floats, expected \(expectedCount)")
+    }
+    do { return try file.floats(file.size / 4, at: 0, limits: limits) } catch let error as RuntimeError { throw error.inFile(path) }
   }
 
   /// Writes `values` as little-endian float32.
