@@ -99,6 +99,28 @@ public final class Session {
     return outputs
   }
 
+  /// Runs the model on `batch` items whose inputs `fill(i, values)` writes straight into the arena
+  /// (input `i`, all items, C order): graphrun reads input files this way, with no tensor between.
+  package func run(batch: Int, filling fill: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> [String: FloatTensor] {
+    try prepare(batch: batch)
+    for (i, binding) in model.plan.inputs.enumerated() {
+      let v = binding.view, count = batch * v.itemCount
+      if batch == 1 || v.itemStride == v.itemCount {
+        try fill(i, UnsafeMutableBufferPointer(start: pointer(v, batch: batch, item: 0), count: count))
+      } else {
+        var staging = [Float](repeating: 0, count: count)  // items apart in the arena: fill, then spread
+        try staging.withUnsafeMutableBufferPointer { try fill(i, $0) }
+        staging.withUnsafeBufferPointer { src in
+          for n in 0..<batch { pointer(v, batch: batch, item: n).update(from: src.baseAddress! + n * v.itemCount, count: v.itemCount) }
+        }
+      }
+    }
+    execute(batch: batch, clock: nil)
+    var outputs: [String: FloatTensor] = [:]
+    store(batch: batch, into: &outputs)
+    return outputs
+  }
+
   /// Runs the plan's steps on what the arena holds, without loading inputs or storing outputs:
   /// lets tests tell the kernels' allocations from the session's own.
   package func executeSteps(batch: Int) throws(RuntimeError) {

@@ -37,8 +37,13 @@ struct InputLoader {
 
   /// The feeds for one run: one unnamed file for a single-input plan, or one `NAME=FILE` per input.
   func feeds(_ assignments: [InputAssignment]) throws -> [String: FloatTensor] {
+    try sources(assignments).mapValues { try $0.tensor() }
+  }
+
+  /// The files of `feeds(_:)`, checked against the plan, by input name; no values read yet.
+  func sources(_ assignments: [InputAssignment]) throws -> [String: Source] {
     let names = model.inputs.map(\.name)
-    var feeds: [String: FloatTensor] = [:]
+    var feeds: [String: Source] = [:]
     for assignment in assignments {
       let binding: Binding
       if let name = assignment.name {
@@ -54,7 +59,7 @@ struct InputLoader {
         }
         binding = only
       }
-      feeds[binding.name] = try tensor(assignment.path, for: binding)
+      feeds[binding.name] = try source(assignment.path, for: binding)
     }
     let missing = model.inputs.filter { feeds[$0.name] == nil }
     guard missing.isEmpty else {
@@ -64,25 +69,52 @@ struct InputLoader {
     return feeds
   }
 
-  /// The tensor in `path` for input `binding`: `[batch] + item shape`. The values are read
-  /// once, straight from the file into the tensor (no copy of the file's bytes), after the
-  /// size is checked against the model's ``Limits``.
+  /// An input file checked against its input: where its values are and how many items it holds.
+  /// Nothing but the header is read until ``tensor()`` or ``read(into:)``: the values go once,
+  /// straight from the file into a tensor or a session's arena (no copy of the file's bytes).
+  struct Source {
+    let file: TensorFile
+    let element: NPYElement
+    let offset: Int
+    let shape: [Int]
+    var count: Int { shape.reduce(1, *) }
+
+    func read(into values: UnsafeMutableBufferPointer<Float>) throws {
+      do { try file.read(into: values, of: element, at: offset) } catch let error as RuntimeError { throw error.inFile(file.path) }
+    }
+
+    func tensor() throws -> FloatTensor {
+      let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        try read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
+        initialized = count
+      }
+      return try FloatTensor(shape: shape, values: values)
+    }
+  }
+
+  /// The tensor in `path` for input `binding`: `[batch] + item shape`.
   func tensor(_ path: String, for binding: Binding) throws -> FloatTensor {
+    try source(path, for: binding).tensor()
+  }
+
+  /// The file in `path` checked as input `binding` (and against the model's ``Limits``).
+  func source(_ path: String, for binding: Binding) throws -> Source {
     let item = binding.itemShape
     let itemCount = item.reduce(1, *)
     let file = try Self.open(path)
     let head = try file.bytes(count: 512)
-    let values: [Float]
+    let element: NPYElement, offset: Int, count: Int
     if head.starts(with: [0x93] + Array("NUMPY".utf8)) {
-      let array = try NPY.read(path: path, limits: model.limits)  // its errors name the file
-      if array.sourceType != "<f4" {
-        note("\(path): \(array.sourceTypeName) values converted to float32 as they are (no scaling)")
+      let layout: (shape: [Int], descr: String, element: NPYElement, count: Int, dataStart: Int)
+      do { layout = try NPY.layout(of: file) } catch let error as RuntimeError { throw error.inFile(path) }
+      if layout.element != .f4 {
+        note("\(path): \(layout.element.name) values converted to float32 as they are (no scaling)")
       }
-      guard array.shape == item || (array.shape.count == item.count + 1 && Array(array.shape.dropFirst()) == item) else {
+      guard layout.shape == item || (layout.shape.count == item.count + 1 && Array(layout.shape.dropFirst()) == item) else {
         throw RuntimeError.input(
-          "\(path): .npy shape \(Self.dims(array.shape)), input '\(binding.name)' expects \(Self.expected(binding)) (or one item, \(Self.dims(item)))")
+          "\(path): .npy shape \(Self.dims(layout.shape)), input '\(binding.name)' expects \(Self.expected(binding)) (or one item, \(Self.dims(item)))")
       }
-      values = array.data
+      (element, offset, count) = (layout.element, layout.dataStart, layout.count)
     } else {
       let size = file.size
       let itemBytes = itemCount * 4
@@ -98,14 +130,15 @@ struct InputLoader {
         }
         throw RuntimeError.input(message)
       }
-      do { values = try file.floats(size / 4, at: 0, limits: model.limits) } catch let error as RuntimeError { throw error.inFile(path) }
+      (element, offset, count) = (.f4, 0, size / 4)
     }
-    let batch = values.count / itemCount
+    do { try file.check(count, of: element, at: offset, limits: model.limits) } catch let error as RuntimeError { throw error.inFile(path) }
+    let batch = count / itemCount
     if !regroupsItems, let fixed = binding.batch, fixed != batch {
       throw RuntimeError.input(
         "\(path): holds \(Self.items(batch)), the plan was compiled for batch \(fixed) (\(Self.expected(binding)), \(fixed * itemCount * 4) bytes)")
     }
-    return try FloatTensor(shape: [batch] + item, values: values)
+    return Source(file: file, element: element, offset: offset, shape: [batch] + item)
   }
 
   /// `[N, 1, 28, 28] float32`, or `[1, 1, 28, 28] float32` for a plan with a fixed batch.

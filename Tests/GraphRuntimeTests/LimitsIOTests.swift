@@ -77,3 +77,27 @@ final class LimitsIOTests: XCTestCase {
     XCTAssertThrowsError(try RawFloat32.read(path: path)) { XCTAssertTrue("\($0)".contains("not a regular file"), "\($0)") }
   }
 }
+
+/// `Session.run(batch:filling:)`, how graphrun reads input files straight into the arena, gives
+/// what a run on the same values as tensors gives.
+final class SessionFillingTests: XCTestCase {
+  func testFillingTheArenaMatchesRunningTensors() throws {
+    let (plan, weights) = PlanFileTests.tinyPlan()
+    let model = try CompiledModel(plan: plan, weights: weights)
+    let session = try model.makeSession(threads: 2)
+    for batch in [1, 3] {
+      var feeds: [String: FloatTensor] = [:]
+      for (i, input) in model.inputs.enumerated() {
+        let count = batch * input.itemShape.reduce(1, *)
+        feeds[input.name] = try FloatTensor(shape: [batch] + input.itemShape, values: (0..<count).map { Float(($0 * 7 + i) % 11) - 5 })
+      }
+      let expected = try session.run(feeds)
+      let filled = try session.run(batch: batch) { i, values in
+        let source = feeds[model.inputs[i].name]!.values
+        XCTAssertEqual(values.count, source.count)
+        _ = values.initialize(from: source)
+      }
+      XCTAssertEqual(filled, expected, "batch \(batch)")
+    }
+  }
+}

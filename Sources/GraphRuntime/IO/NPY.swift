@@ -40,8 +40,7 @@ public enum NPY {
   public static func read(path: String, limits: Limits = .machine) throws -> NPYArray {
     let file = try TensorFile(path)
     do {
-      let extent = try headerExtent(try file.bytes(count: 12), fileSize: file.size)
-      let layout = try self.layout(try file.bytes(count: extent.start + extent.length), fileSize: file.size)
+      let layout = try self.layout(of: file)
       let data = try file.floats(layout.count, of: layout.element, at: layout.dataStart, limits: limits)
       return NPYArray(shape: layout.shape, data: data, sourceType: layout.descr)
     } catch let error as RuntimeError {
@@ -94,6 +93,12 @@ public enum NPY {
       throw RuntimeError.format(".npy header length \(extent.length) is over the \(maxHeaderBytes)-byte limit for headers")
     }
     return extent
+  }
+
+  /// What an open `.npy` file holds and where its data starts: only its header is read.
+  package static func layout(of file: TensorFile) throws -> (shape: [Int], descr: String, element: NPYElement, count: Int, dataStart: Int) {
+    let extent = try headerExtent(try file.bytes(count: 12), fileSize: file.size)
+    return try layout(try file.bytes(count: extent.start + extent.length), fileSize: file.size)
   }
 
   /// What an `.npy` file holds and where its data starts; `bytes` must cover the header.
@@ -162,7 +167,7 @@ package enum NPYElement: CaseIterable {
   var code: String { "\(self)" }
 
   /// NumPy's name for the type, for messages: `float64`, `int8`, `bool`...
-  var name: String {
+  package var name: String {
     switch self {
     case .f4: return "float32"
     case .f8: return "float64"

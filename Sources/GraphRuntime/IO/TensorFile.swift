@@ -43,6 +43,15 @@ package final class TensorFile {
   /// - Throws: ``RuntimeError/limit(_:)`` when `count` floats are over ``Limits/maxTensorBytes``
   ///   (before allocating), ``RuntimeError/format(_:)`` when the file is shorter than that.
   package func floats(_ count: Int, of element: NPYElement = .f4, at offset: Int, limits: Limits) throws -> [Float] {
+    try check(count, of: element, at: offset, limits: limits)
+    return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      try read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<count]), of: element, at: offset)
+      initialized = count
+    }
+  }
+
+  /// Checks that `count` elements from `offset` are in the file and their float32s within the limits.
+  package func check(_ count: Int, of element: NPYElement = .f4, at offset: Int, limits: Limits) throws {
     do {
       try limits.check("\(count) float32 values", count: count, elementSize: 4, against: \.maxTensorBytes)
     } catch { throw RuntimeError.limit(error) }
@@ -50,26 +59,29 @@ package final class TensorFile {
     guard !overflow, offset >= 0, offset <= size, byteCount <= size - offset else {
       throw RuntimeError.format("\(count) values of \(element.name) need \(overflow ? "more than 2^63" : String(byteCount)) bytes from offset \(offset), the file has \(size) bytes")
     }
-    return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-      if element == .f4 && 1.littleEndian == 1 {
-        // Little-endian float32: the file's bytes are the values.
-        try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
-      } else {
-        // Anything else goes through a small buffer, converted element by element.
-        let chunkElements = max(1, (1 << 20) / element.size)
-        var chunk = [UInt8](repeating: 0, count: chunkElements * element.size)
-        var done = 0
-        while done < count {
-          let n = min(chunkElements, count - done)
-          try chunk.withUnsafeMutableBytes { raw in
-            let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<(n * element.size)])
-            try read(into: part, at: offset + done * element.size)
-            for i in 0..<n { buffer[done + i] = element.load(UnsafeRawBufferPointer(part), at: i * element.size) }
-          }
-          done += n
-        }
+  }
+
+  /// Fills `buffer` with its count of elements of type `element` from byte `offset`, converted to
+  /// float32: where the tensor's values go (a new array, or a session's arena).
+  package func read(into buffer: UnsafeMutableBufferPointer<Float>, of element: NPYElement = .f4, at offset: Int) throws {
+    let count = buffer.count
+    if element == .f4 && 1.littleEndian == 1 {
+      // Little-endian float32: the file's bytes are the values.
+      try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+      return
+    }
+    // Anything else goes through a small buffer, converted element by element.
+    let chunkElements = max(1, (1 << 20) / element.size)
+    var chunk = [UInt8](repeating: 0, count: chunkElements * element.size)
+    var done = 0
+    while done < count {
+      let n = min(chunkElements, count - done)
+      try chunk.withUnsafeMutableBytes { raw in
+        let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<(n * element.size)])
+        try read(into: part, at: offset + done * element.size)
+        for i in 0..<n { buffer[done + i] = element.load(UnsafeRawBufferPointer(part), at: i * element.size) }
       }
-      initialized = count
+      done += n
     }
   }
 
