@@ -26,6 +26,8 @@ struct BatchRun {
     var inputs = 0
     var items = 0
     var bad = 0
+    /// Inputs whose outputs hold NaN or an infinity (warned about; an error with `--strict`).
+    var nonFinite = 0
   }
 
   /// An input whose items are (partly) in flight: its outputs fill as batches return.
@@ -136,6 +138,9 @@ struct BatchRun {
     }
     totals.inputs += 1
     totals.items += entry.items
+    let warnings = NonFinite.warnings(tensors, order: order, file: entry.path)
+    for warning in warnings { progress.report(warning) }
+    if !warnings.isEmpty { totals.nonFinite += 1 }
     try deliver(file, Report.serialized([
       "file": entry.path, "items": entry.items,
       "outputs": Report.outputsJSON(tensors, order: order, top: top, softmax: softmax, labels: labels),

@@ -22,6 +22,11 @@ struct Graphrun: ParsableCommand {
       {"file", "error"} for a file that cannot be read or does not fit the plan; such files are
       reported on stderr and skipped, and graphrun exits 1 at the end. Progress goes to stderr: a
       bar with rate and ETA on a terminal, a line every 5 seconds otherwise, nothing with --quiet.
+
+      An output holding NaN or an infinity is warned about on stderr (in JSON its entry gets
+      "nonfinite": {"nan", "inf"} counts and such scores are null); --strict makes it exit 1.
+      Sizes the plan and inputs declare are checked against budgets derived from this machine's
+      memory (or --max-memory) before anything is allocated.
       """,
     version: GraphcVersion.current
   )
@@ -78,6 +83,12 @@ struct Graphrun: ParsableCommand {
   @Flag(help: "Print the results as JSON.")
   var json = false
 
+  @Flag(help: "Exit 1 (after printing the results) when an output holds NaN or an infinity; without it graphrun only warns on stderr. In batch mode, any input's outputs.")
+  var strict = false
+
+  @Option(name: .customLong("max-memory"), help: ArgumentHelp(Limits.memoryHelp, valueName: "size"))
+  var limits: Limits = .machine
+
   func validate() throws {
     guard top >= 0 else { throw ValidationError("--top must be 0 or more (how many classes to print), got \(top)") }
     if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
@@ -105,7 +116,7 @@ struct Graphrun: ParsableCommand {
 
   func run() throws {
     do {
-      let model = try CompiledModel(contentsOfFile: plan)
+      let model = try CompiledModel(contentsOfFile: plan, limits: limits)
       let labelNames = try labels.map { path in
         let l = try Labels(contentsOf: path)
         try l.check(model, path: path)
@@ -117,8 +128,11 @@ struct Graphrun: ParsableCommand {
         return try runBatch(model, session, loader, labels: labelNames)
       }
       let assignments = try inputs.first.map { [InputAssignment(path: $0)] } ?? namedInputs.map(InputAssignment.init(parsing:))
-      let feeds = try loader.feeds(assignments)
-      let outputs = try session.run(feeds)
+      let sources = try loader.sources(assignments)
+      // One run reads the files straight into the arena; timed runs reuse the inputs as tensors.
+      let timed = bench != nil || profile || profileJson != nil
+      let feeds = timed ? try sources.mapValues { try $0.tensor() } : [:]
+      let outputs = timed ? try session.run(feeds) : try Self.run(session, sources)
       let timing = try bench.map { try Benchmark.measure(session, feeds, runs: $0) }
       let profiled = profile || profileJson != nil ? try Profile.measure(session, feeds, runs: bench ?? 10) : nil
       if let profileJson, let profiled { try profiled.writeChromeTrace(to: profileJson) }
@@ -131,6 +145,9 @@ struct Graphrun: ParsableCommand {
         print(Report.text(outputs, order: names, top: top, softmax: softmax, labels: labelNames, timing: timing), terminator: "")
         if let profiled { print(profiled.text, terminator: "") }
       }
+      let warnings = NonFinite.warnings(outputs, order: names)
+      for warning in warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+      if strict && !warnings.isEmpty { throw ExitCode.failure }
     } catch let error as RuntimeError {
       FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
       throw ExitCode.failure
@@ -138,6 +155,17 @@ struct Graphrun: ParsableCommand {
       FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
       throw ExitCode.failure
     }
+  }
+
+  /// One run with the input files read straight into the session's arena (no tensor between).
+  static func run(_ session: Session, _ sources: [String: InputLoader.Source]) throws -> [String: FloatTensor] {
+    let batches = Set(sources.values.map { $0.shape[0] }).sorted()
+    guard batches.count == 1, let batch = batches.first else {
+      throw RuntimeError.input("inputs disagree on the batch size (\(batches.map(String.init).joined(separator: " and ")))")
+    }
+    guard batch > 0 else { throw RuntimeError.input("the input holds no batch items") }
+    let names = session.model.inputs.map(\.name)
+    return try session.run(batch: batch) { i, values in try sources[names[i]]!.read(into: values) }
   }
 
   /// Batch mode: every input file through one session, one JSON line each, progress and totals on stderr.
@@ -191,8 +219,9 @@ struct Graphrun: ParsableCommand {
         + " (\(String(format: "%.1f", seconds > 0 ? Double(t.items) / seconds : 0)) items/s, batch \(run.batchSize), \(session.threads) thread\(session.threads == 1 ? "" : "s"))"
       if let shard { summary += ", shard \(shard.index)/\(shard.count) of \(listed.count) inputs" }
       if t.bad > 0 { summary += "; \(t.bad) bad input\(t.bad == 1 ? "" : "s") skipped" }
+      if t.nonFinite > 0 { summary += "; \(t.nonFinite) input\(t.nonFinite == 1 ? "" : "s") with NaN or infinite outputs" }
       run.progress.report(summary)
     }
-    if t.bad > 0 { throw ExitCode.failure }
+    if t.bad > 0 || (strict && t.nonFinite > 0) { throw ExitCode.failure }
   }
 }

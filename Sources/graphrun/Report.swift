@@ -78,16 +78,19 @@ enum Report {
     order.compactMap { name -> [String: Any]? in
       guard let t = outputs[name] else { return nil }
       let best = top(t, k, softmax: softmax(name))
+      // JSON has no NaN or infinity: such a score is null, and the output says what it holds.
       var entry: [String: Any] = [
         "name": name, "shape": t.shape, "scores": softmax(name) ? "softmax" : "raw",
-        "top": best.map { $0.map { [$0.0, $0.1] as [Any] } },
+        "top": best.map { $0.map { [$0.0, $0.1.isFinite ? $0.1 : NSNull()] as [Any] } },
       ]
       if let labels { entry["top_labels"] = best.map { $0.map { labels($0.0) } } }
+      let nonFinite = NonFinite(t.values)
+      if !nonFinite.isEmpty { entry["nonfinite"] = nonFinite.json }
       return entry
     }
   }
 
-  /// One line of JSON with sorted keys (only strings, numbers, arrays and dictionaries go in, so it cannot fail).
+  /// One line of JSON with sorted keys (only strings, finite numbers, null, arrays and dictionaries go in, so it cannot fail).
   static func serialized(_ object: [String: Any]) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)

@@ -68,9 +68,10 @@ extension Reference {
         for i in 0..<spatial where src[i] > m || src[i].isNaN { m = src[i] }
         output[plane] = m
       case .average:
-        var s: Float = 0
-        for i in 0..<spatial { s += src[i] }
-        output[plane] = s / Float(spatial)
+        // In Double: a Float sum of finite values near the largest float overflows although their mean is finite.
+        var s: Double = 0
+        for i in 0..<spatial { s += Double(src[i]) }
+        output[plane] = Float(s / Double(spatial))
       }
     }
   }

@@ -144,23 +144,25 @@ extension Kernels {
     return best
   }
 
-  /// The mean of `count` values, summed in four interleaved lanes (vectorizes; a fixed order per count).
+  /// The mean of `count` values, summed in four interleaved lanes of Double (vectorizes; a fixed
+  /// order per count). Double, because finite floats near `Float.greatestFiniteMagnitude` whose
+  /// mean is finite would overflow a Float sum to infinity (docs/numerics.md).
   private static func planeMean(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
-    var lanes: (Float, Float, Float, Float) = (0, 0, 0, 0)
+    var lanes: (Double, Double, Double, Double) = (0, 0, 0, 0)
     var i = 0
     while i + 4 <= count {
-      lanes.0 += x[i]
-      lanes.1 += x[i + 1]
-      lanes.2 += x[i + 2]
-      lanes.3 += x[i + 3]
+      lanes.0 += Double(x[i])
+      lanes.1 += Double(x[i + 1])
+      lanes.2 += Double(x[i + 2])
+      lanes.3 += Double(x[i + 3])
       i += 4
     }
     var sum = (lanes.0 + lanes.1) + (lanes.2 + lanes.3)
     while i < count {
-      sum += x[i]
+      sum += Double(x[i])
       i += 1
     }
-    return sum / Float(count)
+    return Float(sum / Double(count))
   }
 }
 
