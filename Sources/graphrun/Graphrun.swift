@@ -25,8 +25,8 @@ struct Graphrun: ParsableCommand {
 
       An output holding NaN or an infinity is warned about on stderr (in JSON its entry gets
       "nonfinite": {"nan", "inf"} counts and such scores are null); --strict makes it exit 1.
-      Sizes the plan and inputs declare are checked against budgets derived from this machine's
-      memory (or --max-memory) before anything is allocated.
+      Sizes the plan and inputs declare are checked against budgets derived from the
+      machine's memory (or --max-memory) before anything is allocated.
       """,
     version: GraphcVersion.current
   )
