@@ -99,6 +99,17 @@ final class LimitsNumericsCommandTests: XCTestCase {
     XCTAssertTrue(r.stderr.contains("over the max arena + workspace bytes limit of 8589934592 bytes (raise it with --max-memory SIZE"), r.stderr)
   }
 
+  /// A raw input over the tensor budget is refused before it is read (the arena at batch 1 fits).
+  func testRawInputOverTheBudgetIsRefused() throws {
+    let plan = try compileLeNet()
+    let items = 5400  // 16.9 MB, over the 16 MiB tensor limit of --max-memory 32M
+    try RawFloat32.write([Float](repeating: 0.5, count: 784 * items), path: path("many.bin"))
+    let r = try CLI.run("graphrun", [plan, path("many.bin"), "--max-memory", "32M", "--top", "0"])
+    XCTAssertEqual(r.status, 1, r.stderr)
+    XCTAssertEqual(
+      r.stderr, "error: \(path("many.bin")): \(784 * items) float32 values needs \(784 * items * 4) bytes, over the max tensor bytes limit of 16777216 bytes (raise it with --max-memory SIZE, or set Limits in code)\n")
+  }
+
   func testMaxMemoryMustBeASize() throws {
     let r = try CLI.run("graphrun", [try compileLeNet(), path("x.bin"), "--max-memory", "lots"])
     XCTAssertEqual(r.status, 64, r.stderr)
