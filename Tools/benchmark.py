@@ -14,13 +14,25 @@
       (a tiny C loop of independent AVX2 FMA chains, compiled on the fly; before and after the
       rounds, the larger kept), and whole-network GFLOP/s are given as % of threads x that peak.
       --quick: 3 rounds of 5 runs, batch 1 only (CI-sized; the full table takes minutes).
-Build with `swift build -c release` first.
+      --section NAME: with --write-md, write the table as its own section of the file (between
+      `<!-- NAME:begin -->` and `<!-- NAME:end -->` markers), leaving the rest as it is; a run
+      without --section rewrites the file's main table and keeps the sections.
+  benchmark.py export-families DIR [--resolution 224]
+      Exports the modern families (MobileNet-V2, MobileNet-V3-large, EfficientNet-B0, ConvNeXt-T;
+      torchvision, seeded weights, TorchScript opset 17, as Tools/check_families.py builds them)
+      to DIR/<family>.onnx for `run`. Needs torch (Tools/setup.sh --torch).
+Build with `swift build -c release` first. The families' table in docs/benchmarks.md:
+  benchmark.py export-families /tmp/families
+  benchmark.py run --bin $B --batch 1 --section modern-families --write-md docs/benchmarks.md \
+      /tmp/families/mobilenet_v2.onnx /tmp/families/mobilenet_v3_large.onnx \
+      /tmp/families/efficientnet_b0.onnx /tmp/families/convnext_tiny.onnx
 """
 import argparse
 import datetime
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import statistics
@@ -32,6 +44,8 @@ import time
 import numpy as np
 
 GAP_SECONDS = 0.3  # between timed processes, so one's tail does not overlap the next one's start
+# The families `export-families` writes (torchvision constructors), in table order.
+FAMILIES = ["mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0", "convnext_tiny"]
 
 
 def sh(cmd):
@@ -291,9 +305,25 @@ def run_bench(args):
         runs=args.runs, engines=engines, commit=git_commit())
     print_table(rows, context)
     if args.write_md:
-        with open(args.write_md, "w") as f:
-            f.write(markdown(rows, context))
-        print(f"wrote {args.write_md}")
+        write_markdown(args.write_md, markdown(rows, context, args.section), args.section)
+        print(f"wrote {args.write_md}" + (f" (section {args.section})" if args.section else ""))
+
+
+def write_markdown(path, text, section):
+    """Writes `text` as the file's main table (keeping its sections) or as its section `section`."""
+    old = open(path).read() if os.path.exists(path) else ""
+    if section is None:
+        kept = [m.group(0) for m in re.finditer(r"<!-- (\S+):begin -->.*?<!-- \1:end -->", old, re.S)]
+        new = text.rstrip("\n") + "\n" + "".join("\n" + block + "\n" for block in kept)
+    else:
+        begin, end = f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
+        block = f"{begin}\n{text.rstrip()}\n{end}"
+        if begin in old and end in old:
+            new = old[:old.index(begin)] + block + old[old.index(end) + len(end):]
+        else:
+            new = (old.rstrip("\n") + "\n\n" if old else "# Benchmarks\n\n") + block + "\n"
+    with open(path, "w") as f:
+        f.write(new)
 
 
 def git_commit():
@@ -322,11 +352,11 @@ def print_table(rows, c):
         print(line + f" {r['gflops']['graphrun']:13.1f} {percent(r, 'graphrun', peak):>6} {percent(r, 'onnxruntime', peak):>9}")
 
 
-def markdown(rows, c):
+def markdown(rows, c, section=None):
     peak, ov = c["peak"], "openvino" in c["engines"]
     flags = ", ".join(f for f in ("avx2", "fma", "avx512f") if f in c["flags"]) or "none of avx2/fma/avx512f"
     lines = [
-        "# Benchmarks",
+        "# Benchmarks" if section is None else "## " + (section[:1].upper() + section[1:]).replace("-", " "),
         "",
         "graphrun against onnxruntime" + (" and OpenVINO" if ov else "") + " on the same inputs, in one run of "
         "`Tools/benchmark.py` (written by its `--write-md`; the machine is shared, so compare ratios within the table, "
@@ -392,6 +422,22 @@ def markdown(rows, c):
     return "\n".join(lines)
 
 
+# MARK: - export-families
+
+def export_families(args):
+    """The families at `--resolution`, built and exported as Tools/check_families.py does (TorchScript, opset 17)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import check_families
+
+    os.makedirs(args.dir, exist_ok=True)
+    for family in FAMILIES:
+        file = os.path.join(args.dir, family + ".onnx")
+        error = check_families.export(check_families.build(family), args.resolution, "ts17", file)
+        if error:
+            raise SystemExit(f"{family}: {error}")
+        print(f"wrote {file}", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
@@ -409,7 +455,11 @@ def main():
     r.add_argument("--no-realtime", action="store_true", help="do not use chrt -f 10")
     r.add_argument("--no-openvino", action="store_true", help="skip OpenVINO even when installed")
     r.add_argument("--write-md", metavar="FILE", help="write the table, machine and command as Markdown")
+    r.add_argument("--section", metavar="NAME", help="with --write-md: replace only this section of the file")
     r.add_argument("models", nargs="+")
+    e = sub.add_parser("export-families")
+    e.add_argument("dir")
+    e.add_argument("--resolution", type=int, default=224)
     for name, fn in (("_ort", ort_helper), ("_ov", ov_helper)):  # one timed process each (internal)
         h = sub.add_parser(name)
         h.add_argument("model")
@@ -420,6 +470,8 @@ def main():
     args = p.parse_args()
     if args.what in ("_ort", "_ov"):
         args.fn(args)
+    elif args.what == "export-families":
+        export_families(args)
     else:
         (compile_bench if args.what == "compile" else run_bench)(args)
 

@@ -17,6 +17,16 @@ final class ElementwiseTests: XCTestCase {
     XCTAssertEqual(try Reference.broadcastShape([1, 5, 1], [3, 1, 1, 4]), [3, 1, 5, 4])
   }
 
+  /// One pair through the operator, spelled out.
+  func arithmetic(_ op: BinaryOp, _ x: Float, _ y: Float) -> Float {
+    switch op {
+    case .add: x + y
+    case .sub: x - y
+    case .mul: x * y
+    case .div: x / y
+    }
+  }
+
   func testBroadcastRankFourAndSix() throws {
     var rng = SeededRandom(seed: 1)
     // [2, 1, 3, 1] op [1, 4, 1, 2] -> [2, 4, 3, 2]; expected computed by explicit indexing.
@@ -28,7 +38,7 @@ final class ElementwiseTests: XCTestCase {
         for j in 0..<4 {
           for k in 0..<3 {
             for l in 0..<2 {
-              XCTAssertEqual(out[((i * 4 + j) * 3 + k) * 2 + l], op.apply(a[i * 3 + k], b[j * 2 + l]))
+              XCTAssertEqual(out[((i * 4 + j) * 3 + k) * 2 + l], arithmetic(op, a[i * 3 + k], b[j * 2 + l]))
             }
           }
         }
@@ -169,6 +179,9 @@ final class FastElementwiseTests: XCTestCase {
     let cases: [([Int], [Int])] = [
       ([2, 3, 7, 13], [2, 3, 7, 13]), ([2, 17, 7, 13], [17, 1, 1]), ([2, 17, 7, 13], []), ([1], [3, 5]),
       ([3, 1], [1, 4]), ([2, 1, 3, 1, 2, 1], [1, 2, 1, 2, 1, 2]), ([4, 1], [4, 70_000]), ([5], [5]),
+      // Dimensions the fast path merges: a squeeze-excitation gate either side, leading and trailing broadcasts.
+      ([2, 17, 1, 1], [2, 17, 7, 13]), ([2, 17, 7, 13], [2, 17, 1, 1]), ([1, 1, 4, 5], [2, 3, 4, 5]), ([2, 3, 4, 5], [3, 1, 1]),
+      ([2, 3, 1, 1, 5], [2, 3, 4, 6, 5]), ([3, 50_000], []),
     ]
     for (aShape, bShape) in cases {
       let a = rng.floats(aShape.reduce(1, *)), b = rng.floats(bShape.reduce(1, *)).map { $0 + 3 }

@@ -81,7 +81,8 @@ struct StepExecutor {
       forItems(together: isDense(x) && isDense(out)) { n, count in
         Kernels.gemm(
           GemmParameters(m: count * d.rows, n: d.outFeatures, k: d.inFeatures, transB: true), a: pointer(x, n), b: weight(d.weights),
-          epilogue: Epilogue(bias: d.bias.map(weight), activation: d.activation), output: pointer(out, n), pool: pool)
+          epilogue: Epilogue(bias: d.bias.map(weight), activation: d.activation), output: pointer(out, n), pool: pool,
+          rowsPerItem: d.rows)
       }
     case .binary(let b):
       for n in 0..<batch {

@@ -1,36 +1,70 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import GraphPlan
 
 extension Kernels {
   /// Depthwise convolution (one input and one output channel per group), a row of outputs at a
-  /// time into a scratch row: at stride 1 and 2, the columns whose taps all lie inside the image
-  /// (worked out once per conv) go 8 at a time, every tap a vector multiply-add on registers;
-  /// the border columns (and every column at other strides) go one by one with the kernel
-  /// window clipped. Bias, residual and activation are then applied 16 outputs at a time.
+  /// time through the instruction set's `depthwiseRow` (16 columns per vector, bias, residual
+  /// and a clamping activation fused; other activations then run over the finished row).
   ///
-  /// Every output sums its taps in the same order (ky, then kx, from 0) on either path, so the
-  /// bits do not depend on which path a column took; threads take whole planes.
+  /// Input rows are copied once into zero-padded rows, so no column needs a border path: at
+  /// stride `s` a padded row is split into `s` phases (phase `q` holds padded columns `q`,
+  /// `q + s`, ...), which turns every tap of a strided or dilated kernel into a contiguous
+  /// load. A ring of `(kernelHeight - 1) * dilation + 1` padded rows per plane keeps each input
+  /// row copied once; the ring is zeroed once per plane, and copies only write inside the image. Kernel rows that fall outside the image are skipped, which is the same as
+  /// adding their zero products.
+  ///
+  /// Every output sums its taps in the same order (ky, then kx, from 0) on the same path, so the
+  /// bits do not depend on the thread count; threads take whole planes (batch × channels).
+  /// - Parameter kernels: the instruction set's kernels (tests pass each one the CPU runs).
   static func depthwiseConv2d(
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-    epilogue: Epilogue, output: UnsafeMutablePointer<Float>, pool: ThreadPool?
+    epilogue: Epilogue, output: UnsafeMutablePointer<Float>, pool: ThreadPool?, kernels: KernelTable = .current
   ) {
-    typealias V = SIMD8<Float>
     let g = p.geometry, window = g.window
     let oh = g.outHeight, ow = g.outWidth, inWidth = g.inWidth
-    let (kh, kw, dx, dy, padLeft) = (window.kernelHeight, window.kernelWidth, window.dilationWidth, window.dilationHeight, window.padLeft)
-    // Columns whose whole window is inside the row: s ox - padLeft >= 0 and s ox - padLeft + (kw - 1) dx < inWidth;
-    // at stride 2 a vector reads 16 floats and keeps the even ones, so one more must be inside.
-    let sx = window.strideWidth, span = (kw - 1) * dx
-    var (first, end) = (0, 0)
-    switch sx {
-    case 1: (first, end) = (padLeft, inWidth - span + padLeft)
-    case 2:
-      let upper = inWidth - 2 - span + padLeft
-      (first, end) = ((padLeft + 1) / 2, upper < 0 ? 0 : upper / 2 + 1)
-    default: break
+    let (kh, kw, padLeft) = (window.kernelHeight, window.kernelWidth, window.padLeft)
+    let (sx, dx, dy) = (window.strideWidth, window.dilationWidth, window.dilationHeight)
+    // Each phase reaches one vector past the last output column's farthest tap.
+    let phaseLength = (ow + 15) / 16 * 16 + (kw - 1) * dx / sx
+    let rowLength = sx * phaseLength
+    let ringRows = (kh - 1) * dy + 1
+    let (lower, upper, after) = clampBounds(epilogue.activation)
+
+    // Phase q's indices i with 0 <= q + sx * i - padLeft < inWidth: the columns a row copy
+    // writes; the zeros around them are written once per plane and never overwritten.
+    func interior(_ q: Int) -> Range<Int> {
+      let first = min(max(0, ceilDivide(padLeft - q, sx)), phaseLength)
+      return first..<min(max(first, ceilDivide(inWidth + padLeft - q, sx)), phaseLength)
     }
-    first = min(max(first, 0), ow)
-    let interior = first..<max(first, min(end, ow))
-    let vectorEnd = interior.lowerBound + interior.count / 8 * 8
+
+    /// Input row `src` into `row`'s phases.
+    func pad(_ src: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
+      for q in 0..<sx {
+        let phase = row + q * phaseLength, columns = interior(q)
+        if sx == 1 {
+          (phase + columns.lowerBound).update(from: src + (columns.lowerBound - padLeft), count: columns.count)
+          continue
+        }
+        var i = columns.lowerBound
+        if sx == 2 {
+          // Eight of the phase from sixteen of the row, while all sixteen are inside it.
+          while i + 8 <= columns.upperBound && q + 2 * i + 15 - padLeft < inWidth {
+            let v = UnsafeRawPointer(src + (q + 2 * i - padLeft)).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(phase + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            i += 8
+          }
+        }
+        while i < columns.upperBound {
+          phase[i] = src[q + sx * i - padLeft]
+          i += 1
+        }
+      }
+    }
+
     parallelFor(pool, p.batch * g.outChannels) { plane in
       let n = plane / g.outChannels, c = plane % g.outChannels
       let src = input + plane * g.inHeight * inWidth
@@ -38,68 +72,50 @@ extension Kernels {
       let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * oh * ow
       let residual = epilogue.residual.map { $0 + plane * oh * ow }
       let bias = epilogue.bias.map { $0[c] } ?? 0
-      // The row of sums apart from the output, which may be the residual itself.
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: ow) { buffer in
-        let acc = buffer.baseAddress!
-        for oy in 0..<oh {
-          let yBase = oy * window.strideHeight - window.padTop
-          let kyBegin = tapRangeBegin(base: yBase, dilation: dy)
-          let kyEnd = max(kyBegin, tapRangeEnd(base: yBase, dilation: dy, extent: g.inHeight, kernel: kh))
-          var ox = interior.lowerBound
-          while ox < vectorEnd {
-            var sum = V()
-            for ky in kyBegin..<kyEnd {
-              let row = UnsafeRawPointer(src + (yBase + ky * dy) * inWidth + sx * ox - padLeft)
-              if sx == 1 {
-                for kx in 0..<kw { sum += row.loadUnaligned(fromByteOffset: kx * dx * 4, as: V.self) * w[ky * kw + kx] }
-              } else {
-                for kx in 0..<kw { sum += row.loadUnaligned(fromByteOffset: kx * dx * 4, as: SIMD16<Float>.self).evenHalf * w[ky * kw + kx] }
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: ringRows * rowLength) { ring in
+        // The taps' offsets into a padded row, then the input row each ring slot holds.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: kw + ringRows) { ints in
+          withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh) { rows in
+            let offsets = ints.baseAddress!, held = offsets + kw
+            for kx in 0..<kw { offsets[kx] = (kx * dx) % sx * phaseLength + (kx * dx) / sx }
+            for slot in 0..<ringRows { held[slot] = -1 }
+            memset(ring.baseAddress!, 0, ringRows * rowLength * MemoryLayout<Float>.stride)
+            for oy in 0..<oh {
+              let yBase = oy * window.strideHeight - window.padTop
+              let kyBegin = tapRangeBegin(base: yBase, dilation: dy)
+              let kyEnd = max(kyBegin, tapRangeEnd(base: yBase, dilation: dy, extent: g.inHeight, kernel: kh))
+              for ky in kyBegin..<kyEnd {
+                let iy = yBase + ky * dy, slot = iy % ringRows
+                let row = ring.baseAddress! + slot * rowLength
+                if held[slot] != iy {
+                  pad(src + iy * inWidth, into: row)
+                  held[slot] = iy
+                }
+                rows[ky - kyBegin] = UnsafePointer(row)
               }
+              let out = dst + oy * ow
+              kernels.depthwiseRow(
+                rows.baseAddress!, kyEnd - kyBegin, w + kyBegin * kw, kw, offsets, ow, bias, residual.map { $0 + oy * ow },
+                lower, upper, out)
+              if let after { activation(after, out, count: ow, output: out) }
             }
-            UnsafeMutableRawPointer(acc + ox).storeBytes(of: sum, as: V.self)
-            ox += 8
           }
-          for ox in 0..<ow where !(interior.lowerBound..<vectorEnd).contains(ox) {
-            let xBase = ox * window.strideWidth - padLeft
-            let kxBegin = tapRangeBegin(base: xBase, dilation: dx)
-            let kxEnd = tapRangeEnd(base: xBase, dilation: dx, extent: inWidth, kernel: kw)
-            var sum: Float = 0
-            for ky in kyBegin..<kyEnd {
-              let row = src + (yBase + ky * dy) * inWidth + xBase
-              var kx = kxBegin
-              while kx < kxEnd {
-                sum += row[kx * dx] * w[ky * kw + kx]
-                kx += 1
-              }
-            }
-            acc[ox] = sum
-          }
-          store(acc, count: ow, bias: bias, residual: residual.map { $0 + oy * ow }, activation: epilogue.activation, to: dst + oy * ow)
         }
       }
     }
   }
 
-  /// `dst[i] = activation(acc[i] + bias + residual[i])`, 16 at a time.
-  @inline(__always)
-  private static func store(
-    _ acc: UnsafePointer<Float>, count: Int, bias: Float, residual: UnsafePointer<Float>?, activation: Activation,
-    to dst: UnsafeMutablePointer<Float>
-  ) {
-    typealias V = SIMD16<Float>
-    var i = 0
-    while i + 16 <= count {
-      var v = UnsafeRawPointer(acc + i).loadUnaligned(as: V.self) + bias
-      if let residual { v += UnsafeRawPointer(residual + i).loadUnaligned(as: V.self) }
-      UnsafeMutableRawPointer(dst + i).storeBytes(of: activation.apply(v), as: V.self)
-      i += 16
-    }
-    // The tail as one zero-padded vector: a transcendental activation costs a vector either way.
-    if i < count {
-      var v = V()
-      for lane in 0..<(count - i) { v[lane] = acc[i + lane] + bias + (residual?[i + lane] ?? 0) }
-      let y = activation.apply(v)
-      for lane in 0..<(count - i) { dst[i + lane] = y[lane] }
+  /// The activation as the clamp `depthwiseRow` fuses, or no clamp and the activation to run after.
+  static func clampBounds(_ activation: Activation) -> (lower: Float, upper: Float, after: Activation?) {
+    switch activation {
+    case .none: (-.infinity, .infinity, nil)
+    case .relu: (0, .infinity, nil)
+    case .clip(let lo, let hi): (lo, hi, nil)
+    default: (-.infinity, .infinity, activation)
     }
   }
+
+  /// `a / b` rounded up, for `b > 0` and any sign of `a`.
+  @inline(__always)
+  static func ceilDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -(-a / b) }
 }

@@ -65,6 +65,19 @@ extension Activation {
     }
   }
 
+  /// `transcendentalRow`'s code for the activations it runs (the same VectorMath code as
+  /// ``apply(_:)-(SIMD16<Float>)``), or nil.
+  var transcendentalKind: Int? {
+    switch self {
+    case .sigmoid: 0
+    case .silu: 1
+    case .tanh: 2
+    case .erf: 3
+    case .exp: 4
+    default: nil
+    }
+  }
+
   /// `max(0, min(1, v))` on 16 values, NaN passing through.
   @inline(__always)
   static func unitClamp(_ v: SIMD16<Float>) -> SIMD16<Float> {
@@ -80,25 +93,23 @@ extension Activation {
   }
 }
 
-extension BinaryOp {
-  /// Applies the operator to one pair.
-  @inline(__always)
-  func apply(_ a: Float, _ b: Float) -> Float {
-    switch self {
-    case .add: return a + b
-    case .sub: return a - b
-    case .mul: return a * b
-    case .div: return a / b
-    }
-  }
-}
+/// A binary operator as a type: the broadcast loops are specialized for each.
+private protocol FloatOperator { static func apply(_ a: Float, _ b: Float) -> Float }
+private enum Add: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
+private enum Subtract: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
+private enum Multiply: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
+private enum Divide: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
 
 extension Kernels {
   /// `out = a op b` with NumPy broadcasting (ranks up to 6); same numbers as
-  /// `Reference.binary` (GraphReference), which decomposes every element's
-  /// index. Here the index work is done once per innermost row, each row runs with a
-  /// fixed stride (0 or 1) per operand, and rows are split across the pool.
-  /// Returns the output shape.
+  /// `Reference.binary` (GraphReference), which decomposes every element's index.
+  ///
+  /// Here neighbouring dimensions that both operands read alike (both contiguous across
+  /// them, or both broadcast) are merged first, so the innermost row is as long as it can be
+  /// (a squeeze-excitation gate `[N, C, 1, 1] * [N, C, H, W]` becomes `N * C` rows of
+  /// `H * W` against one gate value each). The index work is done once per row, each row runs
+  /// with a fixed stride (0 or 1) per operand in a loop specialized for the operator, and
+  /// rows are split across the pool. Returns the output shape.
   @discardableResult
   package static func binary(
     _ op: BinaryOp, a: UnsafePointer<Float>, aShape: [Int], b: UnsafePointer<Float>, bShape: [Int],
@@ -112,15 +123,47 @@ extension Kernels {
     }
     let count = shape.reduce(1, *)
     if count == 0 { return shape }
-    let aStrides = Broadcast.strides(aShape, to: shape)
-    let bStrides = Broadcast.strides(bShape, to: shape)
-    let rowLength = shape.last ?? 1
+    let (aStrides, bStrides) = (Broadcast.strides(aShape, to: shape), Broadcast.strides(bShape, to: shape))
+    switch op {
+    case .add: broadcastRows(Add.self, shape, a, aStrides, b, bStrides, output, pool)
+    case .sub: broadcastRows(Subtract.self, shape, a, aStrides, b, bStrides, output, pool)
+    case .mul: broadcastRows(Multiply.self, shape, a, aStrides, b, bStrides, output, pool)
+    case .div: broadcastRows(Divide.self, shape, a, aStrides, b, bStrides, output, pool)
+    }
+    return shape
+  }
+
+  /// ``binary(_:a:aShape:b:bShape:output:pool:)`` for one operator (a type, so that the
+  /// specialized loops call it directly and vectorize), its dimensions merged.
+  private static func broadcastRows<Op: FloatOperator>(
+    _: Op.Type, _ fullShape: [Int], _ a: UnsafePointer<Float>, _ fullA: [Int], _ b: UnsafePointer<Float>, _ fullB: [Int],
+    _ output: UnsafeMutablePointer<Float>, _ pool: ThreadPool?
+  ) {
+    // Merge dimension d into the one after it while both operands continue across the boundary.
+    var shape = [fullShape.last!], aStrides = [fullA.last!], bStrides = [fullB.last!]
+    for d in stride(from: fullShape.count - 2, through: 0, by: -1) {
+      let n = shape[0]
+      if fullA[d] == aStrides[0] * n && fullB[d] == bStrides[0] * n {
+        shape[0] *= fullShape[d]
+      } else {
+        shape.insert(fullShape[d], at: 0)
+        aStrides.insert(fullA[d], at: 0)
+        bStrides.insert(fullB[d], at: 0)
+      }
+    }
+    let count = shape.reduce(1, *)
+    let rowLength = shape.last!
     let rows = count / rowLength
-    let aStep = aStrides.last ?? 0, bStep = bStrides.last ?? 0
-    let rowsPerChunk = max(1, 16_384 / rowLength)
-    let chunks = (rows + rowsPerChunk - 1) / rowsPerChunk
-    parallelFor(pool, chunks) { chunk in
-      for row in (chunk * rowsPerChunk)..<min(rows, (chunk + 1) * rowsPerChunk) {
+    let aStep = aStrides.last!, bStep = bStrides.last!
+    // Work in pieces of about `grain` elements: whole rows, or a long row in segments.
+    let grain = 16_384
+    let segments = (rowLength + grain - 1) / grain, segment = (rowLength + segments - 1) / segments
+    let rowsPerChunk = max(1, grain / rowLength)
+    let pieces = segments > 1 ? rows * segments : (rows + rowsPerChunk - 1) / rowsPerChunk
+    parallelFor(pool, pieces) { piece in
+      let rowRange = segments > 1 ? (piece / segments)..<(piece / segments + 1) : (piece * rowsPerChunk)..<min(rows, (piece + 1) * rowsPerChunk)
+      let columns = segments > 1 ? (piece % segments * segment)..<min(rowLength, (piece % segments + 1) * segment) : 0..<rowLength
+      for row in rowRange {
         var rest = row, ai = 0, bi = 0
         for d in stride(from: shape.count - 2, through: 0, by: -1) {
           let coord = rest % shape[d]
@@ -128,27 +171,36 @@ extension Kernels {
           ai += coord * aStrides[d]
           bi += coord * bStrides[d]
         }
-        let out = output + row * rowLength
+        let out = output + row * rowLength, x = a + ai, y = b + bi
         switch (aStep, bStep) {
-        case (1, 1): for i in 0..<rowLength { out[i] = op.apply(a[ai + i], b[bi + i]) }
-        case (1, 0): for i in 0..<rowLength { out[i] = op.apply(a[ai + i], b[bi]) }
-        case (0, 1): for i in 0..<rowLength { out[i] = op.apply(a[ai], b[bi + i]) }
-        default: for i in 0..<rowLength { out[i] = op.apply(a[ai + i * aStep], b[bi + i * bStep]) }
+        case (1, 1): for i in columns { out[i] = Op.apply(x[i], y[i]) }
+        case (1, 0):
+          let c = y[0]
+          for i in columns { out[i] = Op.apply(x[i], c) }
+        case (0, 1):
+          let c = x[0]
+          for i in columns { out[i] = Op.apply(c, y[i]) }
+        default: for i in columns { out[i] = Op.apply(x[i * aStep], y[i * bStep]) }
         }
       }
     }
-    return shape
   }
 
-  /// Applies `activation` to `count` elements; `output` may equal `input`.
+  /// Applies `activation` to `count` elements; `output` may equal `input`. The exp-based ones
+  /// run in the instruction set's module (`kernels`), the others here.
   package static func activation(
     _ activation: Activation, _ input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>,
-    pool: ThreadPool? = nil
+    pool: ThreadPool? = nil, kernels: KernelTable = .current
   ) {
     let chunk = 65_536
+    let kind = activation.transcendentalKind
     parallelFor(pool, (count + chunk - 1) / chunk) { c in
       var i = c * chunk
       let end = min(count, (c + 1) * chunk)
+      if let kind {
+        kernels.transcendentalRow(kind, input + i, output + i, end - i)
+        return
+      }
       while i + 16 <= end {
         let v = UnsafeRawPointer(input + i).loadUnaligned(as: SIMD16<Float>.self)
         UnsafeMutableRawPointer(output + i).storeBytes(of: activation.apply(v), as: SIMD16<Float>.self)
@@ -156,10 +208,7 @@ extension Kernels {
       }
       // The tail as one zero-padded vector (a lane's result does not depend on the others).
       if i < end {
-        var v = SIMD16<Float>()
-        for lane in 0..<(end - i) { v[lane] = input[i + lane] }
-        let y = activation.apply(v)
-        for lane in 0..<(end - i) { output[i + lane] = y[lane] }
+        VectorMath.store(activation.apply(VectorMath.load(input + i, count: end - i)), output + i, count: end - i)
       }
     }
   }

@@ -12,14 +12,20 @@ extension Kernels {
   /// `transB=1`, PyTorch `Linear`). Other layouts work through strided packing.
   /// With that layout each output is a contiguous dot product, computed the same way at
   /// any `m`, and threads split the columns.
+  ///
+  /// - Parameter rowsPerItem: rows of `A` per batch item. From ``matrixRows`` rows up (a
+  ///   MatMul over `[batch, H, W, K]`, as in ConvNeXt's MLPs) each item is a matrix, not a
+  ///   vector, and the product goes through ``SGEMM`` (register tiles reuse every weight
+  ///   loaded) whatever the batch; SGEMM sums each output in the same order at any `m`, so an
+  ///   item's result still does not depend on the batch it runs in.
   package static func gemm(
     _ p: GemmParameters, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
+    epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil, rowsPerItem: Int = 1
   ) {
     let store = GemmStore(
       c: output, ldc: p.n, alpha: p.alpha, colBias: epilogue.bias, residual: epilogue.residual, ldr: p.n,
       activation: epilogue.activation)
-    if p.transB && !p.transA {
+    if p.transB && !p.transA && rowsPerItem < matrixRows {
       rowTimesRows(p, a: a, b: b, store: store, pool: pool)
       return
     }
@@ -27,6 +33,9 @@ extension Kernels {
     let bView: MatrixView = p.transB ? .transposed(b, rows: p.k) : .rowMajor(b, columns: p.n)
     SGEMM.run(m: p.m, n: p.n, k: p.k, a: .matrix(aView), b: .matrix(bView), store: store, pool: pool)
   }
+
+  /// Rows per item from which a dense layer runs as a matrix product (SGEMM's 6-row tiles).
+  static let matrixRows = 6
 
   /// `Y[i, j] = dot(A[i, :], B[j, :])` for row-major `A [m, k]` and `B [n, k]`.
   ///

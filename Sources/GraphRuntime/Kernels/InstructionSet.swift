@@ -65,6 +65,14 @@ package struct KernelTable: Sendable {
   package typealias DotFinish = @Sendable (SIMD16<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
   package typealias WinogradInput = @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
   package typealias WinogradOutput = @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
+  package typealias DepthwiseRow = @Sendable (
+    _ rows: UnsafePointer<UnsafePointer<Float>>, _ rowCount: Int, _ weights: UnsafePointer<Float>, _ kernelWidth: Int,
+    _ columnOffsets: UnsafePointer<Int>, _ count: Int, _ bias: Float, _ residual: UnsafePointer<Float>?, _ lower: Float,
+    _ upper: Float, _ output: UnsafeMutablePointer<Float>
+  ) -> Void
+  package typealias TranscendentalRow = @Sendable (
+    _ kind: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int
+  ) -> Void
 
   /// The 6 x 16 register tile over one packed panel of A (see KernelsHaswell's `sgemmTile6x16`).
   let tile6: Tile
@@ -83,6 +91,10 @@ package struct KernelTable: Sendable {
   let winogradInput: WinogradInput
   /// Winograd F(4x4, 3x3) output transform plus bias (see `winogradOutputTiles`).
   let winogradOutput: WinogradOutput
+  /// One output row of a depthwise convolution from padded input rows (see `depthwiseRow`).
+  let depthwiseRow: DepthwiseRow
+  /// An exp-based activation over a row (see `transcendentalRow`).
+  let transcendentalRow: TranscendentalRow
 
   /// The kernels of ``InstructionSet/current``.
   package static let current = InstructionSet.current.kernels
@@ -90,23 +102,26 @@ package struct KernelTable: Sendable {
   package static let skylakeX = KernelTable(
     tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
-    winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles)
+    winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
+    depthwiseRow: KernelsSkylakeX.depthwiseRow, transcendentalRow: KernelsSkylakeX.transcendentalRow)
 
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
-    winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles)
+    winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
+    depthwiseRow: KernelsHaswell.depthwiseRow, transcendentalRow: KernelsHaswell.transcendentalRow)
 
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
-    winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles)
+    winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
+    depthwiseRow: KernelsGeneric.depthwiseRow, transcendentalRow: KernelsGeneric.transcendentalRow)
 
   /// This table with the 12-row tile of the same module switched on or off (tests run the
   /// 12 x 16 path on AVX2 machines this way; it is correct there, only slower).
   package func with(tile12: Tile?) -> KernelTable {
     KernelTable(
-      tile6: tile6, tile6x8: tile6x8, tile12: tile12, dotLanes4: dotLanes4, dotLanes1: dotLanes1, dotFinish: dotFinish, winogradInput: winogradInput,
-      winogradOutput: winogradOutput)
+      tile6: tile6, tile6x8: tile6x8, tile12: tile12, dotLanes4: dotLanes4, dotLanes1: dotLanes1, dotFinish: dotFinish,
+      winogradInput: winogradInput, winogradOutput: winogradOutput, depthwiseRow: depthwiseRow, transcendentalRow: transcendentalRow)
   }
 }

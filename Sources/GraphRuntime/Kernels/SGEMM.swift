@@ -336,9 +336,12 @@ enum SGEMM {
       return
     }
     typealias V = SIMD16<Float>
+    // The exp-based activations go over the stored run at the instruction set's width (same bits).
+    let transcendental = store.activation.transcendentalKind
+    let activation = transcendental == nil ? store.activation : .none
     @inline(__always)
     func value(_ acc: V, _ colBias: V, _ residual: V) -> V {
-      store.activation.apply(store.alpha * acc + rowBias + colBias + residual)
+      activation.apply(store.alpha * acc + rowBias + colBias + residual)
     }
     var j = 0
     while j + 16 <= count {
@@ -358,5 +361,6 @@ enum SGEMM {
       let v = value(a, cb, res)
       for t in 0..<(count - j) { dst[j + t] = v[t] }
     }
+    if let transcendental { KernelTable.current.transcendentalRow(transcendental, dst, dst, count) }
   }
 }

@@ -1,0 +1,104 @@
+/// Transcendental functions on 16 floats at a time, branch-free so they vectorize: the
+/// activations' `exp`, sigmoid, `tanh` and `erf`. The scalar forms of those activations run
+/// the same code on a broadcast vector, so a tail element gets exactly what a lane would.
+///
+/// One source compiled into GraphRuntime (the fused epilogues) and, through symbolic links,
+/// into each kernel module (`transcendentalRow`, whole activation steps at the set's width).
+/// Swift does not contract `a * b + c` into FMA, so every build gives the same bits.
+///
+/// Accuracy against float64 (checked by the kernel tests against the reference): `exp` within
+/// 2 ulp (Cephes' `expf` polynomial), `tanh` and `erf` within a few ulp.
+enum VectorMath {
+  typealias V = SIMD16<Float>
+
+  /// The first `count` (< 16) floats at `p`, the other lanes zero: one copy through memory
+  /// (setting lanes one by one stalls on every store-to-load forward).
+  @inline(__always)
+  static func load(_ p: UnsafePointer<Float>, count: Int) -> V {
+    var v = V()
+    withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: p, byteCount: count * 4) }
+    return v
+  }
+
+  /// Stores the first `count` (< 16) lanes of `v` at `p`.
+  @inline(__always)
+  static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, count: Int) {
+    withUnsafeBytes(of: v) { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
+  }
+
+  /// `e^x`: `x = n ln 2 + r`, `|r| ≤ ln 2 / 2`, a degree-6 polynomial for `e^r` scaled by `2^n`
+  /// as two powers of two built in the exponent bits, so results overflow to +inf and underflow
+  /// through the subnormals to 0 as they should; NaN stays NaN.
+  @inline(__always)
+  static func exp(_ x: V) -> V {
+    // Beyond these the result is +inf or 0 anyway; comparisons are false for NaN, which passes through.
+    let hi: Float = 88.8, lo: Float = -105
+    var c = x.replacing(with: hi, where: x .> hi)
+    c = c.replacing(with: lo, where: c .< lo)
+    // n = round(c / ln 2) by the 1.5 * 2^23 trick: its low mantissa bits then hold n.
+    let magic: Float = 12_582_912
+    let k = c * 1.442_695_04 + magic
+    let n = k - magic
+    let r = c - n * 0.693_359_375 - n * -2.121_944_4e-4
+    var p = V(repeating: 1.987_569_15e-4)
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_59e-2
+    p = p * r + 1.666_666_55e-1
+    p = p * r + 5.000_000_12e-1
+    p = p * r * r + r + 1
+    // 2^n = 2^n1 * 2^n2 with both halves normal for n in [-152, 128].
+    let bits = unsafeBitCast(k, to: SIMD16<Int32>.self) &- 0x4B40_0000
+    let half = bits &>> 1
+    let scale1 = unsafeBitCast((half &+ 127) &<< 23, to: V.self)
+    let scale2 = unsafeBitCast((bits &- half &+ 127) &<< 23, to: V.self)
+    return p * scale1 * scale2
+  }
+
+  /// `1 / (1 + e^-x)`.
+  @inline(__always)
+  static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
+
+  /// `tanh(x)`: an odd polynomial below |x| = 0.625 (Cephes' `tanhf`), `1 - 2 / (e^2|x| + 1)` above.
+  @inline(__always)
+  static func tanh(_ x: V) -> V {
+    let a = x.replacing(with: -x, where: x .< 0)
+    let z = x * x
+    var p = V(repeating: -5.704_988_72e-3)
+    p = p * z + 2.063_908_88e-2
+    p = p * z - 5.373_971_55e-2
+    p = p * z + 1.333_144_22e-1
+    p = p * z - 3.333_328_19e-1
+    let small = x + x * z * p
+    var large = 1 - 2 / (exp(a + a) + 1)
+    large = large.replacing(with: -large, where: x .< 0)
+    return small.replacing(with: large, where: a .>= 0.625)
+  }
+
+  /// `erf(x)`, within about 1 ulp: below |x| = 0.9277, `x + x P(x²)` (a degree-6 least-squares fit
+  /// of `erf(x) / x - 1`, made here); above, `1 - e^(Q(|x|))` with N. Juffa's published
+  /// coefficients for `erff`.
+  @inline(__always)
+  static func erf(_ x: V) -> V {
+    let a = x.replacing(with: -x, where: x .< 0)
+    let s = x * x
+    var p = V(repeating: 8.467_960_3e-5)
+    p = p * s - 8.166_924_2e-4
+    p = p * s + 5.203_270_4e-3
+    p = p * s - 2.686_034_7e-2
+    p = p * s + 1.128_371_36e-1
+    p = p * s - 3.761_263_49e-1
+    p = p * s + 1.283_791_66e-1
+    let small = x + x * p
+    var r = -1.728_534_70e-5 * a + 3.831_971_26e-4
+    let u = -3.883_964_38e-3 * a + 2.425_462_19e-2
+    r = r * s + u
+    r = r * a - 1.067_778_77e-1
+    r = r * a - 6.348_466_87e-1
+    r = r * a - 1.287_175_12e-1
+    r = r * a - a
+    var large = 1 - exp(r)
+    large = large.replacing(with: -large, where: x .< 0)
+    return small.replacing(with: large, where: a .> 0.927_734_375)
+  }
+}

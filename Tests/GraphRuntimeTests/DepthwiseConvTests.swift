@@ -1,0 +1,68 @@
+import TestSupport
+import XCTest
+@testable import GraphRuntime
+import GraphPlan
+import GraphReference
+
+/// Depthwise convolution through each instruction set's row kernel that this CPU runs, against
+/// the reference: kernel sizes, strides and dilations of the padded-row phases, widths around
+/// the 16-column vector, pads past the kernel's reach, every epilogue (the clamps fused in the
+/// row kernel, the other activations after it), into a channel slice; 1 and 2 threads identical.
+final class DepthwiseConvTests: XCTestCase {
+  static let pool = ThreadPool(threads: 2)
+
+  func check(_ kernels: KernelTable, _ name: String) {
+    var seed: UInt64 = 300
+    let activations: [Activation] = [.none, .relu, .clip(min: -0.5, max: 0.75), .clip(min: 1, max: -1), .hardSwish, .silu]
+    for (k, stride, dilation) in [(3, 1, 1), (5, 1, 1), (7, 1, 1), (3, 2, 1), (5, 2, 1), (3, 1, 2), (3, 2, 2), (3, 3, 1), (1, 2, 1), (2, 1, 1)] {
+      for width in [1, 5, 7, 14, 16, 17, 33, 50] {
+        let pad = (k / 2) * dilation
+        let activation = activations[Int(seed) % activations.count]
+        let p = Conv2DParameters(
+          batch: 2, inChannels: 3, inHeight: 5 + Int(seed % 3), inWidth: width, outChannels: 3, kernelHeight: k, kernelWidth: k,
+          strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad + Int(seed % 2), padBottom: pad + 2,
+          padRight: max(0, pad - 1), dilationHeight: dilation, dilationWidth: dilation, groups: 3,
+          outputChannelOffset: Int(seed % 2), outputTotalChannels: 3 + Int(seed % 2) * 2)
+        guard p.geometry.outWidth > 0, p.geometry.outHeight > 0 else { continue }
+        check(p, kernels, activation: activation, bias: seed % 3 != 0, residual: seed % 2 == 0, seed: seed, "\(name) \(p)")
+        seed += 1
+      }
+    }
+  }
+
+  func check(
+    _ p: Conv2DParameters, _ kernels: KernelTable, activation: Activation, bias hasBias: Bool, residual hasResidual: Bool, seed: UInt64,
+    _ message: String
+  ) {
+    XCTAssertTrue(Kernels.usesDirectDepthwise(p))
+    var rng = SeededRandom(seed: seed)
+    let input = rng.floats(p.inputCount), weights = rng.floats(p.geometry.weightCount)
+    let bias = hasBias ? rng.floats(p.geometry.outChannels) : nil
+    let residual = hasResidual ? rng.floats(p.batch * p.geometry.outputCountPerItem) : nil
+    let sentinel: Float = 1234.5
+    var expected = [Float](repeating: sentinel, count: p.outputTensorCount)
+    var one = expected, two = expected
+    withEpilogue(bias: bias, residual: residual, activation: activation) { epilogue in
+      Reference.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &expected)
+      Kernels.depthwiseConv2d(p, input: input, weights: weights, epilogue: epilogue, output: &one, pool: nil, kernels: kernels)
+      Kernels.depthwiseConv2d(p, input: input, weights: weights, epilogue: epilogue, output: &two, pool: Self.pool, kernels: kernels)
+    }
+    let taps = Float(p.geometry.kernelHeight * p.geometry.kernelWidth)
+    assertClose(one, expected, atol: 1e-5 * taps, rtol: 1e-4, "\(message) \(activation)")
+    assertIdentical(two, one, "\(message): threads 1 vs 2")
+  }
+
+  func testGenericRows() {
+    check(.generic, "generic")
+  }
+
+  func testHaswellRowsWhereTheCPUHasThem() throws {
+    try XCTSkipUnless(InstructionSet.haswell.isSupported, "this CPU has no AVX2+FMA: the avx2+fma depthwise rows are not run")
+    check(.haswell, "avx2+fma")
+  }
+
+  func testSkylakeXRowsWhereTheCPUHasThem() throws {
+    try XCTSkipUnless(InstructionSet.skylakeX.isSupported, "this CPU has no AVX-512F: the avx512 depthwise rows are not run")
+    check(.skylakeX, "avx512")
+  }
+}

@@ -1,0 +1,44 @@
+import TestSupport
+import XCTest
+@testable import GraphRuntime
+import GraphPlan
+
+/// The exp-based activations through each instruction set's `transcendentalRow` that this CPU
+/// runs give the same bits as the vector code of the fused epilogues (`Activation.apply`):
+/// one VectorMath source, no FMA contraction. Rows of every tail length, with NaN, ±inf,
+/// zeros and values past exp's overflow and underflow among them; in place and apart.
+final class TranscendentalRowTests: XCTestCase {
+  func check(_ kernels: KernelTable, _ name: String) {
+    var rng = SeededRandom(seed: 5)
+    let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 89, -89, 120, -120, 1e-30, 0.625, 0.9277]
+    for activation in [Activation.sigmoid, .silu, .tanh, .erf, .exp] {
+      XCTAssertNotNil(activation.transcendentalKind)
+      for count in [1, 15, 16, 17, 40] {
+        var x = rng.floats(count).map { $0 * 12 }
+        for (i, s) in specials.enumerated() where i < count { x[(i * 7) % count] = s }
+        let expected = x.map { activation.apply($0) }
+        var apart = [Float](repeating: 0, count: count)
+        var inPlace = x
+        kernels.transcendentalRow(activation.transcendentalKind!, x, &apart, count)
+        inPlace.withUnsafeMutableBufferPointer { kernels.transcendentalRow(activation.transcendentalKind!, $0.baseAddress!, $0.baseAddress!, count) }
+        assertIdentical(apart, expected, "\(name) \(activation) count \(count)")
+        assertIdentical(inPlace, expected, "\(name) \(activation) count \(count) in place")
+      }
+    }
+    XCTAssertNil(Activation.hardSwish.transcendentalKind)
+  }
+
+  func testGenericRows() {
+    check(.generic, "generic")
+  }
+
+  func testHaswellRowsWhereTheCPUHasThem() throws {
+    try XCTSkipUnless(InstructionSet.haswell.isSupported, "this CPU has no AVX2+FMA: the avx2+fma activation rows are not run")
+    check(.haswell, "avx2+fma")
+  }
+
+  func testSkylakeXRowsWhereTheCPUHasThem() throws {
+    try XCTSkipUnless(InstructionSet.skylakeX.isSupported, "this CPU has no AVX-512F: the avx512 activation rows are not run")
+    check(.skylakeX, "avx512")
+  }
+}
