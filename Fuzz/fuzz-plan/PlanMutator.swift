@@ -73,7 +73,7 @@ struct PlanMutator {
     }
     let floats = weights.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     plan.weightCount = floats.count
-    var bytes = plan.serialized(weights: floats)
+    var bytes = try! plan.serialized(weights: floats)  // cannot throw: weightCount is floats.count (set above)
     if weightCount != floats.count {
       // The metadata section starts with batch, arena, weight count (its offset is the first table entry's).
       let meta = Int(Self.u64(bytes, at: PlanMutatorLayout.firstSectionOffset))

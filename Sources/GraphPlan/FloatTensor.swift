@@ -12,16 +12,23 @@ public struct FloatTensor: Equatable, Sendable {
   ///   - values: exactly the product of `shape` values, in row-major order.
   /// - Throws: ``PlanError/shape(_:)`` when a dimension is negative or the count does not match.
   public init(shape: [Int], values: [Float]) throws(PlanError) {
+    try Self.check(shape: shape, count: values.count)
+    self.shape = shape
+    self.values = values
+  }
+
+  /// Checks that `count` elements fill `shape` exactly (every dimension zero or more, the
+  /// product representable). Also checks `NPYArray`s.
+  /// - Throws: ``PlanError/shape(_:)`` saying what the shape needs and what it got.
+  package static func check(shape: [Int], count: Int) throws(PlanError) {
     guard shape.allSatisfy({ $0 >= 0 }) else { throw .shape("shape \(shape) has a negative dimension") }
-    let (count, overflow) = shape.reduce((1, false)) { acc, d in
+    let (product, overflow) = shape.reduce((1, false)) { acc, d in
       let (p, o) = acc.0.multipliedReportingOverflow(by: d)
       return (p, acc.1 || o)
     }
-    guard !overflow, count == values.count else {
-      throw .shape("shape \(shape) needs \(overflow ? "too many" : String(count)) values, got \(values.count)")
+    guard !overflow, product == count else {
+      throw .shape("shape \(shape) needs \(overflow ? "too many" : String(product)) values, got \(count)")
     }
-    self.shape = shape
-    self.values = values
   }
 }
 

@@ -82,7 +82,7 @@ struct CompileCommand: ParsableCommand {
       } catch {
         throw GraphError(file, "cannot read to record its SHA-256 (\(error.localizedDescription))")
       }
-      let bytes = plan.serialized(weights: result.weights)
+      let bytes = try plan.serialized(weights: result.weights)
       lap("serialize")
       try ONNXWriter.writeAtomically(bytes, to: output)
       lap("write")

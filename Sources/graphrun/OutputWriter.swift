@@ -21,7 +21,7 @@ enum OutputWriter {
       if raw {
         try RawFloat32.write(tensor.values, path: target)
       } else {
-        try NPY.write(NPYArray(shape: tensor.shape, data: tensor.values), path: target)
+        try NPY.write(try NPYArray(shape: tensor.shape, data: tensor.values), path: target)
       }
     }
   }

@@ -27,7 +27,7 @@ final class BatchModeTests: XCTestCase {
   /// Images `range` of the digits fixture as one `.npy` file (shape [count, 1, 28, 28], or one item without the batch).
   func save(_ range: Range<Int>, _ name: String, itemOnly: Bool = false) throws -> String {
     let values = Array(images.data[(range.lowerBound * 784)..<(range.upperBound * 784)])
-    try NPY.write(NPYArray(shape: itemOnly ? [1, 28, 28] : [range.count, 1, 28, 28], data: values), path: path(name))
+    try NPY.write(try NPYArray(shape: itemOnly ? [1, 28, 28] : [range.count, 1, 28, 28], data: values), path: path(name))
     return path(name)
   }
 

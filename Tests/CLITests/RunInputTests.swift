@@ -91,7 +91,7 @@ final class RunInputTests: XCTestCase {
     try ONNXWriter.write(Model(graph: b.build()), to: path("two.onnx"))
     XCTAssertEqual(try CLI.run("graphc", ["compile", path("two.onnx"), "-o", path("two.plan")]).status, 0)
     try RawFloat32.write([10, 20, 30], path: path("x.bin"))
-    try NPY.write(NPYArray(shape: [1, 3], data: [1, 2, 3]), path: path("y.npy"))
+    try NPY.write(try NPYArray(shape: [1, 3], data: [1, 2, 3]), path: path("y.npy"))
 
     var r = try graphrun([path("two.plan"), "--input", "y=\(path("y.npy"))", "--input", "x=\(path("x.bin"))", "-o", path("d.npy")])
     XCTAssertEqual(r.status, 0, r.stderr)

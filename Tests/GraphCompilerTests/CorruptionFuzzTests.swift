@@ -42,7 +42,7 @@ final class CorruptionFuzzTests: XCTestCase {
     var random = SeededRandom(seed: 11)
     var rejected = 0, ran = 0
     for output in plans {
-      let good = output.plan.serialized(weights: output.weights)
+      let good = try output.plan.serialized(weights: output.weights)
       // Only the metadata and steps: corrupting weights changes numbers, not safety.
       let weightsStart = good.withUnsafeBytes { Int($0.load(fromByteOffset: 64 + 2 * 24 + 8, as: UInt64.self)) }
       for _ in 0..<400 {

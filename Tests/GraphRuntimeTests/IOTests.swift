@@ -41,12 +41,12 @@ final class IOTests: XCTestCase {
     let path = directory + "/a.npy"
     for shape in [[2, 3], [5], [], [1, 0, 4], [2, 1, 3, 2]] {
       let count = shape.reduce(1, *)
-      let array = NPYArray(shape: shape, data: (0..<count).map { Float($0) * 0.5 - 1 })
+      let array = try NPYArray(shape: shape, data: (0..<count).map { Float($0) * 0.5 - 1 })
       try NPY.write(array, path: path)
       XCTAssertEqual(try NPY.read(path: path), array)
     }
     // The header is padded so the data is 64-byte aligned.
-    let bytes = NPY.encode(NPYArray(shape: [3], data: [1, 2, 3]))
+    let bytes = NPY.encode(try NPYArray(shape: [3], data: [1, 2, 3]))
     XCTAssertEqual((bytes.count - 12) % 64, 0)
   }
 

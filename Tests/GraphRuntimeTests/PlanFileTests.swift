@@ -23,8 +23,8 @@ final class PlanFileTests: XCTestCase {
 
   func testRoundTripGivesTheSamePlanAndBytes() throws {
     let (plan, weights) = Self.tinyPlan()
-    let bytes = plan.serialized(weights: weights)
-    XCTAssertEqual(bytes, plan.serialized(weights: weights), "serialization must be deterministic")
+    let bytes = try plan.serialized(weights: weights)
+    XCTAssertEqual(bytes, try plan.serialized(weights: weights), "serialization must be deterministic")
     let (decoded, offset) = try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "tiny") }
     XCTAssertEqual(decoded, plan)
     XCTAssertEqual(offset % 64, 0)
@@ -34,7 +34,7 @@ final class PlanFileTests: XCTestCase {
 
   func testCorruptionIsAnErrorNeverATrap() throws {
     let (plan, weights) = Self.tinyPlan()
-    let good = plan.serialized(weights: weights)
+    let good = try plan.serialized(weights: weights)
     func decode(_ bytes: [UInt8]) -> String? {
       do {
         _ = try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "bad.plan") }
@@ -61,7 +61,7 @@ final class PlanFileTests: XCTestCase {
     var (plan, weights) = Self.tinyPlan()
     weights.append(1.5)  // 71 floats: the file ends 4 bytes past a word boundary
     plan.weightCount = weights.count
-    let good = plan.serialized(weights: weights)
+    let good = try plan.serialized(weights: weights)
     XCTAssertEqual(good.count % 8, 4, "the test needs a file whose length is not a multiple of 8")
     XCTAssertNoThrow(try good.withUnsafeBytes { try PlanReader.decode($0, source: "odd.plan") })
     for i in (good.count - 4)..<good.count {
@@ -73,9 +73,9 @@ final class PlanFileTests: XCTestCase {
     }
   }
 
-  func testConvOutputSizeMustMatchItsGeometry() {
+  func testConvOutputSizeMustMatchItsGeometry() throws {
     let (plan, weights) = Self.tinyPlan()
-    var bytes = plan.serialized(weights: weights)
+    var bytes = try plan.serialized(weights: weights)
     // The conv's 17 ints start [2, 4, 4, 3, 4, 4, ...]; make the stored output 3 rows high.
     func le(_ v: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
     let pattern = [2, 4, 4, 3, 4, 4].flatMap(le)

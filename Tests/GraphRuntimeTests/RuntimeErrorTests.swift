@@ -19,7 +19,7 @@ final class RuntimeErrorTests: XCTestCase {
 
   func testDamagedAndNewerPlansAreFormatAndUnsupported() throws {
     let (plan, weights) = PlanFileTests.tinyPlan()
-    var bytes = plan.serialized(weights: weights)
+    var bytes = try plan.serialized(weights: weights)
     let path = NSTemporaryDirectory() + "runtime-error-\(UUID().uuidString).plan"
     defer { try? FileManager.default.removeItem(atPath: path) }
     bytes[bytes.count - 3] ^= 1
@@ -51,14 +51,14 @@ final class RuntimeErrorTests: XCTestCase {
     XCTAssertEqual(plan.provenance.modelFile, "tiny.onnx")
     XCTAssertEqual(plan.provenance.modelSHA256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     XCTAssertEqual(plan.provenance.compilerVersion, GraphcVersion.current)
-    let bytes = plan.serialized(weights: weights)
+    let bytes = try plan.serialized(weights: weights)
     let decoded = try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "tiny.plan").plan }
     XCTAssertEqual(decoded.provenance, plan.provenance)
     XCTAssertEqual(decoded, plan)
 
     for bad in [String(repeating: "A", count: 64), "abc", String(repeating: "0", count: 63) + "g"] {
       plan.provenance.modelSHA256 = bad
-      let damaged = plan.serialized(weights: weights)
+      let damaged = try plan.serialized(weights: weights)
       XCTAssertThrowsError(try damaged.withUnsafeBytes { try PlanReader.decode($0, source: "tiny.plan") }) { error in
         XCTAssertTrue("\(error)".contains("provenance SHA-256"), "\(error)")
       }

@@ -14,7 +14,7 @@ enum ServingFixture {
     try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let graph = FixturePaths.graphs.appendingPathComponent("lenet.graph").path
     let output = try! Pipeline.compile(try! ONNXReader.read(contentsOf: graph))
-    try! Data(output.plan.serialized(weights: output.weights)).write(to: folder.appendingPathComponent("plan.bin"))
+    try! Data(try! output.plan.serialized(weights: output.weights)).write(to: folder.appendingPathComponent("plan.bin"))
     try! (0..<10).map { "digit \($0)" }.joined(separator: "\n").write(to: folder.appendingPathComponent("labels.txt"), atomically: true, encoding: .utf8)
     return folder.deletingLastPathComponent().path
   }()

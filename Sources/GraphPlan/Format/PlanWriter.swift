@@ -1,7 +1,8 @@
 extension Plan {
   /// The plan and its weights as `plan.bin` bytes. The same plan always gives the same bytes.
-  public func serialized(weights: [Float]) -> [UInt8] {
-    precondition(weights.count == weightCount, "plan expects \(weightCount) weights, got \(weights.count)")
+  /// - Throws: ``PlanError/shape(_:)`` when `weights` is not the plan's ``weightCount`` floats.
+  public func serialized(weights: [Float]) throws(PlanError) -> [UInt8] {
+    guard weights.count == weightCount else { throw .shape("plan expects \(weightCount) weights, got \(weights.count)") }
     var metadata = ByteWriter()
     metadata.int(fixedBatch ?? 0)
     metadata.int(arenaFloatsPerItem)

@@ -43,7 +43,7 @@ public enum Winograd4x4 {
 
   /// `[M, C, 3, 3]` weights → 36 matrices `U[ξ][M][C]`, `ξ = 6 * i + k` for the point
   /// `(i, k)` of `G g Gᵀ`, each packed as ``GemmPanels``. Computed in Float64, rounded once.
-  public static func transformWeights(_ w: UnsafeBufferPointer<Float>, outChannels m: Int, inChannels c: Int) -> [Float] {
+  package static func transformWeights(_ w: UnsafeBufferPointer<Float>, outChannels m: Int, inChannels c: Int) -> [Float] {
     precondition(w.count == m * c * 9, "Winograd weights: \(w.count) floats for \(m)x\(c)x3x3")
     var u = [[Float]](repeating: [Float](repeating: 0, count: m * c), count: points)
     for row in 0..<m {

@@ -12,9 +12,13 @@ public struct NPYArray: Sendable, Equatable {
   /// NumPy's name for ``sourceType`` (`float64`, `int8`, ...), or the dtype itself if unknown.
   public var sourceTypeName: String { NPYElement(descr: sourceType)?.name ?? sourceType }
 
-  /// Creates an array; `data.count` must equal the product of `shape`.
-  public init(shape: [Int], data: [Float], sourceType: String = "<f4") {
-    precondition(shape.reduce(1, *) == data.count, "NPYArray: \(data.count) elements for shape \(shape)")
+  /// Creates an array.
+  /// - Parameters:
+  ///   - shape: the dimensions, each zero or more (`[]` for a scalar).
+  ///   - data: exactly the product of `shape` elements, in C order.
+  /// - Throws: ``RuntimeError/shape(_:)`` when a dimension is negative or the count does not match.
+  public init(shape: [Int], data: [Float], sourceType: String = "<f4") throws(RuntimeError) {
+    do { try FloatTensor.check(shape: shape, count: data.count) } catch { throw RuntimeError(error) }
     self.shape = shape
     self.data = data
     self.sourceType = sourceType
@@ -42,7 +46,7 @@ public enum NPY {
     do {
       let layout = try self.layout(of: file)
       let data = try file.floats(layout.count, of: layout.element, at: layout.dataStart, limits: limits)
-      return NPYArray(shape: layout.shape, data: data, sourceType: layout.descr)
+      return try NPYArray(shape: layout.shape, data: data, sourceType: layout.descr)
     } catch let error as RuntimeError {
       throw error.inFile(path)
     }
@@ -63,7 +67,7 @@ public enum NPY {
         initialized = count
       }
     }
-    return NPYArray(shape: layout.shape, data: data, sourceType: layout.descr)
+    return try NPYArray(shape: layout.shape, data: data, sourceType: layout.descr)
   }
 
   /// Longest header read: NumPy itself reads at most 10,000 bytes unless told otherwise, and
