@@ -130,6 +130,8 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["GraphPlan"], path: "Tests/TestSupport"),
     // Counts the process's heap allocations (interposes malloc; linked into the tests only).
     .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+    // Checks that runs into kept outputs allocate nothing, on compiled plans (Tools/check_allocations.sh).
+    .executableTarget(name: "allocation-check", dependencies: ["GraphRuntime", "AllocationCounter"], path: "Tests/AllocationCheck"),
 
     .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile"]),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),

@@ -223,12 +223,12 @@ public final class Session {
   private func execute(batch: Int, clock: UnsafeMutablePointer<UInt64>?) {
     let executor = StepExecutor(session: self, batch: batch)
     guard let clock else {
-      for step in model.plan.steps { executor.run(step) }
+      for (i, step) in model.plan.steps.enumerated() { executor.run(step, index: i) }
       return
     }
     clock[0] = monotonicNanoseconds()
     for (i, step) in model.plan.steps.enumerated() {
-      executor.run(step)
+      executor.run(step, index: i)
       clock[i + 1] = monotonicNanoseconds()
     }
   }

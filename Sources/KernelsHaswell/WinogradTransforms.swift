@@ -61,40 +61,47 @@ private func store8(_ v: W8, _ p: UnsafeMutablePointer<Float>, _ offset: Int) {
 public func winogradInputTiles(
   rows: UnsafePointer<Float>, rowStride: Int, groups: Int, out: UnsafeMutablePointer<Float>, pointStride: Int
 ) {
-  withUnsafeTemporaryAllocation(of: W8.self, capacity: 72) { scratch in
-    let d = scratch.baseAddress!, t = d + 36  // d[a][j] (tap a, j of the 8 tiles), t = Bᵀ d
-    for group in 0..<groups {
-      let x0 = 32 * group
-      // Column j of tile l is row column 4 * l + j: deinterleaved from five loads.
-      for a in 0..<6 {
-        let r = rows + a * rowStride + x0
-        let v0 = load8(r, 0), v1 = load8(r, 8), v2 = load8(r, 16), v3 = load8(r, 24), v4 = load8(r, 32)
-        let row = d + a * 6
-        row[0] = W8(v0[0], v0[4], v1[0], v1[4], v2[0], v2[4], v3[0], v3[4])
-        row[1] = W8(v0[1], v0[5], v1[1], v1[5], v2[1], v2[5], v3[1], v3[5])
-        row[2] = W8(v0[2], v0[6], v1[2], v1[6], v2[2], v2[6], v3[2], v3[6])
-        row[3] = W8(v0[3], v0[7], v1[3], v1[7], v2[3], v2[7], v3[3], v3[7])
-        row[4] = W8(v0[4], v1[0], v1[4], v2[0], v2[4], v3[0], v3[4], v4[0])
-        row[5] = W8(v0[5], v1[1], v1[5], v2[1], v2[5], v3[1], v3[5], v4[1])
-      }
-      for j in 0..<6 {
-        let c = inputTransform6(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j])
-        t[0 * 6 + j] = c.0
-        t[1 * 6 + j] = c.1
-        t[2 * 6 + j] = c.2
-        t[3 * 6 + j] = c.3
-        t[4 * 6 + j] = c.4
-        t[5 * 6 + j] = c.5
-      }
-      let o = out + x0 / 4
-      for i in 0..<6 {
-        let v = inputTransform6(t[i * 6], t[i * 6 + 1], t[i * 6 + 2], t[i * 6 + 3], t[i * 6 + 4], t[i * 6 + 5])
-        store8(v.0, o, (i * 6 + 0) * pointStride)
-        store8(v.1, o, (i * 6 + 1) * pointStride)
-        store8(v.2, o, (i * 6 + 2) * pointStride)
-        store8(v.3, o, (i * 6 + 3) * pointStride)
-        store8(v.4, o, (i * 6 + 4) * pointStride)
-        store8(v.5, o, (i * 6 + 5) * pointStride)
+  // d[a][j] (tap a, j of the 8 tiles), rows 0-2 and 3-5 in two buffers: a temporary allocation
+  // stays on the stack only up to 1 KiB, and the transform must not allocate. Bᵀ d replaces d
+  // column by column (column j of Bᵀ d needs only column j of d).
+  withUnsafeTemporaryAllocation(of: W8.self, capacity: 18) { top in
+    withUnsafeTemporaryAllocation(of: W8.self, capacity: 18) { bottom in
+      let top = top.baseAddress!, bottom = bottom.baseAddress!
+      @inline(__always) func row(_ a: Int) -> UnsafeMutablePointer<W8> { a < 3 ? top + a * 6 : bottom + (a - 3) * 6 }
+      for group in 0..<groups {
+        let x0 = 32 * group
+        // Column j of tile l is row column 4 * l + j: deinterleaved from five loads.
+        for a in 0..<6 {
+          let r = rows + a * rowStride + x0
+          let v0 = load8(r, 0), v1 = load8(r, 8), v2 = load8(r, 16), v3 = load8(r, 24), v4 = load8(r, 32)
+          let d = row(a)
+          d[0] = W8(v0[0], v0[4], v1[0], v1[4], v2[0], v2[4], v3[0], v3[4])
+          d[1] = W8(v0[1], v0[5], v1[1], v1[5], v2[1], v2[5], v3[1], v3[5])
+          d[2] = W8(v0[2], v0[6], v1[2], v1[6], v2[2], v2[6], v3[2], v3[6])
+          d[3] = W8(v0[3], v0[7], v1[3], v1[7], v2[3], v2[7], v3[3], v3[7])
+          d[4] = W8(v0[4], v1[0], v1[4], v2[0], v2[4], v3[0], v3[4], v4[0])
+          d[5] = W8(v0[5], v1[1], v1[5], v2[1], v2[5], v3[1], v3[5], v4[1])
+        }
+        for j in 0..<6 {
+          let c = inputTransform6(row(0)[j], row(1)[j], row(2)[j], row(3)[j], row(4)[j], row(5)[j])
+          row(0)[j] = c.0
+          row(1)[j] = c.1
+          row(2)[j] = c.2
+          row(3)[j] = c.3
+          row(4)[j] = c.4
+          row(5)[j] = c.5
+        }
+        let o = out + x0 / 4
+        for i in 0..<6 {
+          let t = row(i)
+          let v = inputTransform6(t[0], t[1], t[2], t[3], t[4], t[5])
+          store8(v.0, o, (i * 6 + 0) * pointStride)
+          store8(v.1, o, (i * 6 + 1) * pointStride)
+          store8(v.2, o, (i * 6 + 2) * pointStride)
+          store8(v.3, o, (i * 6 + 3) * pointStride)
+          store8(v.4, o, (i * 6 + 4) * pointStride)
+          store8(v.5, o, (i * 6 + 5) * pointStride)
+        }
       }
     }
   }

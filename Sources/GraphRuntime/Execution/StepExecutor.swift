@@ -53,7 +53,8 @@ struct StepExecutor {
     if activation != .none { Kernels.activation(activation, pointer(v, n), count: v.itemCount, output: pointer(v, n), pool: pool) }
   }
 
-  func run(_ step: Step) {
+  /// Runs step `index` of the plan.
+  func run(_ step: Step, index: Int) {
     let out = step.output
     switch step.kernel {
     case .conv(let c):
@@ -67,8 +68,8 @@ struct StepExecutor {
     case .pool(let p):
       forItems(together: isDense(step.inputs[0])) { n, count in
         Kernels.pool2d(
-          Self.poolParameters(p, batch: count, output: out), input: pointer(step.inputs[0], n), output: bufferItem(out, n),
-          pool: pool)
+          Self.poolParameters(p, batch: count, output: out), axes: session.model.poolAxes[index],
+          input: pointer(step.inputs[0], n), output: bufferItem(out, n), pool: pool)
       }
     case .globalPool(let kind):
       let x = step.inputs[0]

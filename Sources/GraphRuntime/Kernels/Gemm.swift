@@ -49,11 +49,12 @@ extension Kernels {
     _ p: GemmParameters, a: UnsafePointer<Float>, b: UnsafePointer<Float>, store: GemmStore, pool: ThreadPool?
   ) {
     typealias Lanes = SIMD16<Float>
-    let kernels = KernelTable.current
-    let columnsPerChunk = 32, rowsPerPass = 16
-    let vectorK = p.k / 16 * 16
+    let columnsPerChunk = 32
     let chunks = (p.n + columnsPerChunk - 1) / columnsPerChunk
-    parallelFor(pool, chunks) { chunk in
+    parallelFor(pool, chunks, (p, a, b, store, KernelTable.current)) { context, chunk in
+      let (p, a, b, store, kernels) = context
+      let columnsPerChunk = 32, rowsPerPass = 16
+      let vectorK = p.k / 16 * 16
       let j0 = chunk * columnsPerChunk, j1 = min(p.n, j0 + columnsPerChunk)
       let lanes = UnsafeMutableRawPointer(ThreadScratch.floats(columnsPerChunk * rowsPerPass * 16))
         .bindMemory(to: Lanes.self, capacity: columnsPerChunk * rowsPerPass)

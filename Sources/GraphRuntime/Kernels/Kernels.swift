@@ -6,7 +6,22 @@
 /// reduction, so results are bit-identical for every thread count.
 package enum Kernels {}
 
-/// Runs `body` for `0..<count` on the pool if there is one, inline otherwise.
+/// Runs `body(context, i)` for `i` in `0..<count` on the pool if there is one, inline otherwise.
+/// `body` captures nothing (everything it reads comes in `context`), so the loop allocates
+/// nothing; a capturing closure would allocate its context on every call, which the session's
+/// zero-allocation checks (Tools/check_allocations.sh) catch.
+@inline(__always)
+func parallelFor<Context>(_ pool: ThreadPool?, _ count: Int, _ context: Context, _ body: @escaping (Context, Int) -> Void) {
+  if let pool {
+    pool.parallelFor(count, context, body)
+  } else {
+    for i in 0..<count { body(context, i) }
+  }
+}
+
+/// `parallelFor` with a capturing closure: allocates its context once per call (Swift's
+/// `withoutActuallyEscaping`). Kept for the kernels not yet moved to the context form
+/// (depthwise conv, binary, activation, channel affine), none of which the Graphs/ networks run.
 @inline(__always)
 func parallelFor(_ pool: ThreadPool?, _ count: Int, _ body: (Int) -> Void) {
   if let pool {

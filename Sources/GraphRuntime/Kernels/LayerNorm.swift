@@ -9,9 +9,11 @@ extension Kernels {
     bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
     typealias V = SIMD16<Float>
-    let vectorEnd = length / 16 * 16
     let rowsPerChunk = max(1, 8_192 / max(length, 1))
-    parallelFor(pool, (rows + rowsPerChunk - 1) / rowsPerChunk) { chunk in
+    parallelFor(pool, (rows + rowsPerChunk - 1) / rowsPerChunk, (input, rows, length, epsilon, scale, bias, output, rowsPerChunk)) {
+      context, chunk in
+      let (input, rows, length, epsilon, scale, bias, output, rowsPerChunk) = context
+      let vectorEnd = length / 16 * 16
       for r in (chunk * rowsPerChunk)..<min(rows, (chunk + 1) * rowsPerChunk) {
         let x = UnsafeRawPointer(input + r * length), y = output + r * length
         // Summed relative to the first value: a row far from 0 keeps its low bits.

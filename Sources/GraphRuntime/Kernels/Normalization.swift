@@ -15,12 +15,12 @@ extension Kernels {
   ) {
     let below = (size - 1) / 2, above = size / 2
     let scale = alpha / Float(size)
-    parallelFor(pool, batch * channels) { plane in
+    parallelFor(pool, batch * channels, (input, channels, spatial, below, above, scale, bias, beta, output)) { context, plane in
+      let (input, channels, spatial, below, above, scale, bias, beta, output) = context
       let n = plane / channels, c = plane % channels
       let image = input + n * channels * spatial
-      let squares = UnsafeMutablePointer<Float>.allocate(capacity: max(spatial, 1))
-      defer { squares.deallocate() }
-      squares.initialize(repeating: 0, count: spatial)
+      let squares = ThreadScratch.floats(spatial)
+      squares.update(repeating: 0, count: spatial)
       for neighbour in max(0, c - below)...min(channels - 1, c + above) {
         let x = image + neighbour * spatial
         for i in 0..<spatial { squares[i] += x[i] * x[i] }
@@ -37,13 +37,12 @@ extension Kernels {
     _ input: UnsafePointer<Float>, shape: [Int], axis: Int, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
     let outer = shape[..<axis].reduce(1, *), extent = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
-    parallelFor(pool, outer) { o in
+    parallelFor(pool, outer, (input, extent, inner, output)) { context, o in
+      let (input, extent, inner, output) = context
       let x = input + o * extent * inner, y = output + o * extent * inner
-      let peak = UnsafeMutablePointer<Float>.allocate(capacity: inner)
-      let total = UnsafeMutablePointer<Float>.allocate(capacity: inner)
-      defer { peak.deallocate(); total.deallocate() }
-      peak.initialize(repeating: -.infinity, count: inner)
-      total.initialize(repeating: 0, count: inner)
+      let peak = ThreadScratch.floats(2 * inner), total = peak + inner
+      peak.update(repeating: -.infinity, count: inner)
+      total.update(repeating: 0, count: inner)
       for e in 0..<extent {
         let row = x + e * inner
         for i in 0..<inner where row[i] > peak[i] || row[i].isNaN { peak[i] = row[i] }

@@ -12,13 +12,17 @@ extension Kernels {
   /// then columns), so sums round identically and max picks the same element (the first of
   /// equal values, which tells `-0` from `+0`). Max computes only the max, average only the sum.
   /// Max pooling of a plane holding a NaN takes a slower fold that keeps the reference's NaN rule.
+  ///
+  /// `axes` are `PoolAxes(p.geometry)`, which a session works out once per pool step (they are
+  /// arrays, and a run allocates nothing).
   package static func pool2d(
-    _ p: Pool2DParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
+    _ p: Pool2DParameters, axes: PoolAxes? = nil, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    pool: ThreadPool? = nil
   ) {
     let g = p.geometry
-    let planeSize = g.inHeight * g.inWidth
-    let axes = PoolAxes(g)
-    parallelFor(pool, p.batch * g.channels) { plane in
+    parallelFor(pool, p.batch * g.channels, (p, axes ?? PoolAxes(g), input, output)) { context, plane in
+      let (p, axes, input, output) = context
+      let g = p.geometry, planeSize = g.inHeight * g.inWidth
       let n = plane / g.channels, c = plane % g.channels
       let src = input + plane * planeSize
       let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outHeight * g.outWidth
@@ -126,7 +130,8 @@ extension Kernels {
     _ kind: PoolKind, batch: Int, channels: Int, spatial: Int,
     input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
-    parallelFor(pool, batch * channels) { plane in
+    parallelFor(pool, batch * channels, (kind, spatial, input, output)) { context, plane in
+      let (kind, spatial, input, output) = context
       output[plane] = kind == .max ? planeMax(input + plane * spatial, spatial) : planeMean(input + plane * spatial, spatial)
     }
   }
@@ -166,8 +171,8 @@ extension Kernels {
   }
 }
 
-/// Each output position's window taps along both axes, worked out once per call.
-struct PoolAxes {
+/// Each output position's window taps along both axes, worked out once per pool step.
+package struct PoolAxes: Sendable {
   /// Along the height, one entry per output row.
   let rows: WindowTaps
   /// Along the width, one entry per output column.
@@ -175,7 +180,7 @@ struct PoolAxes {
   /// The output columns whose windows lie inside the input horizontally.
   let interiorColumns: Range<Int>
 
-  init(_ g: Pool2DGeometry) {
+  package init(_ g: Pool2DGeometry) {
     let w = g.window
     rows = WindowTaps(
       size: g.inHeight, outputs: g.outHeight, kernel: w.kernelHeight, stride: w.strideHeight, padBegin: w.padTop,
@@ -191,7 +196,7 @@ struct PoolAxes {
 
 /// Along one axis, for each output position: the window's taps inside the input, and how
 /// many of its taps lie inside the padded input (the divisor with `countIncludePad`).
-struct WindowTaps {
+struct WindowTaps: Sendable {
   let inside: [Range<Int>]
   let paddedCounts: [Int]
 

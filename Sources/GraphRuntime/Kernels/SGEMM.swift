@@ -114,7 +114,8 @@ enum SGEMM {
     let sharedB: UnsafeMutablePointer<Float>? =
       split.rowGroups > 1 ? packSharedB(b, k: k, n: n, width: split.width, columnBlocks: split.columnBlocks, pool: pool) : nil
     // Tasks are taken dynamically; each packs into its thread's own scratch.
-    parallelFor(pool, split.rowGroups * split.columnBlocks) { task in
+    parallelFor(pool, split.rowGroups * split.columnBlocks, (split, direct, m, n, k, a, b, store, kernels, sharedB)) { context, task in
+      let (split, direct, m, n, k, a, b, store, kernels, sharedB) = context
       let rowSpan = split.rowBlocksPerTask * mc
       let i0 = (task / split.columnBlocks) * rowSpan, j0 = (task % split.columnBlocks) * split.width
       let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
@@ -172,7 +173,8 @@ enum SGEMM {
   ) -> UnsafeMutablePointer<Float> {
     let packed = ThreadScratch.floats(columnBlocks * k * width, slot: .shared)
     let slices = (k + kc - 1) / kc
-    parallelFor(pool, columnBlocks * slices) { unit in
+    parallelFor(pool, columnBlocks * slices, (b, k, n, width, slices, packed)) { context, unit in
+      let (b, k, n, width, slices, packed) = context
       let block = unit / slices, p0 = (unit % slices) * kc
       let j0 = block * width
       packPanelsB(

@@ -105,7 +105,8 @@ enum WinogradConv {
       }
 
       // 1. Input transform.
-      parallelFor(pool, c) { ch in
+      parallelFor(pool, c, (tiling, r0, rows, input, c, h, wd, w, v, ld, vPlane)) { context, ch in
+        let (tiling, r0, rows, input, c, h, wd, w, v, ld, vPlane) = context
         let rs = tiling.inputRowStride
         let buffer = ThreadScratch.floats(6 * rs)
         for r in r0..<(r0 + rows) {
@@ -129,7 +130,8 @@ enum WinogradConv {
       }
 
       // 2. One GEMM per point.
-      parallelFor(pool, points) { xi in
+      parallelFor(pool, points, (m, tiles, c, weights, matrix, v, vPlane, ld, products, pPlane)) { context, xi in
+        let (m, tiles, c, weights, matrix, v, vPlane, ld, products, pPlane) = context
         SGEMM.run(
           m: m, n: tiles, k: c, a: .panels(weights + xi * matrix),
           b: .matrix(MatrixView(base: v + xi * vPlane, rowStride: ld, colStride: 1)),
@@ -137,7 +139,8 @@ enum WinogradConv {
       }
 
       // 3. Output transform and epilogue.
-      parallelFor(pool, m) { oc in
+      parallelFor(pool, m, (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output)) { context, oc in
+        let (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output) = context
         let rs = tiling.outputRowStride
         let buffer = ThreadScratch.floats(4 * rs)
         let bias = epilogue.bias.map { $0[oc] } ?? 0

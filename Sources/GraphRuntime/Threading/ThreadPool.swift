@@ -30,14 +30,23 @@ package final class ThreadPool: @unchecked Sendable {
     self.state = PoolState(workerCount: self.threads - 1)
     for index in 0..<(self.threads - 1) {
       let context = Unmanaged.passRetained(WorkerContext(state: state, index: index)).toOpaque()
-      var thread = pthread_t()
+      // Darwin's pthread_t is an optional pointer and its start routine's argument is not optional.
+      #if canImport(Darwin)
+        var thread: pthread_t? = nil
+      #else
+        var thread = pthread_t()
+      #endif
       let rc = pthread_create(&thread, nil, { raw in
-        let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+        let context = Unmanaged<WorkerContext>.fromOpaque(optionalPointer(raw)!).takeRetainedValue()
         context.state.workerLoop()
         return nil
       }, context)
       precondition(rc == 0, "pthread_create failed: \(rc)")
-      workers.append(thread)
+      #if canImport(Darwin)
+        workers.append(thread!)
+      #else
+        workers.append(thread)
+      #endif
     }
   }
 
@@ -46,25 +55,51 @@ package final class ThreadPool: @unchecked Sendable {
     for thread in workers { pthread_join(thread, nil) }
   }
 
-  /// Runs `body(i)` for every `i` in `0..<count`, on the caller and the workers, and
+  /// Runs `body(context, i)` for every `i` in `0..<count`, on the caller and the workers, and
   /// returns when all calls have finished. Indices are handed out in increasing order, in
   /// runs of about `count / (8 * threads)`: a loop over 480 small planes would otherwise
   /// spend more time passing the shared counter between cores than in its bodies (GoogLeNet's
   /// max pools ran slower on two threads than on one).
-  package func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+  ///
+  /// `body` should capture nothing and take what it needs from `context`: the loop then
+  /// allocates nothing (the context stays on the caller's stack, a non-capturing closure
+  /// has no context to allocate), which is how a session runs without allocating.
+  package func parallelFor<Context>(_ count: Int, _ context: Context, _ body: @escaping (Context, Int) -> Void) {
     if count <= 0 { return }
     if threads == 1 || count == 1 {
-      for i in 0..<count { body(i) }
+      for i in 0..<count { body(context, i) }
       return
     }
     guard state.busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-      for i in 0..<count { body(i) }
+      for i in 0..<count { body(context, i) }
       return
     }
-    withoutActuallyEscaping(body) { escapable in
-      state.run(count: count, body: escapable)
+    withUnsafePointer(to: Loop(context: context, body: body)) { loop in
+      state.run(count: count, loop: UnsafeRawPointer(loop), invoke: Loop<Context>.invoke)
     }
     state.busy.store(false, ordering: .releasing)
+  }
+
+  /// Runs `body(i)` for every `i` in `0..<count` as above. Allocates the closure's context
+  /// once per call (Swift's `withoutActuallyEscaping`); the kernels use the context form.
+  package func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    withoutActuallyEscaping(body) { body in parallelFor(count, body) { body, i in body(i) } }
+  }
+}
+
+/// A pthread callback's argument as an optional: it is one on Linux, not on Darwin.
+@inline(__always)
+func optionalPointer(_ p: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? { p }
+
+/// One `parallelFor` loop, on the caller's stack while the loop runs: workers reach it
+/// through a raw pointer and the non-generic `invoke`.
+private struct Loop<Context> {
+  let context: Context
+  let body: (Context, Int) -> Void
+
+  static func invoke(_ raw: UnsafeRawPointer, _ i: Int) {
+    let loop = raw.assumingMemoryBound(to: Loop<Context>.self)
+    loop.pointee.body(loop.pointee.context, i)
   }
 }
 
@@ -94,7 +129,8 @@ private final class PoolState: @unchecked Sendable {
   // The current loop; written before `generation` is bumped (release) and read after
   // observing the bump (acquire). Stays valid until every worker has finished.
   var count = 0
-  var body: ((Int) -> Void)?
+  var loop: UnsafeRawPointer?
+  var invoke: ((UnsafeRawPointer, Int) -> Void)?
 
   let mutex: UnsafeMutablePointer<pthread_mutex_t>
   let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -117,21 +153,23 @@ private final class PoolState: @unchecked Sendable {
     condition.deallocate()
   }
 
-  func run(count: Int, body: @escaping (Int) -> Void) {
+  func run(count: Int, loop: UnsafeRawPointer, invoke: @escaping (UnsafeRawPointer, Int) -> Void) {
     self.count = count
-    self.body = body
+    self.loop = loop
+    self.invoke = invoke
     nextIndex.store(0, ordering: .relaxed)
     finishedWorkers.store(0, ordering: .relaxed)
     generation.add(1, ordering: .releasing)
     wakeAll()
-    drain(count: count, body: body)
-    // Wait until every worker has let go of this loop before the body goes out of scope.
+    drain(count: count, loop: loop, invoke: invoke)
+    // Wait until every worker has let go of this loop before it goes out of scope.
     var spins = 0
     while finishedWorkers.load(ordering: .acquiring) < workerCount {
       spins += 1
       if spins > Self.spinLimit { sched_yield() }
     }
-    self.body = nil
+    self.loop = nil
+    self.invoke = nil
   }
 
   func shutdown() {
@@ -147,12 +185,12 @@ private final class PoolState: @unchecked Sendable {
     pthread_mutex_unlock(mutex)
   }
 
-  private func drain(count: Int, body: (Int) -> Void) {
+  private func drain(count: Int, loop: UnsafeRawPointer, invoke: (UnsafeRawPointer, Int) -> Void) {
     let run = max(1, count / (8 * (workerCount + 1)))
     while true {
       let first = nextIndex.add(run, ordering: .relaxed).oldValue
       if first >= count { return }
-      for i in first..<min(count, first + run) { body(i) }
+      for i in first..<min(count, first + run) { invoke(loop, i) }
     }
   }
 
@@ -176,7 +214,7 @@ private final class PoolState: @unchecked Sendable {
       }
       seen = current
       if stopping.load(ordering: .relaxed) { return }
-      drain(count: count, body: body!)
+      drain(count: count, loop: loop!, invoke: invoke!)
       finishedWorkers.add(1, ordering: .releasing)
     }
   }

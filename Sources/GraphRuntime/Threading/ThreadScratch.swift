@@ -29,7 +29,7 @@ enum ThreadScratch {
   private static func makeKey() -> pthread_key_t {
     var key = pthread_key_t()
     let rc = pthread_key_create(&key) { raw in
-      if let raw { Unmanaged<Buffer>.fromOpaque(raw).release() }
+      if let raw = optionalPointer(raw) { Unmanaged<Buffer>.fromOpaque(raw).release() }
     }
     precondition(rc == 0, "pthread_key_create failed: \(rc)")
     return key
