@@ -61,6 +61,7 @@ final class SessionAPITests: XCTestCase {
       try XCTSkipIf(runs != steps, "debug build: \(runs) vs \(steps); the equality is checked in optimized builds (swift test -c release)")
     #endif
     XCTAssertEqual(runs, steps, "loading inputs and storing outputs into kept tensors allocates nothing")
+    XCTAssertEqual(steps, 0, "nor do the steps (whole networks: Tools/check_allocations.sh)")
   }
 
   func testSoftmaxAndTopK() throws {
@@ -84,6 +85,15 @@ final class SessionAPITests: XCTestCase {
     }
     XCTAssertThrowsError(try FloatTensor(shape: [-1, 3], values: []))
     XCTAssertThrowsError(try FloatTensor(shape: [1 << 40, 1 << 40], values: []))
+    XCTAssertThrowsError(try NPYArray(shape: [2, 3], data: [1, 2, 3])) { error in
+      XCTAssertEqual(error as? RuntimeError, .shape("shape [2, 3] needs 6 values, got 3"))
+    }
+    XCTAssertThrowsError(try NPYArray(shape: [-2, -3], data: [1, 2, 3, 4, 5, 6]))
+    XCTAssertEqual(try NPYArray(shape: [], data: [5]).data, [5], "a scalar holds one value")
+    let (plan, weights) = PlanFileTests.tinyPlan()
+    XCTAssertThrowsError(try plan.serialized(weights: Array(weights.dropLast()))) { error in
+      XCTAssertEqual(error as? PlanError, .shape("plan expects \(weights.count) weights, got \(weights.count - 1)"))
+    }
   }
 
   func testAPoolServesConcurrentCallers() throws {
@@ -101,5 +111,35 @@ final class SessionAPITests: XCTestCase {
     XCTAssertLessThanOrEqual(pool.idleCount, 2, "at most maximumIdle sessions kept")
     XCTAssertGreaterThan(pool.idleCount, 0)
     XCTAssertThrowsError(try model.makeSessionPool(threadsPerSession: 0))
+  }
+
+  /// Tasks awaiting one pool (Swift 6 strict concurrency: the pool and tensors are Sendable) get
+  /// the outputs a single session computes for their inputs, whatever the interleaving.
+  func testAsyncCallersShareAPool() async throws {
+    let model = try model()
+    let pool = try model.makeSessionPool(threadsPerSession: 2, maximumIdle: 3)
+    let inputs = (0..<24).map { SessionTests.input(batch: 1 + $0 % 3, seed: Float($0)) }
+    let single = try model.makeSession()
+    let expected = try inputs.map { try single.run($0) }
+    let got = try await withThrowingTaskGroup(of: (Int, [String: FloatTensor]).self) { group in
+      for (i, x) in inputs.enumerated() { group.addTask { (i, try await pool.run(x)) } }
+      for (i, x) in inputs.enumerated() where i % 4 == 0 { group.addTask { (i, try await pool.run(["input": x])) } }
+      return try await group.reduce(into: [(Int, [String: FloatTensor])]()) { $0.append($1) }
+    }
+    XCTAssertEqual(got.count, inputs.count + inputs.count / 4)
+    for (i, outputs) in got { XCTAssertEqual(outputs, expected[i], "caller \(i)") }
+    XCTAssertLessThanOrEqual(pool.idleCount, 3)
+
+    // A cancelled task does not start a run.
+    let alreadyCancelled = Task {
+      withUnsafeCurrentTask { $0?.cancel() }
+      return try await pool.run(inputs[1])
+    }
+    do {
+      _ = try await alreadyCancelled.value
+      XCTFail("a cancelled task ran")
+    } catch {
+      XCTAssertTrue(error is CancellationError, "\(error)")
+    }
   }
 }
