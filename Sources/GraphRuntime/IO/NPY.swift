@@ -16,6 +16,7 @@ public struct NPYArray: Sendable, Equatable {
   /// - Parameters:
   ///   - shape: the dimensions, each zero or more (`[]` for a scalar).
   ///   - data: exactly the product of `shape` elements, in C order.
+  ///   - sourceType: the dtype the values came from (``sourceType``); `"<f4"` for float32.
   /// - Throws: ``RuntimeError/shape(_:)`` when a dimension is negative or the count does not match.
   public init(shape: [Int], data: [Float], sourceType: String = "<f4") throws(RuntimeError) {
     do { try FloatTensor.check(shape: shape, count: data.count) } catch { throw RuntimeError(error) }
