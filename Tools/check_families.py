@@ -31,6 +31,9 @@ import warnings
 import numpy as np
 import onnxruntime as ort
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from markdown_section import replace_section  # noqa: E402
+
 TOLERANCE = 1e-4
 SEED = 20261201
 
@@ -179,15 +182,9 @@ def table(results, paths):
 
 
 def write_md(path, text, command):
-    block = f"{BEGIN}\nWritten by `{command}`; each cell compares graphrun with onnxruntime at batch 1 and 2 " \
-            f"and PyTorch (max diff ≤ 1e-4 × max|ref| against each).\n\n{text}\n{END}"
-    old = open(path).read() if os.path.exists(path) else "# Conformance\n\n## Model families\n\n"
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    with open(path, "w") as f:
-        f.write(new)
+    block = f"Written by `{command}`; each cell compares graphrun with onnxruntime at batch 1 and 2 " \
+            f"and PyTorch (max diff ≤ 1e-4 × max|ref| against each).\n\n{text}"
+    replace_section(path, BEGIN, END, block, heading="# Conformance\n\n## Model families\n\n")
 
 
 def main():

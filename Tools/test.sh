@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything CI checks, from a fresh clone: set-up, generated code and graphs up
 # to date, the Swift test suite, and the cross-checks against the onnx package
-# and onnxruntime on every network in Graphs/ and the op-coverage fixtures,
+# and onnxruntime on every network in Graphs/ and the op-coverage fixtures, the ONNX node tests,
 # 1- vs 2-thread bit-identity, the model server against Triton's client and curl,
 # and a short fuzz of each file reader under ASan.
 set -euo pipefail
@@ -34,6 +34,8 @@ echo "== outputs vs onnxruntime (batch 1 and 4)"
 $py Tools/check_onnxruntime.py --bin "$bin" --batches 1,4 Graphs/*.graph Tests/Fixtures/digits/lenet-digits.onnx
 echo "== op coverage vs onnxruntime (batch 1 and 3; Tests/Fixtures/opcoverage, current with Tools/make_opcoverage.py)"
 $py Tools/check_opcoverage.py --bin "$bin" --batches 1,3
+echo "== ONNX node tests of the supported ops; a test that passes in docs/conformance.md must still pass (Tools/check_node_tests.py)"
+$py Tools/check_node_tests.py --bin "$bin" --expect docs/conformance.md
 echo "== modern CNN families vs onnxruntime and PyTorch, fast subset (full sweep: Tools/check_families.py, docs/conformance.md)"
 $py Tools/check_families.py --bin "$bin" --families fast
 echo "== 1- vs 2-thread bit-identity (batch 1 and 2)"

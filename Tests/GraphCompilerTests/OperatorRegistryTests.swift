@@ -22,11 +22,11 @@ final class OperatorRegistryTests: XCTestCase {
     g.nodes.append(Node(name: "bar", opType: "Other", inputs: ["z"], outputs: ["w"]))
     XCTAssertEqual(message { try OperatorRegistry.check(Model(graph: g)) }, "unsupported ops: FancyOp (node 'foo'), Other (node 'bar')")
     XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 5])) }
-      .contains("opset version 5 is not supported (supported: 7...27)"))
+      .contains("opset version 5 is not supported (supported: 6...27)"))
     XCTAssertNoThrow(try OperatorRegistry.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["ai.onnx": 22])))
     XCTAssertNoThrow(try OperatorRegistry.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["": 25])))
     XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 28])) }
-      .contains("opset version 28 is not supported (supported: 7...27)"))
+      .contains("opset version 28 is not supported (supported: 6...27)"))
   }
 
   /// Hundreds of one unsupported op read as one entry per op type with a count and the first names.

@@ -182,6 +182,8 @@ final class FastElementwiseTests: XCTestCase {
       // Dimensions the fast path merges: a squeeze-excitation gate either side, leading and trailing broadcasts.
       ([2, 17, 1, 1], [2, 17, 7, 13]), ([2, 17, 7, 13], [2, 17, 1, 1]), ([1, 1, 4, 5], [2, 3, 4, 5]), ([2, 3, 4, 5], [3, 1, 1]),
       ([2, 3, 1, 1, 5], [2, 3, 4, 6, 5]), ([3, 50_000], []),
+      // Scalars on both sides (one value per batch item: the ONNX node test test_add_example at batch 3).
+      ([], []), ([], [1]),
     ]
     for (aShape, bShape) in cases {
       let a = rng.floats(aShape.reduce(1, *)), b = rng.floats(bShape.reduce(1, *)).map { $0 + 3 }

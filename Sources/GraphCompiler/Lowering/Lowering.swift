@@ -80,6 +80,10 @@ final class Lowering {
         "shape \(listed): dim\(unknown.count == 1 ? "" : "s") \(unknown.map(String.init).joined(separator: ", ")) (\(symbols)) "
           + "would be known only at run time; every dim but the batch must be fixed at compile time: export the model with a fixed input size")
     }
+    // The plan has no empty buffers (an out-of-range Slice gives one): say so here, by name.
+    guard !dims.contains(0) && shape[0].value != 0 else {
+      throw GraphError("value '\(name)'", "shape \(listed) is empty (a dim is 0); empty tensors are not supported")
+    }
     return dims
   }
 }
@@ -110,6 +114,9 @@ struct LoweringContext: NodeOperands {
     return t
   }
 
+  /// The inferred shape of a value, batch included.
+  func shape(_ name: String) -> Shape? { lowering.context.shapes[name] }
+
   /// Per-item dims of a computed value.
   func dims(_ name: String) -> [Int] { lowering.program.values[name]?.dims ?? [] }
 
@@ -133,6 +140,23 @@ struct LoweringContext: NodeOperands {
     let view = "\(name)#\(dims.map(String.init).joined(separator: "x"))"
     lowering.program.values[view] = .init(dims: dims, alias: .view(of: name))
     return view
+  }
+
+  /// A value as the 2-D sliding-window kernels take it: a 1-D `[C, L]` viewed as `[C, 1, L]`.
+  func planarView(of name: String) -> String {
+    let d = dims(name)
+    return d.count == 2 ? view(of: name, dims: [d[0], 1, d[1]]) : name
+  }
+
+  /// Where a 2-D sliding-window step writes the node's output: for a 1-D `[C, L]` output, a
+  /// `[C, 1, L]` value that the output then views.
+  func planarOutput() -> String {
+    let d = dims(output)
+    guard d.count == 2 else { return output }
+    let lifted = output + "#planar"
+    lowering.program.values[lifted] = .init(dims: [d[0], 1, d[1]])
+    alias(output, .view(of: lifted))
+    return lifted
   }
 
   /// Points value `name` into another value's buffer.

@@ -7,8 +7,26 @@ import GraphReference
 enum ArithmeticOp: OperatorDefinition {
   static let opTypes = ["Add", "Sub", "Mul", "Div"]
   static let attributes: Set<String> = []
+  static let legacyAttributes = ["broadcast": 7, "axis": 7]
   static let folds = true
   static let lowersConstantFirstInput = true
+
+  /// How many 1s B's dims need appended to broadcast the numpy way. Before opset 7 B broadcasts
+  /// only with `broadcast=1`, its dims lined up with A's from `axis` on (by default with A's
+  /// last dims, as numpy does), which is numpy broadcasting of B with 1s appended; without
+  /// `broadcast` the shapes must be equal.
+  static func legacyTrailingOnes(_ n: some NodeOperands, rankA: Int, rankB: Int, equalShapes: Bool) throws -> Int {
+    guard n.opset < 7 else { return 0 }
+    guard try n.node.int("broadcast", default: 0) == 1 else {
+      guard equalShapes else { throw n.error("A and B must have the same shape without broadcast=1 (the model imports opset \(n.opset))") }
+      return 0
+    }
+    guard rankB <= rankA else { throw n.error("B has rank \(rankB), more than A's \(rankA), with broadcast=1") }
+    guard let given = try n.node.int("axis") else { return 0 }
+    let axis = try n.axis(given, rank: rankA)
+    guard axis + rankB <= rankA else { throw n.error("B of rank \(rankB) does not fit A of rank \(rankA) from axis \(given)") }
+    return rankA - axis - rankB
+  }
 
   static func op(_ n: some NodeOperands) -> BinaryOp {
     switch n.node.opType {
@@ -21,10 +39,12 @@ enum ArithmeticOp: OperatorDefinition {
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let a = try n.input(0, "A")
-    let b = try n.input(1, "B")
+    var b = try n.input(1, "B")
     guard a.elementType == b.elementType else {
       throw n.error("operand types differ: A is \(a.elementType), B is \(b.elementType)")
     }
+    let ones = try legacyTrailingOnes(n, rankA: a.shape.rank, rankB: b.shape.rank, equalShapes: a.shape == b.shape)
+    if ones > 0 { b = ValueState(b.elementType, Shape(b.shape.dims + Array(repeating: .fixed(1), count: ones))) }
     guard let shape = DimArithmetic.broadcast(a.shape, b.shape) else {
       throw n.error("shapes \(a.shape) and \(b.shape) do not broadcast")
     }
@@ -71,7 +91,10 @@ enum ArithmeticOp: OperatorDefinition {
   }
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
-    [try apply(op(n), try n.input(0), try n.input(1), n)]
+    let a = try n.input(0)
+    var b = try n.input(1)
+    b.dims += Array(repeating: 1, count: try legacyTrailingOnes(n, rankA: a.dims.count, rankB: b.dims.count, equalShapes: a.dims == b.dims))
+    return [try apply(op(n), a, b, n)]
   }
 
   /// `a op b` with broadcasting: integer arithmetic for integer tensors, the reference kernel for floats.
@@ -104,20 +127,26 @@ enum ArithmeticOp: OperatorDefinition {
     guard n.node.inputs.count == 2 else { throw LoweringContext.Unsupported(reason: "\(n.node.inputs.count) operands") }
     let (a, b) = (n.node.inputs[0], n.node.inputs[1])
     let outDims = n.dims(n.output)
+    // Opset-6 broadcasting appends 1s to B (shapes were checked by shape inference).
+    var bOnes = 0
+    if n.node.opType != "Sum", let rankA = n.shape(a)?.rank, let rankB = n.shape(b)?.rank {
+      bOnes = try legacyTrailingOnes(n, rankA: rankA, rankB: rankB, equalShapes: true)
+    }
+    let bDims = n.dims(b) + Array(repeating: 1, count: bOnes)
     if n.isComputed(a), n.isComputed(b) {
-      n.emit(.binary(Binary(op: op, leftDims: n.dims(a), rightDims: n.dims(b), constant: nil, constantIsLeft: false, activation: .none)), inputs: [a, b])
+      n.emit(.binary(Binary(op: op, leftDims: n.dims(a), rightDims: bDims, constant: nil, constantIsLeft: false, activation: .none)), inputs: [a, b])
       return
     }
     let constantIsLeft = !n.isComputed(a)
     let (variable, constantIndex) = constantIsLeft ? (b, 0) : (a, 1)
     guard let c = n.knownValue(constantIndex) else { throw LoweringContext.Unsupported(reason: "an operand is neither computed nor constant") }
     // The constant is shared by every batch item: drop a leading 1 that lines up with the batch.
-    var cDims = c.dims
+    var cDims = c.dims + Array(repeating: 1, count: constantIsLeft ? 0 : bOnes)
     if cDims.count == outDims.count + 1 {
       guard cDims[0] == 1 else { throw LoweringContext.Unsupported(reason: "a constant that varies along the batch") }
       cDims.removeFirst()
     }
-    n.emit(.binary(Binary(op: op, leftDims: n.dims(variable), rightDims: cDims, constant: n.addWeights(c.floats),
+    n.emit(.binary(Binary(op: op, leftDims: constantIsLeft ? bDims : n.dims(variable), rightDims: cDims, constant: n.addWeights(c.floats),
                           constantIsLeft: constantIsLeft, activation: .none)), inputs: [variable])
   }
 }
@@ -151,7 +180,26 @@ enum SumOp: OperatorDefinition {
     return [acc]
   }
 
+  /// Two operands: one addition (a constant may be either). One: a copy. More, all computed:
+  /// a chain of additions through temporaries, the last into the output.
   static func lower(_ n: LoweringContext) throws {
-    try ArithmeticOp.lowerBinary(n, .add)
+    let parts = n.node.inputs
+    guard parts.count != 2 else { return try ArithmeticOp.lowerBinary(n, .add) }
+    guard parts.allSatisfy(n.isComputed) else {
+      throw LoweringContext.Unsupported(reason: "\(parts.count) operands, not all computed at run time")
+    }
+    guard parts.count > 1 else { return n.emit(.copy, inputs: parts) }
+    var sum = parts[0], dims = n.dims(sum)
+    for (i, part) in parts.enumerated().dropFirst() {
+      let last = i == parts.count - 1
+      guard let next = last ? n.dims(n.output) : Broadcast.shape(dims, n.dims(part)) else {
+        throw LoweringContext.Unsupported(reason: "operands \(dims) and \(n.dims(part)) do not broadcast")
+      }
+      let target = last ? n.output : "\(n.output)#sum\(i)"
+      if !last { n.lowering.program.values[target] = .init(dims: next) }
+      n.emit(.binary(Binary(op: .add, leftDims: dims, rightDims: n.dims(part), constant: nil, constantIsLeft: false, activation: .none)),
+             inputs: [sum, part], output: target)
+      (sum, dims) = (target, next)
+    }
   }
 }

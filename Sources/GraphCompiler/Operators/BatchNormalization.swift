@@ -7,6 +7,8 @@ import GraphReference
 enum BatchNormalizationOp: OperatorDefinition {
   static let opTypes = ["BatchNormalization"]
   static let attributes: Set<String> = ["epsilon", "momentum", "training_mode", "spatial"]
+  /// Must be 1 (inference), which OperatorRegistry.check enforces.
+  static let legacyAttributes = ["is_test": 7]
 
   static func epsilon(_ n: some NodeOperands) throws -> Float { try n.node.float("epsilon", default: 1e-5) }
 

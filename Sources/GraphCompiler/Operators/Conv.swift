@@ -56,14 +56,16 @@ enum ConvOp: OperatorDefinition {
     return [ValueState(x.elementType, Shape([x.shape[0], wShape[0]] + out))]
   }
 
-  /// The per-item geometry of a 2-D convolution of `input` [C, H, W] by weights `w`.
+  /// The per-item geometry of a convolution of `input` [C, H, W] by weights `w`, or of [C, L]
+  /// as a 2-D convolution of height 1 (the weights' layout is the same either way).
   static func geometry(_ n: some NodeOperands, input: [Int], weights w: Tensor) throws -> Conv2DGeometry? {
-    guard input.count == 3, w.dims.count == 4 else { return nil }
-    let window = try SlidingWindow(n, kernel: [w.dims[2], w.dims[3]])
-    let (_, pads) = try window.resolve([input[1], input[2]], n, inputShape: Shape(fixed: input))
+    guard input.count == 2 || input.count == 3, w.dims.count == input.count + 1 else { return nil }
+    let window = try SlidingWindow(n, kernel: Array(w.dims[2...])).planar
+    let spatial = SlidingWindow.planar(Array(input.dropFirst()))
+    let (_, pads) = try window.resolve(spatial, n, inputShape: Shape(fixed: input))
     return Conv2DGeometry(
-      inChannels: input[0], inHeight: input[1], inWidth: input[2], outChannels: w.dims[0],
-      kernelHeight: w.dims[2], kernelWidth: w.dims[3],
+      inChannels: input[0], inHeight: spatial[0], inWidth: spatial[1], outChannels: w.dims[0],
+      kernelHeight: window.kernel[0], kernelWidth: window.kernel[1],
       strideHeight: window.strides[0], strideWidth: window.strides[1],
       padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
       dilationHeight: window.dilations[0], dilationWidth: window.dilations[1],
@@ -72,8 +74,8 @@ enum ConvOp: OperatorDefinition {
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
     let x = try n.input(0), w = try n.input(1)
-    guard x.dims.count == 4, let g = try geometry(n, input: Array(x.dims.dropFirst()), weights: w) else {
-      throw n.error("reference Conv is 2-D only")
+    guard x.dims.count == 3 || x.dims.count == 4, let g = try geometry(n, input: Array(x.dims.dropFirst()), weights: w) else {
+      throw n.error("reference Conv is 1-D and 2-D only")
     }
     let p = Conv2DParameters(geometry: g, batch: x.dims[0])
     try p.validate()
@@ -84,22 +86,23 @@ enum ConvOp: OperatorDefinition {
         Reference.conv2d(p, input: src, weights: weights, epilogue: Epilogue(bias: bp.baseAddress), output: dst)
       }
     }
-    return [Tensor(floats: out, dims: [p.batch, g.outChannels, g.outHeight, g.outWidth])]
+    let spatial = x.dims.count == 3 ? [g.outWidth] : [g.outHeight, g.outWidth]
+    return [Tensor(floats: out, dims: [p.batch, g.outChannels] + spatial)]
   }
 
   static func lower(_ n: LoweringContext) throws {
     let w = try n.constant(1)
     let inDims = n.dims(n.x), outDims = n.dims(n.output)
-    guard outDims.count == 3, let geometry = try geometry(n, input: inDims, weights: w) else {
-      throw LoweringContext.Unsupported(reason: "only 2-D convolution")
+    guard let geometry = try geometry(n, input: inDims, weights: w) else {
+      throw LoweringContext.Unsupported(reason: "only 1-D and 2-D convolution")
     }
-    guard [geometry.outChannels, geometry.outHeight, geometry.outWidth] == outDims else {
+    guard [geometry.outChannels] + (inDims.count == 2 ? [] : [geometry.outHeight]) + [geometry.outWidth] == outDims else {
       throw LoweringContext.Unsupported(reason: "output \(outDims) does not match the convolution's window arithmetic")
     }
     let bias = n.hasInput(2) ? n.addWeights(try n.constant(2).floats) : nil
     let residual = n.node.input(3)
     let conv = Convolution(
       geometry: geometry, weights: n.addWeights(w.floats), bias: bias, residual: residual != nil, activation: n.activation)
-    n.emit(.conv(conv), inputs: [n.x] + (residual.map { [$0] } ?? []))
+    n.emit(.conv(conv), inputs: [n.planarView(of: n.x)] + (residual.map { [n.planarView(of: $0)] } ?? []), output: n.planarOutput())
   }
 }

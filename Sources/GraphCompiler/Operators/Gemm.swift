@@ -7,6 +7,9 @@ import GraphReference
 enum GemmOp: OperatorDefinition {
   static let opTypes = ["Gemm"]
   static let attributes: Set<String> = ["alpha", "beta", "transA", "transB"]
+  /// Opset 6's `broadcast=1` lets C broadcast as opset 7's unidirectional rule does; without it C
+  /// already has the output's shape, which that rule accepts as well.
+  static let legacyAttributes = ["broadcast": 7]
 
   /// Gemm's attributes, read once.
   struct Attributes {

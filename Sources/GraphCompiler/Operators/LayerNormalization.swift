@@ -4,7 +4,7 @@ import GraphReference
 
 /// LayerNormalization (opset 17): each row spanned by the axes from `axis` (default -1) on is
 /// normalized, then multiplied by Scale and shifted by B (broadcast onto the row). The optional
-/// Mean and InvStdDev outputs are computed by the interpreter but not at run time.
+/// Mean and InvStdDev outputs, when read, are computed by separate steps.
 enum LayerNormalizationOp: OperatorDefinition {
   static let opTypes = ["LayerNormalization"]
   static let attributes: Set<String> = ["axis", "epsilon", "stash_type"]
@@ -74,12 +74,40 @@ enum LayerNormalizationOp: OperatorDefinition {
     let dims = n.dims(n.x)
     let (axis, epsilon) = try parameters(n, rank: dims.count + 1)
     guard axis >= 1 else { throw LoweringContext.Unsupported(reason: "normalizing across the batch") }
-    guard n.node.outputs.dropFirst().allSatisfy(\.isEmpty) else {
-      throw LoweringContext.Unsupported(reason: "the Mean and InvStdDev outputs (training)")
-    }
     let rowDims = Array(dims[(axis - 1)...])
     let scale = try expand(try n.constant(1), to: rowDims, n)
     let bias = n.hasInput(2) ? try expand(try n.constant(2), to: rowDims, n) : nil
     n.emit(.layerNorm(axis: axis - 1, epsilon: epsilon, scale: n.addWeights(scale), bias: bias.map(n.addWeights)), inputs: [n.x])
+    lowerStatistics(n, rows: dims[..<(axis - 1)].reduce(1, *), length: rowDims.reduce(1, *), epsilon: epsilon)
+  }
+
+  /// The Mean and InvStdDev outputs, those that are read: each row's mean (an average pool over
+  /// the input viewed as [rows, length]), then `(mean((x - mean)²) + epsilon)^-0.5` from a
+  /// subtraction squared in its epilogue, a second mean and an addition raised to -1/2 in its.
+  static func lowerStatistics(_ n: LoweringContext, rows: Int, length: Int, epsilon: Float) {
+    let used = n.node.outputs.indices.map { i in
+      i > 0 && !n.node.outputs[i].isEmpty
+        && (n.graph.outputs.contains { $0.name == n.node.outputs[i] } || n.graph.nodes.contains { $0.inputs.contains(n.node.outputs[i]) })
+    }
+    guard used.contains(true) else { return }
+    func temporary(_ role: String, _ dims: [Int]) -> String {
+      let name = "\(n.output)#\(role)"
+      n.lowering.program.values[name] = .init(dims: dims)
+      return name
+    }
+    let x = n.view(of: n.x, dims: [rows, length])
+    let mean = temporary("mean", [rows, 1])
+    n.emit(.globalPool(.average), inputs: [x], output: mean)
+    if used[1] { n.alias(n.node.outputs[1], .view(of: mean)) }
+    guard used.count > 2, used[2] else { return }
+    let squares = temporary("squares", [rows, length])
+    n.emit(.binary(Binary(op: .sub, leftDims: [rows, length], rightDims: [rows, 1], constant: nil, constantIsLeft: false,
+                          activation: .power(2))), inputs: [x, mean], output: squares)
+    let variance = temporary("variance", [rows, 1])
+    n.emit(.globalPool(.average), inputs: [squares], output: variance)
+    let inverse = temporary("invstddev", [rows, 1])
+    n.emit(.binary(Binary(op: .add, leftDims: [rows, 1], rightDims: [1], constant: n.addWeights([epsilon]), constantIsLeft: false,
+                          activation: .power(-0.5))), inputs: [variance], output: inverse)
+    n.alias(n.node.outputs[2], .view(of: inverse))
   }
 }

@@ -13,6 +13,9 @@ protocol OperatorDefinition {
   static var opTypes: [String] { get }
   /// The attributes it accepts; any other could change what the op means, so it is refused.
   static var attributes: Set<String> { get }
+  /// Attributes the op had in old opsets, each with the opset that dropped it: accepted only in
+  /// models importing an older opset (e.g. Add's `broadcast` before 7).
+  static var legacyAttributes: [String: Int] { get }
   /// Whether constant folding evaluates it when every input is a constant: the
   /// shape and weight plumbing exporters emit, not heavy compute.
   static var folds: Bool { get }
@@ -32,6 +35,7 @@ protocol OperatorDefinition {
 }
 
 extension OperatorDefinition {
+  static var legacyAttributes: [String: Int] { [:] }
   static var folds: Bool { false }
   static var foldsFromShapes: Bool { false }
   static var lowersConstantFirstInput: Bool { false }

@@ -38,9 +38,13 @@ public enum OperatorRegistry {
   }
 
   /// Default-domain opset versions whose semantics the definitions follow. After 22 the
-  /// supported ops' schemas only gain element types (and Cast an FP8 `round_mode`, which
-  /// is refused as an unknown attribute), per the onnx 1.22 package's schemas up to 27.
-  public static let opsetVersions = 7...27
+  /// supported ops' schemas only gain element types (and Cast an FP8 `round_mode`, Range a
+  /// float16 `stash_type`, both refused as unknown attributes), per the onnx 1.22 package's
+  /// schemas up to 27. Opset 6 (PyTorch's legacy exporter) differs from 7 in the Add family's
+  /// and Gemm's `broadcast` and BatchNormalization's and Dropout's `is_test`: see their
+  /// ``OperatorDefinition/legacyAttributes``; ops older than 6 had `consumed_inputs`, Concat an
+  /// optional axis and Reshape a shape attribute, none of which is read.
+  public static let opsetVersions = 6...27
 
   /// Every supported default-domain operator with the attributes it accepts, sorted by name.
   public static var supported: [(op: String, attributes: [String])] {
@@ -87,12 +91,21 @@ public enum OperatorRegistry {
     }
     var unknown: [String] = []
     for node in model.graph.nodes {
-      let allowed = byOp[node.opType]!.attributes
-      for key in node.attributes.keys.sorted() where !allowed.contains(key) {
-        unknown.append("\(node.label) attribute '\(key)'")
+      let definition = byOp[node.opType]!
+      for key in node.attributes.keys.sorted() where !definition.attributes.contains(key) {
+        if let dropped = definition.legacyAttributes[key] {
+          if version < dropped { continue }
+          unknown.append("\(node.label) attribute '\(key)' (opset \(dropped) dropped it; the model imports opset \(version))")
+        } else {
+          unknown.append("\(node.label) attribute '\(key)'")
+        }
       }
       if node.opType == "BatchNormalization", case .int(let mode)? = node.attributes["training_mode"], mode != 0 {
         unknown.append("\(node.label) training_mode=\(mode) (only inference is supported)")
+      }
+      // Before opset 7, BatchNormalization and Dropout run in training mode unless `is_test` is 1.
+      if ["BatchNormalization", "Dropout"].contains(node.opType), version < 7, (try? node.int("is_test", default: 0)) != 1 {
+        unknown.append("\(node.label) is_test=\((try? node.int("is_test", default: 0)).map(String.init) ?? "?") (training mode; only inference, is_test=1, is supported)")
       }
     }
     guard unknown.isEmpty else {

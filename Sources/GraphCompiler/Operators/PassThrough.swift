@@ -17,6 +17,8 @@ enum IdentityOp: OperatorDefinition {
 enum DropoutOp: OperatorDefinition {
   static let opTypes = ["Dropout"]
   static let attributes: Set<String> = ["ratio", "seed"]
+  /// Must be 1 (inference), which OperatorRegistry.check enforces.
+  static let legacyAttributes = ["is_test": 7]
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let x = try n.input(0, "data")

@@ -50,15 +50,16 @@ extension PoolOperator {
     return kind == .max ? [y, ValueState(.int64, y.shape)] : [y]
   }
 
-  /// The per-item geometry of 2-D pooling over `input` [C, H, W].
+  /// The per-item geometry of pooling over `input` [C, H, W], or over [C, L] as a 2-D pool of height 1.
   static func geometry(_ n: some NodeOperands, input: [Int]) throws -> (Pool2DGeometry, countIncludePad: Bool)? {
-    guard input.count == 3 else { return nil }
+    guard input.count == 2 || input.count == 3 else { return nil }
     if n.node.outputs.count > 1, !n.node.outputs[1].isEmpty { throw LoweringContext.Unsupported(reason: "MaxPool indices output") }
     let shape = Shape(fixed: input)
-    let (window, includePad) = try window(n, spatialRank: 2, inputShape: shape)
-    let (out, pads) = try window.resolve([input[1], input[2]], n, inputShape: shape)
+    let (native, includePad) = try window(n, spatialRank: input.count - 1, inputShape: shape)
+    let window = native.planar, spatial = SlidingWindow.planar(Array(input.dropFirst()))
+    let (out, pads) = try window.resolve(spatial, n, inputShape: shape)
     let geometry = Pool2DGeometry(
-      channels: input[0], inHeight: input[1], inWidth: input[2], outHeight: out[0], outWidth: out[1],
+      channels: input[0], inHeight: spatial[0], inWidth: spatial[1], outHeight: out[0], outWidth: out[1],
       kernelHeight: window.kernel[0], kernelWidth: window.kernel[1],
       strideHeight: window.strides[0], strideWidth: window.strides[1],
       padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
@@ -68,21 +69,23 @@ extension PoolOperator {
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
     let x = try n.input(0)
-    guard x.dims.count == 4, let (g, includePad) = try geometry(n, input: Array(x.dims.dropFirst())) else {
-      throw n.error("reference pooling is 2-D only")
+    guard x.dims.count == 3 || x.dims.count == 4, let (g, includePad) = try geometry(n, input: Array(x.dims.dropFirst())) else {
+      throw n.error("reference pooling is 1-D and 2-D only")
     }
     let p = Pool2DParameters(kind: kind, geometry: g, countIncludePad: includePad, batch: x.dims[0])
     try p.validate()
     let out = Evaluate.floats(count: p.outputTensorCount, x) { Reference.pool2d(p, input: $0, output: $1) }
-    return [Tensor(floats: out, dims: [p.batch, g.channels, g.outHeight, g.outWidth])]
+    let spatial = x.dims.count == 3 ? [g.outWidth] : [g.outHeight, g.outWidth]
+    return [Tensor(floats: out, dims: [p.batch, g.channels] + spatial)]
   }
 
   static func lower(_ n: LoweringContext) throws {
-    let outDims = n.dims(n.output)
-    guard outDims.count == 3, let (geometry, includePad) = try geometry(n, input: n.dims(n.x)),
-      [geometry.channels, geometry.outHeight, geometry.outWidth] == outDims
-    else { throw LoweringContext.Unsupported(reason: "only 2-D pooling") }
-    n.emit(.pool(Pooling(kind: kind, geometry: geometry, countIncludePad: includePad)), inputs: [n.x])
+    let inDims = n.dims(n.x)
+    guard let (geometry, includePad) = try geometry(n, input: inDims),
+      n.dims(n.output) == [geometry.channels] + (inDims.count == 2 ? [] : [geometry.outHeight]) + [geometry.outWidth]
+    else { throw LoweringContext.Unsupported(reason: "only 1-D and 2-D pooling") }
+    n.emit(.pool(Pooling(kind: kind, geometry: geometry, countIncludePad: includePad)),
+           inputs: [n.planarView(of: n.x)], output: n.planarOutput())
   }
 }
 

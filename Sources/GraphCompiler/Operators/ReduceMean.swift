@@ -53,15 +53,26 @@ enum ReduceMeanOp: OperatorDefinition {
   }
 
   /// A mean over trailing axes (the spatial axes of NCHW, the channels of NHWC): a global
-  /// average pool over a view of the input as [rows, reduced].
+  /// average pool over a view of the input as [rows, reduced]. Other axes are moved to the end
+  /// first by a transpose (the kept axes keep their order, so the result is laid out as the output).
   static func lower(_ n: LoweringContext) throws {
-    let dims = n.dims(n.x), rank = dims.count + 1
+    var dims = n.dims(n.x), x = n.x
+    let rank = dims.count + 1
     let axes = try reducedAxes(n, rank: rank)
-    guard let first = axes.min(), first >= 1, axes == Set(first..<rank) else {
-      throw LoweringContext.Unsupported(reason: "only a mean over trailing axes other than the batch is supported")
+    guard let first = axes.min(), first >= 1 else {
+      throw LoweringContext.Unsupported(reason: "a mean across the batch")
     }
-    let rows = dims[..<(first - 1)].reduce(1, *)
-    let input = dims.count >= 2 && first == 2 ? n.x : n.view(of: n.x, dims: [rows, dims[(first - 1)...].reduce(1, *)])
+    let trailing = rank - axes.count
+    if axes != Set(trailing..<rank) {
+      // Per-item axes (the batch is not one): the kept ones in order, then the reduced ones.
+      let perm = (1..<rank).filter { !axes.contains($0) }.map { $0 - 1 } + axes.sorted().map { $0 - 1 }
+      dims = perm.map { dims[$0] }
+      x = n.output + "#reduced-last"
+      n.lowering.program.values[x] = .init(dims: dims)
+      n.emit(.transpose(perm: perm), inputs: [n.x], output: x)
+    }
+    let rows = dims[..<(trailing - 1)].reduce(1, *)
+    let input = dims.count >= 2 && trailing == 2 ? x : n.view(of: x, dims: [rows, dims[(trailing - 1)...].reduce(1, *)])
     n.emit(.globalPool(.average), inputs: [input])
   }
 }

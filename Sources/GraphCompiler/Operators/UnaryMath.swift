@@ -70,6 +70,8 @@ enum LeakyReluOp: ActivationOperator {
 enum PowOp: ActivationOperator {
   static let opTypes = ["Pow"]
   static let attributes: Set<String> = []
+  /// Opset-6 broadcasting of Y, which a one-element Y makes moot.
+  static let legacyAttributes = ["broadcast": 7, "axis": 7]
   static let folds = true
 
   static func activation(_ n: some NodeOperands) throws -> Activation {

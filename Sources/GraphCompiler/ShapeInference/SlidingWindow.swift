@@ -42,6 +42,23 @@ struct SlidingWindow {
     self.ceilMode = ceilMode
   }
 
+  /// The window as the 2-D kernels take it: a 1-D window over `[L]` becomes a 2-D one over
+  /// `[1, L]` whose first axis has kernel, stride and dilation 1 and no padding (so `auto_pad`
+  /// adds none there either); a 2-D window stays as it is. 1-D convolutions and pools run on the
+  /// 2-D kernels this way, on a view of height 1.
+  var planar: SlidingWindow {
+    guard kernel.count == 1 else { return self }
+    var w = self
+    w.kernel = [1] + kernel
+    w.strides = [1] + strides
+    w.dilations = [1] + dilations
+    w.pads = [0, pads[0], 0, pads[1]]
+    return w
+  }
+
+  /// Spatial sizes `[L]` as ``planar`` takes them, `[1, L]`; others as they are.
+  static func planar(_ spatial: [Int]) -> [Int] { spatial.count == 1 ? [1] + spatial : spatial }
+
   /// Explicit pads (all begins, then all ends, as ONNX orders them) for spatial sizes
   /// `input` producing `output`, with `auto_pad` resolved.
   func explicitPads(input: [Int], output: [Int]) -> [Int] {

@@ -123,12 +123,15 @@ extension Kernels {
     }
     let count = shape.reduce(1, *)
     if count == 0 { return shape }
-    let (aStrides, bStrides) = (Broadcast.strides(aShape, to: shape), Broadcast.strides(bShape, to: shape))
+    // Scalars (rank 0, e.g. one value per batch item) run as one element of rank 1: the row
+    // merging needs a last dimension.
+    let rows = shape.isEmpty ? [1] : shape
+    let (aStrides, bStrides) = (Broadcast.strides(aShape, to: rows), Broadcast.strides(bShape, to: rows))
     switch op {
-    case .add: broadcastRows(Add.self, shape, a, aStrides, b, bStrides, output, pool)
-    case .sub: broadcastRows(Subtract.self, shape, a, aStrides, b, bStrides, output, pool)
-    case .mul: broadcastRows(Multiply.self, shape, a, aStrides, b, bStrides, output, pool)
-    case .div: broadcastRows(Divide.self, shape, a, aStrides, b, bStrides, output, pool)
+    case .add: broadcastRows(Add.self, rows, a, aStrides, b, bStrides, output, pool)
+    case .sub: broadcastRows(Subtract.self, rows, a, aStrides, b, bStrides, output, pool)
+    case .mul: broadcastRows(Multiply.self, rows, a, aStrides, b, bStrides, output, pool)
+    case .div: broadcastRows(Divide.self, rows, a, aStrides, b, bStrides, output, pool)
     }
     return shape
   }

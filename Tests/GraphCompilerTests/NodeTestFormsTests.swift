@@ -1,0 +1,127 @@
+import GraphIR
+import GraphRuntime
+import TestSupport
+import XCTest
+
+@testable import GraphCompiler
+
+/// Forms the ONNX node tests exercise (Tools/check_node_tests.py runs the tests themselves):
+/// 1-D convolutions and pools, ReduceMean over middle axes, LayerNormalization's Mean and
+/// InvStdDev outputs, Sum of one or of three operands, and opset 6's legacy attributes.
+final class NodeTestFormsTests: XCTestCase {
+  func run(_ model: Model, _ inputs: [String: FloatTensor]) throws -> [String: FloatTensor] {
+    try Compile.run(try Pipeline.compile(model), inputs, threads: 1)
+  }
+
+  /// A 1-D convolution by hand: [1, 2, 3, 4, 5] with kernel [1, 0, -1], stride 2, pad 1 on each side.
+  func testOneDimensionalConvolutionByHand() throws {
+    let g = TestGraph("conv1d")
+    let x = g.input("x", ["N", 1, 5])
+    let w = g.builder.constant("w", Tensor(floats: [1, 0, -1], dims: [1, 1, 3]))
+    g.output(g.node("Conv", "conv", [x, w], ["strides": .ints([2]), "pads": .ints([1, 1])]))
+    let y = try XCTUnwrap(run(g.model(), ["x": try FloatTensor(shape: [1, 1, 5], values: [1, 2, 3, 4, 5])]).values.first)
+    // Padded [0, 1, 2, 3, 4, 5, 0]; windows at 0, 2, 4: 0-2, 2-4, 4-0.
+    XCTAssertEqual(y.shape, [1, 1, 3])
+    XCTAssertEqual(y.values, [-2, -2, 4])
+  }
+
+  /// Grouped and dilated 1-D convolutions, then 1-D max and average pools (with and without the
+  /// padding counted, ceil mode, SAME padding), against the reference interpreter.
+  func testOneDimensionalConvolutionsAndPools() throws {
+    let g = TestGraph("sequence")
+    let x = g.input("x", ["N", 4, 11])
+    let w = g.weight("w", [6, 2, 3])
+    let conv = g.node("Conv", "conv", [x, w, g.weight("b", [6])], ["group": .int(2), "dilations": .ints([2]), "pads": .ints([2, 1])])
+    let relu = g.node("Relu", "relu", [conv])
+    let maxPool = g.node("MaxPool", "max", [relu], ["kernel_shape": .ints([3]), "strides": .ints([2]), "ceil_mode": .int(1)])
+    let average = g.node("AveragePool", "avg", [relu], ["kernel_shape": .ints([3]), "pads": .ints([1, 1]), "count_include_pad": .int(1)])
+    let same = g.node("AveragePool", "same", [relu], ["kernel_shape": .ints([2]), "strides": .ints([2]), "auto_pad": .string("SAME_UPPER")])
+    let pointwise = g.node("Conv", "pointwise", [average, g.weight("w1", [3, 6, 1])])
+    for out in [maxPool, pointwise, same] { g.output(out) }
+    try assertCompiledMatchesReference(g.model())
+  }
+
+  /// A mean over the channels of NCHW and over channels and width, which a transpose moves last.
+  func testReduceMeanOverMiddleAxes() throws {
+    let g = TestGraph("middle_mean")
+    let x = g.input("x", ["N", 3, 4, 5])
+    g.output(g.node("ReduceMean", "channels", [x, g.ints("axes_c", [1])]))
+    g.output(g.node("ReduceMean", "channels_width", [x, g.ints("axes_cw", [-1, 1])], ["keepdims": .int(0)]))
+    try assertCompiledMatchesReference(g.model(opset: 18))
+  }
+
+  /// Mean and InvStdDev as graph outputs, and only InvStdDev read by a later node.
+  func testLayerNormalizationStatistics() throws {
+    for axis in [1, 2, -1] {
+      let g = TestGraph("layernorm_stats")
+      let x = g.input("x", ["N", 3, 4, 5])
+      g.builder.node("LayerNormalization", name: "ln", inputs: [x, g.weight("scale", [5], 0.5, 1.5)],
+                     outputs: ["y", "mean", "inv"], attributes: ["axis": .int(axis)])
+      for out in ["y", "mean", "inv"] { g.output(out) }
+      try assertCompiledMatchesReference(g.model(opset: 17))
+    }
+    let g = TestGraph("layernorm_inv")
+    let x = g.input("x", ["N", 3, 4])
+    g.builder.node("LayerNormalization", name: "ln", inputs: [x, g.weight("scale", [4])], outputs: ["y", "", "inv"], attributes: [:])
+    g.output(g.node("Mul", "scaled", ["y", "inv"]))
+    try assertCompiledMatchesReference(g.model(opset: 17))
+  }
+
+  /// Sum of one operand (a copy) and of three, broadcasting ([N, 3, 1] + [N, 3, 4] + [N, 1, 4]).
+  func testSumOfOneAndOfThreeOperands() throws {
+    func sums(_ rows: Int, _ columns: Int) -> Model {
+      let g = TestGraph("sums")
+      let x = g.input("x", ["N", .fixed(rows), .fixed(columns)])
+      let rowMeans = g.node("ReduceMean", "rows", [x], ["axes": .ints([2])])
+      let columnMeans = g.node("ReduceMean", "columns", [x], ["axes": .ints([1])])
+      g.output(g.node("Sum", "three", [rowMeans, g.node("Relu", "relu", [x]), columnMeans]))
+      g.output(g.node("Sum", "one", [g.node("Neg", "neg", [x])]))
+      return g.model(opset: 13)
+    }
+    try assertCompiledMatchesReference(sums(3, 4))
+    let y = try run(sums(1, 2), ["x": try FloatTensor(shape: [1, 1, 2], values: [1, -3])])
+    XCTAssertEqual(y["three"]?.values, [-1 + 1 + 1, -1 + 0 - 3])  // row mean -1, relu, column means
+    XCTAssertEqual(y["one"]?.values, [-1, 3])
+  }
+
+  /// Opset 6's Add with `broadcast=1` and `axis=1`: B [3] lines up with A [N, 3, 2] at axis 1.
+  func testOpset6BroadcastAlongAnAxis() throws {
+    let g = TestGraph("legacy_add")
+    let x = g.input("x", ["N", 3, 2])
+    let b = g.builder.constant("b", Tensor(floats: [10, 20, 30], dims: [3]))
+    g.output(g.node("Add", "add", [x, b], ["broadcast": .int(1), "axis": .int(1)]))
+    let y = try XCTUnwrap(run(g.model(opset: 6), ["x": try FloatTensor(shape: [1, 3, 2], values: [1, 2, 3, 4, 5, 6])]).values.first)
+    XCTAssertEqual(y.shape, [1, 3, 2])
+    XCTAssertEqual(y.values, [11, 12, 23, 24, 35, 36])
+    try assertCompiledMatchesReference(g.model(opset: 6))
+    // A run-time B lines up the same way.
+    let r = TestGraph("legacy_mul")
+    let a = r.input("a", ["N", 3, 2])
+    let pooled = r.node("GlobalAveragePool", "pool", [r.node("Unsqueeze", "four", [a], ["axes": .ints([3])])])  // [N, 3, 1, 1]
+    let flat = r.node("Flatten", "flat", [pooled])  // [N, 3]
+    r.output(r.node("Mul", "mul", [r.node("Unsqueeze", "five", [a], ["axes": .ints([3])]), flat], ["broadcast": .int(1), "axis": .int(0)]))
+    try assertCompiledMatchesReference(r.model(opset: 6))
+  }
+
+  func testOpset6LegacyAttributesAreCheckedAndRefusedLater() {
+    func message(_ model: Model) -> String {
+      do { _ = try Pipeline.compile(model); return "no error" } catch { return "\(error)" }
+    }
+    func add(_ attributes: [String: Attribute], opset: Int, b bDims: [Int] = [3]) -> Model {
+      let g = TestGraph("add")
+      g.output(g.node("Add", "add", [g.input("x", ["N", 3, 2]), g.weight("b", bDims)], attributes))
+      return g.model(opset: opset)
+    }
+    XCTAssertTrue(message(add(["broadcast": .int(1)], opset: 7)).contains("attribute 'broadcast' (opset 7 dropped it; the model imports opset 7)"))
+    XCTAssertTrue(message(add([:], opset: 6)).contains("A and B must have the same shape without broadcast=1"))
+    XCTAssertTrue(message(add(["broadcast": .int(1), "axis": .int(2)], opset: 6, b: [3, 2])).contains("B of rank 2 does not fit A of rank 3 from axis 2"))
+    let g = TestGraph("bn")
+    let bn = g.batchNorm("bn", g.input("x", ["N", 2, 3, 3]), 2)
+    g.output(bn)
+    var model = g.model(opset: 6)
+    model.graph.nodes = model.graph.nodes.map { var n = $0; n.attributes["is_test"] = .int(0); return n }
+    XCTAssertTrue(message(model).contains("is_test=0 (training mode"), message(model))
+    model.graph.nodes = model.graph.nodes.map { var n = $0; n.attributes["is_test"] = .int(1); return n }
+    XCTAssertEqual(message(model), "no error")
+  }
+}
