@@ -42,14 +42,16 @@ corpus() {
   local seeds=$work/seeds
   rm -rf "$seeds"
   mkdir -p "$seeds"/{onnx,plan,npy}
-  # ONNX: the small fixtures whole, every Graphs/ model with its weights stripped, a tiny net.
+  # ONNX: the small fixtures whole, every Graphs/ model with its weights stripped, a tiny net;
+  # with a weights blob (external data loaded): the first layers of each Graphs/ model, the
+  # tiny net and the small fixtures with every tensor external.
   cp Tests/Fixtures/opcoverage/*.onnx "$seeds/onnx/"
-  .venv/bin/python Tools/fuzz_seeds.py "$seeds/npy" "$seeds/onnx" Graphs/*.graph
+  .venv/bin/python Tools/fuzz_seeds.py "$seeds/npy" "$seeds/onnx" Graphs/*.graph --external Tests/Fixtures/opcoverage/*.onnx
   # Plans: compiled from the small models, symbolic and fixed batch.
   swift build -c release --product graphc >/dev/null
   local graphc
   graphc="$(swift build -c release --show-bin-path)/graphc"
-  for model in "$seeds"/onnx/tiny-net.onnx "$seeds"/onnx/opcoverage*.onnx; do
+  for model in "$seeds"/onnx/tiny-net.onnx Tests/Fixtures/opcoverage/*.onnx; do
     name=$(basename "$model" .onnx)
     "$graphc" compile "$model" -o "$seeds/plan/$name.plan"
     "$graphc" compile "$model" --batch 2 -o "$seeds/plan/$name-batch2.plan"
@@ -67,11 +69,17 @@ max_len() {
   case $1 in onnx) echo 65536 ;; plan) echo 65536 ;; npy) echo 4096 ;; *) echo "unknown target $1" >&2; exit 2 ;; esac
 }
 
+# A libFuzzer dictionary where a target has one (Fuzz/fuzz-TARGET/*.dict).
+dict() {
+  local file
+  for file in Fuzz/fuzz-"$1"/*.dict; do [ -e "$file" ] && echo "-dict=$file"; done
+}
+
 run() {
   local t=$1 seconds=$2
   mkdir -p "$work/corpus/$t" "$work/crashes/$t"
   # -timeout: a step that takes 20 s on a small input is a finding too.
-  nice -n 10 "$scratch/debug/fuzz-$t" -max_len="$(max_len "$t")" -timeout=20 -max_total_time="$seconds" \
+  nice -n 10 "$scratch/debug/fuzz-$t" -max_len="$(max_len "$t")" -timeout=20 -max_total_time="$seconds" $(dict "$t") \
     -print_final_stats=1 -artifact_prefix="$work/crashes/$t/" "$work/corpus/$t" "$work/seeds/$t"
 }
 

@@ -12,10 +12,13 @@ enum CLI {
     var stderr: String
   }
 
-  /// `tool` next to the test bundle (same build configuration), else in `.build/debug`.
+  /// `tool` next to the test bundle (same build configuration and scratch path, e.g. the
+  /// AddressSanitizer build in `.build-asan`), else in `.build/debug`.
   static func binary(_ tool: String) -> String {
-    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-      let candidate = URL(fileURLWithPath: bundle.bundlePath).deletingLastPathComponent().appendingPathComponent(tool).path
+    // macOS loads the tests as a `.xctest` bundle; on Linux the `.xctest` is the executable itself.
+    let bundles = Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map { URL(fileURLWithPath: $0.bundlePath) }
+    for test in bundles + [Bundle.main.executableURL].compactMap({ $0 }) {
+      let candidate = test.deletingLastPathComponent().appendingPathComponent(tool).path
       if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
     return packageRoot.appendingPathComponent(".build/debug/\(tool)").path

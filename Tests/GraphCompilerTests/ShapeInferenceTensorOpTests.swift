@@ -161,4 +161,19 @@ final class ShapeInferenceTensorOpTests: XCTestCase {
     b.node("Squeeze", name: "s", inputs: [x], attributes: ["axes": .ints([0])])
     XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(b, opset: 11) }.contains("cannot squeeze axis 0 of 2x3"))
   }
+
+  func testSplitSizesThatAddPastIntMaxAreAnErrorNotATrap() {
+    // Found by fuzz-onnx (Tests/Fixtures/fuzz-regressions/onnx/split-sizes-overflow.onnx):
+    // each size is positive, their sum overflows.
+    let b = GraphBuilder(name: "split")
+    let x = b.input("x", ["N", 4])
+    let sizes = b.constant("sizes", ShapeTest.ints([Int.max - 1, 6]))
+    b.node("Split", name: "split", inputs: [x, sizes], outputs: ["a", "b"], attributes: ["axis": .int(1)])
+    XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(b) }.contains("do not add up to 4"))
+
+    let c = GraphBuilder(name: "split")
+    let y = c.input("x", ["N", 4])
+    c.node("Split", name: "split", inputs: [y, c.constant("sizes", ShapeTest.ints([1, 3]))], outputs: ["a", "b"], attributes: ["axis": .int(1)])
+    XCTAssertEqual(try ShapeTest.infer(c).shape("b"), "Nx3")
+  }
 }

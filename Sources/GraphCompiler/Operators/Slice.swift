@@ -155,7 +155,10 @@ enum SplitOp: OperatorDefinition {
     if let given {
       guard given.count == outputs else { throw n.error("split has \(given.count) sizes for \(outputs) outputs") }
       guard given.allSatisfy({ $0 >= 0 }) else { throw n.error("split sizes \(given) must not be negative") }
-      if let size, given.reduce(0, +) != size { throw n.error("split sizes \(given) do not add up to \(size)") }
+      // A checked sum: the sizes come from the file, and two of them may add past Int.max.
+      if let size, DimArithmetic.sum(given.map(Dim.fixed)) != .fixed(size) {
+        throw n.error("split sizes \(given) do not add up to \(size)")
+      }
       return (axis, given)
     }
     guard let size else { throw n.error("cannot split symbolic axis \(axis) into equal parts") }

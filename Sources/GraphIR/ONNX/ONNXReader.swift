@@ -340,7 +340,8 @@ extension ONNXReader {
       }
       let file = mappedFiles[resolved]!
       guard offset <= file.count, length <= file.count - offset else {
-        throw GraphError(label, "external data file '\(resolved)' is \(file.count) bytes, the tensor needs bytes \(offset)..<\(offset + length)")
+        // No `offset + length` here: both come from the file, and their sum may overflow.
+        throw GraphError(label, "external data file '\(resolved)' is \(file.count) bytes, the tensor needs \(length) bytes at offset \(offset)")
       }
       return file.withUnsafeBytes { decodeRaw(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)]), type) }
     }
