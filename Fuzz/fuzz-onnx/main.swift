@@ -19,10 +19,12 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   let model: Model
   if let split = bytes.range(of: weightsSeparator) {
     guard WeightsFolder.write(bytes[split.upperBound...]) else { return 0 }
-    guard let read = try? ONNXReader.read(bytes: Data(bytes[..<split.lowerBound]), baseDirectory: WeightsFolder.path) else { return 0 }
+    let options = ONNXReader.Options(limits: limits)
+    guard let read = try? ONNXReader.read(bytes: Data(bytes[..<split.lowerBound]), baseDirectory: WeightsFolder.path, options: options) else { return 0 }
     model = read
   } else {
-    guard let read = try? ONNXReader.read(bytes: bytes, baseDirectory: "/nonexistent-fuzz-dir", options: .init(loadExternalData: false)) else { return 0 }
+    let options = ONNXReader.Options(loadExternalData: false, limits: limits)
+    guard let read = try? ONNXReader.read(bytes: bytes, baseDirectory: "/nonexistent-fuzz-dir", options: options) else { return 0 }
     model = read
   }
   guard (try? Verifier.verify(model)) != nil, (try? ShapeInference.infer(model)) != nil else { return 0 }
@@ -30,11 +32,15 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   let graph = model.graph
   let loaded = graph.initializers.values.allSatisfy(\.isLoaded)
   guard loaded, graph.nodes.count <= 64, graph.initializers.values.reduce(0, { $0 + $1.elementCount }) <= 1 << 20 else { return 0 }
-  if let output = try? Pipeline.compile(model, options: .init(batch: 1)) {
+  if let output = try? Pipeline.compile(model, options: .init(batch: 1, limits: limits)) {
     _ = try? output.plan.validate(source: "compiled")
   }
   return 0
 }
+
+/// Budgets out of 1 GiB (512 MiB per tensor), under libFuzzer's 2 GB malloc limit: a model
+/// the budgets let through that still allocates past that limit is a finding.
+let limits = Limits(memory: 1 << 30)
 
 /// Between a model and its weights blob in an input (Tools/fuzz_seeds.py writes the same bytes).
 let weightsSeparator = Data("\n--graphc-fuzz-weights--\n".utf8)
