@@ -122,7 +122,7 @@ public final class CompiledModel: @unchecked Sendable {
   /// Creates a session with its own arena and `threads` threads (the caller included).
   /// - Throws: ``RuntimeError/input(_:)`` unless `threads` is between 1 and 256;
   ///   ``RuntimeError/limit(_:)`` when the arena (at the plan's fixed batch, else 1) and the
-  ///   convolution workspace are over ``Limits/maxArenaBytes``.
+  ///   convolution workspace are over `Limits.maxArenaBytes`.
   public func makeSession(threads: Int = 1) throws(RuntimeError) -> Session {
     guard threads >= 1, threads <= 256 else { throw .input("thread count \(threads) must be between 1 and 256") }
     let workspace = StepExecutor.workspaceCount(plan)
@@ -130,7 +130,7 @@ public final class CompiledModel: @unchecked Sendable {
     return Session(model: self, threads: threads, workspaceCount: workspace)
   }
 
-  /// The arena's floats for `batch` items, checked with the workspace against ``Limits/maxArenaBytes``
+  /// The arena's floats for `batch` items, checked with the workspace against `Limits.maxArenaBytes`
   /// before anything is allocated.
   func arenaFloats(batch: Int, workspace: Int) throws(RuntimeError) -> Int {
     let (arena, overflow) = plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)

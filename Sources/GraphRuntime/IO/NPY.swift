@@ -38,8 +38,10 @@ public enum NPY {
   static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
   /// Reads an `.npy` file, converting its elements to float32. Only the header is read apart;
-  /// the values go straight from the file into the array (``TensorFile``).
-  /// - Parameter limits: the array's float32 bytes must be within ``Limits/maxTensorBytes``.
+  /// the values go straight from the file into the array (`TensorFile`).
+  /// - Parameters:
+  ///   - path: the file.
+  ///   - limits: the array's float32 bytes must be within `Limits.maxTensorBytes`.
   /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be read, ``RuntimeError/format(_:)``,
   ///   ``RuntimeError/unsupported(_:)`` or ``RuntimeError/limit(_:)`` (message starting with the path) for its contents.
   public static func read(path: String, limits: Limits = .machine) throws -> NPYArray {

@@ -2,11 +2,11 @@ import GraphPlan
 
 /// Headerless little-endian float32 files (`.bin`), as `ndarray.tofile` writes them.
 public enum RawFloat32 {
-  /// Reads every float in the file, straight into the array (``TensorFile``); if `expectedCount`
+  /// Reads every float in the file, straight into the array (`TensorFile`); if `expectedCount`
   /// is given, the file must hold exactly that many.
   /// - Throws: ``RuntimeError/file(path:reason:)`` when it cannot be read, ``RuntimeError/format(_:)``
   ///   for a size that is not whole floats, ``RuntimeError/shape(_:)`` for the wrong count,
-  ///   ``RuntimeError/limit(_:)`` for more than ``Limits/maxTensorBytes``.
+  ///   ``RuntimeError/limit(_:)`` for more than `Limits.maxTensorBytes`.
   public static func read(path: String, expectedCount: Int? = nil, limits: Limits = .machine) throws -> [Float] {
     let file = try TensorFile(path)
     guard file.size % 4 == 0 else {
