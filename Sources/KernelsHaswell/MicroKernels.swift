@@ -7,7 +7,7 @@
 /// `acc + a * b`: one fused multiply-add where the CPU has FMA. Without it, `addingProduct`
 /// would become one libm `fmaf` call per lane, so the generic build multiplies then adds.
 @inline(__always)
-func mulAdd(_ acc: SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+func mulAdd<V: SIMD>(_ acc: V, _ a: V, _ b: V) -> V where V.Scalar == Float {
   #if GRAPHC_FMA
     acc.addingProduct(a, b)
   #else
@@ -24,46 +24,7 @@ public func sgemmTile6x16(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
 ) {
-  typealias V = SIMD16<Float>
-  var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-  let rawB = UnsafeRawPointer(b)
-  var ap = a
-  for p in 0..<depth {
-    let bv = rawB.load(fromByteOffset: p * 64, as: V.self)
-    c0 = mulAdd(c0, V(repeating: ap[0]), bv)
-    c1 = mulAdd(c1, V(repeating: ap[1]), bv)
-    c2 = mulAdd(c2, V(repeating: ap[2]), bv)
-    c3 = mulAdd(c3, V(repeating: ap[3]), bv)
-    c4 = mulAdd(c4, V(repeating: ap[4]), bv)
-    c5 = mulAdd(c5, V(repeating: ap[5]), bv)
-    ap += 6
-  }
-  let raw = UnsafeMutableRawPointer(c)
-  let rowBytes = ldc * 4
-  if accumulate {
-    c0 += raw.load(fromByteOffset: 0 * rowBytes, as: V.self)
-    c1 += raw.load(fromByteOffset: 1 * rowBytes, as: V.self)
-    c2 += raw.load(fromByteOffset: 2 * rowBytes, as: V.self)
-    c3 += raw.load(fromByteOffset: 3 * rowBytes, as: V.self)
-    c4 += raw.load(fromByteOffset: 4 * rowBytes, as: V.self)
-    c5 += raw.load(fromByteOffset: 5 * rowBytes, as: V.self)
-  }
-  raw.storeBytes(of: c0, toByteOffset: 0 * rowBytes, as: V.self)
-  raw.storeBytes(of: c1, toByteOffset: 1 * rowBytes, as: V.self)
-  raw.storeBytes(of: c2, toByteOffset: 2 * rowBytes, as: V.self)
-  raw.storeBytes(of: c3, toByteOffset: 3 * rowBytes, as: V.self)
-  raw.storeBytes(of: c4, toByteOffset: 4 * rowBytes, as: V.self)
-  raw.storeBytes(of: c5, toByteOffset: 5 * rowBytes, as: V.self)
-}
-
-/// `acc + a * b` for 8 lanes (see the 16-lane form).
-@inline(__always)
-func mulAdd(_ acc: SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-  #if GRAPHC_FMA
-    acc.addingProduct(a, b)
-  #else
-    acc + a * b
-  #endif
+  tile6(SIMD16<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
 }
 
 /// The 6 x 8 SGEMM register tile for a B panel's last columns: the first 8 columns of
@@ -73,12 +34,21 @@ public func sgemmTile6x8(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
 ) {
-  typealias V = SIMD8<Float>
+  tile6(SIMD8<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+}
+
+/// The 6-row tile over the first `V.scalarCount` columns of 16-float B rows (one body for
+/// both widths, specialized into each public kernel).
+@inline(__always)
+func tile6<V: SIMD>(
+  _: V.Type, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+) where V.Scalar == Float {
   var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
   let rawB = UnsafeRawPointer(b)
   var ap = a
   for p in 0..<depth {
-    let bv = rawB.load(fromByteOffset: p * 64, as: V.self)
+    let bv = rawB.loadUnaligned(fromByteOffset: p * 64, as: V.self)
     c0 = mulAdd(c0, V(repeating: ap[0]), bv)
     c1 = mulAdd(c1, V(repeating: ap[1]), bv)
     c2 = mulAdd(c2, V(repeating: ap[2]), bv)
