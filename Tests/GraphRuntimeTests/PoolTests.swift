@@ -142,15 +142,28 @@ final class PoolTests: XCTestCase {
     }
   }
 
-  /// Runs the fast kernel on 1 and 2 threads into a channel slice (channels 1...3 of 5) and
-  /// checks both bit for bit against the reference, and that the other channels stay untouched.
+  /// The instruction sets this CPU runs (max pooling runs each set's plane kernel); the others
+  /// are skipped, once, with a message.
+  static let instructionSets: [InstructionSet] = {
+    for set in InstructionSet.allCases where !set.isSupported {
+      print("PoolTests: skipping the \(set.rawValue) max-pool kernel: this CPU does not run it")
+    }
+    return InstructionSet.allCases.filter(\.isSupported)
+  }()
+
+  /// Runs the fast kernel of every instruction set the CPU runs, on 1 and 2 threads, into a
+  /// channel slice (channels 1...3 of 5) and checks each bit for bit against the reference, and
+  /// that the other channels stay untouched.
   func assertFastMatchesReference(_ p: Pool2DParameters, input: [Float], _ message: String) {
     var expected = [Float](repeating: 99, count: p.outputTensorCount)
     Reference.pool2d(p, input: input, output: &expected)
-    for threads in [1, 2] {
-      var fast = [Float](repeating: 99, count: p.outputTensorCount)
-      Kernels.pool2d(p, input: input, output: &fast, pool: threads == 1 ? nil : ThreadPool(threads: threads))
-      assertIdentical(fast, expected, "\(message), \(threads) threads")
+    for set in Self.instructionSets {
+      for threads in [1, 2] {
+        var fast = [Float](repeating: 99, count: p.outputTensorCount)
+        Kernels.pool2d(
+          p, input: input, output: &fast, pool: threads == 1 ? nil : ThreadPool(threads: threads), kernels: set.kernels)
+        assertIdentical(fast, expected, "\(message), \(set.rawValue), \(threads) threads")
+      }
     }
   }
 
@@ -199,6 +212,17 @@ final class PoolTests: XCTestCase {
       }
     }
     XCTAssertGreaterThan(checked, 500)
+  }
+
+  /// Padding far wider than the data (only a crafted plan has it) takes the kernel's direct
+  /// path, whose scratch does not grow with the padding; windows wholly in padding give the seed.
+  func testMaxPoolWithPaddingFarWiderThanTheInput() {
+    var rng = SeededRandom(seed: 14)
+    for (h, w, pad) in [(3, 2, 20), (1, 1, 9), (4, 5, 30)] {
+      guard let p = sliceParameters(.max, h: h, w: w, kernel: (3, 3), stride: (1, 2), pads: (pad, pad, pad, pad), ceil: false, includePad: false)
+      else { return XCTFail("empty output") }
+      assertFastMatchesReference(p, input: rng.floats(p.inputCount), "\(h)x\(w) pad \(pad)")
+    }
   }
 
   /// Non-square windows and strides: rows and columns split independently.

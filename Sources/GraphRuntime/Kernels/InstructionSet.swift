@@ -70,6 +70,10 @@ package struct KernelTable: Sendable {
     _ columnOffsets: UnsafePointer<Int>, _ count: Int, _ bias: Float, _ residual: UnsafePointer<Float>?, _ lower: Float,
     _ upper: Float, _ output: UnsafeMutablePointer<Float>
   ) -> Void
+  package typealias MaxPoolPlane = @Sendable (
+    _ input: UnsafePointer<Float>, _ inHeight: Int, _ inWidth: Int, _ output: UnsafeMutablePointer<Float>, _ outHeight: Int,
+    _ outWidth: Int, _ window: KernelsGeneric.PoolWindowShape, _ scratch: UnsafeMutablePointer<Float>
+  ) -> Void
   package typealias TranscendentalRow = @Sendable (
     _ kind: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int
   ) -> Void
@@ -95,6 +99,8 @@ package struct KernelTable: Sendable {
   let depthwiseRow: DepthwiseRow
   /// An exp-based activation over a row (see `transcendentalRow`).
   let transcendentalRow: TranscendentalRow
+  /// Max pooling of one channel plane (see `maxPoolPlane`).
+  let maxPoolPlane: MaxPoolPlane
 
   /// The kernels of ``InstructionSet/current``.
   package static let current = InstructionSet.current.kernels
@@ -103,25 +109,29 @@ package struct KernelTable: Sendable {
     tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
-    depthwiseRow: KernelsSkylakeX.depthwiseRow, transcendentalRow: KernelsSkylakeX.transcendentalRow)
+    depthwiseRow: KernelsSkylakeX.depthwiseRow, transcendentalRow: KernelsSkylakeX.transcendentalRow,
+    maxPoolPlane: KernelsSkylakeX.maxPoolPlane)
 
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
-    depthwiseRow: KernelsHaswell.depthwiseRow, transcendentalRow: KernelsHaswell.transcendentalRow)
+    depthwiseRow: KernelsHaswell.depthwiseRow, transcendentalRow: KernelsHaswell.transcendentalRow,
+    maxPoolPlane: KernelsHaswell.maxPoolPlane)
 
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
-    depthwiseRow: KernelsGeneric.depthwiseRow, transcendentalRow: KernelsGeneric.transcendentalRow)
+    depthwiseRow: KernelsGeneric.depthwiseRow, transcendentalRow: KernelsGeneric.transcendentalRow,
+    maxPoolPlane: KernelsGeneric.maxPoolPlane)
 
   /// This table with the 12-row tile of the same module switched on or off (tests run the
   /// 12 x 16 path on AVX2 machines this way; it is correct there, only slower).
   package func with(tile12: Tile?) -> KernelTable {
     KernelTable(
       tile6: tile6, tile6x8: tile6x8, tile12: tile12, dotLanes4: dotLanes4, dotLanes1: dotLanes1, dotFinish: dotFinish,
-      winogradInput: winogradInput, winogradOutput: winogradOutput, depthwiseRow: depthwiseRow, transcendentalRow: transcendentalRow)
+      winogradInput: winogradInput, winogradOutput: winogradOutput, depthwiseRow: depthwiseRow, transcendentalRow: transcendentalRow,
+      maxPoolPlane: maxPoolPlane)
   }
 }

@@ -1,53 +1,46 @@
 import GraphPlan
+import KernelsGeneric
 
 extension Kernels {
   /// Max or average pooling into a (possibly sliced) output, threads over channel planes.
   /// Same contract and bit-identical numbers as `Reference.pool2d` (GraphReference).
   ///
-  /// Each output row is split by column: the **interior** columns, whose windows lie inside
-  /// the input horizontally, go 8 (or, when fewer than 8, 4) at a time through vector loads
-  /// with no bounds checks (the rows a window covers are clipped once per output row); the
+  /// Max pooling runs the instruction set's `maxPoolPlane` (separable: row maxima, then column
+  /// maxima; see KernelsHaswell's MaxPoolPlanes.swift) on each thread's scratch.
+  ///
+  /// Average pooling splits each output row by column: the **interior** columns, whose windows
+  /// lie inside the input horizontally, go 8 (or, when fewer than 8, 4) at a time through vector
+  /// loads with no bounds checks (the rows a window covers are clipped once per output row); the
   /// **border** columns on either side, and interiors narrower than 4, go one at a time over
-  /// the taps inside the input only. Either way each output folds its taps in the reference's order (rows,
-  /// then columns), so sums round identically and max picks the same element (the first of
-  /// equal values, which tells `-0` from `+0`). Max computes only the max, average only the sum.
-  /// Max pooling of a plane holding a NaN takes a slower fold that keeps the reference's NaN rule.
+  /// the taps inside the input only. Either way each output sums its taps in the reference's
+  /// order (rows, then columns), so sums round identically.
   ///
   /// `axes` are `PoolAxes(p.geometry)`, which a session works out once per pool step (they are
   /// arrays, and a run allocates nothing).
+  /// - Parameter kernels: the instruction set's kernels (tests pass each one the CPU runs).
   package static func pool2d(
     _ p: Pool2DParameters, axes: PoolAxes? = nil, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-    pool: ThreadPool? = nil
+    pool: ThreadPool? = nil, kernels: KernelTable = .current
   ) {
     let g = p.geometry
-    parallelFor(pool, p.batch * g.channels, (p, axes ?? PoolAxes(g), input, output)) { context, plane in
-      let (p, axes, input, output) = context
-      let g = p.geometry, planeSize = g.inHeight * g.inWidth
+    let averageAxes = p.kind == .average ? axes ?? PoolAxes(g) : nil
+    parallelFor(pool, p.batch * g.channels, (p, averageAxes, input, output, kernels.maxPoolPlane)) { context, plane in
+      let (p, axes, input, output, maxPoolPlane) = context
+      let g = p.geometry, w = g.window
       let n = plane / g.channels, c = plane % g.channels
-      let src = input + plane * planeSize
+      let src = input + plane * g.inHeight * g.inWidth
       let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outHeight * g.outWidth
-      switch p.kind {
-      case .average: poolPlane(p, axes, SumFold.self, input: src, output: dst)
-      case .max where containsNaN(src, count: planeSize): poolPlane(p, axes, MaxFoldKeepingNaN.self, input: src, output: dst)
-      case .max: poolPlane(p, axes, MaxFold.self, input: src, output: dst)
+      if let axes {
+        poolPlane(p, axes, SumFold.self, input: src, output: dst)
+      } else {
+        let shape = (
+          w.kernelHeight, w.kernelWidth, w.strideHeight, w.strideWidth, w.padTop, w.padLeft, w.dilationHeight, w.dilationWidth
+        )
+        let scratch = KernelsGeneric.maxPoolScratchCount(
+          inHeight: g.inHeight, inWidth: g.inWidth, outHeight: g.outHeight, outWidth: g.outWidth, window: shape)
+        maxPoolPlane(src, g.inHeight, g.inWidth, dst, g.outHeight, g.outWidth, shape, ThreadScratch.floats(scratch))
       }
     }
-  }
-
-  /// Taps `k` in `0..<kernel` with `start + k * dilation` in `lo..<hi`: a range of `k`.
-  @inline(__always)
-  static func taps(start: Int, dilation: Int, kernel: Int, lo: Int, hi: Int) -> Range<Int> {
-    let first = start >= lo ? 0 : (lo - start + dilation - 1) / dilation
-    let end = start >= hi ? 0 : min(kernel, (hi - start + dilation - 1) / dilation)
-    return first < end ? first..<end : 0..<0
-  }
-
-  /// The output positions along one axis whose whole window lies inside `0..<size`.
-  static func interiorOutputs(size: Int, outputs: Int, kernel: Int, stride: Int, pad: Int, dilation: Int) -> Range<Int> {
-    let lo = min(outputs, (pad + stride - 1) / stride)
-    let lastStart = size - 1 - (kernel - 1) * dilation + pad
-    let hi = lastStart < 0 ? 0 : min(outputs, lastStart / stride + 1)
-    return lo < hi ? lo..<hi : lo..<lo
   }
 
   /// Picks the interior's tap loads by horizontal stride.
@@ -106,23 +99,6 @@ extension Kernels {
     let divisor =
       p.countIncludePad ? axes.rows.paddedCounts[oy] * axes.columns.paddedCounts[ox] : rows.count * cols.count
     return F.finish(acc, divisor: divisor)
-  }
-
-  /// Whether any of `count` floats is NaN.
-  static func containsNaN(_ x: UnsafePointer<Float>, count: Int) -> Bool {
-    var nan = SIMDMask<SIMD8<Int32>>(repeating: false)
-    var i = 0
-    while i + 8 <= count {
-      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-      nan .|= v .!= v
-      i += 8
-    }
-    if any(nan) { return true }
-    while i < count {
-      if x[i].isNaN { return true }
-      i += 1
-    }
-    return false
   }
 
   /// Global average or max pool, `[n, c, h, w]` → `[n, c, 1, 1]`, threads over planes.
@@ -188,7 +164,7 @@ package struct PoolAxes: Sendable {
     columns = WindowTaps(
       size: g.inWidth, outputs: g.outWidth, kernel: w.kernelWidth, stride: w.strideWidth, padBegin: w.padLeft,
       padEnd: w.padRight, dilation: w.dilationWidth)
-    interiorColumns = Kernels.interiorOutputs(
+    interiorColumns = KernelsGeneric.interiorOutputs(
       size: g.inWidth, outputs: g.outWidth, kernel: w.kernelWidth, stride: w.strideWidth, pad: w.padLeft,
       dilation: w.dilationWidth)
   }
@@ -202,9 +178,9 @@ struct WindowTaps: Sendable {
 
   init(size: Int, outputs: Int, kernel: Int, stride: Int, padBegin: Int, padEnd: Int, dilation: Int) {
     let starts = (0..<outputs).map { $0 * stride - padBegin }
-    inside = starts.map { Kernels.taps(start: $0, dilation: dilation, kernel: kernel, lo: 0, hi: size) }
+    inside = starts.map { KernelsGeneric.windowTaps(start: $0, dilation: dilation, kernel: kernel, lo: 0, hi: size) }
     paddedCounts = starts.map {
-      Kernels.taps(start: $0, dilation: dilation, kernel: kernel, lo: -padBegin, hi: size + padEnd).count
+      KernelsGeneric.windowTaps(start: $0, dilation: dilation, kernel: kernel, lo: -padBegin, hi: size + padEnd).count
     }
   }
 }
@@ -278,10 +254,6 @@ protocol PoolVector: SIMD where Scalar == Float {
   static func dense(_ p: UnsafePointer<Float>) -> Self
   /// `p[0], p[2], ...`, reading nothing past the last of them.
   static func evens(_ p: UnsafePointer<Float>) -> Self
-  /// Lanes where `x` is greater than `acc` (x86 `maxps x, acc` takes `x` exactly there).
-  static func greater(_ x: Self, _ acc: Self) -> Self
-  /// Lanes where `x` is greater than `acc` or NaN.
-  static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self
   static func sum(_ acc: Self, _ x: Self) -> Self
   static func quotient(_ acc: Self, _ divisor: Float) -> Self
 }
@@ -293,10 +265,6 @@ extension SIMD8<Float>: PoolVector {
     let a = SIMD4.dense(p), b = SIMD4.dense(p + 4), c = SIMD4.dense(p + 7), d = SIMD4.dense(p + 11)
     return Self(lowHalf: SIMD4(a[0], a[2], b[0], b[2]), highHalf: SIMD4(c[1], c[3], d[1], d[3]))
   }
-  @inline(__always) static func greater(_ x: Self, _ acc: Self) -> Self { acc.replacing(with: x, where: x .> acc) }
-  @inline(__always) static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self {
-    acc.replacing(with: x, where: (x .> acc) .| (x .!= x))
-  }
   @inline(__always) static func sum(_ acc: Self, _ x: Self) -> Self { acc + x }
   @inline(__always) static func quotient(_ acc: Self, _ divisor: Float) -> Self { acc / Self(repeating: divisor) }
 }
@@ -307,10 +275,6 @@ extension SIMD4<Float>: PoolVector {
   @inline(__always) static func evens(_ p: UnsafePointer<Float>) -> Self {
     let a = dense(p), b = dense(p + 3)
     return Self(a[0], a[2], b[1], b[3])
-  }
-  @inline(__always) static func greater(_ x: Self, _ acc: Self) -> Self { acc.replacing(with: x, where: x .> acc) }
-  @inline(__always) static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self {
-    acc.replacing(with: x, where: (x .> acc) .| (x .!= x))
   }
   @inline(__always) static func sum(_ acc: Self, _ x: Self) -> Self { acc + x }
   @inline(__always) static func quotient(_ acc: Self, _ divisor: Float) -> Self { acc / Self(repeating: divisor) }
@@ -342,23 +306,6 @@ extension PoolFold {
     guard divides else { return acc }
     return divisor == 0 ? V(repeating: 0) : V.quotient(acc, Float(divisor))
   }
-}
-
-/// Max of NaN-free values as the reference takes it: a tap replaces the max only when
-/// greater, so the first of equal values stays. The seed is the reference's
-/// `-Float.greatestFiniteMagnitude`, which a window of `-inf` (or of padding only) yields.
-enum MaxFold: PoolFold {
-  static var seed: Float { -.greatestFiniteMagnitude }
-  @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { x > acc ? x : acc }
-  @inline(__always) static func fold<V: PoolVector>(_ acc: V, _ x: V) -> V { V.greater(x, acc) }
-}
-
-/// The reference's max with NaN: a NaN tap always replaces the max, so a window holding
-/// NaNs yields its last NaN (as ONNX Runtime, a NaN in the window gives NaN).
-enum MaxFoldKeepingNaN: PoolFold {
-  static var seed: Float { MaxFold.seed }
-  @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { x > acc || x.isNaN ? x : acc }
-  @inline(__always) static func fold<V: PoolVector>(_ acc: V, _ x: V) -> V { V.greaterOrNaN(x, acc) }
 }
 
 /// Sum, divided by the window's tap count at the end.

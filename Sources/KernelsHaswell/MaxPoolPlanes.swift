@@ -1,0 +1,404 @@
+// Max pooling of one channel plane, compiled once per instruction set like MicroKernels.swift
+// (KernelsGeneric and KernelsSkylakeX link this file), so its vectors are the set's width.
+
+/// A pooling window as plain numbers: the same tuple type in every kernel module, so one
+/// function type in GraphRuntime's kernel table covers all of them.
+public typealias PoolWindowShape = (
+  kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padTop: Int, padLeft: Int,
+  dilationHeight: Int, dilationWidth: Int
+)
+
+/// Max pooling of one `inHeight x inWidth` plane into `outHeight x outWidth`, separably: first
+/// each input row's maxima over the window's columns, then each output row as the maxima over
+/// its window's rows of those. A 3x3 window costs 3 + 3 vector folds per output instead of 9.
+/// Rows that the window reaches past (padding) are copied between `-inf` borders first, so
+/// every column takes the same vector path: a `-inf` tap never changes the max, as the
+/// reference's skipping of taps outside the input.
+///
+/// `scratch` holds `maxPoolScratchCount(...)` floats.
+///
+/// Bit-identical to the reference, which folds the window's taps inside the input in row-major
+/// order with `x > acc ? x : acc` from `-greatestFiniteMagnitude`: the row pass keeps each row's
+/// first maximal element and the column pass the first row holding the overall maximum, which
+/// is the first maximal element in row-major order (so `-0` vs `+0` follows the reference's
+/// order). A plane holding a NaN folds with the reference's NaN rule instead
+/// (`x > acc || x.isNaN`: the window's last NaN), which the two passes keep too: the last NaN
+/// of the last row holding one.
+public func maxPoolPlane(
+  input: UnsafePointer<Float>, inHeight: Int, inWidth: Int, output: UnsafeMutablePointer<Float>, outHeight: Int,
+  outWidth: Int, window: PoolWindowShape, scratch: UnsafeMutablePointer<Float>
+) {
+  let plane = PoolPlane(
+    input: input, inHeight: inHeight, inWidth: inWidth, output: output, outHeight: outHeight, outWidth: outWidth,
+    window: window, scratch: scratch)
+  if maxPoolScratchCount(inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth, window: window) > 0 {
+    plane.run()
+  } else {
+    plane.runDirect()
+  }
+}
+
+/// The scratch floats `maxPoolPlane` needs: the row maxima and one padded row; 0 for a plane
+/// that goes the direct way (padding or windows far wider than the data, as only a crafted
+/// plan has, would make the scratch huge: those fold each window's taps inside the input).
+public func maxPoolScratchCount(inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int, window: PoolWindowShape) -> Int {
+  let padded = paddedRowLength(inWidth: inWidth, outWidth: outWidth, window: window)
+  let maxima = inHeight * outWidth
+  let data = inHeight * inWidth + outHeight * outWidth
+  return padded <= 3 * inWidth + 16 && maxima <= 2 * data ? maxima + padded : 0
+}
+
+/// A padded row's floats: the left padding, the row, and whatever the last window reaches past it.
+private func paddedRowLength(inWidth: Int, outWidth: Int, window w: PoolWindowShape) -> Int {
+  let reach = (outWidth - 1) * w.strideWidth + (w.kernelWidth - 1) * w.dilationWidth + 1
+  return max(w.padLeft + inWidth, reach)
+}
+
+/// Taps `k` in `0..<kernel` with `start + k * dilation` in `lo..<hi`: a range of `k`.
+@inline(__always)
+public func windowTaps(start: Int, dilation: Int, kernel: Int, lo: Int, hi: Int) -> Range<Int> {
+  let first = start >= lo ? 0 : (lo - start + dilation - 1) / dilation
+  let end = start >= hi ? 0 : min(kernel, (hi - start + dilation - 1) / dilation)
+  return first < end ? first..<end : 0..<0
+}
+
+/// The output positions along one axis whose whole window lies inside `0..<size`.
+public func interiorOutputs(size: Int, outputs: Int, kernel: Int, stride: Int, pad: Int, dilation: Int) -> Range<Int> {
+  let lo = min(outputs, (pad + stride - 1) / stride)
+  let lastStart = size - 1 - (kernel - 1) * dilation + pad
+  let hi = lastStart < 0 ? 0 : min(outputs, lastStart / stride + 1)
+  return lo < hi ? lo..<hi : lo..<lo
+}
+
+/// Whether the rows read so far held a NaN, noted 8 floats at a time as they are read (and,
+/// for a padded row, copied).
+private struct NaNScan {
+  private var mask = SIMDMask<SIMD8<Int32>>(repeating: false)
+  private var scalar = false
+
+  var found: Bool { scalar || any(mask) }
+
+  @inline(__always)
+  mutating func scan(_ row: UnsafePointer<Float>, count: Int, copyingTo copy: UnsafeMutablePointer<Float>?) {
+    if count >= 8 {
+      scan(SIMD8<Float>.self, row, count: count, copyingTo: copy) { mask .|= $0 .!= $0 }
+    } else if count >= 4 {
+      scan(SIMD4<Float>.self, row, count: count, copyingTo: copy) { scalar = scalar || any($0 .!= $0) }
+    } else {
+      for i in 0..<count {
+        scalar = scalar || row[i].isNaN
+        copy?[i] = row[i]
+      }
+    }
+  }
+
+  /// `count` (at least `V.scalarCount`) floats a vector at a time, the last vector overlapping
+  /// the one before.
+  @inline(__always)
+  private func scan<V: SIMD>(
+    _: V.Type, _ row: UnsafePointer<Float>, count: Int, copyingTo copy: UnsafeMutablePointer<Float>?, note: (V) -> Void
+  ) where V.Scalar == Float {
+    var i = 0
+    while i < count {
+      i = min(i, count &- V.scalarCount)
+      let v = UnsafeRawPointer(row + i).loadUnaligned(as: V.self)
+      note(v)
+      if let copy { UnsafeMutableRawPointer(copy + i).storeBytes(of: v, as: V.self) }
+      i &+= V.scalarCount
+    }
+  }
+}
+
+private struct PoolPlane {
+  let input: UnsafePointer<Float>
+  let inHeight: Int, inWidth: Int
+  let output: UnsafeMutablePointer<Float>
+  let outHeight: Int, outWidth: Int
+  let window: PoolWindowShape
+  let scratch: UnsafeMutablePointer<Float>
+
+  /// Each output as the reference computes it: the taps of its window inside the input, in
+  /// row-major order, with the NaN rule (a plane holding NaN is rare, and so are planes that go
+  /// this way).
+  func runDirect() {
+    let w = window
+    for oy in 0..<outHeight {
+      let y0 = oy &* w.strideHeight &- w.padTop
+      let rows = windowTaps(start: y0, dilation: w.dilationHeight, kernel: w.kernelHeight, lo: 0, hi: inHeight)
+      for ox in 0..<outWidth {
+        let x0 = ox &* w.strideWidth &- w.padLeft
+        let columns = windowTaps(start: x0, dilation: w.dilationWidth, kernel: w.kernelWidth, lo: 0, hi: inWidth)
+        var acc = MaxKeepingNaN.seed
+        for ky in rows {
+          let row = input + ((y0 &+ ky &* w.dilationHeight) &* inWidth &+ x0)
+          for kx in columns { acc = MaxKeepingNaN.fold(acc, row[kx &* w.dilationWidth]) }
+        }
+        output[oy &* outWidth &+ ox] = acc
+      }
+    }
+  }
+
+  /// The row pass with NaN-free folds, noting NaNs as it reads; where there were some, the row
+  /// pass again with the NaN rule (nothing is written to the output before the column pass).
+  @inline(__always)
+  func run() {
+    if rowMaxima(MaxOfOrdered.self) {
+      columnMaxima(MaxOfOrdered.self)
+    } else {
+      _ = rowMaxima(MaxKeepingNaN.self)
+      columnMaxima(MaxKeepingNaN.self)
+    }
+  }
+
+  /// Every input row's maxima over the window's columns, into the scratch; false if a row held
+  /// a NaN and `F` does not keep it (the maxima are then not the reference's).
+  @inline(__always)
+  func rowMaxima<F: MaxRule>(_: F.Type) -> Bool {
+    let w = window
+    let padded = scratch + inHeight &* outWidth
+    // Rows are read in place when every window lies inside them.
+    let inPlace =
+      interiorOutputs(
+        size: inWidth, outputs: outWidth, kernel: w.kernelWidth, stride: w.strideWidth, pad: w.padLeft,
+        dilation: w.dilationWidth) == 0..<outWidth
+    if !inPlace {
+      let length = paddedRowLength(inWidth: inWidth, outWidth: outWidth, window: w)
+      padded.update(repeating: -.infinity, count: w.padLeft)
+      (padded + w.padLeft + inWidth).update(repeating: -.infinity, count: length - w.padLeft - inWidth)
+    }
+    var nan = NaNScan()
+    for y in 0..<inHeight {
+      var row = input + y &* inWidth
+      nan.scan(row, count: inWidth, copyingTo: inPlace ? nil : padded + w.padLeft)
+      row = inPlace ? row - w.padLeft : UnsafePointer(padded)
+      let maxima = scratch + y &* outWidth
+      // Constant kernel widths unroll the taps.
+      switch (w.kernelWidth, w.dilationWidth) {
+      case (3, 1): rowPass(F.self, row, maxima, kernel: 3, dilation: 1)
+      case (2, 1): rowPass(F.self, row, maxima, kernel: 2, dilation: 1)
+      default: rowPass(F.self, row, maxima, kernel: w.kernelWidth, dilation: w.dilationWidth)
+      }
+    }
+    return F.keepsNaN || !nan.found
+  }
+
+  /// Each output row as the maxima over its window's rows of row maxima. At vertical stride 1
+  /// the rows whose windows lie inside the plane go as one run: output row `oy` and row maxima
+  /// row `oy - padTop` are both contiguous, so a vector never stops at a row's end.
+  @inline(__always)
+  func columnMaxima<F: MaxRule>(_: F.Type) {
+    let w = window
+    var inside = 0..<0
+    if w.strideHeight == 1 {
+      inside = interiorOutputs(
+        size: inHeight, outputs: outHeight, kernel: w.kernelHeight, stride: 1, pad: w.padTop, dilation: w.dilationHeight)
+      if !inside.isEmpty {
+        columnPass(
+          F.self, first: scratch + (inside.lowerBound &- w.padTop) &* outWidth, step: w.dilationHeight &* outWidth,
+          rowCount: w.kernelHeight, output: output + inside.lowerBound &* outWidth, count: inside.count &* outWidth)
+      }
+    }
+    for oy in 0..<outHeight where !inside.contains(oy) {
+      let start = oy &* w.strideHeight &- w.padTop
+      let rows: Range<Int>
+      if w.dilationHeight == 1 {  // No division.
+        let lo = max(0, -start), hi = min(w.kernelHeight, inHeight &- start)
+        rows = lo < hi ? lo..<hi : 0..<0
+      } else {
+        rows = windowTaps(start: start, dilation: w.dilationHeight, kernel: w.kernelHeight, lo: 0, hi: inHeight)
+      }
+      let out = output + oy &* outWidth
+      guard !rows.isEmpty else {
+        out.update(repeating: F.seed, count: outWidth)
+        continue
+      }
+      let first = scratch + (start &+ rows.lowerBound &* w.dilationHeight) &* outWidth
+      columnPass(
+        F.self, first: first, step: w.dilationHeight &* outWidth, rowCount: rows.count, output: out, count: outWidth)
+    }
+  }
+
+  /// One row's maxima over the window's columns, for every output column; column `ox`'s window
+  /// starts at `row[ox * strideWidth]` (the row is padded, or every window lies inside it).
+  @inline(__always)
+  func rowPass<F: MaxRule>(
+    _: F.Type, _ row: UnsafePointer<Float>, _ maxima: UnsafeMutablePointer<Float>, kernel: Int, dilation: Int
+  ) {
+    switch window.strideWidth {
+    case 1: rowPass(F.self, DenseLoad.self, row, maxima, kernel: kernel, dilation: dilation)
+    case 2: rowPass(F.self, EvenLoad.self, row, maxima, kernel: kernel, dilation: dilation)
+    default: rowPass(F.self, StridedLoad.self, row, maxima, kernel: kernel, dilation: dilation)
+    }
+  }
+
+  @inline(__always)
+  func rowPass<F: MaxRule, L: LaneLoad>(
+    _: F.Type, _: L.Type, _ row: UnsafePointer<Float>, _ maxima: UnsafeMutablePointer<Float>, kernel: Int, dilation: Int
+  ) {
+    let stride = window.strideWidth
+    if outWidth >= 8 {
+      rowRun(F.self, L.self, SIMD8<Float>.self, row, maxima, kernel: kernel, dilation: dilation)
+    } else if outWidth >= 4 {
+      rowRun(F.self, L.self, SIMD4<Float>.self, row, maxima, kernel: kernel, dilation: dilation)
+    } else {
+      for ox in 0..<outWidth {
+        var acc = F.seed
+        for k in 0..<kernel { acc = F.fold(acc, row[ox &* stride &+ k &* dilation]) }
+        maxima[ox] = acc
+      }
+    }
+  }
+
+  /// All `outWidth` (at least `V.scalarCount`) columns a vector at a time; the last vector ends
+  /// at the end, recomputing outputs of the one before.
+  @inline(__always)
+  func rowRun<F: MaxRule, L: LaneLoad, V: MaxVector>(
+    _: F.Type, _: L.Type, _: V.Type, _ row: UnsafePointer<Float>, _ maxima: UnsafeMutablePointer<Float>, kernel: Int,
+    dilation: Int
+  ) {
+    let stride = window.strideWidth
+    var ox = 0
+    while ox < outWidth {
+      ox = min(ox, outWidth &- V.scalarCount)
+      var tap = row + ox &* stride
+      var acc = V(repeating: F.seed)
+      for _ in 0..<kernel {
+        acc = F.fold(acc, L.load(tap, stride: stride) as V)
+        tap += dilation
+      }
+      UnsafeMutableRawPointer(maxima + ox).storeBytes(of: acc, as: V.self)
+      ox &+= V.scalarCount
+    }
+  }
+
+  /// `count` outputs: the maxima over `rowCount` runs of row maxima, `step` floats apart.
+  @inline(__always)
+  func columnPass<F: MaxRule>(
+    _: F.Type, first: UnsafePointer<Float>, step: Int, rowCount: Int, output: UnsafeMutablePointer<Float>, count: Int
+  ) {
+    // The common 3-row window unrolls.
+    if count >= 8 && rowCount == 3 {
+      columnRun(F.self, SIMD8<Float>.self, first: first, step: step, rowCount: 3, output: output, count: count)
+    } else if count >= 8 {
+      columnRun(F.self, SIMD8<Float>.self, first: first, step: step, rowCount: rowCount, output: output, count: count)
+    } else if count >= 4 {
+      columnRun(F.self, SIMD4<Float>.self, first: first, step: step, rowCount: rowCount, output: output, count: count)
+    } else {
+      for x in 0..<count {
+        var acc = F.seed
+        for r in 0..<rowCount { acc = F.fold(acc, first[r &* step &+ x]) }
+        output[x] = acc
+      }
+    }
+  }
+
+  @inline(__always)
+  func columnRun<F: MaxRule, V: MaxVector>(
+    _: F.Type, _: V.Type, first: UnsafePointer<Float>, step: Int, rowCount: Int, output: UnsafeMutablePointer<Float>,
+    count: Int
+  ) {
+    var x = 0
+    while x < count {
+      x = min(x, count &- V.scalarCount)
+      var acc = V(repeating: F.seed)
+      var row = first + x
+      for _ in 0..<rowCount {
+        acc = F.fold(acc, V.dense(row))
+        row += step
+      }
+      UnsafeMutableRawPointer(output + x).storeBytes(of: acc, as: V.self)
+      x &+= V.scalarCount
+    }
+  }
+}
+
+/// The vector widths the passes run at. Their arithmetic is spelled on the concrete types,
+/// where it compiles to single vector instructions (generic `SIMD` code goes lane by lane).
+protocol MaxVector: SIMD where Scalar == Float {
+  /// `p[0..<scalarCount]`.
+  static func dense(_ p: UnsafePointer<Float>) -> Self
+  /// `p[0], p[2], ...`, reading nothing past the last of them.
+  static func evens(_ p: UnsafePointer<Float>) -> Self
+  /// `x > acc ? x : acc` per lane (x86's `maxps x, acc`).
+  static func greater(_ x: Self, _ acc: Self) -> Self
+  /// `x > acc || x.isNaN ? x : acc` per lane.
+  static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self
+}
+
+extension SIMD8<Float>: MaxVector {
+  @inline(__always) static func dense(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+  /// From loads of `p[0...7]` and `p[7...14]`.
+  @inline(__always) static func evens(_ p: UnsafePointer<Float>) -> Self {
+    let a = dense(p), b = dense(p + 7)
+    return Self(a[0], a[2], a[4], a[6], b[1], b[3], b[5], b[7])
+  }
+  @inline(__always) static func greater(_ x: Self, _ acc: Self) -> Self { acc.replacing(with: x, where: x .> acc) }
+  @inline(__always) static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self {
+    acc.replacing(with: x, where: (x .> acc) .| (x .!= x))
+  }
+}
+
+extension SIMD4<Float>: MaxVector {
+  @inline(__always) static func dense(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+  /// From loads of `p[0...3]` and `p[3...6]`.
+  @inline(__always) static func evens(_ p: UnsafePointer<Float>) -> Self {
+    let a = dense(p), b = dense(p + 3)
+    return Self(a[0], a[2], b[1], b[3])
+  }
+  @inline(__always) static func greater(_ x: Self, _ acc: Self) -> Self { acc.replacing(with: x, where: x .> acc) }
+  @inline(__always) static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self {
+    acc.replacing(with: x, where: (x .> acc) .| (x .!= x))
+  }
+}
+
+/// The reference's fold of one tap into the max, on one output or a vector of them.
+protocol MaxRule {
+  /// Whether the rule keeps NaN as the reference does (else it is only right on NaN-free values).
+  static var keepsNaN: Bool { get }
+  static func fold(_ acc: Float, _ x: Float) -> Float
+  static func fold<V: MaxVector>(_ acc: V, _ x: V) -> V
+}
+
+extension MaxRule {
+  /// Where every fold starts: what a window of `-inf` (or of padding only) yields.
+  static var seed: Float { -.greatestFiniteMagnitude }
+}
+
+/// NaN-free values: a tap replaces the max only when greater, so the first of equal values stays.
+private enum MaxOfOrdered: MaxRule {
+  static var keepsNaN: Bool { false }
+  @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { x > acc ? x : acc }
+  @inline(__always) static func fold<V: MaxVector>(_ acc: V, _ x: V) -> V { V.greater(x, acc) }
+}
+
+/// With NaN: a NaN tap always replaces the max, so a window holding NaNs yields its last NaN.
+private enum MaxKeepingNaN: MaxRule {
+  static var keepsNaN: Bool { true }
+  @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { x > acc || x.isNaN ? x : acc }
+  @inline(__always) static func fold<V: MaxVector>(_ acc: V, _ x: V) -> V { V.greaterOrNaN(x, acc) }
+}
+
+/// How a vector of outputs reads one tap: lane `i` reads `p[i * stride]`, and nothing past
+/// the last lane's element (so no load leaves a row read in place).
+protocol LaneLoad {
+  static func load<V: MaxVector>(_ p: UnsafePointer<Float>, stride: Int) -> V
+}
+
+/// Stride 1: one unaligned load.
+private enum DenseLoad: LaneLoad {
+  @inline(__always) static func load<V: MaxVector>(_ p: UnsafePointer<Float>, stride: Int) -> V { V.dense(p) }
+}
+
+/// Stride 2: two loads and a shuffle.
+private enum EvenLoad: LaneLoad {
+  @inline(__always) static func load<V: MaxVector>(_ p: UnsafePointer<Float>, stride: Int) -> V { V.evens(p) }
+}
+
+/// Any other stride: lane by lane.
+private enum StridedLoad: LaneLoad {
+  @inline(__always) static func load<V: MaxVector>(_ p: UnsafePointer<Float>, stride: Int) -> V {
+    var v = V()
+    for i in 0..<V.scalarCount { v[i] = p[i &* stride] }
+    return v
+  }
+}
