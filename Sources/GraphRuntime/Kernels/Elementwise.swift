@@ -196,8 +196,9 @@ extension Kernels {
     pool: ThreadPool? = nil, kernels: KernelTable = .current
   ) {
     let chunk = 65_536
-    let kind = activation.transcendentalKind
-    parallelFor(pool, (count + chunk - 1) / chunk) { c in
+    parallelFor(pool, (count + chunk - 1) / chunk, (activation, input, count, output, kernels, chunk)) { context, c in
+      let (activation, input, count, output, kernels, chunk) = context
+      let kind = activation.transcendentalKind
       var i = c * chunk
       let end = min(count, (c + 1) * chunk)
       if let kind {
@@ -223,7 +224,8 @@ extension Kernels {
     scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
     pool: ThreadPool? = nil
   ) {
-    parallelFor(pool, batch * channels) { plane in
+    parallelFor(pool, batch * channels, (input, channels, spatial, scale, shift, output)) { context, plane in
+      let (input, channels, spatial, scale, shift, output) = context
       let a = scale[plane % channels], b = shift[plane % channels]
       let x = input + plane * spatial, y = output + plane * spatial
       for i in 0..<spatial { y[i] = x[i] * a + b }
