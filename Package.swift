@@ -131,7 +131,7 @@ let package = Package(
     // Counts the process's heap allocations (interposes malloc; linked into the tests only).
     .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
     // Checks that runs into kept outputs allocate nothing, on compiled plans (Tools/check_allocations.sh).
-    .executableTarget(name: "allocation-check", dependencies: ["GraphRuntime", "AllocationCounter"], path: "Tests/AllocationCheck"),
+    .executableTarget(name: "allocation-check", dependencies: ["GraphRuntime", "GraphPlan", "AllocationCounter"], path: "Tests/AllocationCheck"),
 
     .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile"]),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"]),

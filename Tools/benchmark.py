@@ -17,7 +17,7 @@
       --section NAME: with --write-md, write the table as its own section of the file (between
       `<!-- NAME:begin -->` and `<!-- NAME:end -->` markers), leaving the rest as it is; a run
       without --section rewrites the file's main table and keeps the sections.
-  benchmark.py export-families DIR [--resolution 224]
+  benchmark.py export-families DIR [--resolution 224] [--families a,b]
       Exports the modern families (MobileNet-V2, MobileNet-V3-large, EfficientNet-B0, ConvNeXt-T;
       torchvision, seeded weights, TorchScript opset 17, as Tools/check_families.py builds them)
       to DIR/<family>.onnx for `run`. Needs torch (Tools/setup.sh --torch).
@@ -429,8 +429,12 @@ def export_families(args):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import check_families
 
+    families = args.families.split(",")
+    unknown = [f for f in families if f not in check_families.FAMILIES and f not in FAMILIES]
+    if unknown:
+        raise SystemExit(f"unknown families {unknown}")
     os.makedirs(args.dir, exist_ok=True)
-    for family in FAMILIES:
+    for family in families:
         file = os.path.join(args.dir, family + ".onnx")
         error = check_families.export(check_families.build(family), args.resolution, "ts17", file)
         if error:
@@ -460,6 +464,7 @@ def main():
     e = sub.add_parser("export-families")
     e.add_argument("dir")
     e.add_argument("--resolution", type=int, default=224)
+    e.add_argument("--families", default=",".join(FAMILIES), help="comma-separated torchvision constructors")
     for name, fn in (("_ort", ort_helper), ("_ov", ov_helper)):  # one timed process each (internal)
         h = sub.add_parser(name)
         h.add_argument("model")

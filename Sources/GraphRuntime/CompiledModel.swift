@@ -18,8 +18,8 @@ public final class CompiledModel: @unchecked Sendable {
   package let plan: Plan
   /// The weights, used in place (memory-mapped from the file, or owned).
   let weights: UnsafePointer<Float>
-  /// Each pool step's window taps (`nil` for other steps), worked out once here: a run allocates nothing.
-  let poolAxes: [PoolAxes?]
+  /// Each step's window taps or index layout, worked out once here: a run allocates nothing.
+  let prepared: [PreparedStep]
   private let release: () -> Void
   /// The budgets sessions and input files are checked against.
   public let limits: Limits
@@ -48,7 +48,7 @@ public final class CompiledModel: @unchecked Sendable {
       let (plan, offset) = try PlanReader.decode(UnsafeRawBufferPointer(start: base, count: size), source: path)
       self.plan = plan
       self.weights = UnsafeRawPointer(base + offset).assumingMemoryBound(to: Float.self)
-      self.poolAxes = Self.poolAxes(plan)
+      self.prepared = try PreparedStep.prepare(plan)
       self.release = { munmap(base, size) }
     } catch {
       munmap(base, size)
@@ -63,22 +63,15 @@ public final class CompiledModel: @unchecked Sendable {
       throw .format("plan expects \(plan.weightCount) weights, got \(weights.count)")
     }
     do { try plan.validate() } catch { throw Self.runtimeError(error) }
+    self.prepared = try PreparedStep.prepare(plan)
     let buffer = allocateFloats(weights.count)
     buffer.initialize(from: weights, count: weights.count)
     self.plan = plan
     self.weights = UnsafePointer(buffer)
-    self.poolAxes = Self.poolAxes(plan)
     self.release = { buffer.deallocate() }
   }
 
   deinit { release() }
-
-  private static func poolAxes(_ plan: Plan) -> [PoolAxes?] {
-    plan.steps.map { step in
-      guard case .pool(let p) = step.kernel else { return nil }
-      return PoolAxes(p.geometry)
-    }
-  }
 
   /// The plan library's errors in the runtime's terms.
   private static func runtimeError(_ error: any Error) -> RuntimeError {

@@ -128,6 +128,13 @@ public final class Session {
     execute(batch: batch, clock: nil)
   }
 
+  /// Runs step `index` of the plan alone on what the arena holds: lets the allocation check
+  /// (Tests/AllocationCheck) name the steps that allocate.
+  package func executeStep(_ index: Int, batch: Int) throws(RuntimeError) {
+    try prepare(batch: batch)
+    StepExecutor(session: self, batch: batch).run(model.plan.steps[index], index: index)
+  }
+
   /// Refuses names the model has no input for (a misspelt name would otherwise read as missing).
   private func checkNames(_ inputs: [String: FloatTensor]) throws(RuntimeError) {
     guard inputs.count != model.plan.inputs.count else { return }  // every input is then looked up by name in load

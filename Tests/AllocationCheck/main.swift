@@ -7,6 +7,7 @@
 // counter does not count. Meaningful in optimized builds (Tools/check_allocations.sh builds with
 // -c release): unspecialized generic code in debug builds allocates in the standard library.
 import AllocationCounter
+import GraphPlan
 import GraphRuntime
 
 #if canImport(Glibc)
@@ -62,6 +63,19 @@ func inputs(_ model: CompiledModel, batch: Int, seed: Int) throws -> [String: Fl
   return result
 }
 
+/// Runs each step of `model` alone (twice, counting the second) and reports those that allocate.
+func reportAllocatingSteps(_ model: CompiledModel, _ session: Session, batch: Int) throws {
+  for (index, step) in model.plan.steps.enumerated() {
+    try session.executeStep(index, batch: batch)
+    let start = graphc_allocation_count()
+    try session.executeStep(index, batch: batch)
+    let allocations = graphc_allocation_count() - start
+    if allocations != 0 {
+      report("  step \(index) '\(step.name)' (\(PlanDescription.summary(step.kernel))): \(allocations) allocations per run")
+    }
+  }
+}
+
 var failed = false
 for path in plans {
   do {
@@ -83,7 +97,11 @@ for path in plans {
       let same = outputs == expected
       let name = path.split(separator: "/").last.map(String.init) ?? path
       print("\(name): \(threads) thread\(threads == 1 ? "" : "s"): \(allocations) allocations in \(runs) runs into kept outputs (a plain run: \(plainAllocations))")
-      if allocations != 0 { failed = true; report("\(path): \(threads) threads: runs into kept outputs allocated \(allocations) times") }
+      if allocations != 0 {
+        failed = true
+        report("\(path): \(threads) threads: runs into kept outputs allocated \(allocations) times")
+        try reportAllocatingSteps(model, session, batch: batch ?? 1)
+      }
       if !same { failed = true; report("\(path): \(threads) threads: outputs differ from a plain run's") }
       if plainAllocations <= 0 { failed = true; report("the counter saw no allocation in a plain run (which returns new arrays)") }
     }

@@ -6,13 +6,20 @@ import GraphPlan
 import GraphReference
 
 final class ThreadPoolTests: XCTestCase {
+  /// A shared count the loop bodies reach through their context (bodies capture nothing).
+  final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+    func add(_ n: Int) { _ = count.add(n, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+  }
+
   func testEveryIndexRunsExactlyOnce() {
     for threads in [1, 2, 3] {
       let pool = ThreadPool(threads: threads)
       for count in [0, 1, 2, 1000] {
         let hits = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: max(count, 1))
         for i in 0..<count { (hits + i).initialize(to: Atomic(0)) }
-        pool.parallelFor(count) { i in _ = hits[i].add(1, ordering: .relaxed) }
+        pool.parallelFor(count, hits) { hits, i in _ = hits[i].add(1, ordering: .relaxed) }
         for i in 0..<count { XCTAssertEqual(hits[i].load(ordering: .relaxed), 1, "threads \(threads) count \(count) index \(i)") }
         hits.deallocate()
       }
@@ -21,29 +28,29 @@ final class ThreadPoolTests: XCTestCase {
 
   func testManyShortLoopsAndSeveralPools() {
     let a = ThreadPool(threads: 2), b = ThreadPool(threads: 2)
-    let total = Atomic<Int>(0)
+    let total = Counter()
     for round in 0..<2000 {
       let pool = round % 2 == 0 ? a : b
-      pool.parallelFor(3) { _ in _ = total.add(1, ordering: .relaxed) }
+      pool.parallelFor(3, total) { total, _ in total.add(1) }
     }
-    XCTAssertEqual(total.load(ordering: .relaxed), 6000)
+    XCTAssertEqual(total.value, 6000)
   }
 
   func testNestedLoopRunsInline() {
     let pool = ThreadPool(threads: 2)
-    let total = Atomic<Int>(0)
-    pool.parallelFor(4) { _ in
-      pool.parallelFor(5) { j in _ = total.add(j, ordering: .relaxed) }
+    let total = Counter()
+    pool.parallelFor(4, (pool, total)) { context, _ in
+      context.0.parallelFor(5, context.1) { total, j in total.add(j) }
     }
-    XCTAssertEqual(total.load(ordering: .relaxed), 40)
+    XCTAssertEqual(total.value, 40)
   }
 
   func testPoolsDeinitCleanly() {
     for _ in 0..<20 {
       let pool = ThreadPool(threads: 2)
-      let sum = Atomic<Int>(0)
-      pool.parallelFor(10) { i in _ = sum.add(i, ordering: .relaxed) }
-      XCTAssertEqual(sum.load(ordering: .relaxed), 45)
+      let sum = Counter()
+      pool.parallelFor(10, sum) { sum, i in sum.add(i) }
+      XCTAssertEqual(sum.value, 45)
     }
     // A pool that never ran a loop (its worker is parked or spinning) also joins.
     _ = ThreadPool(threads: 3)
@@ -51,11 +58,11 @@ final class ThreadPoolTests: XCTestCase {
 
   func testWorkersParkAfterIdleAndWakeAgain() {
     let pool = ThreadPool(threads: 2)
-    let sum = Atomic<Int>(0)
-    pool.parallelFor(4) { i in _ = sum.add(i, ordering: .relaxed) }
+    let sum = Counter()
+    pool.parallelFor(4, sum) { sum, i in sum.add(i) }
     usleep(20_000)  // long enough for the worker to stop spinning and park
-    pool.parallelFor(4) { i in _ = sum.add(i, ordering: .relaxed) }
-    XCTAssertEqual(sum.load(ordering: .relaxed), 12)
+    pool.parallelFor(4, sum) { sum, i in sum.add(i) }
+    XCTAssertEqual(sum.value, 12)
   }
 
   func testResultsIndependentOfThreadCount() {

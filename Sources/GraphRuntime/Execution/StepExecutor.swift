@@ -68,7 +68,7 @@ struct StepExecutor {
     case .pool(let p):
       forItems(together: isDense(step.inputs[0])) { n, count in
         Kernels.pool2d(
-          Self.poolParameters(p, batch: count, output: out), axes: session.model.poolAxes[index],
+          Self.poolParameters(p, batch: count, output: out), axes: session.model.prepared[index].poolAxes,
           input: pointer(step.inputs[0], n), output: bufferItem(out, n), pool: pool)
       }
     case .globalPool(let kind):
@@ -86,17 +86,12 @@ struct StepExecutor {
           rowsPerItem: d.rows)
       }
     case .binary(let b):
+      guard case .binary(let layout) = session.model.prepared[index] else { preconditionFailure("binary step unprepared") }
       for n in 0..<batch {
         let x = UnsafePointer(pointer(step.inputs[0], n))
         let y = b.constant.map(weight) ?? UnsafePointer(pointer(step.inputs[1], n))
         let (l, r) = b.constantIsLeft ? (y, x) : (x, y)
-        let (ld, rd) = b.constantIsLeft ? (b.rightDims, b.leftDims) : (b.leftDims, b.rightDims)
-        // Plan validation checked that the shapes broadcast to the output, with ranks up to 6.
-        do {
-          try Kernels.binary(b.op, a: l, aShape: ld, b: r, bShape: rd, output: pointer(out, n), pool: pool)
-        } catch {
-          preconditionFailure("validated binary step '\(step.name)' failed: \(error)")
-        }
+        Kernels.binary(b.op, layout, a: l, b: r, output: pointer(out, n), pool: pool)
         activate(b.activation, out, n)
       }
     case .channelAffine(let scale, let shift, let activation):
@@ -122,10 +117,9 @@ struct StepExecutor {
       for n in 0..<batch {
         Kernels.softmax(pointer(step.inputs[0], n), shape: out.dims, axis: axis, output: pointer(out, n), pool: pool)
       }
-    case .transpose(let perm):
-      for n in 0..<batch {
-        Kernels.transpose(pointer(step.inputs[0], n), shape: step.inputs[0].dims, perm: perm, output: pointer(out, n))
-      }
+    case .transpose, .slice:
+      guard case .gather(let layout) = session.model.prepared[index] else { preconditionFailure("gather step unprepared") }
+      for n in 0..<batch { Kernels.gather(pointer(step.inputs[0], n), layout, output: pointer(out, n)) }
     case .copy:
       for n in 0..<batch { pointer(out, n).update(from: pointer(step.inputs[0], n), count: out.itemCount) }
     case .layerNorm(let axis, let epsilon, let scale, let bias):
@@ -135,12 +129,6 @@ struct StepExecutor {
         Kernels.layerNorm(
           pointer(x, n), rows: count * out.itemCount / row, length: row, epsilon: epsilon, scale: weight(scale),
           bias: bias.map(weight), output: pointer(out, n), pool: pool)
-      }
-    case .slice(let starts, let steps):
-      for n in 0..<batch {
-        Kernels.slice(
-          pointer(step.inputs[0], n), shape: step.inputs[0].dims, starts: starts, steps: steps, outShape: out.dims,
-          output: pointer(out, n))
       }
     }
   }

@@ -24,60 +24,27 @@ extension Kernels {
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     epilogue: Epilogue, output: UnsafeMutablePointer<Float>, pool: ThreadPool?, kernels: KernelTable = .current
   ) {
-    let g = p.geometry, window = g.window
-    let oh = g.outHeight, ow = g.outWidth, inWidth = g.inWidth
-    let (kh, kw, padLeft) = (window.kernelHeight, window.kernelWidth, window.padLeft)
-    let (sx, dx, dy) = (window.strideWidth, window.dilationWidth, window.dilationHeight)
-    // Each phase reaches one vector past the last output column's farthest tap.
-    let phaseLength = (ow + 15) / 16 * 16 + (kw - 1) * dx / sx
-    let rowLength = sx * phaseLength
-    let ringRows = (kh - 1) * dy + 1
+    let g = p.geometry
+    let rows = PaddedRows(g)
     let (lower, upper, after) = clampBounds(epilogue.activation)
-
-    // Phase q's indices i with 0 <= q + sx * i - padLeft < inWidth: the columns a row copy
-    // writes; the zeros around them are written once per plane and never overwritten.
-    func interior(_ q: Int) -> Range<Int> {
-      let first = min(max(0, ceilDivide(padLeft - q, sx)), phaseLength)
-      return first..<min(max(first, ceilDivide(inWidth + padLeft - q, sx)), phaseLength)
-    }
-
-    /// Input row `src` into `row`'s phases.
-    func pad(_ src: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
-      for q in 0..<sx {
-        let phase = row + q * phaseLength, columns = interior(q)
-        if sx == 1 {
-          (phase + columns.lowerBound).update(from: src + (columns.lowerBound - padLeft), count: columns.count)
-          continue
-        }
-        var i = columns.lowerBound
-        if sx == 2 {
-          // Eight of the phase from sixteen of the row, while all sixteen are inside it.
-          while i + 8 <= columns.upperBound && q + 2 * i + 15 - padLeft < inWidth {
-            let v = UnsafeRawPointer(src + (q + 2 * i - padLeft)).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(phase + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-            i += 8
-          }
-        }
-        while i < columns.upperBound {
-          phase[i] = src[q + sx * i - padLeft]
-          i += 1
-        }
-      }
-    }
-
-    parallelFor(pool, p.batch * g.outChannels) { plane in
+    parallelFor(pool, p.batch * g.outChannels, (p, rows, input, weights, epilogue, output, kernels, lower, upper, after)) {
+      context, plane in
+      let (p, rows, input, weights, epilogue, output, kernels, lower, upper, after) = context
+      let g = p.geometry, window = g.window
+      let (oh, ow, kh, kw, dy) = (g.outHeight, g.outWidth, window.kernelHeight, window.kernelWidth, window.dilationHeight)
       let n = plane / g.outChannels, c = plane % g.outChannels
-      let src = input + plane * g.inHeight * inWidth
+      let src = input + plane * g.inHeight * g.inWidth
       let w = weights + c * kh * kw
       let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * oh * ow
       let residual = epilogue.residual.map { $0 + plane * oh * ow }
       let bias = epilogue.bias.map { $0[c] } ?? 0
+      let ringRows = rows.ringRows, rowLength = rows.rowLength
       withUnsafeTemporaryAllocation(of: Float.self, capacity: ringRows * rowLength) { ring in
         // The taps' offsets into a padded row, then the input row each ring slot holds.
         withUnsafeTemporaryAllocation(of: Int.self, capacity: kw + ringRows) { ints in
-          withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh) { rows in
+          withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh) { taps in
             let offsets = ints.baseAddress!, held = offsets + kw
-            for kx in 0..<kw { offsets[kx] = (kx * dx) % sx * phaseLength + (kx * dx) / sx }
+            for kx in 0..<kw { offsets[kx] = rows.offset(ofTap: kx) }
             for slot in 0..<ringRows { held[slot] = -1 }
             memset(ring.baseAddress!, 0, ringRows * rowLength * MemoryLayout<Float>.stride)
             for oy in 0..<oh {
@@ -88,18 +55,69 @@ extension Kernels {
                 let iy = yBase + ky * dy, slot = iy % ringRows
                 let row = ring.baseAddress! + slot * rowLength
                 if held[slot] != iy {
-                  pad(src + iy * inWidth, into: row)
+                  rows.pad(src + iy * g.inWidth, into: row)
                   held[slot] = iy
                 }
-                rows[ky - kyBegin] = UnsafePointer(row)
+                taps[ky - kyBegin] = UnsafePointer(row)
               }
               let out = dst + oy * ow
               kernels.depthwiseRow(
-                rows.baseAddress!, kyEnd - kyBegin, w + kyBegin * kw, kw, offsets, ow, bias, residual.map { $0 + oy * ow },
+                taps.baseAddress!, kyEnd - kyBegin, w + kyBegin * kw, kw, offsets, ow, bias, residual.map { $0 + oy * ow },
                 lower, upper, out)
               if let after { activation(after, out, count: ow, output: out) }
             }
           }
+        }
+      }
+    }
+  }
+
+  /// Input rows of a depthwise convolution as zero-padded rows split into stride phases.
+  struct PaddedRows {
+    let inWidth: Int, padLeft: Int, stride: Int, dilation: Int
+    /// Floats per phase: each phase reaches one vector past the last output column's farthest tap.
+    let phaseLength: Int
+    /// Floats per padded row (`stride` phases), and rows in a plane's ring.
+    let rowLength: Int, ringRows: Int
+
+    init(_ g: Conv2DGeometry) {
+      let w = g.window
+      (inWidth, padLeft, stride, dilation) = (g.inWidth, w.padLeft, w.strideWidth, w.dilationWidth)
+      phaseLength = (g.outWidth + 15) / 16 * 16 + (w.kernelWidth - 1) * dilation / stride
+      rowLength = stride * phaseLength
+      ringRows = (w.kernelHeight - 1) * w.dilationHeight + 1
+    }
+
+    /// Where tap `kx` of output column 0 sits in a padded row (column `j`'s is `j` further).
+    func offset(ofTap kx: Int) -> Int { (kx * dilation) % stride * phaseLength + (kx * dilation) / stride }
+
+    /// Phase q's indices i with 0 <= q + stride * i - padLeft < inWidth: the columns a row copy
+    /// writes; the zeros around them are written once per plane and never overwritten.
+    func interior(_ q: Int) -> Range<Int> {
+      let first = min(max(0, ceilDivide(padLeft - q, stride)), phaseLength)
+      return first..<min(max(first, ceilDivide(inWidth + padLeft - q, stride)), phaseLength)
+    }
+
+    /// Input row `src` into `row`'s phases.
+    func pad(_ src: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
+      for q in 0..<stride {
+        let phase = row + q * phaseLength, columns = interior(q)
+        if stride == 1 {
+          (phase + columns.lowerBound).update(from: src + (columns.lowerBound - padLeft), count: columns.count)
+          continue
+        }
+        var i = columns.lowerBound
+        if stride == 2 {
+          // Eight of the phase from sixteen of the row, while all sixteen are inside it.
+          while i + 8 <= columns.upperBound && q + 2 * i + 15 - padLeft < inWidth {
+            let v = UnsafeRawPointer(src + (q + 2 * i - padLeft)).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(phase + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            i += 8
+          }
+        }
+        while i < columns.upperBound {
+          phase[i] = src[q + stride * i - padLeft]
+          i += 1
         }
       }
     }

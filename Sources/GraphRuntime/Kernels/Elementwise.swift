@@ -103,77 +103,53 @@ private enum Divide: FloatOperator { @inline(__always) static func apply(_ a: Fl
 extension Kernels {
   /// `out = a op b` with NumPy broadcasting (ranks up to 6); same numbers as
   /// `Reference.binary` (GraphReference), which decomposes every element's index.
-  ///
-  /// Here neighbouring dimensions that both operands read alike (both contiguous across
-  /// them, or both broadcast) are merged first, so the innermost row is as long as it can be
-  /// (a squeeze-excitation gate `[N, C, 1, 1] * [N, C, H, W]` becomes `N * C` rows of
-  /// `H * W` against one gate value each). The index work is done once per row, each row runs
-  /// with a fixed stride (0 or 1) per operand in a loop specialized for the operator, and
-  /// rows are split across the pool. Returns the output shape.
+  /// Returns the output shape.
   @discardableResult
   package static func binary(
     _ op: BinaryOp, a: UnsafePointer<Float>, aShape: [Int], b: UnsafePointer<Float>, bShape: [Int],
     output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) throws(RuntimeError) -> [Int] {
-    guard aShape.count <= 6, bShape.count <= 6 else {
-      throw .shape("\(op): rank above 6 (\(aShape), \(bShape))")
-    }
-    guard let shape = Broadcast.shape(aShape, bShape) else {
-      throw .shape("cannot broadcast shapes \(aShape) and \(bShape)")
-    }
-    let count = shape.reduce(1, *)
-    if count == 0 { return shape }
-    // Scalars (rank 0, e.g. one value per batch item) run as one element of rank 1: the row
-    // merging needs a last dimension.
-    let rows = shape.isEmpty ? [1] : shape
-    let (aStrides, bStrides) = (Broadcast.strides(aShape, to: rows), Broadcast.strides(bShape, to: rows))
-    switch op {
-    case .add: broadcastRows(Add.self, rows, a, aStrides, b, bStrides, output, pool)
-    case .sub: broadcastRows(Subtract.self, rows, a, aStrides, b, bStrides, output, pool)
-    case .mul: broadcastRows(Multiply.self, rows, a, aStrides, b, bStrides, output, pool)
-    case .div: broadcastRows(Divide.self, rows, a, aStrides, b, bStrides, output, pool)
-    }
-    return shape
+    let layout: BroadcastRows
+    do { layout = try BroadcastRows(aShape, bShape) } catch { throw .shape("\(op): \(error.message)") }
+    binary(op, layout, a: a, b: b, output: output, pool: pool)
+    return layout.shape
   }
 
-  /// ``binary(_:a:aShape:b:bShape:output:pool:)`` for one operator (a type, so that the
-  /// specialized loops call it directly and vectorize), its dimensions merged.
+  /// `out = a op b` over operands laid out as `layout` says (a session's binary steps work theirs
+  /// out once). The index work is done once per row, each row runs with a fixed stride (0 or 1)
+  /// per operand in a loop specialized for the operator, and rows are split across the pool.
+  package static func binary(
+    _ op: BinaryOp, _ layout: BroadcastRows, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
+  ) {
+    if layout.count == 0 { return }
+    switch op {
+    case .add: broadcastRows(Add.self, layout, a, b, output, pool)
+    case .sub: broadcastRows(Subtract.self, layout, a, b, output, pool)
+    case .mul: broadcastRows(Multiply.self, layout, a, b, output, pool)
+    case .div: broadcastRows(Divide.self, layout, a, b, output, pool)
+    }
+  }
+
+  /// ``binary(_:_:a:b:output:pool:)`` for one operator (a type, so that the specialized loops
+  /// call it directly and vectorize).
   private static func broadcastRows<Op: FloatOperator>(
-    _: Op.Type, _ fullShape: [Int], _ a: UnsafePointer<Float>, _ fullA: [Int], _ b: UnsafePointer<Float>, _ fullB: [Int],
+    _: Op.Type, _ layout: BroadcastRows, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     _ output: UnsafeMutablePointer<Float>, _ pool: ThreadPool?
   ) {
-    // Merge dimension d into the one after it while both operands continue across the boundary.
-    var shape = [fullShape.last!], aStrides = [fullA.last!], bStrides = [fullB.last!]
-    for d in stride(from: fullShape.count - 2, through: 0, by: -1) {
-      let n = shape[0]
-      if fullA[d] == aStrides[0] * n && fullB[d] == bStrides[0] * n {
-        shape[0] *= fullShape[d]
-      } else {
-        shape.insert(fullShape[d], at: 0)
-        aStrides.insert(fullA[d], at: 0)
-        bStrides.insert(fullB[d], at: 0)
-      }
-    }
-    let count = shape.reduce(1, *)
-    let rowLength = shape.last!
-    let rows = count / rowLength
-    let aStep = aStrides.last!, bStep = bStrides.last!
     // Work in pieces of about `grain` elements: whole rows, or a long row in segments.
-    let grain = 16_384
+    let grain = 16_384, rowLength = layout.rowLength
     let segments = (rowLength + grain - 1) / grain, segment = (rowLength + segments - 1) / segments
     let rowsPerChunk = max(1, grain / rowLength)
-    let pieces = segments > 1 ? rows * segments : (rows + rowsPerChunk - 1) / rowsPerChunk
-    parallelFor(pool, pieces) { piece in
-      let rowRange = segments > 1 ? (piece / segments)..<(piece / segments + 1) : (piece * rowsPerChunk)..<min(rows, (piece + 1) * rowsPerChunk)
+    let pieces = segments > 1 ? layout.rows * segments : (layout.rows + rowsPerChunk - 1) / rowsPerChunk
+    parallelFor(pool, pieces, (layout, a, b, output, segments, segment, rowsPerChunk)) { context, piece in
+      let (layout, a, b, output, segments, segment, rowsPerChunk) = context
+      let rowLength = layout.rowLength
+      let rowRange = segments > 1 ? (piece / segments)..<(piece / segments + 1) : (piece * rowsPerChunk)..<min(layout.rows, (piece + 1) * rowsPerChunk)
       let columns = segments > 1 ? (piece % segments * segment)..<min(rowLength, (piece % segments + 1) * segment) : 0..<rowLength
+      let aStep = layout.aStrides[layout.aStrides.count - 1], bStep = layout.bStrides[layout.bStrides.count - 1]
       for row in rowRange {
-        var rest = row, ai = 0, bi = 0
-        for d in stride(from: shape.count - 2, through: 0, by: -1) {
-          let coord = rest % shape[d]
-          rest /= shape[d]
-          ai += coord * aStrides[d]
-          bi += coord * bStrides[d]
-        }
+        let (ai, bi) = layout.offsets(ofRow: row)
         let out = output + row * rowLength, x = a + ai, y = b + bi
         switch (aStep, bStep) {
         case (1, 1): for i in columns { out[i] = Op.apply(x[i], y[i]) }
@@ -196,8 +172,9 @@ extension Kernels {
     pool: ThreadPool? = nil, kernels: KernelTable = .current
   ) {
     let chunk = 65_536
-    let kind = activation.transcendentalKind
-    parallelFor(pool, (count + chunk - 1) / chunk) { c in
+    parallelFor(pool, (count + chunk - 1) / chunk, (activation, input, count, output, kernels, chunk)) { context, c in
+      let (activation, input, count, output, kernels, chunk) = context
+      let kind = activation.transcendentalKind
       var i = c * chunk
       let end = min(count, (c + 1) * chunk)
       if let kind {
@@ -223,7 +200,8 @@ extension Kernels {
     scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
     pool: ThreadPool? = nil
   ) {
-    parallelFor(pool, batch * channels) { plane in
+    parallelFor(pool, batch * channels, (input, channels, spatial, scale, shift, output)) { context, plane in
+      let (input, channels, spatial, scale, shift, output) = context
       let a = scale[plane % channels], b = shift[plane % channels]
       let x = input + plane * spatial, y = output + plane * spatial
       for i in 0..<spatial { y[i] = x[i] * a + b }

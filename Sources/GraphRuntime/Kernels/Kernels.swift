@@ -19,18 +19,6 @@ func parallelFor<Context>(_ pool: ThreadPool?, _ count: Int, _ context: Context,
   }
 }
 
-/// `parallelFor` with a capturing closure: allocates its context once per call (Swift's
-/// `withoutActuallyEscaping`). Kept for the kernels not yet moved to the context form
-/// (depthwise conv, binary, activation, channel affine), none of which the Graphs/ networks run.
-@inline(__always)
-func parallelFor(_ pool: ThreadPool?, _ count: Int, _ body: (Int) -> Void) {
-  if let pool {
-    pool.parallelFor(count, body)
-  } else {
-    for i in 0..<count { body(i) }
-  }
-}
-
 /// Heap memory for `count` floats, 64-byte aligned, freed by the caller.
 @inline(__always)
 func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {

@@ -79,12 +79,6 @@ package final class ThreadPool: @unchecked Sendable {
     }
     state.busy.store(false, ordering: .releasing)
   }
-
-  /// Runs `body(i)` for every `i` in `0..<count` as above. Allocates the closure's context
-  /// once per call (Swift's `withoutActuallyEscaping`); the kernels use the context form.
-  package func parallelFor(_ count: Int, _ body: (Int) -> Void) {
-    withoutActuallyEscaping(body) { body in parallelFor(count, body) { body, i in body(i) } }
-  }
 }
 
 /// A pthread callback's argument as an optional: it is one on Linux, not on Darwin.

@@ -1,0 +1,36 @@
+import GraphPlan
+
+/// What a step's kernel needs that depends on the plan alone (window taps, index layouts), worked
+/// out once when a ``CompiledModel`` loads and shared by its sessions: these hold arrays, and a
+/// run into kept outputs allocates nothing.
+enum PreparedStep: Sendable {
+  case none
+  case pool(PoolAxes)
+  case binary(BroadcastRows)
+  case gather(StridedGather)
+
+  /// A pool step's window taps.
+  var poolAxes: PoolAxes? {
+    if case .pool(let axes) = self { axes } else { nil }
+  }
+
+  /// The prepared state of every step of `plan` (validated: the shapes fit).
+  static func prepare(_ plan: Plan) throws(RuntimeError) -> [PreparedStep] {
+    var prepared: [PreparedStep] = []
+    for step in plan.steps {
+      switch step.kernel {
+      case .pool(let p): prepared.append(.pool(PoolAxes(p.geometry)))
+      case .binary(let b):
+        let (left, right) = b.constantIsLeft ? (b.rightDims, b.leftDims) : (b.leftDims, b.rightDims)
+        do { prepared.append(.binary(try BroadcastRows(left, right))) } catch {
+          throw .format("step '\(step.name)': \(error.message)")
+        }
+      case .transpose(let perm): prepared.append(.gather(StridedGather(transposing: step.inputs[0].dims, perm: perm)))
+      case .slice(let starts, let steps):
+        prepared.append(.gather(StridedGather(slicing: step.inputs[0].dims, starts: starts, steps: steps, outShape: step.output.dims)))
+      default: prepared.append(.none)
+      }
+    }
+    return prepared
+  }
+}
