@@ -9,7 +9,7 @@ enum PreparedStep: Sendable {
   case binary(BroadcastRows)
   case gather(StridedGather)
 
-  /// A pool step's window taps.
+  /// An average pool step's window taps (max pooling's kernel needs none).
   var poolAxes: PoolAxes? {
     if case .pool(let axes) = self { axes } else { nil }
   }
@@ -19,7 +19,7 @@ enum PreparedStep: Sendable {
     var prepared: [PreparedStep] = []
     for step in plan.steps {
       switch step.kernel {
-      case .pool(let p): prepared.append(.pool(PoolAxes(p.geometry)))
+      case .pool(let p) where p.kind == .average: prepared.append(.pool(PoolAxes(p.geometry)))
       case .binary(let b):
         let (left, right) = b.constantIsLeft ? (b.rightDims, b.leftDims) : (b.leftDims, b.rightDims)
         do { prepared.append(.binary(try BroadcastRows(left, right))) } catch {

@@ -24,8 +24,9 @@ extension Kernels {
   ) {
     let g = p.geometry
     let averageAxes = p.kind == .average ? axes ?? PoolAxes(g) : nil
-    parallelFor(pool, p.batch * g.channels, (p, averageAxes, input, output, kernels.maxPoolPlane)) { context, plane in
-      let (p, axes, input, output, maxPoolPlane) = context
+    parallelFor(pool, p.batch * g.channels, (p, averageAxes, input, output, kernels)) { context, plane in
+      // The table, not its function: a function value in the generic context would be re-wrapped (allocated) per call.
+      let (p, axes, input, output, kernels) = context
       let g = p.geometry, w = g.window
       let n = plane / g.channels, c = plane % g.channels
       let src = input + plane * g.inHeight * g.inWidth
@@ -38,7 +39,7 @@ extension Kernels {
         )
         let scratch = KernelsGeneric.maxPoolScratchCount(
           inHeight: g.inHeight, inWidth: g.inWidth, outHeight: g.outHeight, outWidth: g.outWidth, window: shape)
-        maxPoolPlane(src, g.inHeight, g.inWidth, dst, g.outHeight, g.outWidth, shape, ThreadScratch.floats(scratch))
+        kernels.maxPoolPlane(src, g.inHeight, g.inWidth, dst, g.outHeight, g.outWidth, shape, ThreadScratch.floats(scratch))
       }
     }
   }
