@@ -78,8 +78,9 @@ final class GELUAndChannelsFirstTests: XCTestCase {
   }
 
   /// ConvNeXt's block: Transpose → LayerNorm → MatMul → Add → GELU → MatMul → Add → Transpose →
-  /// Mul(layer scale) → Add(x). The MLP becomes two 1x1 convs (GELU, then scale and residual
-  /// folded and fused), no dense step and no binary step left.
+  /// Mul(layer scale) → Add(x). The transposes cancel, the LayerNorm runs across channels and the
+  /// MLP as two 1x1 convs (GELU, then scale and residual folded and fused): no transpose, dense
+  /// or binary step left.
   func testConvNeXtBlockRunsChannelsFirst() throws {
     let g = TestGraph("convnext_block")
     let x = g.input("x", ["N", 8, 5, 6])
@@ -96,26 +97,47 @@ final class GELUAndChannelsFirstTests: XCTestCase {
     let model = g.model(opset: 17)
     let out = try Pipeline.compile(model)
     XCTAssertEqual(
-      Compile.ops(out.graph), ["Transpose", "LayerNormalization", "Transpose", "graphc.FusedConv", "graphc.FusedConv"])
+      Compile.ops(out.graph), ["graphc.ChannelNorm", "graphc.FusedConv", "graphc.FusedConv"])
     let kinds = out.plan.steps.map { PlanDescription.kind($0.kernel) }
-    XCTAssertFalse(kinds.contains("dense") || kinds.contains("binary") || kinds.contains("activation"), "\(kinds)")
+    XCTAssertEqual(kinds, ["channel-norm", "conv", "conv"])
     let convs = out.plan.steps.compactMap { step -> Convolution? in if case .conv(let c) = step.kernel { c } else { nil } }
     XCTAssertEqual(convs.map(\.activation), [.gelu, .none])
     XCTAssertEqual(convs.map(\.residual), [false, true])
     try assertCompiledMatchesReference(model)
   }
 
-  /// A chain without a MatMul, or whose values are read elsewhere, keeps its transpose.
-  func testTransposeStaysWithoutMatMulOrWithOtherReaders() throws {
-    for variant in 0..<2 {
-      let g = TestGraph("stay\(variant)")
-      let x = g.input("x", ["N", 8, 5, 6])
+  /// ConvNeXt's downsampling: Transpose → LayerNorm → Transpose → Conv is one channel norm and the conv.
+  /// A LayerNorm whose normalized input is also read elsewhere keeps its transposes.
+  func testLayerNormBetweenTransposesRunsAcrossChannels() throws {
+    for shared in [false, true] {
+      let g = TestGraph("downsample\(shared)")
+      let x = g.input("x", ["N", 8, 6, 6])
       let t = g.node("Transpose", "to_last", [x], ["perm": .ints([0, 2, 3, 1])])
-      let y = variant == 0 ? g.node("Relu", "relu", [t]) : g.node("MatMul", "mm", [t, g.weight("w", [8, 4])])
+      let norm = g.node("LayerNormalization", "norm", [t, g.weight("norm.scale", [8], 0.5, 1.5), g.weight("norm.bias", [8])],
+                        ["axis": .int(-1), "epsilon": .float(1e-6)])
+      let back = g.node("Transpose", "to_first", [norm], ["perm": .ints([0, 3, 1, 2])])
+      g.output(g.conv("down", back, 8, 16, k: 2, ["strides": .ints([2, 2])]))
+      if shared { g.output(t) }
+      let out = try Pipeline.compile(g.model(opset: 17))
+      XCTAssertEqual(
+        Compile.ops(out.graph), shared ? ["Transpose", "LayerNormalization", "Transpose", "Conv"] : ["graphc.ChannelNorm", "Conv"])
+      try assertCompiledMatchesReference(g.model(opset: 17))
+    }
+  }
+
+  /// A chain of only element-wise work that does not start at a transpose, or whose values are read
+  /// elsewhere, keeps its transpose; between two transposes that cancel it runs channels-first.
+  func testTransposeStaysWithoutGainOrWithOtherReaders() throws {
+    for variant in 0..<3 {
+      let g = TestGraph("stay\(variant)")
+      let t = variant == 0
+        ? g.input("x", ["N", 5, 6, 8])
+        : g.node("Transpose", "to_last", [g.input("x", ["N", 8, 5, 6])], ["perm": .ints([0, 2, 3, 1])])
+      let y = variant == 1 ? g.node("MatMul", "mm", [t, g.weight("w", [8, 4])]) : g.node("Relu", "relu", [t])
       g.output(g.node("Transpose", "to_first", [y], ["perm": .ints([0, 3, 1, 2])]))
       if variant == 1 { g.output(y) }
       let out = try Pipeline.compile(g.model(opset: 17))
-      XCTAssertFalse(Compile.ops(out.graph).contains("Conv"), "variant \(variant)")
+      XCTAssertEqual(Compile.ops(out.graph), [["Relu", "Transpose"], ["Transpose", "MatMul", "Transpose"], ["Relu"]][variant])
       try assertCompiledMatchesReference(g.model(opset: 17))
     }
   }

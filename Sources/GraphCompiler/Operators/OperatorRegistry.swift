@@ -17,7 +17,7 @@ public enum OperatorRegistry {
   /// The compiler's own ops (domain `graphc`), made by fusion and views: lowered, never read from files.
   static let compilerOps: [String: any OperatorDefinition.Type] = [
     CompilerOps.fusedConv: ConvOp.self, CompilerOps.fusedGemm: GemmOp.self, CompilerOps.view: ViewOp.self,
-    CompilerOps.silu: SiLUOp.self, CompilerOps.gelu: GeluOp.self,
+    CompilerOps.silu: SiLUOp.self, CompilerOps.gelu: GeluOp.self, CompilerOps.channelNorm: ChannelNormOp.self,
   ]
 
   static let byOp: [String: any OperatorDefinition.Type] = {
@@ -127,4 +127,6 @@ public enum CompilerOps {
   public static let silu = "SiLU"
   /// GELU from its decomposed forms, one activation (attribute `approximate` as ONNX Gelu's).
   public static let gelu = "GELU"
+  /// LayerNormalization across the channels of an NCHW value (inputs X, Scale [C], B [C]; `epsilon`).
+  public static let channelNorm = "ChannelNorm"
 }

@@ -1,17 +1,19 @@
 import GraphIR
 
-/// Runs channels-last MLPs in channels-first layout: a `Transpose(v, [0, 3, 1, 2])` back to
-/// NCHW is moved up through the chain of ops that only read `v`'s last axis — MatMul by a
-/// constant `[K, N]` (which becomes a 1x1 Conv over the channels), element-wise ops with a scalar
-/// or per-channel `[N]` constant (which becomes `[N, 1, 1]`), and activations — as long as each
-/// value of the chain has no other reader. ConvNeXt's blocks
+/// Runs channels-last work in channels-first layout: a `Transpose(v, [0, 3, 1, 2])` back to
+/// NCHW is moved up through the chain of ops that only read `v`'s last axis — LayerNormalization
+/// over it (which becomes `graphc.ChannelNorm`), MatMul by a constant `[K, N]` (a 1x1 Conv over the
+/// channels), element-wise ops with a scalar or per-channel `[N]` constant (which becomes
+/// `[N, 1, 1]`), and activations — as long as each value of the chain has no other reader. Where
+/// the chain starts at a `Transpose(x, [0, 2, 3, 1])`, the two transposes cancel. ConvNeXt's blocks
 ///
 ///     Transpose → LayerNorm → MatMul → Add → GELU → MatMul → Add → Transpose → Mul(scale) → Add(x)
 ///
-/// become `Transpose → LayerNorm → Transpose → Conv 1x1 (+GELU) → Conv 1x1`, whose bias, layer scale
-/// and residual then fold and fuse into the convolutions (weights packed at compile time, the
-/// epilogue doing the element-wise work) instead of running as a dense step and five passes over
-/// memory. Only chains with a MatMul move: elsewhere the transpose would just trade places.
+/// become `ChannelNorm → Conv 1x1 (+GELU) → Conv 1x1`, whose bias, layer scale and residual then
+/// fold and fuse into the convolutions (weights packed at compile time, the epilogue doing the
+/// element-wise work) instead of two transposes, a dense step and five passes over memory.
+/// A chain that does not start at a transpose moves only when it holds a MatMul: elsewhere the
+/// transpose would just trade places.
 public struct ChannelsFirst: Pass {
   public let name = "channels-first"
   public init() {}
@@ -32,23 +34,47 @@ public struct ChannelsFirst: Pass {
         value = operand
         reader = p
       }
-      guard chain.contains(where: { graph[$0.node].opType == "MatMul" }), let top = chain.last else { continue }
-      // A transpose of the chain's input before its first node; each node then reads channels-first.
-      let moved = Node(name: back.name, opType: "Transpose", inputs: [top.operand], outputs: [back.name + "#channels-first"],
-                       attributes: back.attributes)
-      inserted[top.node, default: []].append(moved)
-      context.shapes[moved.outputs[0]] = context.shapes[top.operand].map(Self.channelsFirst)
-      context.elementTypes[moved.outputs[0]] = context.elementTypes[top.operand]
+      guard let top = chain.last else { continue }
+      // Where the chain starts at a Transpose to channels-last, the two cancel; elsewhere the
+      // transpose moves up only past work that gains from it.
+      let start = graph.producer(of: top.operand).flatMap { t -> (Int, String)? in
+        let node = graph[t]
+        guard node.domain.isEmpty, node.opType == "Transpose", (try? node.ints("perm")) == [0, 2, 3, 1],
+          graph.soleConsumer(of: top.operand) == top.node, let input = node.input(0)
+        else { return nil }
+        return (t, input)
+      }
+      guard start != nil || chain.contains(where: { graph[$0.node].opType == "MatMul" }) else { continue }
+      let reading: String
+      if let (t, input) = start {
+        graph.remove(t)
+        reading = input
+      } else {
+        // A transpose of the chain's input before its first node; each node then reads channels-first.
+        let moved = Node(name: back.name, opType: "Transpose", inputs: [top.operand], outputs: [back.name + "#channels-first"],
+                         attributes: back.attributes)
+        inserted[top.node, default: []].append(moved)
+        context.shapes[moved.outputs[0]] = context.shapes[top.operand].map(Self.channelsFirst)
+        context.elementTypes[moved.outputs[0]] = context.elementTypes[top.operand]
+        reading = moved.outputs[0]
+      }
       for (p, operand) in chain {
         let result = graph[p].outputs[0]
         context.shapes[result] = context.shapes[result].map(Self.channelsFirst)
         var node = Self.channelsFirst(graph[p], &graph)
-        let reading = p == top.node ? moved.outputs[0] : operand
-        node.inputs = node.inputs.map { $0 == operand ? reading : $0 }
+        let input = p == top.node ? reading : operand
+        node.inputs = node.inputs.map { $0 == operand ? input : $0 }
         graph.replace(p, with: node)
       }
       graph.remove(index)
-      graph.replaceUses(of: out, with: v)
+      if graph.isOutput(out) {
+        // The chain's last node writes the graph output itself.
+        var bottom = graph[chain[0].node]
+        bottom.outputs[0] = out
+        graph.replace(chain[0].node, with: bottom)
+      } else {
+        graph.replaceUses(of: out, with: v)
+      }
     }
     context.graph = graph.finish(inserting: inserted)
   }
@@ -57,7 +83,7 @@ public struct ChannelsFirst: Pass {
   private static func operand(of node: Node, _ graph: GraphRewriter, _ context: CompilationContext) -> String? {
     let binary = ["Add", "Sub", "Mul", "Div"].contains(node.opType) && node.domain.isEmpty
     // The runtime operand: a binary op's non-constant side, else input 0.
-    guard node.domain.isEmpty || node.domain == CompilerOps.domain, node.outputs.count == 1,
+    guard node.domain.isEmpty || node.domain == CompilerOps.domain, node.outputs.count == 1 || node.opType == "LayerNormalization",
       let x = binary ? node.inputs.first(where: { graph.constant($0) == nil }) : node.input(0),
       let shape = context.shapes[x], shape.rank == 4, let channels = shape[3].value
     else { return nil }
@@ -69,6 +95,13 @@ public struct ChannelsFirst: Pass {
       return x
     }
     switch node.opType {
+    case "LayerNormalization" where node.domain.isEmpty:
+      // Over the last axis only, with per-channel constants and no statistics read.
+      let axis = (try? node.int("axis", default: -1)) ?? 0
+      guard axis == -1 || axis == 3, node.inputs.dropFirst().allSatisfy({ $0.isEmpty || graph.constant($0)?.elementCount == channels }),
+        node.outputs.dropFirst().allSatisfy({ $0.isEmpty || !(graph.isRead($0) || graph.isOutput($0)) })
+      else { return nil }
+      return x
     case "MatMul" where node.domain.isEmpty:
       guard node.inputs.count == 2, let w = graph.constant(node.inputs[1]), w.isLoaded, w.dataType == .float,
         w.dims.count == 2, w.dims[0] == channels
@@ -100,6 +133,10 @@ public struct ChannelsFirst: Pass {
   private static func channelsFirst(_ node: Node, _ graph: inout GraphRewriter) -> Node {
     var node = node
     switch node.opType {
+    case "LayerNormalization":
+      node = Node(
+        name: node.name, opType: CompilerOps.channelNorm, domain: CompilerOps.domain, inputs: Array(node.inputs.prefix(3)),
+        outputs: [node.outputs[0]], attributes: node.attributes["epsilon"].map { ["epsilon": $0] } ?? [:])
     case "MatMul":
       let name = node.inputs[1], w = graph.constant(name)!
       let (k, n) = (w.dims[0], w.dims[1])
