@@ -35,6 +35,11 @@ public enum Activation: Sendable, Equatable {
   case power(Float)
   /// `x * sigmoid(x)` (SiLU, Swish: what exporters write as `Mul(x, Sigmoid(x))`).
   case silu
+  /// `x / 2 * (1 + erf(x / sqrt(2)))` (GELU; ONNX Gelu, and the exporters' Div/Erf/Add/Mul/Mul).
+  case gelu
+  /// `x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x³)))` (GELU's tanh approximation;
+  /// ONNX Gelu with `approximate="tanh"`).
+  case geluTanh
 }
 
 /// Which reduction a pooling window performs.
@@ -88,6 +93,8 @@ extension ByteWriter {
       u8(14)
       float(exponent)
     case .silu: u8(15)
+    case .gelu: u8(16)
+    case .geluTanh: u8(17)
     }
   }
 
@@ -115,6 +122,8 @@ extension ByteReader {
     case 13: return .sqrt
     case 14: return .power(try float())
     case 15: return .silu
+    case 16: return .gelu
+    case 17: return .geluTanh
     case let t: throw PlanError.format("\(context): unknown activation \(t)")
     }
   }
@@ -156,6 +165,8 @@ extension PlanDescription {
     case .sqrt: return " sqrt"
     case .power(let exponent): return " pow(\(number(exponent)))"
     case .silu: return " silu"
+    case .gelu: return " gelu"
+    case .geluTanh: return " gelu(tanh)"
     }
   }
 

@@ -32,6 +32,9 @@ public enum Kernel: Equatable, Sendable {
   /// Layer normalization of each row spanned by the per-item axes from `axis` on, then
   /// `* scale + bias` per position in the row (ONNX LayerNormalization).
   case layerNorm(axis: Int, epsilon: Float, scale: WeightRef, bias: WeightRef?)
+  /// Layer normalization across the channels (per-item axis 0) at each position, then
+  /// `* scale[c] + bias[c]` (ONNX LayerNormalization over the channel axis, kept in NCHW).
+  case channelNorm(epsilon: Float, scale: WeightRef, bias: WeightRef?)
 }
 
 // MARK: - One definition per step kind
@@ -59,7 +62,7 @@ extension Kernel {
   static let registry: [any StepKind.Type] = [
     Convolution.self, Pooling.self, GlobalPoolStep.self, Dense.self, Binary.self, ChannelAffineStep.self,
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
-    LayerNormStep.self,
+    LayerNormStep.self, ChannelNormStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -78,6 +81,7 @@ extension Kernel {
     case .copy: return CopyStep()
     case .slice(let starts, let steps): return SliceStep(starts: starts, steps: steps)
     case .layerNorm(let axis, let epsilon, let scale, let bias): return LayerNormStep(axis: axis, epsilon: epsilon, scale: scale, bias: bias)
+    case .channelNorm(let epsilon, let scale, let bias): return ChannelNormStep(epsilon: epsilon, scale: scale, bias: bias)
     }
   }
 }

@@ -2,7 +2,8 @@
 // instruction set like MicroKernels.swift (KernelsGeneric and KernelsSkylakeX link this file).
 
 /// `output[i] = f(input[i])` for `i < count`, where `kind` picks `f`: 0 sigmoid, 1 SiLU
-/// (`x * sigmoid(x)`), 2 tanh, 3 erf, 4 exp (GraphRuntime's `Activation.transcendentalKind`).
+/// (`x * sigmoid(x)`), 2 tanh, 3 erf, 4 exp, 5 GELU, 6 GELU's tanh form (GraphRuntime's
+/// `Activation.transcendentalKind`).
 /// 16 at a time; the tail as one zero-padded vector, so each element gets what a lane would.
 /// `output` may equal `input`.
 public func transcendentalRow(kind: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int) {
@@ -11,6 +12,8 @@ public func transcendentalRow(kind: Int, input: UnsafePointer<Float>, output: Un
   case 1: row(input, output, count) { $0 * VectorMath.sigmoid($0) }
   case 2: row(input, output, count) { VectorMath.tanh($0) }
   case 3: row(input, output, count) { VectorMath.erf($0) }
+  case 5: row(input, output, count) { VectorMath.gelu($0) }
+  case 6: row(input, output, count) { VectorMath.geluTanh($0) }
   default: row(input, output, count) { VectorMath.exp($0) }
   }
 }

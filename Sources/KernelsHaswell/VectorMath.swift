@@ -1,5 +1,5 @@
 /// Transcendental functions on 16 floats at a time, branch-free so they vectorize: the
-/// activations' `exp`, sigmoid, `tanh` and `erf`. The scalar forms of those activations run
+/// activations' `exp`, sigmoid, `tanh`, `erf` and GELU. The scalar forms of those activations run
 /// the same code on a broadcast vector, so a tail element gets exactly what a lane would.
 ///
 /// One source compiled into GraphRuntime (the fused epilogues) and, through symbolic links,
@@ -80,6 +80,15 @@ enum VectorMath {
   /// coefficients for `erff`.
   @inline(__always)
   static func erf(_ x: V) -> V {
+    let (small, tail, large) = erfParts(x)
+    var outer = 1 - tail
+    outer = outer.replacing(with: -outer, where: x .< 0)
+    return small.replacing(with: outer, where: large)
+  }
+
+  /// `erf`'s two branches: `x + x P(x²)`, and `erfc(|x|) = e^(Q(|x|))`, meant where `large`.
+  @inline(__always)
+  static func erfParts(_ x: V) -> (small: V, tail: V, large: SIMDMask<SIMD16<Int32>>) {
     let a = x.replacing(with: -x, where: x .< 0)
     let s = x * x
     var p = V(repeating: 8.467_960_3e-5)
@@ -89,7 +98,6 @@ enum VectorMath {
     p = p * s + 1.128_371_36e-1
     p = p * s - 3.761_263_49e-1
     p = p * s + 1.283_791_66e-1
-    let small = x + x * p
     var r = -1.728_534_70e-5 * a + 3.831_971_26e-4
     let u = -3.883_964_38e-3 * a + 2.425_462_19e-2
     r = r * s + u
@@ -97,8 +105,25 @@ enum VectorMath {
     r = r * a - 6.348_466_87e-1
     r = r * a - 1.287_175_12e-1
     r = r * a - a
-    var large = 1 - exp(r)
-    large = large.replacing(with: -large, where: x .< 0)
-    return small.replacing(with: large, where: a .> 0.927_734_375)
+    return (x + x * p, exp(r), a .> 0.927_734_375)
+  }
+
+  /// GELU, `x / 2 * (1 + erf(x / sqrt(2)))`. Below `-0.9277 sqrt(2)` the sum `1 + erf` is
+  /// `erfc(|x| / sqrt(2))`, taken as it is rather than as `1 - (1 - erfc)`, so the far
+  /// negative side keeps its relative accuracy.
+  @inline(__always)
+  static func gelu(_ x: V) -> V {
+    let (small, tail, large) = erfParts(x * 0.707_106_77)
+    var onePlusErf = 1 + small
+    onePlusErf = onePlusErf.replacing(with: (2 - tail).replacing(with: tail, where: x .< 0), where: large)
+    return x * 0.5 * onePlusErf
+  }
+
+  /// GELU's tanh approximation `x / 2 * (1 + tanh(u))`, `u = sqrt(2 / pi) (x + 0.044715 x³)`,
+  /// computed as the equal `x / (1 + e^(-2u))` (no cancellation for negative x).
+  @inline(__always)
+  static func geluTanh(_ x: V) -> V {
+    let u = x * (0.797_884_56 + 0.035_677_41 * x * x)
+    return x / (1 + exp(-2 * u))
   }
 }

@@ -5,7 +5,7 @@ import XCTest
 final class ActivationEncodingTests: XCTestCase {
   static let all: [Activation] = [
     .none, .relu, .clip(min: -1, max: 6), .sigmoid, .hardSigmoid(alpha: 0.25, beta: 0.4), .hardSwish,
-    .leakyRelu(alpha: 0.1), .tanh, .erf, .exp, .neg, .abs, .reciprocal, .sqrt, .power(2), .silu,
+    .leakyRelu(alpha: 0.1), .tanh, .erf, .exp, .neg, .abs, .reciprocal, .sqrt, .power(2), .silu, .gelu, .geluTanh,
   ]
 
   func testEveryActivationRoundTrips() throws {
@@ -21,11 +21,11 @@ final class ActivationEncodingTests: XCTestCase {
       }
       XCTAssertEqual(decoded, a)
     }
-    XCTAssertEqual(tags, Array(0...15), "on-disk numbers never change")
+    XCTAssertEqual(tags, Array(0...17), "on-disk numbers never change")
   }
 
   func testUnknownTagIsAnError() {
-    XCTAssertThrowsError(try [UInt8(16)].withUnsafeBytes { raw in
+    XCTAssertThrowsError(try [UInt8(18)].withUnsafeBytes { raw in
       var r = ByteReader(raw, context: "test")
       return try r.activation()
     })
@@ -34,7 +34,7 @@ final class ActivationEncodingTests: XCTestCase {
   func testWording() {
     XCTAssertEqual(Self.all.map(PlanDescription.activation), [
       "", "relu", "clip(-1, 6)", "sigmoid", "hardsigmoid(0.25, 0.4)", "hardswish", "leakyrelu(0.1)", "tanh", "erf", "exp",
-      "neg", "abs", "reciprocal", "sqrt", "pow(2)", "silu",
+      "neg", "abs", "reciprocal", "sqrt", "pow(2)", "silu", "gelu", "gelu(tanh)",
     ])
   }
 }

@@ -215,7 +215,7 @@ final class FastElementwiseTests: XCTestCase {
       (.relu, 0, 0), (.sigmoid, 1e-7, 4e-7), (.silu, 1e-7, 4e-7), (.hardSigmoid(alpha: 0.2, beta: 0.5), 1e-7, 1e-7), (.hardSwish, 0, 2e-7),
       (.leakyRelu(alpha: 0.1), 0, 1e-7), (.tanh, 1e-7, 4e-7), (.erf, 2e-7, 0), (.exp, 0, 4e-7), (.neg, 0, 0),
       (.abs, 0, 0), (.reciprocal, 0, 1e-7), (.sqrt, 0, 1e-7), (.power(2), 0, 1e-7), (.power(0.5), 0, 1e-7),
-      (.power(1.5), 0, 2e-7),
+      (.power(1.5), 0, 2e-7), (.gelu, 1e-7, 4e-7), (.geluTanh, 1e-7, 4e-7),
     ]
     for (activation, atol, rtol) in tolerances {
       var reference = [Float](repeating: 0, count: wide.count), one = reference, two = reference

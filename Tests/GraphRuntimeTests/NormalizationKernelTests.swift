@@ -52,6 +52,41 @@ final class NormalizationKernelTests: XCTestCase {
     assertClose(y, [-1.3416408, -0.4472136, 0.8944272, 3.6832816], atol: 1e-6, "by hand")
   }
 
+  /// Normalization across channels at each position: positions fewer than, exactly and not a
+  /// multiple of 16 (the partial vector), a large offset, with and without bias, several items;
+  /// identical on 1 and 2 threads and in place.
+  func testChannelNormMatchesReference() {
+    var rng = SeededRandom(seed: 25)
+    let pool = ThreadPool(threads: 2)
+    for (items, channels, spatial, offset) in [(1, 1, 1, 0), (2, 3, 5, 0), (1, 7, 16, 2), (2, 37, 21, 1000), (1, 96, 3136, -3)]
+      as [(Int, Int, Int, Float)]
+    {
+      let x = rng.floats(items * channels * spatial).map { $0 * 4 + offset }
+      let scale = rng.floats(channels).map { $0 + 1 }, bias = rng.floats(channels)
+      for withBias in [true, false] {
+        var expected = [Float](repeating: 0, count: x.count), one = expected, two = expected, inPlace = x
+        bias.withUnsafeBufferPointer { bp in
+          let b = withBias ? bp.baseAddress! : nil
+          Reference.channelNormalization(
+            x, items: items, channels: channels, spatial: spatial, epsilon: 1e-5, scale: scale, bias: b, output: &expected)
+          Kernels.channelNorm(x, items: items, channels: channels, spatial: spatial, epsilon: 1e-5, scale: scale, bias: b, output: &one)
+          Kernels.channelNorm(
+            x, items: items, channels: channels, spatial: spatial, epsilon: 1e-5, scale: scale, bias: b, output: &two, pool: pool)
+          inPlace.withUnsafeMutableBufferPointer {
+            Kernels.channelNorm(
+              $0.baseAddress!, items: items, channels: channels, spatial: spatial, epsilon: 1e-5, scale: scale, bias: b,
+              output: $0.baseAddress!, pool: pool)
+          }
+        }
+        let tolerance: Float = abs(offset) > 100 ? 1e-4 : 2e-5
+        let what = "channel norm \(items)x\(channels)x\(spatial) offset \(offset) bias \(withBias)"
+        assertClose(one, expected, atol: tolerance, rtol: tolerance, what)
+        assertIdentical(two, one, what + " on 2 threads")
+        assertIdentical(inPlace, one, what + " in place")
+      }
+    }
+  }
+
   func testSoftmaxMatchesReference() throws {
     var rng = SeededRandom(seed: 22)
     let pool = ThreadPool(threads: 2)

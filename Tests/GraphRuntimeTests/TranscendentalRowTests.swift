@@ -11,7 +11,7 @@ final class TranscendentalRowTests: XCTestCase {
   func check(_ kernels: KernelTable, _ name: String) {
     var rng = SeededRandom(seed: 5)
     let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 89, -89, 120, -120, 1e-30, 0.625, 0.9277]
-    for activation in [Activation.sigmoid, .silu, .tanh, .erf, .exp] {
+    for activation in [Activation.sigmoid, .silu, .tanh, .erf, .exp, .gelu, .geluTanh] {
       XCTAssertNotNil(activation.transcendentalKind)
       for count in [1, 15, 16, 17, 40] {
         var x = rng.floats(count).map { $0 * 12 }

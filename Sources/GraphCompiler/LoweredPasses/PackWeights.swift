@@ -36,6 +36,8 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .channelAffine(scale: copy(scale), shift: copy(shift), activation: activation)
       case .layerNorm(let axis, let epsilon, let scale, let bias):
         program.steps[i].kernel = .layerNorm(axis: axis, epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
+      case .channelNorm(let epsilon, let scale, let bias):
+        program.steps[i].kernel = .channelNorm(epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
       case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
         break  // no weights
       }

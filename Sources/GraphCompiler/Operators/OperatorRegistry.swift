@@ -7,7 +7,7 @@ public enum OperatorRegistry {
   static let all: [any OperatorDefinition.Type] = [
     ConvOp.self, MaxPoolOp.self, AveragePoolOp.self, GlobalPoolOp.self, GemmOp.self, MatMulOp.self,
     ArithmeticOp.self, SumOp.self, ReluOp.self, ClipOp.self, SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self,
-    LeakyReluOp.self, TanhOp.self, ErfOp.self, ExpOp.self, NegOp.self, AbsOp.self, ReciprocalOp.self, SqrtOp.self, PowOp.self,
+    LeakyReluOp.self, TanhOp.self, ErfOp.self, GeluOp.self, ExpOp.self, NegOp.self, AbsOp.self, ReciprocalOp.self, SqrtOp.self, PowOp.self,
     BatchNormalizationOp.self, LayerNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
     GatherOp.self, ReduceMeanOp.self, SliceOp.self, SplitOp.self, RangeOp.self,
@@ -17,7 +17,7 @@ public enum OperatorRegistry {
   /// The compiler's own ops (domain `graphc`), made by fusion and views: lowered, never read from files.
   static let compilerOps: [String: any OperatorDefinition.Type] = [
     CompilerOps.fusedConv: ConvOp.self, CompilerOps.fusedGemm: GemmOp.self, CompilerOps.view: ViewOp.self,
-    CompilerOps.silu: SiLUOp.self,
+    CompilerOps.silu: SiLUOp.self, CompilerOps.gelu: GeluOp.self, CompilerOps.channelNorm: ChannelNormOp.self,
   ]
 
   static let byOp: [String: any OperatorDefinition.Type] = {
@@ -125,4 +125,8 @@ public enum CompilerOps {
   public static let view = "View"
   /// `Mul(x, Sigmoid(x))`, one activation.
   public static let silu = "SiLU"
+  /// GELU from its decomposed forms, one activation (attribute `approximate` as ONNX Gelu's).
+  public static let gelu = "GELU"
+  /// LayerNormalization across the channels of an NCHW value (inputs X, Scale [C], B [C]; `epsilon`).
+  public static let channelNorm = "ChannelNorm"
 }

@@ -12,8 +12,8 @@ public struct FoldBatchNorm: Pass {
     // In order, so a chain (BatchNorm, then Mul, then Add) folds link by link into one conv.
     for index in 0..<graph.nodeCount where !graph.isRemoved(index) {
       let node = graph[index]
-      guard let (scale, shift) = try channelAffine(node, graph.graph, context),
-        let x = node.input(0), let p = graph.producer(of: x), graph.soleConsumer(of: x) == index,
+      guard let (scale, shift, x) = try channelAffine(node, graph.graph, context),
+        let p = graph.producer(of: x), graph.soleConsumer(of: x) == index,
         try fold(scale: scale, shift: shift, into: p, &graph, opset: context.model.opsetVersion)
       else { continue }
       let out = node.outputs[0]
@@ -27,22 +27,26 @@ public struct FoldBatchNorm: Pass {
     context.graph = graph.finish()
   }
 
-  /// `y = x * scale[c] + shift[c]` when `node` is a BatchNorm or a per-channel Mul/Add by a constant.
-  private func channelAffine(_ node: Node, _ graph: Graph, _ context: CompilationContext) throws -> ([Float], [Float])? {
-    guard node.domain.isEmpty, let x = node.input(0), let shape = context.shapes[x], shape.rank >= 2,
+  /// `y = x * scale[c] + shift[c]`, and `x`, when `node` is a BatchNorm or a per-channel Mul/Add
+  /// by a constant (on either side: ConvNeXt multiplies `layer_scale * x`).
+  private func channelAffine(_ node: Node, _ graph: Graph, _ context: CompilationContext) throws -> ([Float], [Float], String)? {
+    let constantFirst = ["Mul", "Add"].contains(node.opType) && node.inputs.count == 2 && graph.initializers[node.inputs[0]] != nil
+      && graph.initializers[node.inputs[1]] == nil
+    guard node.domain.isEmpty, let x = node.input(constantFirst ? 1 : 0), let shape = context.shapes[x], shape.rank >= 2,
       let channels = shape[1].value
     else { return nil }
     switch node.opType {
     case "BatchNormalization":
       let operands = GraphOperands(node: node, opset: context.model.opsetVersion, graph: graph)
-      return try BatchNormalizationOp.scaleShift(operands, channels: channels)
+      return try BatchNormalizationOp.scaleShift(operands, channels: channels).map { ($0.0, $0.1, x) }
     case "Mul", "Add":
-      guard let other = node.input(1), let c = graph.initializers[other], c.isLoaded,
-        let perChannel = Self.perChannel(c, channels: channels, rank: shape.rank)
+      guard let other = node.input(constantFirst ? 0 : 1), let c = graph.initializers[other], c.isLoaded,
+        let perChannel = Self.perChannel(c, channels: channels, rank: shape.rank),
+        context.shapes[node.outputs[0]] == shape
       else { return nil }
       return node.opType == "Mul"
-        ? (perChannel, [Float](repeating: 0, count: channels))
-        : ([Float](repeating: 1, count: channels), perChannel)
+        ? (perChannel, [Float](repeating: 0, count: channels), x)
+        : ([Float](repeating: 1, count: channels), perChannel, x)
     default:
       return nil
     }

@@ -21,10 +21,11 @@ struct GraphRewriter {
     for i in graph.nodes.indices { index(i) }
   }
 
-  /// The rewritten graph, holes removed.
-  func finish() -> Graph {
+  /// The rewritten graph, holes removed, with the nodes of `inserting[i]` placed just before node `i`
+  /// (a pass that adds nodes names where they go in the order).
+  func finish(inserting: [Int: [Node]] = [:]) -> Graph {
     var result = graph
-    result.nodes = graph.nodes.indices.filter { !removed[$0] }.map { graph.nodes[$0] }
+    result.nodes = graph.nodes.indices.flatMap { i in (inserting[i] ?? []) + (removed[i] ? [] : [graph.nodes[i]]) }
     return result
   }
 

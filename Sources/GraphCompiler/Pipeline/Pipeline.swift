@@ -10,6 +10,8 @@ public enum Pipeline {
     RemoveNoOps(),
     DeadCodeElimination(),
     InferShapes(),  // again: folding may have turned Reshape shapes into constants
+    FuseGELU(),
+    ChannelsFirst(),
     FoldBatchNorm(),
     FuseActivations(),
     Views(),

@@ -106,6 +106,11 @@ extension Reference {
       return Float(pow(Double(x), Double(exponent)))
     case .silu:
       return Float(Double(x) / (1 + exp(-Double(x))))
+    case .gelu:
+      return Float(Double(x) / 2 * (1 + erf(Double(x) / 2.0.squareRoot())))
+    case .geluTanh:
+      let v = Double(x)
+      return Float(v / 2 * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v))))
     }
   }
 

@@ -131,3 +131,29 @@ extension Reference {
     }
   }
 }
+
+extension Reference {
+  /// ONNX LayerNormalization over the channels of each position of `items` items `[channels,
+  /// spatial]`, in float64: at position `s`, `(x[c] - mean) / sqrt(mean((x - mean)²) + ε) * scale[c]
+  /// + bias[c]` with the mean over `c`.
+  public static func channelNormalization(
+    _ input: UnsafePointer<Float>, items: Int, channels: Int, spatial: Int, epsilon: Float, scale: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+  ) {
+    for n in 0..<items {
+      for s in 0..<spatial {
+        let at = { (c: Int) in n * channels * spatial + c * spatial + s }
+        var mean = 0.0
+        for c in 0..<channels { mean += Double(input[at(c)]) }
+        mean /= Double(channels)
+        var variance = 0.0
+        for c in 0..<channels { variance += (Double(input[at(c)]) - mean) * (Double(input[at(c)]) - mean) }
+        variance /= Double(channels)
+        let inverse = 1 / (variance + Double(epsilon)).squareRoot()
+        for c in 0..<channels {
+          output[at(c)] = Float((Double(input[at(c)]) - mean) * inverse * Double(scale[c]) + (bias.map { Double($0[c]) } ?? 0))
+        }
+      }
+    }
+  }
+}

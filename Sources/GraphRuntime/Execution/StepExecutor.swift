@@ -130,6 +130,13 @@ struct StepExecutor {
           pointer(x, n), rows: count * out.itemCount / row, length: row, epsilon: epsilon, scale: weight(scale),
           bias: bias.map(weight), output: pointer(out, n), pool: pool)
       }
+    case .channelNorm(let epsilon, let scale, let bias):
+      let x = step.inputs[0], channels = out.dims[0]
+      forItems(together: isDense(x) && isDense(out)) { n, count in
+        Kernels.channelNorm(
+          pointer(x, n), items: count, channels: channels, spatial: out.itemCount / channels, epsilon: epsilon,
+          scale: weight(scale), bias: bias.map(weight), output: pointer(out, n), pool: pool)
+      }
     }
   }
 }

@@ -39,7 +39,7 @@ package struct StepProfile: Sendable, Equatable {
       return 2 * out
     case .binary, .activation, .softmax:
       return out
-    case .layerNorm:
+    case .layerNorm, .channelNorm:
       return 8 * out
     case .transpose, .copy, .slice:
       return 0

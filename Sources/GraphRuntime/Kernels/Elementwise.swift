@@ -24,7 +24,7 @@ extension Activation {
     case .abs: return x < 0 ? -x : x
     case .reciprocal: return 1 / x
     case .sqrt: return x.squareRoot()
-    case .sigmoid, .silu, .tanh, .erf, .exp, .power: return apply(SIMD16(repeating: x))[0]
+    case .sigmoid, .silu, .tanh, .erf, .exp, .power, .gelu, .geluTanh: return apply(SIMD16(repeating: x))[0]
     }
   }
 
@@ -50,6 +50,8 @@ extension Activation {
     case .tanh: return VectorMath.tanh(x)
     case .erf: return VectorMath.erf(x)
     case .exp: return VectorMath.exp(x)
+    case .gelu: return VectorMath.gelu(x)
+    case .geluTanh: return VectorMath.geluTanh(x)
     case .power(let e):
       switch e {
       case 1: return x
@@ -74,6 +76,8 @@ extension Activation {
     case .tanh: 2
     case .erf: 3
     case .exp: 4
+    case .gelu: 5
+    case .geluTanh: 6
     default: nil
     }
   }

@@ -56,3 +56,55 @@ extension Kernels {
     }
   }
 }
+
+extension Kernels {
+  /// Layer normalization across the channels of each position, over `items` items of
+  /// `[channels, spatial]` (NCHW): at each position, `(x[c] - mean) / sqrt(var + ε) * scale[c] +
+  /// bias[c]`, the statistics over `c`. Sixteen positions at a time, one per lane (contiguous in
+  /// NCHW), with the channels in a loop; as in ``layerNorm(_:rows:length:epsilon:scale:bias:output:pool:)``
+  /// the mean is summed relative to the first channel's value and the variance from the deviations.
+  /// A lane's arithmetic does not depend on its neighbours, so the result is the same for any split
+  /// over threads; the last, partial group runs as a zero-padded vector. `output` may equal `input`.
+  package static func channelNorm(
+    _ input: UnsafePointer<Float>, items: Int, channels: Int, spatial: Int, epsilon: Float, scale: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
+  ) {
+    typealias V = SIMD16<Float>
+    let groups = (spatial + 15) / 16
+    // About 16 K floats per task.
+    let groupsPerTask = max(1, 1_024 / max(channels, 1))
+    let tasksPerItem = (groups + groupsPerTask - 1) / groupsPerTask
+    parallelFor(
+      pool, items * tasksPerItem, (input, channels, spatial, epsilon, scale, bias, output, groups, groupsPerTask, tasksPerItem)
+    ) { context, task in
+      let (input, channels, spatial, epsilon, scale, bias, output, groups, groupsPerTask, tasksPerItem) = context
+      let item = task / tasksPerItem, first = (task % tasksPerItem) * groupsPerTask
+      let x = input + item * channels * spatial, y = output + item * channels * spatial
+      for group in first..<min(groups, first + groupsPerTask) {
+        let s = group * 16, width = min(16, spatial - s)
+        @inline(__always) func load(_ c: Int) -> V {
+          width == 16 ? UnsafeRawPointer(x + c * spatial + s).loadUnaligned(as: V.self) : VectorMath.load(x + c * spatial + s, count: width)
+        }
+        let shift = load(0)
+        var sum = V()
+        for c in 0..<channels { sum += load(c) - shift }
+        let mean = shift + sum / V(repeating: Float(channels))
+        var squares = V()
+        for c in 0..<channels {
+          let d = load(c) - mean
+          squares += d * d
+        }
+        let inverse = 1 / (squares / V(repeating: Float(channels)) + epsilon).squareRoot()
+        for c in 0..<channels {
+          var v = (load(c) - mean) * inverse * scale[c]
+          if let bias { v += bias[c] }
+          if width == 16 {
+            UnsafeMutableRawPointer(y + c * spatial + s).storeBytes(of: v, as: V.self)
+          } else {
+            VectorMath.store(v, y + c * spatial + s, count: width)
+          }
+        }
+      }
+    }
+  }
+}
