@@ -32,6 +32,8 @@ public enum Kernel: Equatable, Sendable {
   /// Layer normalization of each row spanned by the per-item axes from `axis` on, then
   /// `* scale + bias` per position in the row (ONNX LayerNormalization).
   case layerNorm(axis: Int, epsilon: Float, scale: WeightRef, bias: WeightRef?)
+  /// Copies a range of the weights into each item of the output (a constant graph output).
+  case constant(WeightRef)
 }
 
 // MARK: - One definition per step kind
@@ -59,7 +61,7 @@ extension Kernel {
   static let registry: [any StepKind.Type] = [
     Convolution.self, Pooling.self, GlobalPoolStep.self, Dense.self, Binary.self, ChannelAffineStep.self,
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
-    LayerNormStep.self,
+    LayerNormStep.self, ConstantStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -78,6 +80,7 @@ extension Kernel {
     case .copy: return CopyStep()
     case .slice(let starts, let steps): return SliceStep(starts: starts, steps: steps)
     case .layerNorm(let axis, let epsilon, let scale, let bias): return LayerNormStep(axis: axis, epsilon: epsilon, scale: scale, bias: bias)
+    case .constant(let values): return ConstantStep(values: values)
     }
   }
 }

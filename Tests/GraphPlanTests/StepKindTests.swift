@@ -30,6 +30,7 @@ final class StepKindTests: XCTestCase {
     .copy,
     .slice(starts: [1, 0, 3], steps: [1, 2, -1]),
     .layerNorm(axis: 1, epsilon: 1e-6, scale: WeightRef(offset: 2, count: 12), bias: WeightRef(offset: 14, count: 12)),
+    .constant(WeightRef(offset: 5, count: 24)),
   ]
 
   func testEveryKindRoundTripsThroughItsEncoding() throws {
@@ -55,10 +56,11 @@ final class StepKindTests: XCTestCase {
     XCTAssertEqual(tags, [
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
+      "constant": 14,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
-      "slice", "layer-norm",
+      "slice", "layer-norm", "constant",
     ])
   }
 
@@ -77,7 +79,7 @@ final class StepKindTests: XCTestCase {
   }
 
   func testUnknownTagsAndTruncationAreErrors() {
-    for bytes: [UInt8] in [[0], [14], [200], [1, 3, 0]] {
+    for bytes: [UInt8] in [[0], [15], [200], [1, 3, 0]] {
       XCTAssertThrowsError(try bytes.withUnsafeBytes { raw in
         var r = ByteReader(raw, context: "bad")
         return try r.kernel()
@@ -103,6 +105,7 @@ final class StepKindTests: XCTestCase {
       "copy",
       "slice [1:,0::2,3::-1]",
       "layer-norm axis 1 ε 1e-06",
+      "constant 24",
     ])
   }
 
