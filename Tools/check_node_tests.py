@@ -155,8 +155,6 @@ def run_test(test, bindir, tmp):
         path = os.path.join(work, f"input-{len(command)}.npy")
         np.save(path, value)
         command += ["--input", f"{name}={path}"]
-    if not feeds:
-        return "fail", "graphc compiled a model with no run-time input", frozen
     r = subprocess.run(command, capture_output=True, text=True)
     if r.returncode < 0:
         return "fail", f"graphrun crashed (signal {-r.returncode})", frozen

@@ -35,6 +35,8 @@ public enum Kernel: Equatable, Sendable {
   /// Layer normalization across the channels (per-item axis 0) at each position, then
   /// `* scale[c] + bias[c]` (ONNX LayerNormalization over the channel axis, kept in NCHW).
   case channelNorm(epsilon: Float, scale: WeightRef, bias: WeightRef?)
+  /// Copies a range of the weights into each item of the output (a constant graph output).
+  case constant(WeightRef)
 }
 
 // MARK: - One definition per step kind
@@ -62,7 +64,7 @@ extension Kernel {
   static let registry: [any StepKind.Type] = [
     Convolution.self, Pooling.self, GlobalPoolStep.self, Dense.self, Binary.self, ChannelAffineStep.self,
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
-    LayerNormStep.self, ChannelNormStep.self,
+    LayerNormStep.self, ChannelNormStep.self, ConstantStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -82,6 +84,7 @@ extension Kernel {
     case .slice(let starts, let steps): return SliceStep(starts: starts, steps: steps)
     case .layerNorm(let axis, let epsilon, let scale, let bias): return LayerNormStep(axis: axis, epsilon: epsilon, scale: scale, bias: bias)
     case .channelNorm(let epsilon, let scale, let bias): return ChannelNormStep(epsilon: epsilon, scale: scale, bias: bias)
+    case .constant(let values): return ConstantStep(values: values)
     }
   }
 }

@@ -1,14 +1,18 @@
 /// A compiled model: what the compiler writes to `plan.bin` and the runtime executes.
 ///
-/// All activations live in one arena of `Float`s. Every activation has the batch
-/// as its leading dimension, so a plan compiled with a symbolic batch runs any
-/// batch size: each buffer's offset and size are given per batch item and scale
-/// linearly with the batch (see ``View``).
+/// All activations live in one arena of `Float`s, in two regions: values that have the batch
+/// as their leading dimension live in the first, whose offsets and sizes are given per batch
+/// item and scale linearly with the batch, so a plan compiled with a symbolic batch runs any
+/// batch size; values without the batch (a model with fixed shapes, a value computed from
+/// constants) live in the second, after it, at fixed offsets and sizes (see ``View``). The
+/// arena of a run at batch `b` is `arenaFloatsPerItem * b + arenaFixedFloats` floats.
 public struct Plan: Equatable, Sendable {
   /// The batch size the plan was compiled for, or nil when any batch runs.
   public var fixedBatch: Int?
-  /// Arena size in floats per batch item.
+  /// Size of the arena's batched region in floats per batch item.
   public var arenaFloatsPerItem: Int
+  /// Size of the arena's fixed region (values without the batch), in floats.
+  public var arenaFixedFloats: Int
   /// Graph inputs, in the order the graph declares them; the caller fills these views.
   public var inputs: [TensorBinding]
   /// Graph outputs, in the order the graph declares them; read back after the last step.
@@ -23,12 +27,13 @@ public struct Plan: Equatable, Sendable {
 
   /// Creates a plan from its parts; call ``validate(source:)`` before running one not built by the compiler.
   public init(
-    fixedBatch: Int?, arenaFloatsPerItem: Int, inputs: [TensorBinding], outputs: [TensorBinding],
+    fixedBatch: Int?, arenaFloatsPerItem: Int, arenaFixedFloats: Int = 0, inputs: [TensorBinding], outputs: [TensorBinding],
     steps: [Step], weightCount: Int, provenance: PlanProvenance = PlanProvenance()
   ) {
     self.provenance = provenance
     self.fixedBatch = fixedBatch
     self.arenaFloatsPerItem = arenaFloatsPerItem
+    self.arenaFixedFloats = arenaFixedFloats
     self.inputs = inputs
     self.outputs = outputs
     self.steps = steps
@@ -40,39 +45,61 @@ public struct Plan: Equatable, Sendable {
 public struct TensorBinding: Equatable, Sendable {
   /// The tensor's name in the ONNX graph.
   public var name: String
-  /// Where its values live; `dims` is the shape without the batch.
+  /// Where its values live; `dims` is the shape without the batch (or, for a value without the
+  /// batch, without its leading dimension, which is `view.items`).
   public var view: View
+  /// The whole shape of a tensor without the batch, as the model declares it (`[]` for a
+  /// scalar); nil for a batched tensor, whose shape is `[batch] + view.dims`.
+  public var shape: [Int]?
 
-  /// Binds `name` to `view`.
-  public init(name: String, view: View) {
+  /// Binds `name` to `view`; `shape` is the whole shape of a tensor without the batch.
+  public init(name: String, view: View, shape: [Int]? = nil) {
     self.name = name
     self.view = view
+    self.shape = shape
   }
+
+  /// The tensor's shape at `batch`.
+  public func shape(batch: Int) -> [Int] { shape ?? [batch] + view.dims }
 }
 
-/// A tensor in the arena, addressed per batch item.
+/// A tensor in the arena, addressed per item.
 ///
-/// Item `n` of the tensor starts at float `base * batch + n * itemStride + inner`
-/// and holds `dims.product` contiguous floats. A plain buffer has
-/// `itemStride == dims.product` and `inner == 0`; a channel slice of an in-place
-/// Concat shares the concat's `base` and `itemStride` and starts at `inner`.
+/// A batched view (`items == 0`) has one item per batch item: item `n` starts at float
+/// `base * batch + n * itemStride + inner`. A view without the batch (`items >= 1`) lives in
+/// the arena's fixed region and has `items` items: item `n` starts at float
+/// `arenaFloatsPerItem * batch + base + n * itemStride + inner`; with `items == 1` a step over
+/// more items reads the same item for each (a broadcast operand). Each item holds
+/// `dims.product` contiguous floats. A plain buffer has `itemStride == dims.product` and
+/// `inner == 0`; a channel slice of an in-place Concat shares the concat's `base` and
+/// `itemStride` and starts at `inner`.
 public struct View: Equatable, Sendable {
-  /// Start of the buffer, in floats per batch item.
+  /// Start of the buffer: in floats per batch item for a batched view, in floats from the
+  /// start of the fixed region otherwise.
   public var base: Int
   /// Floats between consecutive batch items of the underlying buffer.
   public var itemStride: Int
   /// Offset of this view inside one item of the buffer.
   public var inner: Int
-  /// Shape of one batch item (the batch dimension left out).
+  /// Shape of one item (the batch, or the leading dimension, left out).
   public var dims: [Int]
+  /// 0 for a batched view; else the fixed number of items (a view without the batch).
+  public var items: Int
 
-  /// Creates a view; `inner` is 0 for a view that starts its buffer.
-  public init(base: Int, itemStride: Int, inner: Int = 0, dims: [Int]) {
+  /// Creates a view; `inner` is 0 for a view that starts its buffer, `items` 0 for a batched one.
+  public init(base: Int, itemStride: Int, inner: Int = 0, dims: [Int], items: Int = 0) {
     self.base = base
     self.itemStride = itemStride
     self.inner = inner
     self.dims = dims
+    self.items = items
   }
+
+  /// Whether the view has one item per batch item.
+  public var isBatched: Bool { items == 0 }
+
+  /// The number of items at `batch`.
+  public func itemCount(batch: Int) -> Int { items == 0 ? batch : items }
 
   /// Floats in one batch item of this view.
   public var itemCount: Int {

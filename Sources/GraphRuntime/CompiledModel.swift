@@ -79,24 +79,38 @@ public final class CompiledModel: @unchecked Sendable {
     return error as? RuntimeError ?? .format("\(error)")
   }
 
-  /// Input names and shapes; the batch dimension is `nil` when any batch size runs.
-  public var inputs: [(name: String, batch: Int?, itemShape: [Int])] {
-    plan.inputs.map { ($0.name, plan.fixedBatch, $0.view.dims) }
-  }
+  /// Input names and shapes; the batch dimension is `nil` when any batch size runs. An input
+  /// without the batch reports its own leading dimension as its batch (1 for a scalar).
+  public var inputs: [(name: String, batch: Int?, itemShape: [Int])] { plan.inputs.map(describe) }
 
-  /// Output names and per-item shapes.
-  public var outputs: [(name: String, batch: Int?, itemShape: [Int])] {
-    plan.outputs.map { ($0.name, plan.fixedBatch, $0.view.dims) }
-  }
+  /// Output names and per-item shapes (an output without the batch: as for ``inputs``).
+  public var outputs: [(name: String, batch: Int?, itemShape: [Int])] { plan.outputs.map(describe) }
 
   /// The input called `name` (its batch, `nil` when any runs, and item shape), or nil.
   public func input(named name: String) -> (name: String, batch: Int?, itemShape: [Int])? {
-    plan.inputs.first { $0.name == name }.map { ($0.name, plan.fixedBatch, $0.view.dims) }
+    plan.inputs.first { $0.name == name }.map(describe)
   }
 
   /// The output called `name` (its batch, `nil` when any runs, and item shape), or nil.
   public func output(named name: String) -> (name: String, batch: Int?, itemShape: [Int])? {
-    plan.outputs.first { $0.name == name }.map { ($0.name, plan.fixedBatch, $0.view.dims) }
+    plan.outputs.first { $0.name == name }.map(describe)
+  }
+
+  /// The whole shape of input or output `name` at `batch` (as the model declares it: a tensor
+  /// without the batch has its own fixed shape, a scalar `[]`), or nil for an unknown name.
+  public func shape(of name: String, batch: Int) -> [Int]? {
+    (plan.inputs + plan.outputs).first { $0.name == name }?.shape(batch: batch)
+  }
+
+  /// Whether input or output `name` has the batch as its leading dimension (false for a tensor
+  /// of fixed shape, and for an unknown name).
+  public func hasBatch(_ name: String) -> Bool {
+    (plan.inputs + plan.outputs).first { $0.name == name }.map { $0.shape == nil } ?? false
+  }
+
+  private func describe(_ b: TensorBinding) -> (name: String, batch: Int?, itemShape: [Int]) {
+    guard let shape = b.shape else { return (b.name, plan.fixedBatch, b.view.dims) }
+    return (b.name, shape.first ?? 1, Array(shape.dropFirst()))
   }
 
   /// The compiler release and the source model (file name, SHA-256) the plan was compiled from.
@@ -126,7 +140,9 @@ public final class CompiledModel: @unchecked Sendable {
   /// The arena's floats for `batch` items, checked with the workspace against `Limits.maxArenaBytes`
   /// before anything is allocated.
   func arenaFloats(batch: Int, workspace: Int) throws(RuntimeError) -> Int {
-    let (arena, overflow) = plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)
+    let (batched, overflow1) = plan.arenaFloatsPerItem.multipliedReportingOverflow(by: batch)
+    let (arena, overflow3) = batched.addingReportingOverflow(plan.arenaFixedFloats)
+    let overflow = overflow1 || overflow3
     let (total, overflow2) = arena.addingReportingOverflow(workspace)
     do {
       try limits.check(

@@ -104,14 +104,14 @@ public final class Session {
   package func run(batch: Int, filling fill: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> [String: FloatTensor] {
     try prepare(batch: batch)
     for (i, binding) in model.plan.inputs.enumerated() {
-      let v = binding.view, count = batch * v.itemCount
-      if batch == 1 || v.itemStride == v.itemCount {
+      let v = binding.view, items = v.itemCount(batch: batch), count = items * v.itemCount
+      if items == 1 || v.itemStride == v.itemCount {
         try fill(i, UnsafeMutableBufferPointer(start: pointer(v, batch: batch, item: 0), count: count))
       } else {
         var staging = [Float](repeating: 0, count: count)  // items apart in the arena: fill, then spread
         try staging.withUnsafeMutableBufferPointer { try fill(i, $0) }
         staging.withUnsafeBufferPointer { src in
-          for n in 0..<batch { pointer(v, batch: batch, item: n).update(from: src.baseAddress! + n * v.itemCount, count: v.itemCount) }
+          for n in 0..<items { pointer(v, batch: batch, item: n).update(from: src.baseAddress! + n * v.itemCount, count: v.itemCount) }
         }
       }
     }
@@ -144,16 +144,20 @@ public final class Session {
   }
 
   /// Checks every input (`tensor(name)`) against the plan and copies it into the arena.
-  /// - Returns: the batch size.
+  /// - Returns: the batch size: that of the batched inputs, else the plan's fixed batch (or 1).
   private func load(_ tensor: (String) -> FloatTensor?) throws(RuntimeError) -> Int {
     let plan = model.plan
     var batch: Int? = nil
     for binding in plan.inputs {
       guard let t = tensor(binding.name) else {
-        throw .input("missing input '\(binding.name)' (expected shape \(describe(binding.view.dims)))")
+        throw .input("missing input '\(binding.name)' (expected shape \(describe(binding)))")
+      }
+      if let whole = binding.shape {
+        guard t.shape == whole else { throw .input("input '\(binding.name)' has shape \(t.shape), expected \(describe(binding))") }
+        continue
       }
       guard Self.shape(t.shape, isBatchOf: binding.view.dims), t.shape[0] > 0 else {
-        throw .input("input '\(binding.name)' has shape \(t.shape), expected \(describe(binding.view.dims))")
+        throw .input("input '\(binding.name)' has shape \(t.shape), expected \(describe(binding))")
       }
       if let b = batch, b != t.shape[0] { throw .input("inputs disagree on the batch size (\(b) and \(t.shape[0]))") }
       batch = t.shape[0]
@@ -163,7 +167,7 @@ public final class Session {
     for binding in plan.inputs {
       let v = binding.view
       tensor(binding.name)!.values.withUnsafeBufferPointer { src in
-        for n in 0..<b {
+        for n in 0..<v.itemCount(batch: b) {
           (pointer(v, batch: b, item: n)).update(from: src.baseAddress! + n * v.itemCount, count: v.itemCount)
         }
       }
@@ -185,27 +189,29 @@ public final class Session {
 
   /// Whether a kept output tensor can take this run's output as it is. (A function, so the
   /// tensor's copy is released before the values are written in place.)
-  private static func fits(_ tensor: FloatTensor?, batch: Int, item: [Int]) -> Bool {
+  private static func fits(_ tensor: FloatTensor?, batch: Int, binding: TensorBinding) -> Bool {
     guard let tensor else { return false }
-    return tensor.shape.first == batch && shape(tensor.shape, isBatchOf: item)
+    if let whole = binding.shape { return tensor.shape == whole }
+    return tensor.shape.first == batch && shape(tensor.shape, isBatchOf: binding.view.dims)
   }
 
   /// Copies every output out of the arena into `outputs`, in place where the tensor there has the right shape.
   private func store(batch b: Int, into outputs: inout [String: FloatTensor]) {
     for binding in model.plan.outputs {
-      let v = binding.view
-      if !Self.fits(outputs[binding.name], batch: b, item: v.dims) {
-        outputs[binding.name] = FloatTensor(computed: [b] + v.dims, values: [Float](repeating: 0, count: b * v.itemCount))
+      let v = binding.view, items = v.itemCount(batch: b)
+      if !Self.fits(outputs[binding.name], batch: b, binding: binding) {
+        outputs[binding.name] = FloatTensor(computed: binding.shape(batch: b), values: [Float](repeating: 0, count: items * v.itemCount))
       }
       outputs[binding.name]!.withUnsafeMutableValues { dst in
-        for n in 0..<b { (dst.baseAddress! + n * v.itemCount).update(from: pointer(v, batch: b, item: n), count: v.itemCount) }
+        for n in 0..<items { (dst.baseAddress! + n * v.itemCount).update(from: pointer(v, batch: b, item: n), count: v.itemCount) }
       }
     }
   }
 
-  private func describe(_ itemDims: [Int]) -> String {
+  private func describe(_ binding: TensorBinding) -> String {
+    if let whole = binding.shape { return "[\(whole.map(String.init).joined(separator: ", "))]" }
     let batch = model.plan.fixedBatch.map(String.init) ?? "N"
-    return "[\(([batch] + itemDims.map(String.init)).joined(separator: ", "))]"
+    return "[\(([batch] + binding.view.dims.map(String.init)).joined(separator: ", "))]"
   }
 
   /// Grows the arena for `batch` items when needed.
@@ -224,7 +230,9 @@ public final class Session {
   /// Item `n` of view `v` in the arena.
   @inline(__always)
   func pointer(_ v: View, batch: Int, item n: Int) -> UnsafeMutablePointer<Float> {
-    arena + v.base * batch + n * v.itemStride + v.inner
+    if v.items == 0 { return arena + v.base * batch + n * v.itemStride + v.inner }
+    // The fixed region follows the batched one; a one-item view is the same for every item.
+    return arena + model.plan.arenaFloatsPerItem * batch + v.base + (v.items == 1 ? 0 : n) * v.itemStride + v.inner
   }
 
   private func execute(batch: Int, clock: UnsafeMutablePointer<UInt64>?) {

@@ -94,9 +94,6 @@ struct Graphrun: ParsableCommand {
     if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
     if let bench, bench < 1 { throw ValidationError("--bench must be 1 or more, got \(bench)") }
     if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be 1 or more, got \(batchSize)") }
-    if inputs.isEmpty && namedInputs.isEmpty && inputsDirectory == nil {
-      throw ValidationError("give an input file (or --input NAME=FILE for each input, or --inputs DIR)")
-    }
     if !namedInputs.isEmpty && (!inputs.isEmpty || inputsDirectory != nil) {
       throw ValidationError("give either input files or --input NAME=FILE, not both")
     }
@@ -117,6 +114,10 @@ struct Graphrun: ParsableCommand {
   func run() throws {
     do {
       let model = try CompiledModel(contentsOfFile: plan, limits: limits)
+      // A plan without inputs (its outputs are constants) runs with none.
+      if inputs.isEmpty && namedInputs.isEmpty && inputsDirectory == nil && !model.inputs.isEmpty {
+        throw ValidationError("give an input file (or --input NAME=FILE for each input, or --inputs DIR)")
+      }
       let labelNames = try labels.map { path in
         let l = try Labels(contentsOf: path)
         try l.check(model, path: path)
@@ -159,10 +160,13 @@ struct Graphrun: ParsableCommand {
 
   /// One run with the input files read straight into the session's arena (no tensor between).
   static func run(_ session: Session, _ sources: [String: InputLoader.Source]) throws -> [String: FloatTensor] {
-    let batches = Set(sources.values.map { $0.shape[0] }).sorted()
-    guard batches.count == 1, let batch = batches.first else {
+    // Inputs without the batch have their own fixed shapes: the batched ones give the batch.
+    let batched = sources.filter { session.model.hasBatch($0.key) }
+    let batches = Set(batched.values.map { $0.shape[0] }).sorted()
+    guard batches.count <= 1 else {
       throw RuntimeError.input("inputs disagree on the batch size (\(batches.map(String.init).joined(separator: " and ")))")
     }
+    let batch = batches.first ?? session.model.plan.fixedBatch ?? 1
     guard batch > 0 else { throw RuntimeError.input("the input holds no batch items") }
     let names = session.model.inputs.map(\.name)
     return try session.run(batch: batch) { i, values in try sources[names[i]]!.read(into: values) }

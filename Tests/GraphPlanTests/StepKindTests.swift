@@ -31,6 +31,7 @@ final class StepKindTests: XCTestCase {
     .slice(starts: [1, 0, 3], steps: [1, 2, -1]),
     .layerNorm(axis: 1, epsilon: 1e-6, scale: WeightRef(offset: 2, count: 12), bias: WeightRef(offset: 14, count: 12)),
     .channelNorm(epsilon: 1e-6, scale: WeightRef(offset: 2, count: 3), bias: nil),
+    .constant(WeightRef(offset: 5, count: 24)),
   ]
 
   func testEveryKindRoundTripsThroughItsEncoding() throws {
@@ -56,11 +57,11 @@ final class StepKindTests: XCTestCase {
     XCTAssertEqual(tags, [
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
-      "channel-norm": 14,
+      "channel-norm": 14, "constant": 15,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
-      "slice", "layer-norm", "channel-norm",
+      "slice", "layer-norm", "channel-norm", "constant",
     ])
   }
 
@@ -106,6 +107,7 @@ final class StepKindTests: XCTestCase {
       "slice [1:,0::2,3::-1]",
       "layer-norm axis 1 ε 1e-06",
       "channel-norm ε 1e-06 no-bias",
+      "constant 24",
     ])
   }
 

@@ -38,6 +38,8 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .layerNorm(axis: axis, epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
       case .channelNorm(let epsilon, let scale, let bias):
         program.steps[i].kernel = .channelNorm(epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
+      case .constant(let values):
+        program.steps[i].kernel = .constant(copy(values))
       case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
         break  // no weights
       }

@@ -22,6 +22,7 @@ struct ReuseDyingInputs: LoweredPass {
       guard elementwise, let x = step.inputs.first, program.values[x]?.alias == nil,
         program.values[step.output]?.alias == nil, lastUse[x] == i,
         program.values[x]?.itemCount == program.values[step.output]?.itemCount,
+        program.values[x]?.items == program.values[step.output]?.items,
         !outputs.contains(step.output)
       else { continue }
       program.values[step.output]?.alias = .view(of: x)

@@ -3,7 +3,7 @@ import GraphPlan
 /// The graph as kernel steps over named values, before memory is assigned: the
 /// stage where buffer-sharing (and later layout and weight-packing) rewrites live.
 struct LoweredProgram: CustomStringConvertible {
-  /// A value's per-item shape and whether it owns a buffer or aliases another.
+  /// A value's per-item shape, how many items it has, and whether it owns a buffer or aliases another.
   struct Value {
     enum Alias: Equatable {
       /// Same buffer and offset, other shape (reshape, flatten, in-place element-wise).
@@ -14,7 +14,15 @@ struct LoweredProgram: CustomStringConvertible {
 
     var dims: [Int]
     var alias: Alias?
+    /// nil: one item per batch item; else the fixed item count of a value without the batch.
+    var items: Int? = nil
     var itemCount: Int { dims.reduce(1, *) }
+
+    init(dims: [Int], alias: Alias? = nil, items: Int? = nil) {
+      self.dims = dims
+      self.alias = alias
+      self.items = items
+    }
   }
 
   struct Step {
@@ -45,13 +53,10 @@ struct LoweredProgram: CustomStringConvertible {
     return (current, inner)
   }
 
-  /// Floats the remaining concat copies move per batch item.
-  var concatCopyFloats: Int { steps.filter(\.isConcatCopy).map { values[$0.output]?.itemCount ?? 0 }.reduce(0, +) }
-
   /// One line per step and per aliased value, for `--print-after` of the lowered passes.
   var description: String {
     func value(_ name: String) -> String {
-      let dims = PlanDescription.dims(values[name]?.dims ?? [])
+      let dims = (values[name]?.items.map { "\($0)*" } ?? "") + PlanDescription.dims(values[name]?.dims ?? [])
       switch values[name]?.alias {
       case nil: return "\(name) \(dims)"
       case .view(let of)?: return "\(name) \(dims) (view of \(of))"

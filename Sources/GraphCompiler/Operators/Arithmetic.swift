@@ -122,14 +122,20 @@ enum ArithmeticOp: OperatorDefinition {
     try lowerBinary(n, op(n))
   }
 
+  /// Input `i` as an operand: a value without the batch under a batched output is read by every item.
+  private static func computedOperand(_ n: LoweringContext, _ i: Int) throws -> String {
+    let name = n.node.inputs[i]
+    return n.isComputed(name) ? try n.operand(name) : name
+  }
+
   /// A binary step: both operands computed, or one of them a constant shared by every batch item.
   static func lowerBinary(_ n: LoweringContext, _ op: BinaryOp) throws {
     guard n.node.inputs.count == 2 else { throw LoweringContext.Unsupported(reason: "\(n.node.inputs.count) operands") }
-    let (a, b) = (n.node.inputs[0], n.node.inputs[1])
+    let (a, b) = (try computedOperand(n, 0), try computedOperand(n, 1))
     let outDims = n.dims(n.output)
     // Opset-6 broadcasting appends 1s to B (shapes were checked by shape inference).
     var bOnes = 0
-    if n.node.opType != "Sum", let rankA = n.shape(a)?.rank, let rankB = n.shape(b)?.rank {
+    if n.node.opType != "Sum", let rankA = n.shape(n.node.inputs[0])?.rank, let rankB = n.shape(n.node.inputs[1])?.rank {
       bOnes = try legacyTrailingOnes(n, rankA: rankA, rankB: rankB, equalShapes: true)
     }
     let bDims = n.dims(b) + Array(repeating: 1, count: bOnes)
@@ -196,7 +202,7 @@ enum SumOp: OperatorDefinition {
         throw LoweringContext.Unsupported(reason: "operands \(dims) and \(n.dims(part)) do not broadcast")
       }
       let target = last ? n.output : "\(n.output)#sum\(i)"
-      if !last { n.lowering.program.values[target] = .init(dims: next) }
+      if !last { n.newValue(target, dims: next) }
       n.emit(.binary(Binary(op: .add, leftDims: dims, rightDims: n.dims(part), constant: nil, constantIsLeft: false, activation: .none)),
              inputs: [sum, part], output: target)
       (sum, dims) = (target, next)

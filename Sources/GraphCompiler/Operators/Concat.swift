@@ -87,9 +87,9 @@ enum ConcatOp: OperatorDefinition {
     for input in n.node.inputs {
       guard n.isComputed(input) else { throw LoweringContext.Unsupported(reason: "concatenating a constant") }
       let slice = "\(n.output)#\(inner)"
-      n.lowering.program.values[slice] = .init(dims: n.dims(input), alias: .slice(of: n.output, inner: inner))
+      n.newValue(slice, dims: n.dims(input), alias: .slice(of: n.resolved(n.output), inner: inner))
       n.lowering.program.steps.append(.init(
-        name: "\(n.node.name)/copy", absorbed: [n.node.name], kernel: .copy, inputs: [input], output: slice, isConcatCopy: true))
+        name: "\(n.node.name)/copy", absorbed: [n.node.name], kernel: .copy, inputs: [n.resolved(input)], output: slice, isConcatCopy: true))
       inner += n.dims(input).reduce(1, *)
     }
     guard inner == outDims.reduce(1, *) else { throw n.error("inputs do not add up to the output shape") }

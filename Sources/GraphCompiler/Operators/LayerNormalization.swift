@@ -92,7 +92,7 @@ enum LayerNormalizationOp: OperatorDefinition {
     guard used.contains(true) else { return }
     func temporary(_ role: String, _ dims: [Int]) -> String {
       let name = "\(n.output)#\(role)"
-      n.lowering.program.values[name] = .init(dims: dims)
+      n.newValue(name, dims: dims)
       return name
     }
     let x = n.view(of: n.x, dims: [rows, length])

@@ -68,7 +68,7 @@ enum ReduceMeanOp: OperatorDefinition {
       let perm = (1..<rank).filter { !axes.contains($0) }.map { $0 - 1 } + axes.sorted().map { $0 - 1 }
       dims = perm.map { dims[$0] }
       x = n.output + "#reduced-last"
-      n.lowering.program.values[x] = .init(dims: dims)
+      n.newValue(x, dims: dims)
       n.emit(.transpose(perm: perm), inputs: [n.x], output: x)
     }
     let rows = dims[..<(trailing - 1)].reduce(1, *)

@@ -41,7 +41,7 @@ enum SoftmaxOp: OperatorDefinition {
     // Before opset 13 the axes from `axis` on are one: run on views with them flattened.
     let flat = Array(dims[..<(axis - 1)]) + [dims[(axis - 1)...].reduce(1, *)]
     let input = n.view(of: n.x, dims: flat), output = n.output + "#flat"
-    n.lowering.program.values[output] = .init(dims: flat)
+    n.newValue(output, dims: flat)
     n.alias(n.output, .view(of: output))
     n.emit(.softmax(axis: axis - 1), inputs: [input], output: output)
   }

@@ -73,7 +73,14 @@ public enum Pipeline {
       context.lowered = program
       try observe(pass.name, context)
     }
-    let (plan, weights) = try PlanBuilder.build(program, fixedBatch: options.batch, report: &context.report)
+    // Without a batch symbol every value has its fixed shape: the plan runs the one batch its
+    // first input leads with (so batch tools pad to it).
+    let firstLeading = model.graph.inputs.first.flatMap { context.shapes[$0.name]?.dims.first?.value }
+    let fixedBatch = options.batch ?? (lowering.batch == nil ? firstLeading ?? 1 : nil)
+    let shapes = Dictionary((program.inputs + program.outputs).compactMap { name in
+      program.values[name]?.items != nil ? context.shapes[name]?.fixedDims.map { (name, $0) } : nil
+    }, uniquingKeysWith: { a, _ in a })
+    let (plan, weights) = try PlanBuilder.build(program, fixedBatch: fixedBatch, wholeShapes: shapes, report: &context.report)
     context.planListing = PlanDescription.listing(plan)
     try observe("plan-memory", context)
     return Output(plan: plan, weights: weights, report: context.report, graph: context.graph, shapes: context.shapes, fusions: context.fusions)

@@ -7,7 +7,10 @@ struct PlanBuilder {
   /// Buffers start on 64-byte (16-float) boundaries.
   static let alignment = 16
 
-  static func build(_ program: LoweredProgram, fixedBatch: Int?, report: inout CompileReport) throws -> (Plan, [Float]) {
+  /// - Parameter wholeShapes: the model's shapes of the inputs and outputs without the batch.
+  static func build(
+    _ program: LoweredProgram, fixedBatch: Int?, wholeShapes: [String: [Int]], report: inout CompileReport
+  ) throws -> (Plan, [Float]) {
     // Lifetimes of every buffer, over all values that alias it.
     let stepCount = program.steps.count
     var first: [String: Int] = [:], last: [String: Int] = [:]
@@ -23,35 +26,65 @@ struct PlanBuilder {
     }
     for name in program.outputs { touch(name, max(stepCount - 1, 0)) }
 
+    // Two regions, each planned on its own: buffers with the batch (sizes per batch item), then
+    // those without (fixed sizes), so the arena is valid at any batch.
     let roots = first.keys.sorted()
-    let buffers = roots.map { root in
-      MemoryPlanner.Buffer(size: padded(program.values[root]!.itemCount), firstStep: first[root]!, lastStep: last[root]!)
+    let batchedRoots = roots.filter { program.values[$0]!.items == nil }
+    let fixedRoots = roots.filter { program.values[$0]!.items != nil }
+    func plan(_ roots: [String]) -> (MemoryPlanner.Result, [String: Int]) {
+      let buffers = roots.map { root in
+        let v = program.values[root]!
+        return MemoryPlanner.Buffer(size: padded(v.itemCount * (v.items ?? 1)), firstStep: first[root]!, lastStep: last[root]!)
+      }
+      let memory = MemoryPlanner.plan(buffers)
+      return (memory, Dictionary(uniqueKeysWithValues: zip(roots, memory.offsets)))
     }
-    let memory = MemoryPlanner.plan(buffers)
-    let offsetOf = Dictionary(uniqueKeysWithValues: zip(roots, memory.offsets))
+    let (memory, batchedOffsets) = plan(batchedRoots)
+    let (fixedMemory, fixedOffsets) = plan(fixedRoots)
 
-    func view(_ name: String) -> View {
-      let (root, inner) = program.root(of: name)
-      return View(base: offsetOf[root]!, itemStride: program.values[root]!.itemCount, inner: inner, dims: program.values[name]!.dims)
+    // Floats between items of `name`: its buffer's, unless it reads a buffer of another item
+    // count as a dense whole (a one-item view of a fixed-shape value).
+    func itemStride(_ name: String) throws -> Int {
+      let value = program.values[name]!
+      switch value.alias {
+      case nil: return value.itemCount
+      case .slice(let of, _)?: return try itemStride(of)
+      case .view(let of)?:
+        guard program.values[of]!.items != value.items else { return try itemStride(of) }
+        let (_, inner) = program.root(of: of)
+        guard inner == 0, try itemStride(of) == program.values[of]!.itemCount else {
+          throw GraphError("value '\(name)'", "views a strided part of a buffer with another item count")
+        }
+        return value.itemCount
+      }
     }
-    let steps = program.steps.map { s in
-      Step(name: s.name, absorbed: s.absorbed, kernel: s.kernel, inputs: s.inputs.map(view), output: view(s.output))
+    func view(_ name: String) throws -> View {
+      let (root, inner) = program.root(of: name)
+      let value = program.values[name]!
+      return View(
+        base: batchedOffsets[root] ?? fixedOffsets[root]!, itemStride: try itemStride(name), inner: inner, dims: value.dims,
+        items: value.items ?? 0)
+    }
+    let steps = try program.steps.map { s in
+      Step(name: s.name, absorbed: s.absorbed, kernel: s.kernel, inputs: try s.inputs.map(view), output: try view(s.output))
     }
     let plan = Plan(
-      fixedBatch: fixedBatch, arenaFloatsPerItem: memory.arenaSize,
-      inputs: program.inputs.map { TensorBinding(name: $0, view: view($0)) },
-      outputs: program.outputs.map { TensorBinding(name: $0, view: view($0)) },
+      fixedBatch: fixedBatch, arenaFloatsPerItem: memory.arenaSize, arenaFixedFloats: fixedMemory.arenaSize,
+      inputs: try program.inputs.map { TensorBinding(name: $0, view: try view($0), shape: wholeShapes[$0]) },
+      outputs: try program.outputs.map { TensorBinding(name: $0, view: try view($0), shape: wholeShapes[$0]) },
       steps: steps, weightCount: program.weights.data.count)
     try plan.validate(source: "compiled plan")
 
     let scale = 4 * (fixedBatch ?? 1)
     report.steps = steps.count
-    report.arenaBytes = memory.arenaSize * scale
-    report.lowerBoundBytes = memory.lowerBound * scale
-    report.naiveBytes = memory.naiveSize * scale
+    report.arenaBytes = memory.arenaSize * scale + fixedMemory.arenaSize * 4
+    report.lowerBoundBytes = memory.lowerBound * scale + fixedMemory.lowerBound * 4
+    report.naiveBytes = memory.naiveSize * scale + fixedMemory.naiveSize * 4
     report.weightsBytes = program.weights.data.count * 4
-    report.copyBytes = program.concatCopyFloats * scale
-    report.memoryStrategy = memory.strategy
+    report.copyBytes = program.steps.filter(\.isConcatCopy).map { s in
+      program.values[s.output].map { $0.itemCount * ($0.items ?? fixedBatch ?? 1) * 4 } ?? 0
+    }.reduce(0, +)
+    report.memoryStrategy = memory.arenaSize >= fixedMemory.arenaSize ? memory.strategy : fixedMemory.strategy
     report.batch = fixedBatch
     return (plan, program.weights.data)
   }

@@ -17,7 +17,9 @@ public enum PlanFormat {
   /// The format version this runtime writes and reads; any other is rejected.
   /// 4: a provenance section (compiler version, source model file and SHA-256).
   /// 5: activation tags 6-15, the slice and layer-norm kernels, dense rows.
-  public static let version: UInt32 = 5
+  /// 6: values without the batch: the arena's fixed region, each view's item count, each
+  /// binding's whole shape, the constant kernel.
+  public static let version: UInt32 = 6
   static let headerSize = 64
   static let sectionEntrySize = 24
 

@@ -62,6 +62,7 @@ public enum PlanReader {
     var m = ByteReader(bytes, from: meta.lowerBound, to: meta.upperBound, context: "\(source) metadata")
     let batch = try m.int()
     let arena = try m.int()
+    let fixedArena = try m.int()
     let weightCount = try m.int()
     guard weightCount * 4 == weightRange.count else {
       throw PlanError.format("\(source): weights section holds \(weightRange.count) bytes, metadata says \(weightCount) floats")
@@ -70,7 +71,9 @@ public enum PlanReader {
     for _ in 0..<2 {
       let n = Int(try m.u32())
       guard n <= 1024 else { throw PlanError.format("\(source): implausible tensor count \(n)") }
-      lists.append(try (0..<n).map { _ in TensorBinding(name: try m.string(), view: try m.view()) })
+      lists.append(try (0..<n).map { _ in
+        TensorBinding(name: try m.string(), view: try m.view(), shape: try m.bool() ? try m.ints() : nil)
+      })
     }
 
     var s = ByteReader(bytes, from: stepRange.lowerBound, to: stepRange.upperBound, context: "\(source) steps")
@@ -94,7 +97,7 @@ public enum PlanReader {
     let provenance = PlanProvenance(compilerVersion: try p.string(), modelFile: try p.string(), modelSHA256: try p.string())
 
     let plan = Plan(
-      fixedBatch: batch == 0 ? nil : batch, arenaFloatsPerItem: arena,
+      fixedBatch: batch == 0 ? nil : batch, arenaFloatsPerItem: arena, arenaFixedFloats: fixedArena,
       inputs: lists[0], outputs: lists[1], steps: steps, weightCount: weightCount, provenance: provenance)
     return (plan, weightRange.lowerBound)
   }
@@ -102,7 +105,7 @@ public enum PlanReader {
 
 extension ByteReader {
   mutating func view() throws -> View {
-    View(base: try int(), itemStride: try int(), inner: try int(), dims: try ints())
+    View(base: try int(), itemStride: try int(), inner: try int(), dims: try ints(), items: try int())
   }
 
   mutating func weight() throws -> WeightRef { WeightRef(offset: try int(), count: try int()) }

@@ -7,35 +7,65 @@ extension Plan {
   public func validate(source: String = "plan") throws {
     func fail(_ what: String) -> PlanError { .format("\(source): \(what)") }
     guard arenaFloatsPerItem >= 0, arenaFloatsPerItem < 1 << 36 else { throw fail("arena size \(arenaFloatsPerItem) out of range") }
+    guard arenaFixedFloats >= 0, arenaFixedFloats < 1 << 36 else { throw fail("fixed arena size \(arenaFixedFloats) out of range") }
     if let b = fixedBatch, b <= 0 || b > 1 << 20 { throw fail("fixed batch \(b) must be between 1 and 2^20") }
     try provenance.validate(source: source)
 
     func check(_ v: View, _ what: String) throws {
-      guard !v.dims.isEmpty || v.itemCount == 1, v.dims.allSatisfy({ $0 > 0 && $0 < 1 << 31 }) else {
-        throw fail("\(what) has invalid dims \(v.dims)")
+      guard !v.dims.isEmpty || v.itemCount == 1, v.dims.allSatisfy({ $0 > 0 && $0 < 1 << 31 }), v.items >= 0, v.items < 1 << 31 else {
+        throw fail("\(what) has invalid dims \(v.dims) or item count \(v.items)")
       }
       let (count, overflow) = v.dims.reduce((1, false)) { acc, d in
         let (p, o) = acc.0.multipliedReportingOverflow(by: d)
         return (p, acc.1 || o)
       }
-      guard !overflow, v.inner >= 0, v.base >= 0, v.itemStride > 0,
-        v.inner + count <= v.itemStride, v.base + v.itemStride <= arenaFloatsPerItem
-      else { throw fail("\(what) (base \(v.base), stride \(v.itemStride), inner \(v.inner), dims \(v.dims)) lies outside the arena of \(arenaFloatsPerItem) floats per item") }
+      // The end of the last item: one item past `base` per batch item, or `items` items in the fixed region.
+      let (span, spanOverflow) = v.itemStride.multipliedReportingOverflow(by: max(v.items - 1, 0))
+      let end = v.isBatched ? v.base + v.itemStride : v.base + span + v.itemStride
+      guard !overflow, !spanOverflow, span < 1 << 40, v.inner >= 0, v.base >= 0, v.base < 1 << 40, v.itemStride > 0, v.itemStride < 1 << 40,
+        v.inner + count <= v.itemStride, end <= (v.isBatched ? arenaFloatsPerItem : arenaFixedFloats)
+      else {
+        throw fail(
+          "\(what) (base \(v.base), stride \(v.itemStride), inner \(v.inner), dims \(v.dims), items \(v.items)) lies outside the arena of "
+            + (v.isBatched ? "\(arenaFloatsPerItem) floats per item" : "\(arenaFixedFloats) fixed floats"))
+      }
+    }
+    func checkBinding(_ b: TensorBinding, _ what: String) throws {
+      try check(b.view, what)
+      guard let shape = b.shape else {
+        guard b.view.isBatched else { throw fail("\(what) has no batch but no shape either") }
+        return
+      }
+      let v = b.view
+      guard !v.isBatched, shape.count <= 64, shape.allSatisfy({ $0 > 0 && $0 < 1 << 31 }), Window2D.checkedProduct(shape) == v.items * v.itemCount,
+        v.items == 1 || v.itemStride == v.itemCount
+      else { throw fail("\(what) shape \(shape) does not match its view (dims \(v.dims), items \(v.items))") }
     }
     // The arena is exactly as large as its furthest buffer (rounded to 64 bytes), so a
     // corrupted size cannot make a session allocate far more than the plan uses.
     let views = inputs.map(\.view) + outputs.map(\.view) + steps.flatMap { $0.inputs + [$0.output] }
-    let furthest = views.map { $0.base + $0.itemStride }.max() ?? 0
+    let furthest = views.filter(\.isBatched).map { $0.base + $0.itemStride }.max() ?? 0
     guard arenaFloatsPerItem <= (furthest + 15) / 16 * 16 else {
       throw fail("arena of \(arenaFloatsPerItem) floats per item is larger than its buffers need (\(furthest))")
     }
+    let furthestFixed = views.filter { !$0.isBatched }.map { $0.base + $0.itemStride * $0.items }.max() ?? 0
+    guard arenaFixedFloats <= (furthestFixed + 15) / 16 * 16 else {
+      throw fail("fixed arena of \(arenaFixedFloats) floats is larger than its buffers need (\(furthestFixed))")
+    }
 
-    for binding in inputs { try check(binding.view, "input '\(binding.name)'") }
-    for binding in outputs { try check(binding.view, "output '\(binding.name)'") }
+    for binding in inputs { try checkBinding(binding, "input '\(binding.name)'") }
+    for binding in outputs { try checkBinding(binding, "output '\(binding.name)'") }
     for step in steps {
       let label = "step '\(step.name)'"
       for (i, v) in step.inputs.enumerated() { try check(v, "\(label) input \(i)") }
       try check(step.output, "\(label) output")
+      // A step runs over its output's items; each input has as many, or one that every item
+      // reads (an operand of a binary step without the batch).
+      for (i, v) in step.inputs.enumerated() where v.items != step.output.items {
+        guard v.items == 1, case .binary = step.kernel else {
+          throw fail("\(label) input \(i) has \(v.isBatched ? "the batch" : "\(v.items) items"), its output \(step.output.isBatched ? "the batch" : "\(step.output.items) items")")
+        }
+      }
       try step.kernel.step.validate(StepCheck(step: step, weightCount: weightCount, source: source))
     }
   }

@@ -6,12 +6,15 @@ extension Plan {
     var metadata = ByteWriter()
     metadata.int(fixedBatch ?? 0)
     metadata.int(arenaFloatsPerItem)
+    metadata.int(arenaFixedFloats)
     metadata.int(weightCount)
     for list in [inputs, outputs] {
       metadata.u32(UInt32(list.count))
       for binding in list {
         metadata.string(binding.name)
         metadata.view(binding.view)
+        metadata.bool(binding.shape != nil)
+        if let shape = binding.shape { metadata.ints(shape) }
       }
     }
 
@@ -87,6 +90,7 @@ extension ByteWriter {
     int(v.itemStride)
     int(v.inner)
     ints(v.dims)
+    int(v.items)
   }
 
   mutating func weight(_ w: WeightRef) {

@@ -40,12 +40,13 @@ struct StepExecutor {
   /// Start of item `n` of the buffer under `v` (where a channel-sliced output is addressed from).
   func bufferItem(_ v: View, _ n: Int) -> UnsafeMutablePointer<Float> { pointer(v, n) - v.inner }
 
-  /// Whether every item of `v` follows the previous one directly.
+  /// Whether every item of `v` follows the previous one directly. (Only binary steps take an
+  /// operand with fewer items than their output, and they run per item.)
   func isDense(_ v: View) -> Bool { v.itemStride == v.itemCount && v.inner == 0 }
 
-  /// Calls `body(firstItem, count)` once for the whole batch when `together`, else once per item.
-  func forItems(together: Bool, _ body: (Int, Int) -> Void) {
-    if together { body(0, batch) } else { for n in 0..<batch { body(n, 1) } }
+  /// Calls `body(firstItem, count)` once for all `items` when `together`, else once per item.
+  func forItems(_ items: Int, together: Bool, _ body: (Int, Int) -> Void) {
+    if together { body(0, items) } else { for n in 0..<items { body(n, 1) } }
   }
 
   /// Applies `activation` in place to item `n` of `v`.
@@ -53,20 +54,22 @@ struct StepExecutor {
     if activation != .none { Kernels.activation(activation, pointer(v, n), count: v.itemCount, output: pointer(v, n), pool: pool) }
   }
 
-  /// Runs step `index` of the plan.
+  /// Runs step `index` of the plan, once per item of its output: the batch, or the fixed
+  /// item count of a value without the batch.
   func run(_ step: Step, index: Int) {
     let out = step.output
+    let items = out.itemCount(batch: batch)
     switch step.kernel {
     case .conv(let c):
       let residual = c.residual ? step.inputs[1] : nil
-      forItems(together: isDense(step.inputs[0]) && residual.map(isDense) ?? true) { n, count in
+      forItems(items, together: isDense(step.inputs[0]) && residual.map(isDense) ?? true) { n, count in
         Kernels.conv2d(
           Self.convParameters(c, batch: count, output: out), input: pointer(step.inputs[0], n), weights: weight(c.weights), weightLayout: c.weightLayout,
           epilogue: Epilogue(bias: c.bias.map(weight), residual: residual.map { UnsafePointer(pointer($0, n)) }, activation: c.activation),
           output: bufferItem(out, n), workspace: session.workspace, pool: pool)
       }
     case .pool(let p):
-      forItems(together: isDense(step.inputs[0])) { n, count in
+      forItems(items, together: isDense(step.inputs[0])) { n, count in
         Kernels.pool2d(
           Self.poolParameters(p, batch: count, output: out), axes: session.model.prepared[index].poolAxes,
           input: pointer(step.inputs[0], n), output: bufferItem(out, n), pool: pool)
@@ -74,12 +77,12 @@ struct StepExecutor {
     case .globalPool(let kind):
       let x = step.inputs[0]
       let channels = x.dims[0], spatial = x.itemCount / channels
-      forItems(together: isDense(x) && isDense(out)) { n, count in
+      forItems(items, together: isDense(x) && isDense(out)) { n, count in
         Kernels.globalPool(kind, batch: count, channels: channels, spatial: spatial, input: pointer(x, n), output: pointer(out, n), pool: pool)
       }
     case .dense(let d):
       let x = step.inputs[0]
-      forItems(together: isDense(x) && isDense(out)) { n, count in
+      forItems(items, together: isDense(x) && isDense(out)) { n, count in
         Kernels.gemm(
           GemmParameters(m: count * d.rows, n: d.outFeatures, k: d.inFeatures, transB: true), a: pointer(x, n), b: weight(d.weights),
           epilogue: Epilogue(bias: d.bias.map(weight), activation: d.activation), output: pointer(out, n), pool: pool,
@@ -87,7 +90,7 @@ struct StepExecutor {
       }
     case .binary(let b):
       guard case .binary(let layout) = session.model.prepared[index] else { preconditionFailure("binary step unprepared") }
-      for n in 0..<batch {
+      for n in 0..<items {
         let x = UnsafePointer(pointer(step.inputs[0], n))
         let y = b.constant.map(weight) ?? UnsafePointer(pointer(step.inputs[1], n))
         let (l, r) = b.constantIsLeft ? (y, x) : (x, y)
@@ -95,7 +98,7 @@ struct StepExecutor {
         activate(b.activation, out, n)
       }
     case .channelAffine(let scale, let shift, let activation):
-      for n in 0..<batch {
+      for n in 0..<items {
         let channels = out.dims[0]
         Kernels.channelAffine(
           pointer(step.inputs[0], n), batch: 1, channels: channels, spatial: out.itemCount / channels,
@@ -103,29 +106,29 @@ struct StepExecutor {
         activate(activation, out, n)
       }
     case .activation(let a):
-      for n in 0..<batch {
+      for n in 0..<items {
         Kernels.activation(a, pointer(step.inputs[0], n), count: out.itemCount, output: pointer(out, n), pool: pool)
       }
     case .lrn(let size, let alpha, let beta, let bias):
-      for n in 0..<batch {
+      for n in 0..<items {
         let channels = out.dims[0]
         Kernels.lrn(
           pointer(step.inputs[0], n), batch: 1, channels: channels, spatial: out.itemCount / channels,
           size: size, alpha: alpha, beta: beta, bias: bias, output: pointer(out, n), pool: pool)
       }
     case .softmax(let axis):
-      for n in 0..<batch {
+      for n in 0..<items {
         Kernels.softmax(pointer(step.inputs[0], n), shape: out.dims, axis: axis, output: pointer(out, n), pool: pool)
       }
     case .transpose, .slice:
       guard case .gather(let layout) = session.model.prepared[index] else { preconditionFailure("gather step unprepared") }
-      for n in 0..<batch { Kernels.gather(pointer(step.inputs[0], n), layout, output: pointer(out, n)) }
+      for n in 0..<items { Kernels.gather(pointer(step.inputs[0], n), layout, output: pointer(out, n)) }
     case .copy:
-      for n in 0..<batch { pointer(out, n).update(from: pointer(step.inputs[0], n), count: out.itemCount) }
+      for n in 0..<items { pointer(out, n).update(from: pointer(step.inputs[0], n), count: out.itemCount) }
     case .layerNorm(let axis, let epsilon, let scale, let bias):
       let row = out.dims[axis...].reduce(1, *)
       let x = step.inputs[0]
-      forItems(together: isDense(x) && isDense(out)) { n, count in
+      forItems(items, together: isDense(x) && isDense(out)) { n, count in
         Kernels.layerNorm(
           pointer(x, n), rows: count * out.itemCount / row, length: row, epsilon: epsilon, scale: weight(scale),
           bias: bias.map(weight), output: pointer(out, n), pool: pool)
@@ -137,6 +140,9 @@ struct StepExecutor {
           pointer(x, n), items: count, channels: channels, spatial: out.itemCount / channels, epsilon: epsilon,
           scale: weight(scale), bias: bias.map(weight), output: pointer(out, n), pool: pool)
       }
+    case .constant(let values):
+      let count = out.itemCount
+      for n in 0..<items { pointer(out, n).update(from: weight(values) + (out.isBatched ? 0 : n * count), count: count) }
     }
   }
 }

@@ -20,7 +20,7 @@ package struct StepProfile: Sendable, Equatable {
   /// convolution 2·M·(C/g)·KH·KW·OH·OW and dense 2·K·N (multiply and add; bias and fused
   /// activations not counted); pooling and LRN one operation per window tap; global pooling one
   /// per input element; element-wise steps one per output element (channel-affine two);
-  /// transpose and copy none (they only move data).
+  /// transpose, copy and constant none (they only move data).
   package static func operations(_ step: Step) -> Int {
     let out = step.output.itemCount
     switch step.kernel {
@@ -41,7 +41,7 @@ package struct StepProfile: Sendable, Equatable {
       return out
     case .layerNorm, .channelNorm:
       return 8 * out
-    case .transpose, .copy, .slice:
+    case .transpose, .copy, .slice, .constant:
       return 0
     }
   }

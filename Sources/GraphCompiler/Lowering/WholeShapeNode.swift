@@ -1,0 +1,56 @@
+import GraphIR
+
+/// A node as ``LoweringContext`` shows it in whole mode, where each run-time value reads as
+/// `[1] + its shape`: every axis the node names moves up by one (an axis attribute, Transpose's
+/// perm, the axes of ReduceMean and Slice whether attributes or constant inputs), and axes left
+/// to a default are written out, so the rule sees the same axes of the shifted shape.
+struct WholeShapeNode {
+  var node: Node
+  /// Constant inputs to read instead of the graph's: the shifted (or written-out) axes.
+  var constants: [Int: Tensor] = [:]
+
+  /// `node` shifted for `rank`, the rank of its first input's real shape.
+  init(_ original: Node, opset: Int, rank: Int, graph: Graph) throws {
+    node = original
+    func shifted(_ axis: Int) -> Int { axis >= 0 ? axis + 1 : axis }
+    switch original.opType {
+    case "Concat", "Gather", "Split", "LayerNormalization", "Softmax":
+      let defaults = ["Gather": 0, "Split": 0, "LayerNormalization": -1, "Softmax": opset < 13 ? 1 : -1]
+      if let axis = try original.int("axis") ?? defaults[original.opType] { node.attributes["axis"] = .int(shifted(axis)) }
+    case "Transpose":
+      let perm = try original.ints("perm") ?? Array((0..<rank).reversed())
+      node.attributes["perm"] = .ints([0] + perm.map { $0 + 1 })
+    case "ReduceMean":
+      if opset < 18 {
+        node.attributes["axes"] = .ints((try original.ints("axes") ?? Array(0..<rank)).map(shifted))
+      } else {
+        try shiftAxesInput(1, graph: graph, all: try original.int("noop_with_empty_axes", default: 0) == 0 ? rank : nil)
+      }
+    case "Slice":
+      if opset < 10 {
+        let starts = try original.ints("starts") ?? []
+        node.attributes["axes"] = .ints((try original.ints("axes") ?? Array(0..<starts.count)).map(shifted))
+      } else {
+        let starts = original.input(1).flatMap { graph.initializers[$0] }?.count
+        try shiftAxesInput(3, graph: graph, all: starts)
+      }
+    default:
+      break
+    }
+  }
+
+  /// Input `index` (constant axes) shifted; when absent, `0..<all` shifted (nothing when `all` is nil).
+  private mutating func shiftAxesInput(_ index: Int, graph: Graph, all: Int?) throws {
+    let axes: [Int]
+    if let name = node.input(index) {
+      guard let t = graph.initializers[name], t.isLoaded else { return }  // the rule reports it
+      axes = t.int64s.map { Int($0) }
+    } else {
+      guard let all else { return }
+      axes = Array(0..<all)
+      while node.inputs.count <= index { node.inputs.append("") }
+      node.inputs[index] = "\(node.name)#whole-axes"
+    }
+    constants[index] = Tensor(int64s: axes.map { Int64($0 >= 0 ? $0 + 1 : $0) }, dims: [axes.count])
+  }
+}

@@ -1,0 +1,139 @@
+import GraphIR
+import GraphPlan
+import GraphRuntime
+import TestSupport
+import XCTest
+
+@testable import GraphCompiler
+
+/// The batch is a symbol, not "dim 0 of everything": values without it are computed with their
+/// whole fixed shapes, once per run; graph outputs that fold to constants are copied out of the weights.
+final class ShapeModelTests: XCTestCase {
+  /// Seeded inputs for `model` with every symbol of an input's shape set to `batch`.
+  func inputs(_ model: Model, batch: Int, seed: UInt64 = 7) -> [String: FloatTensor] {
+    var random = SeededRandom(seed: seed)
+    var inputs: [String: FloatTensor] = [:]
+    for input in model.graph.inputs {
+      let dims = input.shape!.dims.map { $0.value ?? batch }
+      inputs[input.name] = try! FloatTensor(shape: dims, values: random.floats(dims.reduce(1, *)))
+    }
+    return inputs
+  }
+
+  func assertMatchesReference(_ model: Model, _ compiled: Pipeline.Output, batch: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+    let feeds = inputs(model, batch: batch, seed: UInt64(batch) * 31)
+    let expected = try ReferenceInterpreter.run(model, inputs: feeds)
+    for threads in [1, 2] {
+      let ours = try Compile.run(compiled, feeds, threads: threads)
+      XCTAssertEqual(Set(ours.keys), Set(expected.keys), file: file, line: line)
+      for (name, tensor) in expected {
+        XCTAssertEqual(ours[name]?.shape, tensor.shape, "\(name)", file: file, line: line)
+      }
+      assertClose(ours, expected, "batch \(batch), \(threads) threads", file: file, line: line)
+    }
+  }
+
+  /// A graph of fixed shapes whose dim 0 is no batch (a node test's form): Transpose and Concat
+  /// of axis 0, an Add whose operands' leading dims differ, a mean to a scalar. Each value keeps
+  /// its own shape, and so do the plan's inputs and outputs (no invented leading 1).
+  func testFixedShapesCompileWithTheirOwnShapes() throws {
+    let g = TestGraph("fixed")
+    let x = g.input("x", [3, 4])
+    let y = g.input("y", [4])
+    g.output(g.node("Transpose", "transpose", [x], ["perm": .ints([1, 0])]))
+    g.output(g.node("Concat", "concat", [x, g.node("Relu", "relu", [x])], ["axis": .int(0)]))
+    g.output(g.node("Add", "add", [x, y]))
+    g.output(g.node("ReduceMean", "mean", [x], ["keepdims": .int(0)]))
+    let model = g.model()
+    let compiled = try Pipeline.compile(model)
+    let plan = compiled.plan
+    XCTAssertEqual(plan.inputs.map { $0.shape(batch: 1) }, [[3, 4], [4]])
+    XCTAssertEqual(plan.outputs.map { $0.shape(batch: 1) }, [[4, 3], [6, 4], [3, 4], []])
+    XCTAssertEqual(plan.arenaFloatsPerItem, 0, "nothing has a batch")
+    XCTAssertTrue(plan.steps.allSatisfy { !$0.output.isBatched })
+    let runtime = try CompiledModel(plan: plan, weights: compiled.weights)
+    XCTAssertEqual(runtime.shape(of: "y", batch: 5), [4])
+    XCTAssertFalse(runtime.hasBatch("x"))
+    try assertMatchesReference(model, compiled, batch: 1)
+  }
+
+  /// A fixed-shape graph whose first leading dim equals another value's (a constant [3, 4, 5]
+  /// added to an input [3, 4, 5]): the constant is not split along a batch.
+  func testConstantWithTheLeadingDimOfTheInput() throws {
+    let g = TestGraph("same_leading")
+    let x = g.input("x", [3, 4, 5])
+    g.output(g.node("Add", "add", [x, g.weight("k", [3, 4, 5])]))
+    g.output(g.node("Mul", "mul", [g.weight("j", [3, 1, 5]), x]))
+    let model = g.model()
+    try assertMatchesReference(model, try Pipeline.compile(model), batch: 1)
+  }
+
+  /// A batched input plus values without the batch: an input of fixed shape, transformed once
+  /// per run (its steps run one item, in the arena's fixed region), then broadcast onto every
+  /// batch item, whether it lines up with the batch axis ([1, 3, 4]) or not ([4]).
+  func testBatchedAndUnbatchedValuesBroadcast() throws {
+    let g = TestGraph("mixed")
+    let x = g.input("x", ["N", 3, 4])
+    let bias = g.input("bias", [4])
+    let gate = g.input("gate", [1, 3, 4])
+    let shifted = g.node("Relu", "relu_bias", [bias])
+    g.output(g.node("Add", "add", [x, shifted]))
+    g.output(g.node("Mul", "mul", [g.node("Sigmoid", "sigmoid", [gate]), x]))
+    g.output(g.node("Sub", "sub", [shifted, x]))
+    let model = g.model()
+    let compiled = try Pipeline.compile(model)
+    XCTAssertNil(compiled.plan.fixedBatch)
+    let relu = try XCTUnwrap(compiled.plan.steps.first { $0.name == "relu_bias" })
+    XCTAssertFalse(relu.output.isBatched, "computed once per run, not per batch item")
+    XCTAssertGreaterThan(compiled.plan.arenaFixedFloats, 0)
+    XCTAssertEqual(compiled.plan.inputs.map { $0.shape(batch: 2) }, [[2, 3, 4], [4], [1, 3, 4]])
+    for batch in [1, 3] { try assertMatchesReference(model, compiled, batch: batch) }
+  }
+
+  /// A value that moves the batch off its leading axis is refused by name, saying why.
+  func testBatchOffTheLeadingAxisIsRefusedClearly() throws {
+    let g = TestGraph("moved")
+    let x = g.input("x", ["N", 3])
+    g.output(g.node("Transpose", "transpose", [x], ["perm": .ints([1, 0])]))
+    XCTAssertThrowsError(try Pipeline.compile(g.model())) { error in
+      XCTAssertTrue("\(error)".contains("value 'transpose': shape [3, N]: the batch N is not its leading dimension alone"), "\(error)")
+    }
+  }
+
+  /// Graph outputs that fold to constants: float ones are written by a step from the weights
+  /// (at every batch), integer ones are refused by name.
+  func testConstantOutputs() throws {
+    let g = TestGraph("constant_out")
+    let x = g.input("x", ["N", 2])
+    g.output(g.node("Relu", "relu", [x]))
+    g.builder.node("Constant", name: "k", inputs: [], outputs: ["k"], attributes: ["value": .tensor(Tensor(floats: [1, -2, 3], dims: [3]))])
+    g.output("k")
+    let model = g.model()
+    let compiled = try Pipeline.compile(model)
+    XCTAssertTrue(compiled.plan.steps.contains { if case .constant = $0.kernel { return true } else { return false } })
+    for batch in [1, 2] {
+      let out = try Compile.run(compiled, inputs(model, batch: batch), threads: 1)
+      XCTAssertEqual(out["k"]?.shape, [3])
+      XCTAssertEqual(out["k"]?.values, [1, -2, 3])
+    }
+
+    let i = TestGraph("integer_out")
+    i.output(i.node("Relu", "relu", [i.input("x", ["N", 2])]))
+    i.builder.node("Constant", name: "s", inputs: [], outputs: ["s"], attributes: ["value": .tensor(Tensor(int64s: [1, 2], dims: [2]))])
+    i.output("s")
+    XCTAssertThrowsError(try Pipeline.compile(i.model())) { error in
+      XCTAssertTrue("\(error)".contains("output 's': is a constant int64 tensor; the runtime's outputs are float32 only"), "\(error)")
+    }
+  }
+
+  /// A plan with only constant outputs and no inputs at all runs (batch 1).
+  func testGraphWithoutInputs() throws {
+    let g = TestGraph("no_inputs")
+    g.builder.node("Constant", name: "k", inputs: [], outputs: ["k"], attributes: ["value": .tensor(Tensor(floats: [4, 5], dims: [1, 2]))])
+    g.output("k")
+    let compiled = try Pipeline.compile(g.model())
+    let out = try Compile.run(compiled, [:], threads: 1)
+    XCTAssertEqual(out["k"]?.shape, [1, 2])
+    XCTAssertEqual(out["k"]?.values, [4, 5])
+  }
+}
