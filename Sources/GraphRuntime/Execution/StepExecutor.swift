@@ -135,7 +135,7 @@ struct StepExecutor {
       }
     case .channelNorm(let epsilon, let scale, let bias):
       let x = step.inputs[0], channels = out.dims[0]
-      forItems(together: isDense(x) && isDense(out)) { n, count in
+      forItems(items, together: isDense(x) && isDense(out)) { n, count in
         Kernels.channelNorm(
           pointer(x, n), items: count, channels: channels, spatial: out.itemCount / channels, epsilon: epsilon,
           scale: weight(scale), bias: bias.map(weight), output: pointer(out, n), pool: pool)
