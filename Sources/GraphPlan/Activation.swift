@@ -60,6 +60,9 @@ public enum BinaryOp: Sendable, Equatable, CaseIterable {
   case mul
   /// `a / b` (IEEE: division by zero gives ±inf or NaN).
   case div
+  /// `a` to the power `b`, as C's `powf` (ONNX Pow): a negative base takes integer exponents
+  /// only (NaN otherwise), `x^0 = 1` and `1^y = 1` even for NaN.
+  case pow
 }
 
 // MARK: - File encoding (on-disk numbers; never renumber)
@@ -173,13 +176,14 @@ extension PlanDescription {
   /// `relu`, `clip(0, 6)`, or empty for none: an activation as listings name it.
   public static func activation(_ a: Activation) -> String { String(suffix(a).dropFirst()) }
 
-  /// `add`, `sub`, `mul`, `div`.
+  /// `add`, `sub`, `mul`, `div`, `pow`.
   static func name(_ op: BinaryOp) -> String {
     switch op {
     case .add: return "add"
     case .sub: return "sub"
     case .mul: return "mul"
     case .div: return "div"
+    case .pow: return "pow"
     }
   }
 }

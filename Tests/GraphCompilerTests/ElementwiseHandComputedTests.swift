@@ -100,6 +100,23 @@ final class ElementwiseHandComputedTests: XCTestCase {
       XCTAssertEqual(r[2], 1.7320508, accuracy: 1e-7)
       XCTAssertEqual(r[3], 0.70710677, accuracy: 1e-7)
     }
-    XCTAssertThrowsError(try run("Pow", ["x", "c"]), "a non-scalar exponent is refused")
+  }
+
+  /// x = [1, -2, 3, 0.5]: Pow with a tensor exponent (constant or run-time) and a constant base.
+  func testPowOfTensors() throws {
+    let close = { (r: (compiled: [Float], reference: [Float]), expected: [Float], what: String) in
+      for (got, want) in zip(r.compiled + r.reference, expected + expected) { XCTAssertEqual(got, want, accuracy: 2e-7 * max(1, abs(want)), what) }
+    }
+    close(try run("Pow", ["x"], extra: { g in [g.builder.constant("e", Tensor(floats: [0, 3, -1, 0.5], dims: [4]))] }),
+          [1, -8, 1.0 / 3.0, 0.70710677], "x ^ [0, 3, -1, 0.5]")
+    let y: [Float] = [4, 4, -1, 2]
+    close(try run("Pow", ["x", "y"], y: y), [1, 16, 1.0 / 3.0, 0.25], "x ^ y")
+    close(try run("Pow", ["y", "x"], y: y), [4, 0.0625, -1, 1.4142135], "y ^ x: a negative base to an integer power")
+    close(try run("Pow", ["c", "x"]), [10, 0.0025, 27000, 6.3245554], "c ^ x")
+    // An int64 exponent of a float base (ONNX lets the types differ).
+    close(try run("Pow", ["x"], extra: { g in [g.ints("k", [2, 3, 0, -2])] }), [1, -8, 1, 4], "x ^ int64 [2, 3, 0, -2]")
+    // A negative base to a fractional power is NaN, in both paths.
+    let r = try run("Pow", ["x", "y"], y: [1, 0.5, 1, 1])
+    XCTAssertTrue(r.compiled[1].isNaN && r.reference[1].isNaN, "(-2)^0.5 is NaN: \(r)")
   }
 }

@@ -1,4 +1,5 @@
 import TestSupport
+import Foundation
 import XCTest
 @testable import GraphRuntime
 import GraphPlan
@@ -24,6 +25,7 @@ final class ElementwiseTests: XCTestCase {
     case .sub: x - y
     case .mul: x * y
     case .div: x / y
+    case .pow: Float(Foundation.pow(Double(x), Double(y)))
     }
   }
 
@@ -173,19 +175,21 @@ final class FastElementwiseTests: XCTestCase {
     }
   }
 
+  /// Operand shapes for the broadcast kernel: equal, broadcast either way, scalars, long rows.
+  static let broadcastCases: [([Int], [Int])] = [
+    ([2, 3, 7, 13], [2, 3, 7, 13]), ([2, 17, 7, 13], [17, 1, 1]), ([2, 17, 7, 13], []), ([1], [3, 5]),
+    ([3, 1], [1, 4]), ([2, 1, 3, 1, 2, 1], [1, 2, 1, 2, 1, 2]), ([4, 1], [4, 70_000]), ([5], [5]),
+    // Dimensions the fast path merges: a squeeze-excitation gate either side, leading and trailing broadcasts.
+    ([2, 17, 1, 1], [2, 17, 7, 13]), ([2, 17, 7, 13], [2, 17, 1, 1]), ([1, 1, 4, 5], [2, 3, 4, 5]), ([2, 3, 4, 5], [3, 1, 1]),
+    ([2, 3, 1, 1, 5], [2, 3, 4, 6, 5]), ([3, 50_000], []),
+    // Scalars on both sides (one value per batch item: the ONNX node test test_add_example at batch 3).
+    ([], []), ([], [1]),
+  ]
+
   func testBinaryMatchesReference() throws {
     var rng = SeededRandom(seed: 11)
     let pool = ThreadPool(threads: 2)
-    let cases: [([Int], [Int])] = [
-      ([2, 3, 7, 13], [2, 3, 7, 13]), ([2, 17, 7, 13], [17, 1, 1]), ([2, 17, 7, 13], []), ([1], [3, 5]),
-      ([3, 1], [1, 4]), ([2, 1, 3, 1, 2, 1], [1, 2, 1, 2, 1, 2]), ([4, 1], [4, 70_000]), ([5], [5]),
-      // Dimensions the fast path merges: a squeeze-excitation gate either side, leading and trailing broadcasts.
-      ([2, 17, 1, 1], [2, 17, 7, 13]), ([2, 17, 7, 13], [2, 17, 1, 1]), ([1, 1, 4, 5], [2, 3, 4, 5]), ([2, 3, 4, 5], [3, 1, 1]),
-      ([2, 3, 1, 1, 5], [2, 3, 4, 6, 5]), ([3, 50_000], []),
-      // Scalars on both sides (one value per batch item: the ONNX node test test_add_example at batch 3).
-      ([], []), ([], [1]),
-    ]
-    for (aShape, bShape) in cases {
+    for (aShape, bShape) in Self.broadcastCases {
       let a = rng.floats(aShape.reduce(1, *)), b = rng.floats(bShape.reduce(1, *)).map { $0 + 3 }
       let count = try Reference.broadcastShape(aShape, bShape).reduce(1, *)
       for op in [BinaryOp.add, .sub, .mul, .div] {
@@ -198,6 +202,58 @@ final class FastElementwiseTests: XCTestCase {
     }
     var out: [Float] = [0]
     XCTAssertThrowsError(try Kernels.binary(.add, a: [1, 2], aShape: [2], b: [1, 2, 3], bShape: [3], output: &out))
+  }
+
+  /// Pow through the broadcast kernel (`powf` per element) against the reference (float64 `pow`,
+  /// rounded once) on every broadcast case: within one unit in the last place (glibc's `powf` is
+  /// not always correctly rounded), NaN exactly where the reference has NaN, and the same bits on
+  /// 1 and 2 threads.
+  func testPowMatchesReference() throws {
+    var rng = SeededRandom(seed: 13)
+    let pool = ThreadPool(threads: 2)
+    var negativePowers = 0
+    for (aShape, bShape) in Self.broadcastCases {
+      // Bases of both signs; every other exponent an integer, a negative base's only real powers.
+      let a = rng.floats(aShape.reduce(1, *), -4, 4)
+      let b = rng.floats(bShape.reduce(1, *), -6, 6).enumerated().map { $0.offset % 2 == 0 ? $0.element.rounded() : $0.element }
+      let count = try Reference.broadcastShape(aShape, bShape).reduce(1, *)
+      var expected = [Float](repeating: 0, count: count), one = expected, two = expected
+      try Reference.binary(.pow, a: a, aShape: aShape, b: b, bShape: bShape, output: &expected)
+      try Kernels.binary(.pow, a: a, aShape: aShape, b: b, bShape: bShape, output: &one)
+      try Kernels.binary(.pow, a: a, aShape: aShape, b: b, bShape: bShape, output: &two, pool: pool)
+      assertIdentical(two, one, "pow \(aShape) \(bShape) on 2 threads")
+      for i in 0..<count where !(one[i] == expected[i] || (one[i].isNaN && expected[i].isNaN)) {
+        if !(abs(one[i] - expected[i]) <= expected[i].ulp) {
+          XCTFail("pow \(aShape) \(bShape): element \(i) is \(one[i]), reference \(expected[i])")
+          break
+        }
+      }
+      negativePowers += expected.filter { $0 < 0 }.count
+    }
+    XCTAssertGreaterThan(negativePowers, 1000, "negative bases with odd integer exponents give negative powers")
+  }
+
+  /// ONNX Pow's special values (C's `pow`, which numpy and onnxruntime follow), worked out by hand,
+  /// through the fast kernel and the reference; signed zeros compared by their bits.
+  func testPowSpecialValues() throws {
+    let cases: [(x: Float, y: Float, expected: Float)] = [
+      (-2, 3, -8), (-2, 2, 4), (-2, -1, -0.5), (-2, 0.5, .nan), (-8, 1.0 / 3.0, .nan), (4, 0.5, 2), (4, -0.5, 0.5),
+      (0, 0, 1), (.nan, 0, 1), (.nan, -0.0, 1), (1, .nan, 1), (-1, .infinity, 1), (.nan, 1, .nan), (2, .nan, .nan),
+      (0, -1, .infinity), (-0.0, -1, -.infinity), (-0.0, -2, .infinity), (0, 2, 0), (-0.0, 3, -0.0), (-0.0, 2, 0),
+      (0.5, .infinity, 0), (2, .infinity, .infinity), (2, -.infinity, 0), (0.5, -.infinity, .infinity),
+      (-.infinity, 3, -.infinity), (-.infinity, 2, .infinity), (-.infinity, -3, -0.0), (.infinity, -0.5, 0),
+      (2, 127, 0x1p127), (2, 128, .infinity), (-2, 127, -0x1p127), (2, -149, .leastNonzeroMagnitude),
+    ]
+    let x = cases.map(\.x), y = cases.map(\.y)
+    var fast = [Float](repeating: 0, count: cases.count), reference = fast
+    try Kernels.binary(.pow, a: x, aShape: [cases.count], b: y, bShape: [cases.count], output: &fast)
+    try Reference.binary(.pow, a: x, aShape: [cases.count], b: y, bShape: [cases.count], output: &reference)
+    for (i, c) in cases.enumerated() {
+      for (got, path) in [(fast[i], "fast"), (reference[i], "reference")] {
+        let same = c.expected.isNaN ? got.isNaN : got.bitPattern == c.expected.bitPattern
+        XCTAssertTrue(same, "\(path): pow(\(c.x), \(c.y)) is \(got), expected \(c.expected)")
+      }
+    }
   }
 
   func testActivationAndAffineMatchReference() {

@@ -39,20 +39,23 @@ enum ArithmeticOp: OperatorDefinition {
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let a = try n.input(0, "A")
-    var b = try n.input(1, "B")
+    let b = try n.input(1, "B")
     guard a.elementType == b.elementType else {
       throw n.error("operand types differ: A is \(a.elementType), B is \(b.elementType)")
     }
-    let ones = try legacyTrailingOnes(n, rankA: a.shape.rank, rankB: b.shape.rank, equalShapes: a.shape == b.shape)
-    if ones > 0 { b = ValueState(b.elementType, Shape(b.shape.dims + Array(repeating: .fixed(1), count: ones))) }
-    guard let shape = DimArithmetic.broadcast(a.shape, b.shape) else {
-      throw n.error("shapes \(a.shape) and \(b.shape) do not broadcast")
-    }
-    var out = ValueState(a.elementType, shape)
-    if shape.rank <= 1, let x = a.elements, let y = b.elements {
+    var out = ValueState(a.elementType, try broadcastShape(n, a.shape, b.shape))
+    if out.shape.rank <= 1, let x = a.elements, let y = b.elements {
       out.elements = combine(x, y, op(n))
     }
     return [out]
+  }
+
+  /// The broadcast of the operands' shapes, B's legacy trailing 1s appended.
+  static func broadcastShape(_ n: NodeContext, _ a: Shape, _ b: Shape) throws -> Shape {
+    let ones = try legacyTrailingOnes(n, rankA: a.rank, rankB: b.rank, equalShapes: a == b)
+    let b = Shape(b.dims + Array(repeating: .fixed(1), count: ones))
+    guard let shape = DimArithmetic.broadcast(a, b) else { throw n.error("shapes \(a) and \(b) do not broadcast") }
+    return shape
   }
 
   /// Elementwise integer arithmetic on known values; nil whenever a result is not a plain integer.
@@ -76,7 +79,8 @@ enum ArithmeticOp: OperatorDefinition {
     return result
   }
 
-  /// Integer arithmetic as ONNX defines it (division truncates); nil on overflow or division by zero.
+  /// Integer arithmetic as ONNX defines it (division truncates); nil on overflow, division by
+  /// zero or a negative power (which has no integer result).
   static func integer(_ op: BinaryOp, _ p: Int64, _ q: Int64) -> Int64? {
     let value: (Int64, Bool)
     switch op {
@@ -86,15 +90,38 @@ enum ArithmeticOp: OperatorDefinition {
     case .div:
       guard q != 0, !(p == Int64.min && q == -1) else { return nil }
       value = (p / q, false)
+    case .pow:
+      guard q >= 0 else { return nil }
+      // By squaring; the base is squared only while a higher bit of the exponent needs it.
+      var result: Int64 = 1, base = p, e = q
+      while e > 0 {
+        if e & 1 == 1 {
+          let r = result.multipliedReportingOverflow(by: base)
+          guard !r.overflow else { return nil }
+          result = r.partialValue
+        }
+        e >>= 1
+        if e > 0 {
+          let b = base.multipliedReportingOverflow(by: base)
+          guard !b.overflow else { return nil }
+          base = b.partialValue
+        }
+      }
+      value = (result, false)
     }
     return value.1 ? nil : value.0
   }
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    try evaluate(n, op(n))
+  }
+
+  /// `A op B` on concrete tensors, B's legacy trailing 1s appended.
+  static func evaluate(_ n: EvaluationContext, _ op: BinaryOp) throws -> [Tensor] {
     let a = try n.input(0)
     var b = try n.input(1)
     b.dims += Array(repeating: 1, count: try legacyTrailingOnes(n, rankA: a.dims.count, rankB: b.dims.count, equalShapes: a.dims == b.dims))
-    return [try apply(op(n), a, b, n)]
+    return [try apply(op, a, b, n)]
   }
 
   /// `a op b` with broadcasting: integer arithmetic for integer tensors, the reference kernel for floats.
@@ -107,7 +134,9 @@ enum ArithmeticOp: OperatorDefinition {
       let sa = Broadcast.strides(a.dims, to: shape), sb = Broadcast.strides(b.dims, to: shape)
       let out = try (0..<shape.reduce(1, *)).map { index -> Int64 in
         let (i, j) = Broadcast.offsets(of: index, in: shape, sa, sb)
-        guard let v = integer(op, x[i], y[j]) else { throw n.error("integer \(op) of \(x[i]) and \(y[j]) overflows or divides by zero") }
+        guard let v = integer(op, x[i], y[j]) else {
+          throw n.error("integer \(op) of \(x[i]) and \(y[j]) has no integer result (it overflows, divides by zero or is a negative power)")
+        }
         return v
       }
       return Tensor(dataType: a.dataType, dims: shape, storage: .integers(out))

@@ -64,31 +64,3 @@ enum LeakyReluOp: ActivationOperator {
     .leakyRelu(alpha: try n.node.float("alpha", default: 0.01))
   }
 }
-
-/// Pow with a scalar constant exponent (the decomposed LayerNorm's `Pow(x - mean, 2)`): an
-/// activation. A run-time or non-scalar exponent is refused with that reason.
-enum PowOp: ActivationOperator {
-  static let opTypes = ["Pow"]
-  static let attributes: Set<String> = []
-  /// Opset-6 broadcasting of Y, which a one-element Y makes moot.
-  static let legacyAttributes = ["broadcast": 7, "axis": 7]
-  static let folds = true
-
-  static func activation(_ n: some NodeOperands) throws -> Activation {
-    guard let exponent = try n.knownScalar(1, "exponent Y") else { throw n.error("exponent Y is required") }
-    return .power(exponent)
-  }
-
-  static func infer(_ n: NodeContext) throws -> [ValueState] {
-    let x = try n.input(0, "X")
-    let y = try n.input(1, "Y")
-    guard y.shape.fixedDims.map({ $0.reduce(1, *) == 1 }) == true else {
-      throw n.error("exponent Y must be a scalar constant, has shape \(y.shape)")
-    }
-    guard y.constant != nil else { throw n.error("exponent Y ('\(n.node.inputs[1])') must be a constant known at compile time") }
-    guard let shape = DimArithmetic.broadcast(x.shape, y.shape) else {
-      throw n.error("shapes \(x.shape) and \(y.shape) do not broadcast")
-    }
-    return [ValueState(x.elementType, shape)]
-  }
-}

@@ -18,7 +18,8 @@ public enum PlanFormat {
   /// 4: a provenance section (compiler version, source model file and SHA-256).
   /// 5: activation tags 6-15, the slice and layer-norm kernels, dense rows.
   /// 6: values without the batch: the arena's fixed region, each view's item count, each
-  /// binding's whole shape, the constant kernel.
+  /// binding's whole shape, the constant kernel,
+  /// binary op 4 (pow).
   public static let version: UInt32 = 6
   static let headerSize = 64
   static let sectionEntrySize = 24

@@ -61,6 +61,8 @@ extension Reference {
     case .sub: return a - b
     case .mul: return a * b
     case .div: return a / b
+    // In double precision, rounded once: C's pow follows the same special-value rules as powf.
+    case .pow: return Float(pow(Double(a), Double(b)))
     }
   }
 

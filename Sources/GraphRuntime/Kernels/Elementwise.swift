@@ -103,6 +103,8 @@ private enum Add: FloatOperator { @inline(__always) static func apply(_ a: Float
 private enum Subtract: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
 private enum Multiply: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
 private enum Divide: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
+/// C's `powf` per element, as onnxruntime computes Pow: its special values are ONNX's.
+private enum Power: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { powf(a, b) } }
 
 extension Kernels {
   /// `out = a op b` with NumPy broadcasting (ranks up to 6); same numbers as
@@ -132,6 +134,7 @@ extension Kernels {
     case .sub: broadcastRows(Subtract.self, layout, a, b, output, pool)
     case .mul: broadcastRows(Multiply.self, layout, a, b, output, pool)
     case .div: broadcastRows(Divide.self, layout, a, b, output, pool)
+    case .pow: broadcastRows(Power.self, layout, a, b, output, pool)
     }
   }
 
