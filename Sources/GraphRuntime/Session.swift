@@ -251,7 +251,7 @@ public final class Session {
 
 /// `CLOCK_MONOTONIC` in nanoseconds.
 @inline(__always)
-private func monotonicNanoseconds() -> UInt64 {
+func monotonicNanoseconds() -> UInt64 {
   var t = timespec()
   clock_gettime(CLOCK_MONOTONIC, &t)
   return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)

@@ -8,9 +8,9 @@ import Synchronization
 /// A fixed set of persistent worker threads that run `parallelFor` loops.
 ///
 /// The caller thread always takes part, so `ThreadPool(threads: 2)` starts one worker.
-/// Idle workers spin briefly on an atomic generation counter (a new loop usually
-/// follows the previous one within microseconds during inference), then park on a
-/// condition variable. Deinitializing the pool stops and joins its workers.
+/// Idle workers spin on an atomic generation counter for up to ``PoolState/spinNanoseconds``
+/// (during inference the next loop follows within microseconds, or after a step run on the
+/// caller alone), then park on a condition variable. Deinitializing the pool stops and joins its workers.
 ///
 /// Kernels split work by output rows or channels only, never a reduction, so results
 /// do not depend on the thread count. A `parallelFor` issued while the pool is already
@@ -129,8 +129,14 @@ private final class PoolState: @unchecked Sendable {
   let mutex: UnsafeMutablePointer<pthread_mutex_t>
   let condition: UnsafeMutablePointer<pthread_cond_t>
 
-  /// Spin iterations before parking; roughly tens of microseconds on current CPUs.
-  static let spinLimit = 20_000
+  /// How long an idle worker spins before it parks. Waking a parked thread costs tens of
+  /// microseconds (a futex, and on a VM an interrupt to a halted virtual CPU), and the worker
+  /// joins the loop that late: a fixed 20,000 spins (a few tens of microseconds) let workers
+  /// park between GoogLeNet's and ResNet's steps. Half a millisecond covers the gaps inside an
+  /// inference and costs little CPU after the last one.
+  static let spinNanoseconds: UInt64 = 500_000
+  /// Spins between clock reads.
+  static let spinsPerClockRead = 64
 
   init(workerCount: Int) {
     self.workerCount = workerCount
@@ -157,10 +163,9 @@ private final class PoolState: @unchecked Sendable {
     wakeAll()
     drain(count: count, loop: loop, invoke: invoke)
     // Wait until every worker has let go of this loop before it goes out of scope.
-    var spins = 0
+    var spin = Spin()
     while finishedWorkers.load(ordering: .acquiring) < workerCount {
-      spins += 1
-      if spins > Self.spinLimit { sched_yield() }
+      if spin.isOver() { sched_yield() }
     }
     self.loop = nil
     self.invoke = nil
@@ -192,9 +197,8 @@ private final class PoolState: @unchecked Sendable {
     var seen = 0
     while true {
       var current = generation.load(ordering: .acquiring)
-      var spins = 0
-      while current == seen && spins < Self.spinLimit {
-        spins += 1
+      var spin = Spin()
+      while current == seen && !spin.isOver() {
         current = generation.load(ordering: .acquiring)
       }
       if current == seen {
@@ -211,5 +215,20 @@ private final class PoolState: @unchecked Sendable {
       drain(count: count, loop: loop!, invoke: invoke!)
       finishedWorkers.add(1, ordering: .releasing)
     }
+  }
+}
+
+/// A spin-wait's budget of ``PoolState/spinNanoseconds``, checked on the clock every
+/// ``PoolState/spinsPerClockRead`` spins.
+private struct Spin {
+  private var spins = 0
+  private var deadline: UInt64 = 0
+
+  mutating func isOver() -> Bool {
+    spins += 1
+    if spins % PoolState.spinsPerClockRead != 0 { return false }
+    let now = monotonicNanoseconds()
+    if deadline == 0 { deadline = now + PoolState.spinNanoseconds }
+    return now >= deadline
   }
 }
