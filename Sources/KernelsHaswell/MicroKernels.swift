@@ -75,6 +75,113 @@ func tile6<V: SIMD>(
   raw.storeBytes(of: c5, toByteOffset: 5 * rowBytes, as: V.self)
 }
 
+/// Tiles of consecutive A panels against a B panel's first one or two columns, with the
+/// lanes down the rows instead of across the columns: a GEMM whose last panel holds 1 or 2
+/// columns (a 7x7 plane: 49 = 3 x 16 + 1) costs per K step 2 vector FMAs per panel and
+/// column here, 6 in `sgemmTile6x8` (which also runs only 6 FMA chains, too few to hide
+/// the latency). Panels go in groups (4 for one column, 2 for two: 8 chains either way);
+/// returns how many panels it did, a multiple of the group, and leaves the rest to the caller.
+///
+/// `a` holds `panels` panels of `depth` groups of 6 floats, one after the other; `b` rows of
+/// 16 floats; `c` is row-major with row stride `ldc`, of which columns `0..<width` are
+/// written. Each element is summed as `sgemmTile6x16` sums it (K ascending, fused where the
+/// build has FMA, then plus `c` when accumulating): the same bits.
+public func sgemmTileNarrow(
+  depth: Int, a: UnsafePointer<Float>, panels: Int, b: UnsafePointer<Float>, width: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+) -> Int {
+  let panelFloats = depth * 6
+  switch width {
+  case 1:
+    var done = 0
+    while done + 4 <= panels {
+      narrowOneColumn(depth: depth, a: a + done * panelFloats, b: b, c: c + done * 6 * ldc, ldc: ldc, accumulate: accumulate)
+      done += 4
+    }
+    return done
+  case 2:
+    var done = 0
+    while done + 2 <= panels {
+      narrowTwoColumns(depth: depth, a: a + done * panelFloats, b: b, c: c + done * 6 * ldc, ldc: ldc, accumulate: accumulate)
+      done += 2
+    }
+    return done
+  default:
+    return 0
+  }
+}
+
+/// Rows 0-3 and 4-5 of one panel's K step `p`.
+@inline(__always)
+private func panelRows(_ a: UnsafePointer<Float>, _ p: Int) -> (SIMD4<Float>, SIMD2<Float>) {
+  let raw = UnsafeRawPointer(a + p * 6)
+  return (raw.loadUnaligned(as: SIMD4<Float>.self), raw.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self))
+}
+
+/// Writes one panel's 6 sums of column `j`: `c[r * ldc + j] = sum[r] (+ c[r * ldc + j])`.
+@inline(__always)
+private func storeColumn(
+  _ low: SIMD4<Float>, _ high: SIMD2<Float>, to c: UnsafeMutablePointer<Float>, ldc: Int, column j: Int, accumulate: Bool
+) {
+  for r in 0..<6 {
+    let sum = r < 4 ? low[r] : high[r - 4]
+    c[r * ldc + j] = accumulate ? sum + c[r * ldc + j] : sum
+  }
+}
+
+/// Four panels (24 rows) by column 0.
+@inline(__always)
+private func narrowOneColumn(
+  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+) {
+  let stride = depth * 6
+  var l0 = SIMD4<Float>(), l1 = SIMD4<Float>(), l2 = SIMD4<Float>(), l3 = SIMD4<Float>()
+  var h0 = SIMD2<Float>(), h1 = SIMD2<Float>(), h2 = SIMD2<Float>(), h3 = SIMD2<Float>()
+  for p in 0..<depth {
+    let x = b[p * 16]
+    let (a0, e0) = panelRows(a, p), (a1, e1) = panelRows(a + stride, p)
+    let (a2, e2) = panelRows(a + 2 * stride, p), (a3, e3) = panelRows(a + 3 * stride, p)
+    l0 = mulAdd(l0, a0, SIMD4(repeating: x))
+    h0 = mulAdd(h0, e0, SIMD2(repeating: x))
+    l1 = mulAdd(l1, a1, SIMD4(repeating: x))
+    h1 = mulAdd(h1, e1, SIMD2(repeating: x))
+    l2 = mulAdd(l2, a2, SIMD4(repeating: x))
+    h2 = mulAdd(h2, e2, SIMD2(repeating: x))
+    l3 = mulAdd(l3, a3, SIMD4(repeating: x))
+    h3 = mulAdd(h3, e3, SIMD2(repeating: x))
+  }
+  storeColumn(l0, h0, to: c, ldc: ldc, column: 0, accumulate: accumulate)
+  storeColumn(l1, h1, to: c + 6 * ldc, ldc: ldc, column: 0, accumulate: accumulate)
+  storeColumn(l2, h2, to: c + 12 * ldc, ldc: ldc, column: 0, accumulate: accumulate)
+  storeColumn(l3, h3, to: c + 18 * ldc, ldc: ldc, column: 0, accumulate: accumulate)
+}
+
+/// Two panels (12 rows) by columns 0 and 1.
+@inline(__always)
+private func narrowTwoColumns(
+  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+) {
+  let stride = depth * 6
+  var l00 = SIMD4<Float>(), l01 = SIMD4<Float>(), l10 = SIMD4<Float>(), l11 = SIMD4<Float>()
+  var h00 = SIMD2<Float>(), h01 = SIMD2<Float>(), h10 = SIMD2<Float>(), h11 = SIMD2<Float>()
+  for p in 0..<depth {
+    let x0 = b[p * 16], x1 = b[p * 16 + 1]
+    let (a0, e0) = panelRows(a, p), (a1, e1) = panelRows(a + stride, p)
+    l00 = mulAdd(l00, a0, SIMD4(repeating: x0))
+    h00 = mulAdd(h00, e0, SIMD2(repeating: x0))
+    l01 = mulAdd(l01, a0, SIMD4(repeating: x1))
+    h01 = mulAdd(h01, e0, SIMD2(repeating: x1))
+    l10 = mulAdd(l10, a1, SIMD4(repeating: x0))
+    h10 = mulAdd(h10, e1, SIMD2(repeating: x0))
+    l11 = mulAdd(l11, a1, SIMD4(repeating: x1))
+    h11 = mulAdd(h11, e1, SIMD2(repeating: x1))
+  }
+  storeColumn(l00, h00, to: c, ldc: ldc, column: 0, accumulate: accumulate)
+  storeColumn(l01, h01, to: c, ldc: ldc, column: 1, accumulate: accumulate)
+  storeColumn(l10, h10, to: c + 6 * ldc, ldc: ldc, column: 0, accumulate: accumulate)
+  storeColumn(l11, h11, to: c + 6 * ldc, ldc: ldc, column: 1, accumulate: accumulate)
+}
+
 /// The 12 x 16 SGEMM register tile: two consecutive 6-row panels of `a` (the second
 /// `depth * 6` floats after the first) against one panel of `b`, as two 6 x 16 tiles would
 /// compute them, element for element in the same order. Twelve accumulators fill AVX-512's

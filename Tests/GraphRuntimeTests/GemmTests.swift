@@ -93,23 +93,50 @@ final class GemmTests: XCTestCase {
   /// with the 6-row tile alone, for A packed per block and A packed by the compiler. Run
   /// with each module this CPU supports (on AVX2 the 12-row tile is slow, not wrong).
   func testTwelveRowTileMatchesSixRowTile() throws {
-    let m = 97, n = 300, k = 513  // 17 panels: 8 pairs and one single, several K slices.
-    var rng = SeededRandom(seed: 300)
-    let a = rng.floats(m * k), b = rng.floats(k * n)
-    let sets: [(InstructionSet, KernelTable.Tile)] = [
-      (.generic, KernelsGeneric.sgemmTile12x16), (.haswell, KernelsHaswell.sgemmTile12x16),
-      (.skylakeX, KernelsSkylakeX.sgemmTile12x16),
+    let tiles12: [InstructionSet: KernelTable.Tile] = [
+      .generic: KernelsGeneric.sgemmTile12x16, .haswell: KernelsHaswell.sgemmTile12x16, .skylakeX: KernelsSkylakeX.sgemmTile12x16,
     ]
+    // 17 panels: 8 pairs and one single, several K slices.
+    assertPathsAgree(m: 97, n: 300, k: 513, seed: 300, "12-row tile vs 6-row tile") { set, table in
+      var sixRows = table, twelveRows = table
+      sixRows.tile12 = nil
+      twelveRows.tile12 = tiles12[set]
+      return [sixRows, twelveRows]
+    }
+  }
+
+  /// A last B panel of 1 or 2 columns (a 7x7 plane: 49 = 3 x 16 + 1) goes through the narrow
+  /// tiles, which must give the bits of the half-width tiles; 97 rows leave panels over for them.
+  func testNarrowTilesMatchHalfWidthTiles() throws {
+    for n in [49, 50, 17, 2, 1] {
+      assertPathsAgree(m: 97, n: n, k: 513, seed: 310 + UInt64(n), "n = \(n): narrow tiles vs 6 x 8 tiles") { _, table in
+        var halfWidth = table
+        halfWidth.narrowTiles = { _, _, _, _, _, _, _, _ in 0 }
+        return [halfWidth, table]
+      }
+    }
+  }
+
+  /// Runs SGEMM (relu epilogue, 2 threads) with each kernel table `variants` makes from each
+  /// module this CPU supports, for A packed per block and A packed by the compiler: all give
+  /// the first one's bits, and the reference's values.
+  private func assertPathsAgree(
+    m: Int, n: Int, k: Int, seed: UInt64, _ what: String, variants: (InstructionSet, KernelTable) -> [KernelTable]
+  ) {
+    var rng = SeededRandom(seed: seed)
+    let a = rng.floats(m * k), b = rng.floats(k * n)
     let panels = a.withUnsafeBufferPointer { GemmPanels.pack($0, rows: m, depth: k) }
-    for (set, tile12) in sets {
-      let name = set.rawValue, table = set.kernels
+    var expected = [Float](repeating: 0, count: m * n)
+    Reference.gemm(GemmParameters(m: m, n: n, k: k), a: a, b: b, epilogue: Epilogue(activation: .relu), output: &expected)
+    for set in InstructionSet.allCases {
+      let name = set.rawValue
       guard set.isSupported else {
         print("skipping the \(name) kernels: this CPU does not run them")
         continue
       }
       for left in ["matrix", "panels"] {
         var results: [[Float]] = []
-        for kernels in [table.with(tile12: nil), table.with(tile12: tile12)] {
+        for kernels in variants(set, set.kernels) {
           var c = [Float](repeating: 0, count: m * n)
           a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
@@ -125,10 +152,8 @@ final class GemmTests: XCTestCase {
           }
           results.append(c)
         }
-        assertIdentical(results[1], results[0], "\(name) \(left): 12-row tile vs 6-row tile")
-        var expected = [Float](repeating: 0, count: m * n)
-        Reference.gemm(GemmParameters(m: m, n: n, k: k), a: a, b: b, epilogue: Epilogue(activation: .relu), output: &expected)
-        assertClose(results[1], expected, atol: 1e-5 * Float(k), rtol: 1e-4, "\(name) \(left) vs reference")
+        for result in results.dropFirst() { assertIdentical(result, results[0], "\(name) \(left): \(what)") }
+        assertClose(results.last!, expected, atol: 1e-5 * Float(k), rtol: 1e-4, "\(name) \(left) vs reference")
       }
     }
   }

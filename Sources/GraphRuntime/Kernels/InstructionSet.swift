@@ -57,6 +57,10 @@ package struct KernelTable: Sendable {
     _ depth: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
     _ accumulate: Bool
   ) -> Void
+  package typealias NarrowTiles = @Sendable (
+    _ depth: Int, _ a: UnsafePointer<Float>, _ panels: Int, _ b: UnsafePointer<Float>, _ width: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+  ) -> Int
   package typealias DotLanes4 = @Sendable (
     UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int,
     UnsafeMutablePointer<SIMD16<Float>>
@@ -83,8 +87,12 @@ package struct KernelTable: Sendable {
   /// The 6 x 8 tile: the first 8 columns of `tile6`'s, bit for bit (see `sgemmTile6x8`).
   let tile6x8: Tile
   /// A tile over two consecutive panels of A (12 x 16, see `sgemmTile12x16`), or nil where
-  /// the registers do not hold it (AVX2's 16): SGEMM then uses `tile6` only.
-  let tile12: Tile?
+  /// the registers do not hold it (AVX2's 16): SGEMM then uses `tile6` only. (Settable so
+  /// that tests can compare paths; `tile6` and `tile6x8` give the bits every path must.)
+  package var tile12: Tile?
+  /// Groups of panels against a last B panel of 1 or 2 columns, the same bits as `tile6x8`
+  /// (see `sgemmTileNarrow`); returns the panels it did.
+  package var narrowTiles: NarrowTiles
   /// Four dot products' lanes, `lanes[r] += x[r] * y` (see `dotProductLanes4`).
   let dotLanes4: DotLanes4
   /// One dot product's lanes (see `dotProductLanes1`).
@@ -107,6 +115,7 @@ package struct KernelTable: Sendable {
 
   package static let skylakeX = KernelTable(
     tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
+    narrowTiles: KernelsSkylakeX.sgemmTileNarrow,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
     depthwiseRow: KernelsSkylakeX.depthwiseRow, transcendentalRow: KernelsSkylakeX.transcendentalRow,
@@ -114,6 +123,7 @@ package struct KernelTable: Sendable {
 
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil,
+    narrowTiles: KernelsHaswell.sgemmTileNarrow,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
     depthwiseRow: KernelsHaswell.depthwiseRow, transcendentalRow: KernelsHaswell.transcendentalRow,
@@ -121,17 +131,10 @@ package struct KernelTable: Sendable {
 
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil,
+    narrowTiles: KernelsGeneric.sgemmTileNarrow,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
     depthwiseRow: KernelsGeneric.depthwiseRow, transcendentalRow: KernelsGeneric.transcendentalRow,
     maxPoolPlane: KernelsGeneric.maxPoolPlane)
 
-  /// This table with the 12-row tile of the same module switched on or off (tests run the
-  /// 12 x 16 path on AVX2 machines this way; it is correct there, only slower).
-  package func with(tile12: Tile?) -> KernelTable {
-    KernelTable(
-      tile6: tile6, tile6x8: tile6x8, tile12: tile12, dotLanes4: dotLanes4, dotLanes1: dotLanes1, dotFinish: dotFinish,
-      winogradInput: winogradInput, winogradOutput: winogradOutput, depthwiseRow: depthwiseRow, transcendentalRow: transcendentalRow,
-      maxPoolPlane: maxPoolPlane)
-  }
 }

@@ -222,9 +222,12 @@ enum SGEMM {
         let pairs = kernels.tile12 == nil ? 0 : aPanels / 2
         for jp in 0..<bPanels {
           let bPanel = panelsB + jp * depth * nr, cColumn = blockAcc + jp * nr
-          if cols - jp * nr <= nr / 2 {
-            // A last panel of 8 columns or fewer: half-width tiles, the same bits.
-            for ip in 0..<aPanels {
+          let width = cols - jp * nr
+          if width <= nr / 2 {
+            // A last panel of 8 columns or fewer: narrow tiles for 1 or 2 columns, half-width
+            // tiles for the rest (the same bits either way).
+            let narrow = kernels.narrowTiles(depth, panelsA, aPanels, bPanel, width, cColumn, ldAcc, p0 > 0)
+            for ip in narrow..<aPanels {
               kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
             }
             continue
