@@ -11,7 +11,7 @@
       processes; engines alternate (their order flips every round) across all thread/batch
       settings; each process reports the median of its runs after warm-up, and the table shows
       the median over rounds. The machine's single-core FMA peak is measured in the same run
-      (a tiny C loop of independent AVX2 FMA chains, compiled on the fly; before and after the
+      (a tiny C loop of independent FMA chains at the CPU's widest, AVX-512 or AVX2, compiled on the fly; before and after the
       rounds, the larger kept), and whole-network GFLOP/s are given as % of threads x that peak.
       --quick: 3 rounds of 5 runs, batch 1 only (CI-sized; the full table takes minutes).
       --section NAME: with --write-md, write the table as its own section of the file (between
@@ -103,41 +103,67 @@ PEAK_C = r"""
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#ifdef WIDE512  /* AVX-512: 16 lanes per FMA */
+typedef __m512 V;
+#define SET1 _mm512_set1_ps
+#define FMA _mm512_fmadd_ps
+#define ADD _mm512_add_ps
+#define STORE _mm512_storeu_ps
+#define LANES 16
+#else  /* AVX2 + FMA: 8 lanes */
+typedef __m256 V;
+#define SET1 _mm256_set1_ps
+#define FMA _mm256_fmadd_ps
+#define ADD _mm256_add_ps
+#define STORE _mm256_storeu_ps
+#define LANES 8
+#endif
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 int main(int argc, char **argv) {
   long iters = argc > 1 ? atol(argv[1]) : 50000000;
-  __m256 b = _mm256_set1_ps(0.9999999f), c = _mm256_set1_ps(1e-7f);
-  __m256 a[12];
-  for (int i = 0; i < 12; i++) a[i] = _mm256_set1_ps(1.0f + i);
+  V b = SET1(0.9999999f), c = SET1(1e-7f);
+  V a[12];
+  for (int i = 0; i < 12; i++) a[i] = SET1(1.0f + i);
   double best = 0;
   for (int rep = 0; rep < 5; rep++) {
-    __m256 a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
-    __m256 a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11];
+    V a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
+    V a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11];
     double t0 = now();
     for (long i = 0; i < iters; i++) {  /* 12 independent chains cover FMA latency x 2 pipes */
-      a0 = _mm256_fmadd_ps(a0, b, c); a1 = _mm256_fmadd_ps(a1, b, c); a2 = _mm256_fmadd_ps(a2, b, c);
-      a3 = _mm256_fmadd_ps(a3, b, c); a4 = _mm256_fmadd_ps(a4, b, c); a5 = _mm256_fmadd_ps(a5, b, c);
-      a6 = _mm256_fmadd_ps(a6, b, c); a7 = _mm256_fmadd_ps(a7, b, c); a8 = _mm256_fmadd_ps(a8, b, c);
-      a9 = _mm256_fmadd_ps(a9, b, c); a10 = _mm256_fmadd_ps(a10, b, c); a11 = _mm256_fmadd_ps(a11, b, c);
+      a0 = FMA(a0, b, c); a1 = FMA(a1, b, c); a2 = FMA(a2, b, c); a3 = FMA(a3, b, c);
+      a4 = FMA(a4, b, c); a5 = FMA(a5, b, c); a6 = FMA(a6, b, c); a7 = FMA(a7, b, c);
+      a8 = FMA(a8, b, c); a9 = FMA(a9, b, c); a10 = FMA(a10, b, c); a11 = FMA(a11, b, c);
     }
-    double t = now() - t0, g = iters * 12.0 * 16.0 / t / 1e9;  /* 8 lanes x (mul + add) per FMA */
+    double t = now() - t0, g = iters * 12.0 * 2.0 * LANES / t / 1e9;  /* LANES x (mul + add) per FMA */
     if (g > best) best = g;
     a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3; a[4] = a4; a[5] = a5;
     a[6] = a6; a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11;
   }
-  float out[8]; __m256 s = a[0];
-  for (int i = 1; i < 12; i++) s = _mm256_add_ps(s, a[i]);
-  _mm256_storeu_ps(out, s);
+  float out[LANES]; V s = a[0];
+  for (int i = 1; i < 12; i++) s = ADD(s, a[i]);
+  STORE(out, s);
   printf("%.2f %g\n", best, out[0]);
   return 0;
 }
 """
 
 
-def build_peak_probe(tmp):
-    """Compiles the FMA loop; returns its path, or None (and why) when there is no C compiler or no AVX2+FMA."""
+def peak_isa():
+    """The widest FMA the CPU has, as the kernels use it: (name, C intrinsic, cc flags), or None."""
     flags = cpu_flags()
-    if not {"avx2", "fma"} <= flags:
+    if "avx512f" in flags:
+        return "AVX-512", "_mm512_fmadd_ps", ["-mavx512f", "-DWIDE512"]
+    if {"avx2", "fma"} <= flags:
+        return "AVX2", "_mm256_fmadd_ps", ["-mavx2", "-mfma"]
+    return None
+
+
+def build_peak_probe(tmp):
+    """Compiles the FMA loop at the CPU's widest FMA (AVX-512 where present: graphrun's kernels and
+    onnxruntime's use it there, and on a CPU with full-width units it doubles the peak); returns its
+    path, or None (and why) when there is no C compiler or no AVX2+FMA."""
+    isa = peak_isa()
+    if isa is None:
         return None, "no AVX2+FMA on this CPU"
     cc = next((c for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
     if cc is None:
@@ -145,7 +171,7 @@ def build_peak_probe(tmp):
     src, exe = os.path.join(tmp, "peak.c"), os.path.join(tmp, "peak")
     with open(src, "w") as f:
         f.write(PEAK_C)
-    r = subprocess.run([cc, "-O2", "-mavx2", "-mfma", src, "-o", exe], capture_output=True, text=True)
+    r = subprocess.run([cc, "-O2", *isa[2], src, "-o", exe], capture_output=True, text=True)
     if r.returncode != 0:
         return None, f"{cc} failed: {r.stderr.strip()[:200]}"
     return exe, None
@@ -373,10 +399,11 @@ def markdown(rows, c, section=None):
         "(min–max of the rounds in brackets).",
     ]
     if peak:
+        isa = peak_isa()
         lines.append(
             f"- **FMA peak**: {peak:.1f} GFLOP/s on one core (before/after the rounds: "
-            + " / ".join(f"{p:.1f}" for p in c["peaks"]) + "), from a C loop of 12 independent AVX2 "
-            "`_mm256_fmadd_ps` chains (16 FLOP each) compiled with `cc -O2 -mavx2 -mfma` in the same run, best of 5. "
+            + " / ".join(f"{p:.1f}" for p in c["peaks"]) + f"), from a C loop of 12 independent {isa[0]} "
+            f"`{isa[1]}` chains compiled with `cc -O2 {' '.join(isa[2])}` in the same run, best of 5. "
             "% of peak = network GFLOP/s / (threads × that peak).")
     else:
         lines.append(f"- **FMA peak**: not measured ({c['why_no_peak']}).")
