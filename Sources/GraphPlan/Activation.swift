@@ -2,7 +2,7 @@
 ///
 /// The plan only names it; the runtime's kernels and the reference kernels each apply it
 /// with their own arithmetic.
-public enum Activation: Sendable, Equatable {
+public enum Activation: Sendable, Equatable, BitwiseCopyable {
   /// Identity.
   case none
   /// `max(x, 0)`.
@@ -43,7 +43,7 @@ public enum Activation: Sendable, Equatable {
 }
 
 /// Which reduction a pooling window performs.
-public enum PoolKind: Sendable, Equatable {
+public enum PoolKind: Sendable, Equatable, BitwiseCopyable {
   /// The largest value in the window (padding never counts).
   case max
   /// The mean of the window; see `countIncludePad` for the divisor.

@@ -6,11 +6,17 @@ import GraphPlan
 import GraphReference
 
 final class ThreadPoolTests: XCTestCase {
-  /// A shared count the loop bodies reach through their context (bodies capture nothing).
-  final class Counter: Sendable {
-    private let count = Atomic<Int>(0)
-    func add(_ n: Int) { _ = count.add(n, ordering: .relaxed) }
-    var value: Int { count.load(ordering: .relaxed) }
+  /// A shared count the loop bodies reach through their context (bodies capture nothing, and
+  /// a context is bitwise-copyable: the count lives behind a pointer). Freed by the test.
+  struct Counter {
+    private let count: UnsafeMutablePointer<Atomic<Int>>
+    init() {
+      count = .allocate(capacity: 1)
+      count.initialize(to: Atomic(0))
+    }
+    func add(_ n: Int) { _ = count.pointee.add(n, ordering: .relaxed) }
+    var value: Int { count.pointee.load(ordering: .relaxed) }
+    func free() { count.deallocate() }
   }
 
   func testEveryIndexRunsExactlyOnce() {
@@ -34,15 +40,17 @@ final class ThreadPoolTests: XCTestCase {
       pool.parallelFor(3, total) { total, _ in total.add(1) }
     }
     XCTAssertEqual(total.value, 6000)
+    total.free()
   }
 
   func testNestedLoopRunsInline() {
     let pool = ThreadPool(threads: 2)
     let total = Counter()
-    pool.parallelFor(4, (pool, total)) { context, _ in
-      context.0.parallelFor(5, context.1) { total, j in total.add(j) }
+    pool.parallelFor(4, (Unmanaged.passUnretained(pool), total)) { context, _ in
+      context.0.takeUnretainedValue().parallelFor(5, context.1) { total, j in total.add(j) }
     }
     XCTAssertEqual(total.value, 40)
+    total.free()
   }
 
   func testPoolsDeinitCleanly() {
@@ -51,6 +59,7 @@ final class ThreadPoolTests: XCTestCase {
       let sum = Counter()
       pool.parallelFor(10, sum) { sum, i in sum.add(i) }
       XCTAssertEqual(sum.value, 45)
+      sum.free()
     }
     // A pool that never ran a loop (its worker is parked or spinning) also joins.
     _ = ThreadPool(threads: 3)
@@ -63,6 +72,7 @@ final class ThreadPoolTests: XCTestCase {
     usleep(20_000)  // long enough for the worker to stop spinning and park
     pool.parallelFor(4, sum) { sum, i in sum.add(i) }
     XCTAssertEqual(sum.value, 12)
+    sum.free()
   }
 
   func testResultsIndependentOfThreadCount() {

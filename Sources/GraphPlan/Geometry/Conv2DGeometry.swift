@@ -6,7 +6,7 @@
 /// (NCHW without N); weights `[outChannels, inChannels / groups, kernelHeight, kernelWidth]`,
 /// as ONNX gives them. All sizes are in elements. The window's fields read as the
 /// geometry's own (`geometry.strideHeight`).
-public struct Conv2DGeometry: WindowedGeometry, Sendable, Equatable {
+public struct Conv2DGeometry: WindowedGeometry, Sendable, Equatable, BitwiseCopyable {
   /// Input channels (C).
   public var inChannels: Int
   /// Input rows.

@@ -8,7 +8,7 @@
 /// ``Window2D/outputExtent(input:kernel:stride:padBegin:padEnd:dilation:ceilMode:)``. With `ceil_mode`,
 /// the last window may run past the end padding; positions beyond the padding are never
 /// counted, not even with `countIncludePad`. The window's fields read as the geometry's own.
-public struct Pool2DGeometry: WindowedGeometry, Sendable, Equatable {
+public struct Pool2DGeometry: WindowedGeometry, Sendable, Equatable, BitwiseCopyable {
   /// Channels of input and output (pooling never mixes channels).
   public var channels: Int
   /// Input rows.

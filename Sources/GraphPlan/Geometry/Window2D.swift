@@ -3,7 +3,7 @@
 ///
 /// Output position `o` along an axis covers input positions
 /// `o * stride - padBegin + k * dilation` for `k` in `0..<kernel`.
-public struct Window2D: Sendable, Equatable {
+public struct Window2D: Sendable, Equatable, BitwiseCopyable {
   /// Window rows.
   public var kernelHeight: Int
   /// Window columns.

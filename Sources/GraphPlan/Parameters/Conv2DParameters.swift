@@ -4,7 +4,7 @@
 /// The output may be a channel slice of a larger, channel-concatenated tensor (that is
 /// how Concat is done in place): output element `(n, c, y, x)` is stored at
 /// `out[((n * outputTotalChannels + outputChannelOffset + c) * outHeight + y) * outWidth + x]`.
-public struct Conv2DParameters: Sendable, Equatable {
+public struct Conv2DParameters: Sendable, Equatable, BitwiseCopyable {
   /// Shapes and window of the convolution for one batch item.
   public var geometry: Conv2DGeometry
   /// Batch items processed by one call (N).

@@ -11,7 +11,7 @@
 ///
 /// The pointers must stay valid for the duration of the kernel call; the struct is
 /// `@unchecked Sendable` because kernels share it with their worker threads.
-public struct Epilogue: @unchecked Sendable, Equatable {
+public struct Epilogue: @unchecked Sendable, Equatable, BitwiseCopyable {
   /// Optional per-channel (convolution) or per-column (Gemm) bias.
   public var bias: UnsafePointer<Float>?
   /// Optional tensor added element-wise before the activation.

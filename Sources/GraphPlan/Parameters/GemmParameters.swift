@@ -5,7 +5,7 @@
 ///   `transB = true`: weights `[n, k]` row-major, which is what ONNX Gemm with `transB=1`
 ///   (and PyTorch's `Linear`) stores, so the compiler can pass them unchanged.
 /// - `Y` is `[m, n]` row-major.
-public struct GemmParameters: Sendable, Equatable {
+public struct GemmParameters: Sendable, Equatable, BitwiseCopyable {
   /// Rows of `Y` (the batch, for a dense layer).
   public var m: Int
   /// Columns of `Y` (output features).

@@ -3,7 +3,7 @@
 ///
 /// Like convolutions, the output may be a channel slice of a larger tensor: element
 /// `(n, c, y, x)` goes to `out[((n * outputTotalChannels + outputChannelOffset + c) * outHeight + y) * outWidth + x]`.
-public struct Pool2DParameters: Sendable, Equatable {
+public struct Pool2DParameters: Sendable, Equatable, BitwiseCopyable {
   /// Max or average.
   public var kind: PoolKind
   /// Shapes and window of the pool for one batch item.

@@ -27,44 +27,46 @@ extension Kernels {
     let g = p.geometry
     let rows = PaddedRows(g)
     let (lower, upper, after) = clampBounds(epilogue.activation)
-    parallelFor(pool, p.batch * g.outChannels, (p, rows, input, weights, epilogue, output, kernels, lower, upper, after)) {
-      context, plane in
-      let (p, rows, input, weights, epilogue, output, kernels, lower, upper, after) = context
-      let g = p.geometry, window = g.window
-      let (oh, ow, kh, kw, dy) = (g.outHeight, g.outWidth, window.kernelHeight, window.kernelWidth, window.dilationHeight)
-      let n = plane / g.outChannels, c = plane % g.outChannels
-      let src = input + plane * g.inHeight * g.inWidth
-      let w = weights + c * kh * kw
-      let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * oh * ow
-      let residual = epilogue.residual.map { $0 + plane * oh * ow }
-      let bias = epilogue.bias.map { $0[c] } ?? 0
-      let ringRows = rows.ringRows, rowLength = rows.rowLength
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: ringRows * rowLength) { ring in
-        // The taps' offsets into a padded row, then the input row each ring slot holds.
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: kw + ringRows) { ints in
-          withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh) { taps in
-            let offsets = ints.baseAddress!, held = offsets + kw
-            for kx in 0..<kw { offsets[kx] = rows.offset(ofTap: kx) }
-            for slot in 0..<ringRows { held[slot] = -1 }
-            memset(ring.baseAddress!, 0, ringRows * rowLength * MemoryLayout<Float>.stride)
-            for oy in 0..<oh {
-              let yBase = oy * window.strideHeight - window.padTop
-              let kyBegin = tapRangeBegin(base: yBase, dilation: dy)
-              let kyEnd = max(kyBegin, tapRangeEnd(base: yBase, dilation: dy, extent: g.inHeight, kernel: kh))
-              for ky in kyBegin..<kyEnd {
-                let iy = yBase + ky * dy, slot = iy % ringRows
-                let row = ring.baseAddress! + slot * rowLength
-                if held[slot] != iy {
-                  rows.pad(src + iy * g.inWidth, into: row)
-                  held[slot] = iy
+    withUnsafePointer(to: kernels) { kernels in
+      parallelFor(pool, p.batch * g.outChannels, (p, rows, input, weights, epilogue, output, kernels, lower, upper, after)) {
+        context, plane in
+        let (p, rows, input, weights, epilogue, output, kernels, lower, upper, after) = context
+        let g = p.geometry, window = g.window
+        let (oh, ow, kh, kw, dy) = (g.outHeight, g.outWidth, window.kernelHeight, window.kernelWidth, window.dilationHeight)
+        let n = plane / g.outChannels, c = plane % g.outChannels
+        let src = input + plane * g.inHeight * g.inWidth
+        let w = weights + c * kh * kw
+        let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * oh * ow
+        let residual = epilogue.residual.map { $0 + plane * oh * ow }
+        let bias = epilogue.bias.map { $0[c] } ?? 0
+        let ringRows = rows.ringRows, rowLength = rows.rowLength
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: ringRows * rowLength) { ring in
+          // The taps' offsets into a padded row, then the input row each ring slot holds.
+          withUnsafeTemporaryAllocation(of: Int.self, capacity: kw + ringRows) { ints in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh) { taps in
+              let offsets = ints.baseAddress!, held = offsets + kw
+              for kx in 0..<kw { offsets[kx] = rows.offset(ofTap: kx) }
+              for slot in 0..<ringRows { held[slot] = -1 }
+              memset(ring.baseAddress!, 0, ringRows * rowLength * MemoryLayout<Float>.stride)
+              for oy in 0..<oh {
+                let yBase = oy * window.strideHeight - window.padTop
+                let kyBegin = tapRangeBegin(base: yBase, dilation: dy)
+                let kyEnd = max(kyBegin, tapRangeEnd(base: yBase, dilation: dy, extent: g.inHeight, kernel: kh))
+                for ky in kyBegin..<kyEnd {
+                  let iy = yBase + ky * dy, slot = iy % ringRows
+                  let row = ring.baseAddress! + slot * rowLength
+                  if held[slot] != iy {
+                    rows.pad(src + iy * g.inWidth, into: row)
+                    held[slot] = iy
+                  }
+                  taps[ky - kyBegin] = UnsafePointer(row)
                 }
-                taps[ky - kyBegin] = UnsafePointer(row)
+                let out = dst + oy * ow
+                kernels.pointee.depthwiseRow(
+                  taps.baseAddress!, kyEnd - kyBegin, w + kyBegin * kw, kw, offsets, ow, bias, residual.map { $0 + oy * ow },
+                  lower, upper, out)
+                if let after { activation(after, out, count: ow, output: out) }
               }
-              let out = dst + oy * ow
-              kernels.depthwiseRow(
-                taps.baseAddress!, kyEnd - kyBegin, w + kyBegin * kw, kw, offsets, ow, bias, residual.map { $0 + oy * ow },
-                lower, upper, out)
-              if let after { activation(after, out, count: ow, output: out) }
             }
           }
         }

@@ -149,14 +149,24 @@ extension Kernels {
     let segments = (rowLength + grain - 1) / grain, segment = (rowLength + segments - 1) / segments
     let rowsPerChunk = max(1, grain / rowLength)
     let pieces = segments > 1 ? layout.rows * segments : (layout.rows + rowsPerChunk - 1) / rowsPerChunk
-    parallelFor(pool, pieces, (layout, a, b, output, segments, segment, rowsPerChunk)) { context, piece in
-      let (layout, a, b, output, segments, segment, rowsPerChunk) = context
-      let rowLength = layout.rowLength
-      let rowRange = segments > 1 ? (piece / segments)..<(piece / segments + 1) : (piece * rowsPerChunk)..<min(layout.rows, (piece + 1) * rowsPerChunk)
+    withUnsafePointer(to: layout) { layout in
+      broadcastRows(Op.self, layout, a, b, output, pool, pieces: pieces, segments: segments, segment: segment, rowsPerChunk: rowsPerChunk)
+    }
+  }
+
+  private static func broadcastRows<Op: FloatOperator>(
+    _: Op.Type, _ layoutPointer: UnsafePointer<BroadcastRows>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ output: UnsafeMutablePointer<Float>, _ pool: ThreadPool?, pieces: Int, segments: Int, segment: Int, rowsPerChunk: Int
+  ) {
+    parallelFor(pool, pieces, (layoutPointer, a, b, output, segments, segment, rowsPerChunk)) { context, piece in
+      let (layoutPointer, a, b, output, segments, segment, rowsPerChunk) = context
+      // Read through the pointer: a copy of the layout would retain its arrays.
+      let rowLength = layoutPointer.pointee.rowLength, rows = layoutPointer.pointee.rows
+      let rowRange = segments > 1 ? (piece / segments)..<(piece / segments + 1) : (piece * rowsPerChunk)..<min(rows, (piece + 1) * rowsPerChunk)
       let columns = segments > 1 ? (piece % segments * segment)..<min(rowLength, (piece % segments + 1) * segment) : 0..<rowLength
-      let aStep = layout.aStrides[layout.aStrides.count - 1], bStep = layout.bStrides[layout.bStrides.count - 1]
+      let aStep = layoutPointer.pointee.aStrides.last!, bStep = layoutPointer.pointee.bStrides.last!
       for row in rowRange {
-        let (ai, bi) = layout.offsets(ofRow: row)
+        let (ai, bi) = layoutPointer.pointee.offsets(ofRow: row)
         let out = output + row * rowLength, x = a + ai, y = b + bi
         switch (aStep, bStep) {
         case (1, 1): for i in columns { out[i] = Op.apply(x[i], y[i]) }
@@ -179,23 +189,25 @@ extension Kernels {
     pool: ThreadPool? = nil, kernels: KernelTable = .current
   ) {
     let chunk = 65_536
-    parallelFor(pool, (count + chunk - 1) / chunk, (activation, input, count, output, kernels, chunk)) { context, c in
-      let (activation, input, count, output, kernels, chunk) = context
-      let kind = activation.transcendentalKind
-      var i = c * chunk
-      let end = min(count, (c + 1) * chunk)
-      if let kind {
-        kernels.transcendentalRow(kind, input + i, output + i, end - i)
-        return
-      }
-      while i + 16 <= end {
-        let v = UnsafeRawPointer(input + i).loadUnaligned(as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(output + i).storeBytes(of: activation.apply(v), as: SIMD16<Float>.self)
-        i += 16
-      }
-      // The tail as one zero-padded vector (a lane's result does not depend on the others).
-      if i < end {
-        VectorMath.store(activation.apply(VectorMath.load(input + i, count: end - i)), output + i, count: end - i)
+    withUnsafePointer(to: kernels) { kernels in
+      parallelFor(pool, (count + chunk - 1) / chunk, (activation, input, count, output, kernels, chunk)) { context, c in
+        let (activation, input, count, output, kernels, chunk) = context
+        let kind = activation.transcendentalKind
+        var i = c * chunk
+        let end = min(count, (c + 1) * chunk)
+        if let kind {
+          kernels.pointee.transcendentalRow(kind, input + i, output + i, end - i)
+          return
+        }
+        while i + 16 <= end {
+          let v = UnsafeRawPointer(input + i).loadUnaligned(as: SIMD16<Float>.self)
+          UnsafeMutableRawPointer(output + i).storeBytes(of: activation.apply(v), as: SIMD16<Float>.self)
+          i += 16
+        }
+        // The tail as one zero-padded vector (a lane's result does not depend on the others).
+        if i < end {
+          VectorMath.store(activation.apply(VectorMath.load(input + i, count: end - i)), output + i, count: end - i)
+        }
       }
     }
   }

@@ -51,39 +51,41 @@ extension Kernels {
     typealias Lanes = SIMD16<Float>
     let columnsPerChunk = 32
     let chunks = (p.n + columnsPerChunk - 1) / columnsPerChunk
-    parallelFor(pool, chunks, (p, a, b, store, KernelTable.current)) { context, chunk in
-      let (p, a, b, store, kernels) = context
-      let columnsPerChunk = 32, rowsPerPass = 16
-      let vectorK = p.k / 16 * 16
-      let j0 = chunk * columnsPerChunk, j1 = min(p.n, j0 + columnsPerChunk)
-      let lanes = UnsafeMutableRawPointer(ThreadScratch.floats(columnsPerChunk * rowsPerPass * 16))
-        .bindMemory(to: Lanes.self, capacity: columnsPerChunk * rowsPerPass)
-      for pass in stride(from: 0, to: p.m, by: rowsPerPass) {
-        let rows = min(rowsPerPass, p.m - pass), fours = rows / 4 * 4
-        // The pass's slice of A: about 32 KiB (a single row goes whole: nothing to share).
-        let slice = max(256, 8192 / rows / 16 * 16)
-        // The lanes of output (pass + r, j0 + c) are lanes[c * rowsPerPass + r].
-        lanes.update(repeating: Lanes(), count: columnsPerChunk * rowsPerPass)
-        for k0 in stride(from: 0, to: vectorK, by: slice) {
-          let depth = min(slice, vectorK - k0)
-          for j in j0..<j1 {
-            let weights = b + j * p.k + k0, jLanes = lanes + (j - j0) * rowsPerPass
-            for r in stride(from: 0, to: fours, by: 4) {
-              let x = a + (pass + r) * p.k + k0
-              kernels.dotLanes4(x, x + p.k, x + 2 * p.k, x + 3 * p.k, weights, depth, jLanes + r)
+    withUnsafePointer(to: KernelTable.current) { kernels in
+      parallelFor(pool, chunks, (p, a, b, store, kernels)) { context, chunk in
+        let (p, a, b, store, kernels) = context
+        let columnsPerChunk = 32, rowsPerPass = 16
+        let vectorK = p.k / 16 * 16
+        let j0 = chunk * columnsPerChunk, j1 = min(p.n, j0 + columnsPerChunk)
+        let lanes = UnsafeMutableRawPointer(ThreadScratch.floats(columnsPerChunk * rowsPerPass * 16))
+          .bindMemory(to: Lanes.self, capacity: columnsPerChunk * rowsPerPass)
+        for pass in stride(from: 0, to: p.m, by: rowsPerPass) {
+          let rows = min(rowsPerPass, p.m - pass), fours = rows / 4 * 4
+          // The pass's slice of A: about 32 KiB (a single row goes whole: nothing to share).
+          let slice = max(256, 8192 / rows / 16 * 16)
+          // The lanes of output (pass + r, j0 + c) are lanes[c * rowsPerPass + r].
+          lanes.update(repeating: Lanes(), count: columnsPerChunk * rowsPerPass)
+          for k0 in stride(from: 0, to: vectorK, by: slice) {
+            let depth = min(slice, vectorK - k0)
+            for j in j0..<j1 {
+              let weights = b + j * p.k + k0, jLanes = lanes + (j - j0) * rowsPerPass
+              for r in stride(from: 0, to: fours, by: 4) {
+                let x = a + (pass + r) * p.k + k0
+                kernels.pointee.dotLanes4(x, x + p.k, x + 2 * p.k, x + 3 * p.k, weights, depth, jLanes + r)
+              }
+              for r in fours..<rows { kernels.pointee.dotLanes1(a + (pass + r) * p.k + k0, weights, depth, jLanes + r) }
             }
-            for r in fours..<rows { kernels.dotLanes1(a + (pass + r) * p.k + k0, weights, depth, jLanes + r) }
           }
-        }
-        for j in j0..<j1 {
-          for r in 0..<rows {
-            let i = pass + r
-            let dot = kernels.dotFinish(
-              lanes[(j - j0) * rowsPerPass + r], a + i * p.k + vectorK, b + j * p.k + vectorK, p.k - vectorK)
-            var v = store.alpha * dot
-            if let bias = store.colBias { v += bias[j] }
-            if let residual = store.residual { v += residual[i * store.ldr + j] }
-            store.c[i * store.ldc + j] = store.activation.apply(v)
+          for j in j0..<j1 {
+            for r in 0..<rows {
+              let i = pass + r
+              let dot = kernels.pointee.dotFinish(
+                lanes[(j - j0) * rowsPerPass + r], a + i * p.k + vectorK, b + j * p.k + vectorK, p.k - vectorK)
+              var v = store.alpha * dot
+              if let bias = store.colBias { v += bias[j] }
+              if let residual = store.residual { v += residual[i * store.ldr + j] }
+              store.c[i * store.ldc + j] = store.activation.apply(v)
+            }
           }
         }
       }

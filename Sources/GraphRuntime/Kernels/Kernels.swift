@@ -9,9 +9,10 @@ package enum Kernels {}
 /// Runs `body(context, i)` for `i` in `0..<count` on the pool if there is one, inline otherwise.
 /// `body` captures nothing (everything it reads comes in `context`), so the loop allocates
 /// nothing; a capturing closure would allocate its context on every call, which the session's
-/// zero-allocation checks (Tools/check_allocations.sh) catch.
+/// zero-allocation checks (Tools/check_allocations.sh) catch. The context holds no reference
+/// counted values (see ``ThreadPool/parallelFor(_:_:_:)``).
 @inline(__always)
-func parallelFor<Context>(_ pool: ThreadPool?, _ count: Int, _ context: Context, _ body: @escaping (Context, Int) -> Void) {
+func parallelFor<Context: BitwiseCopyable>(_ pool: ThreadPool?, _ count: Int, _ context: Context, _ body: @escaping (Context, Int) -> Void) {
   if let pool {
     pool.parallelFor(count, context, body)
   } else {

@@ -22,24 +22,38 @@ extension Kernels {
     _ p: Pool2DParameters, axes: PoolAxes? = nil, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
     pool: ThreadPool? = nil, kernels: KernelTable = .current
   ) {
+    // The loop reads the axes and the table through pointers (see `parallelFor`).
+    withUnsafePointer(to: kernels) { kernels in
+      if p.kind == .average {
+        withUnsafePointer(to: axes ?? PoolAxes(p.geometry)) { axes in
+          pool2d(p, axes: axes, input: input, output: output, pool: pool, kernels: kernels)
+        }
+      } else {
+        pool2d(p, axes: nil, input: input, output: output, pool: pool, kernels: kernels)
+      }
+    }
+  }
+
+  private static func pool2d(
+    _ p: Pool2DParameters, axes: UnsafePointer<PoolAxes>?, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    pool: ThreadPool?, kernels: UnsafePointer<KernelTable>
+  ) {
     let g = p.geometry
-    let averageAxes = p.kind == .average ? axes ?? PoolAxes(g) : nil
-    parallelFor(pool, p.batch * g.channels, (p, averageAxes, input, output, kernels)) { context, plane in
-      // The table, not its function: a function value in the generic context would be re-wrapped (allocated) per call.
+    parallelFor(pool, p.batch * g.channels, (p, axes, input, output, kernels)) { context, plane in
       let (p, axes, input, output, kernels) = context
       let g = p.geometry, w = g.window
       let n = plane / g.channels, c = plane % g.channels
       let src = input + plane * g.inHeight * g.inWidth
       let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outHeight * g.outWidth
       if let axes {
-        poolPlane(p, axes, SumFold.self, input: src, output: dst)
+        poolPlane(p, axes.pointee, SumFold.self, input: src, output: dst)
       } else {
         let shape = (
           w.kernelHeight, w.kernelWidth, w.strideHeight, w.strideWidth, w.padTop, w.padLeft, w.dilationHeight, w.dilationWidth
         )
         let scratch = KernelsGeneric.maxPoolScratchCount(
           inHeight: g.inHeight, inWidth: g.inWidth, outHeight: g.outHeight, outWidth: g.outWidth, window: shape)
-        kernels.maxPoolPlane(src, g.inHeight, g.inWidth, dst, g.outHeight, g.outWidth, shape, ThreadScratch.floats(scratch))
+        kernels.pointee.maxPoolPlane(src, g.inHeight, g.inWidth, dst, g.outHeight, g.outWidth, shape, ThreadScratch.floats(scratch))
       }
     }
   }

@@ -114,25 +114,27 @@ enum SGEMM {
     let sharedB: UnsafeMutablePointer<Float>? =
       split.rowGroups > 1 ? packSharedB(b, k: k, n: n, width: split.width, columnBlocks: split.columnBlocks, pool: pool) : nil
     // Tasks are taken dynamically; each packs into its thread's own scratch.
-    parallelFor(pool, split.rowGroups * split.columnBlocks, (split, direct, m, n, k, a, b, store, kernels, sharedB)) { context, task in
-      let (split, direct, m, n, k, a, b, store, kernels, sharedB) = context
-      let rowSpan = split.rowBlocksPerTask * mc
-      let i0 = (task / split.columnBlocks) * rowSpan, j0 = (task % split.columnBlocks) * split.width
-      let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
-      let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : rowSpan * nc))
-      let packA = scratch, packB = scratch + mc * kc
-      let packedB = sharedB.map { PackedB.shared($0 + (j0 / split.width) * k * split.width, width: split.width) } ?? .pack(into: packB)
-      if direct {
-        // The tiles accumulate in C itself: no copy.
-        computeTask(
-          i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB,
-          acc: store.c + i0 * store.ldc + j0, ldAcc: store.ldc, kernels: kernels)
-      } else {
-        let acc = scratch + mc * kc + kc * nc
-        computeTask(
-          i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB, acc: acc, ldAcc: nc,
-          kernels: kernels)
-        storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
+    withUnsafePointer(to: kernels) { kernels in
+      parallelFor(pool, split.rowGroups * split.columnBlocks, (split, direct, m, n, k, a, b, store, kernels, sharedB)) { context, task in
+        let (split, direct, m, n, k, a, b, store, kernels, sharedB) = context
+        let rowSpan = split.rowBlocksPerTask * mc
+        let i0 = (task / split.columnBlocks) * rowSpan, j0 = (task % split.columnBlocks) * split.width
+        let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
+        let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : rowSpan * nc))
+        let packA = scratch, packB = scratch + mc * kc
+        let packedB = sharedB.map { PackedB.shared($0 + (j0 / split.width) * k * split.width, width: split.width) } ?? .pack(into: packB)
+        if direct {
+          // The tiles accumulate in C itself: no copy.
+          computeTask(
+            i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB,
+            acc: store.c + i0 * store.ldc + j0, ldAcc: store.ldc, kernels: kernels.pointee)
+        } else {
+          let acc = scratch + mc * kc + kc * nc
+          computeTask(
+            i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB, acc: acc, ldAcc: nc,
+            kernels: kernels.pointee)
+          storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
+        }
       }
     }
   }
