@@ -25,6 +25,16 @@ struct PackWeights: LoweredPass {
         }
         conv.bias = conv.bias.map(copy)
         program.steps[i].kernel = .conv(conv)
+      case .convND(var conv):
+        let range = conv.weights.offset..<(conv.weights.offset + conv.weights.count)
+        if conv.weightLayout == .oihw {
+          conv.weights = packed.add(old.withUnsafeBufferPointer { GemmPanels.packConv(UnsafeBufferPointer(rebasing: $0[range]), conv.geometry) })
+          conv.weightLayout = .gemmPanels
+        } else {
+          conv.weights = copy(conv.weights)
+        }
+        conv.bias = conv.bias.map(copy)
+        program.steps[i].kernel = .convND(conv)
       case .dense(var dense):
         dense.weights = copy(dense.weights)
         dense.bias = dense.bias.map(copy)
@@ -40,7 +50,7 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .channelNorm(epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
       case .constant(let values):
         program.steps[i].kernel = .constant(copy(values))
-      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
+      case .pool, .poolND, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
         break  // no weights
       }
     }

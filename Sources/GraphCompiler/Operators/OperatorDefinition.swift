@@ -23,6 +23,9 @@ protocol OperatorDefinition {
   static var foldsFromShapes: Bool { get }
   /// Whether lowering takes a constant first input (`Sub(1, x)`); otherwise input 0 must be computed at run time.
   static var lowersConstantFirstInput: Bool { get }
+  /// Outputs lowering never computes, by index, with what they are (MaxPool's `Indices`): a node
+  /// that asks for one is refused, naming it.
+  static var uncomputedOutputs: [Int: String] { get }
 
   /// Output types and shapes from what is known about the inputs.
   static func infer(_ n: NodeContext) throws -> [ValueState]
@@ -39,6 +42,7 @@ extension OperatorDefinition {
   static var folds: Bool { false }
   static var foldsFromShapes: Bool { false }
   static var lowersConstantFirstInput: Bool { false }
+  static var uncomputedOutputs: [Int: String] { [:] }
   static func fusableActivation(_ n: some NodeOperands) throws -> Activation? { nil }
 }
 

@@ -1,0 +1,84 @@
+import GraphPlan
+
+extension Kernels {
+  /// Max or average pooling over any number of spatial axes (the plan's 3-D and wider pools)
+  /// into a (possibly sliced) output, threads over channel planes. Same contract and
+  /// bit-identical numbers as `Reference.poolND` (GraphReference).
+  ///
+  /// Each output row (a line along the last axis) folds its window's taps in: for each tap
+  /// of the outer axes whose input row lies inside the input, and each column tap, the output
+  /// columns whose tap lies inside that row take it in one loop (a vector loop at stride 1).
+  /// Every output thus meets its taps in the reference's row-major order, so sums round
+  /// alike; averages then divide by the per-axis tap counts' product.
+  package static func poolND(
+    _ p: PoolNDParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
+  ) {
+    let g = p.geometry
+    parallelFor(pool, p.batch * g.channels, (p, input, output)) { context, plane in
+      let (p, input, output) = context
+      let g = p.geometry, w = g.window, last = w.rank - 1
+      let n = plane / g.channels, c = plane % g.channels
+      let src = input + plane * g.inVolume
+      let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outVolume
+      let (inSizes, outSizes) = (g.inSizes, g.outSizes)
+      let inW = inSizes[last], outW = outSizes[last], strideW = w.strides[last]
+      let kernelW = w.kernel[last], outerTaps = w.taps / kernelW
+      let isMax = p.kind == .max
+      /// Taps along axis `i` of the window starting at `start` that lie in `lo ..< hi`.
+      func taps(axis i: Int, start: Int, within lo: Int, _ hi: Int) -> Int {
+        let d = w.dilations[i]
+        return max(0, min(w.kernel[i], Im2Col.ceilDiv(hi - start, d)) - max(0, Im2Col.ceilDiv(lo - start, d)))
+      }
+      /// The divisor's factor along axis `i` for a window starting at `start`.
+      func count(axis i: Int, start: Int) -> Int {
+        p.countIncludePad
+          ? taps(axis: i, start: start, within: -w.padsBegin[i], inSizes[i] + w.padsEnd[i])
+          : taps(axis: i, start: start, within: 0, inSizes[i])
+      }
+
+      for r in 0..<(g.outVolume / outW) {
+        let out = dst + r * outW
+        out.update(repeating: isMax ? -Float.greatestFiniteMagnitude : 0, count: outW)
+        for outerTap in 0..<outerTaps {
+          // The input row of this outer tap: each outer axis's coordinate, skipped in the padding.
+          var rowOffset = 0, scale = inW, outerRest = r, tapRest = outerTap, inside = true
+          for i in stride(from: last - 1, through: 0, by: -1) {
+            let y = (outerRest % outSizes[i]) * w.strides[i] - w.padsBegin[i] + (tapRest % w.kernel[i]) * w.dilations[i]
+            outerRest /= outSizes[i]
+            tapRest /= w.kernel[i]
+            if y < 0 || y >= inSizes[i] { inside = false; break }
+            rowOffset += y * scale
+            scale *= inSizes[i]
+          }
+          if !inside { continue }
+          let row = src + rowOffset
+          for kx in 0..<kernelW {
+            // Output column ox reads input column ox * stride + base; keep those inside the row.
+            let base = kx * w.dilations[last] - w.padsBegin[last]
+            let first = max(0, Im2Col.ceilDiv(-base, strideW)), end = min(outW, Im2Col.ceilDiv(inW - base, strideW))
+            if first >= end { continue }
+            if isMax {
+              for ox in first..<end {
+                let x = row[ox * strideW + base], m = out[ox]
+                out[ox] = x > m || x.isNaN ? x : m
+              }
+            } else {
+              for ox in first..<end { out[ox] += row[ox * strideW + base] }
+            }
+          }
+        }
+        if isMax { continue }
+        // The divisor: the outer axes' tap counts for this row, times the last axis's per column.
+        var outer = 1, outerRest = r
+        for i in stride(from: last - 1, through: 0, by: -1) {
+          outer *= count(axis: i, start: (outerRest % outSizes[i]) * w.strides[i] - w.padsBegin[i])
+          outerRest /= outSizes[i]
+        }
+        for ox in 0..<outW {
+          let divisor = outer * count(axis: last, start: ox * strideW - w.padsBegin[last])
+          out[ox] = divisor == 0 ? 0 : out[ox] / Float(divisor)
+        }
+      }
+    }
+  }
+}
