@@ -42,8 +42,8 @@ final class NodeTestFormsTests: XCTestCase {
     try assertCompiledMatchesReference(g.model())
   }
 
-  /// 3-D convolutions (grouped, strided, dilated, depthwise with SAME padding, a fused bias, ReLU
-  /// and residual) and pools (ceil mode, the padding counted, SAME), a channel concat that conv-nd
+  /// 3-D convolutions (grouped, strided, dilated, depthwise with SAME padding, a folded BatchNorm,
+  /// a fused bias, ReLU and residual) and pools (ceil mode, the padding counted, SAME), a channel concat that conv-nd
   /// and pool-nd steps write in place, and a global pool, against the reference interpreter.
   func testThreeDimensionalConvolutionsAndPools() throws {
     let g = TestGraph("volume")
@@ -51,7 +51,7 @@ final class NodeTestFormsTests: XCTestCase {
     let conv = g.node("Conv", "conv", [x, g.weight("w", [6, 2, 3, 3, 3]), g.weight("b", [6])], [
       "group": .int(2), "pads": .ints([1, 1, 1, 1, 1, 1]), "strides": .ints([1, 2, 1]), "dilations": .ints([1, 1, 2]),
     ])
-    let relu = g.node("Relu", "relu", [conv])  // [N, 6, 6, 4, 7]
+    let relu = g.node("Relu", "relu", [g.batchNorm("bn", conv, 6)])  // [N, 6, 6, 4, 7], the BatchNorm folded into the conv
     let pointwise = g.node("Conv", "pointwise", [relu, g.weight("w1", [6, 6, 1, 1, 1])])
     let residual = g.node("Relu", "relu2", [g.node("Add", "add", [pointwise, relu])])
     let depthwise = g.node("Conv", "depthwise", [residual, g.weight("wd", [6, 1, 3, 2, 3])], [

@@ -7,6 +7,7 @@ import GraphReference
 enum ConvOp: OperatorDefinition {
   static let opTypes = ["Conv"]
   static let attributes: Set<String> = ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"]
+  static let notes: String? = "1 to 8 spatial axes: 1-D and 2-D on the 2-D kernels (direct depthwise, im2col GEMM, Winograd), 3 to 8 as an im2col GEMM (conv-nd)."
 
   static func group(_ n: some NodeOperands) throws -> Int {
     let group = try n.node.int("group", default: 1)

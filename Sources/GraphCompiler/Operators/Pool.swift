@@ -12,12 +12,14 @@ enum MaxPoolOp: PoolOperator {
   static let attributes: Set<String> = ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"]
   static let kind = PoolKind.max
   static let uncomputedOutputs = [1: "Indices"]
+  static let notes: String? = "1 to 8 spatial axes; the optional Indices output is not supported."
 }
 
 enum AveragePoolOp: PoolOperator {
   static let opTypes = ["AveragePool"]
   static let attributes: Set<String> = ["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"]
   static let kind = PoolKind.average
+  static let notes: String? = "1 to 8 spatial axes."
 }
 
 extension PoolOperator {
