@@ -46,6 +46,11 @@ final class PoolNDTests: XCTestCase {
             padsEnd: [2, 1, 2], ceil: true, includePad: includePad),
           // Padding as wide as the window: windows entirely in the leading padding.
           Self.parameters(kind, batch: 1, channels: 2, inSizes: [2, 3, 2], kernel: [2, 2, 2], padsBegin: [2, 2, 2], padsEnd: [1, 0, 1], includePad: includePad),
+          // Rows wide enough for the vector loads: stride 1, 2 and 3 along the last axis.
+          Self.parameters(
+            kind, inSizes: [3, 4, 23], kernel: [2, 2, 3], padsBegin: [1, 0, 1], padsEnd: [0, 1, 1], includePad: includePad),
+          Self.parameters(kind, inSizes: [3, 5, 41], kernel: [2, 3, 3], strides: [1, 2, 2], padsBegin: [0, 1, 1], padsEnd: [1, 1, 0], ceil: true, includePad: includePad),
+          Self.parameters(kind, batch: 1, inSizes: [2, 3, 47], kernel: [1, 2, 4], strides: [1, 1, 3], dilations: [1, 1, 2], includePad: includePad),
           // Four spatial axes.
           Self.parameters(kind, inSizes: [3, 4, 5, 6], kernel: [2, 2, 2, 3], strides: [1, 2, 1, 2], padsBegin: [1, 0, 0, 1], padsEnd: [0, 1, 1, 1], includePad: includePad),
         ]
@@ -57,12 +62,16 @@ final class PoolNDTests: XCTestCase {
   }
 
   /// Max keeps the reference's rule for NaN (a window holding NaN yields NaN) and -inf.
+  /// Zeros of either sign and -inf make ties and all-(-inf) windows common, in the vector lanes too.
   func testMaxPoolSpecialValuesMatchReference() {
     var rng = SeededRandom(seed: 5)
-    let p = Self.parameters(.max, inSizes: [5, 6, 9], kernel: [3, 2, 3], strides: [2, 2, 2], padsBegin: [1, 1, 1], padsEnd: [1, 1, 1], ceil: true)
-    var input: [Float] = (0..<p.inputCount).map { _ in [Float(0), -0.0, -Float.infinity, rng.float()][Int(rng.next() % 4)] }
-    for _ in 0..<12 { input[Int(rng.next() % UInt64(input.count))] = .nan }
-    assertFastMatchesReference(p, input: input, "special values")
+    for stride in [1, 2, 3] {
+      let p = Self.parameters(
+        .max, inSizes: [5, 6, 37], kernel: [3, 2, 3], strides: [2, 2, stride], padsBegin: [1, 1, 1], padsEnd: [1, 1, 1], ceil: true)
+      var input: [Float] = (0..<p.inputCount).map { _ in [Float(0), -0.0, -Float.infinity, rng.float()][Int(rng.next() % 4)] }
+      for _ in 0..<12 { input[Int(rng.next() % UInt64(input.count))] = [Float.nan, Float(bitPattern: 0x7FC0_1234)][Int(rng.next() % 2)] }
+      assertFastMatchesReference(p, input: input, "special values, stride \(stride)")
+    }
   }
 
   /// A hand-checked 2x2x2 average with the padding counted, and without.

@@ -7,14 +7,28 @@ extension Kernels {
   ///
   /// Each output row (a line along the last axis) folds its window's taps in: for each tap
   /// of the outer axes whose input row lies inside the input, and each column tap, the output
-  /// columns whose tap lies inside that row take it in one loop (a vector loop at stride 1).
-  /// Every output thus meets its taps in the reference's row-major order, so sums round
-  /// alike; averages then divide by the per-axis tap counts' product.
+  /// columns whose tap lies inside that row take it, 8 at a time with the 2-D pools' vector
+  /// loads (``TapLoad``: dense at stride 1, shuffled at stride 2). Every output thus meets its
+  /// taps in the reference's row-major order, so sums round alike; averages then divide by
+  /// the product of the per-axis tap counts.
   package static func poolND(
     _ p: PoolNDParameters, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
   ) {
-    let g = p.geometry
-    parallelFor(pool, p.batch * g.channels, (p, input, output)) { context, plane in
+    func run<F: PoolFold>(_: F.Type) {
+      switch p.geometry.window.strides.last {
+      case 1: poolNDPlanes(p, F.self, DenseTaps.self, input: input, output: output, pool: pool)
+      case 2: poolNDPlanes(p, F.self, EvenTaps.self, input: input, output: output, pool: pool)
+      default: poolNDPlanes(p, F.self, StridedTaps.self, input: input, output: output, pool: pool)
+      }
+    }
+    if p.kind == .max { run(MaxFold.self) } else { run(SumFold.self) }
+  }
+
+  private static func poolNDPlanes<F: PoolFold, L: TapLoad>(
+    _ p: PoolNDParameters, _: F.Type, _: L.Type, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    pool: ThreadPool?
+  ) {
+    parallelFor(pool, p.batch * p.geometry.channels, (p, input, output)) { context, plane in
       let (p, input, output) = context
       let g = p.geometry, w = g.window, last = w.rank - 1
       let n = plane / g.channels, c = plane % g.channels
@@ -23,7 +37,6 @@ extension Kernels {
       let (inSizes, outSizes) = (g.inSizes, g.outSizes)
       let inW = inSizes[last], outW = outSizes[last], strideW = w.strides[last]
       let kernelW = w.kernel[last], outerTaps = w.taps / kernelW
-      let isMax = p.kind == .max
       /// Taps along axis `i` of the window starting at `start` that lie in `lo ..< hi`.
       func taps(axis i: Int, start: Int, within lo: Int, _ hi: Int) -> Int {
         let d = w.dilations[i]
@@ -38,7 +51,7 @@ extension Kernels {
 
       for r in 0..<(g.outVolume / outW) {
         let out = dst + r * outW
-        out.update(repeating: isMax ? -Float.greatestFiniteMagnitude : 0, count: outW)
+        out.update(repeating: F.seed, count: outW)
         for outerTap in 0..<outerTaps {
           // The input row of this outer tap: each outer axis's coordinate, skipped in the padding.
           var rowOffset = 0, scale = inW, outerRest = r, tapRest = outerTap, inside = true
@@ -51,23 +64,14 @@ extension Kernels {
             scale *= inSizes[i]
           }
           if !inside { continue }
-          let row = src + rowOffset
           for kx in 0..<kernelW {
             // Output column ox reads input column ox * stride + base; keep those inside the row.
             let base = kx * w.dilations[last] - w.padsBegin[last]
             let first = max(0, Im2Col.ceilDiv(-base, strideW)), end = min(outW, Im2Col.ceilDiv(inW - base, strideW))
-            if first >= end { continue }
-            if isMax {
-              for ox in first..<end {
-                let x = row[ox * strideW + base], m = out[ox]
-                out[ox] = x > m || x.isNaN ? x : m
-              }
-            } else {
-              for ox in first..<end { out[ox] += row[ox * strideW + base] }
-            }
+            if first < end { foldTaps(F.self, L.self, src + rowOffset + base, stride: strideW, columns: first..<end, into: out) }
           }
         }
-        if isMax { continue }
+        if !F.divides { continue }
         // The divisor: the outer axes' tap counts for this row, times the last axis's per column.
         var outer = 1, outerRest = r
         for i in stride(from: last - 1, through: 0, by: -1) {
@@ -75,10 +79,35 @@ extension Kernels {
           outerRest /= outSizes[i]
         }
         for ox in 0..<outW {
-          let divisor = outer * count(axis: last, start: ox * strideW - w.padsBegin[last])
-          out[ox] = divisor == 0 ? 0 : out[ox] / Float(divisor)
+          out[ox] = F.finish(out[ox], divisor: outer * count(axis: last, start: ox * strideW - w.padsBegin[last]))
         }
       }
     }
   }
+
+  /// `out[ox] = fold(out[ox], taps[ox * stride])` for `ox` in `columns`, 8 at a time (every
+  /// lane's tap inside the input), then one at a time.
+  @inline(__always)
+  private static func foldTaps<F: PoolFold, L: TapLoad>(
+    _: F.Type, _: L.Type, _ taps: UnsafePointer<Float>, stride: Int, columns: Range<Int>, into out: UnsafeMutablePointer<Float>
+  ) {
+    var ox = columns.lowerBound
+    while ox &+ SIMD8<Float>.scalarCount <= columns.upperBound {
+      let x: SIMD8<Float> = L.load(taps + ox &* stride, stride: stride)
+      let acc = F.fold(SIMD8<Float>.dense(out + ox), x)
+      UnsafeMutableRawPointer(out + ox).storeBytes(of: acc, as: SIMD8<Float>.self)
+      ox &+= SIMD8<Float>.scalarCount
+    }
+    while ox < columns.upperBound {
+      out[ox] = F.fold(out[ox], taps[ox &* stride])
+      ox &+= 1
+    }
+  }
+}
+
+/// Max with the reference's rules: the first of equal values stays, and NaN wins (the last NaN).
+enum MaxFold: PoolFold {
+  static var seed: Float { -.greatestFiniteMagnitude }
+  @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { x > acc || x.isNaN ? x : acc }
+  @inline(__always) static func fold<V: PoolVector>(_ acc: V, _ x: V) -> V { V.maxKeepingNaN(acc, x) }
 }
