@@ -81,21 +81,14 @@ extension Kernels {
       var j = j0
       while j < j0 + columns {
         let ox = j % outW, count = min(j0 + columns - j, outW - ox)
-        // The input row this run reads: each outer axis's coordinate, nil in the padding.
-        var rowOffset = 0, scale = inW, outerRest = j / outW, tapRest = outerTap, inside = true
-        for i in stride(from: last - 1, through: 0, by: -1) {
-          let y = (outerRest % outSizes[i]) * w.strides[i] - w.padsBegin[i] + (tapRest % w.kernel[i]) * w.dilations[i]
-          outerRest /= outSizes[i]
-          tapRest /= w.kernel[i]
-          if y < 0 || y >= inSizes[i] { inside = false; break }
-          rowOffset += y * scale
-          scale *= inSizes[i]
-        }
+        // The input row this run reads (nil in the padding), and in it the lanes first ..< end
+        // whose columns ix0 + t * stride lie inside; the rest are padding.
+        let rowOffset = w.inputRowOffset(outputRow: j / outW, outerTap: outerTap, inSizes: inSizes, outSizes: outSizes)
         let ix0 = ox * strideW + ixTap, run = dst + (j - j0)
-        // Lanes first ..< end read input columns ix0 + t * stride inside the row; the rest are padding.
-        let (first, end) = inside ? ClippedRun.insideLanes(ix0: ix0, stride: strideW, count: count, inWidth: inW) : (0, 0)
+        let (first, end) =
+          rowOffset == nil ? (0, 0) : ClippedRun.insideLanes(ix0: ix0, stride: strideW, count: count, inWidth: inW)
         run.update(repeating: 0, count: first)
-        let src = channel + rowOffset + ix0
+        let src = channel + (rowOffset ?? 0) + ix0
         if strideW == 1 {
           (run + first).update(from: src + first, count: end - first)
         } else {

@@ -53,17 +53,10 @@ extension Kernels {
         let out = dst + r * outW
         out.update(repeating: F.seed, count: outW)
         for outerTap in 0..<outerTaps {
-          // The input row of this outer tap: each outer axis's coordinate, skipped in the padding.
-          var rowOffset = 0, scale = inW, outerRest = r, tapRest = outerTap, inside = true
-          for i in stride(from: last - 1, through: 0, by: -1) {
-            let y = (outerRest % outSizes[i]) * w.strides[i] - w.padsBegin[i] + (tapRest % w.kernel[i]) * w.dilations[i]
-            outerRest /= outSizes[i]
-            tapRest /= w.kernel[i]
-            if y < 0 || y >= inSizes[i] { inside = false; break }
-            rowOffset += y * scale
-            scale *= inSizes[i]
+          // The input row of this outer tap, skipped in the padding.
+          guard let rowOffset = w.inputRowOffset(outputRow: r, outerTap: outerTap, inSizes: inSizes, outSizes: outSizes) else {
+            continue
           }
-          if !inside { continue }
           for kx in 0..<kernelW {
             // Output column ox reads input column ox * stride + base; keep those inside the row.
             let base = kx * w.dilations[last] - w.padsBegin[last]
