@@ -73,6 +73,20 @@ final class NodeTestFormsTests: XCTestCase {
     XCTAssertEqual(plan.steps.filter { PlanDescription.isSlice($0.output) }.count, 2)
   }
 
+  /// Up to 8 spatial axes run; a 9-axis pool is refused by name (the plan's windows stop at 8).
+  func testNineSpatialAxesAreRefused() throws {
+    func pool(axes: Int) -> Model {
+      let g = TestGraph("wide")
+      let x = g.input("x", Shape(["N", 2] + [Dim](repeating: .fixed(2), count: axes)))
+      g.output(g.node("MaxPool", "pool", [x], ["kernel_shape": .ints([Int](repeating: 2, count: axes))]))
+      return g.model()
+    }
+    try assertCompiledMatchesReference(pool(axes: 8))
+    XCTAssertThrowsError(try Pipeline.compile(pool(axes: 9))) {
+      XCTAssertTrue("\($0)".contains("MaxPool: PoolND: 9 spatial axes (1 to 8 allowed) (node 'pool')"), "\($0)")
+    }
+  }
+
   /// MaxPool's Indices output is refused by name, not as an int64 value the runtime cannot compute.
   func testMaxPoolIndicesAreRefusedByName() {
     let g = TestGraph("argmax")
