@@ -71,6 +71,11 @@ final class NodeTestFormsTests: XCTestCase {
     XCTAssertEqual(kinds.filter { $0 == "pool-nd" }.count, 3, "\(kinds)")
     XCTAssertFalse(kinds.contains("copy"), "the concat is done in place: \(kinds)")
     XCTAssertEqual(plan.steps.filter { PlanDescription.isSlice($0.output) }.count, 2)
+    // The BatchNorm, bias, ReLU and residual Add went into the convs' epilogues.
+    let convs = plan.steps.filter { PlanDescription.kind($0.kernel) == "conv-nd" }.map { PlanDescription.summary($0.kernel) }
+    XCTAssertEqual(convs.filter { $0.hasSuffix("relu") }.count, 1, "\(convs)")
+    XCTAssertEqual(convs.filter { $0.hasSuffix("relu +residual") }.count, 1, "\(convs)")
+    XCTAssertFalse(kinds.contains("channel-affine") || kinds.contains("binary") || kinds.contains("activation"), "\(kinds)")
   }
 
   /// Up to 8 spatial axes run; a 9-axis pool is refused by name (the plan's windows stop at 8).
