@@ -37,6 +37,11 @@ public enum Kernel: Equatable, Sendable {
   case channelNorm(epsilon: Float, scale: WeightRef, bias: WeightRef?)
   /// Copies a range of the weights into each item of the output (a constant graph output).
   case constant(WeightRef)
+  /// Convolution over three or more spatial axes. Input view [C, D, H, W, ...], output
+  /// [M, OD, OH, OW, ...]; optional second input is a residual added before the activation.
+  case convND(ConvolutionND)
+  /// Max or average pooling over three or more spatial axes.
+  case poolND(PoolingND)
 }
 
 // MARK: - One definition per step kind
@@ -64,7 +69,7 @@ extension Kernel {
   static let registry: [any StepKind.Type] = [
     Convolution.self, Pooling.self, GlobalPoolStep.self, Dense.self, Binary.self, ChannelAffineStep.self,
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
-    LayerNormStep.self, ChannelNormStep.self, ConstantStep.self,
+    LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, ConvolutionND.self, PoolingND.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -85,6 +90,8 @@ extension Kernel {
     case .layerNorm(let axis, let epsilon, let scale, let bias): return LayerNormStep(axis: axis, epsilon: epsilon, scale: scale, bias: bias)
     case .channelNorm(let epsilon, let scale, let bias): return ChannelNormStep(epsilon: epsilon, scale: scale, bias: bias)
     case .constant(let values): return ConstantStep(values: values)
+    case .convND(let c): return c
+    case .poolND(let p): return p
     }
   }
 }

@@ -29,6 +29,8 @@ struct OpsCommand: ParsableCommand {
       for (op, attributes) in ops {
         print("| \(op) | \(attributes.isEmpty ? "–" : attributes.map { "`\($0)`" }.joined(separator: ", ")) |")
       }
+      print("\n## Notes\n")
+      for (op, note) in OperatorRegistry.notes { print("- **\(op)**: \(note)") }
     } else {
       print("\(ops.count) operators, opsets \(opsets.lowerBound)...\(opsets.upperBound):")
       for (op, attributes) in ops {

@@ -1,4 +1,5 @@
 import GraphIR
+import GraphPlan
 import GraphRuntime
 import TestSupport
 import XCTest
@@ -6,7 +7,7 @@ import XCTest
 @testable import GraphCompiler
 
 /// Forms the ONNX node tests exercise (Tools/check_node_tests.py runs the tests themselves):
-/// 1-D convolutions and pools, ReduceMean over middle axes, LayerNormalization's Mean and
+/// 1-D and 3-D convolutions and pools, ReduceMean over middle axes, LayerNormalization's Mean and
 /// InvStdDev outputs, Sum of one or of three operands, and opset 6's legacy attributes.
 final class NodeTestFormsTests: XCTestCase {
   func run(_ model: Model, _ inputs: [String: FloatTensor]) throws -> [String: FloatTensor] {
@@ -39,6 +40,68 @@ final class NodeTestFormsTests: XCTestCase {
     let pointwise = g.node("Conv", "pointwise", [average, g.weight("w1", [3, 6, 1])])
     for out in [maxPool, pointwise, same] { g.output(out) }
     try assertCompiledMatchesReference(g.model())
+  }
+
+  /// 3-D convolutions (grouped, strided, dilated, depthwise with SAME padding, a folded BatchNorm,
+  /// a fused bias, ReLU and residual) and pools (ceil mode, the padding counted, SAME), a channel concat that conv-nd
+  /// and pool-nd steps write in place, and a global pool, against the reference interpreter.
+  func testThreeDimensionalConvolutionsAndPools() throws {
+    let g = TestGraph("volume")
+    let x = g.input("x", ["N", 4, 6, 7, 9])
+    let conv = g.node("Conv", "conv", [x, g.weight("w", [6, 2, 3, 3, 3]), g.weight("b", [6])], [
+      "group": .int(2), "pads": .ints([1, 1, 1, 1, 1, 1]), "strides": .ints([1, 2, 1]), "dilations": .ints([1, 1, 2]),
+    ])
+    let relu = g.node("Relu", "relu", [g.batchNorm("bn", conv, 6)])  // [N, 6, 6, 4, 7], the BatchNorm folded into the conv
+    let pointwise = g.node("Conv", "pointwise", [relu, g.weight("w1", [6, 6, 1, 1, 1])])
+    let residual = g.node("Relu", "relu2", [g.node("Add", "add", [pointwise, relu])])
+    let depthwise = g.node("Conv", "depthwise", [residual, g.weight("wd", [6, 1, 3, 2, 3])], [
+      "group": .int(6), "auto_pad": .string("SAME_LOWER"),
+    ])
+    let average = g.node("AveragePool", "avg", [residual], [
+      "kernel_shape": .ints([3, 3, 3]), "pads": .ints([1, 1, 1, 1, 1, 1]), "count_include_pad": .int(1),
+    ])
+    let joined = g.node("Concat", "concat", [depthwise, average], ["axis": .int(1)])
+    let maxPool = g.node("MaxPool", "max", [joined], ["kernel_shape": .ints([2, 2, 3]), "strides": .ints([2, 2, 2]), "ceil_mode": .int(1)])
+    let same = g.node("AveragePool", "same", [joined], ["kernel_shape": .ints([2, 2, 2]), "strides": .ints([2, 2, 2]), "auto_pad": .string("SAME_UPPER")])
+    for out in [maxPool, same, g.node("GlobalAveragePool", "gap", [joined])] { g.output(out) }
+    try assertCompiledMatchesReference(g.model())
+    let plan = try Pipeline.compile(g.model()).plan
+    let kinds = plan.steps.map { PlanDescription.kind($0.kernel) }
+    XCTAssertEqual(kinds.filter { $0 == "conv-nd" }.count, 3, "\(kinds)")
+    XCTAssertEqual(kinds.filter { $0 == "pool-nd" }.count, 3, "\(kinds)")
+    XCTAssertFalse(kinds.contains("copy"), "the concat is done in place: \(kinds)")
+    XCTAssertEqual(plan.steps.filter { PlanDescription.isSlice($0.output) }.count, 2)
+    // The BatchNorm, bias, ReLU and residual Add went into the convs' epilogues.
+    let convs = plan.steps.filter { PlanDescription.kind($0.kernel) == "conv-nd" }.map { PlanDescription.summary($0.kernel) }
+    XCTAssertEqual(convs.filter { $0.hasSuffix("relu") }.count, 1, "\(convs)")
+    XCTAssertEqual(convs.filter { $0.hasSuffix("relu +residual") }.count, 1, "\(convs)")
+    XCTAssertFalse(kinds.contains("channel-affine") || kinds.contains("binary") || kinds.contains("activation"), "\(kinds)")
+  }
+
+  /// Up to 8 spatial axes run; a 9-axis pool is refused by name (the plan's windows stop at 8).
+  func testNineSpatialAxesAreRefused() throws {
+    func pool(axes: Int) -> Model {
+      let g = TestGraph("wide")
+      let x = g.input("x", Shape(["N", 2] + [Dim](repeating: .fixed(2), count: axes)))
+      g.output(g.node("MaxPool", "pool", [x], ["kernel_shape": .ints([Int](repeating: 2, count: axes))]))
+      return g.model()
+    }
+    try assertCompiledMatchesReference(pool(axes: 8))
+    XCTAssertThrowsError(try Pipeline.compile(pool(axes: 9))) {
+      XCTAssertTrue("\($0)".contains("MaxPool: PoolND: 9 spatial axes (1 to 8 allowed) (node 'pool')"), "\($0)")
+    }
+  }
+
+  /// MaxPool's Indices output is refused by name, not as an int64 value the runtime cannot compute.
+  func testMaxPoolIndicesAreRefusedByName() {
+    let g = TestGraph("argmax")
+    g.builder.node("MaxPool", name: "pool", inputs: [g.input("x", ["N", 2, 4, 4])], outputs: ["y", "idx"],
+                   attributes: ["kernel_shape": .ints([2, 2])])
+    g.output("y")
+    g.output("idx")
+    XCTAssertThrowsError(try Pipeline.compile(g.model())) {
+      XCTAssertTrue("\($0)".contains("MaxPool: its Indices output (output 1, 'idx') is not supported"), "\($0)")
+    }
   }
 
   /// A mean over the channels of NCHW and over channels and width, which a transpose moves last.

@@ -89,4 +89,43 @@ final class ShapeInferenceConvPoolTests: XCTestCase {
     b.node("MaxPool", name: "p", inputs: [x], attributes: ["kernel_shape": .ints([2])])
     XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(b) }.contains("node 'p' (MaxPool): kernel_shape [2] has 1 values"))
   }
+
+  /// The window arithmetic is per axis, so 3-D convolutions and pools follow the 2-D rules on
+  /// every axis: pads, strides, dilations, groups, auto_pad and ceil_mode.
+  func testThreeDimensionalConvAndPools() throws {
+    let b = GraphBuilder(name: "volumes")
+    let x = b.input("x", ["N", 4, 9, 10, 11])
+    let w = b.constant("w", ShapeTest.weight([6, 4, 3, 3, 3]))
+    let wg = b.constant("wg", ShapeTest.weight([8, 2, 1, 3, 2]))
+    b.node("Conv", name: "conv", inputs: [x, w], attributes: [
+      "pads": .ints([1, 0, 2, 1, 0, 0]), "strides": .ints([1, 2, 3]), "dilations": .ints([2, 1, 1]),
+    ])
+    b.node("Conv", name: "grouped", inputs: [x, wg], attributes: ["group": .int(2)])
+    b.node("Conv", name: "same", inputs: [x, w], attributes: ["auto_pad": .string("SAME_LOWER"), "strides": .ints([2, 2, 2])])
+    b.node("MaxPool", name: "max", inputs: [x], attributes: [
+      "kernel_shape": .ints([2, 3, 2]), "strides": .ints([2, 2, 2]), "ceil_mode": .int(1),
+    ])
+    b.node("AveragePool", name: "avg", inputs: [x], attributes: [
+      "kernel_shape": .ints([3, 3, 3]), "pads": .ints([1, 1, 1, 1, 1, 1]), "count_include_pad": .int(1), "dilations": .ints([1, 2, 3]),
+    ])
+    b.node("AveragePool", name: "valid", inputs: [x], attributes: ["kernel_shape": .ints([2, 2, 2]), "auto_pad": .string("VALID"), "strides": .ints([3, 3, 3])])
+    b.node("GlobalMaxPool", name: "gmp", inputs: [x])
+    let g = try ShapeTest.infer(b)
+    // d: 9+1+1-5+1 = 7; h: (10-3)/2+1 = 4; w: (11+2-3)/3+1 = 4.
+    XCTAssertEqual(g.shape("conv"), "Nx6x7x4x4")
+    XCTAssertEqual(g.shape("grouped"), "Nx8x9x8x10")
+    XCTAssertEqual(g.shape("same"), "Nx6x5x5x6")
+    // Ceil: d ceil(7/2)+1 = 5, h ceil(7/2)+1 = 5, w ceil(9/2)+1 = 6.
+    XCTAssertEqual(g.shape("max"), "Nx4x5x5x6")
+    XCTAssertEqual(g.shape("avg"), "Nx4x9x8x7")
+    XCTAssertEqual(g.shape("valid"), "Nx4x3x3x4")
+    XCTAssertEqual(g.shape("gmp"), "Nx4x1x1x1")
+  }
+
+  func testThreeDimensionalPoolNeedsThreeKernelSizes() {
+    let b = GraphBuilder(name: "bad")
+    let x = b.input("x", [1, 3, 8, 8, 8])
+    b.node("AveragePool", name: "p", inputs: [x], attributes: ["kernel_shape": .ints([2, 2]), "strides": .ints([1, 1, 1])])
+    XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(b) }.contains("node 'p' (AveragePool): kernel_shape [2, 2] has 2 values, input 1x3x8x8x8 has 3 spatial axes"))
+  }
 }

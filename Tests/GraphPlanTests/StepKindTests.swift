@@ -32,6 +32,17 @@ final class StepKindTests: XCTestCase {
     .layerNorm(axis: 1, epsilon: 1e-6, scale: WeightRef(offset: 2, count: 12), bias: WeightRef(offset: 14, count: 12)),
     .channelNorm(epsilon: 1e-6, scale: WeightRef(offset: 2, count: 3), bias: nil),
     .constant(WeightRef(offset: 5, count: 24)),
+    .convND(ConvolutionND(
+      geometry: ConvNDGeometry(
+        inChannels: 4, inSizes: [5, 9, 7], outChannels: 6,
+        window: WindowND(kernel: [2, 3, 2], strides: [1, 2, 1], dilations: [1, 1, 2], padsBegin: [1, 1, 0], padsEnd: [0, 2, 1]),
+        groups: 2),
+      weights: WeightRef(offset: 3, count: 288), weightLayout: .gemmPanels, bias: nil, residual: false, activation: .relu)),
+    .poolND(PoolingND(
+      kind: .max,
+      geometry: PoolNDGeometry(
+        channels: 3, inSizes: [4, 6, 5], outSizes: [2, 3, 3], window: WindowND(kernel: [2, 2, 3], strides: [2, 2, 2], padsEnd: [0, 0, 1])),
+      countIncludePad: false)),
   ]
 
   func testEveryKindRoundTripsThroughItsEncoding() throws {
@@ -57,11 +68,11 @@ final class StepKindTests: XCTestCase {
     XCTAssertEqual(tags, [
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
-      "channel-norm": 14, "constant": 15,
+      "channel-norm": 14, "constant": 15, "conv-nd": 20, "pool-nd": 21,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
-      "slice", "layer-norm", "channel-norm", "constant",
+      "slice", "layer-norm", "channel-norm", "constant", "conv-nd", "pool-nd",
     ])
   }
 
@@ -77,6 +88,23 @@ final class StepKindTests: XCTestCase {
     let g = c.geometry
     XCTAssertEqual(ints[0], [4, 9, 7, 6, g.outHeight, g.outWidth, 3, 2, 2, 1, 1, 0, 2, 1, 2, 1, 2])
     XCTAssertEqual(ints[1], [3, 6, 5, 3, 3, 3, 2, 2, 2, 1, 1, 1, 0, 1, 1])
+  }
+
+  /// N-D geometries: rank, channels (and groups), sizes, then the window's lists in turn.
+  func testNDGeometryFieldsKeepTheirFileOrder() throws {
+    guard case .convND(let c) = Self.kernels[15], case .poolND(let p) = Self.kernels[16] else { return XCTFail() }
+    XCTAssertEqual(c.geometry.outSizes, [5, 5, 6])
+    XCTAssertEqual(c.geometry.fileInts, [3, 4, 6, 2, 5, 9, 7, 5, 5, 6, 2, 3, 2, 1, 2, 1, 1, 1, 0, 0, 2, 1, 1, 1, 2])
+    XCTAssertEqual(p.geometry.fileInts, [3, 3, 4, 6, 5, 2, 3, 3, 2, 2, 3, 2, 2, 2, 0, 0, 0, 0, 0, 1, 1, 1, 1])
+    // A stored output size that disagrees with the geometry is an error.
+    var w = ByteWriter()
+    w.kernel(.convND(c))
+    var bytes = w.bytes
+    bytes[1 + 4 + 8 * 7] = 6  // outSizes[0], after the tag, the u32 count and seven ints
+    XCTAssertThrowsError(try bytes.withUnsafeBytes { raw in
+      var r = ByteReader(raw, context: "bad")
+      return try r.kernel()
+    }) { XCTAssertTrue("\($0)".contains("conv-nd output [6, 5, 6] does not match"), "\($0)") }
   }
 
   func testUnknownTagsAndTruncationAreErrors() {
@@ -108,6 +136,8 @@ final class StepKindTests: XCTestCase {
       "layer-norm axis 1 ε 1e-06",
       "channel-norm ε 1e-06 no-bias",
       "constant 24",
+      "conv 2x3x2/1x2x1 pad 1,1,0,0,2,1 dil 1x1x2 4→6 groups 2 no-bias packed relu",
+      "maxpool 2x2x3/2 pad 0,0,0,0,0,1 ×3",
     ])
   }
 

@@ -12,19 +12,27 @@ struct PackWeights: LoweredPass {
     var packed = WeightPacker()
     packed.reserve(old.count + old.count / 8)
     func copy(_ ref: WeightRef) -> WeightRef { packed.add(old[ref.offset..<(ref.offset + ref.count)]) }
+    /// `[M, C/groups, kernel...]` weights as GEMM panels, or as they are when `packs` is false.
+    func gemmPanels(_ ref: WeightRef, packs: Bool, _ pack: (UnsafeBufferPointer<Float>) -> [Float]) -> (WeightRef, ConvWeightLayout)? {
+      guard packs else { return nil }
+      let range = ref.offset..<(ref.offset + ref.count)
+      return (packed.add(old.withUnsafeBufferPointer { pack(UnsafeBufferPointer(rebasing: $0[range])) }), .gemmPanels)
+    }
 
     for i in program.steps.indices {
       switch program.steps[i].kernel {
       case .conv(var conv):
-        if conv.weightLayout == .oihw && !conv.geometry.runsDepthwise {
-          let range = conv.weights.offset..<(conv.weights.offset + conv.weights.count)
-          conv.weights = packed.add(old.withUnsafeBufferPointer { GemmPanels.packConv(UnsafeBufferPointer(rebasing: $0[range]), conv.geometry) })
-          conv.weightLayout = .gemmPanels
-        } else {
-          conv.weights = copy(conv.weights)
-        }
+        let packs = conv.weightLayout == .oihw && !conv.geometry.runsDepthwise
+        (conv.weights, conv.weightLayout) =
+          gemmPanels(conv.weights, packs: packs) { GemmPanels.packConv($0, conv.geometry) } ?? (copy(conv.weights), conv.weightLayout)
         conv.bias = conv.bias.map(copy)
         program.steps[i].kernel = .conv(conv)
+      case .convND(var conv):
+        (conv.weights, conv.weightLayout) =
+          gemmPanels(conv.weights, packs: conv.weightLayout == .oihw) { GemmPanels.packConv($0, conv.geometry) }
+          ?? (copy(conv.weights), conv.weightLayout)
+        conv.bias = conv.bias.map(copy)
+        program.steps[i].kernel = .convND(conv)
       case .dense(var dense):
         dense.weights = copy(dense.weights)
         dense.bias = dense.bias.map(copy)
@@ -40,7 +48,7 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .channelNorm(epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
       case .constant(let values):
         program.steps[i].kernel = .constant(copy(values))
-      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
+      case .pool, .poolND, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
         break  // no weights
       }
     }

@@ -26,6 +26,14 @@ final class Lowering {
     }
     var unsupported: [(kind: String, node: String)] = []
     for node in graph.nodes {
+      let label = node.name.isEmpty ? node.outputs.first ?? "?" : node.name
+      // An output the runtime never computes (MaxPool's Indices) is refused by name, before its value is laid out.
+      if let uncomputed = OperatorRegistry.definition(for: node)?.uncomputedOutputs.sorted(by: { $0.key < $1.key }),
+        let (i, what) = uncomputed.first(where: { node.outputs.indices.contains($0.key) && !node.outputs[$0.key].isEmpty })
+      {
+        unsupported.append((kind: "\(node.opType): its \(what) output (output \(i), '\(node.outputs[i])') is not supported", node: label))
+        continue
+      }
       for out in node.outputs where !out.isEmpty {
         program.values[out] = try value(out)
       }
@@ -38,7 +46,7 @@ final class Lowering {
         }
         try lower(node, definition)
       } catch let e as LoweringContext.Unsupported {
-        unsupported.append((kind: node.opType + (e.reason.isEmpty ? "" : ": \(e.reason)"), node: node.name.isEmpty ? node.outputs.first ?? "?" : node.name))
+        unsupported.append((kind: node.opType + (e.reason.isEmpty ? "" : ": \(e.reason)"), node: label))
       }
     }
     if !unsupported.isEmpty {

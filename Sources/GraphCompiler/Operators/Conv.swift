@@ -7,6 +7,7 @@ import GraphReference
 enum ConvOp: OperatorDefinition {
   static let opTypes = ["Conv"]
   static let attributes: Set<String> = ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"]
+  static let notes: String? = "1 to 8 spatial axes: 1-D and 2-D on the 2-D kernels (direct depthwise, im2col GEMM, Winograd), 3 to 8 as an im2col GEMM (conv-nd)."
 
   static func group(_ n: some NodeOperands) throws -> Int {
     let group = try n.node.int("group", default: 1)
@@ -72,35 +73,58 @@ enum ConvOp: OperatorDefinition {
       groups: try group(n))
   }
 
+  /// The per-item geometry of a convolution of `input` [C, d1..dk] by weights `w` over any
+  /// number of spatial axes: what evaluation computes with, and what 3-D and wider convolutions run as.
+  static func geometryND(_ n: some NodeOperands, input: [Int], weights w: Tensor) throws -> ConvNDGeometry {
+    let window = try SlidingWindow(n, kernel: Array(w.dims[2...]))
+    let spatial = Array(input.dropFirst())
+    let (_, pads) = try window.resolve(spatial, n, inputShape: Shape(fixed: input))
+    return ConvNDGeometry(
+      inChannels: input[0], inSizes: spatial, outChannels: w.dims[0], window: window.windowND(pads: pads), groups: try group(n))
+  }
+
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
     let x = try n.input(0), w = try n.input(1)
-    guard x.dims.count == 3 || x.dims.count == 4, let g = try geometry(n, input: Array(x.dims.dropFirst()), weights: w) else {
-      throw n.error("reference Conv is 1-D and 2-D only")
-    }
-    let p = Conv2DParameters(geometry: g, batch: x.dims[0])
+    guard x.dims.count >= 3, w.dims.count == x.dims.count else { throw n.error("weights \(w.dims) do not fit input \(x.dims)") }
+    let g = try geometryND(n, input: Array(x.dims.dropFirst()), weights: w)
+    let p = ConvNDParameters(geometry: g, batch: x.dims[0])
     try p.validate()
     guard w.dims[1] == g.inChannelsPerGroup else { throw n.error("weights \(w.dims) do not fit input \(x.dims)") }
     let bias = n.hasInput(2) ? try n.input(2).floats : [Float](repeating: 0, count: g.outChannels)
     let out = Evaluate.floats(count: p.outputTensorCount, x, w) { src, weights, dst in
       bias.withUnsafeBufferPointer { bp in
-        Reference.conv2d(p, input: src, weights: weights, epilogue: Epilogue(bias: bp.baseAddress), output: dst)
+        Reference.convND(p, input: src, weights: weights, epilogue: Epilogue(bias: bp.baseAddress), output: dst)
       }
     }
-    let spatial = x.dims.count == 3 ? [g.outWidth] : [g.outHeight, g.outWidth]
-    return [Tensor(floats: out, dims: [p.batch, g.outChannels] + spatial)]
+    return [Tensor(floats: out, dims: [p.batch, g.outChannels] + g.outSizes)]
   }
 
+  /// 1-D and 2-D convolutions lower to the 2-D step (the classic networks' tuned kernels),
+  /// wider ones to the N-D step.
   static func lower(_ n: LoweringContext) throws {
     let w = try n.constant(1)
     let inDims = n.dims(n.x), outDims = n.dims(n.output)
-    guard let geometry = try geometry(n, input: inDims, weights: w) else {
-      throw LoweringContext.Unsupported(reason: "only 1-D and 2-D convolution")
-    }
-    guard [geometry.outChannels] + (inDims.count == 2 ? [] : [geometry.outHeight]) + [geometry.outWidth] == outDims else {
-      throw LoweringContext.Unsupported(reason: "output \(outDims) does not match the convolution's window arithmetic")
+    guard inDims.count >= 2, w.dims.count == inDims.count + 1 else {
+      throw LoweringContext.Unsupported(reason: "weights \(w.dims) do not fit the per-item input \(inDims)")
     }
     let bias = n.hasInput(2) ? n.addWeights(try n.constant(2).floats) : nil
     let residual = n.node.input(3)
+    if inDims.count > 3 {
+      let geometry = try geometryND(n, input: inDims, weights: w)
+      guard [geometry.outChannels] + geometry.outSizes == outDims else {
+        throw LoweringContext.Unsupported(reason: "output \(outDims) does not match the convolution's window arithmetic")
+      }
+      do { try geometry.validate() } catch { throw LoweringContext.Unsupported(reason: "\(error)") }
+      let conv = ConvolutionND(
+        geometry: geometry, weights: n.addWeights(w.floats), bias: bias, residual: residual != nil, activation: n.activation)
+      n.emit(.convND(conv), inputs: [n.x] + (residual.map { [$0] } ?? []))
+      return
+    }
+    guard let geometry = try geometry(n, input: inDims, weights: w),
+      [geometry.outChannels] + (inDims.count == 2 ? [] : [geometry.outHeight]) + [geometry.outWidth] == outDims
+    else {
+      throw LoweringContext.Unsupported(reason: "output \(outDims) does not match the convolution's window arithmetic")
+    }
     let conv = Convolution(
       geometry: geometry, weights: n.addWeights(w.floats), bias: bias, residual: residual != nil, activation: n.activation)
     n.emit(.conv(conv), inputs: [n.planarView(of: n.x)] + (residual.map { [n.planarView(of: $0)] } ?? []), output: n.planarOutput())

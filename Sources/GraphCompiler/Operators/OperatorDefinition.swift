@@ -23,6 +23,11 @@ protocol OperatorDefinition {
   static var foldsFromShapes: Bool { get }
   /// Whether lowering takes a constant first input (`Sub(1, x)`); otherwise input 0 must be computed at run time.
   static var lowersConstantFirstInput: Bool { get }
+  /// Forms and limits worth knowing before exporting a model (`graphc ops`, docs/ops.md), or nil.
+  static var notes: String? { get }
+  /// Outputs lowering never computes, by index, with what they are (MaxPool's `Indices`): a node
+  /// that asks for one is refused, naming it.
+  static var uncomputedOutputs: [Int: String] { get }
 
   /// Output types and shapes from what is known about the inputs.
   static func infer(_ n: NodeContext) throws -> [ValueState]
@@ -39,6 +44,8 @@ extension OperatorDefinition {
   static var folds: Bool { false }
   static var foldsFromShapes: Bool { false }
   static var lowersConstantFirstInput: Bool { false }
+  static var uncomputedOutputs: [Int: String] { [:] }
+  static var notes: String? { nil }
   static func fusableActivation(_ n: some NodeOperands) throws -> Activation? { nil }
 }
 

@@ -51,6 +51,11 @@ public enum OperatorRegistry {
     byOp.keys.sorted().map { ($0, byOp[$0]!.attributes.sorted()) }
   }
 
+  /// What each op with limits or forms worth knowing says about them (``OperatorDefinition/notes``), by op type.
+  public static var notes: [(op: String, note: String)] {
+    byOp.keys.sorted().compactMap { op in byOp[op]!.notes.map { (op, $0) } }
+  }
+
   /// Problems grouped by kind in order of first appearance, each with its count and first
   /// few node names: `Slice (26 nodes: 'a', 'b', 'c' and 23 more), Erf (node 'e')`. A model
   /// with hundreds of one unsupported op reads as one line per op, not one per node.

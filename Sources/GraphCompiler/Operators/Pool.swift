@@ -11,12 +11,15 @@ enum MaxPoolOp: PoolOperator {
   static let opTypes = ["MaxPool"]
   static let attributes: Set<String> = ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"]
   static let kind = PoolKind.max
+  static let uncomputedOutputs = [1: "Indices"]
+  static let notes: String? = "1 to 8 spatial axes; the optional Indices output is not supported."
 }
 
 enum AveragePoolOp: PoolOperator {
   static let opTypes = ["AveragePool"]
   static let attributes: Set<String> = ["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"]
   static let kind = PoolKind.average
+  static let notes: String? = "1 to 8 spatial axes."
 }
 
 extension PoolOperator {
@@ -50,10 +53,18 @@ extension PoolOperator {
     return kind == .max ? [y, ValueState(.int64, y.shape)] : [y]
   }
 
+  /// The per-item geometry of pooling over `input` [C, d1..dk] over any number of spatial axes:
+  /// what evaluation computes with, and what 3-D and wider pools run as.
+  static func geometryND(_ n: some NodeOperands, input: [Int]) throws -> (PoolNDGeometry, countIncludePad: Bool) {
+    let shape = Shape(fixed: input), spatial = Array(input.dropFirst())
+    let (window, includePad) = try window(n, spatialRank: spatial.count, inputShape: shape)
+    let (out, pads) = try window.resolve(spatial, n, inputShape: shape)
+    return (PoolNDGeometry(channels: input[0], inSizes: spatial, outSizes: out, window: window.windowND(pads: pads)), includePad)
+  }
+
   /// The per-item geometry of pooling over `input` [C, H, W], or over [C, L] as a 2-D pool of height 1.
   static func geometry(_ n: some NodeOperands, input: [Int]) throws -> (Pool2DGeometry, countIncludePad: Bool)? {
     guard input.count == 2 || input.count == 3 else { return nil }
-    if n.node.outputs.count > 1, !n.node.outputs[1].isEmpty { throw LoweringContext.Unsupported(reason: "MaxPool indices output") }
     let shape = Shape(fixed: input)
     let (native, includePad) = try window(n, spatialRank: input.count - 1, inputShape: shape)
     let window = native.planar, spatial = SlidingWindow.planar(Array(input.dropFirst()))
@@ -69,21 +80,29 @@ extension PoolOperator {
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
     let x = try n.input(0)
-    guard x.dims.count == 3 || x.dims.count == 4, let (g, includePad) = try geometry(n, input: Array(x.dims.dropFirst())) else {
-      throw n.error("reference pooling is 1-D and 2-D only")
-    }
-    let p = Pool2DParameters(kind: kind, geometry: g, countIncludePad: includePad, batch: x.dims[0])
+    guard x.dims.count >= 3 else { throw n.error("input must have rank 3 or more (batch, channels, spatial), has \(x.dims)") }
+    if n.node.outputs.count > 1, !n.node.outputs[1].isEmpty { throw n.error("the Indices output is not computed") }
+    let (g, includePad) = try geometryND(n, input: Array(x.dims.dropFirst()))
+    let p = PoolNDParameters(kind: kind, geometry: g, countIncludePad: includePad, batch: x.dims[0])
     try p.validate()
-    let out = Evaluate.floats(count: p.outputTensorCount, x) { Reference.pool2d(p, input: $0, output: $1) }
-    let spatial = x.dims.count == 3 ? [g.outWidth] : [g.outHeight, g.outWidth]
-    return [Tensor(floats: out, dims: [p.batch, g.channels] + spatial)]
+    let out = Evaluate.floats(count: p.outputTensorCount, x) { Reference.poolND(p, input: $0, output: $1) }
+    return [Tensor(floats: out, dims: [p.batch, g.channels] + g.outSizes)]
   }
 
+  /// 1-D and 2-D pools lower to the 2-D step (the classic networks' tuned kernels), wider ones to the N-D step.
   static func lower(_ n: LoweringContext) throws {
-    let inDims = n.dims(n.x)
+    let inDims = n.dims(n.x), outDims = n.dims(n.output)
+    let mismatch = LoweringContext.Unsupported(reason: "output \(outDims) does not match the pool's window arithmetic")
+    if inDims.count > 3 {
+      let (geometry, includePad) = try geometryND(n, input: inDims)
+      guard [geometry.channels] + geometry.outSizes == outDims else { throw mismatch }
+      do { try geometry.validate() } catch { throw LoweringContext.Unsupported(reason: "\(error)") }
+      n.emit(.poolND(PoolingND(kind: kind, geometry: geometry, countIncludePad: includePad)), inputs: [n.x])
+      return
+    }
     guard let (geometry, includePad) = try geometry(n, input: inDims),
-      n.dims(n.output) == [geometry.channels] + (inDims.count == 2 ? [] : [geometry.outHeight]) + [geometry.outWidth]
-    else { throw LoweringContext.Unsupported(reason: "only 1-D and 2-D pooling") }
+      outDims == [geometry.channels] + (inDims.count == 2 ? [] : [geometry.outHeight]) + [geometry.outWidth]
+    else { throw mismatch }
     n.emit(.pool(Pooling(kind: kind, geometry: geometry, countIncludePad: includePad)),
            inputs: [n.planarView(of: n.x)], output: n.planarOutput())
   }

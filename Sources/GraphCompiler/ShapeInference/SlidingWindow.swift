@@ -81,6 +81,13 @@ struct SlidingWindow {
     }
   }
 
+  /// The window as the plan's N-D kernels take it, with `pads` resolved by ``resolve(_:_:inputShape:)``.
+  func windowND(pads: [Int]) -> WindowND {
+    WindowND(
+      kernel: kernel, strides: strides, dilations: dilations, padsBegin: Array(pads[..<kernel.count]),
+      padsEnd: Array(pads[kernel.count...]))
+  }
+
   /// Output sizes for the spatial dims `input` (already without batch and channels).
   func outputDims(_ input: [Dim], _ n: NodeContext, inputShape: Shape) throws -> [Dim] {
     try input.enumerated().map { i, dim in

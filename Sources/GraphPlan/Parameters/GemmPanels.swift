@@ -41,10 +41,20 @@ public enum GemmPanels {
   /// Packs `[M, C/groups, KH, KW]` conv weights: each group's `[M/g, C/g * KH * KW]`
   /// matrix in turn (``ConvWeightLayout/gemmPanels``).
   public static func packConv(_ weights: UnsafeBufferPointer<Float>, _ g: Conv2DGeometry) -> [Float] {
-    let rows = g.outChannelsPerGroup, depth = g.inChannelsPerGroup * g.window.kernelHeight * g.window.kernelWidth
+    packConv(
+      weights, groups: g.groups, rows: g.outChannelsPerGroup, depth: g.inChannelsPerGroup * g.window.kernelHeight * g.window.kernelWidth)
+  }
+
+  /// Packs `[M, C/groups, kernel...]` conv weights over any number of spatial axes, each group's `[M/g, C/g * taps]` matrix in turn.
+  public static func packConv(_ weights: UnsafeBufferPointer<Float>, _ g: ConvNDGeometry) -> [Float] {
+    packConv(weights, groups: g.groups, rows: g.outChannelsPerGroup, depth: g.depthPerGroup)
+  }
+
+  /// Packs each of `groups` row-major `[rows, depth]` matrices in turn.
+  private static func packConv(_ weights: UnsafeBufferPointer<Float>, groups: Int, rows: Int, depth: Int) -> [Float] {
     var out: [Float] = []
-    out.reserveCapacity(g.packedWeightCount)
-    for group in 0..<g.groups {
+    out.reserveCapacity(groups * count(rows: rows, depth: depth))
+    for group in 0..<groups {
       let start = group * rows * depth
       out += pack(UnsafeBufferPointer(rebasing: weights[start..<(start + rows * depth)]), rows: rows, depth: depth)
     }

@@ -9,11 +9,14 @@ struct StepExecutor {
   var weights: UnsafePointer<Float> { session.model.weights }
   var pool: ThreadPool { session.pool }
 
-  /// Scratch floats the largest Winograd block of the plan needs (other convs need none).
+  /// Scratch floats the largest Winograd block or N-D conv's unfolded columns of the plan need (other convs need none).
   static func workspaceCount(_ plan: Plan) -> Int {
     plan.steps.map { step -> Int in
-      guard case .conv(let c) = step.kernel else { return 0 }
-      return Kernels.conv2dWorkspaceCount(convParameters(c, batch: 1, output: step.output), layout: c.weightLayout)
+      switch step.kernel {
+      case .conv(let c): return Kernels.conv2dWorkspaceCount(convParameters(c, batch: 1, output: step.output), layout: c.weightLayout)
+      case .convND(let c): return Kernels.convNDWorkspaceCount(c.geometry)
+      default: return 0
+      }
     }.max() ?? 0
   }
 
@@ -143,6 +146,25 @@ struct StepExecutor {
     case .constant(let values):
       let count = out.itemCount
       for n in 0..<items { pointer(out, n).update(from: weight(values) + (out.isBatched ? 0 : n * count), count: count) }
+    case .convND(let c):
+      let residual = c.residual ? step.inputs[1] : nil
+      let slice = Self.channelSlice(out, plane: c.geometry.outVolume)
+      forItems(items, together: isDense(step.inputs[0]) && residual.map(isDense) ?? true) { n, count in
+        Kernels.convND(
+          ConvNDParameters(geometry: c.geometry, batch: count, outputChannelOffset: slice.offset, outputTotalChannels: slice.total),
+          input: pointer(step.inputs[0], n), weights: weight(c.weights), weightLayout: c.weightLayout,
+          epilogue: Epilogue(bias: c.bias.map(weight), residual: residual.map { UnsafePointer(pointer($0, n)) }, activation: c.activation),
+          output: bufferItem(out, n), workspace: session.workspace, pool: pool)
+      }
+    case .poolND(let p):
+      let slice = Self.channelSlice(out, plane: p.geometry.outVolume)
+      forItems(items, together: isDense(step.inputs[0])) { n, count in
+        Kernels.poolND(
+          PoolNDParameters(
+            kind: p.kind, geometry: p.geometry, countIncludePad: p.countIncludePad, batch: count,
+            outputChannelOffset: slice.offset, outputTotalChannels: slice.total),
+          input: pointer(step.inputs[0], n), output: bufferItem(out, n), pool: pool)
+      }
     }
   }
 }

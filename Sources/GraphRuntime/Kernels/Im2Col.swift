@@ -164,9 +164,7 @@ enum ClippedRun: RunCopy {
   static func copy(
     _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>
   ) {
-    // Lanes t with 0 <= ix0 + t * stride < inWidth (no division at stride 1).
-    let first = min(count, max(0, stride == 1 ? -ix0 : Im2Col.ceilDiv(-ix0, stride)))
-    let end = max(first, min(count, stride == 1 ? inWidth - ix0 : Im2Col.ceilDiv(inWidth - ix0, stride)))
+    let (first, end) = insideLanes(ix0: ix0, stride: stride, count: count, inWidth: inWidth)
     for t in 0..<first { dst[t] = 0 }
     let inside = end - first
     if stride == 1 && inside >= 4 {
@@ -175,6 +173,14 @@ enum ClippedRun: RunCopy {
       StridedRun.copy(src + first * stride, ix0: ix0 + first * stride, stride: stride, count: inside, inWidth: inWidth, to: dst + first)
     }
     for t in end..<count { dst[t] = 0 }
+  }
+
+  /// The lanes `first ..< end` of `0 ..< count` with `0 <= ix0 + t * stride < inWidth` (no division at stride 1).
+  @inline(__always)
+  static func insideLanes(ix0: Int, stride: Int, count: Int, inWidth: Int) -> (first: Int, end: Int) {
+    let first = min(count, max(0, stride == 1 ? -ix0 : Im2Col.ceilDiv(-ix0, stride)))
+    let end = max(first, min(count, stride == 1 ? inWidth - ix0 : Im2Col.ceilDiv(inWidth - ix0, stride)))
+    return (first, end)
   }
 }
 

@@ -271,6 +271,8 @@ protocol PoolVector: SIMD where Scalar == Float {
   static func evens(_ p: UnsafePointer<Float>) -> Self
   static func sum(_ acc: Self, _ x: Self) -> Self
   static func quotient(_ acc: Self, _ divisor: Float) -> Self
+  /// `x` in the lanes where it is greater than `acc` or NaN, else `acc` (``MaxFold``, PoolND.swift).
+  static func maxKeepingNaN(_ acc: Self, _ x: Self) -> Self
 }
 
 extension SIMD8<Float>: PoolVector {
@@ -282,6 +284,7 @@ extension SIMD8<Float>: PoolVector {
   }
   @inline(__always) static func sum(_ acc: Self, _ x: Self) -> Self { acc + x }
   @inline(__always) static func quotient(_ acc: Self, _ divisor: Float) -> Self { acc / Self(repeating: divisor) }
+  @inline(__always) static func maxKeepingNaN(_ acc: Self, _ x: Self) -> Self { acc.replacing(with: x, where: x .> acc .| x .!= x) }
 }
 
 extension SIMD4<Float>: PoolVector {
@@ -293,6 +296,7 @@ extension SIMD4<Float>: PoolVector {
   }
   @inline(__always) static func sum(_ acc: Self, _ x: Self) -> Self { acc + x }
   @inline(__always) static func quotient(_ acc: Self, _ divisor: Float) -> Self { acc / Self(repeating: divisor) }
+  @inline(__always) static func maxKeepingNaN(_ acc: Self, _ x: Self) -> Self { acc.replacing(with: x, where: x .> acc .| x .!= x) }
 }
 
 /// How a pool folds the taps of a window, one output (`Float`) or a vector of them at a time,
