@@ -37,6 +37,21 @@ public enum Kernel: Equatable, Sendable {
   case channelNorm(epsilon: Float, scale: WeightRef, bias: WeightRef?)
   /// Copies a range of the weights into each item of the output (a constant graph output).
   case constant(WeightRef)
+  /// Batched matrix product of per-item operands with NumPy broadcasting (ONNX MatMul).
+  case matmul(MatMulStep)
+  /// Joins the inputs along a per-item axis (ONNX Concat off the channels).
+  case concat(axis: Int)
+  /// Slices of input 0 at constant positions along a per-item axis (ONNX Gather).
+  case gather(axis: Int, indices: [Int])
+
+  /// Whether an input may have one item that every output item reads (a value without the
+  /// batch as an operand of a batched step); other steps take inputs with the output's items.
+  public var readsSharedItems: Bool {
+    switch self {
+    case .binary, .matmul: return true
+    default: return false
+    }
+  }
 }
 
 // MARK: - One definition per step kind
@@ -64,7 +79,7 @@ extension Kernel {
   static let registry: [any StepKind.Type] = [
     Convolution.self, Pooling.self, GlobalPoolStep.self, Dense.self, Binary.self, ChannelAffineStep.self,
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
-    LayerNormStep.self, ChannelNormStep.self, ConstantStep.self,
+    LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -85,6 +100,9 @@ extension Kernel {
     case .layerNorm(let axis, let epsilon, let scale, let bias): return LayerNormStep(axis: axis, epsilon: epsilon, scale: scale, bias: bias)
     case .channelNorm(let epsilon, let scale, let bias): return ChannelNormStep(epsilon: epsilon, scale: scale, bias: bias)
     case .constant(let values): return ConstantStep(values: values)
+    case .matmul(let m): return m
+    case .concat(let axis): return ConcatStep(axis: axis)
+    case .gather(let axis, let indices): return GatherStep(axis: axis, indices: indices)
     }
   }
 }

@@ -32,6 +32,9 @@ final class StepKindTests: XCTestCase {
     .layerNorm(axis: 1, epsilon: 1e-6, scale: WeightRef(offset: 2, count: 12), bias: WeightRef(offset: 14, count: 12)),
     .channelNorm(epsilon: 1e-6, scale: WeightRef(offset: 2, count: 3), bias: nil),
     .constant(WeightRef(offset: 5, count: 24)),
+    .matmul(MatMulStep(leftDims: [2, 3, 4], rightDims: [4], constant: WeightRef(offset: 1, count: 4), constantIsLeft: false)),
+    .concat(axis: 2),
+    .gather(axis: 1, indices: [2, 0, 2]),
   ]
 
   func testEveryKindRoundTripsThroughItsEncoding() throws {
@@ -57,11 +60,11 @@ final class StepKindTests: XCTestCase {
     XCTAssertEqual(tags, [
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
-      "channel-norm": 14, "constant": 15,
+      "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
-      "slice", "layer-norm", "channel-norm", "constant",
+      "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather",
     ])
   }
 
@@ -108,6 +111,9 @@ final class StepKindTests: XCTestCase {
       "layer-norm axis 1 ε 1e-06",
       "channel-norm ε 1e-06 no-bias",
       "constant 24",
+      "matmul 2x3x4, 4 const",
+      "concat axis 2",
+      "gather axis 1 3 indices",
     ])
   }
 
@@ -155,5 +161,31 @@ final class StepKindTests: XCTestCase {
     XCTAssertThrowsError(try plan(add, inputs: [x], output: same, weights: 5).validate()) {
       XCTAssertTrue("\($0)".contains("do not broadcast"), "\($0)")
     }
+    // Matmul: [2, 3, 4] x [4, 4] is [2, 3, 4]; a [3, 4] right operand does not fit.
+    let square = Kernel.matmul(MatMulStep(leftDims: [2, 3, 4], rightDims: [4, 4], constant: WeightRef(offset: 0, count: 16)))
+    XCTAssertNoThrow(try plan(square, inputs: [x], output: same, weights: 16).validate())
+    XCTAssertThrowsError(try plan(square, inputs: [x, x], output: same, weights: 16).validate()) {
+      XCTAssertTrue("\($0)".contains("operand count"), "\($0)")
+    }
+    let misfit = Kernel.matmul(MatMulStep(leftDims: [2, 3, 4], rightDims: [3, 4], constant: WeightRef(offset: 0, count: 12)))
+    XCTAssertThrowsError(try plan(misfit, inputs: [x], output: same, weights: 16).validate()) {
+      XCTAssertTrue("\($0)".contains("does not fit"), "\($0)")
+    }
+    // Concat: the inputs add up along the axis and match elsewhere.
+    XCTAssertNoThrow(try plan(.concat(axis: 1), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.concat(axis: 1), inputs: [x, x], output: same).validate()) {
+      XCTAssertTrue("\($0)".contains("add up to 6"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.concat(axis: 3), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.concat(axis: 0), inputs: [x], output: y).validate()) {
+      XCTAssertTrue("\($0)".contains("does not fit the output"), "\($0)")
+    }
+    // Gather: indices inside the axis, as many slices as the output holds.
+    XCTAssertNoThrow(try plan(.gather(axis: 2, indices: [3, 0, 0, 1]), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.gather(axis: 2, indices: [3, 0, 4, 1]), inputs: [x], output: same).validate()) {
+      XCTAssertTrue("\($0)".contains("leave the 4 positions"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.gather(axis: 2, indices: [3, 0, 1]), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.gather(axis: 3, indices: [0]), inputs: [x], output: same).validate())
   }
 }

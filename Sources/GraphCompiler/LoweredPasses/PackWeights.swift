@@ -40,7 +40,10 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .channelNorm(epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
       case .constant(let values):
         program.steps[i].kernel = .constant(copy(values))
-      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
+      case .matmul(var matmul):
+        matmul.constant = matmul.constant.map(copy)
+        program.steps[i].kernel = .matmul(matmul)
+      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice, .concat, .gather:
         break  // no weights
       }
     }

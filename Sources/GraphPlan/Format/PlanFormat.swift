@@ -20,7 +20,8 @@ public enum PlanFormat {
   /// 6: values without the batch: the arena's fixed region, each view's item count, each
   /// binding's whole shape, the constant kernel,
   /// binary op 4 (pow).
-  public static let version: UInt32 = 6
+  /// 7: the matmul, concat and gather kernels (tags 16-18).
+  public static let version: UInt32 = 7
   static let headerSize = 64
   static let sectionEntrySize = 24
 
