@@ -80,7 +80,12 @@ final class TensorOpsTests: XCTestCase {
                       ["transA": .int(1), "transB": .int(1), "alpha": .float(0.5), "beta": .float(2)]))
       let plain = g.input("p", [3, 5])
       g.output(g.node("Gemm", "plain", [plain, g.weight("b2", [5, 4]), g.weight("c2", cDims)]))
-      try assertFixedCompiledMatchesReference(g.model())
+      let model = g.model()
+      // transA transposes A first; a C with rows is added by a binary step after the product.
+      let steps = try kernels(model)
+      XCTAssertTrue(steps.contains(.transpose(perm: [1, 0])), "\(cDims): \(steps)")
+      XCTAssertEqual(steps.filter { if case .binary = $0 { true } else { false } }.count, cDims.first == 3 ? 2 : 0, "\(cDims): \(steps)")
+      try assertFixedCompiledMatchesReference(model)
     }
   }
 }
