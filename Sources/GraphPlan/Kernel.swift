@@ -43,6 +43,9 @@ public enum Kernel: Equatable, Sendable {
   case concat(axis: Int)
   /// Slices of input 0 at constant positions along a per-item axis (ONNX Gather).
   case gather(axis: Int, indices: [Int])
+  /// The mean over the batch items of input 0, into a value without the batch (ONNX ReduceMean
+  /// over the batch axis).
+  case batchMean
 
   /// Whether an input may have one item that every output item reads (a value without the
   /// batch as an operand of a batched step); other steps take inputs with the output's items.
@@ -52,6 +55,10 @@ public enum Kernel: Equatable, Sendable {
     default: return false
     }
   }
+
+  /// Whether the step reads every batch item of its input at once, into an output without the
+  /// batch (written once per run, not per item).
+  public var spansItems: Bool { self == .batchMean }
 }
 
 // MARK: - One definition per step kind
@@ -80,6 +87,7 @@ extension Kernel {
     Convolution.self, Pooling.self, GlobalPoolStep.self, Dense.self, Binary.self, ChannelAffineStep.self,
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
+    BatchMeanStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -103,6 +111,7 @@ extension Kernel {
     case .matmul(let m): return m
     case .concat(let axis): return ConcatStep(axis: axis)
     case .gather(let axis, let indices): return GatherStep(axis: axis, indices: indices)
+    case .batchMean: return BatchMeanStep()
     }
   }
 }

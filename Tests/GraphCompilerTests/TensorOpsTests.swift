@@ -89,3 +89,23 @@ final class TensorOpsTests: XCTestCase {
     }
   }
 }
+
+/// ReduceMean across the batch of a batched model: a batch-mean step into a value without the
+/// batch, after a per-item mean over the other axes.
+final class BatchMeanTests: XCTestCase {
+  func testMeanAcrossTheBatch() throws {
+    let g = TestGraph("batch_mean", seed: 12)
+    let x = g.input("x", ["N", 3, 4, 5])
+    g.output(g.node("ReduceMean", "items", [x], ["axes": .ints([0])]))
+    g.output(g.node("ReduceMean", "items_rows", [x], ["axes": .ints([0, 2]), "keepdims": .int(0)]))
+    g.output(g.node("ReduceMean", "all", [x], ["keepdims": .int(0)]))
+    g.output(g.node("ReduceMean", "items_channels", [x], ["axes": .ints([1, 0, -1])]))
+    let model = g.model()
+    let steps = try Pipeline.compile(model).plan.steps
+    let means = steps.filter { $0.kernel == .batchMean }
+    XCTAssertEqual(means.count, 4, "\(steps.map(\.kernel))")
+    XCTAssertTrue(means.allSatisfy { $0.inputs[0].isBatched && !$0.output.isBatched })
+    XCTAssertEqual(means.map(\.output.items), [1, 3, 1, 1])
+    try assertCompiledMatchesReference(model)
+  }
+}

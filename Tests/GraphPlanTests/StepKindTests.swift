@@ -35,6 +35,7 @@ final class StepKindTests: XCTestCase {
     .matmul(MatMulStep(leftDims: [2, 3, 4], rightDims: [4], constant: WeightRef(offset: 1, count: 4), constantIsLeft: false)),
     .concat(axis: 2),
     .gather(axis: 1, indices: [2, 0, 2]),
+    .batchMean,
   ]
 
   func testEveryKindRoundTripsThroughItsEncoding() throws {
@@ -60,11 +61,11 @@ final class StepKindTests: XCTestCase {
     XCTAssertEqual(tags, [
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
-      "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18,
+      "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
-      "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather",
+      "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean",
     ])
   }
 
@@ -114,6 +115,7 @@ final class StepKindTests: XCTestCase {
       "matmul 2x3x4, 4 const",
       "concat axis 2",
       "gather axis 1 3 indices",
+      "batch-mean",
     ])
   }
 
@@ -187,5 +189,20 @@ final class StepKindTests: XCTestCase {
     }
     XCTAssertThrowsError(try plan(.gather(axis: 2, indices: [3, 0, 1]), inputs: [x], output: same).validate())
     XCTAssertThrowsError(try plan(.gather(axis: 3, indices: [0]), inputs: [x], output: same).validate())
+    // Batch mean: a batched input into one dense copy of an item without the batch.
+    func mean(into output: View, shape: [Int]) -> Plan {
+      Plan(
+        fixedBatch: nil, arenaFloatsPerItem: 32, arenaFixedFloats: (output.itemStride * output.items + 15) / 16 * 16,
+        inputs: [TensorBinding(name: "x", view: x)],
+        outputs: [TensorBinding(name: "y", view: output, shape: shape)],
+        steps: [Step(name: "s", absorbed: ["s"], kernel: .batchMean, inputs: [x], output: output)], weightCount: 0)
+    }
+    XCTAssertNoThrow(try mean(into: View(base: 0, itemStride: 12, dims: [3, 4], items: 2), shape: [2, 3, 4]).validate())
+    XCTAssertThrowsError(try mean(into: View(base: 0, itemStride: 12, dims: [3, 4], items: 1), shape: [3, 4]).validate()) {
+      XCTAssertTrue("\($0)".contains("not one dense copy"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.batchMean, inputs: [x], output: same).validate()) {
+      XCTAssertTrue("\($0)".contains("batch mean reads a batched input"), "\($0)")
+    }
   }
 }

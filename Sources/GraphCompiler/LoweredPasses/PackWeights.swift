@@ -43,7 +43,7 @@ struct PackWeights: LoweredPass {
       case .matmul(var matmul):
         matmul.constant = matmul.constant.map(copy)
         program.steps[i].kernel = .matmul(matmul)
-      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice, .concat, .gather:
+      case .pool, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice, .concat, .gather, .batchMean:
         break  // no weights
       }
     }

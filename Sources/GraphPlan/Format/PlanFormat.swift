@@ -20,7 +20,7 @@ public enum PlanFormat {
   /// 6: values without the batch: the arena's fixed region, each view's item count, each
   /// binding's whole shape, the constant kernel,
   /// binary op 4 (pow).
-  /// 7: the matmul, concat and gather kernels (tags 16-18).
+  /// 7: the matmul, concat, gather and batch-mean kernels (tags 16-19).
   public static let version: UInt32 = 7
   static let headerSize = 64
   static let sectionEntrySize = 24

@@ -61,7 +61,7 @@ extension Plan {
       try check(step.output, "\(label) output")
       // A step runs over its output's items; each input has as many, or one that every item
       // reads (an operand of a binary or matmul step without the batch).
-      for (i, v) in step.inputs.enumerated() where v.items != step.output.items {
+      for (i, v) in step.inputs.enumerated() where v.items != step.output.items && !step.kernel.spansItems {
         guard v.items == 1, step.kernel.readsSharedItems else {
           throw fail("\(label) input \(i) has \(v.isBatched ? "the batch" : "\(v.items) items"), its output \(step.output.isBatched ? "the batch" : "\(step.output.items) items")")
         }

@@ -170,6 +170,10 @@ struct StepExecutor {
       for n in 0..<items {
         Kernels.gather(pointer(step.inputs[0], n), outer: outer, size: dims[axis], inner: inner, indices: indices, output: pointer(out, n))
       }
+    case .batchMean:
+      // Once per run: the output holds one input item's floats, whatever its own item count.
+      let x = step.inputs[0]
+      Kernels.batchMean(items: x.itemCount(batch: batch), count: x.itemCount, row: { UnsafePointer(pointer(x, $0)) }, output: pointer(out, 0))
     case .constant(let values):
       let count = out.itemCount
       for n in 0..<items { pointer(out, n).update(from: weight(values) + (out.isBatched ? 0 : n * count), count: count) }

@@ -37,7 +37,7 @@ package struct StepProfile: Sendable, Equatable {
       return out * size
     case .channelAffine:
       return 2 * out
-    case .binary, .activation, .softmax:
+    case .binary, .activation, .softmax, .batchMean:
       return out
     case .layerNorm, .channelNorm:
       return 8 * out
