@@ -23,12 +23,14 @@ final class TensorOpsTests: XCTestCase {
     g.output(g.node("MatMul", "mixed", [g.node("Reshape", "flat", [heads, g.ints("shape", [0, 10, 3])]), shared]))
     g.output(g.node("MatMul", "left", [g.weight("l", [3, 5]), scores]))
     g.output(g.node("MatMul", "vector", [q, g.weight("v", [4])]))
+    // The same value without the batch, its leading 1 not lined up with the batch this time.
+    g.output(g.node("MatMul", "unlined", [heads, shared]))
     let model = g.model()
     let matmuls = try kernels(model).compactMap { kernel -> MatMulStep? in if case .matmul(let m) = kernel { m } else { nil } }
-    XCTAssertEqual(matmuls.map(\.leftDims), [[2, 5, 4], [2, 5, 5], [2, 5, 4], [10, 3], [3, 5], [2, 5, 4]])
-    XCTAssertEqual(matmuls.map(\.rightDims), [[2, 4, 5], [2, 5, 4], [2, 4, 3], [3, 6], [2, 5, 5], [4]])
-    XCTAssertEqual(matmuls.map { $0.constant != nil }, [false, false, true, false, true, true])
-    XCTAssertEqual(matmuls.map(\.constantIsLeft), [false, false, false, false, true, false])
+    XCTAssertEqual(matmuls.map(\.leftDims), [[2, 5, 4], [2, 5, 5], [2, 5, 4], [10, 3], [3, 5], [2, 5, 4], [2, 5, 3]])
+    XCTAssertEqual(matmuls.map(\.rightDims), [[2, 4, 5], [2, 5, 4], [2, 4, 3], [3, 6], [2, 5, 5], [4], [1, 3, 6]])
+    XCTAssertEqual(matmuls.map { $0.constant != nil }, [false, false, true, false, true, true, false])
+    XCTAssertEqual(matmuls.map(\.constantIsLeft), [false, false, false, false, true, false, false])
     try assertCompiledMatchesReference(model)
   }
 

@@ -84,7 +84,7 @@ enum MatMulOp: OperatorDefinition {
       perItem.append(dims)
       if n.isComputed(name) {
         // A value without the batch that every item reads.
-        let view = n.resolved(name) + "#matmul-each"
+        let view = n.resolved(name) + "#each-" + dims.map(String.init).joined(separator: "x")
         if n.lowering.program.values[view] == nil { n.newValue(view, dims: dims, alias: .view(of: n.resolved(name)), items: 1) }
         runTime.append(view)
       } else {
