@@ -7,6 +7,9 @@ enum ConcatOp: OperatorDefinition {
   static let attributes: Set<String> = ["axis"]
   static let folds = true
   static let lowersConstantFirstInput = true
+  /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
+  static let notes: String? =
+    "any axis (the batch axis only with fixed shapes); along the channels the inputs' producers write their slices of the output in place."
 
   static func rawAxis(_ n: some NodeOperands) throws -> Int {
     guard let axis = try n.node.int("axis") else { throw n.error("attribute axis is required") }

@@ -7,6 +7,8 @@ enum GatherOp: OperatorDefinition {
   static let opTypes = ["Gather"]
   static let attributes: Set<String> = ["axis"]
   static let folds = true
+  /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
+  static let notes: String? = "constant indices (any shape, negative ones count from the end); data computed at run time along any axis but the batch."
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let data = try n.input(0, "data")

@@ -10,6 +10,9 @@ enum GemmOp: OperatorDefinition {
   /// Opset 6's `broadcast=1` lets C broadcast as opset 7's unidirectional rule does; without it C
   /// already has the output's shape, which that rule accepts as well.
   static let legacyAttributes = ["broadcast": 7]
+  /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
+  static let notes: String? =
+    "B must be a constant; transA only where A has no batch (fixed shapes); a C of one value per column is fused as a bias, a C with rows (or computed at run time, with beta 1) is added after the product."
 
   /// Gemm's attributes, read once.
   struct Attributes {

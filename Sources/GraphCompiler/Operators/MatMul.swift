@@ -7,6 +7,9 @@ enum MatMulOp: OperatorDefinition {
   static let opTypes = ["MatMul"]
   static let attributes: Set<String> = []
   static let lowersConstantFirstInput = true
+  /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
+  static let notes: String? =
+    "two run-time tensors, or a constant of any rank on either side, batched with broadcasting (1-D operands as a row or column); a 2-D constant right operand is a dense layer; a value without the batch is read by every batch item."
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let a = try n.input(0, "A")

@@ -6,6 +6,8 @@ import GraphPlan
 enum ReduceMeanOp: OperatorDefinition {
   static let opTypes = ["ReduceMean"]
   static let attributes: Set<String> = ["axes", "keepdims", "noop_with_empty_axes"]
+  /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
+  static let notes: String? = "any axes, the batch included (into an output without the batch); axes must be constants."
 
   /// The reduced axes, normalized; empty for a no-op.
   static func reducedAxes(_ n: some NodeOperands, rank: Int) throws -> Set<Int> {
