@@ -30,6 +30,7 @@ REQUIRED_OPS = {
         "Tanh", "Exp", "Reciprocal", "Sqrt", "Abs", "Neg", "Pow", "Erf", "Div", "LayerNormalization", "MatMul",
         "ReduceMean", "Sub",
     },
+    "opcoverage-tensor.onnx": {"MatMul", "Reshape", "Transpose", "Mul", "Softmax", "Concat", "Gather", "Add", "Unsqueeze"},
 }
 
 

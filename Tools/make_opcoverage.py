@@ -14,6 +14,9 @@ graphc and compares graphrun with onnxruntime on random inputs.
 - opcoverage-modern.onnx (opset 18): the modern CNN families' ops: squeeze-excitation and SiLU,
   Split, Slice and the channel shuffle, the unary math ops, ConvNeXt's channels-last block with
   LayerNormalization, MatMul on rows, GELU and a decomposed LayerNorm.
+- opcoverage-tensor.onnx: a transformer's tensor ops: attention's MatMuls of two run-time tensors
+  over [N, heads, T, d], a batched constant right operand, Concat on the last axis, Gather of
+  run-time tokens with constant indices.
 
 Deterministic (fixed seed, IR version 8, no timestamps): run again to regenerate, or
 with --check to fail when a committed fixture differs from what this script writes.
@@ -228,7 +231,46 @@ def modern():
                    {"se": [8, 6, 10], "shuffle": [8, 6, 10], "unary": [8, 6, 10], "convnext": [6, 10, 8]}, opset=18)
 
 
-FIXTURES = {"opcoverage.onnx": opcoverage, "opcoverage-activations.onnx": activations, "opcoverage-modern.onnx": modern}
+def tensor():
+    """A transformer's tensor ops (issue 9). Input [N, 6, 16] (6 tokens of 16 features); outputs:
+    - `attention` [N, 6, 16]: two heads of 8: Q, K, V by MatMul on every token, Reshape/Transpose to
+      [N, 2, 6, 8], Q x K^T (K transposed to [N, 2, 8, 6]) scaled, Softmax, x V, heads merged, then
+      Concat with the input on the last axis and a MatMul back to 16 features.
+    - `pooled` [N, 3, 16]: Gather of tokens 0, -1 and 2 (axis 1) of the attention output.
+    - `heads` [N, 2, 6, 4]: the per-head context times a batched constant [2, 8, 4], and Gather of
+      features 7, 0 and -3 along the last axis of the input, scaled."""
+    b = Builder(np.random.default_rng(SEED + 3))
+    rng = b.rng
+
+    def project(name, x, inputs, outputs):
+        return b.node("MatMul", [x, b.const(name + ".W", rng.standard_normal((inputs, outputs)) / np.sqrt(inputs))], name)
+
+    def split_heads(name, x, perm):
+        r = b.node("Reshape", [x, b.const_ints(name + "_shape", [0, 6, 2, 8])], name + "_reshape")
+        return b.node("Transpose", [r], name, perm=perm)
+
+    q = split_heads("q_heads", project("q", "input", 16, 16), [0, 2, 1, 3])          # [N, 2, 6, 8]
+    kt = split_heads("k_heads", project("k", "input", 16, 16), [0, 2, 3, 1])         # [N, 2, 8, 6]
+    v = split_heads("v_heads", project("v", "input", 16, 16), [0, 2, 1, 3])          # [N, 2, 6, 8]
+    scores = b.node("Mul", [b.node("MatMul", [q, kt], "scores_raw"), b.const("scale", np.float32(8 ** -0.5))], "scores")
+    probs = b.node("Softmax", [scores], "probs", axis=-1)
+    context = b.node("MatMul", [probs, v], "context")                                 # [N, 2, 6, 8]
+    merged = b.node("Reshape", [b.node("Transpose", [context], "context_tokens", perm=[0, 2, 1, 3]),
+                                b.const_ints("merge_shape", [0, 6, 16])], "merged")
+    joined = b.node("Concat", [merged, "input"], "joined", axis=-1)                   # [N, 6, 32]
+    attention = project("attention", joined, 32, 16)
+    b.node("Gather", [attention, b.const_ints("tokens", [0, -1, 2])], "pooled", axis=1)
+    per_head = b.node("MatMul", [context, b.const("head.W", rng.standard_normal((2, 8, 4)) / np.sqrt(8))], "per_head")
+    picked = b.node("Gather", ["input", b.const_ints("features", [7, 0, -3])], "picked", axis=-1)  # [N, 6, 3]
+    weight = b.node("MatMul", [picked, b.const("pick.W", rng.standard_normal((3, 4)))], "picked_weight")  # [N, 6, 4]
+    b.node("Add", [per_head, b.node("Unsqueeze", [weight, b.const_ints("head_axis", [1])], "picked_heads")], "heads")
+    return b.model("opcoverage-tensor", [6, 16], {"attention": [6, 16], "pooled": [3, 16], "heads": [2, 6, 4]})
+
+
+FIXTURES = {
+    "opcoverage.onnx": opcoverage, "opcoverage-activations.onnx": activations, "opcoverage-modern.onnx": modern,
+    "opcoverage-tensor.onnx": tensor,
+}
 
 
 def main():

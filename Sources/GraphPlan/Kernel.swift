@@ -37,11 +37,33 @@ public enum Kernel: Equatable, Sendable {
   case channelNorm(epsilon: Float, scale: WeightRef, bias: WeightRef?)
   /// Copies a range of the weights into each item of the output (a constant graph output).
   case constant(WeightRef)
+  /// Batched matrix product of per-item operands with NumPy broadcasting (ONNX MatMul).
+  case matmul(MatMulStep)
+  /// Joins the inputs along a per-item axis (ONNX Concat off the channels).
+  case concat(axis: Int)
+  /// Slices of input 0 at constant positions along a per-item axis (ONNX Gather).
+  case gather(axis: Int, indices: [Int])
+  /// The mean over the batch items of input 0, into a value without the batch (ONNX ReduceMean
+  /// over the batch axis).
+  case batchMean
   /// Convolution over three or more spatial axes. Input view [C, D, H, W, ...], output
   /// [M, OD, OH, OW, ...]; optional second input is a residual added before the activation.
   case convND(ConvolutionND)
   /// Max or average pooling over three or more spatial axes.
   case poolND(PoolingND)
+
+  /// Whether an input may have one item that every output item reads (a value without the
+  /// batch as an operand of a batched step); other steps take inputs with the output's items.
+  public var readsSharedItems: Bool {
+    switch self {
+    case .binary, .matmul: return true
+    default: return false
+    }
+  }
+
+  /// Whether the step reads every batch item of its input at once, into an output without the
+  /// batch (written once per run, not per item).
+  public var spansItems: Bool { self == .batchMean }
 }
 
 // MARK: - One definition per step kind
@@ -69,7 +91,9 @@ extension Kernel {
   static let registry: [any StepKind.Type] = [
     Convolution.self, Pooling.self, GlobalPoolStep.self, Dense.self, Binary.self, ChannelAffineStep.self,
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
-    LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, ConvolutionND.self, PoolingND.self,
+    LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
+    BatchMeanStep.self,
+    ConvolutionND.self, PoolingND.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -90,6 +114,10 @@ extension Kernel {
     case .layerNorm(let axis, let epsilon, let scale, let bias): return LayerNormStep(axis: axis, epsilon: epsilon, scale: scale, bias: bias)
     case .channelNorm(let epsilon, let scale, let bias): return ChannelNormStep(epsilon: epsilon, scale: scale, bias: bias)
     case .constant(let values): return ConstantStep(values: values)
+    case .matmul(let m): return m
+    case .concat(let axis): return ConcatStep(axis: axis)
+    case .gather(let axis, let indices): return GatherStep(axis: axis, indices: indices)
+    case .batchMean: return BatchMeanStep()
     case .convND(let c): return c
     case .poolND(let p): return p
     }

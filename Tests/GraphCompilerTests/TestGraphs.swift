@@ -294,11 +294,25 @@ enum Compile {
     var random = SeededRandom(seed: seed)
     var inputs: [String: FloatTensor] = [:]
     for input in model.graph.inputs {
-      let dims = [batch] + input.shape!.dims.dropFirst().map { $0.value! }
+      // The batch replaces a symbolic leading dim; an input without the batch keeps its shape.
+      let declared = input.shape!.dims.map(\.value)
+      let dims = (declared.first! == nil ? [batch] : [declared.first!!]) + declared.dropFirst().map { $0! }
       inputs[input.name] = try! FloatTensor(shape: dims, values: random.floats(dims.reduce(1, *)))
     }
     return inputs
   }
+}
+
+/// Compiles `model`, whose shapes are all fixed, and checks its outputs on 1 and 2 threads
+/// against the ``ReferenceInterpreter``.
+func assertFixedCompiledMatchesReference(_ model: Model, file: StaticString = #filePath, line: UInt = #line) throws {
+  let compiled = try Pipeline.compile(model)
+  let inputs = Compile.randomInputs(model, batch: 0, seed: 77)
+  let expected = try ReferenceInterpreter.run(model, inputs: inputs)
+  let one = try Compile.run(compiled, inputs, threads: 1)
+  let two = try Compile.run(compiled, inputs, threads: 2)
+  assertClose(one, expected, "(\(model.graph.name))", file: file, line: line)
+  XCTAssertEqual(one, two, "1 and 2 threads differ (\(model.graph.name))", file: file, line: line)
 }
 
 /// Compiles `model` with a symbolic batch (run at 1 and 3) and a fixed batch 2, runs each on

@@ -32,6 +32,10 @@ final class StepKindTests: XCTestCase {
     .layerNorm(axis: 1, epsilon: 1e-6, scale: WeightRef(offset: 2, count: 12), bias: WeightRef(offset: 14, count: 12)),
     .channelNorm(epsilon: 1e-6, scale: WeightRef(offset: 2, count: 3), bias: nil),
     .constant(WeightRef(offset: 5, count: 24)),
+    .matmul(MatMulStep(leftDims: [2, 3, 4], rightDims: [4], constant: WeightRef(offset: 1, count: 4), constantIsLeft: false)),
+    .concat(axis: 2),
+    .gather(axis: 1, indices: [2, 0, 2]),
+    .batchMean,
     .convND(ConvolutionND(
       geometry: ConvNDGeometry(
         inChannels: 4, inSizes: [5, 9, 7], outChannels: 6,
@@ -68,11 +72,12 @@ final class StepKindTests: XCTestCase {
     XCTAssertEqual(tags, [
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
-      "channel-norm": 14, "constant": 15, "conv-nd": 20, "pool-nd": 21,
+      "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19, "conv-nd": 20,
+      "pool-nd": 21,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
-      "slice", "layer-norm", "channel-norm", "constant", "conv-nd", "pool-nd",
+      "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean", "conv-nd", "pool-nd",
     ])
   }
 
@@ -92,7 +97,7 @@ final class StepKindTests: XCTestCase {
 
   /// N-D geometries: rank, channels (and groups), sizes, then the window's lists in turn.
   func testNDGeometryFieldsKeepTheirFileOrder() throws {
-    guard case .convND(let c) = Self.kernels[15], case .poolND(let p) = Self.kernels[16] else { return XCTFail() }
+    guard case .convND(let c) = Self.kernels[19], case .poolND(let p) = Self.kernels[20] else { return XCTFail() }
     XCTAssertEqual(c.geometry.outSizes, [5, 5, 6])
     XCTAssertEqual(c.geometry.fileInts, [3, 4, 6, 2, 5, 9, 7, 5, 5, 6, 2, 3, 2, 1, 2, 1, 1, 1, 0, 0, 2, 1, 1, 1, 2])
     XCTAssertEqual(p.geometry.fileInts, [3, 3, 4, 6, 5, 2, 3, 3, 2, 2, 3, 2, 2, 2, 0, 0, 0, 0, 0, 1, 1, 1, 1])
@@ -136,6 +141,10 @@ final class StepKindTests: XCTestCase {
       "layer-norm axis 1 ε 1e-06",
       "channel-norm ε 1e-06 no-bias",
       "constant 24",
+      "matmul 2x3x4, 4 const",
+      "concat axis 2",
+      "gather axis 1 3 indices",
+      "batch-mean",
       "conv 2x3x2/1x2x1 pad 1,1,0,0,2,1 dil 1x1x2 4→6 groups 2 no-bias packed relu",
       "maxpool 2x2x3/2 pad 0,0,0,0,0,1 ×3",
     ])
@@ -184,6 +193,47 @@ final class StepKindTests: XCTestCase {
     let add = Kernel.binary(Binary(op: .add, leftDims: [2, 3, 4], rightDims: [5], constant: WeightRef(offset: 0, count: 5), constantIsLeft: false, activation: .none))
     XCTAssertThrowsError(try plan(add, inputs: [x], output: same, weights: 5).validate()) {
       XCTAssertTrue("\($0)".contains("do not broadcast"), "\($0)")
+    }
+    // Matmul: [2, 3, 4] x [4, 4] is [2, 3, 4]; a [3, 4] right operand does not fit.
+    let square = Kernel.matmul(MatMulStep(leftDims: [2, 3, 4], rightDims: [4, 4], constant: WeightRef(offset: 0, count: 16)))
+    XCTAssertNoThrow(try plan(square, inputs: [x], output: same, weights: 16).validate())
+    XCTAssertThrowsError(try plan(square, inputs: [x, x], output: same, weights: 16).validate()) {
+      XCTAssertTrue("\($0)".contains("operand count"), "\($0)")
+    }
+    let misfit = Kernel.matmul(MatMulStep(leftDims: [2, 3, 4], rightDims: [3, 4], constant: WeightRef(offset: 0, count: 12)))
+    XCTAssertThrowsError(try plan(misfit, inputs: [x], output: same, weights: 16).validate()) {
+      XCTAssertTrue("\($0)".contains("does not fit"), "\($0)")
+    }
+    // Concat: the inputs add up along the axis and match elsewhere.
+    XCTAssertNoThrow(try plan(.concat(axis: 1), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.concat(axis: 1), inputs: [x, x], output: same).validate()) {
+      XCTAssertTrue("\($0)".contains("add up to 6"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.concat(axis: 3), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.concat(axis: 0), inputs: [x], output: y).validate()) {
+      XCTAssertTrue("\($0)".contains("does not fit the output"), "\($0)")
+    }
+    // Gather: indices inside the axis, as many slices as the output holds.
+    XCTAssertNoThrow(try plan(.gather(axis: 2, indices: [3, 0, 0, 1]), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.gather(axis: 2, indices: [3, 0, 4, 1]), inputs: [x], output: same).validate()) {
+      XCTAssertTrue("\($0)".contains("leave the 4 positions"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.gather(axis: 2, indices: [3, 0, 1]), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.gather(axis: 3, indices: [0]), inputs: [x], output: same).validate())
+    // Batch mean: a batched input into one dense copy of an item without the batch.
+    func mean(into output: View, shape: [Int]) -> Plan {
+      Plan(
+        fixedBatch: nil, arenaFloatsPerItem: 32, arenaFixedFloats: (output.itemStride * output.items + 15) / 16 * 16,
+        inputs: [TensorBinding(name: "x", view: x)],
+        outputs: [TensorBinding(name: "y", view: output, shape: shape)],
+        steps: [Step(name: "s", absorbed: ["s"], kernel: .batchMean, inputs: [x], output: output)], weightCount: 0)
+    }
+    XCTAssertNoThrow(try mean(into: View(base: 0, itemStride: 12, dims: [3, 4], items: 2), shape: [2, 3, 4]).validate())
+    XCTAssertThrowsError(try mean(into: View(base: 0, itemStride: 12, dims: [3, 4], items: 1), shape: [3, 4]).validate()) {
+      XCTAssertTrue("\($0)".contains("not one dense copy"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.batchMean, inputs: [x], output: same).validate()) {
+      XCTAssertTrue("\($0)".contains("batch mean reads a batched input"), "\($0)")
     }
   }
 }

@@ -48,7 +48,10 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .channelNorm(epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
       case .constant(let values):
         program.steps[i].kernel = .constant(copy(values))
-      case .pool, .poolND, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice:
+      case .matmul(var matmul):
+        matmul.constant = matmul.constant.map(copy)
+        program.steps[i].kernel = .matmul(matmul)
+      case .pool, .poolND, .globalPool, .activation, .lrn, .softmax, .transpose, .copy, .slice, .concat, .gather, .batchMean:
         break  // no weights
       }
     }

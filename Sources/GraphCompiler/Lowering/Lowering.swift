@@ -95,12 +95,12 @@ final class Lowering {
   }
 
   /// Every step from `first` on runs over its output's items: each input must have as many, or
-  /// be a one-item operand of a binary step (a value without the batch, read by every item).
+  /// be a one-item operand of a binary or matmul step (a value without the batch, read by every item).
   private func checkItems(from first: Int) throws {
-    for step in program.steps[first...] {
+    for step in program.steps[first...] where !step.kernel.spansItems {
       let out = program.values[step.output]?.items
       for input in step.inputs where program.values[input]?.items != out {
-        guard program.values[input]?.items == 1, case .binary = step.kernel else {
+        guard program.values[input]?.items == 1, step.kernel.readsSharedItems else {
           throw LoweringContext.Unsupported(reason: "it mixes values with and without the batch")
         }
       }

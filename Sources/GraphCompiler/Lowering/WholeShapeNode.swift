@@ -39,17 +39,19 @@ struct WholeShapeNode {
     }
   }
 
-  /// Input `index` (constant axes) shifted; when absent, `0..<all` shifted (nothing when `all` is nil).
+  /// Input `index` (constant axes) shifted; when absent or empty (which means the same), `0..<all`
+  /// shifted (nothing when `all` is nil).
   private mutating func shiftAxesInput(_ index: Int, graph: Graph, all: Int?) throws {
-    let axes: [Int]
+    var axes: [Int] = []
     if let name = node.input(index) {
       guard let t = graph.initializers[name], t.isLoaded else { return }  // the rule reports it
       axes = t.int64s.map { Int($0) }
-    } else {
+    }
+    if axes.isEmpty {
       guard let all else { return }
       axes = Array(0..<all)
       while node.inputs.count <= index { node.inputs.append("") }
-      node.inputs[index] = "\(node.name)#whole-axes"
+      if node.inputs[index].isEmpty { node.inputs[index] = "\(node.name)#whole-axes" }
     }
     constants[index] = Tensor(int64s: axes.map { Int64($0 >= 0 ? $0 + 1 : $0) }, dims: [axes.count])
   }

@@ -6,6 +6,10 @@ enum ConcatOp: OperatorDefinition {
   static let opTypes = ["Concat"]
   static let attributes: Set<String> = ["axis"]
   static let folds = true
+  static let lowersConstantFirstInput = true
+  /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
+  static let notes: String? =
+    "any axis (the batch axis only with fixed shapes); along the channels the inputs' producers write their slices of the output in place."
 
   static func rawAxis(_ n: some NodeOperands) throws -> Int {
     guard let axis = try n.node.int("axis") else { throw n.error("attribute axis is required") }
@@ -78,14 +82,34 @@ enum ConcatOp: OperatorDefinition {
   }
 
   /// Along channels, as one copy per input into its slice of the output; the
-  /// `concat-in-place` pass then lets the producers write their slices directly.
+  /// `concat-in-place` pass then lets the producers write their slices directly. Along a later
+  /// axis, or with constant inputs, one concat step (a constant becomes a value first).
   static func lower(_ n: LoweringContext) throws {
     let outDims = n.dims(n.output)
     let axis = try n.axis(try rawAxis(n), rank: outDims.count + 1)
-    guard axis == 1 else { throw LoweringContext.Unsupported(reason: "only concatenation along channels (axis 1)") }
+    guard axis >= 1 else { throw LoweringContext.Unsupported(reason: "concatenation along the batch") }
+    if axis == 1, n.node.inputs.allSatisfy(n.isComputed) { return try lowerInPlace(n, outDims) }
+    var parts: [String] = []
+    for (i, input) in n.node.inputs.enumerated() {
+      if n.isComputed(input) {
+        parts.append(n.resolved(input))
+        continue
+      }
+      // A constant under a batched output would repeat along the batch: its shape cannot hold one.
+      guard let items = n.items else { throw LoweringContext.Unsupported(reason: "concatenating a constant onto batched values") }
+      let t = try n.constant(i)
+      let part = "\(n.output)#part\(i)"
+      n.newValue(part, dims: n.whole ? t.dims : Array(t.dims.dropFirst()))
+      guard n.lowering.program.values[part]!.itemCount * items == t.elementCount else { throw n.error("constant input \(i) \(t.dims) does not fit") }
+      n.emit(.constant(n.addWeights(t.floats)), inputs: [], output: part)
+      parts.append(part)
+    }
+    n.emit(.concat(axis: axis - 1), inputs: parts)
+  }
+
+  private static func lowerInPlace(_ n: LoweringContext, _ outDims: [Int]) throws {
     var inner = 0
     for input in n.node.inputs {
-      guard n.isComputed(input) else { throw LoweringContext.Unsupported(reason: "concatenating a constant") }
       let slice = "\(n.output)#\(inner)"
       n.newValue(slice, dims: n.dims(input), alias: .slice(of: n.resolved(n.output), inner: inner))
       n.lowering.program.steps.append(.init(

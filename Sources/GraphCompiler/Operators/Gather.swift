@@ -7,6 +7,8 @@ enum GatherOp: OperatorDefinition {
   static let opTypes = ["Gather"]
   static let attributes: Set<String> = ["axis"]
   static let folds = true
+  /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
+  static let notes: String? = "constant indices (any shape, negative ones count from the end); data computed at run time along any axis but the batch."
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let data = try n.input(0, "data")
@@ -48,7 +50,17 @@ enum GatherOp: OperatorDefinition {
     return [Evaluate.select(data, dims: dims, flat)]
   }
 
+  /// Run-time data, constant indices: a gather step along a per-item axis.
   static func lower(_ n: LoweringContext) throws {
-    throw LoweringContext.Unsupported(reason: "Gather runs only on constants and shapes, at compile time")
+    let dims = n.dims(n.x)
+    let axis = try n.axis(try n.node.int("axis", default: 0), rank: dims.count + 1)
+    guard axis >= 1 else { throw LoweringContext.Unsupported(reason: "gathering along the batch") }
+    guard !n.isComputed(n.node.inputs[1]) else { throw LoweringContext.Unsupported(reason: "indices computed at run time") }
+    let size = dims[axis - 1]
+    let indices = try n.constant(1).int64s.map { i -> Int in
+      guard i >= -Int64(size), i < Int64(size) else { throw n.error("index \(i) is out of range for axis \(axis) of size \(size)") }
+      return i < 0 ? Int(i) + size : Int(i)
+    }
+    n.emit(.gather(axis: axis - 1, indices: indices), inputs: [n.x])
   }
 }

@@ -10,6 +10,9 @@ enum GemmOp: OperatorDefinition {
   /// Opset 6's `broadcast=1` lets C broadcast as opset 7's unidirectional rule does; without it C
   /// already has the output's shape, which that rule accepts as well.
   static let legacyAttributes = ["broadcast": 7]
+  /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
+  static let notes: String? =
+    "B must be a constant; transA only where A has no batch (fixed shapes); a C of one value per column is fused as a bias, a C with rows (or computed at run time, with beta 1) is added after the product."
 
   /// Gemm's attributes, read once.
   struct Attributes {
@@ -69,24 +72,54 @@ enum GemmOp: OperatorDefinition {
     return [Tensor(floats: out, dims: [m, cols])]
   }
 
+  /// A dense step; `transA` transposes A first, and a C that is not one value per column
+  /// (a matrix, a column, a run-time value) is added by a binary step after the product.
   static func lower(_ n: LoweringContext) throws {
     // A MatMul fused with its bias arrives as a FusedGemm without Gemm attributes: the defaults apply.
     let t = try Attributes(n)
-    if t.transA { throw LoweringContext.Unsupported(reason: "transA") }
-    let bias: [Float]?
-    if n.hasInput(2) {
-      let c = try n.constant(2)
-      bias = c.floats.map { $0 * t.beta }
-    } else {
-      bias = nil
+    var a = n.x
+    if t.transA {
+      // A is [K, M]: its rows are not the output's, so only a whole A (no batch) is transposed.
+      guard n.whole else { throw LoweringContext.Unsupported(reason: "transA") }
+      let d = n.dims(n.x)
+      a = n.output + "#a-transposed"
+      n.newValue(a, dims: [d[1], d[0]])
+      n.emit(.transpose(perm: [1, 0]), inputs: [n.x], output: a)
     }
-    try lowerDense(n, transB: t.transB, alpha: t.alpha, bias: bias)
+    guard n.hasInput(2) else { return try lowerDense(n, input: a, transB: t.transB, alpha: t.alpha, bias: nil) }
+    let cName = n.node.inputs[2], cols = n.dims(n.output).last ?? 1
+    if !n.isComputed(cName) {
+      let c = try n.constant(2)
+      if c.elementCount == 1 || c.elementCount == cols && c.dims.last == cols {
+        return try lowerDense(n, input: a, transB: t.transB, alpha: t.alpha, bias: c.floats.map { $0 * t.beta })
+      }
+    }
+    // C has rows: the output's rows are the batch unless the node runs whole.
+    guard n.whole else { throw LoweringContext.Unsupported(reason: "bias C with rows") }
+    let product = n.output + "#product"
+    n.newValue(product, dims: n.dims(n.output))
+    try lowerDense(n, input: a, transB: t.transB, alpha: t.alpha, bias: nil, output: product, activation: Activation.none)
+    let add: Binary
+    if n.isComputed(cName) {
+      guard t.beta == 1 else { throw LoweringContext.Unsupported(reason: "beta with a run-time C") }
+      add = Binary(op: .add, leftDims: n.dims(product), rightDims: n.dims(cName), constant: nil, constantIsLeft: false, activation: n.activation)
+      n.emit(.binary(add), inputs: [product, cName])
+    } else {
+      let c = try n.constant(2)
+      add = Binary(
+        op: .add, leftDims: n.dims(product), rightDims: c.dims, constant: n.addWeights(c.floats.map { $0 * t.beta }), constantIsLeft: false,
+        activation: n.activation)
+      n.emit(.binary(add), inputs: [product])
+    }
   }
 
   /// A Gemm or MatMul with a constant right operand: a dense step with weights [N, K], over
   /// every row of a `[batch, ..., K]` operand (a MatMul on channels-last activations).
-  static func lowerDense(_ n: LoweringContext, transB: Bool, alpha: Float, bias: [Float]?) throws {
-    let inDims = n.dims(n.x), outDims = n.dims(n.output)
+  static func lowerDense(
+    _ n: LoweringContext, input: String? = nil, transB: Bool, alpha: Float, bias: [Float]?, output: String? = nil, activation: Activation? = nil
+  ) throws {
+    let (input, output) = (input ?? n.x, output ?? n.output)
+    let inDims = n.dims(input), outDims = n.dims(output)
     guard inDims.count >= 1, outDims.count == inDims.count, inDims.dropLast() == outDims.dropLast() else {
       throw LoweringContext.Unsupported(reason: "only [batch, ..., features] operands")
     }
@@ -103,47 +136,6 @@ enum GemmOp: OperatorDefinition {
       biasRef = n.addWeights(bias.count == 1 ? Array(repeating: bias[0], count: cols) : bias)
     }
     n.emit(.dense(Dense(inFeatures: k, outFeatures: cols, rows: inDims.dropLast().reduce(1, *), weights: n.addWeights(weights), bias: biasRef,
-                        activation: n.activation)), inputs: [n.x])
-  }
-}
-
-/// MatMul with numpy semantics: 1-D operands gain and then lose a dim, batch dims broadcast.
-enum MatMulOp: OperatorDefinition {
-  static let opTypes = ["MatMul"]
-  static let attributes: Set<String> = []
-
-  static func infer(_ n: NodeContext) throws -> [ValueState] {
-    let a = try n.input(0, "A")
-    let b = try n.input(1, "B")
-    guard a.shape.rank >= 1, b.shape.rank >= 1 else {
-      throw n.error("operands must have rank 1 or more, A is \(a.shape), B is \(b.shape)")
-    }
-    let a2 = a.shape.rank == 1 ? Shape([.fixed(1)] + a.shape.dims) : a.shape
-    let b2 = b.shape.rank == 1 ? Shape(b.shape.dims + [.fixed(1)]) : b.shape
-    let ka = a2[a2.rank - 1], kb = b2[b2.rank - 2]
-    guard n.unify(ka, kb) != nil else {
-      throw n.error("inner dims differ: A \(a.shape) has K=\(ka), B \(b.shape) has K=\(kb)")
-    }
-    let batchA = Shape(Array(a2.dims.dropLast(2))), batchB = Shape(Array(b2.dims.dropLast(2)))
-    guard let batch = DimArithmetic.broadcast(batchA, batchB) else {
-      throw n.error("batch dims do not broadcast: A \(a.shape), B \(b.shape)")
-    }
-    var dims = batch.dims
-    if a.shape.rank > 1 { dims.append(a2[a2.rank - 2]) }
-    if b.shape.rank > 1 { dims.append(b2[b2.rank - 1]) }
-    return [ValueState(a.elementType, Shape(dims))]
-  }
-
-  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
-    let a = try n.input(0), b = try n.input(1)
-    let shape = try Reference.matmulShape(a.dims, b.dims)
-    let out = try Evaluate.floats(count: shape.reduce(1, *), a, b) { pa, pb, dst in
-      try Reference.matmul(a: pa, aShape: a.dims, b: pb, bShape: b.dims, output: dst)
-    }
-    return [Tensor(floats: out, dims: shape)]
-  }
-
-  static func lower(_ n: LoweringContext) throws {
-    try GemmOp.lowerDense(n, transB: false, alpha: 1, bias: nil)
+                        activation: activation ?? n.activation)), inputs: [input], output: output)
   }
 }

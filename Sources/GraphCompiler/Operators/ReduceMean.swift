@@ -6,6 +6,8 @@ import GraphPlan
 enum ReduceMeanOp: OperatorDefinition {
   static let opTypes = ["ReduceMean"]
   static let attributes: Set<String> = ["axes", "keepdims", "noop_with_empty_axes"]
+  /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
+  static let notes: String? = "any axes, the batch included (into an output without the batch); axes must be constants."
 
   /// The reduced axes, normalized; empty for a no-op.
   static func reducedAxes(_ n: some NodeOperands, rank: Int) throws -> Set<Int> {
@@ -55,24 +57,40 @@ enum ReduceMeanOp: OperatorDefinition {
   /// A mean over trailing axes (the spatial axes of NCHW, the channels of NHWC): a global
   /// average pool over a view of the input as [rows, reduced]. Other axes are moved to the end
   /// first by a transpose (the kept axes keep their order, so the result is laid out as the output).
+  /// A mean across the batch (into an output without it) ends with a batch-mean step.
   static func lower(_ n: LoweringContext) throws {
-    var dims = n.dims(n.x), x = n.x
-    let rank = dims.count + 1
+    let rank = n.dims(n.x).count + 1
     let axes = try reducedAxes(n, rank: rank)
-    guard let first = axes.min(), first >= 1 else {
+    guard axes.contains(0) else { return try lowerPerItem(n, axes: axes, output: n.output) }
+    // Only a batched input reduces across items here; a fixed-shape node runs whole (axes shifted).
+    guard !n.whole, n.lowering.program.values[n.x]?.items == nil, n.items != nil else {
       throw LoweringContext.Unsupported(reason: "a mean across the batch")
     }
+    var perItem = n.x
+    if axes.count > 1 {
+      // Per item first, keeping the reduced axes as 1s: the same floats the output holds.
+      perItem = n.output + "#item-mean"
+      n.newValue(perItem, dims: n.dims(n.x).enumerated().map { axes.contains($0.offset + 1) ? 1 : $0.element }, items: .some(nil))
+      try lowerPerItem(n, axes: axes.subtracting([0]), output: perItem)
+    }
+    n.emit(.batchMean, inputs: [perItem])
+  }
+
+  /// The mean over `axes` (none of them the batch) of each item, into `output`.
+  private static func lowerPerItem(_ n: LoweringContext, axes: Set<Int>, output: String) throws {
+    var dims = n.dims(n.x), x = n.x
+    let rank = dims.count + 1
     let trailing = rank - axes.count
     if axes != Set(trailing..<rank) {
       // Per-item axes (the batch is not one): the kept ones in order, then the reduced ones.
       let perm = (1..<rank).filter { !axes.contains($0) }.map { $0 - 1 } + axes.sorted().map { $0 - 1 }
       dims = perm.map { dims[$0] }
-      x = n.output + "#reduced-last"
-      n.newValue(x, dims: dims)
+      x = output + "#reduced-last"
+      n.newValue(x, dims: dims, items: n.lowering.program.values[n.resolved(output)]?.items)
       n.emit(.transpose(perm: perm), inputs: [n.x], output: x)
     }
     let rows = dims[..<(trailing - 1)].reduce(1, *)
     let input = dims.count >= 2 && trailing == 2 ? x : n.view(of: x, dims: [rows, dims[(trailing - 1)...].reduce(1, *)])
-    n.emit(.globalPool(.average), inputs: [input])
+    n.emit(.globalPool(.average), inputs: [input], output: output)
   }
 }

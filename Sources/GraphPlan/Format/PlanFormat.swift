@@ -20,7 +20,8 @@ public enum PlanFormat {
   /// 6: values without the batch: the arena's fixed region, each view's item count, each
   /// binding's whole shape, the constant kernel,
   /// binary op 4 (pow).
-  /// 7: the conv-nd and pool-nd kernels (tags 20, 21), for three or more spatial axes.
+  /// 7: the matmul, concat, gather and batch-mean kernels (tags 16-19); the conv-nd and pool-nd
+  /// kernels (tags 20, 21), for three or more spatial axes.
   public static let version: UInt32 = 7
   static let headerSize = 64
   static let sectionEntrySize = 24

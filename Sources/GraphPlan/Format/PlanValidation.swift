@@ -60,9 +60,9 @@ extension Plan {
       for (i, v) in step.inputs.enumerated() { try check(v, "\(label) input \(i)") }
       try check(step.output, "\(label) output")
       // A step runs over its output's items; each input has as many, or one that every item
-      // reads (an operand of a binary step without the batch).
-      for (i, v) in step.inputs.enumerated() where v.items != step.output.items {
-        guard v.items == 1, case .binary = step.kernel else {
+      // reads (an operand of a binary or matmul step without the batch).
+      for (i, v) in step.inputs.enumerated() where v.items != step.output.items && !step.kernel.spansItems {
+        guard v.items == 1, step.kernel.readsSharedItems else {
           throw fail("\(label) input \(i) has \(v.isBatched ? "the batch" : "\(v.items) items"), its output \(step.output.isBatched ? "the batch" : "\(step.output.items) items")")
         }
       }

@@ -8,6 +8,7 @@ enum PreparedStep: Sendable {
   case pool(PoolAxes)
   case binary(BroadcastRows)
   case gather(StridedGather)
+  case matmul(MatMulLayout)
 
   /// An average pool step's window taps (max pooling's kernel needs none).
   var poolAxes: PoolAxes? {
@@ -28,6 +29,7 @@ enum PreparedStep: Sendable {
       case .transpose(let perm): prepared.append(.gather(StridedGather(transposing: step.inputs[0].dims, perm: perm)))
       case .slice(let starts, let steps):
         prepared.append(.gather(StridedGather(slicing: step.inputs[0].dims, starts: starts, steps: steps, outShape: step.output.dims)))
+      case .matmul(let m): prepared.append(.matmul(MatMulLayout(left: m.leftDims, right: m.rightDims)))
       default: prepared.append(.none)
       }
     }

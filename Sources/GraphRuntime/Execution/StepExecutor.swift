@@ -143,6 +143,40 @@ struct StepExecutor {
           pointer(x, n), items: count, channels: channels, spatial: out.itemCount / channels, epsilon: epsilon,
           scale: weight(scale), bias: bias.map(weight), output: pointer(out, n), pool: pool)
       }
+    case .matmul(let m):
+      guard case .matmul(let layout) = session.model.prepared[index] else { preconditionFailure("matmul step unprepared") }
+      for n in 0..<items {
+        let x = UnsafePointer(pointer(step.inputs[0], n))
+        let y = m.constant.map(weight) ?? UnsafePointer(pointer(step.inputs[1], n))
+        let (a, b) = m.constantIsLeft ? (y, x) : (x, y)
+        Kernels.matmul(layout, a: a, b: b, output: pointer(out, n), pool: pool)
+      }
+    case .concat(let axis):
+      // Per item, for each index of the axes before `axis`, each input's run in turn.
+      var outer = 1
+      for d in out.dims[..<axis] { outer *= d }
+      for n in 0..<items {
+        var target = pointer(out, n)
+        for o in 0..<outer {
+          for input in step.inputs {
+            let run = input.itemCount / outer
+            target.update(from: pointer(input, n) + o * run, count: run)
+            target += run
+          }
+        }
+      }
+    case .gather(let axis, let indices):
+      let dims = step.inputs[0].dims
+      var outer = 1
+      for d in dims[..<axis] { outer *= d }
+      let inner = step.inputs[0].itemCount / outer / dims[axis]
+      for n in 0..<items {
+        Kernels.gather(pointer(step.inputs[0], n), outer: outer, size: dims[axis], inner: inner, indices: indices, output: pointer(out, n))
+      }
+    case .batchMean:
+      // Once per run: the output holds one input item's floats, whatever its own item count.
+      let x = step.inputs[0]
+      Kernels.batchMean(items: x.itemCount(batch: batch), count: x.itemCount, row: { UnsafePointer(pointer(x, $0)) }, output: pointer(out, 0))
     case .constant(let values):
       let count = out.itemCount
       for n in 0..<items { pointer(out, n).update(from: weight(values) + (out.isBatched ? 0 : n * count), count: count) }

@@ -41,11 +41,14 @@ package struct StepProfile: Sendable, Equatable {
       return out * size
     case .channelAffine:
       return 2 * out
-    case .binary, .activation, .softmax:
+    case .binary, .activation, .softmax, .batchMean:
       return out
     case .layerNorm, .channelNorm:
       return 8 * out
-    case .transpose, .copy, .slice, .constant:
+    case .matmul(let m):
+      let a = m.leftDims.count == 1 ? [1] + m.leftDims : m.leftDims
+      return 2 * out * a[a.count - 1]
+    case .transpose, .copy, .slice, .constant, .concat, .gather:
       return 0
     }
   }
