@@ -160,11 +160,14 @@ enum ResizeOp: OperatorDefinition {
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let x = try n.input(0, "X")
     _ = try modes(n)
-    guard let dims = x.shape.fixedDims else {
-      // Only axes left alone may stay symbolic.
-      throw n.error("input \(x.shape) must have known dims")
+    // A symbolic axis keeps its symbol when left alone whatever its size (tried at 1 and 2).
+    let ones = try axes(n, x.shape.dims.map { $0.value ?? 1 }), twos = try axes(n, x.shape.dims.map { $0.value ?? 2 })
+    let dims = x.shape.dims.indices.map { d -> Dim in
+      if x.shape[d].value != nil { return .fixed(ones[d].output) }
+      if isIdentity(ones[d]) && isIdentity(twos[d]) { return x.shape[d] }
+      return ones[d].output == twos[d].output ? .fixed(ones[d].output) : n.freshSymbol(dim: d)
     }
-    return [ValueState(x.elementType, Shape(try axes(n, dims).map { .fixed($0.output) }))]
+    return [ValueState(x.elementType, Shape(dims))]
   }
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
