@@ -117,6 +117,32 @@ final class StepKindTests: XCTestCase {
     }) { XCTAssertTrue("\($0)".contains("conv-nd output [6, 5, 6] does not match"), "\($0)") }
   }
 
+  /// Index-copy and resize tables are as long as a tensor axis (past the 64 values of other lists);
+  /// a length beyond the bytes left is an error before anything is allocated.
+  func testAxisTablesMayBeLong() throws {
+    let long = Array(-1..<299)
+    for kernel: Kernel in [
+      .indexCopy(sources: [long, [0]], fill: 0),
+      .resizeLinear(rows: LinearAxis(identity: 1), columns: LinearAxis(identity: 300)),
+    ] {
+      var w = ByteWriter()
+      w.kernel(kernel)
+      let decoded = try w.bytes.withUnsafeBytes { raw -> Kernel in
+        var r = ByteReader(raw, context: "test")
+        return try r.kernel()
+      }
+      XCTAssertEqual(decoded, kernel)
+    }
+    var w = ByteWriter()
+    w.kernel(.indexCopy(sources: [long], fill: 0))
+    var bytes = w.bytes
+    bytes[1 + 8 + 3] = 0x10  // the table's u32 count, after the tag and the rank: 2^28 + 300
+    XCTAssertThrowsError(try bytes.withUnsafeBytes { raw in
+      var r = ByteReader(raw, context: "bad")
+      return try r.kernel()
+    }) { XCTAssertTrue("\($0)".contains("a list of 268435756 positions"), "\($0)") }
+  }
+
   func testUnknownTagsAndTruncationAreErrors() {
     for bytes: [UInt8] in [[0], [15], [200], [1, 3, 0]] {
       XCTAssertThrowsError(try bytes.withUnsafeBytes { raw in

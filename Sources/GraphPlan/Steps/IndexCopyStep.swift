@@ -19,7 +19,7 @@ struct IndexCopyStep: StepKind {
   static func decode(_ r: inout ByteReader) throws -> Kernel {
     let rank = try r.int(limit: 64)
     var sources: [[Int]] = []
-    for _ in 0..<rank { sources.append(try r.signedInts()) }
+    for _ in 0..<rank { sources.append(try r.positions()) }
     return .indexCopy(sources: sources, fill: try r.float())
   }
 

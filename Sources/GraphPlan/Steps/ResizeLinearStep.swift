@@ -41,7 +41,7 @@ struct ResizeLinearStep: StepKind {
   static func decode(_ r: inout ByteReader) throws -> Kernel {
     var axes: [LinearAxis] = []
     for _ in 0..<2 {
-      let low = try r.ints(), high = try r.ints()
+      let low = try r.positions(), high = try r.positions()
       var weights: [Float] = []
       for _ in 0..<low.count { weights.append(try r.float()) }
       axes.append(LinearAxis(low: low, high: high, weights: weights))
