@@ -9,14 +9,14 @@ import GraphReference
 /// two axes (bilinear NCHW upsampling and its 1-D form). Cubic, antialias and tf_crop_and_resize
 /// are refused.
 enum ResizeOp: OperatorDefinition {
-  static let opTypes = ["Resize", "Upsample"]
+  static let opTypes = ["Resize"]
   static let attributes: Set<String> = [
     "mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside", "extrapolation_value",
-    "antialias", "axes", "keep_aspect_ratio_policy", "scales",
+    "antialias", "axes", "keep_aspect_ratio_policy",
   ]
   static let folds = true
   static let notes: String? =
-    "constant scales or sizes; nearest (every nearest_mode) on any axes, linear over the last two axes; every coordinate_transformation_mode but tf_crop_and_resize; cubic and antialias refused. Upsample (opsets 7-9) as asymmetric nearest/linear."
+    "constant scales or sizes; nearest (every nearest_mode) on any axes, linear over the last two axes; every coordinate_transformation_mode but tf_crop_and_resize; cubic and antialias refused."
 
   /// Where output position `x` of one axis reads: an input coordinate, in input positions.
   struct Axis {
@@ -195,4 +195,16 @@ enum ResizeOp: OperatorDefinition {
     guard let columns = all.last else { throw LoweringContext.Unsupported(reason: "linear resize of a scalar") }
     n.emit(.resizeLinear(rows: rows, columns: columns), inputs: [n.x])
   }
+}
+
+/// Upsample (opsets 7 to 9; `scales` an attribute before 9): Resize's asymmetric nearest or linear.
+enum UpsampleOp: OperatorDefinition {
+  static let opTypes = ["Upsample"]
+  static let attributes: Set<String> = ["mode", "scales"]
+  static let folds = true
+  static let notes: String? = "constant scales; nearest on any axes, linear over the last two axes (as Resize, asymmetric)."
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] { try ResizeOp.infer(n) }
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] { try ResizeOp.evaluate(n) }
+  static func lower(_ n: LoweringContext) throws { try ResizeOp.lower(n) }
 }
