@@ -39,6 +39,24 @@ final class PadResizeTests: XCTestCase {
     try assertCompiledMatchesReference(old.model(opset: 9))
   }
 
+  /// PyTorch's F.pad (opset 11 on) computes the pads from constants through a 2-D Reshape, a
+  /// backward Slice, a Transpose and a Cast: inference evaluates the small constants as it goes, so
+  /// Pad's rule sees its pads before constant folding.
+  func testPadsComputedFromConstants() throws {
+    let g = TestGraph("pad_torch", seed: 22)
+    let zeros = g.node("ConstantOfShape", "zeros", [g.ints("count", [4])], ["value": .tensor(Tensor(int64s: [0], dims: [1]))])
+    let all = g.node("Concat", "all", [g.ints("given", [1, 2, 3, 0]), zeros], ["axis": .int(0)])
+    let pairs = g.node("Reshape", "pairs", [all, g.ints("two", [-1, 2])])
+    let backward = g.node("Slice", "backward", [pairs, g.ints("s", [-1]), g.ints("e", [Int(-Int32.max)]), g.ints("a", [0]), g.ints("st", [-1])])
+    let flat = g.node("Reshape", "flat", [g.node("Transpose", "t", [backward], ["perm": .ints([1, 0])]), g.ints("minus", [-1])])
+    let pads = g.node("Cast", "cast", [flat], ["to": .int(Int(DataType.int64.rawValue))])
+    g.output(g.node("Pad", "pad", [g.input("x", ["N", 3, 4, 5]), pads], ["mode": .string("reflect")]))
+    let model = g.model(opset: 13)
+    let compiled = try Pipeline.compile(model)
+    XCTAssertEqual(compiled.plan.outputs[0].view.dims, [3, 7, 8])
+    try assertCompiledMatchesReference(model)
+  }
+
   func testPadRefusals() throws {
     let g = TestGraph("pad_batch", seed: 11)
     g.output(g.node("Pad", "pad", [g.input("x", ["N", 3]), g.ints("pads", [1, 0, 0, 0])]))
