@@ -48,6 +48,7 @@ FROZEN = {
     "BatchNormalization": {1, 2, 3, 4}, "Clip": {1, 2}, "ConstantOfShape": {0}, "Conv": {1, 2}, "Dropout": {1, 2},
     "Gather": {1}, "Gemm": {1, 2}, "LayerNormalization": {1, 2}, "MatMul": {1}, "Pow": {1}, "Range": {0, 1, 2},
     "ReduceMean": {1}, "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1},
+    "Pad": {1, 2, 3}, "Expand": {1}, "Tile": {1}, "Resize": {1, 2, 3}, "Upsample": {1},
 }
 
 

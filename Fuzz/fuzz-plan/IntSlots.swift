@@ -68,6 +68,11 @@ struct IntSlots {
     for i in w.padsEnd.indices { f(&w.padsEnd[i]) }
   }
 
+  static func linearAxis(_ a: inout LinearAxis, _ f: (inout Int) -> Void) {
+    for i in a.low.indices { f(&a.low[i]) }
+    for i in a.high.indices { f(&a.high[i]) }
+  }
+
   static func kernel(_ k: inout Kernel, _ f: (inout Int) -> Void) {
     switch k {
     case .conv(var c):
@@ -163,8 +168,16 @@ struct IntSlots {
       for i in p.geometry.outSizes.indices { f(&p.geometry.outSizes[i]) }
       windowND(&p.geometry.window, f)
       k = .poolND(p)
+    case .indexCopy(var sources, let fill):
+      for a in sources.indices { for i in sources[a].indices { f(&sources[a][i]) } }
+      k = .indexCopy(sources: sources, fill: fill)
+    case .resizeLinear(var rows, var columns):
+      linearAxis(&rows, f)
+      linearAxis(&columns, f)
+      k = .resizeLinear(rows: rows, columns: columns)
     case .globalPool, .activation, .copy, .batchMean:
       break
     }
   }
 }
+

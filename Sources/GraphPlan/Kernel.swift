@@ -51,6 +51,11 @@ public enum Kernel: Equatable, Sendable {
   case convND(ConvolutionND)
   /// Max or average pooling over three or more spatial axes.
   case poolND(PoolingND)
+  /// Input 0 read through one table of source positions per output axis, -1 reading `fill`
+  /// (ONNX Pad, Expand, Tile, nearest Resize).
+  case indexCopy(sources: [[Int]], fill: Float)
+  /// Linear interpolation of each plane of the last two per-item axes (ONNX Resize, linear).
+  case resizeLinear(rows: LinearAxis, columns: LinearAxis)
 
   /// Whether an input may have one item that every output item reads (a value without the
   /// batch as an operand of a batched step); other steps take inputs with the output's items.
@@ -94,6 +99,7 @@ extension Kernel {
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
     ConvolutionND.self, PoolingND.self,
+    IndexCopyStep.self, ResizeLinearStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -120,6 +126,8 @@ extension Kernel {
     case .batchMean: return BatchMeanStep()
     case .convND(let c): return c
     case .poolND(let p): return p
+    case .indexCopy(let sources, let fill): return IndexCopyStep(sources: sources, fill: fill)
+    case .resizeLinear(let rows, let columns): return ResizeLinearStep(rows: rows, columns: columns)
     }
   }
 }

@@ -89,6 +89,18 @@ final class OperatorCoverageTests: XCTestCase {
         let target = g.node("Concat", "target", [g.ints("lead", [0]), range, g.ints("tail", [2, -1])], ["axis": .int(0)])
         return g.node("Relu", "relu", [g.node("Reshape", "reshape", [x, target])])
       },
+      // Reflected rows and columns, each side its own amount.
+      "Pad": { g, x in g.node("Pad", "pad", [x, g.ints("pads", [0, 0, 1, 2, 0, 0, 3, 1])], ["mode": .string("reflect")]) },
+      // A squeeze-excitation gate back over a 4x3 plane.
+      "Expand": { g, x in g.node("Expand", "expand", [g.node("GlobalAveragePool", "gate", [x]), g.ints("shape", [1, 1, 4, 3])]) },
+      "Tile": { g, x in g.node("Tile", "tile", [x, g.ints("repeats", [1, 1, 2, 1])]) },
+      "Resize": { g, x in
+        let scales = g.builder.constant("scales", Tensor(floats: [1, 1, 2, 1.5], dims: [4]))
+        return g.node("Resize", "resize", [x, "", scales], ["mode": .string("linear")])
+      },
+      "Upsample": { g, x in
+        g.node("Upsample", "upsample", [x, g.builder.constant("scales", Tensor(floats: [1, 1, 2, 3], dims: [4]))], ["mode": .string("nearest")])
+      },
     ]
     for op in ["Add", "Sub", "Mul", "Div"] { s[op] = arithmetic(op) }
     return s

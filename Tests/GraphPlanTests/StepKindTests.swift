@@ -47,6 +47,10 @@ final class StepKindTests: XCTestCase {
       geometry: PoolNDGeometry(
         channels: 3, inSizes: [4, 6, 5], outSizes: [2, 3, 3], window: WindowND(kernel: [2, 2, 3], strides: [2, 2, 2], padsEnd: [0, 0, 1])),
       countIncludePad: false)),
+    .indexCopy(sources: [[1, 0], [-1, 0, 2, -1], [3]], fill: -0.5),
+    .resizeLinear(
+      rows: LinearAxis(low: [0, 0, 1], high: [1, 1, 2], weights: [0, 0.5, 0.25]),
+      columns: LinearAxis(identity: 2)),
   ]
 
   func testEveryKindRoundTripsThroughItsEncoding() throws {
@@ -73,11 +77,12 @@ final class StepKindTests: XCTestCase {
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
       "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19, "conv-nd": 20,
-      "pool-nd": 21,
+      "pool-nd": 21, "index-copy": 26, "resize-linear": 27,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
       "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean", "conv-nd", "pool-nd",
+      "index-copy", "resize-linear",
     ])
   }
 
@@ -110,6 +115,33 @@ final class StepKindTests: XCTestCase {
       var r = ByteReader(raw, context: "bad")
       return try r.kernel()
     }) { XCTAssertTrue("\($0)".contains("conv-nd output [6, 5, 6] does not match"), "\($0)") }
+  }
+
+  /// Index-copy and resize tables and gather indices are as long as a tensor axis (past the 64
+  /// values of other lists); a length beyond the bytes left is an error before anything is allocated.
+  func testAxisTablesMayBeLong() throws {
+    let long = Array(-1..<299)
+    for kernel: Kernel in [
+      .indexCopy(sources: [long, [0]], fill: 0),
+      .gather(axis: 1, indices: Array(0..<300)),
+      .resizeLinear(rows: LinearAxis(identity: 1), columns: LinearAxis(identity: 300)),
+    ] {
+      var w = ByteWriter()
+      w.kernel(kernel)
+      let decoded = try w.bytes.withUnsafeBytes { raw -> Kernel in
+        var r = ByteReader(raw, context: "test")
+        return try r.kernel()
+      }
+      XCTAssertEqual(decoded, kernel)
+    }
+    var w = ByteWriter()
+    w.kernel(.indexCopy(sources: [long], fill: 0))
+    var bytes = w.bytes
+    bytes[1 + 8 + 3] = 0x10  // the table's u32 count, after the tag and the rank: 2^28 + 300
+    XCTAssertThrowsError(try bytes.withUnsafeBytes { raw in
+      var r = ByteReader(raw, context: "bad")
+      return try r.kernel()
+    }) { XCTAssertTrue("\($0)".contains("a list of 268435756 positions"), "\($0)") }
   }
 
   func testUnknownTagsAndTruncationAreErrors() {
@@ -147,6 +179,8 @@ final class StepKindTests: XCTestCase {
       "batch-mean",
       "conv 2x3x2/1x2x1 pad 1,1,0,0,2,1 dil 1x1x2 4→6 groups 2 no-bias packed relu",
       "maxpool 2x2x3/2 pad 0,0,0,0,0,1 ×3",
+      "index-copy [2x4x1] fill -0.5",
+      "resize-linear 3x2",
     ])
   }
 
@@ -219,6 +253,7 @@ final class StepKindTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("leave the 4 positions"), "\($0)")
     }
     XCTAssertThrowsError(try plan(.gather(axis: 2, indices: [3, 0, 1]), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.gather(axis: 2, indices: [3, 0, -1, 1]), inputs: [x], output: same).validate())
     XCTAssertThrowsError(try plan(.gather(axis: 3, indices: [0]), inputs: [x], output: same).validate())
     // Batch mean: a batched input into one dense copy of an item without the batch.
     func mean(into output: View, shape: [Int]) -> Plan {
@@ -235,5 +270,28 @@ final class StepKindTests: XCTestCase {
     XCTAssertThrowsError(try plan(.batchMean, inputs: [x], output: same).validate()) {
       XCTAssertTrue("\($0)".contains("batch mean reads a batched input"), "\($0)")
     }
+    // Index copy: one table per output axis, each position inside its input axis or -1 (the fill);
+    // a lower-rank input reads as having leading axes of size 1.
+    let padded = View(base: 24, itemStride: 24, dims: [2, 4, 3])
+    let tables = [[1, 0], [-1, 0, 2, -1], [3, 3, 0]]
+    XCTAssertNoThrow(try plan(.indexCopy(sources: tables, fill: 0), inputs: [x], output: padded).validate())
+    XCTAssertThrowsError(try plan(.indexCopy(sources: [[1, 0], [-1, 0, 3, -1], [3, 3, 0]], fill: 0), inputs: [x], output: padded).validate()) {
+      XCTAssertTrue("\($0)".contains("reads outside the input's 3 positions"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.indexCopy(sources: [[1, 0], [0, 2, -2, 1], [3, 3, 0]], fill: 0), inputs: [x], output: padded).validate())
+    XCTAssertThrowsError(try plan(.indexCopy(sources: [[1, 0], [0, 1, 2], [3, 3, 0]], fill: 0), inputs: [x], output: padded).validate()) {
+      XCTAssertTrue("\($0)".contains("3 positions for 4"), "\($0)")
+    }
+    let expanded = View(base: 24, itemStride: 24, dims: [1, 2, 3, 4])
+    XCTAssertNoThrow(try plan(.indexCopy(sources: [[0], [0, 1], [2, 1, 0], [0, 1, 2, 3]], fill: 0), inputs: [x], output: expanded).validate())
+    XCTAssertThrowsError(try plan(.indexCopy(sources: [[0, 1], [0, 1, 2], [0, 1, 2, 3]], fill: 0), inputs: [x], output: y).validate())
+    // Resize-linear: the last two axes mapped, the others kept.
+    let rows = LinearAxis(low: [0, 0, 1, 2], high: [1, 1, 2, 2], weights: [0, 0.5, 0.5, 0])
+    let resized = View(base: 24, itemStride: 24, dims: [2, 4, 2])
+    XCTAssertNoThrow(try plan(.resizeLinear(rows: rows, columns: LinearAxis(low: [0, 3], high: [1, 3], weights: [0.5, 0])), inputs: [x], output: resized).validate())
+    XCTAssertThrowsError(try plan(.resizeLinear(rows: rows, columns: LinearAxis(low: [0, 4], high: [1, 3], weights: [0.5, 0])), inputs: [x], output: resized).validate()) {
+      XCTAssertTrue("\($0)".contains("columns table does not map 2 positions into 4"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.resizeLinear(rows: rows, columns: LinearAxis(identity: 2)), inputs: [x], output: View(base: 24, itemStride: 24, dims: [1, 4, 2])).validate())
   }
 }

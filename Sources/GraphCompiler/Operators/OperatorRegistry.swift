@@ -10,7 +10,7 @@ public enum OperatorRegistry {
     LeakyReluOp.self, TanhOp.self, ErfOp.self, GeluOp.self, ExpOp.self, NegOp.self, AbsOp.self, ReciprocalOp.self, SqrtOp.self, PowOp.self,
     BatchNormalizationOp.self, LayerNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
-    GatherOp.self, ReduceMeanOp.self, SliceOp.self, SplitOp.self, RangeOp.self,
+    GatherOp.self, ReduceMeanOp.self, SliceOp.self, SplitOp.self, RangeOp.self, PadOp.self, ExpandOp.self, TileOp.self, ResizeOp.self, UpsampleOp.self,
     ConstantOp.self, ConstantOfShapeOp.self, ShapeOp.self, CastOp.self,
   ]
 

@@ -47,7 +47,7 @@ public enum ShapeInference {
       let context = NodeContext(
         node: node, opset: model.opsetVersion,
         inputs: node.inputs.map { $0.isEmpty ? nil : states[$0] })
-      let outputs = try definition.infer(context)
+      let outputs = try smallConstants(node, definition, context, model.opsetVersion) ?? definition.infer(context)
       for (i, name) in node.outputs.enumerated() where !name.isEmpty {
         guard i < outputs.count else {
           throw context.error("has \(node.outputs.count) outputs, the op produces at most \(outputs.count)")
@@ -62,6 +62,25 @@ public enum ShapeInference {
     return InferredGraph(
       name: graph.name, values: values,
       inputNames: graph.inputs.map(\.name), outputNames: graph.outputs.map(\.name), graph: graph)
+  }
+
+  /// The outputs of a folding node whose inputs are all constants, evaluated now when each is small
+  /// (the exporters' parameter plumbing, such as PyTorch's pads computed through a 2-D Reshape, Slice
+  /// and Transpose): later rules then read them as constants before constant folding runs.
+  static func smallConstants(
+    _ node: Node, _ definition: any OperatorDefinition.Type, _ context: NodeContext, _ opset: Int
+  ) throws -> [ValueState]? {
+    guard definition.folds, !definition.foldsFromShapes, !node.inputs.isEmpty else { return nil }
+    var inputs: [Tensor?] = []
+    for (i, name) in node.inputs.enumerated() {
+      if name.isEmpty { inputs.append(nil); continue }
+      guard let t = context.inputs[i]?.constant, t.isLoaded, t.count <= ValueState.maxTrackedElements else { return nil }
+      inputs.append(t)
+    }
+    let inferred = try definition.infer(context)
+    guard inferred.allSatisfy({ $0.shape.fixedDims.map { $0.reduce(1, *) <= ValueState.maxTrackedElements } == true }) else { return inferred }
+    let results = try definition.evaluate(EvaluationContext(node: node, opset: opset, inputs: inputs))
+    return results.map { ValueState(constant: $0) }
   }
 
   /// Rejects negative dims and shapes too large to index.

@@ -82,6 +82,19 @@ struct ByteReader {
     return try (0..<n).map { _ in try int(limit: limit) }
   }
 
+  /// A list as long as a tensor axis (an index-copy or resize table, written by ``ByteWriter/ints(_:)``):
+  /// its length bounded by the bytes left in the section rather than by 64, each value within
+  /// -1...`limit`.
+  mutating func positions(limit: Int = 1 << 40) throws -> [Int] {
+    let n = Int(try u32())
+    guard n <= (end - position) / 8 else { throw PlanError.format("\(context): truncated (a list of \(n) positions at offset \(position))") }
+    return try (0..<n).map { _ in
+      let v = Int64(bitPattern: try u64())
+      guard v >= -1, v <= Int64(limit) else { throw PlanError.format("\(context): value \(v) out of range at offset \(position - 8)") }
+      return Int(v)
+    }
+  }
+
   /// Like ``ints(limit:)`` for values that may be negative (a slice's steps): each within ±`limit`.
   mutating func signedInts(limit: Int = 1 << 40) throws -> [Int] {
     let n = Int(try u32())

@@ -15,12 +15,14 @@ struct GatherStep: StepKind {
     w.ints(indices)
   }
 
-  static func decode(_ r: inout ByteReader) throws -> Kernel { .gather(axis: try r.int(), indices: try r.ints()) }
+  /// The indices are as many as the model's (a vocabulary lookup takes thousands): read as a
+  /// table as long as an axis, not a list of at most 64.
+  static func decode(_ r: inout ByteReader) throws -> Kernel { .gather(axis: try r.int(), indices: try r.positions()) }
 
   func validate(_ check: StepCheck) throws {
     let d = check.step.inputs.first?.dims ?? []
     try check.expect(check.step.inputs.count == 1 && axis >= 0 && axis < d.count, "gather axis \(axis) outside the input's \(d.count) axes")
-    try check.expect(!indices.isEmpty && indices.allSatisfy { $0 < d[axis] }, "gather indices leave the \(d[axis]) positions of axis \(axis)")
+    try check.expect(!indices.isEmpty && indices.allSatisfy { $0 >= 0 && $0 < d[axis] }, "gather indices leave the \(d[axis]) positions of axis \(axis)")
     let outer = d[..<axis].reduce(1, *), inner = d[(axis + 1)...].reduce(1, *)
     let (count, overflow) = (outer * inner).multipliedReportingOverflow(by: indices.count)
     try check.expect(!overflow && count == check.outCount, "gather output \(check.step.output.dims) does not hold \(indices.count) slices of \(d)")

@@ -9,6 +9,7 @@ enum PreparedStep: Sendable {
   case binary(BroadcastRows)
   case gather(StridedGather)
   case matmul(MatMulLayout)
+  case indexCopy(AxisOffsets)
 
   /// An average pool step's window taps (max pooling's kernel needs none).
   var poolAxes: PoolAxes? {
@@ -30,6 +31,8 @@ enum PreparedStep: Sendable {
       case .slice(let starts, let steps):
         prepared.append(.gather(StridedGather(slicing: step.inputs[0].dims, starts: starts, steps: steps, outShape: step.output.dims)))
       case .matmul(let m): prepared.append(.matmul(MatMulLayout(left: m.leftDims, right: m.rightDims)))
+      case .indexCopy(let sources, let fill):
+        prepared.append(.indexCopy(AxisOffsets(inputShape: step.inputs[0].dims, sources: sources, fill: fill)))
       default: prepared.append(.none)
       }
     }

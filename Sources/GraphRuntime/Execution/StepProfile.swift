@@ -20,7 +20,7 @@ package struct StepProfile: Sendable, Equatable {
   /// convolution 2·M·(C/g)·KH·KW·OH·OW (N-D alike) and dense 2·K·N (multiply and add; bias and fused
   /// activations not counted); pooling and LRN one operation per window tap; global pooling one
   /// per input element; element-wise steps one per output element (channel-affine two);
-  /// transpose, copy and constant none (they only move data).
+  /// transpose, copy, index copy and constant none (they only move data).
   package static func operations(_ step: Step) -> Int {
     let out = step.output.itemCount
     switch step.kernel {
@@ -43,12 +43,15 @@ package struct StepProfile: Sendable, Equatable {
       return 2 * out
     case .binary, .activation, .softmax, .batchMean:
       return out
+    case .resizeLinear:
+      return 4 * out
+      return out
     case .layerNorm, .channelNorm:
       return 8 * out
     case .matmul(let m):
       let a = m.leftDims.count == 1 ? [1] + m.leftDims : m.leftDims
       return 2 * out * a[a.count - 1]
-    case .transpose, .copy, .slice, .constant, .concat, .gather:
+    case .transpose, .copy, .slice, .constant, .concat, .gather, .indexCopy:
       return 0
     }
   }

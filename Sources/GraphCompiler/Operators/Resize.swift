@@ -1,0 +1,210 @@
+import GraphIR
+import GraphPlan
+import GraphReference
+
+/// Resize (opset 10 on) and Upsample (opsets 7 to 9): every output axis position maps back to an
+/// input coordinate (`coordinate_transformation_mode`), then reads the nearest input position
+/// (`nearest_mode`) or interpolates the two around it (`linear`). Scales or sizes are constants.
+/// Nearest lowers to an index-copy step on any axes; linear to a resize-linear step over the last
+/// two axes (bilinear NCHW upsampling and its 1-D form). Cubic, antialias and tf_crop_and_resize
+/// are refused.
+enum ResizeOp: OperatorDefinition {
+  static let opTypes = ["Resize"]
+  static let attributes: Set<String> = [
+    "mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside", "extrapolation_value",
+    "antialias", "axes", "keep_aspect_ratio_policy",
+  ]
+  static let folds = true
+  static let notes: String? =
+    "constant scales or sizes; nearest (every nearest_mode) on any axes, linear over the last two axes; every coordinate_transformation_mode but tf_crop_and_resize; cubic and antialias refused."
+
+  /// Where output position `x` of one axis reads: an input coordinate, in input positions.
+  struct Axis {
+    var input: Int, output: Int, scale: Double
+  }
+
+  enum Mode: String { case nearest, linear }
+
+  /// The interpolation, the nearest rounding and the coordinate rule.
+  static func modes(_ n: some NodeOperands) throws -> (mode: Mode, nearest: String, transform: String) {
+    let name = try n.node.string("mode", default: "nearest")
+    guard let mode = Mode(rawValue: name) ?? (name == "bilinear" ? .linear : nil) else {
+      throw n.error("mode '\(name)' is not supported (nearest and linear are; cubic is not)")
+    }
+    guard try n.node.int("antialias", default: 0) == 0 else { throw n.error("antialias is not supported") }
+    if n.node.opType == "Upsample" || n.opset < 11 { return (mode, "floor", "asymmetric") }
+    let transform = try n.node.string("coordinate_transformation_mode", default: "half_pixel")
+    let known = ["half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric"]
+    guard known.contains(transform) else {
+      throw n.error("coordinate_transformation_mode '\(transform)' is not supported (\(known.joined(separator: ", ")) are)")
+    }
+    let nearest = try n.node.string("nearest_mode", default: "round_prefer_floor")
+    guard ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"].contains(nearest) else {
+      throw n.error("nearest_mode '\(nearest)' is not one of round_prefer_floor, round_prefer_ceil, floor, ceil")
+    }
+    return (mode, nearest, transform)
+  }
+
+  /// A float input's values when given and non-empty; nil when absent or empty.
+  static func knownFloats(_ n: some NodeOperands, _ i: Int, _ role: String) throws -> [Float]? {
+    guard n.hasInput(i) else { return nil }
+    guard let t = n.knownValue(i), t.isLoaded else {
+      throw n.error("\(role) (input \(i), '\(n.node.inputs[i])') must be a constant known at compile time")
+    }
+    return t.count == 0 ? nil : t.floats
+  }
+
+  /// Each axis's input and output size and scale, for an input of `dims`.
+  static func axes(_ n: some NodeOperands, _ dims: [Int]) throws -> [Axis] {
+    let rank = dims.count
+    var scales: [Float]?, sizes: [Int]?
+    if n.node.opType == "Upsample" {
+      scales = n.opset < 9 ? try n.node.floats("scales") : try knownFloats(n, 1, "scales")
+    } else if n.opset < 11 {
+      scales = try knownFloats(n, 1, "scales")
+    } else {
+      scales = try knownFloats(n, 2, "scales")
+      sizes = n.hasInput(3) ? try n.knownInts(3, "sizes") : nil
+      if sizes?.isEmpty == true { sizes = nil }
+    }
+    guard (scales == nil) != (sizes == nil) else { throw n.error("exactly one of scales and sizes must be given") }
+    let axisList = n.opset >= 18 ? try n.normalizedAxes(try n.node.ints("axes") ?? Array(0..<rank), rank: rank) : Array(0..<rank)
+    let given = scales?.count ?? sizes!.count
+    guard given == axisList.count else { throw n.error("\(given) scales or sizes for \(axisList.count) axes of \(dims)") }
+    var result = dims.map { Axis(input: $0, output: $0, scale: 1) }
+    if let scales {
+      for (i, axis) in axisList.enumerated() {
+        guard scales[i] > 0 else { throw n.error("scale \(scales[i]) must be positive") }
+        result[axis] = Axis(input: dims[axis], output: Int(Double(scales[i]) * Double(dims[axis])), scale: Double(scales[i]))
+      }
+      return result
+    }
+    guard let sizes, sizes.allSatisfy({ $0 > 0 }) else { throw n.error("sizes must be positive") }
+    guard axisList.allSatisfy({ dims[$0] > 0 }) else { throw n.error("cannot resize the empty input \(dims)") }
+    let ratios = axisList.indices.map { Double(sizes[$0]) / Double(dims[axisList[$0]]) }
+    let policy = n.opset >= 18 ? try n.node.string("keep_aspect_ratio_policy", default: "stretch") : "stretch"
+    let common: Double?
+    switch policy {
+    case "stretch": common = nil
+    case "not_larger": common = ratios.min()
+    case "not_smaller": common = ratios.max()
+    default: throw n.error("keep_aspect_ratio_policy '\(policy)' is not one of stretch, not_larger, not_smaller")
+    }
+    for (i, axis) in axisList.enumerated() {
+      if let common {
+        result[axis] = Axis(input: dims[axis], output: Int(common * Double(dims[axis]) + 0.5), scale: common)
+      } else {
+        result[axis] = Axis(input: dims[axis], output: sizes[i], scale: ratios[i])
+      }
+    }
+    return result
+  }
+
+  /// The input coordinate output position `x` maps to. As ONNX defines it, align_corners and
+  /// pytorch_half_pixel take the unrounded output length `scale * input`.
+  static func coordinate(_ x: Int, _ a: Axis, transform: String) -> Double {
+    let x = Double(x), scale = a.scale, out = scale * Double(a.input)
+    switch transform {
+    case "align_corners": return out == 1 ? 0 : x * Double(a.input - 1) / (out - 1)
+    case "asymmetric": return x / scale
+    case "pytorch_half_pixel": return out == 1 ? -0.5 : (x + 0.5) / scale - 0.5
+    case "half_pixel_symmetric":
+      let offset = Double(a.input) / 2 * (1 - Double(a.output) / out)
+      return offset + (x + 0.5) / scale - 0.5
+    default: return (x + 0.5) / scale - 0.5
+    }
+  }
+
+  /// Whether the axis is left as it is (ONNX skips it: same size, scale 1).
+  static func isIdentity(_ a: Axis) -> Bool { a.output == a.input && abs(a.scale - 1) < 1e-9 }
+
+  /// Nearest resize: the input position each output position reads, per axis.
+  static func nearestTables(_ n: some NodeOperands, _ dims: [Int]) throws -> [[Int]] {
+    let (_, nearest, transform) = try modes(n)
+    return try axes(n, dims).map { a in
+      if isIdentity(a) { return Array(0..<a.input) }
+      guard a.input > 0 || a.output == 0 else { throw n.error("cannot resize an empty axis to \(a.output)") }
+      return (0..<a.output).map { x in
+        let c = coordinate(x, a, transform: transform)
+        let low = c.rounded(.down), ratio = c - low
+        let up: Bool
+        switch nearest {
+        case "floor": up = false
+        case "ceil": up = ratio > 0
+        case "round_prefer_ceil": up = ratio >= 0.5
+        default: up = ratio > 0.5
+        }
+        return min(max(Int(low) + (up ? 1 : 0), 0), a.input - 1)
+      }
+    }
+  }
+
+  /// Linear resize: per axis the two positions each output position reads and the second's weight.
+  static func linearTables(_ n: some NodeOperands, _ dims: [Int]) throws -> [LinearAxis] {
+    let transform = try modes(n).transform
+    return try axes(n, dims).map { a in
+      if isIdentity(a) { return LinearAxis(identity: a.input) }
+      guard a.input > 0 || a.output == 0 else { throw n.error("cannot resize an empty axis to \(a.output)") }
+      var axis = LinearAxis(low: [], high: [], weights: [])
+      for x in 0..<a.output {
+        let c = coordinate(x, a, transform: transform)
+        let low = c.rounded(.down)
+        axis.low.append(min(max(Int(low), 0), a.input - 1))
+        axis.high.append(min(max(Int(low) + 1, 0), a.input - 1))
+        axis.weights.append(Float(c - low))
+      }
+      return axis
+    }
+  }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let x = try n.input(0, "X")
+    _ = try modes(n)
+    // A symbolic axis keeps its symbol when left alone whatever its size (tried at 1 and 2).
+    let ones = try axes(n, x.shape.dims.map { $0.value ?? 1 }), twos = try axes(n, x.shape.dims.map { $0.value ?? 2 })
+    let dims = x.shape.dims.indices.map { d -> Dim in
+      if x.shape[d].value != nil { return .fixed(ones[d].output) }
+      if isIdentity(ones[d]) && isIdentity(twos[d]) { return x.shape[d] }
+      return ones[d].output == twos[d].output ? .fixed(ones[d].output) : n.freshSymbol(dim: d)
+    }
+    return [ValueState(x.elementType, Shape(dims))]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let x = try n.input(0)
+    if try modes(n).mode == .nearest { return [IndexTables.select(x, try nearestTables(n, x.dims))] }
+    let tables = try linearTables(n, x.dims)
+    let out = Evaluate.floats(count: tables.map(\.count).reduce(1, *), x) { input, output in
+      Reference.resizeLinear(input, shape: x.dims, axes: tables, output: output)
+    }
+    return [Tensor(floats: out, dims: tables.map(\.count))]
+  }
+
+  static func lower(_ n: LoweringContext) throws {
+    if try modes(n).mode == .nearest { return try IndexTables.lower(n) { try nearestTables(n, $0) } }
+    let item = n.dims(n.x)
+    var all = try linearTables(n, n.whole ? item : [1] + item)
+    if !n.whole {
+      guard all[0] == LinearAxis(identity: 1) else { throw LoweringContext.Unsupported(reason: "resizing the batch axis") }
+      all.removeFirst()
+    }
+    guard all.dropLast(2).enumerated().allSatisfy({ $1 == LinearAxis(identity: item[$0]) }) else {
+      throw LoweringContext.Unsupported(reason: "linear resize of axes before the last two")
+    }
+    let rows = all.count >= 2 ? all[all.count - 2] : LinearAxis(identity: 1)
+    guard let columns = all.last else { throw LoweringContext.Unsupported(reason: "linear resize of a scalar") }
+    n.emit(.resizeLinear(rows: rows, columns: columns), inputs: [n.x])
+  }
+}
+
+/// Upsample (opsets 7 to 9; `scales` an attribute before 9): Resize's asymmetric nearest or linear.
+enum UpsampleOp: OperatorDefinition {
+  static let opTypes = ["Upsample"]
+  static let attributes: Set<String> = ["mode", "scales"]
+  static let folds = true
+  static let notes: String? = "constant scales; nearest on any axes, linear over the last two axes (as Resize, asymmetric)."
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] { try ResizeOp.infer(n) }
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] { try ResizeOp.evaluate(n) }
+  static func lower(_ n: LoweringContext) throws { try ResizeOp.lower(n) }
+}

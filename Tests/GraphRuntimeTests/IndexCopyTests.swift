@@ -1,0 +1,75 @@
+import GraphPlan
+import GraphReference
+import TestSupport
+import XCTest
+
+@testable import GraphRuntime
+
+/// The index-copy kernel (Pad, Expand, Tile, nearest Resize) and the resize-linear kernel against
+/// their references, by hand and at random.
+final class IndexCopyTests: XCTestCase {
+  func run(_ x: [Float], shape: [Int], _ sources: [[Int]], fill: Float = 0) throws -> (fast: [Float], expected: [Float]) {
+    let count = sources.map(\.count).reduce(1, *)
+    var fast = [Float](repeating: .nan, count: count), expected = fast
+    Kernels.indexCopy(x, AxisOffsets(inputShape: shape, sources: sources, fill: fill), output: &fast)
+    try Reference.indexCopy(x, shape: shape, sources: sources, fill: fill, output: &expected)
+    return (fast, expected)
+  }
+
+  func testIndexCopyByHand() throws {
+    let x: [Float] = [1, 2, 3, 4, 5, 6]  // [2, 3]
+    // Constant pad of one row above and one column each side, with -1 as the value.
+    let padded = try run(x, shape: [2, 3], [[-1, 0, 1], [-1, 0, 1, 2, -1]], fill: -1)
+    XCTAssertEqual(padded.fast, [-1, -1, -1, -1, -1, -1, 1, 2, 3, -1, -1, 4, 5, 6, -1])
+    XCTAssertEqual(padded.fast, padded.expected)
+    // A lower-rank input broadcast up (Expand [3] to [2, 3] reversed by a table).
+    let expanded = try run([7, 8, 9], shape: [3], [[0, 0], [2, 1, 0]])
+    XCTAssertEqual(expanded.fast, [9, 8, 7, 9, 8, 7])
+    XCTAssertEqual(expanded.fast, expanded.expected)
+    // Rank 0: one element.
+    XCTAssertEqual(try run([4], shape: [], []).fast, [4])
+    XCTAssertThrowsError(try run(x, shape: [2, 3], [[0, 2], [0]]))
+  }
+
+  func testIndexCopyMatchesReferenceAtRandom() throws {
+    var rng = SeededRandom(seed: 21)
+    let shape = [2, 3, 5, 4]
+    let x = rng.floats(shape.reduce(1, *))
+    for trial in 0..<40 {
+      let sources = shape.map { size in
+        (0..<(1 + Int(rng.next() % 7))).map { _ in Int(rng.next() % UInt64(size + 1)) - 1 }
+      }
+      let (fast, expected) = try run(x, shape: shape, sources, fill: Float(trial))
+      assertIdentical(fast, expected, "trial \(trial): \(sources)")
+    }
+  }
+
+  func testResizeLinearMatchesReference() throws {
+    var rng = SeededRandom(seed: 22)
+    let shape = [3, 4, 5]
+    let x = rng.floats(shape.reduce(1, *))
+    func axis(_ count: Int, _ size: Int) -> LinearAxis {
+      var a = LinearAxis(low: [], high: [], weights: [])
+      for _ in 0..<count {
+        let low = Int(rng.next() % UInt64(size))
+        a.low.append(low)
+        a.high.append(min(low + 1, size - 1))
+        a.weights.append(rng.floats(1, 0, 1)[0])
+      }
+      return a
+    }
+    for (height, width) in [(8, 10), (2, 3), (4, 5), (1, 1)] {
+      let rows = axis(height, 4), columns = axis(width, 5)
+      var fast = [Float](repeating: .nan, count: 3 * height * width), expected = fast
+      Kernels.resizeLinear(x, inputDims: shape, rows: rows, columns: columns, output: &fast)
+      Reference.resizeLinear(x, shape: shape, axes: [LinearAxis(identity: 3), rows, columns], output: &expected)
+      assertIdentical(fast, expected, "\(height)x\(width)")
+    }
+    // By hand: one row [0, 10] doubled with half-way weights.
+    var y = [Float](repeating: 0, count: 3)
+    Kernels.resizeLinear(
+      [0, 10], inputDims: [2], rows: LinearAxis(identity: 1), columns: LinearAxis(low: [0, 0, 1], high: [0, 1, 1], weights: [0, 0.25, 0]),
+      output: &y)
+    XCTAssertEqual(y, [0, 2.5, 10])
+  }
+}
