@@ -44,11 +44,21 @@ extension Plan {
     // The arena is exactly as large as its furthest buffer (rounded to 64 bytes), so a
     // corrupted size cannot make a session allocate far more than the plan uses.
     let views = inputs.map(\.view) + outputs.map(\.view) + steps.flatMap { $0.inputs + [$0.output] }
-    let furthest = views.filter(\.isBatched).map { $0.base + $0.itemStride }.max() ?? 0
+    // Where a view ends, `base + itemStride * items`: computed before each view's own checks
+    // below, so a corrupted view must not overflow here (a fuzzed plan did).
+    func end(_ v: View, items: Int) throws -> Int {
+      let (span, spanOverflow) = v.itemStride.multipliedReportingOverflow(by: items)
+      let (end, endOverflow) = v.base.addingReportingOverflow(span)
+      guard !spanOverflow, !endOverflow, end < 1 << 48 else {
+        throw fail("a view's extent overflows (base \(v.base), item stride \(v.itemStride), \(items) items)")
+      }
+      return end
+    }
+    let furthest = try views.filter(\.isBatched).map { try end($0, items: 1) }.max() ?? 0
     guard arenaFloatsPerItem <= (furthest + 15) / 16 * 16 else {
       throw fail("arena of \(arenaFloatsPerItem) floats per item is larger than its buffers need (\(furthest))")
     }
-    let furthestFixed = views.filter { !$0.isBatched }.map { $0.base + $0.itemStride * $0.items }.max() ?? 0
+    let furthestFixed = try views.filter { !$0.isBatched }.map { try end($0, items: $0.items) }.max() ?? 0
     guard arenaFixedFloats <= (furthestFixed + 15) / 16 * 16 else {
       throw fail("fixed arena of \(arenaFixedFloats) floats is larger than its buffers need (\(furthestFixed))")
     }
