@@ -51,6 +51,11 @@ public enum Kernel: Equatable, Sendable {
   case convND(ConvolutionND)
   /// Max or average pooling over three or more spatial axes.
   case poolND(PoolingND)
+  /// One value per row of input 0 viewed as `[rows, ...]`: ONNX ReduceSum, ReduceMax and the rest
+  /// of the family (ReduceMean keeps the global average pool).
+  case reduce(ReduceKind)
+  /// LogSoftmax along a per-item axis, over the per-item dims.
+  case logSoftmax(axis: Int)
 
   /// Whether an input may have one item that every output item reads (a value without the
   /// batch as an operand of a batched step); other steps take inputs with the output's items.
@@ -93,7 +98,7 @@ extension Kernel {
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
-    ConvolutionND.self, PoolingND.self,
+    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -120,6 +125,8 @@ extension Kernel {
     case .batchMean: return BatchMeanStep()
     case .convND(let c): return c
     case .poolND(let p): return p
+    case .reduce(let kind): return ReduceStep(kind: kind)
+    case .logSoftmax(let axis): return LogSoftmaxStep(axis: axis)
     }
   }
 }
