@@ -165,9 +165,10 @@ enum ArithmeticOp: OperatorDefinition {
     guard n.node.inputs.count == 2 else { throw LoweringContext.Unsupported(reason: "\(n.node.inputs.count) operands") }
     let (a, b) = (try computedOperand(n, 0), try computedOperand(n, 1))
     let outDims = n.dims(n.output)
-    // Opset-6 broadcasting appends 1s to B (shapes were checked by shape inference).
+    // Opset-6 broadcasting appends 1s to B, for the ops that had `broadcast` (Add's family, Pow; not
+    // Sum, Max, Min, PRelu). Shapes were checked by shape inference.
     var bOnes = 0
-    if ArithmeticOp.opTypes.contains(n.node.opType), let rankA = n.shape(n.node.inputs[0])?.rank, let rankB = n.shape(n.node.inputs[1])?.rank {
+    if OperatorRegistry.byOp[n.node.opType]?.legacyAttributes["broadcast"] != nil, let rankA = n.shape(n.node.inputs[0])?.rank, let rankB = n.shape(n.node.inputs[1])?.rank {
       bOnes = try legacyTrailingOnes(n, rankA: rankA, rankB: rankB, equalShapes: true)
     }
     let bDims = n.dims(b) + Array(repeating: 1, count: bOnes)
