@@ -56,6 +56,18 @@ struct IntSlots {
     }
   }
 
+  /// A window of any rank; strides stay at least 1 (the writer divides by them).
+  static func windowND(_ w: inout WindowND, _ f: (inout Int) -> Void) {
+    for i in w.kernel.indices { f(&w.kernel[i]) }
+    for i in w.strides.indices {
+      f(&w.strides[i])
+      w.strides[i] = Swift.max(w.strides[i], 1)
+    }
+    for i in w.dilations.indices { f(&w.dilations[i]) }
+    for i in w.padsBegin.indices { f(&w.padsBegin[i]) }
+    for i in w.padsEnd.indices { f(&w.padsEnd[i]) }
+  }
+
   static func kernel(_ k: inout Kernel, _ f: (inout Int) -> Void) {
     switch k {
     case .conv(var c):
@@ -100,6 +112,9 @@ struct IntSlots {
     case .softmax(var axis):
       f(&axis)
       k = .softmax(axis: axis)
+    case .logSoftmax(var axis):
+      f(&axis)
+      k = .logSoftmax(axis: axis)
     case .transpose(var perm):
       for i in perm.indices { f(&perm[i]) }
       k = .transpose(perm: perm)
@@ -112,7 +127,46 @@ struct IntSlots {
       weight(&scale, f)
       if var b = bias { weight(&b, f); bias = b }
       k = .layerNorm(axis: axis, epsilon: epsilon, scale: scale, bias: bias)
-    case .globalPool, .activation, .copy:
+    case .channelNorm(let epsilon, var scale, var bias):
+      weight(&scale, f)
+      if var b = bias { weight(&b, f); bias = b }
+      k = .channelNorm(epsilon: epsilon, scale: scale, bias: bias)
+    case .constant(var w):
+      weight(&w, f)
+      k = .constant(w)
+    case .matmul(var m):
+      for i in m.leftDims.indices { f(&m.leftDims[i]) }
+      for i in m.rightDims.indices { f(&m.rightDims[i]) }
+      if var c = m.constant { weight(&c, f); m.constant = c }
+      k = .matmul(m)
+    case .concat(var axis):
+      f(&axis)
+      k = .concat(axis: axis)
+    case .gather(var axis, var indices):
+      f(&axis)
+      for i in indices.indices { f(&indices[i]) }
+      k = .gather(axis: axis, indices: indices)
+    case .convND(var c):
+      // As for .conv: sizes kept where the writer's output-size arithmetic holds, strides >= 1.
+      withoutActuallyEscaping(f) { f in
+        let clamped: (inout Int) -> Void = { v in
+          f(&v)
+          v = Swift.max(-(1 << 31), Swift.min(v, 1 << 31))
+        }
+        for p in [\ConvNDGeometry.inChannels, \.outChannels, \.groups] { clamped(&c.geometry[keyPath: p]) }
+        for i in c.geometry.inSizes.indices { clamped(&c.geometry.inSizes[i]) }
+        windowND(&c.geometry.window, clamped)
+      }
+      weight(&c.weights, f)
+      if var b = c.bias { weight(&b, f); c.bias = b }
+      k = .convND(c)
+    case .poolND(var p):
+      f(&p.geometry.channels)
+      for i in p.geometry.inSizes.indices { f(&p.geometry.inSizes[i]) }
+      for i in p.geometry.outSizes.indices { f(&p.geometry.outSizes[i]) }
+      windowND(&p.geometry.window, f)
+      k = .poolND(p)
+    case .globalPool, .activation, .copy, .batchMean, .reduce:
       break
     }
   }

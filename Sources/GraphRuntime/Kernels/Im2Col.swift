@@ -59,6 +59,7 @@ struct UnfoldedColumns {
     switch (inside, sw, count) {
     case (true, 1, 16): run(WholeRun.self)
     case (true, 2, 16): run(WholeEvenRun.self)
+    case (true, 2, 4...): run(OverlappingEvenRun.self)
     case (true, 1, 4...): run(OverlappingRun.self)
     case (true, _, _): run(StridedRun.self)
     default: run(ClippedRun.self)
@@ -148,6 +149,24 @@ enum OverlappingRun: RunCopy {
   }
 }
 
+/// 4 to 15 columns inside the row at stride 2: two overlapping vectors of every other tap (a
+/// row 28 outputs wide packs as runs of 16, 12 and 4: a quarter of a stride-2 conv's time went
+/// to copying the short runs one tap at a time).
+enum OverlappingEvenRun: RunCopy {
+  @inline(__always)
+  static func copy(
+    _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>
+  ) {
+    if count >= 8 {
+      UnsafeMutableRawPointer(dst).storeBytes(of: Im2Col.evens8(src), as: SIMD8<Float>.self)
+      UnsafeMutableRawPointer(dst + count - 8).storeBytes(of: Im2Col.evens8(src + 2 * (count - 8)), as: SIMD8<Float>.self)
+    } else {
+      UnsafeMutableRawPointer(dst).storeBytes(of: Im2Col.evens4(src), as: SIMD4<Float>.self)
+      UnsafeMutableRawPointer(dst + count - 4).storeBytes(of: Im2Col.evens4(src + 2 * (count - 4)), as: SIMD4<Float>.self)
+    }
+  }
+}
+
 /// Any columns inside the row: one at a time.
 enum StridedRun: RunCopy {
   @inline(__always)
@@ -169,6 +188,8 @@ enum ClippedRun: RunCopy {
     let inside = end - first
     if stride == 1 && inside >= 4 {
       OverlappingRun.copy(src + first, ix0: ix0 + first, stride: 1, count: inside, inWidth: inWidth, to: dst + first)
+    } else if stride == 2 && inside >= 4 {
+      OverlappingEvenRun.copy(src + first * 2, ix0: ix0 + first * 2, stride: 2, count: inside, inWidth: inWidth, to: dst + first)
     } else {
       StridedRun.copy(src + first * stride, ix0: ix0 + first * stride, stride: stride, count: inside, inWidth: inWidth, to: dst + first)
     }
@@ -195,6 +216,22 @@ enum Im2Col {
   @inline(__always)
   static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+  }
+
+  /// `p[0], p[2], ..., p[14]`, reading nothing past `p[14]`.
+  @inline(__always)
+  static func evens8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    let b = UnsafeRawPointer(p + 7).loadUnaligned(as: SIMD8<Float>.self)
+    return SIMD8(a[0], a[2], a[4], a[6], b[1], b[3], b[5], b[7])
+  }
+
+  /// `p[0], p[2], p[4], p[6]`, reading nothing past `p[6]`.
+  @inline(__always)
+  static func evens4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+    let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    let b = UnsafeRawPointer(p + 3).loadUnaligned(as: SIMD4<Float>.self)
+    return SIMD4(a[0], a[2], b[1], b[3])
   }
 
   /// `p[0], p[2], ..., p[30]`, reading nothing past `p[30]`.
