@@ -31,6 +31,10 @@ REQUIRED_OPS = {
         "ReduceMean", "Sub",
     },
     "opcoverage-tensor.onnx": {"MatMul", "Reshape", "Transpose", "Mul", "Softmax", "Concat", "Gather", "Add", "Unsqueeze"},
+    "opcoverage-reduce.onnx": {
+        "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceSumSquare", "ReduceProd", "ReduceLogSumExp", "LogSoftmax",
+        "Max", "Min", "Mean", "PRelu", "Elu", "Log", "Softplus", "Softsign", "Selu", "Celu", "ThresholdedRelu",
+    },
 }
 
 

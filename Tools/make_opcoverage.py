@@ -17,6 +17,9 @@ graphc and compares graphrun with onnxruntime on random inputs.
 - opcoverage-tensor.onnx: a transformer's tensor ops: attention's MatMuls of two run-time tensors
   over [N, heads, T, d], a batched constant right operand, Concat on the last axis, Gather of
   run-time tokens with constant indices.
+- opcoverage-reduce.onnx (opset 18): the Reduce family over middle and trailing axes, LogSoftmax,
+  Max/Min/Mean of broadcasting operands, PRelu and the activations Elu, Log, Softplus, Softsign,
+  Selu, Celu and ThresholdedRelu.
 
 Deterministic (fixed seed, IR version 8, no timestamps): run again to regenerate, or
 with --check to fail when a committed fixture differs from what this script writes.
@@ -267,9 +270,68 @@ def tensor():
     return b.model("opcoverage-tensor", [6, 16], {"attention": [6, 16], "pooled": [3, 16], "heads": [2, 6, 4]})
 
 
+def reduce():
+    """The reductions and the activations of issue 9's third batch. Input [N, 4, 6, 8]; outputs:
+    - `reduced` [N, 7, 6]: ReduceSum over the channels, ReduceMax and ReduceMin over the columns,
+      ReduceL2 over channels and columns, ReduceSumSquare over the rows (keepdims 0, then transposed),
+      ReduceProd of a Sigmoid (values in (0, 1)) and ReduceLogSumExp over the columns, each brought
+      to [N, 1, 6, 1] by ReduceMean, then Concat on axis 1.
+    - `logits` [N, 4, 6, 8]: LogSoftmax over the channels (axis 1) plus LogSoftmax on the last axis.
+    - `mixed` [N, 4, 6, 8]: Max of the input and a per-channel constant, Min of three operands
+      ([N, 4, 6, 8], [N, 4, 6, 1], [N, 1, 1, 8]), Mean of three, PRelu with a per-channel slope
+      and with one slope, summed.
+    - `unary` [N, 4, 6, 8]: Elu, Log of Softplus, Softsign, Selu, Celu and ThresholdedRelu, summed."""
+    b = Builder(np.random.default_rng(SEED + 4))
+    rng = b.rng
+    x = "input"
+
+    def reduce_op(op, axes, name, source=x, keepdims=1):
+        return b.node(op, [source, b.const_ints(name + "_axes", axes)], name, keepdims=keepdims)
+
+    parts = [
+        reduce_op("ReduceSum", [1], "sum"),                     # [N, 1, 6, 8]
+        reduce_op("ReduceMax", [3], "max"),                    # [N, 4, 6, 1]
+        reduce_op("ReduceMin", [3], "min"),
+        reduce_op("ReduceL2", [1, 3], "l2"),                    # [N, 1, 6, 1]
+        reduce_op("ReduceProd", [3], "prod", source=b.node("Sigmoid", [x], "gate")),
+        reduce_op("ReduceLogSumExp", [3], "lse"),
+    ]
+    rows = b.node("Transpose", [reduce_op("ReduceSumSquare", [2], "sumsq", keepdims=0)], "sumsq_t", perm=[0, 2, 1])  # [N, 8, 4]
+    slices = [
+        b.node("ReduceMean", [parts[0], b.const_ints("sum_cols_axes", [3])], "sum_cols"),            # [N, 1, 6, 1]
+        b.node("ReduceMean", [parts[1], b.const_ints("max_ch_axes", [1])], "max_ch"),
+        b.node("ReduceMean", [parts[2], b.const_ints("min_ch_axes", [1])], "min_ch"),
+        parts[3],
+        b.node("ReduceMean", [parts[4], b.const_ints("prod_ch_axes", [1])], "prod_ch"),
+        b.node("ReduceMean", [parts[5], b.const_ints("lse_ch_axes", [1])], "lse_ch"),
+        b.node("Reshape", [b.node("ReduceMean", [rows, b.const_ints("sumsq_axes2", [1, 2])], "sumsq_mean"),
+                           b.const_ints("sumsq_shape", [0, 1, 1, 1])], "sumsq_one"),
+    ]
+    slices[-1] = b.node("Mul", [slices[-1], b.const("ones6", np.ones((1, 6, 1), np.float32))], "sumsq_six")  # [N, 1, 6, 1]
+    joined = b.node("Concat", slices, "joined", axis=1)                                           # [N, 7, 6, 1]
+    b.node("Reshape", [joined, b.const_ints("reduced_shape", [0, 7, 6])], "reduced")
+    b.node("Add", [b.node("LogSoftmax", [x], "lsm_c", axis=1), b.node("LogSoftmax", [x], "lsm_w", axis=-1)], "logits")
+    mx = b.node("Max", [x, b.const("floor", rng.uniform(-0.5, 0.5, (4, 1, 1)))], "max_k")
+    row = b.node("ReduceMean", [x, b.const_ints("row_axes", [3])], "row_mean")        # [N, 4, 6, 1]
+    col = b.node("ReduceMean", [x, b.const_ints("col_axes", [1, 2])], "col_mean")     # [N, 1, 1, 8]
+    mn = b.node("Min", [x, row, col], "min3")
+    mean = b.node("Mean", [x, row, col], "mean3")
+    pr = b.node("PRelu", [x, b.const("slope", [[[0.1]], [[-0.4]], [[0.7]], [[1.5]]])], "prelu_c")
+    pr1 = b.node("PRelu", [x, b.const("slope1", [0.25])], "prelu_1")
+    b.node("Sum", [mx, mn, mean, pr, pr1], "mixed")
+    unary = [
+        b.node("Elu", [x], "elu", alpha=0.7), b.node("Log", [b.node("Softplus", [x], "softplus")], "log"),
+        b.node("Softsign", [x], "softsign"), b.node("Selu", [x], "selu", alpha=1.5, gamma=1.1),
+        b.node("Celu", [x], "celu", alpha=2.0), b.node("ThresholdedRelu", [x], "thresholded", alpha=0.3),
+    ]
+    b.node("Sum", unary, "unary")
+    return b.model("opcoverage-reduce", [4, 6, 8], {"reduced": [7, 6], "logits": [4, 6, 8], "mixed": [4, 6, 8],
+                                                     "unary": [4, 6, 8]}, opset=18)
+
+
 FIXTURES = {
     "opcoverage.onnx": opcoverage, "opcoverage-activations.onnx": activations, "opcoverage-modern.onnx": modern,
-    "opcoverage-tensor.onnx": tensor,
+    "opcoverage-tensor.onnx": tensor, "opcoverage-reduce.onnx": reduce,
 }
 
 

@@ -117,6 +117,9 @@ struct IntSlots {
     case .softmax(var axis):
       f(&axis)
       k = .softmax(axis: axis)
+    case .logSoftmax(var axis):
+      f(&axis)
+      k = .logSoftmax(axis: axis)
     case .transpose(var perm):
       for i in perm.indices { f(&perm[i]) }
       k = .transpose(perm: perm)
@@ -175,7 +178,7 @@ struct IntSlots {
       linearAxis(&rows, f)
       linearAxis(&columns, f)
       k = .resizeLinear(rows: rows, columns: columns)
-    case .globalPool, .activation, .copy, .batchMean:
+    case .globalPool, .activation, .copy, .batchMean, .reduce:
       break
     }
   }

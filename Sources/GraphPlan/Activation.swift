@@ -40,6 +40,20 @@ public enum Activation: Sendable, Equatable, BitwiseCopyable {
   /// `x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x³)))` (GELU's tanh approximation;
   /// ONNX Gelu with `approximate="tanh"`).
   case geluTanh
+  /// `x < 0 ? alpha * (e^x - 1) : x` (ONNX Elu).
+  case elu(alpha: Float)
+  /// The natural logarithm (NaN below 0, -inf at 0).
+  case log
+  /// `log(1 + e^x)` (ONNX Softplus).
+  case softplus
+  /// `x / (1 + |x|)` (ONNX Softsign).
+  case softsign
+  /// `gamma * (x > 0 ? x : alpha * (e^x - 1))` (ONNX Selu).
+  case selu(alpha: Float, gamma: Float)
+  /// `max(0, x) + min(0, alpha * (e^(x / alpha) - 1))` (ONNX Celu).
+  case celu(alpha: Float)
+  /// `x > alpha ? x : 0` (ONNX ThresholdedRelu).
+  case thresholdedRelu(alpha: Float)
 }
 
 /// Which reduction a pooling window performs.
@@ -63,6 +77,12 @@ public enum BinaryOp: Sendable, Equatable, CaseIterable {
   /// `a` to the power `b`, as C's `powf` (ONNX Pow): a negative base takes integer exponents
   /// only (NaN otherwise), `x^0 = 1` and `1^y = 1` even for NaN.
   case pow
+  /// The larger of `a` and `b`, NaN if either is (ONNX Max, as NumPy's `maximum`).
+  case max
+  /// The smaller of `a` and `b`, NaN if either is (ONNX Min).
+  case min
+  /// `a < 0 ? a * b : a` (ONNX PRelu, `b` the slope).
+  case prelu
 }
 
 // MARK: - File encoding (on-disk numbers; never renumber)
@@ -98,6 +118,22 @@ extension ByteWriter {
     case .silu: u8(15)
     case .gelu: u8(16)
     case .geluTanh: u8(17)
+    case .elu(let alpha):
+      u8(18)
+      float(alpha)
+    case .log: u8(19)
+    case .softplus: u8(20)
+    case .softsign: u8(21)
+    case .selu(let alpha, let gamma):
+      u8(22)
+      float(alpha)
+      float(gamma)
+    case .celu(let alpha):
+      u8(23)
+      float(alpha)
+    case .thresholdedRelu(let alpha):
+      u8(24)
+      float(alpha)
     }
   }
 
@@ -127,6 +163,13 @@ extension ByteReader {
     case 15: return .silu
     case 16: return .gelu
     case 17: return .geluTanh
+    case 18: return .elu(alpha: try float())
+    case 19: return .log
+    case 20: return .softplus
+    case 21: return .softsign
+    case 22: return .selu(alpha: try float(), gamma: try float())
+    case 23: return .celu(alpha: try float())
+    case 24: return .thresholdedRelu(alpha: try float())
     case let t: throw PlanError.format("\(context): unknown activation \(t)")
     }
   }
@@ -170,6 +213,13 @@ extension PlanDescription {
     case .silu: return " silu"
     case .gelu: return " gelu"
     case .geluTanh: return " gelu(tanh)"
+    case .elu(let alpha): return " elu(\(number(alpha)))"
+    case .log: return " log"
+    case .softplus: return " softplus"
+    case .softsign: return " softsign"
+    case .selu(let alpha, let gamma): return " selu(\(number(alpha)), \(number(gamma)))"
+    case .celu(let alpha): return " celu(\(number(alpha)))"
+    case .thresholdedRelu(let alpha): return " thresholdedrelu(\(number(alpha)))"
     }
   }
 
@@ -184,6 +234,9 @@ extension PlanDescription {
     case .mul: return "mul"
     case .div: return "div"
     case .pow: return "pow"
+    case .max: return "max"
+    case .min: return "min"
+    case .prelu: return "prelu"
     }
   }
 }

@@ -51,6 +51,11 @@ public enum Kernel: Equatable, Sendable {
   case convND(ConvolutionND)
   /// Max or average pooling over three or more spatial axes.
   case poolND(PoolingND)
+  /// One value per row of input 0 viewed as `[rows, ...]`: ONNX ReduceSum, ReduceMax and the rest
+  /// of the family (ReduceMean keeps the global average pool).
+  case reduce(ReduceKind)
+  /// LogSoftmax along a per-item axis, over the per-item dims.
+  case logSoftmax(axis: Int)
   /// Input 0 read through one table of source positions per output axis, -1 reading `fill`
   /// (ONNX Pad, Expand, Tile, nearest Resize).
   case indexCopy(sources: [[Int]], fill: Float)
@@ -98,7 +103,7 @@ extension Kernel {
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
-    ConvolutionND.self, PoolingND.self,
+    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self,
     IndexCopyStep.self, ResizeLinearStep.self,
   ]
 
@@ -126,6 +131,8 @@ extension Kernel {
     case .batchMean: return BatchMeanStep()
     case .convND(let c): return c
     case .poolND(let p): return p
+    case .reduce(let kind): return ReduceStep(kind: kind)
+    case .logSoftmax(let axis): return LogSoftmaxStep(axis: axis)
     case .indexCopy(let sources, let fill): return IndexCopyStep(sources: sources, fill: fill)
     case .resizeLinear(let rows, let columns): return ResizeLinearStep(rows: rows, columns: columns)
     }

@@ -126,4 +126,59 @@ enum VectorMath {
     let u = x * (0.797_884_56 + 0.035_677_41 * x * x)
     return x / (1 + exp(-2 * u))
   }
+
+  /// `ln x` (Cephes' `logf`): `x = 2^e m` with `m` in [sqrt(1/2), sqrt(2)), a degree-9 polynomial
+  /// in `m - 1`; subnormals scaled up first. Below 0 NaN, at 0 -inf, +inf and NaN as they are.
+  @inline(__always)
+  static func log(_ x: V) -> V {
+    let subnormal = x .< Float.leastNormalMagnitude
+    let scaled = x.replacing(with: x * 8_388_608, where: subnormal)
+    let bits = unsafeBitCast(scaled, to: SIMD16<Int32>.self)
+    var e = V(((bits &>> 23) & 0xFF) &- 126)
+    e = e.replacing(with: e - 23, where: subnormal)
+    // The mantissa with the exponent of 0.5: m in [0.5, 1).
+    var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F00_0000, to: V.self)
+    let low = m .< 0.707_106_78
+    e = e.replacing(with: e - 1, where: low)
+    m = m.replacing(with: m + m, where: low) - 1
+    let z = m * m
+    var p = V(repeating: 7.037_683_629_2e-2)
+    p = p * m - 1.151_461_031_0e-1
+    p = p * m + 1.167_699_874_0e-1
+    p = p * m - 1.242_014_084_6e-1
+    p = p * m + 1.424_932_278_7e-1
+    p = p * m - 1.666_805_766_5e-1
+    p = p * m + 2.000_071_476_5e-1
+    p = p * m - 2.499_999_399_3e-1
+    p = p * m + 3.333_333_117_4e-1
+    var y = p * m * z
+    y = y + e * -2.121_944_4e-4
+    y = y - 0.5 * z
+    var r = m + y + e * 0.693_359_375
+    r = r.replacing(with: -.infinity, where: x .== 0)
+    r = r.replacing(with: .nan, where: x .< 0)
+    r = r.replacing(with: x, where: x .== .infinity)
+    return r.replacing(with: x, where: x .!= x)
+  }
+
+  /// `e^x - 1`, accurate near 0 too: Kahan's `(u - 1) x / ln u` with `u = e^x` for |x| ≤ 0.5
+  /// (`x` itself where `u` rounds to 1), plain `u - 1` beyond.
+  @inline(__always)
+  static func expm1(_ x: V) -> V {
+    let u = exp(x)
+    var near = (u - 1) * x / log(u)
+    near = near.replacing(with: x, where: u .== 1)
+    let a = x.replacing(with: -x, where: x .< 0)
+    return near.replacing(with: u - 1, where: .!(a .<= 0.5))
+  }
+
+  /// `ln(1 + e^x)` as `max(x, 0) + ln(1 + e^-|x|)`, the last by Goldberg's `ln(u) t / (u - 1)`,
+  /// `u = 1 + t` (t itself where `u` rounds to 1), so the far negative side keeps its digits.
+  @inline(__always)
+  static func softplus(_ x: V) -> V {
+    let a = x.replacing(with: -x, where: x .< 0)
+    let t = exp(-a), u = 1 + t
+    let tail = (log(u) * t / (u - 1)).replacing(with: t, where: u .== 1)
+    return x.replacing(with: 0, where: x .< 0) + tail
+  }
 }

@@ -7,6 +7,7 @@ import XCTest
 @testable import GraphCompiler
 
 /// Forms the ONNX node tests exercise (Tools/check_node_tests.py runs the tests themselves):
+/// LogSoftmax's old and new axis, the Reduce family's axes and kinds,
 /// 1-D and 3-D convolutions and pools, ReduceMean over middle axes, LayerNormalization's Mean and
 /// InvStdDev outputs, Sum of one or of three operands, and opset 6's legacy attributes.
 final class NodeTestFormsTests: XCTestCase {
@@ -111,6 +112,45 @@ final class NodeTestFormsTests: XCTestCase {
     g.output(g.node("ReduceMean", "channels", [x, g.ints("axes_c", [1])]))
     g.output(g.node("ReduceMean", "channels_width", [x, g.ints("axes_cw", [-1, 1])], ["keepdims": .int(0)]))
     try assertCompiledMatchesReference(g.model(opset: 18))
+  }
+
+  /// LogSoftmax before opset 13 normalizes over every axis from `axis` on, from 13 along `axis`
+  /// alone: [0, 1, 2, 3] as [1, 2, 2], by hand.
+  func testLogSoftmaxOldAndNewAxisSemantics() throws {
+    for (opset, expected) in [(11, [-3.4401897, -2.4401897, -1.4401897, -0.4401897]), (13, [-2.126928, -2.126928, -0.126928, -0.126928])] {
+      let g = TestGraph("log_softmax")
+      g.output(g.node("LogSoftmax", "lsm", [g.input("x", ["N", 2, 2])], ["axis": .int(1)]))
+      let y = try XCTUnwrap(run(g.model(opset: opset), ["x": try FloatTensor(shape: [1, 2, 2], values: [0, 1, 2, 3])]).values.first)
+      assertClose(y.values, expected.map(Float.init), atol: 1e-6, rtol: 0, "opset \(opset)")
+    }
+  }
+
+  /// ReduceSum's axes: an attribute at opset 12, an input from 13 (the others move at 18), an
+  /// attribute where an input is due is refused by name; every kind by hand over the last axis.
+  func testReduceFamilyAxesAndKindsByHand() throws {
+    let x = try FloatTensor(shape: [1, 2, 3], values: [1, -2, 3, 4, 0.5, -1])
+    for (opset, useInput) in [(12, false), (13, true)] {
+      let g = TestGraph("reduce_sum")
+      let input = g.input("x", ["N", 2, 3])
+      g.output(useInput ? g.node("ReduceSum", "sum", [input, g.ints("axes", [-1])]) : g.node("ReduceSum", "sum", [input], ["axes": .ints([-1])]))
+      XCTAssertEqual(try XCTUnwrap(run(g.model(opset: opset), ["x": x]).values.first).values, [2, 3.5])
+    }
+    let stale = TestGraph("stale_axes")
+    stale.output(stale.node("ReduceMax", "max", [stale.input("x", ["N", 2, 3])], ["axes": .ints([-1])]))
+    XCTAssertThrowsError(try Pipeline.compile(stale.model(opset: 18))) {
+      XCTAssertTrue("\($0)".contains("'axes' is an input from opset 18 on"), "\($0)")
+    }
+    let expected: [(String, [Float])] = [
+      ("ReduceMax", [3, 4]), ("ReduceMin", [-2, -1]), ("ReduceProd", [-6, -2]), ("ReduceSumSquare", [14, 17.25]),
+      ("ReduceL2", [Float(14).squareRoot(), Float(17.25).squareRoot()]), ("ReduceLogSumExp", [3.1328452, 4.0362696]),
+    ]
+    for (op, values) in expected {
+      let g = TestGraph(op.lowercased())
+      g.output(g.node(op, "reduce", [g.input("x", ["N", 2, 3]), g.ints("axes", [2])], ["keepdims": .int(0)]))
+      let y = try XCTUnwrap(run(g.model(opset: 18), ["x": x]).values.first)
+      XCTAssertEqual(y.shape, [1, 2], op)
+      assertClose(y.values, values, atol: 0, rtol: 2e-7, op)
+    }
   }
 
   /// Mean and InvStdDev as graph outputs, and only InvStdDev read by a later node.

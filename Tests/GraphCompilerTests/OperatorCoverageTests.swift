@@ -103,6 +103,28 @@ final class OperatorCoverageTests: XCTestCase {
       },
     ]
     for op in ["Add", "Sub", "Mul", "Div"] { s[op] = arithmetic(op) }
+    for op in ["ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceSumSquare", "ReduceProd", "ReduceLogSumExp"] {
+      s[op] = { g, x in g.node(op, op.lowercased(), [x, g.ints("axes", [1, 3])]) }
+    }
+    s["LogSoftmax"] = unary("LogSoftmax", ["axis": .int(2)])
+    // Max with a constant operand (one binary step); Min and Mean of three broadcasting operands.
+    s["Max"] = { g, x in g.node("Max", "max", [x, g.weight("k", [4], -0.5, 0.5)]) }
+    for op in ["Min", "Mean"] {
+      s[op] = { g, x in
+        g.node(op, op.lowercased(), [x, g.node("Relu", "relu", [x]), g.node("ReduceMean", "rows", [x, g.ints("axes", [2])])])
+      }
+    }
+    // A slope per channel (a binary step) and one slope for all (LeakyRelu).
+    s["PRelu"] = { g, x in
+      g.node("PRelu", "prelu", [g.node("PRelu", "prelu1", [x, g.weight("slope", [2, 1, 1])]), g.scalar("one_slope", 0.3)])
+    }
+    s["Log"] = { g, x in g.node("Log", "log", [g.node("Exp", "exp", [x])]) }
+    s["Softplus"] = unary("Softplus")
+    s["Softsign"] = unary("Softsign")
+    s["Elu"] = unary("Elu", ["alpha": .float(0.7)])
+    s["Selu"] = unary("Selu", ["alpha": .float(1.5), "gamma": .float(1.1)])
+    s["Celu"] = unary("Celu", ["alpha": .float(2)])
+    s["ThresholdedRelu"] = unary("ThresholdedRelu", ["alpha": .float(0.1)])
     return s
   }()
 

@@ -47,6 +47,8 @@ final class StepKindTests: XCTestCase {
       geometry: PoolNDGeometry(
         channels: 3, inSizes: [4, 6, 5], outSizes: [2, 3, 3], window: WindowND(kernel: [2, 2, 3], strides: [2, 2, 2], padsEnd: [0, 0, 1])),
       countIncludePad: false)),
+    .reduce(.logSumExp),
+    .logSoftmax(axis: 2),
     .indexCopy(sources: [[1, 0], [-1, 0, 2, -1], [3]], fill: -0.5),
     .resizeLinear(
       rows: LinearAxis(low: [0, 0, 1], high: [1, 1, 2], weights: [0, 0.5, 0.25]),
@@ -77,12 +79,12 @@ final class StepKindTests: XCTestCase {
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
       "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19, "conv-nd": 20,
-      "pool-nd": 21, "index-copy": 26, "resize-linear": 27,
+      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "index-copy": 26, "resize-linear": 27,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
       "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean", "conv-nd", "pool-nd",
-      "index-copy", "resize-linear",
+      "reduce", "log-softmax", "index-copy", "resize-linear",
     ])
   }
 
@@ -179,6 +181,8 @@ final class StepKindTests: XCTestCase {
       "batch-mean",
       "conv 2x3x2/1x2x1 pad 1,1,0,0,2,1 dil 1x1x2 4→6 groups 2 no-bias packed relu",
       "maxpool 2x2x3/2 pad 0,0,0,0,0,1 ×3",
+      "reduce-logsumexp",
+      "log-softmax axis 2",
       "index-copy [2x4x1] fill -0.5",
       "resize-linear 3x2",
     ])
@@ -193,15 +197,22 @@ final class StepKindTests: XCTestCase {
         steps: [Step(name: "s", absorbed: ["s"], kernel: kernel, inputs: inputs, output: output)], weightCount: weights)
     }
     let y = View(base: 24, itemStride: 24, dims: [4, 2, 3])
+    let same = View(base: 24, itemStride: 24, dims: [2, 3, 4])
     XCTAssertNoThrow(try plan(.transpose(perm: [2, 0, 1]), inputs: [x], output: y).validate())
     XCTAssertThrowsError(try plan(.transpose(perm: [2, 1, 0]), inputs: [x], output: y).validate()) {
       XCTAssertTrue("\($0)".contains("step 's': transpose output dims mismatch"), "\($0)")
     }
     XCTAssertThrowsError(try plan(.softmax(axis: 3), inputs: [x], output: View(base: 24, itemStride: 24, dims: [2, 3, 4])).validate())
+    XCTAssertNoThrow(try plan(.logSoftmax(axis: 2), inputs: [x], output: same).validate())
+    XCTAssertThrowsError(try plan(.logSoftmax(axis: 3), inputs: [x], output: same).validate())
+    // A reduction: one value per row of [2, 12].
+    XCTAssertNoThrow(try plan(.reduce(.max), inputs: [x], output: View(base: 24, itemStride: 24, dims: [2, 1, 1])).validate())
+    XCTAssertThrowsError(try plan(.reduce(.max), inputs: [x], output: View(base: 24, itemStride: 24, dims: [3])).validate()) {
+      XCTAssertTrue("\($0)".contains("one value per row"), "\($0)")
+    }
     XCTAssertThrowsError(try plan(.lrn(size: 0, alpha: 1, beta: 1, bias: 1), inputs: [x], output: y).validate())
     XCTAssertThrowsError(try plan(.copy, inputs: [x, x], output: y).validate())
     let affine = Kernel.channelAffine(scale: WeightRef(offset: 0, count: 2), shift: WeightRef(offset: 2, count: 2), activation: .none)
-    let same = View(base: 24, itemStride: 24, dims: [2, 3, 4])
     XCTAssertNoThrow(try plan(affine, inputs: [x], output: same, weights: 4).validate())
     XCTAssertThrowsError(try plan(affine, inputs: [x], output: same, weights: 3).validate()) {
       XCTAssertTrue("\($0)".contains("shift weights"), "\($0)")

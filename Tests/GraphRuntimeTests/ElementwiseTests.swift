@@ -26,6 +26,9 @@ final class ElementwiseTests: XCTestCase {
     case .mul: x * y
     case .div: x / y
     case .pow: Float(Foundation.pow(Double(x), Double(y)))
+    case .max: x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
+    case .min: x.isNaN || y.isNaN ? .nan : Swift.min(x, y)
+    case .prelu: x < 0 ? x * y : x
     }
   }
 
@@ -33,7 +36,7 @@ final class ElementwiseTests: XCTestCase {
     var rng = SeededRandom(seed: 1)
     // [2, 1, 3, 1] op [1, 4, 1, 2] -> [2, 4, 3, 2]; expected computed by explicit indexing.
     let a = rng.floats(6), b = rng.floats(8)
-    for op in [BinaryOp.add, .sub, .mul, .div] {
+    for op in [BinaryOp.add, .sub, .mul, .div, .max, .min, .prelu] {
       var out = [Float](repeating: 0, count: 48)
       XCTAssertEqual(try Reference.binary(op, a: a, aShape: [2, 1, 3, 1], b: b, bShape: [1, 4, 1, 2], output: &out), [2, 4, 3, 2])
       for i in 0..<2 {
@@ -192,7 +195,14 @@ final class FastElementwiseTests: XCTestCase {
     for (aShape, bShape) in Self.broadcastCases {
       let a = rng.floats(aShape.reduce(1, *)), b = rng.floats(bShape.reduce(1, *)).map { $0 + 3 }
       let count = try Reference.broadcastShape(aShape, bShape).reduce(1, *)
-      for op in [BinaryOp.add, .sub, .mul, .div] {
+      for op in [BinaryOp.add, .sub, .mul, .div, .max, .min, .prelu] {
+        // Max, Min and PRelu on operands of both signs (b - 3 is the raw draw), one NaN each side.
+        var (a, b) = (a, b)
+        if [.max, .min, .prelu].contains(op) {
+          b = b.map { $0 - 3 }
+          if a.count > 2 { a[1] = .nan }
+          if b.count > 2 { b[2] = .nan }
+        }
         var expected = [Float](repeating: 0, count: count), fast = expected
         let s1 = try Reference.binary(op, a: a, aShape: aShape, b: b, bShape: bShape, output: &expected)
         let s2 = try Kernels.binary(op, a: a, aShape: aShape, b: b, bShape: bShape, output: &fast, pool: pool)
@@ -272,6 +282,8 @@ final class FastElementwiseTests: XCTestCase {
       (.leakyRelu(alpha: 0.1), 0, 1e-7), (.tanh, 1e-7, 4e-7), (.erf, 2e-7, 0), (.exp, 0, 4e-7), (.neg, 0, 0),
       (.abs, 0, 0), (.reciprocal, 0, 1e-7), (.sqrt, 0, 1e-7), (.power(2), 0, 1e-7), (.power(0.5), 0, 1e-7),
       (.power(1.5), 0, 2e-7), (.gelu, 1e-7, 4e-7), (.geluTanh, 1e-7, 4e-7),
+      (.elu(alpha: 1), 1e-7, 4e-7), (.elu(alpha: 0.5), 1e-7, 4e-7), (.log, 0, 2e-7), (.softplus, 0, 4e-7), (.softsign, 0, 1e-7),
+      (.selu(alpha: 1.6732632, gamma: 1.050701), 1e-7, 4e-7), (.celu(alpha: 2), 1e-7, 4e-7), (.thresholdedRelu(alpha: 1), 0, 0),
     ]
     for (activation, atol, rtol) in tolerances {
       var reference = [Float](repeating: 0, count: wide.count), one = reference, two = reference

@@ -2,7 +2,7 @@ import GraphIR
 
 /// A node as ``LoweringContext`` shows it in whole mode, where each run-time value reads as
 /// `[1] + its shape`: every axis the node names moves up by one (an axis attribute, Transpose's
-/// perm, the axes of ReduceMean and Slice whether attributes or constant inputs), and axes left
+/// perm, the axes of the Reduce ops and Slice whether attributes or constant inputs), and axes left
 /// to a default are written out, so the rule sees the same axes of the shifted shape.
 struct WholeShapeNode {
   var node: Node
@@ -14,14 +14,15 @@ struct WholeShapeNode {
     node = original
     func shifted(_ axis: Int) -> Int { axis >= 0 ? axis + 1 : axis }
     switch original.opType {
-    case "Concat", "Gather", "Split", "LayerNormalization", "Softmax":
-      let defaults = ["Gather": 0, "Split": 0, "LayerNormalization": -1, "Softmax": opset < 13 ? 1 : -1]
+    case "Concat", "Gather", "Split", "LayerNormalization", "Softmax", "LogSoftmax":
+      let softmax = opset < 13 ? 1 : -1
+      let defaults = ["Gather": 0, "Split": 0, "LayerNormalization": -1, "Softmax": softmax, "LogSoftmax": softmax]
       if let axis = try original.int("axis") ?? defaults[original.opType] { node.attributes["axis"] = .int(shifted(axis)) }
     case "Transpose":
       let perm = try original.ints("perm") ?? Array((0..<rank).reversed())
       node.attributes["perm"] = .ints([0] + perm.map { $0 + 1 })
-    case "ReduceMean":
-      if opset < 18 {
+    case _ where ReduceOp.kinds[original.opType] != nil:
+      if opset < ReduceOp.axesInputFrom(original.opType) {
         node.attributes["axes"] = .ints((try original.ints("axes") ?? Array(0..<rank)).map(shifted))
       } else {
         try shiftAxesInput(1, graph: graph, all: try original.int("noop_with_empty_axes", default: 0) == 0 ? rank : nil)

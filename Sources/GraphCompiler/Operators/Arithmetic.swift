@@ -108,6 +108,9 @@ enum ArithmeticOp: OperatorDefinition {
         }
       }
       value = (result, false)
+    case .max: value = (Swift.max(p, q), false)
+    case .min: value = (Swift.min(p, q), false)
+    case .prelu: value = p < 0 ? p.multipliedReportingOverflow(by: q) : (p, false)
     }
     return value.1 ? nil : value.0
   }
@@ -162,9 +165,10 @@ enum ArithmeticOp: OperatorDefinition {
     guard n.node.inputs.count == 2 else { throw LoweringContext.Unsupported(reason: "\(n.node.inputs.count) operands") }
     let (a, b) = (try computedOperand(n, 0), try computedOperand(n, 1))
     let outDims = n.dims(n.output)
-    // Opset-6 broadcasting appends 1s to B (shapes were checked by shape inference).
+    // Opset-6 broadcasting appends 1s to B, for the ops that had `broadcast` (Add's family, Pow; not
+    // Sum, Max, Min, PRelu). Shapes were checked by shape inference.
     var bOnes = 0
-    if n.node.opType != "Sum", let rankA = n.shape(n.node.inputs[0])?.rank, let rankB = n.shape(n.node.inputs[1])?.rank {
+    if OperatorRegistry.byOp[n.node.opType]?.legacyAttributes["broadcast"] != nil, let rankA = n.shape(n.node.inputs[0])?.rank, let rankB = n.shape(n.node.inputs[1])?.rank {
       bOnes = try legacyTrailingOnes(n, rankA: rankA, rankB: rankB, equalShapes: true)
     }
     let bDims = n.dims(b) + Array(repeating: 1, count: bOnes)
@@ -186,11 +190,23 @@ enum ArithmeticOp: OperatorDefinition {
   }
 }
 
-/// Sum: any number of inputs, all broadcast together.
-enum SumOp: OperatorDefinition {
-  static let opTypes = ["Sum"]
+/// Sum, Max, Min and Mean: any number of inputs, all broadcast together, combined pairwise
+/// (Mean as the sum times `1 / count`).
+enum VariadicOp: OperatorDefinition {
+  static let opTypes = ["Sum", "Max", "Min", "Mean"]
   static let attributes: Set<String> = []
   static let lowersConstantFirstInput = true
+
+  /// The pairwise operator that combines the inputs.
+  static func op(_ n: some NodeOperands) -> BinaryOp {
+    switch n.node.opType {
+    case "Max": return .max
+    case "Min": return .min
+    default: return .add
+    }
+  }
+
+  static func isMean(_ n: some NodeOperands) -> Bool { n.node.opType == "Mean" }
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let first = try n.input(0, "data_0")
@@ -210,31 +226,75 @@ enum SumOp: OperatorDefinition {
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
     let parts = try n.allInputs()
-    guard var acc = parts.first else { throw n.error("Sum has no inputs") }
-    for part in parts.dropFirst() { acc = try ArithmeticOp.apply(.add, acc, part, n) }
+    guard var acc = parts.first else { throw n.error("\(n.node.opType) has no inputs") }
+    for part in parts.dropFirst() { acc = try ArithmeticOp.apply(op(n), acc, part, n) }
+    if isMean(n) { acc = try ArithmeticOp.apply(.mul, acc, Tensor(floats: [1 / Float(parts.count)], dims: []), n) }
     return [acc]
   }
 
-  /// Two operands: one addition (a constant may be either). One: a copy. More, all computed:
-  /// a chain of additions through temporaries, the last into the output.
+  /// Two operands: one binary step (a constant may be either). One: a copy. More, all computed:
+  /// a chain of binary steps through temporaries, the last into the output. Mean then scales
+  /// the sum by `1 / count` into the output.
   static func lower(_ n: LoweringContext) throws {
-    let parts = n.node.inputs
-    guard parts.count != 2 else { return try ArithmeticOp.lowerBinary(n, .add) }
+    let parts = n.node.inputs, op = op(n)
+    if !isMean(n) && parts.count == 2 { return try ArithmeticOp.lowerBinary(n, op) }
     guard parts.allSatisfy(n.isComputed) else {
       throw LoweringContext.Unsupported(reason: "\(parts.count) operands, not all computed at run time")
     }
     guard parts.count > 1 else { return n.emit(.copy, inputs: parts) }
     var sum = parts[0], dims = n.dims(sum)
     for (i, part) in parts.enumerated().dropFirst() {
-      let last = i == parts.count - 1
+      let last = i == parts.count - 1 && !isMean(n)
       guard let next = last ? n.dims(n.output) : Broadcast.shape(dims, n.dims(part)) else {
         throw LoweringContext.Unsupported(reason: "operands \(dims) and \(n.dims(part)) do not broadcast")
       }
-      let target = last ? n.output : "\(n.output)#sum\(i)"
+      let target = last ? n.output : "\(n.output)#\(n.node.opType.lowercased())\(i)"
       if !last { n.newValue(target, dims: next) }
-      n.emit(.binary(Binary(op: .add, leftDims: dims, rightDims: n.dims(part), constant: nil, constantIsLeft: false, activation: .none)),
+      n.emit(.binary(Binary(op: op, leftDims: dims, rightDims: n.dims(part), constant: nil, constantIsLeft: false, activation: .none)),
              inputs: [sum, part], output: target)
       (sum, dims) = (target, next)
     }
+    if isMean(n) {
+      n.emit(.binary(Binary(op: .mul, leftDims: dims, rightDims: [], constant: n.addWeights([1 / Float(parts.count)]),
+                            constantIsLeft: false, activation: .none)), inputs: [sum])
+    }
+  }
+}
+
+/// PRelu: `x < 0 ? slope * x : x`, the slope broadcast to x (usually one per channel, a
+/// constant). A constant slope with one value is LeakyRelu, an activation that fuses.
+enum PReluOp: OperatorDefinition {
+  static let opTypes = ["PRelu"]
+  static let attributes: Set<String> = []
+  static let folds = true
+
+  /// The one slope of a constant slope whose values are all equal.
+  static func uniformSlope(_ n: some NodeOperands) -> Float? {
+    guard let slope = n.knownValue(1), slope.isLoaded, !slope.dataType.isInteger, let first = slope.floats.first,
+          slope.floats.allSatisfy({ $0 == first }) else { return nil }
+    return first
+  }
+
+  // The slope broadcasts to X, so X's shape is the output's.
+  static func fusableActivation(_ n: some NodeOperands) throws -> Activation? { uniformSlope(n).map { .leakyRelu(alpha: $0) } }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let x = try n.input(0, "X")
+    let slope = try n.input(1, "slope")
+    guard slope.elementType == x.elementType else { throw n.error("slope is \(slope.elementType), X is \(x.elementType)") }
+    // Unidirectional: the slope broadcasts to X, never the other way.
+    guard DimArithmetic.broadcast(x.shape, slope.shape) == x.shape else {
+      throw n.error("slope of shape \(slope.shape) does not broadcast to X's \(x.shape)")
+    }
+    return [ValueState(x.elementType, x.shape)]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] { try ArithmeticOp.evaluate(n, .prelu) }
+
+  static func lower(_ n: LoweringContext) throws {
+    if n.isComputed(n.x), let alpha = uniformSlope(n) {
+      return n.emit(.activation(.leakyRelu(alpha: alpha)), inputs: [n.x])
+    }
+    try ArithmeticOp.lowerBinary(n, .prelu)
   }
 }

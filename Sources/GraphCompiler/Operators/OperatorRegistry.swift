@@ -6,11 +6,12 @@ import GraphIR
 public enum OperatorRegistry {
   static let all: [any OperatorDefinition.Type] = [
     ConvOp.self, MaxPoolOp.self, AveragePoolOp.self, GlobalPoolOp.self, GemmOp.self, MatMulOp.self,
-    ArithmeticOp.self, SumOp.self, ReluOp.self, ClipOp.self, SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self,
+    ArithmeticOp.self, VariadicOp.self, PReluOp.self, ReluOp.self, ClipOp.self, SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self,
     LeakyReluOp.self, TanhOp.self, ErfOp.self, GeluOp.self, ExpOp.self, NegOp.self, AbsOp.self, ReciprocalOp.self, SqrtOp.self, PowOp.self,
+    LogOp.self, SoftplusOp.self, SoftsignOp.self, EluOp.self, SeluOp.self, CeluOp.self, ThresholdedReluOp.self,
     BatchNormalizationOp.self, LayerNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
-    GatherOp.self, ReduceMeanOp.self, SliceOp.self, SplitOp.self, RangeOp.self, PadOp.self, ExpandOp.self, TileOp.self, ResizeOp.self, UpsampleOp.self,
+    GatherOp.self, ReduceOp.self, SliceOp.self, SplitOp.self, RangeOp.self, PadOp.self, ExpandOp.self, TileOp.self, ResizeOp.self, UpsampleOp.self,
     ConstantOp.self, ConstantOfShapeOp.self, ShapeOp.self, CastOp.self,
   ]
 
@@ -52,8 +53,14 @@ public enum OperatorRegistry {
   }
 
   /// What each op with limits or forms worth knowing says about them (``OperatorDefinition/notes``), by op type.
+  /// Neighbouring ops of one definition with one note (ReduceL2 ... ReduceSumSquare) share a line.
   public static var notes: [(op: String, note: String)] {
-    byOp.keys.sorted().compactMap { op in byOp[op]!.notes.map { (op, $0) } }
+    var lines: [(op: String, note: String)] = []
+    for op in byOp.keys.sorted() {
+      guard let note = byOp[op]!.notes else { continue }
+      if let last = lines.last, last.note == note { lines[lines.count - 1].op += ", \(op)" } else { lines.append((op, note)) }
+    }
+    return lines
   }
 
   /// Problems grouped by kind in order of first appearance, each with its count and first

@@ -64,3 +64,56 @@ enum LeakyReluOp: ActivationOperator {
     .leakyRelu(alpha: try n.node.float("alpha", default: 0.01))
   }
 }
+
+/// Log: the natural logarithm.
+enum LogOp: UnaryMathOperator {
+  static let opTypes = ["Log"]
+  static let mathActivation = Activation.log
+}
+
+/// Softplus: `log(1 + e^x)`.
+enum SoftplusOp: UnaryMathOperator {
+  static let opTypes = ["Softplus"]
+  static let mathActivation = Activation.softplus
+}
+
+/// Softsign: `x / (1 + |x|)`.
+enum SoftsignOp: UnaryMathOperator {
+  static let opTypes = ["Softsign"]
+  static let mathActivation = Activation.softsign
+}
+
+/// Elu: `x < 0 ? alpha * (e^x - 1) : x`, alpha 1 by default.
+enum EluOp: ActivationOperator {
+  static let opTypes = ["Elu"]
+  static let attributes: Set<String> = ["alpha"]
+  static func activation(_ n: some NodeOperands) throws -> Activation { .elu(alpha: try n.node.float("alpha", default: 1)) }
+}
+
+/// Selu: `gamma * (x > 0 ? x : alpha * (e^x - 1))`, with the self-normalizing constants by default.
+enum SeluOp: ActivationOperator {
+  static let opTypes = ["Selu"]
+  static let attributes: Set<String> = ["alpha", "gamma"]
+  static func activation(_ n: some NodeOperands) throws -> Activation {
+    .selu(alpha: try n.node.float("alpha", default: 1.673_263_192_176_818_847_656_25),
+          gamma: try n.node.float("gamma", default: 1.050_701_022_148_132_324_218_75))
+  }
+}
+
+/// Celu: `max(0, x) + min(0, alpha * (e^(x / alpha) - 1))`, alpha 1 by default (not 0: it divides).
+enum CeluOp: ActivationOperator {
+  static let opTypes = ["Celu"]
+  static let attributes: Set<String> = ["alpha"]
+  static func activation(_ n: some NodeOperands) throws -> Activation {
+    let alpha = try n.node.float("alpha", default: 1)
+    guard alpha != 0 else { throw n.error("alpha must not be 0 (x / alpha)") }
+    return .celu(alpha: alpha)
+  }
+}
+
+/// ThresholdedRelu: `x > alpha ? x : 0`, alpha 1 by default.
+enum ThresholdedReluOp: ActivationOperator {
+  static let opTypes = ["ThresholdedRelu"]
+  static let attributes: Set<String> = ["alpha"]
+  static func activation(_ n: some NodeOperands) throws -> Activation { .thresholdedRelu(alpha: try n.node.float("alpha", default: 1)) }
+}

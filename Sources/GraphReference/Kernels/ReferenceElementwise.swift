@@ -63,6 +63,9 @@ extension Reference {
     case .div: return a / b
     // In double precision, rounded once: C's pow follows the same special-value rules as powf.
     case .pow: return Float(pow(Double(a), Double(b)))
+    case .max: return a.isNaN || b.isNaN ? .nan : Swift.max(a, b)
+    case .min: return a.isNaN || b.isNaN ? .nan : Swift.min(a, b)
+    case .prelu: return a < 0 ? Float(Double(a) * Double(b)) : a
     }
   }
 
@@ -113,6 +116,25 @@ extension Reference {
     case .geluTanh:
       let v = Double(x)
       return Float(v / 2 * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v))))
+    case .elu(let alpha):
+      if x < 0 { return Float(Double(alpha) * (exp(Double(x)) - 1)) }
+      return x
+    case .log:
+      return Float(log(Double(x)))
+    case .softplus:
+      let v = Double(x)
+      return Float(v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)))
+    case .softsign:
+      return Float(Double(x) / (1 + Swift.abs(Double(x))))
+    case .selu(let alpha, let gamma):
+      let v = Double(x)
+      return Float(Double(gamma) * (v > 0 ? v : Double(alpha) * (exp(v) - 1)))
+    case .celu(let alpha):
+      let v = Double(x), a = Double(alpha)
+      if x.isNaN { return x }
+      return Float(Swift.max(0, v) + Swift.min(0, a * (exp(v / a) - 1)))
+    case .thresholdedRelu(let alpha):
+      return x > alpha ? x : 0
     }
   }
 

@@ -82,7 +82,7 @@ extension Reference {
   /// ONNX Softmax (opset 13): normalizes along the single dimension `axis` (negative
   /// counts from the end). The max is subtracted first for stability.
   public static func softmax(
-    _ input: UnsafePointer<Float>, shape: [Int], axis: Int, output: UnsafeMutablePointer<Float>
+    _ input: UnsafePointer<Float>, shape: [Int], axis: Int, log takeLog: Bool = false, output: UnsafeMutablePointer<Float>
   ) throws {
     let axis = axis < 0 ? axis + shape.count : axis
     guard axis >= 0 && axis < shape.count else {
@@ -96,6 +96,13 @@ extension Reference {
         let base = o * extent * inner + i
         var m = -Float.infinity
         for e in 0..<extent { m = max(m, input[base + e * inner]) }
+        if takeLog {
+          // LogSoftmax in Double: x - m - log Σ e^(x - m).
+          var sum = 0.0
+          for e in 0..<extent { sum += exp(Double(input[base + e * inner] - m)) }
+          for e in 0..<extent { output[base + e * inner] = Float(Double(input[base + e * inner] - m) - log(sum)) }
+          continue
+        }
         var sum: Float = 0
         for e in 0..<extent {
           let v = expf(input[base + e * inner] - m)

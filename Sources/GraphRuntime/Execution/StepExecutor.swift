@@ -123,6 +123,16 @@ struct StepExecutor {
       for n in 0..<items {
         Kernels.softmax(pointer(step.inputs[0], n), shape: out.dims, axis: axis, output: pointer(out, n), pool: pool)
       }
+    case .logSoftmax(let axis):
+      for n in 0..<items {
+        Kernels.softmax(pointer(step.inputs[0], n), shape: out.dims, axis: axis, log: true, output: pointer(out, n), pool: pool)
+      }
+    case .reduce(let kind):
+      let x = step.inputs[0]
+      let rows = x.dims[0], length = x.itemCount / rows
+      forItems(items, together: isDense(x) && isDense(out)) { n, count in
+        Kernels.reduceRows(kind, rows: count * rows, length: length, input: pointer(x, n), output: pointer(out, n), pool: pool)
+      }
     case .transpose, .slice:
       guard case .gather(let layout) = session.model.prepared[index] else { preconditionFailure("gather step unprepared") }
       for n in 0..<items { Kernels.gather(pointer(step.inputs[0], n), layout, output: pointer(out, n)) }

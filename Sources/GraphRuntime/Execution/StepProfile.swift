@@ -35,13 +35,13 @@ package struct StepProfile: Sendable, Equatable {
       return 2 * c.geometry.outChannels * c.geometry.depthPerGroup * c.geometry.outVolume
     case .poolND(let p):
       return p.geometry.outputCountPerItem * p.geometry.window.taps
-    case .globalPool:
+    case .globalPool, .reduce:
       return step.inputs.first?.itemCount ?? 0
     case .lrn(let size, _, _, _):
       return out * size
     case .channelAffine:
       return 2 * out
-    case .binary, .activation, .softmax, .batchMean:
+    case .binary, .activation, .softmax, .logSoftmax, .batchMean:
       return out
     case .resizeLinear:
       return 4 * out

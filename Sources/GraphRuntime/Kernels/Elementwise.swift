@@ -24,7 +24,10 @@ extension Activation {
     case .abs: return x < 0 ? -x : x
     case .reciprocal: return 1 / x
     case .sqrt: return x.squareRoot()
-    case .sigmoid, .silu, .tanh, .erf, .exp, .power, .gelu, .geluTanh: return apply(SIMD16(repeating: x))[0]
+    case .softsign: return x / (1 + (x < 0 ? -x : x))
+    case .thresholdedRelu(let alpha): return x > alpha ? x : 0
+    case .sigmoid, .silu, .tanh, .erf, .exp, .power, .gelu, .geluTanh, .elu, .log, .softplus, .selu, .celu:
+      return apply(SIMD16(repeating: x))[0]
     }
   }
 
@@ -52,6 +55,15 @@ extension Activation {
     case .exp: return VectorMath.exp(x)
     case .gelu: return VectorMath.gelu(x)
     case .geluTanh: return VectorMath.geluTanh(x)
+    case .elu(let alpha): return x.replacing(with: alpha * VectorMath.expm1(x), where: x .< 0)
+    case .log: return VectorMath.log(x)
+    case .softplus: return VectorMath.softplus(x)
+    case .softsign: return x / (1 + x.replacing(with: -x, where: x .< 0))
+    case .selu(let alpha, let gamma): return gamma * x.replacing(with: alpha * VectorMath.expm1(x), where: .!(x .> 0))
+    case .celu(let alpha):
+      // max(0, x) + min(0, alpha * expm1(x / alpha)): the first term for x > 0, the second below.
+      return x.replacing(with: alpha * VectorMath.expm1(x / alpha), where: x .< 0)
+    case .thresholdedRelu(let alpha): return x.replacing(with: 0, where: .!(x .> alpha))
     case .power(let e):
       switch e {
       case 1: return x
@@ -105,6 +117,10 @@ private enum Multiply: FloatOperator { @inline(__always) static func apply(_ a: 
 private enum Divide: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
 /// C's `powf` per element, as onnxruntime computes Pow: its special values are ONNX's.
 private enum Power: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { powf(a, b) } }
+/// NaN in either operand wins (NumPy's `maximum`, ONNX's reference).
+private enum Maximum: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > b || a != a ? a : b } }
+private enum Minimum: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b || a != a ? a : b } }
+private enum ParametricRelu: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < 0 ? a * b : a } }
 
 extension Kernels {
   /// `out = a op b` with NumPy broadcasting (ranks up to 6); same numbers as
@@ -135,6 +151,9 @@ extension Kernels {
     case .mul: broadcastRows(Multiply.self, layout, a, b, output, pool)
     case .div: broadcastRows(Divide.self, layout, a, b, output, pool)
     case .pow: broadcastRows(Power.self, layout, a, b, output, pool)
+    case .max: broadcastRows(Maximum.self, layout, a, b, output, pool)
+    case .min: broadcastRows(Minimum.self, layout, a, b, output, pool)
+    case .prelu: broadcastRows(ParametricRelu.self, layout, a, b, output, pool)
     }
   }
 

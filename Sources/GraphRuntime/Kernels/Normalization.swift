@@ -34,11 +34,12 @@ extension Kernels {
   /// max subtracted first. Threads over the dimensions before the axis; the dimensions after
   /// it are handled as whole rows so the loops run along contiguous memory.
   package static func softmax(
-    _ input: UnsafePointer<Float>, shape: [Int], axis: Int, output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
+    _ input: UnsafePointer<Float>, shape: [Int], axis: Int, log: Bool = false, output: UnsafeMutablePointer<Float>,
+    pool: ThreadPool? = nil
   ) {
     let outer = shape[..<axis].reduce(1, *), extent = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
-    parallelFor(pool, outer, (input, extent, inner, output)) { context, o in
-      let (input, extent, inner, output) = context
+    parallelFor(pool, outer, (input, extent, inner, log, output)) { context, o in
+      let (input, extent, inner, log, output) = context
       let x = input + o * extent * inner, y = output + o * extent * inner
       let peak = ThreadScratch.floats(2 * inner), total = peak + inner
       peak.update(repeating: -.infinity, count: inner)
@@ -46,6 +47,19 @@ extension Kernels {
       for e in 0..<extent {
         let row = x + e * inner
         for i in 0..<inner where row[i] > peak[i] || row[i].isNaN { peak[i] = row[i] }
+      }
+      if log {
+        // LogSoftmax: `x - max - log Σ e^(x - max)`, never through a probability that could underflow.
+        for e in 0..<extent {
+          let row = x + e * inner
+          for i in 0..<inner { total[i] += expf(row[i] - peak[i]) }
+        }
+        for i in 0..<inner { peak[i] += logf(total[i]) }
+        for e in 0..<extent {
+          let row = x + e * inner, out = y + e * inner
+          for i in 0..<inner { out[i] = row[i] - peak[i] }
+        }
+        return
       }
       for e in 0..<extent {
         let row = x + e * inner, out = y + e * inner

@@ -1,19 +1,33 @@
 import GraphIR
 import GraphPlan
+import GraphReference
 
-/// ReduceMean: reduced axes become 1 (keepdims) or disappear. Axes are an attribute
-/// before opset 18 and an input from then on; none means all (or nothing, with noop_with_empty_axes).
-enum ReduceMeanOp: OperatorDefinition {
-  static let opTypes = ["ReduceMean"]
+/// ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL2, ReduceSumSquare, ReduceProd and
+/// ReduceLogSumExp: one definition with a ``ReduceKind``. Reduced axes become 1 (keepdims) or
+/// disappear. Axes are an attribute before opset 18 (13 for ReduceSum) and an input from then
+/// on; none means all (or nothing, with noop_with_empty_axes).
+enum ReduceOp: OperatorDefinition {
+  static let kinds: [String: ReduceKind] = [
+    "ReduceMean": .mean, "ReduceSum": .sum, "ReduceMax": .max, "ReduceMin": .min, "ReduceL2": .l2,
+    "ReduceSumSquare": .sumSquare, "ReduceProd": .prod, "ReduceLogSumExp": .logSumExp,
+  ]
+  static let opTypes = kinds.keys.sorted()
   static let attributes: Set<String> = ["axes", "keepdims", "noop_with_empty_axes"]
   /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
-  static let notes: String? = "any axes, the batch included (into an output without the batch); axes must be constants."
+  static let notes: String? =
+    "any axes (constants); across the batch of a batched model only ReduceMean (into an output without the batch)."
+
+  static func kind(_ n: some NodeOperands) -> ReduceKind { kinds[n.node.opType] ?? .mean }
+
+  /// The opset from which the axes are an input (ReduceSum moved first).
+  static func axesInputFrom(_ opType: String) -> Int { opType == "ReduceSum" ? 13 : 18 }
 
   /// The reduced axes, normalized; empty for a no-op.
   static func reducedAxes(_ n: some NodeOperands, rank: Int) throws -> Set<Int> {
-    let axes = try n.axesList(inputFrom: 18, index: 1) ?? []
+    let from = axesInputFrom(n.node.opType)
+    let axes = try n.axesList(inputFrom: from, index: 1) ?? []
     if axes.isEmpty {
-      let noop = n.opset >= 18 ? try n.node.int("noop_with_empty_axes", default: 0) != 0 : false
+      let noop = n.opset >= from ? try n.node.int("noop_with_empty_axes", default: 0) != 0 : false
       return noop ? [] : Set(0..<rank)
     }
     return Set(try n.normalizedAxes(axes, rank: rank))
@@ -37,25 +51,47 @@ enum ReduceMeanOp: OperatorDefinition {
     let dims = x.dims
     let axes = try reducedAxes(n, rank: dims.count)
     let outDimsKept = dims.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
-    var sums = [Double](repeating: 0, count: outDimsKept.reduce(1, *))
-    let values = x.floats
+    // Each output's input positions, in input order.
+    var groups = [[Int]](repeating: [], count: outDimsKept.reduce(1, *))
     let strides = Evaluate.strides(outDimsKept)
-    for flat in 0..<values.count {
+    for flat in 0..<x.elementCount {
       var rest = flat, target = 0
       for d in stride(from: dims.count - 1, through: 0, by: -1) {
         let coord = rest % dims[d]
         rest /= dims[d]
         if !axes.contains(d) { target += coord * strides[d] }
       }
-      sums[target] += Double(values[flat])
+      groups[target].append(flat)
     }
-    let count = Double(dims.enumerated().filter { axes.contains($0.offset) }.map(\.element).reduce(1, *))
     let outDims = try keepDims(n) ? outDimsKept : dims.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
-    return [Tensor(floats: sums.map { Float($0 / count) }, dims: outDims)]
+    let kind = kind(n)
+    if x.dataType.isInteger && kind != .mean {
+      let ints = x.int64s
+      return [Tensor(dataType: x.dataType, dims: outDims, storage: .integers(try groups.map { try integer(kind, $0.map { ints[$0] }, n) }))]
+    }
+    let values = x.floats
+    return [Tensor(floats: groups.map { Reference.reduce(kind, $0.map { values[$0] }) }, dims: outDims)]
   }
 
-  /// A mean over trailing axes (the spatial axes of NCHW, the channels of NHWC): a global
-  /// average pool over a view of the input as [rows, reduced]. Other axes are moved to the end
+  /// An integer reduction (shape arithmetic: `ReduceProd(Shape(x))`), exact or an error.
+  static func integer(_ kind: ReduceKind, _ values: [Int64], _ n: EvaluationContext) throws -> Int64 {
+    func overflow() -> GraphError { n.error("integer \(n.node.opType) overflows") }
+    switch kind {
+    case .sum, .sumSquare, .prod:
+      return try values.reduce(kind == .prod ? 1 : 0) { acc, v in
+        let term = kind == .sumSquare ? v.multipliedReportingOverflow(by: v) : (v, false)
+        let r = kind == .prod ? acc.multipliedReportingOverflow(by: v) : acc.addingReportingOverflow(term.0)
+        guard !term.1, !r.overflow else { throw overflow() }
+        return r.partialValue
+      }
+    case .max: return values.max() ?? Int64.min
+    case .min: return values.min() ?? Int64.max
+    default: throw n.error("\(n.node.opType) of integers is not supported")
+    }
+  }
+
+  /// A reduction over trailing axes (the spatial axes of NCHW, the channels of NHWC): a reduce
+  /// step (for a mean, a global average pool) over a view of the input as [rows, reduced]. Other axes are moved to the end
   /// first by a transpose (the kept axes keep their order, so the result is laid out as the output).
   /// A mean across the batch (into an output without it) ends with a batch-mean step.
   static func lower(_ n: LoweringContext) throws {
@@ -63,8 +99,8 @@ enum ReduceMeanOp: OperatorDefinition {
     let axes = try reducedAxes(n, rank: rank)
     guard axes.contains(0) else { return try lowerPerItem(n, axes: axes, output: n.output) }
     // Only a batched input reduces across items here; a fixed-shape node runs whole (axes shifted).
-    guard !n.whole, n.lowering.program.values[n.x]?.items == nil, n.items != nil else {
-      throw LoweringContext.Unsupported(reason: "a mean across the batch")
+    guard kind(n) == .mean, !n.whole, n.lowering.program.values[n.x]?.items == nil, n.items != nil else {
+      throw LoweringContext.Unsupported(reason: "a \(kind(n).name) across the batch")
     }
     var perItem = n.x
     if axes.count > 1 {
@@ -76,7 +112,7 @@ enum ReduceMeanOp: OperatorDefinition {
     n.emit(.batchMean, inputs: [perItem])
   }
 
-  /// The mean over `axes` (none of them the batch) of each item, into `output`.
+  /// The reduction over `axes` (none of them the batch) of each item, into `output`.
   private static func lowerPerItem(_ n: LoweringContext, axes: Set<Int>, output: String) throws {
     var dims = n.dims(n.x), x = n.x
     let rank = dims.count + 1
@@ -91,6 +127,7 @@ enum ReduceMeanOp: OperatorDefinition {
     }
     let rows = dims[..<(trailing - 1)].reduce(1, *)
     let input = dims.count >= 2 && trailing == 2 ? x : n.view(of: x, dims: [rows, dims[(trailing - 1)...].reduce(1, *)])
-    n.emit(.globalPool(.average), inputs: [input], output: output)
+    let kind = kind(n)
+    n.emit(kind == .mean ? .globalPool(.average) : .reduce(kind), inputs: [input], output: output)
   }
 }

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import GraphPlan
+
+extension Reference {
+  /// `kind` over `values`, in Double, one value at a time as the ONNX spec writes it
+  /// (LogSumExp as `log Σ e^x` with the largest value subtracted first). NaN in, NaN out.
+  public static func reduce(_ kind: ReduceKind, _ values: some Collection<Float>) -> Float {
+    let xs = values.map(Double.init)
+    switch kind {
+    case .sum: return Float(xs.reduce(0, +))
+    case .mean: return Float(xs.reduce(0, +) / Double(xs.count))
+    case .sumSquare: return Float(xs.reduce(0) { $0 + $1 * $1 })
+    case .l2: return Float(xs.reduce(0) { $0 + $1 * $1 }.squareRoot())
+    case .prod: return Float(xs.reduce(1, *))
+    case .max, .min, .logSumExp:
+      if xs.contains(where: \.isNaN) { return .nan }
+      let peak = xs.reduce(-Double.infinity) { Swift.max($0, $1) }
+      if kind == .max { return Float(peak) }
+      if kind == .min { return Float(xs.reduce(Double.infinity) { Swift.min($0, $1) }) }
+      guard peak.isFinite else { return Float(peak) }
+      return Float(peak + log(xs.reduce(0) { $0 + exp($1 - peak) }))
+    }
+  }
+
+  /// `kind` over each of `rows` rows of `length` floats, one value per row.
+  public static func reduceRows(
+    _ kind: ReduceKind, rows: Int, length: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+  ) {
+    for r in 0..<rows { output[r] = reduce(kind, UnsafeBufferPointer(start: input + r * length, count: length)) }
+  }
+}

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import GraphPlan
+
+extension Kernels {
+  /// One value per row of `rows` rows of `length` contiguous floats (ONNX ReduceSum, ReduceMax
+  /// and the rest; `Reference.reduceRows` is the oracle). Rows are split across the pool in
+  /// chunks of about 16K floats. Sums and products run in four interleaved lanes of Double (they
+  /// vectorize, in a fixed order per length, and finite floats whose sum is finite never overflow);
+  /// max, min and the exponentials of LogSumExp run 16 floats at a time.
+  package static func reduceRows(
+    _ kind: ReduceKind, rows: Int, length: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    pool: ThreadPool? = nil
+  ) {
+    let perChunk = max(1, 16_384 / max(length, 1)), chunks = (rows + perChunk - 1) / perChunk
+    parallelFor(pool, chunks, (kind, rows, length, perChunk, input, output)) { context, chunk in
+      let (kind, rows, length, perChunk, input, output) = context
+      for row in chunk * perChunk..<min(rows, (chunk + 1) * perChunk) {
+        output[row] = reduceRow(kind, input + row * length, length)
+      }
+    }
+  }
+
+  @inline(__always)
+  private static func reduceRow(_ kind: ReduceKind, _ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    switch kind {
+    case .sum: return Float(doubleLanes(x, count, 0, { $0 + Double($1) }, +))
+    case .mean: return Float(doubleLanes(x, count, 0, { $0 + Double($1) }, +) / Double(count))
+    case .sumSquare: return Float(doubleLanes(x, count, 0, { $0 + Double($1) * Double($1) }, +))
+    case .l2: return Float(doubleLanes(x, count, 0, { $0 + Double($1) * Double($1) }, +).squareRoot())
+    case .prod: return Float(doubleLanes(x, count, 1, { $0 * Double($1) }, *))
+    case .max: return extreme(x, count, largest: true)
+    case .min: return extreme(x, count, largest: false)
+    case .logSumExp:
+      let peak = extreme(x, count, largest: true)
+      // All -inf (or an empty row) gives -inf; +inf or NaN is the answer itself.
+      guard peak.isFinite else { return peak }
+      return peak + logf(sumOfExponentials(x, count, minus: peak))
+    }
+  }
+
+  /// `combine`s every value into four lanes started at `start`, the lanes joined by `join`.
+  @inline(__always)
+  private static func doubleLanes(
+    _ x: UnsafePointer<Float>, _ count: Int, _ start: Double, _ combine: (Double, Float) -> Double, _ join: (Double, Double) -> Double
+  ) -> Double {
+    var lanes = (start, start, start, start)
+    var i = 0
+    while i + 4 <= count {
+      lanes.0 = combine(lanes.0, x[i])
+      lanes.1 = combine(lanes.1, x[i + 1])
+      lanes.2 = combine(lanes.2, x[i + 2])
+      lanes.3 = combine(lanes.3, x[i + 3])
+      i += 4
+    }
+    var result = join(join(lanes.0, lanes.1), join(lanes.2, lanes.3))
+    while i < count {
+      result = combine(result, x[i])
+      i += 1
+    }
+    return result
+  }
+
+  /// The largest (or smallest) value, NaN if any is NaN; ∓inf for no values.
+  @inline(__always)
+  private static func extreme(_ x: UnsafePointer<Float>, _ count: Int, largest: Bool) -> Float {
+    let start: Float = largest ? -.infinity : .infinity
+    var best = SIMD16<Float>(repeating: start), nan = SIMDMask<SIMD16<Int32>>()
+    var i = 0
+    while i + 16 <= count {
+      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+      nan .|= v .!= v
+      best = largest ? best.replacing(with: v, where: v .> best) : best.replacing(with: v, where: v .< best)
+      i += 16
+    }
+    if any(nan) { return .nan }
+    var result = largest ? best.max() : best.min()
+    while i < count {
+      let v = x[i]
+      if v.isNaN { return v }
+      if largest ? v > result : v < result { result = v }
+      i += 1
+    }
+    return result
+  }
+
+  /// `Σ e^(x - peak)`, 16 exponentials at a time (VectorMath's, as the activations use).
+  @inline(__always)
+  private static func sumOfExponentials(_ x: UnsafePointer<Float>, _ count: Int, minus peak: Float) -> Float {
+    var total = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+      total += VectorMath.exp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - peak)
+      i += 16
+    }
+    if i < count {
+      var e = VectorMath.exp(VectorMath.load(x + i, count: count - i) - peak)
+      for lane in (count - i)..<16 { e[lane] = 0 }
+      total += e
+    }
+    return total.sum()
+  }
+}
