@@ -73,16 +73,23 @@ struct IntSlots {
     for i in a.high.indices { f(&a.high[i]) }
   }
 
+  /// Runs `body` with `f` followed by a clamp to ±2^31: a conv's sizes, which the writer's
+  /// output-size arithmetic must survive (the reader refuses 2^31 and beyond anyway).
+  static func clamping(_ f: (inout Int) -> Void, _ body: ((inout Int) -> Void) -> Void) {
+    withoutActuallyEscaping(f) { f in
+      body { v in
+        f(&v)
+        v = Swift.max(-(1 << 31), Swift.min(v, 1 << 31))
+      }
+    }
+  }
+
   static func kernel(_ k: inout Kernel, _ f: (inout Int) -> Void) {
     switch k {
     case .conv(var c):
       // The writer computes a conv's output size from these (the file stores it for readers),
       // so keep them where that arithmetic holds; the reader refuses 2^31 and beyond anyway.
-      withoutActuallyEscaping(f) { f in
-        let clamped: (inout Int) -> Void = { v in
-          f(&v)
-          v = Swift.max(-(1 << 31), Swift.min(v, 1 << 31))
-        }
+      clamping(f) { clamped in
         for p in [\Conv2DGeometry.inChannels, \.inHeight, \.inWidth, \.outChannels, \.groups] { clamped(&c.geometry[keyPath: p]) }
         window(&c.geometry.window, clamped)
       }
@@ -153,11 +160,7 @@ struct IntSlots {
       k = .gather(axis: axis, indices: indices)
     case .convND(var c):
       // As for .conv: sizes kept where the writer's output-size arithmetic holds, strides >= 1.
-      withoutActuallyEscaping(f) { f in
-        let clamped: (inout Int) -> Void = { v in
-          f(&v)
-          v = Swift.max(-(1 << 31), Swift.min(v, 1 << 31))
-        }
+      clamping(f) { clamped in
         for p in [\ConvNDGeometry.inChannels, \.outChannels, \.groups] { clamped(&c.geometry[keyPath: p]) }
         for i in c.geometry.inSizes.indices { clamped(&c.geometry.inSizes[i]) }
         windowND(&c.geometry.window, clamped)
