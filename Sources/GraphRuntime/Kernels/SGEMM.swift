@@ -220,9 +220,12 @@ enum SGEMM {
           panelsA = packed + GemmPanels.offset(rowBlockStart: i0 + r0, rows: blockRows, depth: k, sliceStart: p0)
         }
         let blockAcc = acc + r0 * ldAcc
-        // Two A panels per tile where the table has a 12-row tile (same sums, same order).
+        // Two A panels per tile where the table has a 12-row tile, and two B panels where it
+        // has a 12 x 32 one (same sums, same order, whichever tile computes an element).
         let pairs = kernels.tile12 == nil ? 0 : aPanels / 2
-        for jp in 0..<bPanels {
+        let wide = pairs > 0 ? kernels.tile12x32 : nil
+        var jp = 0
+        while jp < bPanels {
           let bPanel = panelsB + jp * depth * nr, cColumn = blockAcc + jp * nr
           let width = cols - jp * nr
           if width <= nr / 2 {
@@ -232,14 +235,26 @@ enum SGEMM {
             for ip in narrow..<aPanels {
               kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
             }
+            jp += 1
             continue
           }
+          // Both panels of a pair wider than half (a narrower second one goes the narrow way).
+          let panelsNow = wide != nil && width > nr + nr / 2 ? 2 : 1
           for pair in 0..<pairs {
-            kernels.tile12!(depth, panelsA + 2 * pair * depth * mr, bPanel, cColumn + 2 * pair * mr * ldAcc, ldAcc, p0 > 0)
+            let a = panelsA + 2 * pair * depth * mr, c = cColumn + 2 * pair * mr * ldAcc
+            if panelsNow == 2 {
+              wide!(depth, a, bPanel, c, ldAcc, p0 > 0)
+            } else {
+              kernels.tile12!(depth, a, bPanel, c, ldAcc, p0 > 0)
+            }
           }
           for ip in (2 * pairs)..<aPanels {
-            kernels.tile6(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
+            for half in 0..<panelsNow {
+              kernels.tile6(
+                depth, panelsA + ip * depth * mr, bPanel + half * depth * nr, cColumn + ip * mr * ldAcc + half * nr, ldAcc, p0 > 0)
+            }
           }
+          jp += panelsNow
         }
       }
       p0 += depth
