@@ -136,15 +136,16 @@ private struct PoolPlane {
     let inside = interiorOutputs(
       size: inWidth, outputs: outWidth, kernel: w.kernelWidth, stride: w.strideWidth, pad: w.padLeft,
       dilation: w.dilationWidth)
-    if w.strideWidth == 1 && outWidth == inWidth && !inside.isEmpty {
-      // Stride 1 and rows as wide as the input (3x3/1 pad 1): the rows back to back are one
-      // run, output `j` of which starts its window at input `j - padLeft`. Only the border
-      // columns' windows cross into a neighbouring row; those are recomputed after.
-      let count = inHeight &* inWidth &- (inWidth &- inside.count)
-      let out = scratch + w.padLeft
+    if inWidth == w.strideWidth &* outWidth && !inside.isEmpty {
+      // Rows exactly `strideWidth` outputs wide (3x3/1 pad 1; 3x3/2 on an even width): the
+      // rows back to back are one run, output `j` of which starts its window at input
+      // `j * strideWidth - padLeft`. Only the border columns' windows cross into a neighbouring
+      // row (or out of the plane); those are recomputed after.
+      let first = inside.lowerBound, count = inHeight &* outWidth &- first &- (outWidth &- inside.upperBound)
+      let start = input + (first &* w.strideWidth &- w.padLeft), out = scratch + first
       switch (w.kernelWidth, w.dilationWidth) {
-      case (3, 1): rowPass(F.self, input, out, count: count, kernel: 3, dilation: 1)
-      default: rowPass(F.self, input, out, count: count, kernel: w.kernelWidth, dilation: w.dilationWidth)
+      case (3, 1): rowPass(F.self, start, out, count: count, kernel: 3, dilation: 1)
+      default: rowPass(F.self, start, out, count: count, kernel: w.kernelWidth, dilation: w.dilationWidth)
       }
       for y in 0..<inHeight {
         let row = input + y &* inWidth, maxima = scratch + y &* outWidth
