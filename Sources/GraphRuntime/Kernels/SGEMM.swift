@@ -120,7 +120,10 @@ enum SGEMM {
         let rowSpan = split.rowBlocksPerTask * mc
         let i0 = (task / split.columnBlocks) * rowSpan, j0 = (task % split.columnBlocks) * split.width
         let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
-        let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : rowSpan * nc))
+        // The accumulator is as wide as the task's column block: a 49-column GEMM's tasks of 768
+        // rows keep 196 KB of sums, not the 786 KB an `nc`-wide one would spread its tiles over.
+        let ldAcc = split.width
+        let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : rowSpan * ldAcc))
         let packA = scratch, packB = scratch + mc * kc
         let packedB = sharedB.map { PackedB.shared($0 + (j0 / split.width) * k * split.width, width: split.width) } ?? .pack(into: packB)
         if direct {
@@ -131,9 +134,9 @@ enum SGEMM {
         } else {
           let acc = scratch + mc * kc + kc * nc
           computeTask(
-            i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB, acc: acc, ldAcc: nc,
+            i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB, acc: acc, ldAcc: ldAcc,
             kernels: kernels.pointee)
-          storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
+          storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, ldAcc: ldAcc, store: store)
         }
       }
     }
@@ -326,7 +329,7 @@ enum SGEMM {
   /// Writes the valid `rows x cols` of `acc` to C through the epilogue, one run of columns
   /// within one image at a time.
   private static func storeBlock(
-    i0: Int, rows: Int, j0: Int, cols: Int, acc: UnsafeMutablePointer<Float>, store: GemmStore
+    i0: Int, rows: Int, j0: Int, cols: Int, acc: UnsafeMutablePointer<Float>, ldAcc: Int, store: GemmStore
   ) {
     var j = j0
     while j < j0 + cols {
@@ -336,7 +339,7 @@ enum SGEMM {
       for r in 0..<rows {
         let i = i0 + r
         storeRun(
-          acc + r * nc + (j - j0), count: count, to: store.c + image * store.imageStride + i * store.ldc + column,
+          acc + r * ldAcc + (j - j0), count: count, to: store.c + image * store.imageStride + i * store.ldc + column,
           rowBias: store.rowBias.map { $0[i] } ?? 0, colBias: store.colBias.map { $0 + j },
           residual: store.residual.map { $0 + image * store.residualImageStride + i * store.ldr + column }, store: store)
       }
