@@ -1,6 +1,7 @@
 import KernelsGeneric
 import KernelsHaswell
 import KernelsSkylakeX
+import GraphPlan
 import TestSupport
 import XCTest
 #if canImport(Glibc)
@@ -160,6 +161,47 @@ final class InstructionSetTests: XCTestCase {
       tile12x32: KernelsSkylakeX.sgemmTile12x32,
       { dots($0, $1, KernelsSkylakeX.dotProductLanes4, KernelsSkylakeX.dotProductFinish) },
       dot1: { dot($0, $1, KernelsSkylakeX.dotProductLanes1, KernelsSkylakeX.dotProductFinish) })
+  }
+
+  /// Each module's clamped store row gives, element for element, the bits of the general
+  /// store's arithmetic (`activation(alpha * acc + rowBias + colBias + residual)`, zeros for
+  /// what is missing), for no clamp, ReLU and Clip, with NaN, signed zeros and tails.
+  func testClampedStoreRowsMatchTheScalarStore() throws {
+    typealias Row = (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Float, Float, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float) -> Void
+    let rows: [(InstructionSet, Row)] = [
+      (.generic, KernelsGeneric.clampedStoreRow), (.haswell, KernelsHaswell.clampedStoreRow), (.skylakeX, KernelsSkylakeX.clampedStoreRow),
+    ]
+    var rng = SeededRandom(seed: 23)
+    let specials: [Float] = [.nan, 0, -0.0, .infinity, -.infinity, 1e-40]
+    for (set, row) in rows {
+      guard set.isSupported else {
+        print("skipping the \(set.rawValue) store row: this CPU does not run it")
+        continue
+      }
+      for count in [1, 15, 16, 17, 49, 64] {
+        var src = rng.floats(count), colBias = rng.floats(count), residual = rng.floats(count)
+        for i in stride(from: 0, to: count, by: 3) { src[i] = specials[i % specials.count] }
+        colBias[0] = -0.0
+        residual[count - 1] = .nan
+        for activation in [Activation.none, .relu, .clip(min: -0.5, max: 0.25), .clip(min: 1, max: -1)] {
+          for (alpha, rowBias, useColBias, useResidual) in [(Float(1), Float(0), false, false), (0.5, -0.25, true, true), (1, 0.75, false, true)] {
+            let (lower, upper, other) = activation.clampBounds
+            XCTAssertNil(other)
+            var out = [Float](repeating: 7, count: count)
+            colBias.withUnsafeBufferPointer { cb in
+              residual.withUnsafeBufferPointer { res in
+                row(src, count, &out, alpha, rowBias, useColBias ? cb.baseAddress! : nil, useResidual ? res.baseAddress! : nil, lower, upper)
+              }
+            }
+            for j in 0..<count {
+              let sum = alpha * src[j] + rowBias + (useColBias ? colBias[j] : 0) + (useResidual ? residual[j] : 0)
+              let expected = activation.apply(sum)
+              XCTAssertEqual(out[j].bitPattern, expected.bitPattern, "\(set.rawValue) \(activation) count \(count) at \(j): \(out[j]) vs \(expected)")
+            }
+          }
+        }
+      }
+    }
   }
 
   /// The chosen set is the best one the CPU runs, and a cap in GRAPHC_ISA only lowers it.

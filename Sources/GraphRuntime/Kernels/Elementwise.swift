@@ -31,6 +31,17 @@ extension Activation {
     }
   }
 
+  /// The activation as the clamp the instruction sets' row kernels fuse (`depthwiseRow`,
+  /// `clampedStoreRow`: no clamp, ReLU and Clip), or no clamp and the activation to run after.
+  var clampBounds: (lower: Float, upper: Float, after: Activation?) {
+    switch self {
+    case .none: (-.infinity, .infinity, nil)
+    case .relu: (0, .infinity, nil)
+    case .clip(let lo, let hi): (lo, hi, nil)
+    default: (-.infinity, .infinity, self)
+    }
+  }
+
   /// Applies the activation to 16 values, lane by lane as ``apply(_:)-(Float)`` does.
   @inline(__always)
   func apply(_ x: SIMD16<Float>) -> SIMD16<Float> {

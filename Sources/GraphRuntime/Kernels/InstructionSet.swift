@@ -78,6 +78,10 @@ package struct KernelTable: Sendable {
     _ input: UnsafePointer<Float>, _ inHeight: Int, _ inWidth: Int, _ output: UnsafeMutablePointer<Float>, _ outHeight: Int,
     _ outWidth: Int, _ window: KernelsGeneric.PoolWindowShape, _ planes: Int, _ scratch: UnsafeMutablePointer<Float>
   ) -> Void
+  package typealias ClampedStoreRow = @Sendable (
+    _ src: UnsafePointer<Float>, _ count: Int, _ dst: UnsafeMutablePointer<Float>, _ alpha: Float, _ rowBias: Float,
+    _ colBias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ lower: Float, _ upper: Float
+  ) -> Void
   package typealias TranscendentalRow = @Sendable (
     _ kind: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int
   ) -> Void
@@ -112,6 +116,8 @@ package struct KernelTable: Sendable {
   let transcendentalRow: TranscendentalRow
   /// Max pooling of consecutive channel planes (see `maxPoolPlanes`).
   let maxPoolPlanes: MaxPoolPlanes
+  /// The GEMM's store of a row of sums with a clamp for activation (see `clampedStoreRow`).
+  let clampedStoreRow: ClampedStoreRow
 
   /// The kernels of ``InstructionSet/current``.
   package static let current = InstructionSet.current.kernels
@@ -123,7 +129,7 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
     depthwiseRow: KernelsSkylakeX.depthwiseRow, transcendentalRow: KernelsSkylakeX.transcendentalRow,
-    maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes)
+    maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow)
 
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil, tile12x32: nil,
@@ -131,7 +137,7 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
     depthwiseRow: KernelsHaswell.depthwiseRow, transcendentalRow: KernelsHaswell.transcendentalRow,
-    maxPoolPlanes: KernelsHaswell.maxPoolPlanes)
+    maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow)
 
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil, tile12x32: nil,
@@ -139,6 +145,6 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
     depthwiseRow: KernelsGeneric.depthwiseRow, transcendentalRow: KernelsGeneric.transcendentalRow,
-    maxPoolPlanes: KernelsGeneric.maxPoolPlanes)
+    maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow)
 
 }

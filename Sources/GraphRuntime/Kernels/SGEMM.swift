@@ -360,6 +360,13 @@ enum SGEMM {
       dst.update(from: src, count: count)
       return
     }
+    // Activations that are a clamp (none, ReLU, Clip: nearly every conv) go through the
+    // instruction set's row, at its full width; the rest through the same sums here.
+    let (lower, upper, other) = store.activation.clampBounds
+    if other == nil {
+      KernelTable.current.clampedStoreRow(src, count, dst, store.alpha, rowBias, colBias, residual, lower, upper)
+      return
+    }
     typealias V = SIMD16<Float>
     // The exp-based activations go over the stored run at the instruction set's width (same bits).
     let transcendental = store.activation.transcendentalKind
