@@ -59,7 +59,7 @@ final class Lowering {
       if program.values[output.name] != nil, let type = context.elementTypes[output.name], type != .float {
         throw GraphError(
           "output '\(output.name)'",
-          "is \(type) computed at run time; the plan's outputs are float32 only (bools are computed as float 0/1 inside the plan but not written out as outputs: Cast the output to float in the model for 0/1)")
+          "is \(type) computed at run time; plan outputs are float32 only (Cast it to float in the model for 0/1)")
       }
       if program.values[output.name] == nil { try writeConstant(output.name) }
       program.outputs.append(output.name)
