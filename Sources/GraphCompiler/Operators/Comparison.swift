@@ -16,7 +16,7 @@ enum ComparisonOp: OperatorDefinition {
   static let folds = true
   static let lowersConstantFirstInput = true
   static let notes: String? =
-    "bool results computed at run time are float 0/1 in the arena and may feed Where, Not, And, Or, Xor or arithmetic; a graph output must not be one (refused)"
+    "bool results computed at run time are float 0/1 in the arena and may feed Where, Not, And, Or, Xor or arithmetic; a graph output must not be one (refused)."
 
   static func op(_ n: some NodeOperands) -> BinaryOp {
     switch n.node.opType {

@@ -136,7 +136,7 @@ enum CastOp: OperatorDefinition {
   /// At run time only to float32 from float32 or bool, whose float 0/1 already are the values: a copy.
   static func lower(_ n: LoweringContext) throws {
     let from = n.lowering.context.elementTypes[n.x]
-    guard try target(n) == .float, from == .float || from == .bool else { throw foldedOnly(n) }
+    guard from == .float || from == .bool, (try? target(n)) == .float else { throw foldedOnly(n) }
     n.emit(.copy, inputs: [n.x])
   }
 }

@@ -11,7 +11,7 @@ enum ModOp: OperatorDefinition {
   static let attributes: Set<String> = ["fmod"]
   static let folds = true
   static let lowersConstantFirstInput = true
-  static let notes: String? = "integer Mod is evaluated at compile time only; float Mod needs fmod=1 (as ONNX requires) and runs as C's fmod"
+  static let notes: String? = "integer Mod is evaluated at compile time only; float Mod needs fmod=1 (as ONNX requires) and runs as C's fmod."
 
   static func isFmod(_ n: some NodeOperands) throws -> Bool {
     let fmod = try n.node.int("fmod", default: 0)
