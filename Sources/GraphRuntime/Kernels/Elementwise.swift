@@ -121,7 +121,7 @@ private enum Power: FloatOperator { @inline(__always) static func apply(_ a: Flo
 private enum Maximum: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > b || a != a ? a : b } }
 private enum Minimum: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b || a != a ? a : b } }
 private enum ParametricRelu: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < 0 ? a * b : a } }
-// Comparisons and logic give float 1 or 0 (a run-time bool); NaN compares false, except `!=`.
+// Comparisons and logic give float 1 or 0 (a run-time bool); any comparison with NaN is false.
 private enum Equal: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 } }
 private enum Less: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 } }
 private enum Greater: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > b ? 1 : 0 } }
