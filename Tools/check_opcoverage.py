@@ -35,6 +35,10 @@ REQUIRED_OPS = {
         "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceSumSquare", "ReduceProd", "ReduceLogSumExp", "LogSoftmax",
         "Max", "Min", "Mean", "PRelu", "Elu", "Log", "Softplus", "Softsign", "Selu", "Celu", "ThresholdedRelu",
     },
+    "opcoverage-logic.onnx": {
+        "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "Where", "Mod", "Cast",
+        "Expand", "Softmax",
+    },
 }
 
 

@@ -186,6 +186,10 @@ struct IntSlots {
       linearAxis(&rows, f)
       linearAxis(&columns, f)
       k = .resizeLinear(rows: rows, columns: columns)
+    case .select(var s):
+      for o in s.dims.indices { for i in s.dims[o].indices { f(&s.dims[o][i]) } }
+      for o in s.constants.indices { if var c = s.constants[o] { weight(&c, f); s.constants[o] = c } }
+      k = .select(s)
     case .globalPool, .activation, .copy, .batchMean, .reduce:
       break
     }

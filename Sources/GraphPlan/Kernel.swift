@@ -61,12 +61,14 @@ public enum Kernel: Equatable, Sendable {
   case indexCopy(sources: [[Int]], fill: Float)
   /// Linear interpolation of each plane of the last two per-item axes (ONNX Resize, linear).
   case resizeLinear(rows: LinearAxis, columns: LinearAxis)
+  /// `condition != 0 ? x : y` with NumPy broadcasting of the three (ONNX Where).
+  case select(Select)
 
   /// Whether an input may have one item that every output item reads (a value without the
   /// batch as an operand of a batched step); other steps take inputs with the output's items.
   public var readsSharedItems: Bool {
     switch self {
-    case .binary, .matmul: return true
+    case .binary, .matmul, .select: return true
     default: return false
     }
   }
@@ -103,7 +105,7 @@ extension Kernel {
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
-    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self,
+    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self, Select.self,
     IndexCopyStep.self, ResizeLinearStep.self,
   ]
 
@@ -135,6 +137,7 @@ extension Kernel {
     case .logSoftmax(let axis): return LogSoftmaxStep(axis: axis)
     case .indexCopy(let sources, let fill): return IndexCopyStep(sources: sources, fill: fill)
     case .resizeLinear(let rows, let columns): return ResizeLinearStep(rows: rows, columns: columns)
+    case .select(let s): return s
     }
   }
 }

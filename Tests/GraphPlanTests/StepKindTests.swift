@@ -49,6 +49,7 @@ final class StepKindTests: XCTestCase {
       countIncludePad: false)),
     .reduce(.logSumExp),
     .logSoftmax(axis: 2),
+    .select(Select(dims: [[3, 1], [], [2, 3, 4]], constants: [nil, WeightRef(offset: 4, count: 1), nil])),
     .indexCopy(sources: [[1, 0], [-1, 0, 2, -1], [3]], fill: -0.5),
     .resizeLinear(
       rows: LinearAxis(low: [0, 0, 1], high: [1, 1, 2], weights: [0, 0.5, 0.25]),
@@ -86,12 +87,12 @@ final class StepKindTests: XCTestCase {
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
       "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19, "conv-nd": 20,
-      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "index-copy": 26, "resize-linear": 27,
+      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "select": 25, "index-copy": 26, "resize-linear": 27,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
       "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean", "conv-nd", "pool-nd",
-      "reduce", "log-softmax", "index-copy", "resize-linear",
+      "reduce", "log-softmax", "select", "index-copy", "resize-linear",
     ])
   }
 
@@ -190,6 +191,7 @@ final class StepKindTests: XCTestCase {
       "maxpool 2x2x3/2 pad 0,0,0,0,0,1 ×3",
       "reduce-logsumexp",
       "log-softmax axis 2",
+      "select 3x1, 1 const, 2x3x4",
       "index-copy [2x4x1] fill -0.5",
       "resize-linear 3x2",
       "conv 3x3/1 pad 1 4→6 no-bias winograd (packed below batch 2) relu",
@@ -342,5 +344,21 @@ final class StepKindTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("columns table does not map 2 positions into 4"), "\($0)")
     }
     XCTAssertThrowsError(try plan(.resizeLinear(rows: rows, columns: LinearAxis(identity: 2)), inputs: [x], output: View(base: 24, itemStride: 24, dims: [1, 4, 2])).validate())
+    // Select: the run-time operands in order, constants in the weights, the three shapes broadcast to the output.
+    let mask = View(base: 0, itemStride: 4, dims: [4])
+    let select = Select(dims: [[4], [2, 3, 4], []], constants: [nil, nil, WeightRef(offset: 0, count: 1)])
+    XCTAssertNoThrow(try plan(.select(select), inputs: [mask, x], output: same, weights: 1).validate())
+    XCTAssertThrowsError(try plan(.select(select), inputs: [x, mask], output: same, weights: 1).validate()) {
+      XCTAssertTrue("\($0)".contains("select operand 0 size mismatch"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.select(select), inputs: [mask], output: same, weights: 1).validate()) {
+      XCTAssertTrue("\($0)".contains("select operand count mismatch"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.select(select), inputs: [mask, x], output: same, weights: 0).validate()) {
+      XCTAssertTrue("\($0)".contains("y weights"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.select(Select(dims: [[3], [2, 3, 4], []], constants: select.constants)), inputs: [View(base: 0, itemStride: 3, dims: [3]), x], output: same, weights: 1).validate()) {
+      XCTAssertTrue("\($0)".contains("do not broadcast"), "\($0)")
+    }
   }
 }

@@ -52,6 +52,9 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .channelNorm(epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
       case .constant(let values):
         program.steps[i].kernel = .constant(copy(values))
+      case .select(var select):
+        select.constants = select.constants.map { $0.map(copy) }
+        program.steps[i].kernel = .select(select)
       case .matmul(var matmul):
         matmul.constant = matmul.constant.map(copy)
         program.steps[i].kernel = .matmul(matmul)

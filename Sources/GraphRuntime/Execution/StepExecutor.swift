@@ -101,6 +101,19 @@ struct StepExecutor {
         Kernels.binary(b.op, layout, a: l, b: r, output: pointer(out, n), pool: pool)
         activate(b.activation, out, n)
       }
+    case .select(let select):
+      guard case .binary(let layout) = session.model.prepared[index] else { preconditionFailure("select step unprepared") }
+      for n in 0..<items {
+        // Each operand is its constant or the next input, in the order condition, x, y (no array: a run allocates nothing).
+        var next = 0
+        func operand(_ i: Int) -> UnsafePointer<Float> {
+          if let constant = select.constants[i] { return weight(constant) }
+          next += 1
+          return UnsafePointer(pointer(step.inputs[next - 1], n))
+        }
+        let condition = operand(0), x = operand(1), y = operand(2)
+        Kernels.select(layout, condition: condition, x: x, y: y, output: pointer(out, n), pool: pool)
+      }
     case .channelAffine(let scale, let shift, let activation):
       for n in 0..<items {
         let channels = out.dims[0]
