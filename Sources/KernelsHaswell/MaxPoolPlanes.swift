@@ -1,13 +1,6 @@
 // Max pooling of one channel plane, compiled once per instruction set like MicroKernels.swift
 // (KernelsGeneric and KernelsSkylakeX link this file), so its vectors are the set's width.
 
-/// A pooling window as plain numbers: the same tuple type in every kernel module, so one
-/// function type in GraphRuntime's kernel table covers all of them.
-public typealias PoolWindowShape = (
-  kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, padTop: Int, padLeft: Int,
-  dilationHeight: Int, dilationWidth: Int
-)
-
 /// Max pooling of `planes` consecutive `inHeight x inWidth` planes into `outHeight x outWidth`
 /// ones (also consecutive), separably: first each input row's maxima over the window's
 /// columns, then each output row as the maxima over its window's rows of those. A 3x3 window
@@ -29,7 +22,7 @@ public typealias PoolWindowShape = (
 /// of the last row holding one.
 public func maxPoolPlanes(
   input: UnsafePointer<Float>, inHeight: Int, inWidth: Int, output: UnsafeMutablePointer<Float>, outHeight: Int,
-  outWidth: Int, window: PoolWindowShape, planes: Int, scratch: UnsafeMutablePointer<Float>
+  outWidth: Int, window: WindowShape, planes: Int, scratch: UnsafeMutablePointer<Float>
 ) {
   let separable =
     maxPoolScratchCount(inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth, window: window) > 0
@@ -49,7 +42,7 @@ public func maxPoolPlanes(
 /// The scratch floats `maxPoolPlanes` needs: the row maxima; 0 for planes that go the direct
 /// way (windows so far apart or padding so wide, as only a crafted plan has, that the row
 /// maxima would outgrow the data: those fold each window's taps inside the input).
-public func maxPoolScratchCount(inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int, window: PoolWindowShape) -> Int {
+public func maxPoolScratchCount(inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int, window: WindowShape) -> Int {
   let maxima = inHeight * outWidth
   let data = inHeight * inWidth + outHeight * outWidth
   return maxima <= 2 * data ? maxima : 0
@@ -93,7 +86,7 @@ private struct PoolPlane {
   let inHeight: Int, inWidth: Int
   let output: UnsafeMutablePointer<Float>
   let outHeight: Int, outWidth: Int
-  let window: PoolWindowShape
+  let window: WindowShape
   let scratch: UnsafeMutablePointer<Float>
 
   /// Each output as the reference computes it: the taps of its window inside the input, in

@@ -204,6 +204,43 @@ final class InstructionSetTests: XCTestCase {
     }
   }
 
+  /// Each module's im2col run gives the naive im2col matrix's entries (zeros in the padding),
+  /// for every copy path: 16 lanes and shorter runs, strides 1, 2 and 3, dilation, clipping.
+  func testIm2ColRunsMatchTheNaiveMatrix() throws {
+    typealias Run = (UnsafePointer<Float>, Int, Int, KernelsGeneric.WindowShape, Int, Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void
+    let runs: [(InstructionSet, Run)] = [
+      (.generic, KernelsGeneric.im2colRun), (.haswell, KernelsHaswell.im2colRun), (.skylakeX, KernelsSkylakeX.im2colRun),
+    ]
+    var rng = SeededRandom(seed: 29)
+    let (channels, inH, inW) = (2, 9, 40)
+    let image = rng.floats(channels * inH * inW)
+    // (kernel, stride, pad, dilation)
+    for (k, stride, pad, dilation) in [(3, 1, 1, 1), (3, 2, 1, 1), (1, 2, 0, 1), (3, 3, 2, 1), (2, 1, 0, 2), (7, 2, 3, 1)] {
+      let window = (k, k, stride, stride, pad, pad, dilation, dilation)
+      let outW = (inW + 2 * pad - dilation * (k - 1) - 1) / stride + 1
+      let depth = channels * k * k
+      for (set, run) in runs {
+        guard set.isSupported else {
+          print("skipping the \(set.rawValue) im2col run: this CPU does not run it")
+          continue
+        }
+        for (oy, ox, count) in [(0, 0, min(16, outW)), (1, 0, min(5, outW)), (2, max(0, outW - 7), min(7, outW)), (1, 3, min(16, outW - 3))] {
+          // Rows 1... of the matrix (p0 = 1), as a K slice past the first would.
+          var out = [Float](repeating: .nan, count: depth * 16)
+          run(image, inH, inW, window, oy, ox, count, 1, depth - 1, &out)
+          for p in 1..<depth {
+            let c = p / (k * k), ky = (p % (k * k)) / k, kx = p % k
+            for t in 0..<count {
+              let iy = oy * stride - pad + ky * dilation, ix = (ox + t) * stride - pad + kx * dilation
+              let expected = iy < 0 || iy >= inH || ix < 0 || ix >= inW ? 0 : image[(c * inH + iy) * inW + ix]
+              XCTAssertEqual(out[(p - 1) * 16 + t], expected, "\(set.rawValue) k\(k) s\(stride) pad \(pad) d\(dilation) (\(oy), \(ox)) count \(count) row \(p) lane \(t)")
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// The chosen set is the best one the CPU runs, and a cap in GRAPHC_ISA only lowers it.
   func testCurrentSetIsTheBestSupported() {
     XCTAssertTrue(InstructionSet.current.isSupported)

@@ -1,4 +1,5 @@
 import GraphPlan
+import KernelsGeneric
 
 extension Kernels {
   /// Output positions one GEMM of ``convND(_:input:weights:weightLayout:epilogue:output:workspace:pool:)``
@@ -98,7 +99,7 @@ extension Kernels {
       let rowOffset = w.inputRowOffset(outputRow: j / outW, outerTap: outerTap, inSizes: inSizes, outSizes: outSizes)
       let ix0 = ox * strideW + ixTap, run = dst + (j - j0)
       let (first, end) =
-        rowOffset == nil ? (0, 0) : ClippedRun.insideLanes(ix0: ix0, stride: strideW, count: count, inWidth: inW)
+        rowOffset == nil ? (0, 0) : KernelsGeneric.im2colInsideLanes(ix0: ix0, stride: strideW, count: count, inWidth: inW)
       run.update(repeating: 0, count: first)
       let src = channel + (rowOffset ?? 0) + ix0
       if strideW == 1 {

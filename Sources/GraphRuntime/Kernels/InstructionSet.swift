@@ -76,7 +76,11 @@ package struct KernelTable: Sendable {
   ) -> Void
   package typealias MaxPoolPlanes = @Sendable (
     _ input: UnsafePointer<Float>, _ inHeight: Int, _ inWidth: Int, _ output: UnsafeMutablePointer<Float>, _ outHeight: Int,
-    _ outWidth: Int, _ window: KernelsGeneric.PoolWindowShape, _ planes: Int, _ scratch: UnsafeMutablePointer<Float>
+    _ outWidth: Int, _ window: KernelsGeneric.WindowShape, _ planes: Int, _ scratch: UnsafeMutablePointer<Float>
+  ) -> Void
+  package typealias Im2ColRun = @Sendable (
+    _ image: UnsafePointer<Float>, _ inHeight: Int, _ inWidth: Int, _ window: KernelsGeneric.WindowShape, _ oy: Int, _ ox: Int,
+    _ count: Int, _ p0: Int, _ depth: Int, _ out: UnsafeMutablePointer<Float>
   ) -> Void
   package typealias ClampedStoreRow = @Sendable (
     _ src: UnsafePointer<Float>, _ count: Int, _ dst: UnsafeMutablePointer<Float>, _ alpha: Float, _ rowBias: Float,
@@ -118,6 +122,8 @@ package struct KernelTable: Sendable {
   let maxPoolPlanes: MaxPoolPlanes
   /// The GEMM's store of a row of sums with a clamp for activation (see `clampedStoreRow`).
   let clampedStoreRow: ClampedStoreRow
+  /// One run of a GEMM panel packed from a convolution's images (see `im2colRun`).
+  let im2colRun: Im2ColRun
 
   /// The kernels of ``InstructionSet/current``.
   package static let current = InstructionSet.current.kernels
@@ -129,7 +135,7 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
     depthwiseRow: KernelsSkylakeX.depthwiseRow, transcendentalRow: KernelsSkylakeX.transcendentalRow,
-    maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow)
+    maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow, im2colRun: KernelsSkylakeX.im2colRun)
 
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil, tile12x32: nil,
@@ -137,7 +143,7 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
     depthwiseRow: KernelsHaswell.depthwiseRow, transcendentalRow: KernelsHaswell.transcendentalRow,
-    maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow)
+    maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow, im2colRun: KernelsHaswell.im2colRun)
 
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil, tile12x32: nil,
@@ -145,6 +151,6 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
     depthwiseRow: KernelsGeneric.depthwiseRow, transcendentalRow: KernelsGeneric.transcendentalRow,
-    maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow)
+    maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow, im2colRun: KernelsGeneric.im2colRun)
 
 }

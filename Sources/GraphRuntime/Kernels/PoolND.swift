@@ -1,4 +1,5 @@
 import GraphPlan
+import KernelsGeneric
 
 extension Kernels {
   /// Max or average pooling over any number of spatial axes (the plan's 3-D and wider pools)
@@ -51,7 +52,7 @@ extension Kernels {
     /// Taps along axis `i` of the window starting at `start` that lie in `lo ..< hi`.
     func taps(axis i: Int, start: Int, within lo: Int, _ hi: Int) -> Int {
       let d = w.dilations[i]
-      return max(0, min(w.kernel[i], Im2Col.ceilDiv(hi - start, d)) - max(0, Im2Col.ceilDiv(lo - start, d)))
+      return max(0, min(w.kernel[i], KernelsGeneric.ceilDivide(hi - start, d)) - max(0, KernelsGeneric.ceilDivide(lo - start, d)))
     }
     /// The divisor's factor along axis `i` for a window starting at `start`.
     func count(axis i: Int, start: Int) -> Int {
@@ -71,7 +72,7 @@ extension Kernels {
         for kx in 0..<kernelW {
           // Output column ox reads input column ox * stride + base; keep those inside the row.
           let base = kx * w.dilations[last] - w.padsBegin[last]
-          let first = max(0, Im2Col.ceilDiv(-base, strideW)), end = min(outW, Im2Col.ceilDiv(inW - base, strideW))
+          let first = max(0, KernelsGeneric.ceilDivide(-base, strideW)), end = min(outW, KernelsGeneric.ceilDivide(inW - base, strideW))
           if first < end { foldTaps(F.self, L.self, src + rowOffset + base, stride: strideW, columns: first..<end, into: out) }
         }
       }

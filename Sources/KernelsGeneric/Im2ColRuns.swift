@@ -1,0 +1,1 @@
+../KernelsHaswell/Im2ColRuns.swift
