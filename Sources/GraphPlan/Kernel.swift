@@ -61,6 +61,9 @@ public enum Kernel: Equatable, Sendable {
   case indexCopy(sources: [[Int]], fill: Float)
   /// Linear interpolation of each plane of the last two per-item axes (ONNX Resize, linear).
   case resizeLinear(rows: LinearAxis, columns: LinearAxis)
+  /// Transposed convolution over one or more spatial axes (ONNX ConvTranspose). Input view
+  /// [C, d1, ...], output [M, o1, ...].
+  case convTranspose(ConvolutionTranspose)
 
   /// Whether an input may have one item that every output item reads (a value without the
   /// batch as an operand of a batched step); other steps take inputs with the output's items.
@@ -103,7 +106,7 @@ extension Kernel {
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
-    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self,
+    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self, ConvolutionTranspose.self,
     IndexCopyStep.self, ResizeLinearStep.self,
   ]
 
@@ -135,6 +138,7 @@ extension Kernel {
     case .logSoftmax(let axis): return LogSoftmaxStep(axis: axis)
     case .indexCopy(let sources, let fill): return IndexCopyStep(sources: sources, fill: fill)
     case .resizeLinear(let rows, let columns): return ResizeLinearStep(rows: rows, columns: columns)
+    case .convTranspose(let c): return c
     }
   }
 }
