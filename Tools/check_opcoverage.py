@@ -35,6 +35,7 @@ REQUIRED_OPS = {
         "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceSumSquare", "ReduceProd", "ReduceLogSumExp", "LogSoftmax",
         "Max", "Min", "Mean", "PRelu", "Elu", "Log", "Softplus", "Softsign", "Selu", "Celu", "ThresholdedRelu",
     },
+    "opcoverage-decoder.onnx": {"Conv", "Relu", "ConvTranspose", "Concat", "Sigmoid"},
 }
 
 

@@ -12,7 +12,8 @@ enum ConvTransposeOp: OperatorDefinition {
   ]
   static let notes: String? =
     "1 to 8 spatial axes, weights and bias constants; a GEMM making each input position's columns, then col2im. "
-    + "With output_shape, pads are derived as the spec says (pads ignored), the total clamped at 0 as onnxruntime does."
+    + "With output_shape, pads are ignored and derived as onnxruntime does (the odd one first unless SAME_UPPER); "
+    + "auto_pad SAME gives in*stride as the spec says (onnxruntime gives less when kernel < stride). Relu and the like fuse into it."
 
   /// The window attributes, resolved per spatial axis into output sizes and begin pads.
   struct Window {
@@ -51,9 +52,11 @@ enum ConvTransposeOp: OperatorDefinition {
       let upper = window.autoPad == "SAME_UPPER"
       let (output, padBegin): (Int, Int)
       if let outputShape {
-        // The spec's pads for a given output_shape; a negative total (a larger output) pads nothing, as onnxruntime does.
+        // Pads for a given output_shape as onnxruntime derives them (the spec's text has the halves the
+        // other way round, its reference ignores them for NOTSET): the odd one at the beginning unless
+        // SAME_UPPER; a larger output than the window spans pads nothing and leaves the end at the bias.
         let total = max(0, full - outputShape[a])
-        (output, padBegin) = (outputShape[a], upper ? total - total / 2 : total / 2)
+        (output, padBegin) = (outputShape[a], upper ? total / 2 : total - total / 2)
       } else if window.autoPad.hasPrefix("SAME") {
         // SAME: the output is `in * stride`; the odd pad goes at the end for SAME_UPPER.
         let total = full - size * window.strides[a]
