@@ -88,14 +88,7 @@ enum ConvTransposeOp: OperatorDefinition {
   }
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
-    let x = try n.input(0, "input")
-    let w = try n.input(1, "weight")
-    guard x.shape.rank >= 3 else {
-      throw n.error("input must have rank 3 or more (batch, channels, spatial), has shape \(x.shape)")
-    }
-    guard w.shape.rank == x.shape.rank else {
-      throw n.error("weight \(w.shape) must have the input's rank \(x.shape.rank) (input \(x.shape))")
-    }
+    let (x, w) = try ConvOp.operands(n)
     let group = try ConvOp.group(n)
     guard let wDims = w.shape.fixedDims else { throw n.error("weight dims must be known, weight is \(w.shape)") }
     if case .fixed(let channels) = x.shape[1] {

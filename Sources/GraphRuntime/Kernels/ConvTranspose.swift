@@ -2,10 +2,9 @@ import GraphPlan
 
 extension Kernels {
   /// Input positions one GEMM of ``convTranspose(_:batch:input:weights:weightLayout:bias:activation:output:workspace:pool:)``
-  /// takes: enough to keep the GEMM's column blocks full, few enough that the columns it makes
-  /// (`M/g * taps` rows per position) stay near 4 MiB. Never depends on the thread count.
+  /// takes (each makes `M/g * taps` column rows).
   static func convTransposeColumnsPerGemm(_ g: ConvTransposeGeometry) -> Int {
-    min(g.inVolume, max(SGEMM.nc, (1 << 20) / g.columnRowsPerGroup))
+    gemmColumnBlock(positions: g.inVolume, rowsPerPosition: g.columnRowsPerGroup)
   }
 
   /// Floats of scratch memory the transposed convolution needs for `g`: one block of columns.
