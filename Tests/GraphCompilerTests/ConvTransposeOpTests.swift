@@ -103,6 +103,21 @@ final class ConvTransposeOpTests: XCTestCase {
     try assertCompiledMatchesReference(model)
   }
 
+  /// DCGAN's block, ConvTranspose (no bias, groups) → BatchNorm → Relu, is one step: the
+  /// BatchNorm folds into the weights of each output channel and the Relu into the epilogue.
+  func testBatchNormFoldsAndReluFuses() throws {
+    let g = TestGraph("convt_bn", seed: 6)
+    let up = g.node("ConvTranspose", "up", [g.input("x", ["N", 4, 3, 5]), g.weight("w", [4, 3, 4, 4])], ["group": .int(2), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])])
+    g.output(g.node("Relu", "relu", [g.batchNorm("bn", up, 6)]))
+    let model = g.model()
+    let steps = try Pipeline.compile(model).plan.steps
+    XCTAssertEqual(steps.count, 1, "\(steps.map(\.kernel))")
+    guard case .convTranspose(let c)? = steps.first?.kernel else { return XCTFail("\(steps)") }
+    XCTAssertEqual(c.activation, .relu)
+    XCTAssertNotNil(c.bias, "the BatchNorm's shift")
+    try assertCompiledMatchesReference(model)
+  }
+
   func testOneAndThreeDimensional() throws {
     let g = TestGraph("convt_1d_3d", seed: 5)
     g.output(g.node("ConvTranspose", "line", [g.input("x", ["N", 3, 7]), g.weight("w", [3, 2, 5])], ["strides": .ints([3]), "pads": .ints([2, 1]), "output_padding": .ints([2])]))

@@ -13,7 +13,7 @@ enum ConvTransposeOp: OperatorDefinition {
   static let notes: String? =
     "1 to 8 spatial axes, weights and bias constants; a GEMM making each input position's columns, then col2im. "
     + "With output_shape, pads are ignored and derived as onnxruntime does (the odd one first unless SAME_UPPER); "
-    + "auto_pad SAME gives in*stride as the spec says (onnxruntime gives less when kernel < stride). Relu and the like fuse into it."
+    + "auto_pad SAME gives in*stride as the spec says (onnxruntime gives less when kernel < stride). BatchNorm folds and Relu and the like fuse into it."
 
   /// The window attributes, resolved per spatial axis into output sizes and begin pads.
   struct Window {
