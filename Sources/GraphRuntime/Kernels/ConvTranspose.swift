@@ -7,10 +7,16 @@ extension Kernels {
     gemmColumnBlock(positions: g.inVolume, rowsPerPosition: g.columnRowsPerGroup)
   }
 
-  /// Floats of scratch memory the transposed convolution needs for `g`: one block of columns.
+  /// Floats of scratch memory the transposed convolution needs for `g`: one block of columns, with
+  /// room for whole register tiles past its rows and columns, so the GEMM accumulates in it directly.
   package static func convTransposeWorkspaceCount(_ g: ConvTransposeGeometry) -> Int {
-    g.columnRowsPerGroup * convTransposeColumnsPerGemm(g)
+    roundUp(g.columnRowsPerGroup, SGEMM.mr) * columnStride(convTransposeColumnsPerGemm(g))
   }
+
+  /// The row stride of a block of `count` columns: whole `nr`-column tiles.
+  private static func columnStride(_ count: Int) -> Int { roundUp(count, SGEMM.nr) }
+
+  private static func roundUp(_ n: Int, _ multiple: Int) -> Int { (n + multiple - 1) / multiple * multiple }
 
   /// Transposed convolution (ONNX ConvTranspose) over any number of spatial axes, then bias and
   /// activation. Same contract as `Reference.convTranspose`.
@@ -47,15 +53,15 @@ extension Kernels {
           : .matrix(MatrixView(base: weights + group * cg * rows, rowStride: 1, colStride: rows))
         let x = input + (n * g.inChannels + group * cg) * inVolume
         for j0 in stride(from: 0, to: inVolume, by: columns) {
-          let width = min(columns, inVolume - j0)
+          let width = min(columns, inVolume - j0), ldc = columnStride(width)
           SGEMM.run(
             m: rows, n: width, k: cg, a: a, b: .matrix(MatrixView(base: x + j0, rowStride: inVolume, colStride: 1)),
-            store: GemmStore(c: made, ldc: width), pool: pool)
+            store: GemmStore(c: made, ldc: ldc, holdsWholeTiles: true), pool: pool)
           // The geometry's arrays go by pointer (see `parallelFor`).
           withUnsafePointer(to: g) { g in
-            parallelFor(pool, mg, (g, UnsafePointer(made), j0, width, image + group * mg * outVolume)) { context, m in
-              let (g, made, j0, width, planes) = context
-              addColumns(g.pointee, channel: m, columns: made, firstInput: j0, count: width, into: planes)
+            parallelFor(pool, mg, (g, UnsafePointer(made), ldc, j0, width, image + group * mg * outVolume)) { context, m in
+              let (g, made, ldc, j0, width, planes) = context
+              addColumns(g.pointee, channel: m, columns: made, rowStride: ldc, firstInput: j0, count: width, into: planes)
             }
           }
         }
@@ -64,17 +70,18 @@ extension Kernels {
     }
   }
 
-  /// col2im for output channel `m` of a group: adds its `taps` rows of `columns` (input positions
-  /// `j0 ..< j0 + count`, row-major) into the channel's plane of `planes`, each where its tap lands.
+  /// col2im for output channel `m` of a group: adds its `taps` rows of `columns` (`rowStride` apart;
+  /// input positions `j0 ..< j0 + count`, row-major) into the channel's plane of `planes`, each where
+  /// its tap lands.
   private static func addColumns(
-    _ g: ConvTransposeGeometry, channel m: Int, columns: UnsafePointer<Float>, firstInput j0: Int, count: Int,
+    _ g: ConvTransposeGeometry, channel m: Int, columns: UnsafePointer<Float>, rowStride: Int, firstInput j0: Int, count: Int,
     into planes: UnsafeMutablePointer<Float>
   ) {
     let last = g.rank - 1, taps = g.taps
     let inW = g.inSizes[last], outW = g.outSizes[last], strideW = g.strides[last], kernelW = g.kernel[last]
     let plane = planes + m * g.outVolume
     for t in 0..<taps {
-      let row = columns + (m * taps + t) * count
+      let row = columns + (m * taps + t) * rowStride
       // Along the last axis input column ix lands on ix * strideW + shift: inside for ix in first ..< end.
       let shift = (t % kernelW) * g.dilations[last] - g.padsBegin[last]
       let first = max(0, ceilDivide(-shift, strideW)), end = min(inW, floorDivide(outW - 1 - shift, strideW) + 1)
