@@ -172,10 +172,12 @@ def run_test(test, bindir, tmp):
             return "fail", f"output '{name}' is {ours.dtype}, expected {ref.dtype}", frozen
         if ours.shape != ref.shape:
             return "fail", f"output '{name}' has shape {list(ours.shape)}, expected {list(ref.shape)}", frozen
-        # NaN where the reference has NaN (Sqrt of a negative) agrees; anywhere else it is wrong.
-        both_nan = np.isnan(ours) & np.isnan(ref)
-        error = np.where(both_nan, 0.0, np.abs(ours.astype(np.float64) - ref.astype(np.float64)))
-        bad = ~both_nan & ~(error <= ATOL + RTOL * np.abs(ref.astype(np.float64)))
+        # NaN where the reference has NaN (Sqrt of a negative) agrees, and so does the same infinity
+        # (a masked attention score of -inf), as in numpy's assert_allclose; anything else is wrong.
+        agree = (np.isnan(ours) & np.isnan(ref)) | (np.isinf(ref) & (ours == ref))
+        with np.errstate(invalid="ignore"):
+            error = np.where(agree, 0.0, np.abs(ours.astype(np.float64) - ref.astype(np.float64)))
+        bad = ~agree & ~(error <= ATOL + RTOL * np.abs(ref.astype(np.float64)))
         largest = float(np.max(np.where(np.isnan(error), np.inf, error))) if error.size else 0.0
         if bad.any():
             return "fail", f"output '{name}': {int(bad.sum())} of {ref.size} values off, max error {largest:.3g}", frozen

@@ -36,6 +36,10 @@ REQUIRED_OPS = {
         "Max", "Min", "Mean", "PRelu", "Elu", "Log", "Softplus", "Softsign", "Selu", "Celu", "ThresholdedRelu",
     },
     "opcoverage-decoder.onnx": {"Conv", "Relu", "ConvTranspose", "Concat", "Sigmoid"},
+    "opcoverage-logic.onnx": {
+        "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "Where", "Mod", "Cast",
+        "Expand", "Softmax",
+    },
 }
 
 

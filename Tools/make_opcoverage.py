@@ -22,6 +22,8 @@ graphc and compares graphrun with onnxruntime on random inputs.
   Selu, Celu and ThresholdedRelu.
 - opcoverage-decoder.onnx: ConvTranspose in an encoder-decoder: PyTorch's 4x4 stride-2 upsampling
   + Relu, a skip Concat, grouped/dilated/padded/output_padding, output_shape with SAME_UPPER, depthwise.
+- opcoverage-logic.onnx (opset 18): Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor, Not, Where
+  (a run-time mask, a constant mask, folded shape plumbing) and Mod (fmod=1).
 
 Deterministic (fixed seed, IR version 8, no timestamps): run again to regenerate, or
 with --check to fail when a committed fixture differs from what this script writes.
@@ -365,9 +367,53 @@ def decoder():
     return b.model("opcoverage-decoder", [4, 10, 8], {"decoded": [6, 21, 10], "shaped": [2, 10, 8], "depthwise": [8, 10, 8]})
 
 
+def logic():
+    """Comparisons, logic, Where and Mod (issue 9's ViT/Swin ops). Input [N, 4, 6, 8]; outputs:
+    - `leaky` [N, 4, 6, 8]: Where(Greater(x, 0), x, 0.1 x), a leaky ReLU by a run-time mask.
+    - `attention` [N, 4, 6, 8]: a constant causal mask (bool [6, 8], column > row) filling -inf by Where,
+      then Softmax on the last axis.
+    - `flags` [N, 4, 6, 8]: Less (against the per-row mean), GreaterOrEqual, And, Equal (x with itself),
+      Or, LessOrEqual, Xor and Not of run-time bools, each Cast to float and summed with weights 1, 2, 4.
+    - `remainder` [N, 4, 6, 8]: Mod with fmod=1 by per-column divisors of both signs.
+    - `expanded` [N, 4, 6, 8]: the exporters' Expand plumbing, Where(Equal(shape, -1), 1, shape) of a
+      constant shape with -1s, folded at compile time, expanding the per-row mean along the columns."""
+    b = Builder(np.random.default_rng(SEED + 5))
+    rng = b.rng
+    x = "input"
+    positive = b.node("Greater", [x, b.const("zero", np.float32(0))], "positive")
+    b.node("Where", [positive, x, b.node("Mul", [x, b.const("slope", np.float32(0.1))], "scaled")], "leaky")
+    causal = np.triu(np.ones((6, 8), dtype=bool), k=1)
+    b.inits.append(numpy_helper.from_array(causal, "causal"))
+    filled = b.node("Where", ["causal", b.const("minus_inf", np.float32(-np.inf)), x], "filled")
+    b.node("Softmax", [filled], "attention", axis=-1)
+    row = b.node("ReduceMean", [x, b.const_ints("row_axes", [3])], "row_mean")                 # [N, 4, 6, 1]
+    both = b.node("And", [b.node("Less", [x, row], "below_mean"),
+                          b.node("GreaterOrEqual", [x, b.const("floor", np.float32(-0.2))], "above_floor")], "both")
+    either = b.node("Or", [both, b.node("Equal", [x, x], "self_equal")], "either")
+    odd = b.node("Xor", [either, b.node("LessOrEqual", [x, b.const("ceiling", np.float32(0.3))], "below_ceiling")], "odd")
+    negated = b.node("Not", [positive], "not_positive")
+
+    def as_float(name, source):
+        return b.node("Cast", [source], name, to=TensorProto.FLOAT)
+
+    weighted = b.node("Mul", [as_float("odd_f", odd), b.const("two", np.float32(2))], "odd_2")
+    summed = b.node("Add", [as_float("both_f", both), weighted], "flags_12")
+    b.node("Add", [summed, b.node("Mul", [as_float("negated_f", negated), b.const("four", np.float32(4))], "negated_4")], "flags")
+    divisors = rng.uniform(0.2, 0.6, 8) * np.where(np.arange(8) % 2 == 0, 1, -1)
+    b.node("Mod", [x, b.const("divisors", divisors)], "remainder", fmod=1)
+    target = b.const_ints("target", [-1, -1, -1, 8])
+    minus = b.node("Mul", [b.node("ConstantOfShape", [b.const_ints("rank", [4])], "ones", value=numpy_helper.from_array(np.array([1], np.int64))),
+                           b.const_ints("minus_one", [-1])], "minus")
+    shape = b.node("Where", [b.node("Equal", [target, minus], "is_minus"), b.node("Div", [minus, minus], "one"), target], "expand_shape")
+    b.node("Expand", [row, shape], "expanded")
+    return b.model("opcoverage-logic", [4, 6, 8], {"leaky": [4, 6, 8], "attention": [4, 6, 8], "flags": [4, 6, 8],
+                                                    "remainder": [4, 6, 8], "expanded": [4, 6, 8]}, opset=18)
+
+
 FIXTURES = {
     "opcoverage.onnx": opcoverage, "opcoverage-activations.onnx": activations, "opcoverage-modern.onnx": modern,
     "opcoverage-tensor.onnx": tensor, "opcoverage-reduce.onnx": reduce, "opcoverage-decoder.onnx": decoder,
+    "opcoverage-logic.onnx": logic,
 }
 
 

@@ -98,6 +98,11 @@ struct IntSlots {
       c.geometry.window.strideWidth = Swift.max(c.geometry.window.strideWidth, 1)
       weight(&c.weights, f)
       if var b = c.bias { weight(&b, f); c.bias = b }
+      if var fallback = c.gemmFallback {
+        weight(&fallback.weights, f)
+        f(&fallback.belowBatch)
+        c.gemmFallback = fallback
+      }
       k = .conv(c)
     case .pool(var p):
       for q in [\Pool2DGeometry.channels, \.inHeight, \.inWidth, \.outHeight, \.outWidth] { f(&p.geometry[keyPath: q]) }
@@ -192,6 +197,10 @@ struct IntSlots {
       linearAxis(&rows, f)
       linearAxis(&columns, f)
       k = .resizeLinear(rows: rows, columns: columns)
+    case .select(var s):
+      for o in s.dims.indices { for i in s.dims[o].indices { f(&s.dims[o][i]) } }
+      for o in s.constants.indices { if var c = s.constants[o] { weight(&c, f); s.constants[o] = c } }
+      k = .select(s)
     case .globalPool, .activation, .copy, .batchMean, .reduce:
       break
     }

@@ -83,9 +83,29 @@ public enum BinaryOp: Sendable, Equatable, CaseIterable {
   case min
   /// `a < 0 ? a * b : a` (ONNX PRelu, `b` the slope).
   case prelu
+  // Comparisons and logic give 1 for true and 0 for false: a bool value computed at run time is
+  // carried as float 0/1 (typed bool in the compiler). Any comparison with NaN is false.
+  /// `a == b` (ONNX Equal; Not is `x == 0`).
+  case equal
+  /// `a < b` (ONNX Less).
+  case less
+  /// `a > b` (ONNX Greater).
+  case greater
+  /// `a <= b` (ONNX LessOrEqual).
+  case lessOrEqual
+  /// `a >= b` (ONNX GreaterOrEqual).
+  case greaterOrEqual
+  /// `a != 0 && b != 0` (ONNX And, on 0/1 operands).
+  case and
+  /// `a != 0 || b != 0` (ONNX Or).
+  case or
+  /// `(a != 0) != (b != 0)` (ONNX Xor).
+  case xor
+  /// C's `fmodf(a, b)`: the remainder with the sign of `a` (ONNX Mod with `fmod=1`).
+  case fmod
 }
 
-// MARK: - File encoding (on-disk numbers; never renumber)
+// MARK: - File encoding (on-disk numbers; never renumber: a BinaryOp is its index in `allCases`, so new cases go last)
 
 extension ByteWriter {
   mutating func activation(_ a: Activation) {
@@ -237,6 +257,15 @@ extension PlanDescription {
     case .max: return "max"
     case .min: return "min"
     case .prelu: return "prelu"
+    case .equal: return "equal"
+    case .less: return "less"
+    case .greater: return "greater"
+    case .lessOrEqual: return "less-or-equal"
+    case .greaterOrEqual: return "greater-or-equal"
+    case .and: return "and"
+    case .or: return "or"
+    case .xor: return "xor"
+    case .fmod: return "fmod"
     }
   }
 }

@@ -64,12 +64,14 @@ public enum Kernel: Equatable, Sendable {
   /// Transposed convolution over one or more spatial axes (ONNX ConvTranspose). Input view
   /// [C, d1, ...], output [M, o1, ...].
   case convTranspose(ConvolutionTranspose)
+  /// `condition != 0 ? x : y` with NumPy broadcasting of the three (ONNX Where).
+  case select(Select)
 
   /// Whether an input may have one item that every output item reads (a value without the
   /// batch as an operand of a batched step); other steps take inputs with the output's items.
   public var readsSharedItems: Bool {
     switch self {
-    case .binary, .matmul: return true
+    case .binary, .matmul, .select: return true
     default: return false
     }
   }
@@ -106,7 +108,7 @@ extension Kernel {
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
-    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self, ConvolutionTranspose.self,
+    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self, ConvolutionTranspose.self, Select.self,
     IndexCopyStep.self, ResizeLinearStep.self,
   ]
 
@@ -139,6 +141,7 @@ extension Kernel {
     case .indexCopy(let sources, let fill): return IndexCopyStep(sources: sources, fill: fill)
     case .resizeLinear(let rows, let columns): return ResizeLinearStep(rows: rows, columns: columns)
     case .convTranspose(let c): return c
+    case .select(let s): return s
     }
   }
 }

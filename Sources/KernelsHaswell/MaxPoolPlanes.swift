@@ -8,12 +8,15 @@ public typealias PoolWindowShape = (
   dilationHeight: Int, dilationWidth: Int
 )
 
-/// Max pooling of one `inHeight x inWidth` plane into `outHeight x outWidth`, separably: first
-/// each input row's maxima over the window's columns, then each output row as the maxima over
-/// its window's rows of those. A 3x3 window costs 3 + 3 vector folds per output instead of 9.
-/// Rows that the window reaches past (padding) are copied between `-inf` borders first, so
-/// every column takes the same vector path: a `-inf` tap never changes the max, as the
-/// reference's skipping of taps outside the input.
+/// Max pooling of `planes` consecutive `inHeight x inWidth` planes into `outHeight x outWidth`
+/// ones (also consecutive), separably: first each input row's maxima over the window's
+/// columns, then each output row as the maxima over its window's rows of those. A 3x3 window
+/// costs 3 + 3 vector folds per output instead of 9. The row pass reads the rows in place:
+/// outputs whose window lies inside the row go a vector at a time, the few at the borders
+/// one at a time over the taps inside the row (copying a row between `-inf` borders first
+/// made every load straddle two earlier stores, which the CPU cannot forward: that stall
+/// was most of the time on 14 x 14 planes). Several planes per call spread the per-call
+/// cost over a channel block.
 ///
 /// `scratch` holds `maxPoolScratchCount(...)` floats.
 ///
@@ -24,34 +27,32 @@ public typealias PoolWindowShape = (
 /// order). A plane holding a NaN folds with the reference's NaN rule instead
 /// (`x > acc || x.isNaN`: the window's last NaN), which the two passes keep too: the last NaN
 /// of the last row holding one.
-public func maxPoolPlane(
+public func maxPoolPlanes(
   input: UnsafePointer<Float>, inHeight: Int, inWidth: Int, output: UnsafeMutablePointer<Float>, outHeight: Int,
-  outWidth: Int, window: PoolWindowShape, scratch: UnsafeMutablePointer<Float>
+  outWidth: Int, window: PoolWindowShape, planes: Int, scratch: UnsafeMutablePointer<Float>
 ) {
-  let plane = PoolPlane(
-    input: input, inHeight: inHeight, inWidth: inWidth, output: output, outHeight: outHeight, outWidth: outWidth,
-    window: window, scratch: scratch)
-  if maxPoolScratchCount(inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth, window: window) > 0 {
-    plane.run()
-  } else {
-    plane.runDirect()
+  let separable =
+    maxPoolScratchCount(inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth, window: window) > 0
+  for index in 0..<planes {
+    let plane = PoolPlane(
+      input: input + index &* inHeight &* inWidth, inHeight: inHeight, inWidth: inWidth,
+      output: output + index &* outHeight &* outWidth, outHeight: outHeight, outWidth: outWidth, window: window,
+      scratch: scratch)
+    if separable {
+      plane.run()
+    } else {
+      plane.runDirect()
+    }
   }
 }
 
-/// The scratch floats `maxPoolPlane` needs: the row maxima and one padded row; 0 for a plane
-/// that goes the direct way (padding or windows far wider than the data, as only a crafted
-/// plan has, would make the scratch huge: those fold each window's taps inside the input).
+/// The scratch floats `maxPoolPlanes` needs: the row maxima; 0 for planes that go the direct
+/// way (windows so far apart or padding so wide, as only a crafted plan has, that the row
+/// maxima would outgrow the data: those fold each window's taps inside the input).
 public func maxPoolScratchCount(inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int, window: PoolWindowShape) -> Int {
-  let padded = paddedRowLength(inWidth: inWidth, outWidth: outWidth, window: window)
   let maxima = inHeight * outWidth
   let data = inHeight * inWidth + outHeight * outWidth
-  return padded <= 3 * inWidth + 16 && maxima <= 2 * data ? maxima + padded : 0
-}
-
-/// A padded row's floats: the left padding, the row, and whatever the last window reaches past it.
-private func paddedRowLength(inWidth: Int, outWidth: Int, window w: PoolWindowShape) -> Int {
-  let reach = (outWidth - 1) * w.strideWidth + (w.kernelWidth - 1) * w.dilationWidth + 1
-  return max(w.padLeft + inWidth, reach)
+  return maxima <= 2 * data ? maxima : 0
 }
 
 /// Taps `k` in `0..<kernel` with `start + k * dilation` in `lo..<hi`: a range of `k`.
@@ -70,43 +71,21 @@ public func interiorOutputs(size: Int, outputs: Int, kernel: Int, stride: Int, p
   return lo < hi ? lo..<hi : lo..<lo
 }
 
-/// Whether the rows read so far held a NaN, noted 8 floats at a time as they are read (and,
-/// for a padded row, copied).
-private struct NaNScan {
-  private var mask = SIMDMask<SIMD8<Int32>>(repeating: false)
-  private var scalar = false
-
-  var found: Bool { scalar || any(mask) }
-
-  @inline(__always)
-  mutating func scan(_ row: UnsafePointer<Float>, count: Int, copyingTo copy: UnsafeMutablePointer<Float>?) {
-    if count >= 8 {
-      scan(SIMD8<Float>.self, row, count: count, copyingTo: copy) { mask .|= $0 .!= $0 }
-    } else if count >= 4 {
-      scan(SIMD4<Float>.self, row, count: count, copyingTo: copy) { scalar = scalar || any($0 .!= $0) }
-    } else {
-      for i in 0..<count {
-        scalar = scalar || row[i].isNaN
-        copy?[i] = row[i]
-      }
-    }
+/// Whether `count` floats from `p` hold a NaN, 16 at a time (the last vector overlapping the
+/// one before).
+@inline(__always)
+private func holdsNaN(_ p: UnsafePointer<Float>, count: Int) -> Bool {
+  typealias V = SIMD16<Float>
+  guard count >= V.scalarCount else { return (0..<count).contains { p[$0].isNaN } }
+  var mask = SIMDMask<SIMD16<Int32>>(repeating: false)
+  var i = 0
+  while i < count {
+    i = min(i, count &- V.scalarCount)
+    let v = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+    mask .|= v .!= v
+    i &+= V.scalarCount
   }
-
-  /// `count` (at least `V.scalarCount`) floats a vector at a time, the last vector overlapping
-  /// the one before.
-  @inline(__always)
-  private func scan<V: SIMD>(
-    _: V.Type, _ row: UnsafePointer<Float>, count: Int, copyingTo copy: UnsafeMutablePointer<Float>?, note: (V) -> Void
-  ) where V.Scalar == Float {
-    var i = 0
-    while i < count {
-      i = min(i, count &- V.scalarCount)
-      let v = UnsafeRawPointer(row + i).loadUnaligned(as: V.self)
-      note(v)
-      if let copy { UnsafeMutableRawPointer(copy + i).storeBytes(of: v, as: V.self) }
-      i &+= V.scalarCount
-    }
-  }
+  return any(mask)
 }
 
 private struct PoolPlane {
@@ -138,48 +117,80 @@ private struct PoolPlane {
     }
   }
 
-  /// The row pass with NaN-free folds, noting NaNs as it reads; where there were some, the row
-  /// pass again with the NaN rule (nothing is written to the output before the column pass).
+  /// Both passes, with NaN-free folds unless the plane holds a NaN (rare).
   @inline(__always)
   func run() {
-    if rowMaxima(MaxOfOrdered.self) {
-      columnMaxima(MaxOfOrdered.self)
-    } else {
-      _ = rowMaxima(MaxKeepingNaN.self)
+    if holdsNaN(input, count: inHeight &* inWidth) {
+      rowMaxima(MaxKeepingNaN.self)
       columnMaxima(MaxKeepingNaN.self)
+    } else {
+      rowMaxima(MaxOfOrdered.self)
+      columnMaxima(MaxOfOrdered.self)
     }
   }
 
-  /// Every input row's maxima over the window's columns, into the scratch; false if a row held
-  /// a NaN and `F` does not keep it (the maxima are then not the reference's).
+  /// Every input row's maxima over the window's columns, into the scratch.
   @inline(__always)
-  func rowMaxima<F: MaxRule>(_: F.Type) -> Bool {
+  func rowMaxima<F: MaxRule>(_: F.Type) {
     let w = window
-    let padded = scratch + inHeight &* outWidth
-    // Rows are read in place when every window lies inside them.
-    let inPlace =
-      interiorOutputs(
-        size: inWidth, outputs: outWidth, kernel: w.kernelWidth, stride: w.strideWidth, pad: w.padLeft,
-        dilation: w.dilationWidth) == 0..<outWidth
-    if !inPlace {
-      let length = paddedRowLength(inWidth: inWidth, outWidth: outWidth, window: w)
-      padded.update(repeating: -.infinity, count: w.padLeft)
-      (padded + w.padLeft + inWidth).update(repeating: -.infinity, count: length - w.padLeft - inWidth)
-    }
-    var nan = NaNScan()
-    for y in 0..<inHeight {
-      var row = input + y &* inWidth
-      nan.scan(row, count: inWidth, copyingTo: inPlace ? nil : padded + w.padLeft)
-      row = inPlace ? row - w.padLeft : UnsafePointer(padded)
-      let maxima = scratch + y &* outWidth
-      // Constant kernel widths unroll the taps.
+    let inside = interiorOutputs(
+      size: inWidth, outputs: outWidth, kernel: w.kernelWidth, stride: w.strideWidth, pad: w.padLeft,
+      dilation: w.dilationWidth)
+    if inWidth == w.strideWidth &* outWidth && !inside.isEmpty {
+      // Rows exactly `strideWidth` outputs wide (3x3/1 pad 1; 3x3/2 on an even width): the
+      // rows back to back are one run, output `j` of which starts its window at input
+      // `j * strideWidth - padLeft`. Only the border columns' windows cross into a neighbouring
+      // row (or out of the plane); those are recomputed after.
+      let first = inside.lowerBound, count = inHeight &* outWidth &- first &- (outWidth &- inside.upperBound)
+      let start = input + (first &* w.strideWidth &- w.padLeft), out = scratch + first
       switch (w.kernelWidth, w.dilationWidth) {
-      case (3, 1): rowPass(F.self, row, maxima, kernel: 3, dilation: 1)
-      case (2, 1): rowPass(F.self, row, maxima, kernel: 2, dilation: 1)
-      default: rowPass(F.self, row, maxima, kernel: w.kernelWidth, dilation: w.dilationWidth)
+      case (3, 1): rowPass(F.self, start, out, count: count, kernel: 3, dilation: 1)
+      default: rowPass(F.self, start, out, count: count, kernel: w.kernelWidth, dilation: w.dilationWidth)
       }
+      for y in 0..<inHeight {
+        let row = input + y &* inWidth, maxima = scratch + y &* outWidth
+        for ox in 0..<inside.lowerBound { maxima[ox] = borderMaximum(F.self, row, ox) }
+        for ox in inside.upperBound..<outWidth { maxima[ox] = borderMaximum(F.self, row, ox) }
+      }
+      return
     }
-    return F.keepsNaN || !nan.found
+    for y in 0..<inHeight {
+      let row = input + y &* inWidth
+      let maxima = scratch + y &* outWidth
+      if !inside.isEmpty {
+        // Output `ox`'s window starts at `row[ox * strideWidth - padLeft]`, inside the row.
+        let first = row + (inside.lowerBound &* w.strideWidth &- w.padLeft), out = maxima + inside.lowerBound
+        // Constant kernel widths unroll the taps.
+        switch (w.kernelWidth, w.dilationWidth) {
+        case (3, 1): rowPass(F.self, first, out, count: inside.count, kernel: 3, dilation: 1)
+        case (2, 1): rowPass(F.self, first, out, count: inside.count, kernel: 2, dilation: 1)
+        default: rowPass(F.self, first, out, count: inside.count, kernel: w.kernelWidth, dilation: w.dilationWidth)
+        }
+      }
+      for ox in 0..<inside.lowerBound { maxima[ox] = borderMaximum(F.self, row, ox) }
+      for ox in inside.upperBound..<outWidth { maxima[ox] = borderMaximum(F.self, row, ox) }
+    }
+  }
+
+  /// Output column `ox`'s maximum over the taps of its window inside `row`.
+  @inline(__always)
+  func borderMaximum<F: MaxRule>(_: F.Type, _ row: UnsafePointer<Float>, _ ox: Int) -> Float {
+    let w = window
+    let x0 = ox &* w.strideWidth &- w.padLeft
+    var acc = F.seed
+    if w.dilationWidth == 1 {  // No division.
+      var x = max(0, x0)
+      let end = min(inWidth, x0 &+ w.kernelWidth)
+      while x < end {
+        acc = F.fold(acc, row[x])
+        x &+= 1
+      }
+      return acc
+    }
+    for k in windowTaps(start: x0, dilation: w.dilationWidth, kernel: w.kernelWidth, lo: 0, hi: inWidth) {
+      acc = F.fold(acc, row[x0 &+ k &* w.dilationWidth])
+    }
+    return acc
   }
 
   /// Each output row as the maxima over its window's rows of row maxima. At vertical stride 1
@@ -218,30 +229,33 @@ private struct PoolPlane {
     }
   }
 
-  /// One row's maxima over the window's columns, for every output column; column `ox`'s window
-  /// starts at `row[ox * strideWidth]` (the row is padded, or every window lies inside it).
+  /// `count` outputs of one row's maxima over the window's columns; output `i`'s window starts
+  /// at `row[i * strideWidth]` and lies inside the row.
   @inline(__always)
   func rowPass<F: MaxRule>(
-    _: F.Type, _ row: UnsafePointer<Float>, _ maxima: UnsafeMutablePointer<Float>, kernel: Int, dilation: Int
+    _: F.Type, _ row: UnsafePointer<Float>, _ maxima: UnsafeMutablePointer<Float>, count: Int, kernel: Int, dilation: Int
   ) {
     switch window.strideWidth {
-    case 1: rowPass(F.self, DenseLoad.self, row, maxima, kernel: kernel, dilation: dilation)
-    case 2: rowPass(F.self, EvenLoad.self, row, maxima, kernel: kernel, dilation: dilation)
-    default: rowPass(F.self, StridedLoad.self, row, maxima, kernel: kernel, dilation: dilation)
+    case 1: rowPass(F.self, DenseLoad.self, row, maxima, count: count, kernel: kernel, dilation: dilation)
+    case 2: rowPass(F.self, EvenLoad.self, row, maxima, count: count, kernel: kernel, dilation: dilation)
+    default: rowPass(F.self, StridedLoad.self, row, maxima, count: count, kernel: kernel, dilation: dilation)
     }
   }
 
   @inline(__always)
   func rowPass<F: MaxRule, L: LaneLoad>(
-    _: F.Type, _: L.Type, _ row: UnsafePointer<Float>, _ maxima: UnsafeMutablePointer<Float>, kernel: Int, dilation: Int
+    _: F.Type, _: L.Type, _ row: UnsafePointer<Float>, _ maxima: UnsafeMutablePointer<Float>, count: Int, kernel: Int,
+    dilation: Int
   ) {
     let stride = window.strideWidth
-    if outWidth >= 8 {
-      rowRun(F.self, L.self, SIMD8<Float>.self, row, maxima, kernel: kernel, dilation: dilation)
-    } else if outWidth >= 4 {
-      rowRun(F.self, L.self, SIMD4<Float>.self, row, maxima, kernel: kernel, dilation: dilation)
+    if count >= 16 {
+      rowRun(F.self, L.self, SIMD16<Float>.self, row, maxima, count: count, kernel: kernel, dilation: dilation)
+    } else if count >= 8 {
+      rowRun(F.self, L.self, SIMD8<Float>.self, row, maxima, count: count, kernel: kernel, dilation: dilation)
+    } else if count >= 4 {
+      rowRun(F.self, L.self, SIMD4<Float>.self, row, maxima, count: count, kernel: kernel, dilation: dilation)
     } else {
-      for ox in 0..<outWidth {
+      for ox in 0..<count {
         var acc = F.seed
         for k in 0..<kernel { acc = F.fold(acc, row[ox &* stride &+ k &* dilation]) }
         maxima[ox] = acc
@@ -249,17 +263,17 @@ private struct PoolPlane {
     }
   }
 
-  /// All `outWidth` (at least `V.scalarCount`) columns a vector at a time; the last vector ends
+  /// All `count` (at least `V.scalarCount`) outputs a vector at a time; the last vector ends
   /// at the end, recomputing outputs of the one before.
   @inline(__always)
   func rowRun<F: MaxRule, L: LaneLoad, V: MaxVector>(
-    _: F.Type, _: L.Type, _: V.Type, _ row: UnsafePointer<Float>, _ maxima: UnsafeMutablePointer<Float>, kernel: Int,
-    dilation: Int
+    _: F.Type, _: L.Type, _: V.Type, _ row: UnsafePointer<Float>, _ maxima: UnsafeMutablePointer<Float>, count: Int,
+    kernel: Int, dilation: Int
   ) {
     let stride = window.strideWidth
     var ox = 0
-    while ox < outWidth {
-      ox = min(ox, outWidth &- V.scalarCount)
+    while ox < count {
+      ox = min(ox, count &- V.scalarCount)
       var tap = row + ox &* stride
       var acc = V(repeating: F.seed)
       for _ in 0..<kernel {
@@ -277,7 +291,11 @@ private struct PoolPlane {
     _: F.Type, first: UnsafePointer<Float>, step: Int, rowCount: Int, output: UnsafeMutablePointer<Float>, count: Int
   ) {
     // The common 3-row window unrolls.
-    if count >= 8 && rowCount == 3 {
+    if count >= 16 && rowCount == 3 {
+      columnRun(F.self, SIMD16<Float>.self, first: first, step: step, rowCount: 3, output: output, count: count)
+    } else if count >= 16 {
+      columnRun(F.self, SIMD16<Float>.self, first: first, step: step, rowCount: rowCount, output: output, count: count)
+    } else if count >= 8 && rowCount == 3 {
       columnRun(F.self, SIMD8<Float>.self, first: first, step: step, rowCount: 3, output: output, count: count)
     } else if count >= 8 {
       columnRun(F.self, SIMD8<Float>.self, first: first, step: step, rowCount: rowCount, output: output, count: count)
@@ -325,6 +343,19 @@ protocol MaxVector: SIMD where Scalar == Float {
   static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self
 }
 
+extension SIMD16<Float>: MaxVector {
+  @inline(__always) static func dense(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+  /// From loads of `p[0...15]` and `p[15...30]`.
+  @inline(__always) static func evens(_ p: UnsafePointer<Float>) -> Self {
+    let a = dense(p), b = dense(p + 15)
+    return Self(lowHalf: a.evenHalf, highHalf: b.oddHalf)
+  }
+  @inline(__always) static func greater(_ x: Self, _ acc: Self) -> Self { acc.replacing(with: x, where: x .> acc) }
+  @inline(__always) static func greaterOrNaN(_ x: Self, _ acc: Self) -> Self {
+    acc.replacing(with: x, where: (x .> acc) .| (x .!= x))
+  }
+}
+
 extension SIMD8<Float>: MaxVector {
   @inline(__always) static func dense(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
   /// From loads of `p[0...7]` and `p[7...14]`.
@@ -353,8 +384,6 @@ extension SIMD4<Float>: MaxVector {
 
 /// The reference's fold of one tap into the max, on one output or a vector of them.
 protocol MaxRule {
-  /// Whether the rule keeps NaN as the reference does (else it is only right on NaN-free values).
-  static var keepsNaN: Bool { get }
   static func fold(_ acc: Float, _ x: Float) -> Float
   static func fold<V: MaxVector>(_ acc: V, _ x: V) -> V
 }
@@ -366,14 +395,12 @@ extension MaxRule {
 
 /// NaN-free values: a tap replaces the max only when greater, so the first of equal values stays.
 private enum MaxOfOrdered: MaxRule {
-  static var keepsNaN: Bool { false }
   @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { x > acc ? x : acc }
   @inline(__always) static func fold<V: MaxVector>(_ acc: V, _ x: V) -> V { V.greater(x, acc) }
 }
 
 /// With NaN: a NaN tap always replaces the max, so a window holding NaNs yields its last NaN.
 private enum MaxKeepingNaN: MaxRule {
-  static var keepsNaN: Bool { true }
   @inline(__always) static func fold(_ acc: Float, _ x: Float) -> Float { x > acc || x.isNaN ? x : acc }
   @inline(__always) static func fold<V: MaxVector>(_ acc: V, _ x: V) -> V { V.greaterOrNaN(x, acc) }
 }

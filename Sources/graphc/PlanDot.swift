@@ -82,7 +82,7 @@ enum PlanColors {
     case "conv", "conv-nd": return "#fde68a"
     case "pool", "pool-nd", "global-pool": return "#c4b5fd"
     case "dense", "matmul": return "#fdba74"
-    case "binary", "channel-affine", "activation": return "#a5f3fc"
+    case "binary", "select", "channel-affine", "activation": return "#a5f3fc"
     case "softmax", "lrn", "layer-norm": return "#f9a8d4"
     case "transpose", "copy", "slice", "gather": return "#d6d3d1"
     default: return "#e5e7eb"

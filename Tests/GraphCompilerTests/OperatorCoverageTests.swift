@@ -128,6 +128,26 @@ final class OperatorCoverageTests: XCTestCase {
     s["Selu"] = unary("Selu", ["alpha": .float(1.5), "gamma": .float(1.1)])
     s["Celu"] = unary("Celu", ["alpha": .float(2)])
     s["ThresholdedRelu"] = unary("ThresholdedRelu", ["alpha": .float(0.1)])
+    // A run-time mask selecting between x and a per-row constant (Where), the comparison against
+    // a per-channel constant; the logic ops on two masks, then Where picks by the result.
+    for op in ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"] {
+      s[op] = { g, x in
+        let rounded = g.node("Relu", "relu", [x])  // zeros, so Equal holds somewhere
+        return g.node("Where", "where", [g.node(op, op.lowercased(), [rounded, g.weight("k", [2, 1, 1], -0.1, 0.2)]), x, g.weight("fill", [4], -1, 1)])
+      }
+    }
+    for op in ["And", "Or", "Xor"] {
+      s[op] = { g, x in
+        let a = g.node("Greater", "positive", [x, g.scalar("zero", 0)]), b = g.node("Less", "small", [x, g.weight("k", [4], -0.2, 0.2)])
+        return g.node("Where", "where", [g.node(op, op.lowercased(), [a, b]), g.scalar("one", 1), x])
+      }
+    }
+    s["Not"] = { g, x in g.node("Where", "where", [g.node("Not", "not", [g.node("Greater", "positive", [x, g.scalar("zero", 0)])]), x, g.scalar("one", 1)]) }
+    s["Where"] = { g, x in
+      let mask = g.builder.constant("mask", Tensor(dataType: .bool, dims: [4, 1], storage: .integers([1, 0, 0, 1])))
+      return g.node("Where", "where", [mask, x, g.node("Neg", "neg", [x])])
+    }
+    s["Mod"] = { g, x in g.node("Mod", "mod", [x, g.weight("k", [2, 1, 4], 0.2, 0.5)], ["fmod": .int(1)]) }
     return s
   }()
 

@@ -54,10 +54,18 @@ final class StepKindTests: XCTestCase {
         inChannels: 4, inSizes: [5, 3], outChannels: 6, outSizes: [11, 8], kernel: [3, 2], strides: [2, 3], dilations: [1, 2],
         padsBegin: [1, -1], groups: 2),
       weights: WeightRef(offset: 2, count: 48), weightLayout: .oihw, bias: WeightRef(offset: 50, count: 6), activation: .relu)),
+    .select(Select(dims: [[3, 1], [], [2, 3, 4]], constants: [nil, WeightRef(offset: 4, count: 1), nil])),
     .indexCopy(sources: [[1, 0], [-1, 0, 2, -1], [3]], fill: -0.5),
     .resizeLinear(
       rows: LinearAxis(low: [0, 0, 1], high: [1, 1, 2], weights: [0, 0.5, 0.25]),
       columns: LinearAxis(identity: 2)),
+    // A Winograd conv with GEMM fallback weights for batch 1 (a second conv, after the others).
+    .conv(Convolution(
+      geometry: Conv2DGeometry(
+        inChannels: 4, inHeight: 14, inWidth: 14, outChannels: 6, kernelHeight: 3, kernelWidth: 3, strideHeight: 1,
+        strideWidth: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1),
+      weights: WeightRef(offset: 0, count: 36 * 6 * 4), weightLayout: .winograd4x4, bias: nil, residual: false,
+      activation: .relu, gemmFallback: GemmFallback(weights: WeightRef(offset: 900, count: 6 * 36), belowBatch: 2))),
   ]
 
   func testEveryKindRoundTripsThroughItsEncoding() throws {
@@ -84,12 +92,12 @@ final class StepKindTests: XCTestCase {
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
       "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19, "conv-nd": 20,
-      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "conv-transpose": 24, "index-copy": 26, "resize-linear": 27,
+      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "conv-transpose": 24, "select": 25, "index-copy": 26, "resize-linear": 27,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
       "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean", "conv-nd", "pool-nd",
-      "reduce", "log-softmax", "conv-transpose", "index-copy", "resize-linear",
+      "reduce", "log-softmax", "conv-transpose", "select", "index-copy", "resize-linear",
     ])
   }
 
@@ -189,9 +197,41 @@ final class StepKindTests: XCTestCase {
       "reduce-logsumexp",
       "log-softmax axis 2",
       "conv-transpose 3x2/2x3 pad 1,-1 dil 1x2 4→6 to 11x8 groups 2 relu",
+      "select 3x1, 1 const, 2x3x4",
       "index-copy [2x4x1] fill -0.5",
       "resize-linear 3x2",
+      "conv 3x3/1 pad 1 4→6 no-bias winograd (packed below batch 2) relu",
     ])
+  }
+
+  /// A GEMM fallback belongs to a Winograd conv, runs from batch 1 up (below at least 2) and
+  /// holds the conv's packed weight count.
+  func testGemmFallbackIsValidated() throws {
+    guard case .conv(let good) = Self.kernels.last! else { return XCTFail() }
+    let g = good.geometry
+    let input = View(base: 0, itemStride: 4 * 14 * 14, dims: [4, 14, 14])
+    let output = View(base: 4 * 14 * 14, itemStride: 6 * 14 * 14, dims: [6, 14, 14])
+    func plan(_ conv: Convolution) -> Plan {
+      Plan(
+        fixedBatch: nil, arenaFloatsPerItem: 10 * 14 * 14, inputs: [TensorBinding(name: "x", view: input)],
+        outputs: [TensorBinding(name: "y", view: output)],
+        steps: [Step(name: "s", absorbed: ["s"], kernel: .conv(conv), inputs: [input], output: output)], weightCount: 2000)
+    }
+    var conv = good
+    conv.gemmFallback = GemmFallback(weights: WeightRef(offset: 900, count: g.packedWeightCount), belowBatch: 2)
+    XCTAssertNoThrow(try plan(conv).validate())
+    var wrongCount = conv
+    wrongCount.gemmFallback!.weights.count -= 1
+    var belowOne = conv
+    belowOne.gemmFallback!.belowBatch = 1
+    var notWinograd = conv
+    notWinograd.weightLayout = .gemmPanels
+    notWinograd.weights = WeightRef(offset: 0, count: g.packedWeightCount)
+    for (bad, message) in [
+      (wrongCount, "conv fallback"), (belowOne, "below batch 1 never runs"), (notWinograd, "only a Winograd conv has GEMM fallback"),
+    ] {
+      XCTAssertThrowsError(try plan(bad).validate()) { XCTAssertTrue("\($0)".contains(message), "\($0)") }
+    }
   }
 
   func testEachKindValidatesItsOperands() throws {
@@ -328,5 +368,21 @@ final class StepKindTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("columns table does not map 2 positions into 4"), "\($0)")
     }
     XCTAssertThrowsError(try plan(.resizeLinear(rows: rows, columns: LinearAxis(identity: 2)), inputs: [x], output: View(base: 24, itemStride: 24, dims: [1, 4, 2])).validate())
+    // Select: the run-time operands in order, constants in the weights, the three shapes broadcast to the output.
+    let mask = View(base: 0, itemStride: 4, dims: [4])
+    let select = Select(dims: [[4], [2, 3, 4], []], constants: [nil, nil, WeightRef(offset: 0, count: 1)])
+    XCTAssertNoThrow(try plan(.select(select), inputs: [mask, x], output: same, weights: 1).validate())
+    XCTAssertThrowsError(try plan(.select(select), inputs: [x, mask], output: same, weights: 1).validate()) {
+      XCTAssertTrue("\($0)".contains("select operand 0 size mismatch"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.select(select), inputs: [mask], output: same, weights: 1).validate()) {
+      XCTAssertTrue("\($0)".contains("select operand count mismatch"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.select(select), inputs: [mask, x], output: same, weights: 0).validate()) {
+      XCTAssertTrue("\($0)".contains("y weights"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.select(Select(dims: [[3], [2, 3, 4], []], constants: select.constants)), inputs: [View(base: 0, itemStride: 3, dims: [3]), x], output: same, weights: 1).validate()) {
+      XCTAssertTrue("\($0)".contains("do not broadcast"), "\($0)")
+    }
   }
 }

@@ -29,6 +29,15 @@ final class ElementwiseTests: XCTestCase {
     case .max: x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
     case .min: x.isNaN || y.isNaN ? .nan : Swift.min(x, y)
     case .prelu: x < 0 ? x * y : x
+    case .equal: x == y ? 1 : 0
+    case .less: x < y ? 1 : 0
+    case .greater: x > y ? 1 : 0
+    case .lessOrEqual: x <= y ? 1 : 0
+    case .greaterOrEqual: x >= y ? 1 : 0
+    case .and: x != 0 && y != 0 ? 1 : 0
+    case .or: x != 0 || y != 0 ? 1 : 0
+    case .xor: (x != 0) != (y != 0) ? 1 : 0
+    case .fmod: Foundation.fmod(x, y)
     }
   }
 
@@ -36,7 +45,7 @@ final class ElementwiseTests: XCTestCase {
     var rng = SeededRandom(seed: 1)
     // [2, 1, 3, 1] op [1, 4, 1, 2] -> [2, 4, 3, 2]; expected computed by explicit indexing.
     let a = rng.floats(6), b = rng.floats(8)
-    for op in [BinaryOp.add, .sub, .mul, .div, .max, .min, .prelu] {
+    for op in [BinaryOp.add, .sub, .mul, .div, .max, .min, .prelu, .equal, .less, .greater, .lessOrEqual, .greaterOrEqual, .and, .or, .xor, .fmod] {
       var out = [Float](repeating: 0, count: 48)
       XCTAssertEqual(try Reference.binary(op, a: a, aShape: [2, 1, 3, 1], b: b, bShape: [1, 4, 1, 2], output: &out), [2, 4, 3, 2])
       for i in 0..<2 {

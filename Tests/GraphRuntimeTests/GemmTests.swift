@@ -100,8 +100,33 @@ final class GemmTests: XCTestCase {
     assertPathsAgree(m: 97, n: 300, k: 513, seed: 300, "12-row tile vs 6-row tile") { set, table in
       var sixRows = table, twelveRows = table
       sixRows.tile12 = nil
+      sixRows.tile12x32 = nil
+      twelveRows.tile12x32 = nil
       twelveRows.tile12 = tiles12[set]
       return [sixRows, twelveRows]
+    }
+  }
+
+  /// SGEMM with the 12 x 32 tile (two B panels per call) gives the bits of the 12-row tile
+  /// alone: full pairs, a pair whose second panel is partial (n = 30), a pair followed by a
+  /// narrow panel (n = 40), an odd panel left over (n = 300), and a leftover single A panel
+  /// (97 rows). Run with each module this CPU supports.
+  func testWideTileMatchesTwelveRowTile() throws {
+    let wideTiles: [InstructionSet: KernelTable.Tile] = [
+      .generic: KernelsGeneric.sgemmTile12x32, .haswell: KernelsHaswell.sgemmTile12x32, .skylakeX: KernelsSkylakeX.sgemmTile12x32,
+    ]
+    let tiles12: [InstructionSet: KernelTable.Tile] = [
+      .generic: KernelsGeneric.sgemmTile12x16, .haswell: KernelsHaswell.sgemmTile12x16, .skylakeX: KernelsSkylakeX.sgemmTile12x16,
+    ]
+    for n in [300, 30, 40, 64, 49] {
+      assertPathsAgree(m: 97, n: n, k: 513, seed: 330 + UInt64(n), "n = \(n): 12 x 32 tile vs 12 x 16 tile") { set, table in
+        var narrow = table, wide = table
+        narrow.tile12 = tiles12[set]
+        narrow.tile12x32 = nil
+        wide.tile12 = tiles12[set]
+        wide.tile12x32 = wideTiles[set]
+        return [narrow, wide]
+      }
     }
   }
 

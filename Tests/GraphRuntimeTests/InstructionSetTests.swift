@@ -1,6 +1,7 @@
 import KernelsGeneric
 import KernelsHaswell
 import KernelsSkylakeX
+import GraphPlan
 import TestSupport
 import XCTest
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ final class InstructionSetTests: XCTestCase {
   typealias Dot4 = ([[Float]], [Float]) -> [Float]
 
   func check(
-    _ name: String, tile6: @escaping KernelTable.Tile, tile6x8: KernelTable.Tile, tile12: @escaping KernelTable.Tile, _ dot4: Dot4,
+    _ name: String, tile6: @escaping KernelTable.Tile, tile6x8: KernelTable.Tile, tile12: @escaping KernelTable.Tile, tile12x32: KernelTable.Tile, _ dot4: Dot4,
     dot1: ([Float], [Float]) -> Float
   ) {
     var rng = SeededRandom(seed: 21)
@@ -42,6 +43,27 @@ final class InstructionSetTests: XCTestCase {
         tile(depth, a, b, c, ldc, true)
         for i in 0..<cValues.count {
           XCTAssertEqual(c[i], expected[i], accuracy: 1e-4 * Float(depth).squareRoot(), "\(name) \(rows)x16 depth \(depth) at \(i)")
+        }
+      }
+      // The 12 x 32 tile over two B panels (the second `depth * 16` floats after the first).
+      do {
+        let a = rng.floats(depth * 12), bValues = rng.floats(depth * 32)
+        let ldc = 40
+        let cValues = rng.floats(12 * ldc)
+        let b = aligned(bValues), c = aligned(cValues)
+        defer { b.deallocate(); c.deallocate() }
+        var expected = cValues
+        for r in 0..<12 {
+          for j in 0..<32 {
+            var s: Float = 0
+            let panel = (r / 6) * depth * 6, row = r % 6, bPanel = (j / 16) * depth * 16
+            for p in 0..<depth { s += a[panel + p * 6 + row] * bValues[bPanel + p * 16 + j % 16] }
+            expected[r * ldc + j] += s
+          }
+        }
+        tile12x32(depth, a, b, c, ldc, true)
+        for i in 0..<cValues.count {
+          XCTAssertEqual(c[i], expected[i], accuracy: 1e-4 * Float(depth).squareRoot(), "\(name) 12x32 depth \(depth) at \(i)")
         }
       }
       // The 6 x 8 tile gives the 6 x 16 tile's first 8 columns bit for bit, and leaves the rest alone.
@@ -118,6 +140,7 @@ final class InstructionSetTests: XCTestCase {
   func testGenericKernels() {
     check(
       "generic", tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: KernelsGeneric.sgemmTile12x16,
+      tile12x32: KernelsGeneric.sgemmTile12x32,
       { dots($0, $1, KernelsGeneric.dotProductLanes4, KernelsGeneric.dotProductFinish) },
       dot1: { dot($0, $1, KernelsGeneric.dotProductLanes1, KernelsGeneric.dotProductFinish) })
   }
@@ -126,6 +149,7 @@ final class InstructionSetTests: XCTestCase {
     try XCTSkipUnless(InstructionSet.haswell.isSupported, "this CPU has no AVX2+FMA: the avx2+fma kernels are not run")
     check(
       "avx2+fma", tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: KernelsHaswell.sgemmTile12x16,
+      tile12x32: KernelsHaswell.sgemmTile12x32,
       { dots($0, $1, KernelsHaswell.dotProductLanes4, KernelsHaswell.dotProductFinish) },
       dot1: { dot($0, $1, KernelsHaswell.dotProductLanes1, KernelsHaswell.dotProductFinish) })
   }
@@ -134,8 +158,50 @@ final class InstructionSetTests: XCTestCase {
     try XCTSkipUnless(InstructionSet.skylakeX.isSupported, "this CPU has no AVX-512F: the avx512 kernels are not run")
     check(
       "avx512", tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
+      tile12x32: KernelsSkylakeX.sgemmTile12x32,
       { dots($0, $1, KernelsSkylakeX.dotProductLanes4, KernelsSkylakeX.dotProductFinish) },
       dot1: { dot($0, $1, KernelsSkylakeX.dotProductLanes1, KernelsSkylakeX.dotProductFinish) })
+  }
+
+  /// Each module's clamped store row gives, element for element, the bits of the general
+  /// store's arithmetic (`activation(alpha * acc + rowBias + colBias + residual)`, zeros for
+  /// what is missing), for no clamp, ReLU and Clip, with NaN, signed zeros and tails.
+  func testClampedStoreRowsMatchTheScalarStore() throws {
+    typealias Row = (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Float, Float, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float) -> Void
+    let rows: [(InstructionSet, Row)] = [
+      (.generic, KernelsGeneric.clampedStoreRow), (.haswell, KernelsHaswell.clampedStoreRow), (.skylakeX, KernelsSkylakeX.clampedStoreRow),
+    ]
+    var rng = SeededRandom(seed: 23)
+    let specials: [Float] = [.nan, 0, -0.0, .infinity, -.infinity, 1e-40]
+    for (set, row) in rows {
+      guard set.isSupported else {
+        print("skipping the \(set.rawValue) store row: this CPU does not run it")
+        continue
+      }
+      for count in [1, 15, 16, 17, 49, 64] {
+        var src = rng.floats(count), colBias = rng.floats(count), residual = rng.floats(count)
+        for i in stride(from: 0, to: count, by: 3) { src[i] = specials[i % specials.count] }
+        colBias[0] = -0.0
+        residual[count - 1] = .nan
+        for activation in [Activation.none, .relu, .clip(min: -0.5, max: 0.25), .clip(min: 1, max: -1)] {
+          for (alpha, rowBias, useColBias, useResidual) in [(Float(1), Float(0), false, false), (0.5, -0.25, true, true), (1, 0.75, false, true)] {
+            let (lower, upper, other) = activation.clampBounds
+            XCTAssertNil(other)
+            var out = [Float](repeating: 7, count: count)
+            colBias.withUnsafeBufferPointer { cb in
+              residual.withUnsafeBufferPointer { res in
+                row(src, count, &out, alpha, rowBias, useColBias ? cb.baseAddress! : nil, useResidual ? res.baseAddress! : nil, lower, upper)
+              }
+            }
+            for j in 0..<count {
+              let sum = alpha * src[j] + rowBias + (useColBias ? colBias[j] : 0) + (useResidual ? residual[j] : 0)
+              let expected = activation.apply(sum)
+              XCTAssertEqual(out[j].bitPattern, expected.bitPattern, "\(set.rawValue) \(activation) count \(count) at \(j): \(out[j]) vs \(expected)")
+            }
+          }
+        }
+      }
+    }
   }
 
   /// The chosen set is the best one the CPU runs, and a cap in GRAPHC_ISA only lowers it.

@@ -246,9 +246,17 @@ final class PoolTests: XCTestCase {
     let specials: [Float] = [
       .nan, Float(bitPattern: 0x7FC0_1234), Float(bitPattern: 0xFFC0_0042), -.infinity, .infinity, 0, -0.0, -.greatestFiniteMagnitude,
     ]
-    for (k, s, pad) in [(3, 1, 1), (3, 2, 0), (2, 2, 0), (3, 2, 1)] {
+    // 9 x 29 planes, and where rows are exactly `stride` outputs wide (the row pass then runs
+    // over the plane as one run) also planes of 14 x 14, 7 x 7 (under one 16-lane vector of
+    // row maxima), 2 x 3, and stride 2 on even widths (ceil mode without padding, floor with).
+    let shapes = [
+      (3, 1, 1, 9, 29, true), (3, 2, 0, 9, 29, true), (2, 2, 0, 9, 29, true), (3, 2, 1, 9, 29, true), (3, 1, 1, 14, 14, true),
+      (3, 1, 1, 7, 7, true), (3, 1, 1, 2, 3, true), (3, 2, 0, 8, 14, true), (3, 2, 0, 6, 56, true), (3, 2, 1, 9, 16, false),
+      (3, 2, 1, 12, 112, false), (2, 2, 0, 5, 10, false),
+    ]
+    for (k, s, pad, h, w, ceil) in shapes {
       for nans in [false, true] {
-        guard let p = sliceParameters(.max, h: 9, w: 29, kernel: (k, k), stride: (s, s), pads: (pad, pad, pad, pad), ceil: true, includePad: false)
+        guard let p = sliceParameters(.max, h: h, w: w, kernel: (k, k), stride: (s, s), pads: (pad, pad, pad, pad), ceil: ceil, includePad: false)
         else { return XCTFail("empty output") }
         // Mostly zeros of either sign and -inf, so ties and all-(-inf) windows are common.
         var input: [Float] = (0..<p.inputCount).map { _ in [Float(0), -0.0, -Float.infinity, rng.float()][Int(rng.next() % 4)] }
@@ -259,7 +267,7 @@ final class PoolTests: XCTestCase {
         for i in (p.geometry.inHeight * p.geometry.inWidth)..<(2 * p.geometry.inHeight * p.geometry.inWidth) where input[i].isNaN {
           input[i] = 1
         }
-        assertFastMatchesReference(p, input: input, "k\(k) s\(s) pad \(pad) nans \(nans)")
+        assertFastMatchesReference(p, input: input, "\(h)x\(w) k\(k) s\(s) pad \(pad) nans \(nans)")
       }
     }
   }

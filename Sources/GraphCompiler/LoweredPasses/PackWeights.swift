@@ -26,6 +26,10 @@ struct PackWeights: LoweredPass {
         (conv.weights, conv.weightLayout) =
           gemmPanels(conv.weights, packs: packs) { GemmPanels.packConv($0, conv.geometry) } ?? (copy(conv.weights), conv.weightLayout)
         conv.bias = conv.bias.map(copy)
+        if var fallback = conv.gemmFallback {
+          (fallback.weights, _) = gemmPanels(fallback.weights, packs: true) { GemmPanels.packConv($0, conv.geometry) }!
+          conv.gemmFallback = fallback
+        }
         program.steps[i].kernel = .conv(conv)
       case .convND(var conv):
         (conv.weights, conv.weightLayout) =
@@ -54,6 +58,9 @@ struct PackWeights: LoweredPass {
         program.steps[i].kernel = .channelNorm(epsilon: epsilon, scale: copy(scale), bias: bias.map(copy))
       case .constant(let values):
         program.steps[i].kernel = .constant(copy(values))
+      case .select(var select):
+        select.constants = select.constants.map { $0.map(copy) }
+        program.steps[i].kernel = .select(select)
       case .matmul(var matmul):
         matmul.constant = matmul.constant.map(copy)
         program.steps[i].kernel = .matmul(matmul)

@@ -18,8 +18,9 @@ final class Lowering {
     batch = graph.inputs.compactMap { context.shapes[$0.name]?.dims.first }.first { $0.value == nil }
     program.weights.reserve(graph.initializers.values.map { $0.elementCount + 16 }.reduce(0, +))
     for input in graph.inputs {
-      if let type = context.elementTypes[input.name], type != .float {
-        throw GraphError("graph input '\(input.name)'", "is \(type); the runtime takes float32 inputs only")
+      // A bool input is fed as float 0/1, as run-time bools are carried (graphrun converts a bool .npy).
+      if let type = context.elementTypes[input.name], type != .float, type != .bool {
+        throw GraphError("graph input '\(input.name)'", "is \(type); the runtime takes float32 (and bool, as 0/1) inputs only")
       }
       program.inputs.append(input.name)
       program.values[input.name] = try value(input.name)
@@ -53,6 +54,13 @@ final class Lowering {
       throw GraphError("", "cannot compile: " + OperatorRegistry.summarize(unsupported))
     }
     for output in graph.outputs {
+      // The plan's outputs are float32: a run-time bool (float 0/1 in the arena) written out as one
+      // would be read as the wrong type, so it is refused by name.
+      if program.values[output.name] != nil, let type = context.elementTypes[output.name], type != .float {
+        throw GraphError(
+          "output '\(output.name)'",
+          "is \(type) computed at run time; plan outputs are float32 only (Cast it to float in the model for 0/1)")
+      }
       if program.values[output.name] == nil { try writeConstant(output.name) }
       program.outputs.append(output.name)
     }
@@ -124,11 +132,12 @@ final class Lowering {
   private func value(_ name: String) throws -> LoweredProgram.Value {
     guard let shape = context.shapes[name] else { throw GraphError("value '\(name)'", "has no inferred shape") }
     // The runtime computes in float32 only: running an integer model as floats would be silently wrong.
-    if let type = context.elementTypes[name], type != .float {
+    // Bools are carried as float 0/1 (comparisons make them; Where, Not, And, Or, Xor read them).
+    if let type = context.elementTypes[name], type != .float, type != .bool {
       let producer = graph.producer(of: name).map { " (output of \(graph.nodes[$0].label))" } ?? ""
       throw GraphError(
         "value '\(name)'\(producer)",
-        "is \(type) and not known at compile time (it depends on a run-time value, such as the batch size); only float32 values can be computed at run time (integer and float64 math is evaluated only at compile time, on constants)")
+        "is \(type) and not known at compile time (it depends on a run-time value, such as the batch size); only float32 and bool values can be computed at run time (integer and float64 math is evaluated only at compile time, on constants)")
     }
     let listed = "[\(shape.dims.map(\.description).joined(separator: ", "))]"
     // The plan has no empty buffers (an out-of-range Slice gives one): say so here, by name.

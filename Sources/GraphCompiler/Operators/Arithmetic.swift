@@ -111,6 +111,10 @@ enum ArithmeticOp: OperatorDefinition {
     case .max: value = (Swift.max(p, q), false)
     case .min: value = (Swift.min(p, q), false)
     case .prelu: value = p < 0 ? p.multipliedReportingOverflow(by: q) : (p, false)
+    case .equal, .less, .greater, .lessOrEqual, .greaterOrEqual, .and, .or, .xor: value = (ComparisonOp.holds(op, p, q) ? 1 : 0, false)
+    case .fmod:
+      guard let r = ModOp.remainder(p, q, fmod: true) else { return nil }
+      value = (r, false)
     }
     return value.1 ? nil : value.0
   }
@@ -160,6 +164,14 @@ enum ArithmeticOp: OperatorDefinition {
     return n.isComputed(name) ? try n.operand(name) : name
   }
 
+  /// A constant operand's dims as an element-wise step's operand shared by every batch item:
+  /// a leading 1 that lines up with the batch dropped.
+  static func sharedConstantDims(_ dims: [Int], outRank: Int) throws -> [Int] {
+    guard dims.count == outRank + 1 else { return dims }
+    guard dims[0] == 1 else { throw LoweringContext.Unsupported(reason: "a constant that varies along the batch") }
+    return Array(dims.dropFirst())
+  }
+
   /// A binary step: both operands computed, or one of them a constant shared by every batch item.
   static func lowerBinary(_ n: LoweringContext, _ op: BinaryOp) throws {
     guard n.node.inputs.count == 2 else { throw LoweringContext.Unsupported(reason: "\(n.node.inputs.count) operands") }
@@ -179,12 +191,7 @@ enum ArithmeticOp: OperatorDefinition {
     let constantIsLeft = !n.isComputed(a)
     let (variable, constantIndex) = constantIsLeft ? (b, 0) : (a, 1)
     guard let c = n.knownValue(constantIndex) else { throw LoweringContext.Unsupported(reason: "an operand is neither computed nor constant") }
-    // The constant is shared by every batch item: drop a leading 1 that lines up with the batch.
-    var cDims = c.dims + Array(repeating: 1, count: constantIsLeft ? 0 : bOnes)
-    if cDims.count == outDims.count + 1 {
-      guard cDims[0] == 1 else { throw LoweringContext.Unsupported(reason: "a constant that varies along the batch") }
-      cDims.removeFirst()
-    }
+    let cDims = try sharedConstantDims(c.dims + Array(repeating: 1, count: constantIsLeft ? 0 : bOnes), outRank: outDims.count)
     n.emit(.binary(Binary(op: op, leftDims: constantIsLeft ? bDims : n.dims(variable), rightDims: cDims, constant: n.addWeights(c.floats),
                           constantIsLeft: constantIsLeft, activation: .none)), inputs: [variable])
   }

@@ -13,6 +13,7 @@ public enum OperatorRegistry {
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
     GatherOp.self, ReduceOp.self, SliceOp.self, SplitOp.self, RangeOp.self, PadOp.self, ExpandOp.self, TileOp.self, ResizeOp.self, UpsampleOp.self,
     ConstantOp.self, ConstantOfShapeOp.self, ShapeOp.self, CastOp.self,
+    ComparisonOp.self, NotOp.self, WhereOp.self, ModOp.self,
   ]
 
   /// The compiler's own ops (domain `graphc`), made by fusion and views: lowered, never read from files.

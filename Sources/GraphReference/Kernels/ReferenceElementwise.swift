@@ -48,6 +48,29 @@ extension Reference {
 }
 
 extension Reference {
+  /// `out = condition != 0 ? x : y` with NumPy broadcasting of all three (ONNX Where, a bool
+  /// condition as float 0/1), ranks up to 6. Returns the output shape.
+  @discardableResult
+  public static func select(
+    condition: UnsafePointer<Float>, conditionShape: [Int], x: UnsafePointer<Float>, xShape: [Int],
+    y: UnsafePointer<Float>, yShape: [Int], output: UnsafeMutablePointer<Float>
+  ) throws -> [Int] {
+    guard conditionShape.count <= 6, xShape.count <= 6, yShape.count <= 6 else {
+      throw ReferenceError("select: rank above 6 (\(conditionShape), \(xShape), \(yShape))")
+    }
+    let shape = try broadcastShape(try broadcastShape(conditionShape, xShape), yShape)
+    let cs = Broadcast.strides(conditionShape, to: shape), xs = Broadcast.strides(xShape, to: shape)
+    let ys = Broadcast.strides(yShape, to: shape)
+    for index in 0..<shape.reduce(1, *) {
+      let (ci, xi) = Broadcast.offsets(of: index, in: shape, cs, xs)
+      let (_, yi) = Broadcast.offsets(of: index, in: shape, cs, ys)
+      output[index] = condition[ci] != 0 ? x[xi] : y[yi]
+    }
+    return shape
+  }
+}
+
+extension Reference {
   /// The NumPy broadcast of two shapes (see ``Broadcast/shape(_:_:)``), or an error naming both.
   public static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
     guard let shape = Broadcast.shape(a, b) else { throw ReferenceError("cannot broadcast shapes \(a) and \(b)") }
@@ -66,8 +89,21 @@ extension Reference {
     case .max: return a.isNaN || b.isNaN ? .nan : Swift.max(a, b)
     case .min: return a.isNaN || b.isNaN ? .nan : Swift.min(a, b)
     case .prelu: return a < 0 ? Float(Double(a) * Double(b)) : a
+    case .equal: return truth(a == b)
+    case .less: return truth(a < b)
+    case .greater: return truth(a > b)
+    case .lessOrEqual: return truth(a <= b)
+    case .greaterOrEqual: return truth(a >= b)
+    case .and: return truth(a != 0 && b != 0)
+    case .or: return truth(a != 0 || b != 0)
+    case .xor: return truth((a != 0) != (b != 0))
+    // Swift's truncatingRemainder is C's fmod (exact: the remainder is always representable).
+    case .fmod: return a.truncatingRemainder(dividingBy: b)
     }
   }
+
+  /// A bool as the runtime carries it: 1 or 0.
+  static func truth(_ condition: Bool) -> Float { condition ? 1 : 0 }
 
   /// The activation of one value, spelled out here for the same reason. Written as
   /// comparisons so that NaN passes through, as in ONNX Runtime.

@@ -6,6 +6,7 @@ import GraphPlan
 enum PreparedStep: Sendable {
   case none
   case pool(PoolAxes)
+  /// A binary step's operands, or a select's x, y and condition.
   case binary(BroadcastRows)
   case gather(StridedGather)
   case matmul(MatMulLayout)
@@ -25,6 +26,10 @@ enum PreparedStep: Sendable {
       case .binary(let b):
         let (left, right) = b.constantIsLeft ? (b.rightDims, b.leftDims) : (b.leftDims, b.rightDims)
         do { prepared.append(.binary(try BroadcastRows(left, right))) } catch {
+          throw .format("step '\(step.name)': \(error.message)")
+        }
+      case .select(let select):
+        do { prepared.append(.binary(try BroadcastRows(select.dims[1], select.dims[2], select.dims[0]))) } catch {
           throw .format("step '\(step.name)': \(error.message)")
         }
       case .transpose(let perm): prepared.append(.gather(StridedGather(transposing: step.inputs[0].dims, perm: perm)))

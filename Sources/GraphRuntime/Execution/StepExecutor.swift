@@ -67,8 +67,9 @@ struct StepExecutor {
     case .conv(let c):
       let residual = c.residual ? step.inputs[1] : nil
       forItems(items, together: isDense(step.inputs[0]) && residual.map(isDense) ?? true) { n, count in
+        let (weights, layout) = c.weights(forBatch: session.batchInvariant ? .max : count)
         Kernels.conv2d(
-          Self.convParameters(c, batch: count, output: out), input: pointer(step.inputs[0], n), weights: weight(c.weights), weightLayout: c.weightLayout,
+          Self.convParameters(c, batch: count, output: out), input: pointer(step.inputs[0], n), weights: weight(weights), weightLayout: layout,
           epilogue: Epilogue(bias: c.bias.map(weight), residual: residual.map { UnsafePointer(pointer($0, n)) }, activation: c.activation),
           output: bufferItem(out, n), workspace: session.workspace, pool: pool)
       }
@@ -100,6 +101,19 @@ struct StepExecutor {
         let (l, r) = b.constantIsLeft ? (y, x) : (x, y)
         Kernels.binary(b.op, layout, a: l, b: r, output: pointer(out, n), pool: pool)
         activate(b.activation, out, n)
+      }
+    case .select(let select):
+      guard case .binary(let layout) = session.model.prepared[index] else { preconditionFailure("select step unprepared") }
+      for n in 0..<items {
+        // Each operand is its constant or the next input, in the order condition, x, y (no array: a run allocates nothing).
+        var next = 0
+        func operand(_ i: Int) -> UnsafePointer<Float> {
+          if let constant = select.constants[i] { return weight(constant) }
+          next += 1
+          return UnsafePointer(pointer(step.inputs[next - 1], n))
+        }
+        let condition = operand(0), x = operand(1), y = operand(2)
+        Kernels.select(layout, condition: condition, x: x, y: y, output: pointer(out, n), pool: pool)
       }
     case .channelAffine(let scale, let shift, let activation):
       for n in 0..<items {

@@ -43,7 +43,7 @@ package struct StepProfile: Sendable, Equatable {
       return out * size
     case .channelAffine:
       return 2 * out
-    case .binary, .activation, .softmax, .logSoftmax, .batchMean:
+    case .binary, .select, .activation, .softmax, .logSoftmax, .batchMean:
       return out
     case .resizeLinear:
       return 4 * out

@@ -26,7 +26,7 @@ extension Kernels {
   ) {
     let g = p.geometry
     let rows = PaddedRows(g)
-    let (lower, upper, after) = clampBounds(epilogue.activation)
+    let (lower, upper, after) = epilogue.activation.clampBounds
     withUnsafePointer(to: kernels) { kernels in
       parallelFor(pool, p.batch * g.outChannels, (p, rows, input, weights, epilogue, output, kernels, lower, upper, after)) {
         context, plane in
@@ -122,16 +122,6 @@ extension Kernels {
           i += 1
         }
       }
-    }
-  }
-
-  /// The activation as the clamp `depthwiseRow` fuses, or no clamp and the activation to run after.
-  static func clampBounds(_ activation: Activation) -> (lower: Float, upper: Float, after: Activation?) {
-    switch activation {
-    case .none: (-.infinity, .infinity, nil)
-    case .relu: (0, .infinity, nil)
-    case .clip(let lo, let hi): (lo, hi, nil)
-    default: (-.infinity, .infinity, activation)
     }
   }
 

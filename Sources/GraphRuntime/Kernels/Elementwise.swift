@@ -31,6 +31,17 @@ extension Activation {
     }
   }
 
+  /// The activation as the clamp the instruction sets' row kernels fuse (`depthwiseRow`,
+  /// `clampedStoreRow`: no clamp, ReLU and Clip), or no clamp and the activation to run after.
+  var clampBounds: (lower: Float, upper: Float, after: Activation?) {
+    switch self {
+    case .none: (-.infinity, .infinity, nil)
+    case .relu: (0, .infinity, nil)
+    case .clip(let lo, let hi): (lo, hi, nil)
+    default: (-.infinity, .infinity, self)
+    }
+  }
+
   /// Applies the activation to 16 values, lane by lane as ``apply(_:)-(Float)`` does.
   @inline(__always)
   func apply(_ x: SIMD16<Float>) -> SIMD16<Float> {
@@ -121,6 +132,70 @@ private enum Power: FloatOperator { @inline(__always) static func apply(_ a: Flo
 private enum Maximum: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > b || a != a ? a : b } }
 private enum Minimum: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b || a != a ? a : b } }
 private enum ParametricRelu: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < 0 ? a * b : a } }
+// Comparisons and logic give float 1 or 0 (a run-time bool); any comparison with NaN is false.
+private enum Equal: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 } }
+private enum Less: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 } }
+private enum Greater: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > b ? 1 : 0 } }
+private enum LessOrEqual: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a <= b ? 1 : 0 } }
+private enum GreaterOrEqual: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= b ? 1 : 0 } }
+private enum LogicalAnd: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a != 0 && b != 0 ? 1 : 0 } }
+private enum LogicalOr: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a != 0 || b != 0 ? 1 : 0 } }
+private enum LogicalXor: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { (a != 0) != (b != 0) ? 1 : 0 } }
+/// C's `fmodf` (ONNX Mod with `fmod=1`): the remainder with the dividend's sign.
+private enum FloatRemainder: FloatOperator { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { fmodf(a, b) } }
+
+/// One row of a broadcast walk: `columns` of the output row, each operand read from its start
+/// with a fixed step (0 or 1; any step in the general case).
+private protocol RowLoop {
+  static func run(
+    _ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+    steps: (Int, Int, Int), columns: Range<Int>)
+}
+
+/// `out = a op b` along a row, with a loop for each pair of contiguous or broadcast operands.
+private enum BinaryRow<Op: FloatOperator>: RowLoop {
+  @inline(__always)
+  static func run(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _: UnsafePointer<Float>,
+    steps: (Int, Int, Int), columns: Range<Int>
+  ) {
+    switch (steps.0, steps.1) {
+    case (1, 1): for i in columns { out[i] = Op.apply(x[i], y[i]) }
+    case (1, 0):
+      let c = y[0]
+      for i in columns { out[i] = Op.apply(x[i], c) }
+    case (0, 1):
+      let c = x[0]
+      for i in columns { out[i] = Op.apply(c, y[i]) }
+    default: for i in columns { out[i] = Op.apply(x[i * steps.0], y[i * steps.1]) }
+    }
+  }
+}
+
+/// `out = c != 0 ? a : b` along a row (a select's x, y and condition). A condition constant
+/// along the row copies one operand; the common forms (a mask against a row, a scalar fill)
+/// get their own loops, which vectorize.
+private enum SelectRow: RowLoop {
+  @inline(__always)
+  static func run(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+    steps: (Int, Int, Int), columns: Range<Int>
+  ) {
+    switch steps {
+    case (_, _, 0):
+      let (from, step) = c[0] != 0 ? (x, steps.0) : (y, steps.1)
+      for i in columns { out[i] = from[i * step] }
+    case (1, 1, 1): for i in columns { out[i] = c[i] != 0 ? x[i] : y[i] }
+    case (0, 1, 1):
+      let v = x[0]
+      for i in columns { out[i] = c[i] != 0 ? v : y[i] }
+    case (1, 0, 1):
+      let v = y[0]
+      for i in columns { out[i] = c[i] != 0 ? x[i] : v }
+    default: for i in columns { out[i] = c[i * steps.2] != 0 ? x[i * steps.0] : y[i * steps.1] }
+    }
+  }
+}
 
 extension Kernels {
   /// `out = a op b` with NumPy broadcasting (ranks up to 6); same numbers as
@@ -154,49 +229,80 @@ extension Kernels {
     case .max: broadcastRows(Maximum.self, layout, a, b, output, pool)
     case .min: broadcastRows(Minimum.self, layout, a, b, output, pool)
     case .prelu: broadcastRows(ParametricRelu.self, layout, a, b, output, pool)
+    case .equal: broadcastRows(Equal.self, layout, a, b, output, pool)
+    case .less: broadcastRows(Less.self, layout, a, b, output, pool)
+    case .greater: broadcastRows(Greater.self, layout, a, b, output, pool)
+    case .lessOrEqual: broadcastRows(LessOrEqual.self, layout, a, b, output, pool)
+    case .greaterOrEqual: broadcastRows(GreaterOrEqual.self, layout, a, b, output, pool)
+    case .and: broadcastRows(LogicalAnd.self, layout, a, b, output, pool)
+    case .or: broadcastRows(LogicalOr.self, layout, a, b, output, pool)
+    case .xor: broadcastRows(LogicalXor.self, layout, a, b, output, pool)
+    case .fmod: broadcastRows(FloatRemainder.self, layout, a, b, output, pool)
     }
   }
 
-  /// ``binary(_:_:a:b:output:pool:)`` for one operator (a type, so that the specialized loops
-  /// call it directly and vectorize).
+  /// A binary operator's rows (the third operand of the shared row walk unused).
   private static func broadcastRows<Op: FloatOperator>(
     _: Op.Type, _ layout: BroadcastRows, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     _ output: UnsafeMutablePointer<Float>, _ pool: ThreadPool?
   ) {
-    // Work in pieces of about `grain` elements: whole rows, or a long row in segments.
+    broadcastRows(BinaryRow<Op>.self, layout, a, b, a, output, pool)
+  }
+
+  /// `out = condition != 0 ? x : y` with NumPy broadcasting of the three (ONNX Where; a bool
+  /// condition is float 0/1); same numbers as `Reference.select`. Returns the output shape.
+  @discardableResult
+  package static func select(
+    condition: UnsafePointer<Float>, conditionShape: [Int], x: UnsafePointer<Float>, xShape: [Int],
+    y: UnsafePointer<Float>, yShape: [Int], output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
+  ) throws(RuntimeError) -> [Int] {
+    let layout: BroadcastRows
+    do { layout = try BroadcastRows(xShape, yShape, conditionShape) } catch { throw .shape("select: \(error.message)") }
+    select(layout, condition: condition, x: x, y: y, output: output, pool: pool)
+    return layout.shape
+  }
+
+  /// ``select(condition:conditionShape:x:xShape:y:yShape:output:pool:)`` over operands laid out as
+  /// `layout` says: x and y its operands a and b, the condition its c.
+  package static func select(
+    _ layout: BroadcastRows, condition: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>,
+    output: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil
+  ) {
+    if layout.count == 0 { return }
+    broadcastRows(SelectRow.self, layout, x, y, condition, output, pool)
+  }
+
+  /// The rows of a broadcast layout in pieces of about `grain` elements (whole rows, or a long
+  /// row in segments) across the pool, each row run by `Row` (a type, so that its loops are
+  /// specialized and vectorize): what binary and select steps share.
+  private static func broadcastRows<Row: RowLoop>(
+    _: Row.Type, _ layout: BroadcastRows, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+    _ output: UnsafeMutablePointer<Float>, _ pool: ThreadPool?
+  ) {
     let grain = 16_384, rowLength = layout.rowLength
     let segments = (rowLength + grain - 1) / grain, segment = (rowLength + segments - 1) / segments
     let rowsPerChunk = max(1, grain / rowLength)
     let pieces = segments > 1 ? layout.rows * segments : (layout.rows + rowsPerChunk - 1) / rowsPerChunk
     withUnsafePointer(to: layout) { layout in
-      broadcastRows(Op.self, layout, a, b, output, pool, pieces: pieces, segments: segments, segment: segment, rowsPerChunk: rowsPerChunk)
+      broadcastRows(Row.self, layout, (a, b, c), output, pool, pieces: pieces, segments: segments, segment: segment, rowsPerChunk: rowsPerChunk)
     }
   }
 
-  private static func broadcastRows<Op: FloatOperator>(
-    _: Op.Type, _ layoutPointer: UnsafePointer<BroadcastRows>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+  private static func broadcastRows<Row: RowLoop>(
+    _: Row.Type, _ layoutPointer: UnsafePointer<BroadcastRows>,
+    _ operands: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
     _ output: UnsafeMutablePointer<Float>, _ pool: ThreadPool?, pieces: Int, segments: Int, segment: Int, rowsPerChunk: Int
   ) {
-    parallelFor(pool, pieces, (layoutPointer, a, b, output, segments, segment, rowsPerChunk)) { context, piece in
-      let (layoutPointer, a, b, output, segments, segment, rowsPerChunk) = context
+    parallelFor(pool, pieces, (layoutPointer, operands, output, segments, segment, rowsPerChunk)) { context, piece in
+      let (layoutPointer, (a, b, c), output, segments, segment, rowsPerChunk) = context
       // Read through the pointer: a copy of the layout would retain its arrays.
       let rowLength = layoutPointer.pointee.rowLength, rows = layoutPointer.pointee.rows
       let rowRange = segments > 1 ? (piece / segments)..<(piece / segments + 1) : (piece * rowsPerChunk)..<min(rows, (piece + 1) * rowsPerChunk)
       let columns = segments > 1 ? (piece % segments * segment)..<min(rowLength, (piece % segments + 1) * segment) : 0..<rowLength
-      let aStep = layoutPointer.pointee.aStrides.last!, bStep = layoutPointer.pointee.bStrides.last!
+      let steps = (layoutPointer.pointee.aStrides.last!, layoutPointer.pointee.bStrides.last!, layoutPointer.pointee.cStrides.last!)
       for row in rowRange {
-        let (ai, bi) = layoutPointer.pointee.offsets(ofRow: row)
-        let out = output + row * rowLength, x = a + ai, y = b + bi
-        switch (aStep, bStep) {
-        case (1, 1): for i in columns { out[i] = Op.apply(x[i], y[i]) }
-        case (1, 0):
-          let c = y[0]
-          for i in columns { out[i] = Op.apply(x[i], c) }
-        case (0, 1):
-          let c = x[0]
-          for i in columns { out[i] = Op.apply(c, y[i]) }
-        default: for i in columns { out[i] = Op.apply(x[i * aStep], y[i * bStep]) }
-        }
+        let (ai, bi, ci) = layoutPointer.pointee.offsets(ofRow: row)
+        Row.run(output + row * rowLength, a + ai, b + bi, c + ci, steps: steps, columns: columns)
       }
     }
   }

@@ -74,9 +74,13 @@ package struct KernelTable: Sendable {
     _ columnOffsets: UnsafePointer<Int>, _ count: Int, _ bias: Float, _ residual: UnsafePointer<Float>?, _ lower: Float,
     _ upper: Float, _ output: UnsafeMutablePointer<Float>
   ) -> Void
-  package typealias MaxPoolPlane = @Sendable (
+  package typealias MaxPoolPlanes = @Sendable (
     _ input: UnsafePointer<Float>, _ inHeight: Int, _ inWidth: Int, _ output: UnsafeMutablePointer<Float>, _ outHeight: Int,
-    _ outWidth: Int, _ window: KernelsGeneric.PoolWindowShape, _ scratch: UnsafeMutablePointer<Float>
+    _ outWidth: Int, _ window: KernelsGeneric.PoolWindowShape, _ planes: Int, _ scratch: UnsafeMutablePointer<Float>
+  ) -> Void
+  package typealias ClampedStoreRow = @Sendable (
+    _ src: UnsafePointer<Float>, _ count: Int, _ dst: UnsafeMutablePointer<Float>, _ alpha: Float, _ rowBias: Float,
+    _ colBias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ lower: Float, _ upper: Float
   ) -> Void
   package typealias TranscendentalRow = @Sendable (
     _ kind: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int
@@ -90,6 +94,9 @@ package struct KernelTable: Sendable {
   /// the registers do not hold it (AVX2's 16): SGEMM then uses `tile6` only. (Settable so
   /// that tests can compare paths; `tile6` and `tile6x8` give the bits every path must.)
   package var tile12: Tile?
+  /// A tile over two A panels and two consecutive B panels (12 x 32, see `sgemmTile12x32`),
+  /// or nil where the registers do not hold it: SGEMM then takes the B panels one at a time.
+  package var tile12x32: Tile?
   /// Groups of panels against a last B panel of 1 or 2 columns, the same bits as `tile6x8`
   /// (see `sgemmTileNarrow`); returns the panels it did.
   package var narrowTiles: NarrowTiles
@@ -107,34 +114,37 @@ package struct KernelTable: Sendable {
   let depthwiseRow: DepthwiseRow
   /// An exp-based activation over a row (see `transcendentalRow`).
   let transcendentalRow: TranscendentalRow
-  /// Max pooling of one channel plane (see `maxPoolPlane`).
-  let maxPoolPlane: MaxPoolPlane
+  /// Max pooling of consecutive channel planes (see `maxPoolPlanes`).
+  let maxPoolPlanes: MaxPoolPlanes
+  /// The GEMM's store of a row of sums with a clamp for activation (see `clampedStoreRow`).
+  let clampedStoreRow: ClampedStoreRow
 
   /// The kernels of ``InstructionSet/current``.
   package static let current = InstructionSet.current.kernels
 
   package static let skylakeX = KernelTable(
     tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
+    tile12x32: KernelsSkylakeX.sgemmTile12x32,
     narrowTiles: KernelsSkylakeX.sgemmTileNarrow,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
     depthwiseRow: KernelsSkylakeX.depthwiseRow, transcendentalRow: KernelsSkylakeX.transcendentalRow,
-    maxPoolPlane: KernelsSkylakeX.maxPoolPlane)
+    maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow)
 
   package static let haswell = KernelTable(
-    tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil,
+    tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil, tile12x32: nil,
     narrowTiles: KernelsHaswell.sgemmTileNarrow,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
     depthwiseRow: KernelsHaswell.depthwiseRow, transcendentalRow: KernelsHaswell.transcendentalRow,
-    maxPoolPlane: KernelsHaswell.maxPoolPlane)
+    maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow)
 
   package static let generic = KernelTable(
-    tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil,
+    tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil, tile12x32: nil,
     narrowTiles: KernelsGeneric.sgemmTileNarrow,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
     depthwiseRow: KernelsGeneric.depthwiseRow, transcendentalRow: KernelsGeneric.transcendentalRow,
-    maxPoolPlane: KernelsGeneric.maxPoolPlane)
+    maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow)
 
 }

@@ -5,7 +5,7 @@ extension Kernels {
   /// Max or average pooling into a (possibly sliced) output, threads over channel planes.
   /// Same contract and bit-identical numbers as `Reference.pool2d` (GraphReference).
   ///
-  /// Max pooling runs the instruction set's `maxPoolPlane` (separable: row maxima, then column
+  /// Max pooling runs the instruction set's `maxPoolPlanes` (separable: row maxima, then column
   /// maxima; see KernelsHaswell's MaxPoolPlanes.swift) on each thread's scratch.
   ///
   /// Average pooling splits each output row by column: the **interior** columns, whose windows
@@ -39,11 +39,17 @@ extension Kernels {
     pool: ThreadPool?, kernels: UnsafePointer<KernelTable>
   ) {
     let g = p.geometry
-    parallelFor(pool, p.batch * g.channels, (p, axes, input, output, kernels)) { context, plane in
-      let (p, axes, input, output, kernels) = context
+    // Max pooling takes its planes in blocks (one kernel call each), about four per thread
+    // and image; average pooling one plane per task.
+    let threads = pool?.threads ?? 1
+    let block = axes != nil ? 1 : max(1, g.channels / (4 * threads))
+    let blocksPerImage = (g.channels + block - 1) / block
+    parallelFor(pool, p.batch * blocksPerImage, (p, axes, input, output, kernels, block, blocksPerImage)) { context, task in
+      let (p, axes, input, output, kernels, block, blocksPerImage) = context
       let g = p.geometry, w = g.window
-      let n = plane / g.channels, c = plane % g.channels
-      let src = input + plane * g.inHeight * g.inWidth
+      let n = task / blocksPerImage, c = (task % blocksPerImage) * block
+      let planes = min(block, g.channels - c)
+      let src = input + (n * g.channels + c) * g.inHeight * g.inWidth
       let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * g.outHeight * g.outWidth
       if let axes {
         poolPlane(p, axes.pointee, SumFold.self, input: src, output: dst)
@@ -53,7 +59,8 @@ extension Kernels {
         )
         let scratch = KernelsGeneric.maxPoolScratchCount(
           inHeight: g.inHeight, inWidth: g.inWidth, outHeight: g.outHeight, outWidth: g.outWidth, window: shape)
-        kernels.pointee.maxPoolPlane(src, g.inHeight, g.inWidth, dst, g.outHeight, g.outWidth, shape, ThreadScratch.floats(scratch))
+        kernels.pointee.maxPoolPlanes(
+          src, g.inHeight, g.inWidth, dst, g.outHeight, g.outWidth, shape, planes, ThreadScratch.floats(scratch))
       }
     }
   }

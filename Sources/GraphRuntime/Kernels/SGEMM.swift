@@ -120,7 +120,10 @@ enum SGEMM {
         let rowSpan = split.rowBlocksPerTask * mc
         let i0 = (task / split.columnBlocks) * rowSpan, j0 = (task % split.columnBlocks) * split.width
         let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
-        let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : rowSpan * nc))
+        // The accumulator is as wide as the task's column block: a 49-column GEMM's tasks of 768
+        // rows keep 196 KB of sums, not the 786 KB an `nc`-wide one would spread its tiles over.
+        let ldAcc = split.width
+        let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : rowSpan * ldAcc))
         let packA = scratch, packB = scratch + mc * kc
         let packedB = sharedB.map { PackedB.shared($0 + (j0 / split.width) * k * split.width, width: split.width) } ?? .pack(into: packB)
         if direct {
@@ -131,9 +134,9 @@ enum SGEMM {
         } else {
           let acc = scratch + mc * kc + kc * nc
           computeTask(
-            i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB, acc: acc, ldAcc: nc,
+            i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB, acc: acc, ldAcc: ldAcc,
             kernels: kernels.pointee)
-          storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, store: store)
+          storeBlock(i0: i0, rows: rows, j0: j0, cols: cols, acc: acc, ldAcc: ldAcc, store: store)
         }
       }
     }
@@ -220,9 +223,12 @@ enum SGEMM {
           panelsA = packed + GemmPanels.offset(rowBlockStart: i0 + r0, rows: blockRows, depth: k, sliceStart: p0)
         }
         let blockAcc = acc + r0 * ldAcc
-        // Two A panels per tile where the table has a 12-row tile (same sums, same order).
+        // Two A panels per tile where the table has a 12-row tile, and two B panels where it
+        // has a 12 x 32 one (same sums, same order, whichever tile computes an element).
         let pairs = kernels.tile12 == nil ? 0 : aPanels / 2
-        for jp in 0..<bPanels {
+        let wide = pairs > 0 ? kernels.tile12x32 : nil
+        var jp = 0
+        while jp < bPanels {
           let bPanel = panelsB + jp * depth * nr, cColumn = blockAcc + jp * nr
           let width = cols - jp * nr
           if width <= nr / 2 {
@@ -232,14 +238,26 @@ enum SGEMM {
             for ip in narrow..<aPanels {
               kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
             }
+            jp += 1
             continue
           }
+          // Both panels of a pair wider than half (a narrower second one goes the narrow way).
+          let panelsNow = wide != nil && width > nr + nr / 2 ? 2 : 1
           for pair in 0..<pairs {
-            kernels.tile12!(depth, panelsA + 2 * pair * depth * mr, bPanel, cColumn + 2 * pair * mr * ldAcc, ldAcc, p0 > 0)
+            let a = panelsA + 2 * pair * depth * mr, c = cColumn + 2 * pair * mr * ldAcc
+            if panelsNow == 2 {
+              wide!(depth, a, bPanel, c, ldAcc, p0 > 0)
+            } else {
+              kernels.tile12!(depth, a, bPanel, c, ldAcc, p0 > 0)
+            }
           }
           for ip in (2 * pairs)..<aPanels {
-            kernels.tile6(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
+            for half in 0..<panelsNow {
+              kernels.tile6(
+                depth, panelsA + ip * depth * mr, bPanel + half * depth * nr, cColumn + ip * mr * ldAcc + half * nr, ldAcc, p0 > 0)
+            }
           }
+          jp += panelsNow
         }
       }
       p0 += depth
@@ -311,7 +329,7 @@ enum SGEMM {
   /// Writes the valid `rows x cols` of `acc` to C through the epilogue, one run of columns
   /// within one image at a time.
   private static func storeBlock(
-    i0: Int, rows: Int, j0: Int, cols: Int, acc: UnsafeMutablePointer<Float>, store: GemmStore
+    i0: Int, rows: Int, j0: Int, cols: Int, acc: UnsafeMutablePointer<Float>, ldAcc: Int, store: GemmStore
   ) {
     var j = j0
     while j < j0 + cols {
@@ -321,7 +339,7 @@ enum SGEMM {
       for r in 0..<rows {
         let i = i0 + r
         storeRun(
-          acc + r * nc + (j - j0), count: count, to: store.c + image * store.imageStride + i * store.ldc + column,
+          acc + r * ldAcc + (j - j0), count: count, to: store.c + image * store.imageStride + i * store.ldc + column,
           rowBias: store.rowBias.map { $0[i] } ?? 0, colBias: store.colBias.map { $0 + j },
           residual: store.residual.map { $0 + image * store.residualImageStride + i * store.ldr + column }, store: store)
       }
@@ -340,6 +358,13 @@ enum SGEMM {
     if store.isPlain {
       // Nothing to apply: copy (Winograd's 36 products per block go this way).
       dst.update(from: src, count: count)
+      return
+    }
+    // Activations that are a clamp (none, ReLU, Clip: nearly every conv) go through the
+    // instruction set's row, at its full width; the rest through the same sums here.
+    let (lower, upper, other) = store.activation.clampBounds
+    if other == nil {
+      KernelTable.current.clampedStoreRow(src, count, dst, store.alpha, rowBias, colBias, residual, lower, upper)
       return
     }
     typealias V = SIMD16<Float>

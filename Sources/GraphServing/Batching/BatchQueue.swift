@@ -55,7 +55,11 @@ public final class BatchQueue: @unchecked Sendable {
     self.signature = ModelSignature(model)
     self.observer = observer
     var sessions: [Session] = []
-    for _ in 0..<max(1, options.instances) { sessions.append(try model.makeSession(threads: options.threads)) }
+    for _ in 0..<max(1, options.instances) {
+      let session = try model.makeSession(threads: options.threads)
+      session.batchInvariant = true  // a request's bits must not depend on what it was batched with
+      sessions.append(session)
+    }
     for (i, session) in sessions.enumerated() {
       let worker = UncheckedSession(session: session)
       stopped.enter()
