@@ -35,6 +35,7 @@ REQUIRED_OPS = {
         "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceSumSquare", "ReduceProd", "ReduceLogSumExp", "LogSoftmax",
         "Max", "Min", "Mean", "PRelu", "Elu", "Log", "Softplus", "Softsign", "Selu", "Celu", "ThresholdedRelu",
     },
+    "opcoverage-decoder.onnx": {"Conv", "Relu", "ConvTranspose", "Concat", "Sigmoid"},
     "opcoverage-logic.onnx": {
         "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "Where", "Mod", "Cast",
         "Expand", "Softmax",

@@ -20,6 +20,8 @@ graphc and compares graphrun with onnxruntime on random inputs.
 - opcoverage-reduce.onnx (opset 18): the Reduce family over middle and trailing axes, LogSoftmax,
   Max/Min/Mean of broadcasting operands, PRelu and the activations Elu, Log, Softplus, Softsign,
   Selu, Celu and ThresholdedRelu.
+- opcoverage-decoder.onnx: ConvTranspose in an encoder-decoder: PyTorch's 4x4 stride-2 upsampling
+  + Relu, a skip Concat, grouped/dilated/padded/output_padding, output_shape with SAME_UPPER, depthwise.
 - opcoverage-logic.onnx (opset 18): Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor, Not, Where
   (a run-time mask, a constant mask, folded shape plumbing) and Mod (fmod=1).
 
@@ -331,6 +333,40 @@ def reduce():
                                                      "unary": [4, 6, 8]}, opset=18)
 
 
+def decoder():
+    """A small encoder-decoder on ConvTranspose (issue 9). Input [N, 4, 10, 8]; outputs:
+    - `decoded` [N, 6, 21, 10]: Conv stride 2 + Relu, ConvTranspose 4x4 stride 2 pad 1 (PyTorch's
+      upsampling) + Relu, Concat with the input (a skip connection, written in place), then a grouped
+      ConvTranspose (group 2, strides 2x1, dilations 1x2, pads 1,0 / 0,2, output_padding 1,0).
+    - `shaped` [N, 2, 10, 8]: ConvTranspose without bias to output_shape [10, 8] (SAME_UPPER, pads derived).
+    - `depthwise` [N, 8, 10, 8]: a depthwise ConvTranspose 2x2 stride 2 (auto_pad SAME_LOWER) + Sigmoid."""
+    b = Builder(np.random.default_rng(SEED + 5))
+
+    def transposed_weights(name, in_ch, out_per_group, k, scale, bias=True):
+        kh, kw = k
+        w = b.rng.standard_normal((in_ch, out_per_group, kh, kw)) * scale / np.sqrt(in_ch * kh * kw / 4)
+        return [b.const(name + ".W", w)] + ([b.const(name + ".B", b.rng.uniform(-0.5, 0.5, out_per_group))] if bias else [])
+
+    w, bias = b.conv_weights("enc", 8, 4, 3, 2.0)
+    enc = b.node("Relu", [b.node("Conv", ["input", w, bias], "enc_conv", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])],
+                 "enc")                                                                        # [N, 8, 5, 4]
+    up = b.node("ConvTranspose", [enc] + transposed_weights("up", 8, 6, (4, 4), 2.0), "up_convt", strides=[2, 2],
+                pads=[1, 1, 1, 1])
+    up = b.node("Relu", [up], "up")                                                           # [N, 6, 10, 8]
+    cat = b.node("Concat", [up, "input"], "skip", axis=1)                                     # [N, 10, 10, 8]
+    w = b.const("decoded.W", b.rng.standard_normal((10, 3, 3, 3)) * 0.5)
+    bias = b.const("decoded.B", b.rng.uniform(-0.5, 0.5, 6))
+    b.node("ConvTranspose", [cat, w, bias], "decoded", group=2, strides=[2, 1], dilations=[1, 2], pads=[1, 0, 0, 2],
+           output_padding=[1, 0], kernel_shape=[3, 3])
+    b.node("ConvTranspose", [enc] + transposed_weights("shaped", 8, 2, (3, 3), 2.0, bias=False), "shaped", strides=[2, 2],
+           output_shape=[10, 8], auto_pad="SAME_UPPER")
+    w = b.const("depthwise.W", b.rng.standard_normal((8, 1, 2, 2)))
+    bias = b.const("depthwise.B", b.rng.uniform(-0.5, 0.5, 8))
+    dw = b.node("ConvTranspose", [enc, w, bias], "depthwise_convt", group=8, strides=[2, 2], auto_pad="SAME_LOWER")
+    b.node("Sigmoid", [dw], "depthwise")
+    return b.model("opcoverage-decoder", [4, 10, 8], {"decoded": [6, 21, 10], "shaped": [2, 10, 8], "depthwise": [8, 10, 8]})
+
+
 def logic():
     """Comparisons, logic, Where and Mod (issue 9's ViT/Swin ops). Input [N, 4, 6, 8]; outputs:
     - `leaky` [N, 4, 6, 8]: Where(Greater(x, 0), x, 0.1 x), a leaky ReLU by a run-time mask.
@@ -376,7 +412,8 @@ def logic():
 
 FIXTURES = {
     "opcoverage.onnx": opcoverage, "opcoverage-activations.onnx": activations, "opcoverage-modern.onnx": modern,
-    "opcoverage-tensor.onnx": tensor, "opcoverage-reduce.onnx": reduce, "opcoverage-logic.onnx": logic,
+    "opcoverage-tensor.onnx": tensor, "opcoverage-reduce.onnx": reduce, "opcoverage-decoder.onnx": decoder,
+    "opcoverage-logic.onnx": logic,
 }
 
 

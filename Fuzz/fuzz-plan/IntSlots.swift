@@ -173,6 +173,17 @@ struct IntSlots {
       weight(&c.weights, f)
       if var b = c.bias { weight(&b, f); c.bias = b }
       k = .convND(c)
+    case .convTranspose(var c):
+      // Sizes kept where the validation's arithmetic holds; strides and dilations at least 1.
+      clamping(f) { clamped in
+        for p in [\ConvTransposeGeometry.inChannels, \.outChannels, \.groups] { clamped(&c.geometry[keyPath: p]) }
+        for p in [\ConvTransposeGeometry.inSizes, \.outSizes, \.kernel, \.strides, \.dilations, \.padsBegin] {
+          for i in c.geometry[keyPath: p].indices { clamped(&c.geometry[keyPath: p][i]) }
+        }
+      }
+      weight(&c.weights, f)
+      if var b = c.bias { weight(&b, f); c.bias = b }
+      k = .convTranspose(c)
     case .poolND(var p):
       f(&p.geometry.channels)
       for i in p.geometry.inSizes.indices { f(&p.geometry.inSizes[i]) }

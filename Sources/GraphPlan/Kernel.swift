@@ -61,6 +61,9 @@ public enum Kernel: Equatable, Sendable {
   case indexCopy(sources: [[Int]], fill: Float)
   /// Linear interpolation of each plane of the last two per-item axes (ONNX Resize, linear).
   case resizeLinear(rows: LinearAxis, columns: LinearAxis)
+  /// Transposed convolution over one or more spatial axes (ONNX ConvTranspose). Input view
+  /// [C, d1, ...], output [M, o1, ...].
+  case convTranspose(ConvolutionTranspose)
   /// `condition != 0 ? x : y` with NumPy broadcasting of the three (ONNX Where).
   case select(Select)
 
@@ -105,7 +108,7 @@ extension Kernel {
     ActivationStep.self, LRNStep.self, SoftmaxStep.self, TransposeStep.self, CopyStep.self, SliceStep.self,
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
-    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self, Select.self,
+    ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self, ConvolutionTranspose.self, Select.self,
     IndexCopyStep.self, ResizeLinearStep.self,
   ]
 
@@ -137,6 +140,7 @@ extension Kernel {
     case .logSoftmax(let axis): return LogSoftmaxStep(axis: axis)
     case .indexCopy(let sources, let fill): return IndexCopyStep(sources: sources, fill: fill)
     case .resizeLinear(let rows, let columns): return ResizeLinearStep(rows: rows, columns: columns)
+    case .convTranspose(let c): return c
     case .select(let s): return s
     }
   }

@@ -33,6 +33,9 @@ final class OperatorCoverageTests: XCTestCase {
     }
     var s: [String: Sample] = [
       "Conv": { g, x in g.conv("conv", x, 2, 3, k: 3, pad: 1) },
+      "ConvTranspose": { g, x in
+        g.node("ConvTranspose", "convt", [x, g.weight("convt.w", [2, 3, 3, 3]), g.weight("convt.b", [3])], ["strides": .ints([2, 2]), "pads": .ints([1, 0, 1, 1])])
+      },
       "MaxPool": unary("MaxPool", ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 1])]),
       "AveragePool": unary("AveragePool", ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])]),
       "GlobalAveragePool": unary("GlobalAveragePool"), "GlobalMaxPool": unary("GlobalMaxPool"),

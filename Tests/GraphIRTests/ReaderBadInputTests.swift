@@ -49,6 +49,17 @@ final class ReaderBadInputTests: XCTestCase {
     return Model(graph: b.build())
   }
 
+  /// Every element type the pinned onnx 1.22 defines (up to INT2, 26) is named in messages; numbers past them are not types.
+  func testElementTypesAreNamedThroughONNX122() {
+    XCTAssertEqual(DataType.describe(raw: 10), "float16 (10)")
+    XCTAssertEqual(DataType.describe(raw: 23), "float4e2m1 (23)")
+    XCTAssertEqual(DataType.describe(raw: 24), "float8e8m0 (24)")
+    XCTAssertEqual(DataType.describe(raw: 25), "uint2 (25)")
+    XCTAssertEqual(DataType.describe(raw: 26), "int2 (26)")
+    XCTAssertEqual(DataType.describe(raw: 27), "number 27 (not an ONNX element type)")
+    XCTAssertTrue(DataType.unsupported(raw: 26).hasPrefix("element type int2 (26) is not supported"), DataType.unsupported(raw: 26))
+  }
+
   func testEmptyFile() throws {
     try write(path("empty.onnx"), Data())
     XCTAssertTrue(expectError(path("empty.onnx")).contains("empty"))

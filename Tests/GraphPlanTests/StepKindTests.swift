@@ -49,6 +49,11 @@ final class StepKindTests: XCTestCase {
       countIncludePad: false)),
     .reduce(.logSumExp),
     .logSoftmax(axis: 2),
+    .convTranspose(ConvolutionTranspose(
+      geometry: ConvTransposeGeometry(
+        inChannels: 4, inSizes: [5, 3], outChannels: 6, outSizes: [11, 8], kernel: [3, 2], strides: [2, 3], dilations: [1, 2],
+        padsBegin: [1, -1], groups: 2),
+      weights: WeightRef(offset: 2, count: 48), weightLayout: .oihw, bias: WeightRef(offset: 50, count: 6), activation: .relu)),
     .select(Select(dims: [[3, 1], [], [2, 3, 4]], constants: [nil, WeightRef(offset: 4, count: 1), nil])),
     .indexCopy(sources: [[1, 0], [-1, 0, 2, -1], [3]], fill: -0.5),
     .resizeLinear(
@@ -87,12 +92,12 @@ final class StepKindTests: XCTestCase {
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
       "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19, "conv-nd": 20,
-      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "select": 25, "index-copy": 26, "resize-linear": 27,
+      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "conv-transpose": 24, "select": 25, "index-copy": 26, "resize-linear": 27,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
       "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean", "conv-nd", "pool-nd",
-      "reduce", "log-softmax", "select", "index-copy", "resize-linear",
+      "reduce", "log-softmax", "conv-transpose", "select", "index-copy", "resize-linear",
     ])
   }
 
@@ -191,6 +196,7 @@ final class StepKindTests: XCTestCase {
       "maxpool 2x2x3/2 pad 0,0,0,0,0,1 ×3",
       "reduce-logsumexp",
       "log-softmax axis 2",
+      "conv-transpose 3x2/2x3 pad 1,-1 dil 1x2 4→6 to 11x8 groups 2 relu",
       "select 3x1, 1 const, 2x3x4",
       "index-copy [2x4x1] fill -0.5",
       "resize-linear 3x2",
@@ -321,6 +327,24 @@ final class StepKindTests: XCTestCase {
     XCTAssertThrowsError(try plan(.batchMean, inputs: [x], output: same).validate()) {
       XCTAssertTrue("\($0)".contains("batch mean reads a batched input"), "\($0)")
     }
+    // Conv-transpose: [2, 3, 4] by a 2x2 window at stride 1 into [2, 4, 5]; [C, M, 2, 2] weights.
+    let transposed = ConvolutionTranspose(
+      geometry: ConvTransposeGeometry(inChannels: 2, inSizes: [3, 4], outChannels: 1, outSizes: [4, 5], kernel: [2, 2]),
+      weights: WeightRef(offset: 0, count: 8), bias: WeightRef(offset: 8, count: 1), activation: .none)
+    let grown = View(base: 24, itemStride: 24, dims: [1, 4, 5])
+    XCTAssertNoThrow(try plan(.convTranspose(transposed), inputs: [x], output: grown, weights: 9).validate())
+    XCTAssertThrowsError(try plan(.convTranspose(transposed), inputs: [x], output: same, weights: 9).validate()) {
+      XCTAssertTrue("\($0)".contains("conv-transpose writes 1x4x5"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.convTranspose(transposed), inputs: [x], output: grown, weights: 8).validate()) {
+      XCTAssertTrue("\($0)".contains("bias weights"), "\($0)")
+    }
+    var packed = transposed
+    packed.weightLayout = .gemmPanels  // 6 rows (a whole panel) by depth 2
+    XCTAssertThrowsError(try plan(.convTranspose(packed), inputs: [x], output: grown, weights: 9).validate())
+    packed.weights.count = 12
+    packed.bias = nil
+    XCTAssertNoThrow(try plan(.convTranspose(packed), inputs: [x], output: grown, weights: 12).validate())
     // Index copy: one table per output axis, each position inside its input axis or -1 (the fill);
     // a lower-rank input reads as having leading axes of size 1.
     let padded = View(base: 24, itemStride: 24, dims: [2, 4, 3])

@@ -37,6 +37,12 @@ struct PackWeights: LoweredPass {
           ?? (copy(conv.weights), conv.weightLayout)
         conv.bias = conv.bias.map(copy)
         program.steps[i].kernel = .convND(conv)
+      case .convTranspose(var conv):
+        (conv.weights, conv.weightLayout) =
+          gemmPanels(conv.weights, packs: conv.weightLayout == .oihw) { conv.geometry.packedWeights($0) }
+          ?? (copy(conv.weights), conv.weightLayout)
+        conv.bias = conv.bias.map(copy)
+        program.steps[i].kernel = .convTranspose(conv)
       case .dense(var dense):
         dense.weights = copy(dense.weights)
         dense.bias = dense.bias.map(copy)

@@ -15,7 +15,8 @@ enum ConvOp: OperatorDefinition {
     return group
   }
 
-  static func infer(_ n: NodeContext) throws -> [ValueState] {
+  /// The input (batch, channels, spatial axes) and weight (of the input's rank) of a Conv or ConvTranspose.
+  static func operands(_ n: NodeContext) throws -> (x: ValueState, w: ValueState) {
     let x = try n.input(0, "input")
     let w = try n.input(1, "weight")
     guard x.shape.rank >= 3 else {
@@ -24,6 +25,11 @@ enum ConvOp: OperatorDefinition {
     guard w.shape.rank == x.shape.rank else {
       throw n.error("weight \(w.shape) must have the input's rank \(x.shape.rank) (input \(x.shape))")
     }
+    return (x, w)
+  }
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let (x, w) = try operands(n)
     let group = try group(n)
 
     // Weight dims are constants in practice; a symbolic weight dim cannot be checked.

@@ -1,7 +1,7 @@
 import GraphIR
 
 /// Folds inference BatchNorm, and per-channel Mul/Add by constants, into the
-/// preceding Conv's (or Gemm's) weights and bias. What cannot be folded stays
+/// preceding Conv's (ConvTranspose's, Gemm's) weights and bias. What cannot be folded stays
 /// and is lowered to a per-channel scale and shift.
 public struct FoldBatchNorm: Pass {
   public let name = "fold-batchnorm"
@@ -64,7 +64,7 @@ public struct FoldBatchNorm: Pass {
     return t.floats
   }
 
-  /// Scales output channel `m` of the Conv or Gemm at `p` by `scale[m]` and adds `shift[m]` to its bias.
+  /// Scales output channel `m` of the Conv, ConvTranspose or Gemm at `p` by `scale[m]` and adds `shift[m]` to its bias.
   func fold(scale: [Float], shift: [Float], into p: Int, _ graph: inout GraphRewriter, opset: Int) throws -> Bool {
     let producer = graph[p]
     guard producer.domain.isEmpty, let wName = producer.input(1), let w = graph.constant(wName), w.isLoaded,
@@ -80,6 +80,17 @@ public struct FoldBatchNorm: Pass {
       guard w.dims.first == channels else { return false }
       let per = weights.count / channels
       for m in 0..<channels { for i in 0..<per { weights[m * per + i] *= scale[m] } }
+    case "ConvTranspose":
+      // Weights [C, M/g, kernel...]: output channel m = group * M/g + j is column j of each of its group's input channels.
+      let group = try ConvOp.group(GraphOperands(node: producer, opset: opset, graph: graph.graph))
+      guard w.dims.count >= 3, w.dims[1] * group == channels, w.dims[0] % group == 0 else { return false }
+      let perGroup = w.dims[1], inPerGroup = w.dims[0] / group, taps = weights.count / (w.dims[0] * perGroup)
+      for c in 0..<w.dims[0] {
+        for j in 0..<perGroup {
+          let s = scale[(c / inPerGroup) * perGroup + j]
+          for t in 0..<taps { weights[(c * perGroup + j) * taps + t] *= s }
+        }
+      }
     case "Gemm":
       guard w.dims.count == 2, gemm?.transA == false else { return false }
       let (rows, cols) = (w.dims[0], w.dims[1])

@@ -93,7 +93,7 @@ public struct FuseActivations: Pass {
     }
   }
 
-  /// Conv/Gemm (fused or not, without an activation yet) → activation.
+  /// Conv/Gemm (fused or not, without an activation yet) or ConvTranspose → activation.
   private func fuseActivations(_ graph: inout GraphRewriter, _ context: CompilationContext) {
     for index in 0..<graph.nodeCount where !graph.isRemoved(index) {
       let node = graph[index]
@@ -101,19 +101,23 @@ public struct FuseActivations: Pass {
       let isGemm = node.opType == "Gemm" && node.domain.isEmpty
       let isFused = node.domain == CompilerOps.domain && [CompilerOps.fusedConv, CompilerOps.fusedGemm].contains(node.opType)
         && context.fusions[node.name]?.activation == Activation.none
-      guard isConv || isGemm || isFused, let out = node.outputs.first, let r = graph.soleConsumer(of: out),
+      // ConvTranspose applies its activation at the end of its own step: it keeps its op type.
+      let isConvTranspose = node.opType == "ConvTranspose" && node.domain.isEmpty && context.fusions[node.name] == nil
+      guard isConv || isGemm || isFused || isConvTranspose, let out = node.outputs.first, let r = graph.soleConsumer(of: out),
         let act = activation(graph[r], graph, context)
       else { continue }
       var fused = node
       let isDense = isGemm || node.opType == CompilerOps.fusedGemm
-      fused.domain = CompilerOps.domain
-      fused.opType = isDense ? CompilerOps.fusedGemm : CompilerOps.fusedConv
+      if !isConvTranspose {
+        fused.domain = CompilerOps.domain
+        fused.opType = isDense ? CompilerOps.fusedGemm : CompilerOps.fusedConv
+      }
       fused.outputs = [graph[r].outputs[0]]
       let absorbed = context.fusions[node.name]?.absorbed ?? [node.name]
       context.fusions[node.name] = Fusion(activation: act, absorbed: absorbed + (context.fusions[graph[r].name]?.absorbed ?? [graph[r].name]))
       graph.remove(r)
       graph.replace(index, with: fused)
-      if isDense { context.report.gemmRelu += 1 } else if isConv { context.report.convRelu += 1 } else { context.report.convAddRelu += 1 }
+      if isDense { context.report.gemmRelu += 1 } else if isConv || isConvTranspose { context.report.convRelu += 1 } else { context.report.convAddRelu += 1 }
     }
   }
 

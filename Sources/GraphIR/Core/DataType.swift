@@ -47,13 +47,14 @@ public enum DataType: Int32, Sendable, CaseIterable, CustomStringConvertible {
 
 extension DataType {
   /// ONNX's name for element type number `raw` (`TensorProto.DataType`), supported or not, with
-  /// the number: `float16 (10)`. Messages use it so nobody has to look the number up.
+  /// the number: `float16 (10)`. Messages use it so nobody has to look the number up. The names
+  /// run to 26 (int2), the newest in the pinned onnx 1.22.
   public static func describe(raw: Int64) -> String {
     let names = [
       0: "undefined", 1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64",
       8: "string", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 14: "complex64",
       15: "complex128", 16: "bfloat16", 17: "float8e4m3fn", 18: "float8e4m3fnuz", 19: "float8e5m2",
-      20: "float8e5m2fnuz", 21: "uint4", 22: "int4", 23: "float4e2m1",
+      20: "float8e5m2fnuz", 21: "uint4", 22: "int4", 23: "float4e2m1", 24: "float8e8m0", 25: "uint2", 26: "int2",
     ]
     return names[Int(raw)].map { "\($0) (\(raw))" } ?? "number \(raw) (not an ONNX element type)"
   }

@@ -9,12 +9,13 @@ struct StepExecutor {
   var weights: UnsafePointer<Float> { session.model.weights }
   var pool: ThreadPool { session.pool }
 
-  /// Scratch floats the largest Winograd block or N-D conv's unfolded columns of the plan need (other convs need none).
+  /// Scratch floats the largest Winograd block, N-D conv's unfolded columns or transposed conv's columns of the plan need (other convs need none).
   static func workspaceCount(_ plan: Plan) -> Int {
     plan.steps.map { step -> Int in
       switch step.kernel {
       case .conv(let c): return Kernels.conv2dWorkspaceCount(convParameters(c, batch: 1, output: step.output), layout: c.weightLayout)
       case .convND(let c): return Kernels.convNDWorkspaceCount(c.geometry)
+      case .convTranspose(let c): return Kernels.convTransposeWorkspaceCount(c.geometry)
       default: return 0
       }
     }.max() ?? 0
@@ -220,6 +221,13 @@ struct StepExecutor {
           input: pointer(step.inputs[0], n), weights: weight(c.weights), weightLayout: c.weightLayout,
           epilogue: Epilogue(bias: c.bias.map(weight), residual: residual.map { UnsafePointer(pointer($0, n)) }, activation: c.activation),
           output: bufferItem(out, n), workspace: session.workspace, pool: pool)
+      }
+    case .convTranspose(let c):
+      // Per item: a channel slice of a concat is one contiguous run of each item.
+      for n in 0..<items {
+        Kernels.convTranspose(
+          c.geometry, batch: 1, input: pointer(step.inputs[0], n), weights: weight(c.weights), weightLayout: c.weightLayout,
+          bias: c.bias.map(weight), activation: c.activation, output: pointer(out, n), workspace: session.workspace, pool: pool)
       }
     case .poolND(let p):
       let slice = Self.channelSlice(out, plane: p.geometry.outVolume)

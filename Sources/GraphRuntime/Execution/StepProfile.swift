@@ -17,7 +17,7 @@ package struct StepProfile: Sendable, Equatable {
   package var operationsPerItem: Int
 
   /// How much arithmetic a step does per batch item, the convention GFLOP/s figures use:
-  /// convolution 2·M·(C/g)·KH·KW·OH·OW (N-D alike) and dense 2·K·N (multiply and add; bias and fused
+  /// convolution 2·M·(C/g)·KH·KW·OH·OW (N-D alike; transposed 2·C·(M/g)·taps·input positions) and dense 2·K·N (multiply and add; bias and fused
   /// activations not counted); pooling and LRN one operation per window tap; global pooling one
   /// per input element; element-wise steps one per output element (channel-affine two);
   /// transpose, copy, index copy and constant none (they only move data).
@@ -33,6 +33,8 @@ package struct StepProfile: Sendable, Equatable {
       return p.geometry.outputCountPerItem * p.geometry.window.kernelHeight * p.geometry.window.kernelWidth
     case .convND(let c):
       return 2 * c.geometry.outChannels * c.geometry.depthPerGroup * c.geometry.outVolume
+    case .convTranspose(let c):
+      return 2 * c.geometry.inChannels * c.geometry.columnRowsPerGroup * c.geometry.inVolume
     case .poolND(let p):
       return p.geometry.outputCountPerItem * p.geometry.window.taps
     case .globalPool, .reduce:

@@ -6,7 +6,14 @@ extension Kernels {
   /// takes: enough to keep the GEMM's column blocks full, few enough that the unfolded
   /// columns stay near 4 MiB (a 3-D conv unfolds `C/g * kd * kh * kw` rows per position).
   static func convNDColumnsPerGemm(_ g: ConvNDGeometry) -> Int {
-    min(g.outVolume, max(SGEMM.nc, (1 << 20) / g.depthPerGroup))
+    gemmColumnBlock(positions: g.outVolume, rowsPerPosition: g.depthPerGroup)
+  }
+
+  /// Positions one GEMM of a convolution's columns takes when each position has `rowsPerPosition`
+  /// rows: at least the GEMM's column block, and about 4 MiB of columns past that. Never depends
+  /// on the thread count.
+  static func gemmColumnBlock(positions: Int, rowsPerPosition: Int) -> Int {
+    min(positions, max(SGEMM.nc, (1 << 20) / rowsPerPosition))
   }
 
   /// Floats of scratch memory ``convND(_:input:weights:weightLayout:epilogue:output:workspace:pool:)``
