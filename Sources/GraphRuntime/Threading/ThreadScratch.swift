@@ -20,10 +20,12 @@ enum ThreadScratch {
     deinit { pointer.deallocate() }
   }
 
-  /// Each thread has two buffers: one for work a task does alone (packing its own operands),
-  /// one that a caller fills for all threads of a parallel loop to read (``Slot/shared``).
+  /// Each thread has three buffers: one for work a task does alone (packing its own operands),
+  /// one that a caller fills for all threads of a parallel loop to read (``Slot/shared``), and
+  /// one for a convolution's zero-bordered copy of its input (``Slot/bordered``), which its
+  /// GEMM's shared panels must not overwrite.
   enum Slot {
-    case task, shared
+    case task, shared, bordered
   }
 
   private static func makeKey() -> pthread_key_t {
@@ -37,11 +39,17 @@ enum ThreadScratch {
 
   private static let taskKey = makeKey()
   private static let sharedKey = makeKey()
+  private static let borderedKey = makeKey()
 
   /// At least `count` floats, 64-byte aligned, owned by the calling thread.
   /// Valid until the next call for the same slot on the same thread.
   static func floats(_ count: Int, slot: Slot = .task) -> UnsafeMutablePointer<Float> {
-    let key = slot == .task ? taskKey : sharedKey
+    let key =
+      switch slot {
+      case .task: taskKey
+      case .shared: sharedKey
+      case .bordered: borderedKey
+      }
     if let raw = pthread_getspecific(key) {
       let buffer = Unmanaged<Buffer>.fromOpaque(raw).takeUnretainedValue()
       if buffer.count >= count { return buffer.pointer }
