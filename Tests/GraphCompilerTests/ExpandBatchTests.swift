@@ -50,6 +50,19 @@ final class ExpandBatchTests: XCTestCase {
     try assertCompiledMatchesReference(g.model())
   }
 
+  /// Run-time data without the batch broadcast along it is refused by name, not aliased.
+  func testUnbatchedRunTimeValueAlongTheBatchIsRefused() throws {
+    let g = TestGraph("expand_unbatched")
+    let x = g.input("x", ["N", 4])
+    let mean = g.node("ReduceMean", "mean", [x], ["axes": .ints([0]), "keepdims": .int(1)])
+    let n = g.node("Gather", "gather", [g.node("Shape", "shape", [x]), g.builder.constant("zero", Tensor(int64s: [0], dims: []))], ["axis": .int(0)])
+    let s = g.node("Concat", "s", [g.node("Unsqueeze", "unsqueeze", [n, g.ints("axes0", [0])]), g.ints("four", [4])], ["axis": .int(0)])
+    g.output(g.node("Add", "add", [g.node("Expand", "expand", [mean, s]), x]))
+    XCTAssertThrowsError(try Pipeline.compile(g.model())) { error in
+      XCTAssertTrue("\(error)".contains("without the batch") && "\(error)".contains("expand"), "\(error)")
+    }
+  }
+
   /// A shape computed from data cannot be known: refused naming the node.
   func testShapeFromDataIsRefused() throws {
     let g = TestGraph("expand_data_shape")

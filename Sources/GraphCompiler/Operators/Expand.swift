@@ -54,6 +54,10 @@ enum ExpandOp: OperatorDefinition {
   static func lower(_ n: LoweringContext) throws {
     let target = (n.whole ? [] : [1]) + n.dims(n.output)
     guard n.isComputed(n.x) else { return try lowerConstant(n, target) }
+    // Run-time data without the batch under a batched output would need every item to read one.
+    if !n.whole, n.items == nil, n.lowering.program.values[n.x]?.items != nil {
+      throw LoweringContext.Unsupported(reason: "a run-time value without the batch ('\(n.x)') broadcast along the batch")
+    }
     try IndexTables.lower(n) { try tables(n, $0, to: target) }
   }
 
