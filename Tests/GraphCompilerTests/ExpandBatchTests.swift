@@ -63,6 +63,19 @@ final class ExpandBatchTests: XCTestCase {
     }
   }
 
+  /// `ConstantOfShape([N, 2])` is batched too: a constant step fills every item.
+  func testConstantOfShapeAlongTheBatch() throws {
+    let g = TestGraph("constant_of_shape_batch")
+    let x = g.input("x", ["N", 2])
+    let n = g.node("Gather", "gather", [g.node("Shape", "shape", [x]), g.builder.constant("zero", Tensor(int64s: [0], dims: []))], ["axis": .int(0)])
+    let s = g.node("Concat", "s", [g.node("Unsqueeze", "unsqueeze", [n, g.ints("axes0", [0])]), g.ints("two", [2])], ["axis": .int(0)])
+    let filled = g.node("ConstantOfShape", "fill", [s], ["value": .tensor(Tensor(floats: [1.5], dims: [1]))])
+    g.output(g.node("Mul", "mul", [filled, x]))
+    let plan = try Pipeline.compile(g.model()).plan
+    XCTAssertTrue(plan.steps.contains { if case .constant(let w) = $0.kernel { w.count == 2 } else { false } }, "\(plan.steps.map(\.kernel))")
+    try assertCompiledMatchesReference(g.model())
+  }
+
   /// A shape computed from data cannot be known: refused naming the node.
   func testShapeFromDataIsRefused() throws {
     let g = TestGraph("expand_data_shape")
