@@ -238,6 +238,9 @@ struct LoweringContext: NodeOperands {
       output: resolved(output ?? self.output)))
   }
 
+  /// Whether the node's output has a buffer with one item per batch item.
+  var outputIsBatched: Bool { !whole && lowering.program.values[output].map { $0.items == nil } ?? false }
+
   /// The items of the values this node creates: those of its output (one in whole mode).
   var items: Int? { whole ? 1 : lowering.program.values[output]?.items }
 

@@ -78,7 +78,7 @@ enum ConstantOfShapeOp: OperatorDefinition {
   /// A shape holding the batch (`ConstantOfShape([N, 1, 1])`; its input dropped by ``ShapeInputs``):
   /// a constant step writes one item's fill into every item. A fixed shape has folded.
   static func lower(_ n: LoweringContext) throws {
-    guard !n.whole, n.items == nil else { throw foldedOnly(n) }
+    guard n.outputIsBatched else { throw foldedOnly(n) }
     let fill = try fill(n)
     guard fill.isLoaded else { throw n.error("value has no data") }
     let count = n.dims(n.output).reduce(1, *)

@@ -55,7 +55,7 @@ enum ExpandOp: OperatorDefinition {
     let target = (n.whole ? [] : [1]) + n.dims(n.output)
     guard n.isComputed(n.x) else { return try lowerConstant(n, target) }
     // Run-time data without the batch under a batched output would need every item to read one.
-    if !n.whole, n.items == nil, n.lowering.program.values[n.x]?.items != nil {
+    if n.outputIsBatched, n.lowering.program.values[n.x]?.items != nil {
       throw LoweringContext.Unsupported(reason: "a run-time value without the batch ('\(n.x)') broadcast along the batch")
     }
     try IndexTables.lower(n) { try tables(n, $0, to: target) }
@@ -64,7 +64,7 @@ enum ExpandOp: OperatorDefinition {
   /// A constant input under a batched output (a folded Expand has no step): each item is the
   /// same broadcast copy, which a constant step writes into every item.
   private static func lowerConstant(_ n: LoweringContext, _ target: [Int]) throws {
-    guard !n.whole, n.items == nil else { throw LoweringContext.Unsupported(reason: "a constant input expanded to a shape without the batch") }
+    guard n.outputIsBatched else { throw LoweringContext.Unsupported(reason: "a constant input expanded to a shape without the batch") }
     let x = try n.constant(0)
     let item = IndexTables.select(x, try tables(n, x.dims, to: target))
     n.emit(.constant(n.addWeights(item.floats)), inputs: [])
