@@ -37,8 +37,9 @@ from markdown_section import replace_section  # noqa: E402
 TOLERANCE = 1e-4
 SEED = 20261201
 
-# name: (torchvision constructor, input resolution). Resolutions are the smallest that keep
-# every family's spatial dims above 1 before its head, so pooling and padding still matter.
+# name: (torchvision constructor, input resolution[, constructor arguments]). Resolutions are the
+# smallest that keep every family's spatial dims above 1 before its head, so pooling and padding
+# still matter.
 FAMILIES = {
     "mobilenet_v3_small": ("mobilenet_v3_small", 64),
     "mobilenet_v3_large": ("mobilenet_v3_large", 64),
@@ -47,6 +48,9 @@ FAMILIES = {
     "shufflenet_v2_x0_5": ("shufflenet_v2_x0_5", 64),
     "shufflenet_v2_x1_0": ("shufflenet_v2_x1_0", 64),
     "convnext_tiny": ("convnext_tiny", 64),
+    # A tiny Vision Transformer: the ViT-B graph (class token, attention, GELU MLP) in a few seconds.
+    "vit_tiny": ("vision_transformer.VisionTransformer", 32,
+                 dict(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10)),
 }
 FAST = ["mobilenet_v3_small", "efficientnet_b0", "shufflenet_v2_x0_5"]
 PATHS = {"ts17": ("torchscript", 17), "ts13": ("torchscript", 13), "dynamo18": ("dynamo", 18)}
@@ -73,20 +77,29 @@ def import_torchvision():
     return torchvision
 
 
-def build(constructor):
+def build(constructor, resolution, arguments=None):
     """The family with seeded weights and calibrated, perturbed BatchNorm statistics, in eval mode."""
     import torch
 
     torchvision = import_torchvision()
     torch.manual_seed(SEED)
-    model = getattr(torchvision.models, constructor)(weights=None)
+    make = torchvision.models
+    for part in constructor.split("."):
+        make = getattr(make, part)
+    model = make(**arguments) if arguments else make(weights=None)
     generator = torch.Generator().manual_seed(SEED + 1)
+    with torch.no_grad():
+        # Weights that start at zero (ViT's class token and head) are drawn at random: a zero head
+        # makes every output 0, and a zero class token would hide how it is broadcast over the batch.
+        for p in model.parameters():
+            if p.dim() >= 2 and not p.any():
+                p.copy_(0.1 * torch.randn(p.shape, generator=generator))
     model.train()
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
                 m.momentum = 1.0  # the statistics of exactly this batch
-        model(torch.randn(4, 3, 64, 64, generator=generator))
+        model(torch.randn(4, 3, resolution, resolution, generator=generator))
         for m in model.modules():
             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
                 # Shifts in units of each channel's own spread: an absolute shift blows up channels
@@ -218,8 +231,8 @@ def main():
         folder = args.keep or tmp
         os.makedirs(folder, exist_ok=True)
         for family in families:
-            constructor, resolution = FAMILIES[family]
-            model = build(constructor)
+            constructor, resolution, *arguments = FAMILIES[family]
+            model = build(constructor, resolution, *arguments)
             cells = {}
             for p in paths:
                 file = os.path.join(folder, f"{family}-{p}.onnx")

@@ -54,6 +54,12 @@ public enum Activation: Sendable, Equatable, BitwiseCopyable {
   case celu(alpha: Float)
   /// `x > alpha ? x : 0` (ONNX ThresholdedRelu).
   case thresholdedRelu(alpha: Float)
+  /// `1` above 0, `-1` below, `x` itself at 0 and NaN (ONNX Sign).
+  case sign
+  /// `1` for NaN, else `0` (ONNX IsNaN: a bool as float 0/1).
+  case isNaN
+  /// `1` for +inf when `positive`, for -inf when `negative`, else `0` (ONNX IsInf: a bool as float 0/1).
+  case isInf(negative: Bool, positive: Bool)
 }
 
 /// Which reduction a pooling window performs.
@@ -154,6 +160,11 @@ extension ByteWriter {
     case .thresholdedRelu(let alpha):
       u8(24)
       float(alpha)
+    case .sign: u8(25)
+    case .isNaN: u8(26)
+    case .isInf(let negative, let positive):
+      u8(27)
+      u8((negative ? 1 : 0) | (positive ? 2 : 0))
     }
   }
 
@@ -190,6 +201,12 @@ extension ByteReader {
     case 22: return .selu(alpha: try float(), gamma: try float())
     case 23: return .celu(alpha: try float())
     case 24: return .thresholdedRelu(alpha: try float())
+    case 25: return .sign
+    case 26: return .isNaN
+    case 27:
+      let flags = try u8()
+      guard flags < 4 else { throw PlanError.format("\(context): isinf flags \(flags)") }
+      return .isInf(negative: flags & 1 != 0, positive: flags & 2 != 0)
     case let t: throw PlanError.format("\(context): unknown activation \(t)")
     }
   }
@@ -240,6 +257,9 @@ extension PlanDescription {
     case .selu(let alpha, let gamma): return " selu(\(number(alpha)), \(number(gamma)))"
     case .celu(let alpha): return " celu(\(number(alpha)))"
     case .thresholdedRelu(let alpha): return " thresholdedrelu(\(number(alpha)))"
+    case .sign: return " sign"
+    case .isNaN: return " isnan"
+    case .isInf(let negative, let positive): return " isinf(\(negative ? "-" : "")\(positive ? "+" : ""))"
     }
   }
 

@@ -128,6 +128,13 @@ final class OperatorCoverageTests: XCTestCase {
     s["Selu"] = unary("Selu", ["alpha": .float(1.5), "gamma": .float(1.1)])
     s["Celu"] = unary("Celu", ["alpha": .float(2)])
     s["ThresholdedRelu"] = unary("ThresholdedRelu", ["alpha": .float(0.1)])
+    s["Sign"] = unary("Sign")
+    // Bools as 0/1 through Where: x / 0 gives infinities of either sign, 0 / 0 never (x is random).
+    s["IsInf"] = { g, x in g.node("Where", "where", [g.node("IsInf", "isinf", [g.node("Div", "div", [x, g.scalar("zero", 0)])], ["detect_negative": .int(0)]), g.scalar("one", 1), x]) }
+    s["IsNaN"] = { g, x in
+      let inf = g.node("Div", "div", [x, g.scalar("zero", 0)])
+      return g.node("Where", "where", [g.node("IsNaN", "isnan", [g.node("Sub", "sub", [inf, inf])]), g.scalar("one", 1), x])
+    }
     // A run-time mask selecting between x and a per-row constant (Where), the comparison against
     // a per-channel constant; the logic ops on two masks, then Where picks by the result.
     for op in ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"] {

@@ -6,7 +6,8 @@ final class ActivationEncodingTests: XCTestCase {
   static let all: [Activation] = [
     .none, .relu, .clip(min: -1, max: 6), .sigmoid, .hardSigmoid(alpha: 0.25, beta: 0.4), .hardSwish,
     .leakyRelu(alpha: 0.1), .tanh, .erf, .exp, .neg, .abs, .reciprocal, .sqrt, .power(2), .silu, .gelu, .geluTanh,
-    .elu(alpha: 0.5), .log, .softplus, .softsign, .selu(alpha: 1.5, gamma: 1.25), .celu(alpha: 2), .thresholdedRelu(alpha: 0.75),
+    .elu(alpha: 0.5), .log, .softplus, .softsign, .selu(alpha: 1.5, gamma: 1.25), .celu(alpha: 2), .thresholdedRelu(alpha: 0.75), .sign, .isNaN,
+    .isInf(negative: true, positive: false), .isInf(negative: false, positive: true), .isInf(negative: true, positive: true),
   ]
 
   func testEveryActivationRoundTrips() throws {
@@ -22,11 +23,15 @@ final class ActivationEncodingTests: XCTestCase {
       }
       XCTAssertEqual(decoded, a)
     }
-    XCTAssertEqual(tags, Array(0...24), "on-disk numbers never change")
+    XCTAssertEqual(tags, Array(0...27) + [27, 27], "on-disk numbers never change")
   }
 
   func testUnknownTagIsAnError() {
-    XCTAssertThrowsError(try [UInt8(25)].withUnsafeBytes { raw in
+    XCTAssertThrowsError(try [UInt8(27), 4].withUnsafeBytes { raw in
+      var r = ByteReader(raw, context: "test")
+      return try r.activation()
+    }, "isinf flags beyond its two bits")
+    XCTAssertThrowsError(try [UInt8(28)].withUnsafeBytes { raw in
       var r = ByteReader(raw, context: "test")
       return try r.activation()
     })
@@ -37,6 +42,7 @@ final class ActivationEncodingTests: XCTestCase {
       "", "relu", "clip(-1, 6)", "sigmoid", "hardsigmoid(0.25, 0.4)", "hardswish", "leakyrelu(0.1)", "tanh", "erf", "exp",
       "neg", "abs", "reciprocal", "sqrt", "pow(2)", "silu", "gelu", "gelu(tanh)",
       "elu(0.5)", "log", "softplus", "softsign", "selu(1.5, 1.25)", "celu(2)", "thresholdedrelu(0.75)",
+      "sign", "isnan", "isinf(-)", "isinf(+)", "isinf(-+)",
     ])
   }
 }

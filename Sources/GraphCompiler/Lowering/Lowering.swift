@@ -41,7 +41,11 @@ final class Lowering {
       do {
         guard let definition = OperatorRegistry.definition(for: node) else { throw LoweringContext.Unsupported() }
         let computed = definition.lowersConstantFirstInput ? node.inputs.filter { !$0.isEmpty } : [node.inputs.first ?? ""]
-        guard computed.contains(where: { program.values[$0] != nil }) else {
+        // A batched output from constants alone (Expand of a constant to a shape holding the batch)
+        // is the op's to lower, when its shape came from a dropped shape input.
+        let batchedFromConstants = !definition.shapeInputs.isEmpty
+          && node.outputs.first.flatMap { program.values[$0] }.map { $0.items == nil } ?? false
+        guard computed.contains(where: { program.values[$0] != nil }) || batchedFromConstants else {
           throw LoweringContext.Unsupported(
             reason: "its first input \(node.input(0).map { "'\($0)' " } ?? "")is not a value computed at run time")
         }
@@ -233,6 +237,9 @@ struct LoweringContext: NodeOperands {
       name: node.name, absorbed: fusion?.absorbed ?? [node.name], kernel: kernel, inputs: inputs.map(resolved),
       output: resolved(output ?? self.output)))
   }
+
+  /// Whether the node's output has a buffer with one item per batch item.
+  var outputIsBatched: Bool { !whole && lowering.program.values[output].map { $0.items == nil } ?? false }
 
   /// The items of the values this node creates: those of its output (one in whole mode).
   var items: Int? { whole ? 1 : lowering.program.values[output]?.items }

@@ -38,6 +38,8 @@ enum ConstantOp: OperatorDefinition {
 /// ConstantOfShape: the shape is the input's (known) values; the type and fill come from `value`.
 enum ConstantOfShapeOp: OperatorDefinition {
   static let opTypes = ["ConstantOfShape"]
+  static let shapeInputs = [0]
+  static let notes: String? = "a shape known at compile time; one holding the batch gives every item the fill."
   static let attributes: Set<String> = ["value"]
   static let folds = true
 
@@ -73,7 +75,15 @@ enum ConstantOfShapeOp: OperatorDefinition {
     return [Evaluate.select(fill, dims: dims, Array(repeating: 0, count: dims.reduce(1, *)))]
   }
 
-  static func lower(_ n: LoweringContext) throws { throw foldedOnly(n) }
+  /// A shape holding the batch (`ConstantOfShape([N, 1, 1])`; its input dropped by ``ShapeInputs``):
+  /// a constant step writes one item's fill into every item. A fixed shape has folded.
+  static func lower(_ n: LoweringContext) throws {
+    guard n.outputIsBatched else { throw foldedOnly(n) }
+    let fill = try fill(n)
+    guard fill.isLoaded else { throw n.error("value has no data") }
+    let count = n.dims(n.output).reduce(1, *)
+    n.emit(.constant(n.addWeights(Array(repeating: fill.floats[0], count: count))), inputs: [])
+  }
 }
 
 /// Shape: the input's dims as a 1-D int64 value, sliced by start/end from opset 15.

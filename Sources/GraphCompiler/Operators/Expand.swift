@@ -1,14 +1,19 @@
 import GraphIR
 import GraphPlan
 
-/// Expand: the input broadcast with a constant `shape` (NumPy rules both ways: a 1 in `shape`
-/// keeps the input's size). Run-time data lowers to an index-copy step reading position 0 along
-/// every broadcast axis.
+/// Expand: the input broadcast with a `shape` (NumPy rules both ways: a 1 in `shape` keeps the
+/// input's size). The shape may hold the batch (`x.expand(N, -1, -1)` of a class token):
+/// inference takes its symbolic elements, and lowering reads the target from the output's
+/// inferred shape, so that shape input is dropped before lowering (``ShapeInputs``). Run-time
+/// data lowers to an index-copy step reading position 0 along every broadcast axis; a constant
+/// broadcast along the batch lowers to a constant step writing the same item into every item.
 enum ExpandOp: OperatorDefinition {
   static let opTypes = ["Expand"]
   static let attributes: Set<String> = []
   static let folds = true
-  static let notes: String? = "a constant shape; data computed at run time, the batch axis not broadcast."
+  static let shapeInputs = [1]
+  static let notes: String? =
+    "a shape known at compile time (it may hold the batch); data computed at run time with the batch axis not broadcast, or a constant broadcast along the batch."
 
   static func shape(_ n: some NodeOperands) throws -> [Int] {
     guard let shape = try n.knownInts(1, "shape") else { throw n.error("shape is required") }
@@ -16,8 +21,8 @@ enum ExpandOp: OperatorDefinition {
     return shape
   }
 
-  static func tables(_ n: some NodeOperands, _ dims: [Int]) throws -> [[Int]] {
-    let target = try shape(n)
+  /// Per output axis, the input position each output position reads, broadcasting `dims` to `target`.
+  static func tables(_ n: some NodeOperands, _ dims: [Int], to target: [Int]) throws -> [[Int]] {
     let rank = max(dims.count, target.count)
     let x = Array(repeating: 1, count: rank - dims.count) + dims
     let t = Array(repeating: 1, count: rank - target.count) + target
@@ -29,18 +34,40 @@ enum ExpandOp: OperatorDefinition {
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let x = try n.input(0, "input")
-    let target = Shape(try shape(n).map(Dim.fixed))
+    let s = try n.input(1, "shape", rank: 1)
+    guard let elements = s.elements ?? s.constant.map({ $0.int64s.map { Dim.fixed(Int($0)) } }) else {
+      throw n.error("shape (input 1, '\(n.node.inputs[1])') must be known at compile time (a constant, or computed from shapes)")
+    }
+    for case .fixed(let d) in elements where d < 0 { throw n.error("shape \(Shape(elements)) has a negative size") }
+    let target = Shape(elements)
     guard let dims = DimArithmetic.broadcast(x.shape, target) else { throw n.error("input \(x.shape) does not broadcast to shape \(target)") }
     return [ValueState(x.elementType, dims)]
   }
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
     let x = try n.input(0)
-    return [IndexTables.select(x, try tables(n, x.dims))]
+    return [IndexTables.select(x, try tables(n, x.dims, to: try shape(n)))]
   }
 
+  /// The target is the output's shape (the broadcast of input and `shape`, which reads the same
+  /// tables): with the batch a batch of one, the batch axis left alone.
   static func lower(_ n: LoweringContext) throws {
-    try IndexTables.lower(n) { try tables(n, $0) }
+    let target = (n.whole ? [] : [1]) + n.dims(n.output)
+    guard n.isComputed(n.x) else { return try lowerConstant(n, target) }
+    // Run-time data without the batch under a batched output would need every item to read one.
+    if n.outputIsBatched, n.lowering.program.values[n.x]?.items != nil {
+      throw LoweringContext.Unsupported(reason: "a run-time value without the batch ('\(n.x)') broadcast along the batch")
+    }
+    try IndexTables.lower(n) { try tables(n, $0, to: target) }
+  }
+
+  /// A constant input under a batched output (a folded Expand has no step): each item is the
+  /// same broadcast copy, which a constant step writes into every item.
+  private static func lowerConstant(_ n: LoweringContext, _ target: [Int]) throws {
+    guard n.outputIsBatched else { throw LoweringContext.Unsupported(reason: "a constant input expanded to a shape without the batch") }
+    let x = try n.constant(0)
+    let item = IndexTables.select(x, try tables(n, x.dims, to: target))
+    n.emit(.constant(n.addWeights(item.floats)), inputs: [])
   }
 }
 

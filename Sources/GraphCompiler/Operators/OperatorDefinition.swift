@@ -23,6 +23,10 @@ protocol OperatorDefinition {
   static var foldsFromShapes: Bool { get }
   /// Whether lowering takes a constant first input (`Sub(1, x)`); otherwise input 0 must be computed at run time.
   static var lowersConstantFirstInput: Bool { get }
+  /// Inputs that only give the output's shape (Expand's `shape`), which lowering reads from the
+  /// output's inferred shape instead: when computed at run time (from the batch) they are dropped
+  /// before lowering, with the Shape/Gather/Concat chain that computes them (``ShapeInputs``).
+  static var shapeInputs: [Int] { get }
   /// Forms and limits worth knowing before exporting a model (`graphc ops`, docs/ops.md), or nil.
   static var notes: String? { get }
   /// Outputs lowering never computes, by index, with what they are (MaxPool's `Indices`): a node
@@ -45,6 +49,7 @@ extension OperatorDefinition {
   static var foldsFromShapes: Bool { false }
   static var lowersConstantFirstInput: Bool { false }
   static var uncomputedOutputs: [Int: String] { [:] }
+  static var shapeInputs: [Int] { [] }
   static var notes: String? { nil }
   static func fusableActivation(_ n: some NodeOperands) throws -> Activation? { nil }
 }

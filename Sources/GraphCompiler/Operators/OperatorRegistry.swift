@@ -8,7 +8,7 @@ public enum OperatorRegistry {
     ConvOp.self, ConvTransposeOp.self, MaxPoolOp.self, AveragePoolOp.self, GlobalPoolOp.self, GemmOp.self, MatMulOp.self,
     ArithmeticOp.self, VariadicOp.self, PReluOp.self, ReluOp.self, ClipOp.self, SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self,
     LeakyReluOp.self, TanhOp.self, ErfOp.self, GeluOp.self, ExpOp.self, NegOp.self, AbsOp.self, ReciprocalOp.self, SqrtOp.self, PowOp.self,
-    LogOp.self, SoftplusOp.self, SoftsignOp.self, EluOp.self, SeluOp.self, CeluOp.self, ThresholdedReluOp.self,
+    LogOp.self, SoftplusOp.self, SoftsignOp.self, EluOp.self, SeluOp.self, CeluOp.self, ThresholdedReluOp.self, SignOp.self, IsNaNOp.self, IsInfOp.self,
     BatchNormalizationOp.self, LayerNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
     GatherOp.self, ReduceOp.self, SliceOp.self, SplitOp.self, RangeOp.self, PadOp.self, ExpandOp.self, TileOp.self, ResizeOp.self, UpsampleOp.self,

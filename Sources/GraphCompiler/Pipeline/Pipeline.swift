@@ -15,6 +15,7 @@ public enum Pipeline {
     FoldBatchNorm(),
     FuseActivations(),
     Views(),
+    ShapeInputs(),
   ]
 
   /// Passes over the lowered program, in order, between `lower` and `plan-memory`.

@@ -23,7 +23,8 @@ public enum PlanFormat {
   /// 7: the matmul, concat, gather and batch-mean kernels (tags 16-19); the conv-nd and pool-nd
   /// kernels (tags 20, 21), for three or more spatial axes.
   /// 8: a Winograd conv's GEMM fallback weights for small batches (after the conv's layout); the
-  /// conv-transpose and select kernels (tags 24, 25); binary ops 8-16 (comparisons, logic, fmod).
+  /// conv-transpose and select kernels (tags 24, 25); binary ops 8-16 (comparisons, logic, fmod);
+  /// activation tags 25-27 (sign, isNaN, isInf).
   public static let version: UInt32 = 8
   static let headerSize = 64
   static let sectionEntrySize = 24

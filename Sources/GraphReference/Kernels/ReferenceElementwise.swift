@@ -171,6 +171,14 @@ extension Reference {
       return Float(Swift.max(0, v) + Swift.min(0, a * (exp(v / a) - 1)))
     case .thresholdedRelu(let alpha):
       return x > alpha ? x : 0
+    case .sign:
+      if x.isNaN || x == 0 { return x }
+      return x > 0 ? 1 : -1
+    case .isNaN:
+      return x.isNaN ? 1 : 0
+    case .isInf(let negative, let positive):
+      guard x.isInfinite else { return 0 }
+      return (x > 0 ? positive : negative) ? 1 : 0
     }
   }
 

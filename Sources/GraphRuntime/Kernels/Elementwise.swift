@@ -26,6 +26,9 @@ extension Activation {
     case .sqrt: return x.squareRoot()
     case .softsign: return x / (1 + (x < 0 ? -x : x))
     case .thresholdedRelu(let alpha): return x > alpha ? x : 0
+    case .sign: return x > 0 ? 1 : x < 0 ? -1 : x
+    case .isNaN: return x.isNaN ? 1 : 0
+    case .isInf(let negative, let positive): return (positive && x == .infinity) || (negative && x == -.infinity) ? 1 : 0
     case .sigmoid, .silu, .tanh, .erf, .exp, .power, .gelu, .geluTanh, .elu, .log, .softplus, .selu, .celu:
       return apply(SIMD16(repeating: x))[0]
     }
@@ -75,6 +78,11 @@ extension Activation {
       // max(0, x) + min(0, alpha * expm1(x / alpha)): the first term for x > 0, the second below.
       return x.replacing(with: alpha * VectorMath.expm1(x / alpha), where: x .< 0)
     case .thresholdedRelu(let alpha): return x.replacing(with: 0, where: .!(x .> alpha))
+    case .sign: return x.replacing(with: 1, where: x .> 0).replacing(with: -1, where: x .< 0)
+    case .isNaN: return SIMD16(repeating: 0).replacing(with: 1, where: x .!= x)
+    case .isInf(let negative, let positive):
+      let ones = (x .== .infinity) .& SIMDMask(repeating: positive) .| ((x .== -.infinity) .& SIMDMask(repeating: negative))
+      return SIMD16(repeating: 0).replacing(with: 1, where: ones)
     case .power(let e):
       switch e {
       case 1: return x
