@@ -463,7 +463,10 @@ def export_families(args):
     os.makedirs(args.dir, exist_ok=True)
     for family in families:
         file = os.path.join(args.dir, family + ".onnx")
-        error = check_families.export(check_families.build(family), args.resolution, "ts17", file)
+        # check_families' entry gives the constructor (and its arguments); the resolution is ours.
+        constructor, _, *arguments = check_families.FAMILIES.get(family, (family, None))
+        model = check_families.build(constructor, args.resolution, *arguments)
+        error = check_families.export(model, args.resolution, "ts17", file)
         if error:
             raise SystemExit(f"{family}: {error}")
         print(f"wrote {file}", flush=True)
