@@ -360,39 +360,11 @@ enum SGEMM {
       dst.update(from: src, count: count)
       return
     }
-    // Activations that are a clamp (none, ReLU, Clip: nearly every conv) go through the
-    // instruction set's row, at its full width; the rest through the same sums here.
-    let (lower, upper, other) = store.activation.clampBounds
-    if other == nil {
-      KernelTable.current.clampedStoreRow(src, count, dst, store.alpha, rowBias, colBias, residual, lower, upper)
-      return
-    }
-    typealias V = SIMD16<Float>
-    // The exp-based activations go over the stored run at the instruction set's width (same bits).
-    let transcendental = store.activation.transcendentalKind
-    let activation = transcendental == nil ? store.activation : .none
-    @inline(__always)
-    func value(_ acc: V, _ colBias: V, _ residual: V) -> V {
-      activation.apply(store.alpha * acc + rowBias + colBias + residual)
-    }
-    var j = 0
-    while j + 16 <= count {
-      let a = UnsafeRawPointer(src + j).loadUnaligned(as: V.self)
-      let cb = colBias.map { UnsafeRawPointer($0 + j).loadUnaligned(as: V.self) } ?? V()
-      let res = residual.map { UnsafeRawPointer($0 + j).loadUnaligned(as: V.self) } ?? V()
-      UnsafeMutableRawPointer(dst + j).storeBytes(of: value(a, cb, res), as: V.self)
-      j += 16
-    }
-    if j < count {
-      var a = V(), cb = V(), res = V()
-      for t in 0..<(count - j) {
-        a[t] = src[j + t]
-        if let colBias { cb[t] = colBias[j + t] }
-        if let residual { res[t] = residual[j + t] }
-      }
-      let v = value(a, cb, res)
-      for t in 0..<(count - j) { dst[j + t] = v[t] }
-    }
-    if let transcendental { KernelTable.current.transcendentalRow(transcendental, dst, dst, count) }
+    // The sums go through the instruction set's row, clamped there when the activation is a
+    // clamp (none, ReLU, Clip: nearly every conv); any other activation then runs over the
+    // stored run, as a depthwise conv's does (the same values, so the same bits).
+    let (lower, upper, after) = store.activation.clampBounds
+    KernelTable.current.clampedStoreRow(src, count, dst, store.alpha, rowBias, colBias, residual, lower, upper)
+    if let after { Kernels.activation(after, dst, count: count, output: dst) }
   }
 }
