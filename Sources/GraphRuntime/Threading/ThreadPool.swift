@@ -167,6 +167,7 @@ private final class PoolState: @unchecked Sendable {
     finishedWorkers.store(0, ordering: .relaxed)
     generation.add(1, ordering: .releasing)
     wakeAll()
+    ThreadScratch.reserveLargestTaskRequest()
     drain(count: count, loop: loop, invoke: invoke)
     // Wait until every worker has let go of this loop before it goes out of scope.
     var spin = Spin()
@@ -218,6 +219,7 @@ private final class PoolState: @unchecked Sendable {
       }
       seen = current
       if stopping.load(ordering: .relaxed) { return }
+      ThreadScratch.reserveLargestTaskRequest()
       drain(count: count, loop: loop!, invoke: invoke!)
       finishedWorkers.add(1, ordering: .releasing)
     }
