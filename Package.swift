@@ -74,9 +74,11 @@ let package = Package(
     // Whole-file writes that never leave a half-written file or touch another one (standard library and libc only).
     .target(name: "AtomicFile"),
     // Micro-kernels, one module per instruction set from one source file, chosen at run time.
-    .target(name: "KernelsGeneric"),
-    .target(name: "KernelsHaswell", swiftSettings: kernelSettings(cpu: "haswell")),
-    .target(name: "KernelsSkylakeX", swiftSettings: kernelSettings(cpu: "skylake-avx512")),
+    .target(name: "KernelsGeneric", dependencies: ["CPrefetch"]),
+    .target(name: "KernelsHaswell", dependencies: ["CPrefetch"], swiftSettings: kernelSettings(cpu: "haswell")),
+    .target(name: "KernelsSkylakeX", dependencies: ["CPrefetch"], swiftSettings: kernelSettings(cpu: "skylake-avx512")),
+    // C shim: a cache-line prefetch, inlined into the micro-kernels.
+    .target(name: "CPrefetch"),
     // C shim: which instruction sets this CPU has.
     .target(name: "CPUFeatures"),
 

@@ -7,10 +7,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/graphc-aarch64.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# The kernels import the CPrefetch shim (one inline C function); SwiftPM would write this module map.
+printf 'module CPrefetch {\n  header "%s"\n  export *\n}\n' "$root/Sources/CPrefetch/include/Prefetch.h" > "$tmp/module.modulemap"
 for define in "" "-D GRAPHC_FMA"; do
   # shellcheck disable=SC2086
   swiftc -target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -parse-as-library -O \
-    -module-name Kernels $define -c "$root"/Sources/KernelsHaswell/*.swift -o "$tmp/kernels.o"
+    -module-name Kernels $define -I "$tmp" -c "$root"/Sources/KernelsHaswell/*.swift -o "$tmp/kernels.o"
   # ELF e_machine (2 bytes at offset 18) is 183 (0xb7) for AArch64.
   [ "$(od -An -tu2 -j18 -N2 "$tmp/kernels.o" | tr -d ' ')" = 183 ] || { echo "error: not an aarch64 object" >&2; exit 1; }
 done

@@ -4,6 +4,8 @@
 // and KernelsGeneric (plain x86-64). GraphRuntime picks one at run time (CPUFeatures).
 // Functions here are non-generic so the choice is a plain call.
 
+import CPrefetch
+
 /// `acc + a * b`: one fused multiply-add where the CPU has FMA. Without it, `addingProduct`
 /// would become one libm `fmaf` call per lane, so the generic build multiplies then adds.
 @inline(__always)
@@ -47,7 +49,10 @@ func tile6<V: SIMD>(
   var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
   let rawB = UnsafeRawPointer(b)
   var ap = a
+  // The next panel of A (see `sgemmTile12x32`).
+  let nextA = a + 6 * depth
   for p in 0..<depth {
+    graphc_prefetch(nextA + 6 * p)
     let bv = rawB.loadUnaligned(fromByteOffset: p * 64, as: V.self)
     c0 = mulAdd(c0, V(repeating: ap[0]), bv)
     c1 = mulAdd(c1, V(repeating: ap[1]), bv)
@@ -195,7 +200,10 @@ public func sgemmTile12x16(
   var c6 = V(), c7 = V(), c8 = V(), c9 = V(), c10 = V(), c11 = V()
   let rawB = UnsafeRawPointer(b)
   var ap = a, aq = a + depth * 6
+  // The next two panels of A (see `sgemmTile12x32`).
+  let nextA = a + 12 * depth
   for p in 0..<depth {
+    graphc_prefetch(nextA + 12 * p)
     let bv = rawB.load(fromByteOffset: p * 64, as: V.self)
     c0 = mulAdd(c0, V(repeating: ap[0]), bv)
     c1 = mulAdd(c1, V(repeating: ap[1]), bv)
@@ -257,7 +265,13 @@ public func sgemmTile12x32(
   var c6l = V(), c6r = V(), c7l = V(), c7r = V(), c8l = V(), c8r = V(), c9l = V(), c9r = V(), c10l = V(), c10r = V(), c11l = V(), c11r = V()
   let rawB = UnsafeRawPointer(b), rawB2 = UnsafeRawPointer(b + depth * 16)
   var ap = a, aq = a + depth * 6
+  // The next two panels of A follow these two. They are usually the compiler's packed weights,
+  // which do not stay cached between inferences: asked for while this tile computes, they
+  // arrive in time. Without it a 512-channel 3x3 conv at 7x7 in a network took 1.80 ms
+  // against 1.34 ms for the same layer run alone (weights cached); with it, 1.26 ms.
+  let nextA = a + 12 * depth
   for p in 0..<depth {
+    graphc_prefetch(nextA + 12 * p)
     let bl = rawB.load(fromByteOffset: p * 64, as: V.self), br = rawB2.load(fromByteOffset: p * 64, as: V.self)
     let x0 = V(repeating: ap[0])
     c0l = mulAdd(c0l, x0, bl)

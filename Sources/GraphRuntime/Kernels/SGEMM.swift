@@ -223,41 +223,44 @@ enum SGEMM {
           panelsA = packed + GemmPanels.offset(rowBlockStart: i0 + r0, rows: blockRows, depth: k, sliceStart: p0)
         }
         let blockAcc = acc + r0 * ldAcc
-        // Two A panels per tile where the table has a 12-row tile, and two B panels where it
-        // has a 12 x 32 one (same sums, same order, whichever tile computes an element).
-        let pairs = kernels.tile12 == nil ? 0 : aPanels / 2
-        let wide = pairs > 0 ? kernels.tile12x32 : nil
-        var jp = 0
-        while jp < bPanels {
-          let bPanel = panelsB + jp * depth * nr, cColumn = blockAcc + jp * nr
-          let width = cols - jp * nr
-          if width <= nr / 2 {
-            // A last panel of 8 columns or fewer: narrow tiles for 1 or 2 columns, half-width
-            // tiles for the rest (the same bits either way).
-            let narrow = kernels.narrowTiles(depth, panelsA, aPanels, bPanel, width, cColumn, ldAcc, p0 > 0)
-            for ip in narrow..<aPanels {
-              kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
-            }
-            jp += 1
-            continue
-          }
-          // Both panels of a pair wider than half (a narrower second one goes the narrow way).
-          let panelsNow = wide != nil && width > nr + nr / 2 ? 2 : 1
-          for pair in 0..<pairs {
-            let a = panelsA + 2 * pair * depth * mr, c = cColumn + 2 * pair * mr * ldAcc
-            if panelsNow == 2 {
-              wide!(depth, a, bPanel, c, ldAcc, p0 > 0)
-            } else {
+        // A last B panel of 8 columns or fewer goes the narrow way, after the others.
+        let narrowWidth = cols - (bPanels - 1) * nr
+        let widePanels = narrowWidth <= nr / 2 ? bPanels - 1 : bPanels
+        // Row groups outside, B panels inside: a group's panels of A (usually the compiler's
+        // packed weights, not cached between inferences) are reused from L1 across the B panels,
+        // and the group's first tile prefetches the next group's panels while it computes (see
+        // `sgemmTile12x32`), so the weights stream in behind the arithmetic. Two A panels per
+        // tile where the table has a 12-row tile, and two B panels where it has a 12 x 32 one
+        // (the same sums in the same order, whichever tile computes an element).
+        var ip = 0
+        while ip < aPanels {
+          let pair = kernels.tile12 != nil && ip + 1 < aPanels
+          let a = panelsA + ip * depth * mr, cRows = blockAcc + ip * mr * ldAcc
+          var jp = 0
+          while jp < widePanels {
+            let bPanel = panelsB + jp * depth * nr, c = cRows + jp * nr
+            // Both B panels of a pair wider than half (a narrower second one goes the narrow way).
+            let twoWide = kernels.tile12x32 != nil && jp + 1 < widePanels
+            if pair && twoWide {
+              kernels.tile12x32!(depth, a, bPanel, c, ldAcc, p0 > 0)
+              jp += 2
+            } else if pair {
               kernels.tile12!(depth, a, bPanel, c, ldAcc, p0 > 0)
+              jp += 1
+            } else {
+              kernels.tile6(depth, a, bPanel, c, ldAcc, p0 > 0)
+              jp += 1
             }
           }
-          for ip in (2 * pairs)..<aPanels {
-            for half in 0..<panelsNow {
-              kernels.tile6(
-                depth, panelsA + ip * depth * mr, bPanel + half * depth * nr, cColumn + ip * mr * ldAcc + half * nr, ldAcc, p0 > 0)
-            }
+          ip += pair ? 2 : 1
+        }
+        if widePanels < bPanels {
+          // Narrow tiles for 1 or 2 columns, half-width tiles for the rest (the same bits either way).
+          let bPanel = panelsB + widePanels * depth * nr, cColumn = blockAcc + widePanels * nr
+          let narrow = kernels.narrowTiles(depth, panelsA, aPanels, bPanel, narrowWidth, cColumn, ldAcc, p0 > 0)
+          for ip in narrow..<aPanels {
+            kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
           }
-          jp += panelsNow
         }
       }
       p0 += depth
