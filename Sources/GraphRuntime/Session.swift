@@ -36,14 +36,6 @@ public final class Session {
   /// Number of threads kernels run on.
   public var threads: Int { pool.threads }
 
-  /// Whether every item's outputs must be the same bits whatever batch it runs in (a server
-  /// batching requests wants this; graphserve sets it). By default a conv may pick its
-  /// algorithm by the batch: a Winograd conv with few tiles per item runs as im2col + GEMM
-  /// below the batch its plan names (`graphc inspect` shows "packed below batch N"), which
-  /// rounds differently. Set, such convs always run Winograd. The kernels themselves compute
-  /// each item independently of the others either way.
-  public var batchInvariant = false
-
   /// The instruction set the kernels run with in this process (`avx512`, `avx2+fma` or `x86-64`).
   public var instructionSet: String { InstructionSet.current.rawValue }
 

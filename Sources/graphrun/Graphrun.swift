@@ -83,9 +83,6 @@ struct Graphrun: ParsableCommand {
   @Flag(help: "Print the results as JSON.")
   var json = false
 
-  @Flag(help: "Give each item the bits it gets in any batch (as graphserve does): convs keep one algorithm, where by default a Winograd conv with few tiles per item runs as im2col + GEMM at small batches.")
-  var batchInvariant = false
-
   @Flag(help: "Exit 1 (after printing the results) when an output holds NaN or an infinity; without it graphrun only warns on stderr. In batch mode, any input's outputs.")
   var strict = false
 
@@ -127,7 +124,6 @@ struct Graphrun: ParsableCommand {
         return l
       }
       let session = try model.makeSession(threads: threads ?? Session.availableCores)
-      session.batchInvariant = batchInvariant
       let loader = InputLoader(model: model) { FileHandle.standardError.write(Data("note: \($0)\n".utf8)) }
       if isBatch {
         return try runBatch(model, session, loader, labels: labelNames)

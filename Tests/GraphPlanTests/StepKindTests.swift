@@ -59,13 +59,13 @@ final class StepKindTests: XCTestCase {
     .resizeLinear(
       rows: LinearAxis(low: [0, 0, 1], high: [1, 1, 2], weights: [0, 0.5, 0.25]),
       columns: LinearAxis(identity: 2)),
-    // A Winograd conv with GEMM fallback weights for batch 1 (a second conv, after the others).
+    // A Winograd conv (a second conv, after the others).
     .conv(Convolution(
       geometry: Conv2DGeometry(
         inChannels: 4, inHeight: 14, inWidth: 14, outChannels: 6, kernelHeight: 3, kernelWidth: 3, strideHeight: 1,
         strideWidth: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1),
       weights: WeightRef(offset: 0, count: 36 * 6 * 4), weightLayout: .winograd4x4, bias: nil, residual: false,
-      activation: .relu, gemmFallback: GemmFallback(weights: WeightRef(offset: 900, count: 6 * 36), belowBatch: 2))),
+      activation: .relu)),
   ]
 
   func testEveryKindRoundTripsThroughItsEncoding() throws {
@@ -200,38 +200,8 @@ final class StepKindTests: XCTestCase {
       "select 3x1, 1 const, 2x3x4",
       "index-copy [2x4x1] fill -0.5",
       "resize-linear 3x2",
-      "conv 3x3/1 pad 1 4→6 no-bias winograd (packed below batch 2) relu",
+      "conv 3x3/1 pad 1 4→6 no-bias winograd relu",
     ])
-  }
-
-  /// A GEMM fallback belongs to a Winograd conv, runs from batch 1 up (below at least 2) and
-  /// holds the conv's packed weight count.
-  func testGemmFallbackIsValidated() throws {
-    guard case .conv(let good) = Self.kernels.last! else { return XCTFail() }
-    let g = good.geometry
-    let input = View(base: 0, itemStride: 4 * 14 * 14, dims: [4, 14, 14])
-    let output = View(base: 4 * 14 * 14, itemStride: 6 * 14 * 14, dims: [6, 14, 14])
-    func plan(_ conv: Convolution) -> Plan {
-      Plan(
-        fixedBatch: nil, arenaFloatsPerItem: 10 * 14 * 14, inputs: [TensorBinding(name: "x", view: input)],
-        outputs: [TensorBinding(name: "y", view: output)],
-        steps: [Step(name: "s", absorbed: ["s"], kernel: .conv(conv), inputs: [input], output: output)], weightCount: 2000)
-    }
-    var conv = good
-    conv.gemmFallback = GemmFallback(weights: WeightRef(offset: 900, count: g.packedWeightCount), belowBatch: 2)
-    XCTAssertNoThrow(try plan(conv).validate())
-    var wrongCount = conv
-    wrongCount.gemmFallback!.weights.count -= 1
-    var belowOne = conv
-    belowOne.gemmFallback!.belowBatch = 1
-    var notWinograd = conv
-    notWinograd.weightLayout = .gemmPanels
-    notWinograd.weights = WeightRef(offset: 0, count: g.packedWeightCount)
-    for (bad, message) in [
-      (wrongCount, "conv fallback"), (belowOne, "below batch 1 never runs"), (notWinograd, "only a Winograd conv has GEMM fallback"),
-    ] {
-      XCTAssertThrowsError(try plan(bad).validate()) { XCTAssertTrue("\($0)".contains(message), "\($0)") }
-    }
   }
 
   func testEachKindValidatesItsOperands() throws {

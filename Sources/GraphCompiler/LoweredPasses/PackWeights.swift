@@ -26,10 +26,6 @@ struct PackWeights: LoweredPass {
         (conv.weights, conv.weightLayout) =
           gemmPanels(conv.weights, packs: packs) { GemmPanels.packConv($0, conv.geometry) } ?? (copy(conv.weights), conv.weightLayout)
         conv.bias = conv.bias.map(copy)
-        if var fallback = conv.gemmFallback {
-          (fallback.weights, _) = gemmPanels(fallback.weights, packs: true) { GemmPanels.packConv($0, conv.geometry) }!
-          conv.gemmFallback = fallback
-        }
         program.steps[i].kernel = .conv(conv)
       case .convND(var conv):
         (conv.weights, conv.weightLayout) =

@@ -12,26 +12,19 @@ import GraphPlan
 /// 1.2-1.5x at 64-256@12², 1.0-1.7x at 16-32@12-16²; 7x7 and 8x8 lost (0.7-0.8x): 4 tiles
 /// padded to the GEMM's 16 columns do no fewer multiplications than direct convolution.
 ///
-/// In a whole network the single-layer figures flatter Winograd where an item has few tiles:
-/// each of the 36 GEMMs then has one panel of B per item, and the transformed weights (four
-/// times the plain ones) come from memory, not from a cache warmed by the layer before. At
-/// batch 1, GoogLeNet's 3x3 convs at 14x14 (16 tiles) took 1.2-1.45x as long as im2col + GEMM
-/// and ResNet-50's tied; at batch 2 they tied and won by 1.1-1.4x; at batch 8 won by
-/// 1.2-1.7x. So a conv with fewer than ``minimumTiles`` tiles per item also keeps its weights
-/// as GEMM panels (``GemmFallback``), which the runtime uses below the batch that reaches them.
+/// In a whole network the tiles' weights come from memory, not from a cache warmed by the layer
+/// before, and an item with few tiles gives each of the 36 GEMMs one panel of B. Before the
+/// GEMM tiles prefetched their weights, that made GoogLeNet's 3x3 convs at 14x14 (16 tiles)
+/// 1.2-1.45x slower at batch 1 than im2col + GEMM, and plan format 8 kept GEMM weights for
+/// such convs at small batches. With the prefetch Winograd won at batch 1 too (1 and 2
+/// threads, per layer in the network): ResNet-18's 256-channel convs at 14x14 1.27 -> 0.76
+/// ms, GoogLeNet's five at 14x14 by 1.15-1.33x, chains of 3x3 convs at 12x12 (9 tiles) and
+/// 13x13 by 1.25x and 1.5x. So a conv runs the same algorithm at every batch.
 struct SelectWinograd: LoweredPass {
   let name = "winograd"
 
   static let minimumChannels = 16
   static let minimumOutputSide = 12
-  /// Tiles per GEMM from which Winograd pays in a network (two panels of B).
-  static let minimumTiles = 32
-
-  /// The batch from which a Winograd conv runs as Winograd: 1, or more for small outputs.
-  static func winogradFromBatch(_ g: Conv2DGeometry) -> Int {
-    let tiles = ((g.outHeight + 3) / 4) * ((g.outWidth + 3) / 4)
-    return (minimumTiles + tiles - 1) / tiles
-  }
 
   static func choosesWinograd(_ g: Conv2DGeometry) -> Bool {
     Winograd4x4.applies(to: g) && g.inChannels >= minimumChannels && g.outChannels >= minimumChannels
@@ -49,9 +42,6 @@ struct SelectWinograd: LoweredPass {
           UnsafeBufferPointer(rebasing: all[conv.weights.offset..<(conv.weights.offset + conv.weights.count)]),
           outChannels: g.outChannels, inChannels: g.inChannels)
       }
-      let fromBatch = Self.winogradFromBatch(g)
-      // The untransformed weights stay for the small batches; pack-weights packs them.
-      if fromBatch > 1 { conv.gemmFallback = GemmFallback(weights: conv.weights, belowBatch: fromBatch) }
       conv.weights = program.weights.add(transformed)
       conv.weightLayout = .winograd4x4
       program.steps[i].kernel = .conv(conv)

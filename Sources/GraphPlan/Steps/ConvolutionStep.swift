@@ -13,14 +13,11 @@ public struct Convolution: Equatable, Sendable {
   public var residual: Bool
   /// Applied last, to each output value.
   public var activation: Activation
-  /// For a Winograd conv whose few tiles per item pay only in a larger batch: the same
-  /// weights as GEMM panels, for the runs below that batch.
-  public var gemmFallback: GemmFallback?
 
   /// Creates a convolution step's parameters.
   public init(
     geometry: Conv2DGeometry, weights: WeightRef, weightLayout: ConvWeightLayout = .oihw, bias: WeightRef?, residual: Bool,
-    activation: Activation, gemmFallback: GemmFallback? = nil
+    activation: Activation
   ) {
     self.geometry = geometry
     self.weights = weights
@@ -28,28 +25,6 @@ public struct Convolution: Equatable, Sendable {
     self.bias = bias
     self.residual = residual
     self.activation = activation
-    self.gemmFallback = gemmFallback
-  }
-
-  /// The weights and their layout for a run of `batch` items together.
-  public func weights(forBatch batch: Int) -> (WeightRef, ConvWeightLayout) {
-    if let fallback = gemmFallback, batch < fallback.belowBatch { return (fallback.weights, .gemmPanels) }
-    return (weights, weightLayout)
-  }
-}
-
-/// A Winograd conv's weights as GEMM panels (``GemmPanels``), run through im2col + GEMM when
-/// fewer than `belowBatch` items go through the conv together: at batch 1 a 14x14 output has
-/// 16 tiles, one GEMM panel per point, and streaming 36 transformed matrices (four times the
-/// weights) then costs more than the multiplications Winograd saves.
-public struct GemmFallback: Equatable, Sendable {
-  public var weights: WeightRef
-  /// The smallest batch that runs Winograd (at least 2).
-  public var belowBatch: Int
-
-  public init(weights: WeightRef, belowBatch: Int) {
-    self.weights = weights
-    self.belowBatch = belowBatch
   }
 }
 
@@ -64,8 +39,6 @@ extension Convolution: StepKind {
     w.bool(residual)
     w.activation(activation)
     w.u8(weightLayout.rawValue)
-    w.optionalWeight(gemmFallback?.weights)
-    if let gemmFallback { w.int(gemmFallback.belowBatch) }
   }
 
   static func decode(_ r: inout ByteReader) throws -> Kernel {
@@ -80,10 +53,8 @@ extension Convolution: StepKind {
     let (weights, bias, residual, activation) = (try r.weight(), try r.optionalWeight(), try r.bool(), try r.activation())
     let tag = try r.u8()
     guard let layout = ConvWeightLayout(rawValue: tag) else { throw PlanError.format("\(r.context): unknown conv weight layout \(tag)") }
-    let fallback = try r.optionalWeight().map { GemmFallback(weights: $0, belowBatch: try r.int(limit: 1 << 20)) }
     return .conv(Convolution(
-      geometry: geometry, weights: weights, weightLayout: layout, bias: bias, residual: residual, activation: activation,
-      gemmFallback: fallback))
+      geometry: geometry, weights: weights, weightLayout: layout, bias: bias, residual: residual, activation: activation))
   }
 
   func validate(_ check: StepCheck) throws {
@@ -107,11 +78,6 @@ extension Convolution: StepKind {
       try check.weights(weights, count: Winograd4x4.weightCount(g), "conv")
     }
     if let b = bias { try check.weights(b, count: g.outChannels, "bias") }
-    if let fallback = gemmFallback {
-      try check.expect(weightLayout == .winograd4x4, "only a Winograd conv has GEMM fallback weights")
-      try check.expect(fallback.belowBatch >= 2, "GEMM fallback below batch \(fallback.belowBatch) never runs")
-      try check.weights(fallback.weights, count: g.packedWeightCount, "conv fallback")
-    }
   }
 
   var summary: String {
@@ -124,7 +90,6 @@ extension Convolution: StepKind {
     case .gemmPanels: s += " packed"
     case .winograd4x4: s += " winograd"
     }
-    if let fallback = gemmFallback { s += " (packed below batch \(fallback.belowBatch))" }
     return s + PlanDescription.suffix(activation) + (residual ? " +residual" : "")
   }
 }

@@ -67,9 +67,9 @@ struct StepExecutor {
     case .conv(let c):
       let residual = c.residual ? step.inputs[1] : nil
       forItems(items, together: isDense(step.inputs[0]) && residual.map(isDense) ?? true) { n, count in
-        let (weights, layout) = c.weights(forBatch: session.batchInvariant ? .max : count)
         Kernels.conv2d(
-          Self.convParameters(c, batch: count, output: out), input: pointer(step.inputs[0], n), weights: weight(weights), weightLayout: layout,
+          Self.convParameters(c, batch: count, output: out), input: pointer(step.inputs[0], n), weights: weight(c.weights),
+          weightLayout: c.weightLayout,
           epilogue: Epilogue(bias: c.bias.map(weight), residual: residual.map { UnsafePointer(pointer($0, n)) }, activation: c.activation),
           output: bufferItem(out, n), workspace: session.workspace, pool: pool)
       }

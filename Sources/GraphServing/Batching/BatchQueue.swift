@@ -56,9 +56,9 @@ public final class BatchQueue: @unchecked Sendable {
     self.observer = observer
     var sessions: [Session] = []
     for _ in 0..<max(1, options.instances) {
-      let session = try model.makeSession(threads: options.threads)
-      session.batchInvariant = true  // a request's bits must not depend on what it was batched with
-      sessions.append(session)
+      // Every kernel computes an item the same way in any batch: a request's bits do not
+      // depend on what it was batched with.
+      sessions.append(try model.makeSession(threads: options.threads))
     }
     for (i, session) in sessions.enumerated() {
       let worker = UncheckedSession(session: session)
