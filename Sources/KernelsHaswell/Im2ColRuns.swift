@@ -3,6 +3,8 @@
 // itself, its 16-lane copies and stride-2 shuffles were SSE instructions, and packing took a
 // fifth of a stride-2 conv's time.
 
+import CPrefetch
+
 /// A window as plain numbers (pooling and convolution): the same tuple type in every kernel
 /// module, so one function type in GraphRuntime's kernel table covers all of them.
 public typealias WindowShape = (
@@ -70,6 +72,16 @@ private func im2colRun<C: RunCopy>(
       }
       row = tapRow()
     }
+  }
+}
+
+/// `depth` rows of 16 floats, `rowStride` floats apart from `src`, one after the other into `out`
+/// (a GEMM panel of B whose 16 columns are contiguous in memory: a 1x1 conv's input planes).
+/// Built for GraphRuntime, each row was four SSE loads and stores: 3% of ResNet-50.
+public func packRows16(_ src: UnsafePointer<Float>, rowStride: Int, depth: Int, into out: UnsafeMutablePointer<Float>) {
+  for p in 0..<depth {
+    graphc_prefetch(src + p * rowStride + 32)
+    UnsafeMutableRawPointer(out + p * 16).storeBytes(of: Im2ColVectors.load16(src + p * rowStride), as: SIMD16<Float>.self)
   }
 }
 

@@ -241,6 +241,28 @@ final class InstructionSetTests: XCTestCase {
     }
   }
 
+  /// Each module's row packing copies 16 floats from each strided row, in order.
+  func testPackRows16CopiesEachRow() throws {
+    typealias Pack = (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
+    let packs: [(InstructionSet, Pack)] = [
+      (.generic, KernelsGeneric.packRows16), (.haswell, KernelsHaswell.packRows16), (.skylakeX, KernelsSkylakeX.packRows16),
+    ]
+    var rng = SeededRandom(seed: 31)
+    let (rowStride, depth) = (37, 9)
+    let source = rng.floats(rowStride * depth + 16)
+    for (set, pack) in packs {
+      guard set.isSupported else {
+        print("skipping the \(set.rawValue) row packing: this CPU does not run it")
+        continue
+      }
+      var out = [Float](repeating: .nan, count: depth * 16)
+      pack(source, rowStride, depth, &out)
+      for p in 0..<depth {
+        XCTAssertEqual(Array(out[(p * 16)..<(p * 16 + 16)]), Array(source[(p * rowStride)..<(p * rowStride + 16)]), "\(set.rawValue) row \(p)")
+      }
+    }
+  }
+
   /// The chosen set is the best one the CPU runs, and a cap in GRAPHC_ISA only lowers it.
   func testCurrentSetIsTheBestSupported() {
     XCTAssertTrue(InstructionSet.current.isSupported)

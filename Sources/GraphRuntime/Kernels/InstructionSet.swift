@@ -86,6 +86,9 @@ package struct KernelTable: Sendable {
     _ src: UnsafePointer<Float>, _ count: Int, _ dst: UnsafeMutablePointer<Float>, _ alpha: Float, _ rowBias: Float,
     _ colBias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ lower: Float, _ upper: Float
   ) -> Void
+  package typealias PackRows16 = @Sendable (
+    _ src: UnsafePointer<Float>, _ rowStride: Int, _ depth: Int, _ out: UnsafeMutablePointer<Float>
+  ) -> Void
   package typealias TranscendentalRow = @Sendable (
     _ kind: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int
   ) -> Void
@@ -124,6 +127,8 @@ package struct KernelTable: Sendable {
   let clampedStoreRow: ClampedStoreRow
   /// One run of a GEMM panel packed from a convolution's images (see `im2colRun`).
   let im2colRun: Im2ColRun
+  /// A GEMM panel of B from 16 contiguous columns (see `packRows16`).
+  let packRows16: PackRows16
 
   /// The kernels of ``InstructionSet/current``.
   package static let current = InstructionSet.current.kernels
@@ -135,7 +140,8 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
     depthwiseRow: KernelsSkylakeX.depthwiseRow, transcendentalRow: KernelsSkylakeX.transcendentalRow,
-    maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow, im2colRun: KernelsSkylakeX.im2colRun)
+    maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow, im2colRun: KernelsSkylakeX.im2colRun,
+    packRows16: KernelsSkylakeX.packRows16)
 
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil, tile12x32: nil,
@@ -143,7 +149,8 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
     depthwiseRow: KernelsHaswell.depthwiseRow, transcendentalRow: KernelsHaswell.transcendentalRow,
-    maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow, im2colRun: KernelsHaswell.im2colRun)
+    maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow, im2colRun: KernelsHaswell.im2colRun,
+    packRows16: KernelsHaswell.packRows16)
 
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil, tile12x32: nil,
@@ -151,6 +158,7 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
     depthwiseRow: KernelsGeneric.depthwiseRow, transcendentalRow: KernelsGeneric.transcendentalRow,
-    maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow, im2colRun: KernelsGeneric.im2colRun)
+    maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow, im2colRun: KernelsGeneric.im2colRun,
+    packRows16: KernelsGeneric.packRows16)
 
 }

@@ -310,12 +310,7 @@ enum SGEMM {
       let width = min(nr, cols - firstCol)
       if width == nr && b.isContiguous(j0 + firstCol, count: nr) {
         // Each panel row is one contiguous vector.
-        let base = b.base + p0 * b.rowStride + b.columnOffset(j0 + firstCol)
-        for p in 0..<depth {
-          let src = UnsafeRawPointer(base + p * b.rowStride)
-          (UnsafeMutableRawPointer(out + p * nr)).storeBytes(
-            of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
-        }
+        KernelTable.current.packRows16(b.base + p0 * b.rowStride + b.columnOffset(j0 + firstCol), b.rowStride, depth, out)
       } else {
         for j in 0..<nr {
           if j < width {
