@@ -15,11 +15,14 @@ import GraphPlan
 enum WinogradConv {
   /// Tiles per SIMD group of the transforms.
   static let lanes = 8
-  /// Target floats of one block's transformed input plus products (8 MiB; at least one
-  /// tile row). Measured on 64@56², 128@28², 256@14², 512@28²: 1 MiB blocks were up to 2x
-  /// slower on the big layers (each block streams all 36 U[ξ] again), 4 and 16 MiB about
-  /// the same as 8.
-  static let blockFloats = 1 << 21
+  /// Target floats of one block's transformed input plus products (2 MiB; at least one tile
+  /// row), or of the transformed weights `U` if those are more: every block streams all 36
+  /// `U[ξ]` again. Measured per layer in whole networks at batch 1, once the GEMM tiles
+  /// prefetched `U`: 2 MiB blocks ran the Winograd convs of ResNet-18, GoogLeNet and ResNet-50
+  /// 10-20% faster than 8 MiB ones (the blocks stay in cache between the three stages), 1 MiB
+  /// ones up to 1.6x slower (a 256-channel conv at 14x14 streamed its 9.4 MB of `U` twice);
+  /// at batch 8, 2 MiB blocks cost ResNet-18 7% where `U` was larger than a block.
+  static let blockFloats = 1 << 19
 
   /// Tile counts and the block shape for one geometry, shared by the workspace size and the kernel.
   struct Tiling {
@@ -33,7 +36,8 @@ enum WinogradConv {
     let stride: Int
     let inChannels: Int, outChannels: Int
 
-    init(_ g: Conv2DGeometry, blockFloats: Int = WinogradConv.blockFloats) {
+    init(_ g: Conv2DGeometry, blockFloats: Int? = nil) {
+      let blockFloats = blockFloats ?? max(WinogradConv.blockFloats, Winograd4x4.points * g.inChannels * g.outChannels)
       tilesHigh = (g.outHeight + 3) / 4
       tilesWide = (g.outWidth + 3) / 4
       groups = (tilesWide + lanes - 1) / lanes
@@ -79,14 +83,14 @@ enum WinogradConv {
   static func run(
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>, epilogue: Epilogue,
     output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
-    blockFloats: Int = WinogradConv.blockFloats
+    blockFloats: Int? = nil
   ) {
     let g = p.geometry, w = g.window
     precondition(Winograd4x4.applies(to: g), "Winograd conv on an unsupported geometry")
     let tiling = Tiling(g, blockFloats: blockFloats)
     let c = g.inChannels, m = g.outChannels, h = g.inHeight, wd = g.inWidth, oh = g.outHeight, ow = g.outWidth
     let points = Winograd4x4.points, ld = tiling.stride
-    precondition(workspace == nil || blockFloats == WinogradConv.blockFloats, "a workspace is sized for the default block")
+    precondition(workspace == nil || blockFloats == nil, "a workspace is sized for the default block")
     let space = workspace ?? allocateFloats(tiling.workspaceCount)
     defer { if workspace == nil { space.deallocate() } }
     let vPlane = tiling.inputPlane, pPlane = tiling.productPlane
