@@ -163,4 +163,32 @@ final class PadResizeTests: XCTestCase {
       for (a, b) in zip(y, expected) { XCTAssertEqual(a, b, accuracy: 2e-6 * max(1, abs(b)), "\(attributes): \(y)") }
     }
   }
+  /// tf_crop_and_resize: a constant roi reaching outside the input, against onnx's reference; outside
+  /// it the output is extrapolation_value.
+  func testResizeTFCropAndResize() throws {
+    func model(_ attributes: [String: Attribute]) -> Model {
+      let g = TestGraph("crop", seed: 25)
+      var all: [String: Attribute] = ["coordinate_transformation_mode": .string("tf_crop_and_resize")]
+      all.merge(attributes) { $1 }
+      let roi = g.builder.constant("roi", Tensor(floats: [0, 0, 0, -0.2, 1, 1, 1, 0.7], dims: [8]))
+      g.output(g.node("Resize", "r", [g.input("x", [1, 1, 1, 5]), roi, "", g.ints("sizes", [1, 1, 1, 6])], all))
+      return g.model(opset: 19)
+    }
+    let x = try FloatTensor(shape: [1, 1, 1, 5], values: [1, 2, 4, 8, 3])
+    for (attributes, expected) in [
+      (["mode": Attribute.string("nearest"), "extrapolation_value": .float(-1)], [Float(-1), -1, 2, 2, 4, 8]),
+      (["mode": .string("cubic")], [0, 0, 1.43494475, 2.54950428, 4.38182449, 7.82400036]),
+    ] {
+      let y = try XCTUnwrap(Compile.run(try Pipeline.compile(model(attributes)), ["x": x], threads: 1)["r"]).values
+      XCTAssertEqual(y.count, expected.count)
+      for (a, b) in zip(y, expected) { XCTAssertEqual(a, b, accuracy: 2e-6 * max(1, abs(b)), "\(attributes): \(y)") }
+    }
+    // Another extrapolation_value in linear and cubic mode: a constant added where the roi is left.
+    let cubic = model(["mode": .string("cubic"), "extrapolation_value": .float(10)])
+    XCTAssertTrue(try kernels(cubic).contains { if case .binary = $0 { true } else { false } })
+    let y = try XCTUnwrap(Compile.run(try Pipeline.compile(cubic), ["x": x], threads: 1)["r"]).values
+    XCTAssertEqual(Array(y.prefix(2)), [10, 10])
+    XCTAssertEqual(y[2], 1.43494475, accuracy: 1e-5)
+    try assertFixedCompiledMatchesReference(model(["mode": .string("linear"), "extrapolation_value": .float(-3)]))
+  }
 }
