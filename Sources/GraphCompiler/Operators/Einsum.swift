@@ -78,22 +78,27 @@ enum EinsumOp: OperatorDefinition {
     let inputs = try n.allInputs()
     let size = try equation.sizes(n, inputs.map { $0.dims.map(Dim.fixed) }).mapValues { $0.value! }
     let summed = Array(Set(equation.operands.joined()).subtracting(equation.output)).sorted()
-    let values = inputs.map(\.floats), strides = inputs.map { Evaluate.strides($0.dims) }
-    let outDims = equation.output.map { size[$0]! }, sumDims = summed.map { size[$0]! }
+    let values = inputs.map(\.floats)
+    // Letters numbered output first, then summed; per operand, each letter's stride (0 where the
+    // operand lacks it or has size 1, which broadcasts).
+    let letters = equation.output + summed
+    let strides = inputs.indices.map { i -> [Int] in
+      let own = Evaluate.strides(inputs[i].dims), term = equation.operands[i]
+      return letters.map { c in term.firstIndex(of: c).map { inputs[i].dims[$0] == 1 ? 0 : own[$0] } ?? 0 }
+    }
+    let dims = letters.map { size[$0]! }
+    let outDims = Array(dims.prefix(equation.output.count)), sumCount = dims.dropFirst(equation.output.count).reduce(1, *)
     var out = [Float](repeating: 0, count: outDims.reduce(1, *))
+    var at = [Int](repeating: 0, count: letters.count)
     for o in out.indices {
-      for s in 0..<sumDims.reduce(1, *) {
-        var at: [Character: Int] = [:]
-        var rest = o
-        for (c, d) in zip(equation.output, outDims).reversed() { (at[c], rest) = (rest % d, rest / d) }
-        rest = s
-        for (c, d) in zip(summed, sumDims).reversed() { (at[c], rest) = (rest % d, rest / d) }
-        var product: Float = 1
-        for (i, term) in equation.operands.enumerated() {
-          // A size-1 axis broadcasts: it always reads position 0.
-          let flat = term.indices.map { inputs[i].dims[$0] == 1 ? 0 : at[term[$0]]! * strides[i][$0] }.reduce(0, +)
-          product *= values[i][flat]
+      for s in 0..<sumCount {
+        var rest = s
+        for d in stride(from: letters.count - 1, through: 0, by: -1) {
+          if d == equation.output.count - 1 { rest = o }
+          (at[d], rest) = (rest % dims[d], rest / dims[d])
         }
+        var product: Float = 1
+        for i in inputs.indices { product *= values[i][zip(at, strides[i]).map(*).reduce(0, +)] }
         out[o] += product
       }
     }
