@@ -68,9 +68,9 @@ struct IntSlots {
     for i in w.padsEnd.indices { f(&w.padsEnd[i]) }
   }
 
-  static func linearAxis(_ a: inout LinearAxis, _ f: (inout Int) -> Void) {
-    for i in a.low.indices { f(&a.low[i]) }
-    for i in a.high.indices { f(&a.high[i]) }
+  static func resizeAxis(_ a: inout ResizeAxis, _ f: (inout Int) -> Void) {
+    f(&a.taps)
+    for i in a.positions.indices { f(&a.positions[i]) }
   }
 
   /// Runs `body` with `f` followed by a clamp to ±2^31: a conv's sizes, which the writer's
@@ -193,10 +193,10 @@ struct IntSlots {
     case .indexCopy(var sources, let fill):
       for a in sources.indices { for i in sources[a].indices { f(&sources[a][i]) } }
       k = .indexCopy(sources: sources, fill: fill)
-    case .resizeLinear(var rows, var columns):
-      linearAxis(&rows, f)
-      linearAxis(&columns, f)
-      k = .resizeLinear(rows: rows, columns: columns)
+    case .resize(var rows, var columns):
+      resizeAxis(&rows, f)
+      resizeAxis(&columns, f)
+      k = .resize(rows: rows, columns: columns)
     case .select(var s):
       for o in s.dims.indices { for i in s.dims[o].indices { f(&s.dims[o][i]) } }
       for o in s.constants.indices { if var c = s.constants[o] { weight(&c, f); s.constants[o] = c } }

@@ -59,8 +59,8 @@ public enum Kernel: Equatable, Sendable {
   /// Input 0 read through one table of source positions per output axis, -1 reading `fill`
   /// (ONNX Pad, Expand, Tile, nearest Resize).
   case indexCopy(sources: [[Int]], fill: Float)
-  /// Linear interpolation of each plane of the last two per-item axes (ONNX Resize, linear).
-  case resizeLinear(rows: LinearAxis, columns: LinearAxis)
+  /// Weighted taps per output position over the last two per-item axes (ONNX Resize, linear and cubic).
+  case resize(rows: ResizeAxis, columns: ResizeAxis)
   /// Transposed convolution over one or more spatial axes (ONNX ConvTranspose). Input view
   /// [C, d1, ...], output [M, o1, ...].
   case convTranspose(ConvolutionTranspose)
@@ -109,7 +109,7 @@ extension Kernel {
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
     ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self, ConvolutionTranspose.self, Select.self,
-    IndexCopyStep.self, ResizeLinearStep.self,
+    IndexCopyStep.self, ResizeStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -139,7 +139,7 @@ extension Kernel {
     case .reduce(let kind): return ReduceStep(kind: kind)
     case .logSoftmax(let axis): return LogSoftmaxStep(axis: axis)
     case .indexCopy(let sources, let fill): return IndexCopyStep(sources: sources, fill: fill)
-    case .resizeLinear(let rows, let columns): return ResizeLinearStep(rows: rows, columns: columns)
+    case .resize(let rows, let columns): return ResizeStep(rows: rows, columns: columns)
     case .convTranspose(let c): return c
     case .select(let s): return s
     }

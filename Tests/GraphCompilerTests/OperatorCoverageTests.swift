@@ -101,6 +101,16 @@ final class OperatorCoverageTests: XCTestCase {
         let scales = g.builder.constant("scales", Tensor(floats: [1, 1, 2, 1.5], dims: [4]))
         return g.node("Resize", "resize", [x, "", scales], ["mode": .string("linear")])
       },
+      // Constant indices into a value without the batch (computed at run time), added onto x.
+      "GatherND": { g, x in
+        let rows = g.node("GatherND", "gathernd", [g.node("Relu", "relu", [g.weight("d", [3, 4])]), g.ints("i", [2, 0, 1, -1], dims: [4, 1])])
+        return g.node("Add", "add", [x, rows])
+      },
+      "ScatterND": { g, x in
+        let data = g.node("Relu", "relu", [g.weight("d", [4, 4])])
+        return g.node("Add", "add", [x, g.node("ScatterND", "scatternd", [data, g.ints("i", [1, 3], dims: [2, 1]), g.weight("u", [2, 4])])])
+      },
+      "Einsum": { g, x in g.node("Einsum", "einsum", [x, g.node("Relu", "relu", [x])], ["equation": .string("bcij,bckj->bcik")]) },
       "Upsample": { g, x in
         g.node("Upsample", "upsample", [x, g.builder.constant("scales", Tensor(floats: [1, 1, 2, 3], dims: [4]))], ["mode": .string("nearest")])
       },

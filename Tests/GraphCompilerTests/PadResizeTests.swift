@@ -88,7 +88,7 @@ final class PadResizeTests: XCTestCase {
   }
 
   /// Nearest upsampling (scales and sizes, several modes), bilinear in both common coordinate
-  /// modes, downsampling, Upsample of opset 9, and cubic refused with its reason.
+  /// modes, downsampling, Upsample of opset 9, cubic (aligned, antialiased) and what stays refused.
   func testResize() throws {
     let g = TestGraph("resize", seed: 17)
     let x = g.input("x", ["N", 2, 3, 4])
@@ -101,7 +101,7 @@ final class PadResizeTests: XCTestCase {
     g.output(g.node("Resize", "bilinear_torch", [x, empty, odd], ["mode": .string("linear"), "coordinate_transformation_mode": .string("pytorch_half_pixel")]))
     let model = g.model(opset: 13)
     let steps = try kernels(model)
-    XCTAssertEqual(steps.filter { if case .resizeLinear = $0 { true } else { false } }.count, 3, "\(steps)")
+    XCTAssertEqual(steps.filter { if case .resize = $0 { true } else { false } }.count, 3, "\(steps)")
     XCTAssertEqual(steps.filter { if case .indexCopy = $0 { true } else { false } }.count, 1, "\(steps)")
     try assertCompiledMatchesReference(model)
 
@@ -121,12 +121,74 @@ final class PadResizeTests: XCTestCase {
 
     let c = TestGraph("cubic", seed: 19)
     let roi = c.weight("roi", [0])
-    c.output(c.node("Resize", "cubic", [c.input("x", ["N", 2, 3, 4]), roi, c.builder.constant("s", Tensor(floats: [1, 1, 2, 2], dims: [4]))], ["mode": .string("cubic")]))
-    XCTAssertThrowsError(try Pipeline.compile(c.model())) { XCTAssertTrue("\($0)".contains("mode 'cubic' is not supported"), "\($0)") }
+    let cx = c.input("x", ["N", 2, 3, 4])
+    let (cTwice, cOdd) = (c.builder.constant("scales", Tensor(floats: [1, 1, 2, 2], dims: [4])), c.builder.constant("odd", Tensor(floats: [1, 1, 1.5, 0.75], dims: [4])))
+    c.output(c.node("Resize", "cubic", [cx, roi, cTwice], ["mode": .string("cubic")]))
+    c.output(c.node("Resize", "cubic_odd", [cx, roi, cOdd], ["mode": .string("cubic"), "coordinate_transformation_mode": .string("align_corners")]))
+    c.output(c.node("Resize", "cubic_down", [cx, roi, c.builder.constant("down", Tensor(floats: [1, 1, 0.6, 0.5], dims: [4]))],
+      ["mode": .string("cubic"), "antialias": .int(1), "exclude_outside": .int(1)]))
+    let cubic = c.model(opset: 19)
+    XCTAssertEqual(try kernels(cubic).filter { if case .resize = $0 { true } else { false } }.count, 3)
+    try assertCompiledMatchesReference(cubic)
+    let near = TestGraph("nearest_antialias", seed: 23)
+    near.output(near.node("Resize", "n", [near.input("x", ["N", 2, 3, 4]), "", near.builder.constant("s", Tensor(floats: [1, 1, 2, 2], dims: [4]))], ["mode": .string("nearest"), "antialias": .int(1)]))
+    XCTAssertThrowsError(try Pipeline.compile(near.model(opset: 19))) { XCTAssertTrue("\($0)".contains("antialias applies to linear and cubic"), "\($0)") }
     // Linear over the channels is no bilinear plane: refused with the reason.
     let l = TestGraph("linear_channels", seed: 20)
     let r = l.weight("roi", [0])
     l.output(l.node("Resize", "ch", [l.input("x", ["N", 2, 3, 4]), r, l.builder.constant("s", Tensor(floats: [1, 2, 1, 1], dims: [4]))], ["mode": .string("linear")]))
     XCTAssertThrowsError(try Pipeline.compile(l.model())) { XCTAssertTrue("\($0)".contains("axes before the last two"), "\($0)") }
+  }
+  /// Cubic and antialiased resize of one row against values from ONNX's reference implementation
+  /// (onnx 1.22 `ReferenceEvaluator`, opset 19).
+  func testResizeCubicMatchesONNXReference() throws {
+    let cases: [([String: Attribute], Float, [Float])] = [
+      ([:], 2, [0.89453125, 1.15625, 1.5625, 2.41796875, 3.16015625, 5.29296875, 7.69140625, 7.2890625, 4.2734375, 2.47265625]),
+      (["cubic_coeff_a": .float(-0.5), "exclude_outside": .int(1)], 2,
+       [0.91176468, 1.14598536, 1.64122140, 2.3828125, 3.3359375, 5.0703125, 7.5859375, 7.16793871, 4.03649616, 2.55882359]),
+      (["antialias": .int(1)], 0.5, [1.427734375, 5.646484375]),
+      (["mode": .string("linear"), "antialias": .int(1)], 0.5, [1.75, 5.125]),
+      (["coordinate_transformation_mode": .string("align_corners")], 1.6,
+       [1.0, 1.37026286, 2.26822186, 3.07871580, 5.49271297, 7.93586063, 6.32069874, 2.99999833]),
+    ]
+    for (attributes, scale, expected) in cases {
+      let g = TestGraph("cubic_row", seed: 24)
+      var all: [String: Attribute] = ["mode": .string("cubic")]
+      all.merge(attributes) { $1 }
+      g.output(g.node("Resize", "r", [g.input("x", [1, 1, 1, 5]), "", g.builder.constant("s", Tensor(floats: [1, 1, 1, scale], dims: [4]))], all))
+      let compiled = try Pipeline.compile(g.model(opset: 19))
+      let out = try Compile.run(compiled, ["x": try FloatTensor(shape: [1, 1, 1, 5], values: [1, 2, 4, 8, 3])], threads: 1)
+      let y = try XCTUnwrap(out["r"]).values
+      XCTAssertEqual(y.count, expected.count, "\(attributes)")
+      for (a, b) in zip(y, expected) { XCTAssertEqual(a, b, accuracy: 2e-6 * max(1, abs(b)), "\(attributes): \(y)") }
+    }
+  }
+  /// tf_crop_and_resize: a constant roi reaching outside the input, against onnx's reference; outside
+  /// it the output is extrapolation_value.
+  func testResizeTFCropAndResize() throws {
+    func model(_ attributes: [String: Attribute]) -> Model {
+      let g = TestGraph("crop", seed: 25)
+      var all: [String: Attribute] = ["coordinate_transformation_mode": .string("tf_crop_and_resize")]
+      all.merge(attributes) { $1 }
+      let roi = g.builder.constant("roi", Tensor(floats: [0, 0, 0, -0.2, 1, 1, 1, 0.7], dims: [8]))
+      g.output(g.node("Resize", "r", [g.input("x", [1, 1, 1, 5]), roi, "", g.ints("sizes", [1, 1, 1, 6])], all))
+      return g.model(opset: 19)
+    }
+    let x = try FloatTensor(shape: [1, 1, 1, 5], values: [1, 2, 4, 8, 3])
+    for (attributes, expected) in [
+      (["mode": Attribute.string("nearest"), "extrapolation_value": .float(-1)], [Float(-1), -1, 2, 2, 4, 8]),
+      (["mode": .string("cubic")], [0, 0, 1.43494475, 2.54950428, 4.38182449, 7.82400036]),
+    ] {
+      let y = try XCTUnwrap(Compile.run(try Pipeline.compile(model(attributes)), ["x": x], threads: 1)["r"]).values
+      XCTAssertEqual(y.count, expected.count)
+      for (a, b) in zip(y, expected) { XCTAssertEqual(a, b, accuracy: 2e-6 * max(1, abs(b)), "\(attributes): \(y)") }
+    }
+    // Another extrapolation_value in linear and cubic mode: a constant added where the roi is left.
+    let cubic = model(["mode": .string("cubic"), "extrapolation_value": .float(10)])
+    XCTAssertTrue(try kernels(cubic).contains { if case .binary = $0 { true } else { false } })
+    let y = try XCTUnwrap(Compile.run(try Pipeline.compile(cubic), ["x": x], threads: 1)["r"]).values
+    XCTAssertEqual(Array(y.prefix(2)), [10, 10])
+    XCTAssertEqual(y[2], 1.43494475, accuracy: 1e-5)
+    try assertFixedCompiledMatchesReference(model(["mode": .string("linear"), "extrapolation_value": .float(-3)]))
   }
 }

@@ -56,9 +56,9 @@ final class StepKindTests: XCTestCase {
       weights: WeightRef(offset: 2, count: 48), weightLayout: .oihw, bias: WeightRef(offset: 50, count: 6), activation: .relu)),
     .select(Select(dims: [[3, 1], [], [2, 3, 4]], constants: [nil, WeightRef(offset: 4, count: 1), nil])),
     .indexCopy(sources: [[1, 0], [-1, 0, 2, -1], [3]], fill: -0.5),
-    .resizeLinear(
-      rows: LinearAxis(low: [0, 0, 1], high: [1, 1, 2], weights: [0, 0.5, 0.25]),
-      columns: LinearAxis(identity: 2)),
+    .resize(
+      rows: ResizeAxis.linear(low: [0, 0, 1], high: [1, 1, 2], weights: [0, 0.5, 0.25]),
+      columns: ResizeAxis(identity: 2)),
     // A Winograd conv (a second conv, after the others).
     .conv(Convolution(
       geometry: Conv2DGeometry(
@@ -92,12 +92,12 @@ final class StepKindTests: XCTestCase {
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
       "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19, "conv-nd": 20,
-      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "conv-transpose": 24, "select": 25, "index-copy": 26, "resize-linear": 27,
+      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "conv-transpose": 24, "select": 25, "index-copy": 26, "resize": 27,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
       "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean", "conv-nd", "pool-nd",
-      "reduce", "log-softmax", "conv-transpose", "select", "index-copy", "resize-linear",
+      "reduce", "log-softmax", "conv-transpose", "select", "index-copy", "resize",
     ])
   }
 
@@ -139,7 +139,7 @@ final class StepKindTests: XCTestCase {
     for kernel: Kernel in [
       .indexCopy(sources: [long, [0]], fill: 0),
       .gather(axis: 1, indices: Array(0..<300)),
-      .resizeLinear(rows: LinearAxis(identity: 1), columns: LinearAxis(identity: 300)),
+      .resize(rows: ResizeAxis(identity: 1), columns: ResizeAxis(identity: 300)),
     ] {
       var w = ByteWriter()
       w.kernel(kernel)
@@ -199,7 +199,7 @@ final class StepKindTests: XCTestCase {
       "conv-transpose 3x2/2x3 pad 1,-1 dil 1x2 4→6 to 11x8 groups 2 relu",
       "select 3x1, 1 const, 2x3x4",
       "index-copy [2x4x1] fill -0.5",
-      "resize-linear 3x2",
+      "resize 3x2 (2x1 taps)",
       "conv 3x3/1 pad 1 4→6 no-bias winograd relu",
     ])
   }
@@ -330,14 +330,14 @@ final class StepKindTests: XCTestCase {
     let expanded = View(base: 24, itemStride: 24, dims: [1, 2, 3, 4])
     XCTAssertNoThrow(try plan(.indexCopy(sources: [[0], [0, 1], [2, 1, 0], [0, 1, 2, 3]], fill: 0), inputs: [x], output: expanded).validate())
     XCTAssertThrowsError(try plan(.indexCopy(sources: [[0, 1], [0, 1, 2], [0, 1, 2, 3]], fill: 0), inputs: [x], output: y).validate())
-    // Resize-linear: the last two axes mapped, the others kept.
-    let rows = LinearAxis(low: [0, 0, 1, 2], high: [1, 1, 2, 2], weights: [0, 0.5, 0.5, 0])
+    // Resize: the last two axes mapped, the others kept.
+    let rows = ResizeAxis.linear(low: [0, 0, 1, 2], high: [1, 1, 2, 2], weights: [0, 0.5, 0.5, 0])
     let resized = View(base: 24, itemStride: 24, dims: [2, 4, 2])
-    XCTAssertNoThrow(try plan(.resizeLinear(rows: rows, columns: LinearAxis(low: [0, 3], high: [1, 3], weights: [0.5, 0])), inputs: [x], output: resized).validate())
-    XCTAssertThrowsError(try plan(.resizeLinear(rows: rows, columns: LinearAxis(low: [0, 4], high: [1, 3], weights: [0.5, 0])), inputs: [x], output: resized).validate()) {
-      XCTAssertTrue("\($0)".contains("columns table does not map 2 positions into 4"), "\($0)")
+    XCTAssertNoThrow(try plan(.resize(rows: rows, columns: ResizeAxis.linear(low: [0, 3], high: [1, 3], weights: [0.5, 0])), inputs: [x], output: resized).validate())
+    XCTAssertThrowsError(try plan(.resize(rows: rows, columns: ResizeAxis.linear(low: [0, 4], high: [1, 3], weights: [0.5, 0])), inputs: [x], output: resized).validate()) {
+      XCTAssertTrue("\($0)".contains("resize columns table does not map 2 positions into 4"), "\($0)")
     }
-    XCTAssertThrowsError(try plan(.resizeLinear(rows: rows, columns: LinearAxis(identity: 2)), inputs: [x], output: View(base: 24, itemStride: 24, dims: [1, 4, 2])).validate())
+    XCTAssertThrowsError(try plan(.resize(rows: rows, columns: ResizeAxis(identity: 2)), inputs: [x], output: View(base: 24, itemStride: 24, dims: [1, 4, 2])).validate())
     // Select: the run-time operands in order, constants in the weights, the three shapes broadcast to the output.
     let mask = View(base: 0, itemStride: 4, dims: [4])
     let select = Select(dims: [[4], [2, 3, 4], []], constants: [nil, nil, WeightRef(offset: 0, count: 1)])

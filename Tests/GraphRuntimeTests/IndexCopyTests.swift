@@ -5,7 +5,7 @@ import XCTest
 
 @testable import GraphRuntime
 
-/// The index-copy kernel (Pad, Expand, Tile, nearest Resize) and the resize-linear kernel against
+/// The index-copy kernel (Pad, Expand, Tile, nearest Resize) and the resize kernel against
 /// their references, by hand and at random.
 final class IndexCopyTests: XCTestCase {
   func run(_ x: [Float], shape: [Int], _ sources: [[Int]], fill: Float = 0) throws -> (fast: [Float], expected: [Float]) {
@@ -47,32 +47,35 @@ final class IndexCopyTests: XCTestCase {
     }
   }
 
-  func testResizeLinearMatchesReference() throws {
+  func testResizeMatchesReference() throws {
     var rng = SeededRandom(seed: 22)
     let shape = [3, 4, 5]
     let x = rng.floats(shape.reduce(1, *))
-    func axis(_ count: Int, _ size: Int) -> LinearAxis {
-      var a = LinearAxis(low: [], high: [], weights: [])
-      for _ in 0..<count {
-        let low = Int(rng.next() % UInt64(size))
-        a.low.append(low)
-        a.high.append(min(low + 1, size - 1))
-        a.weights.append(rng.floats(1, 0, 1)[0])
-      }
-      return a
+    /// `count` output positions of `taps` random input positions and weights each.
+    func axis(_ count: Int, _ size: Int, taps: Int) -> ResizeAxis {
+      ResizeAxis(
+        taps: taps, positions: (0..<count * taps).map { _ in Int(rng.next() % UInt64(size)) },
+        weights: rng.floats(count * taps, -0.5, 1.5))
     }
     for (height, width) in [(8, 10), (2, 3), (4, 5), (1, 1)] {
-      let rows = axis(height, 4), columns = axis(width, 5)
-      var fast = [Float](repeating: .nan, count: 3 * height * width), expected = fast
-      Kernels.resizeLinear(x, inputDims: shape, rows: rows, columns: columns, output: &fast)
-      Reference.resizeLinear(x, shape: shape, axes: [LinearAxis(identity: 3), rows, columns], output: &expected)
-      assertIdentical(fast, expected, "\(height)x\(width)")
+      for (rowTaps, columnTaps) in [(2, 2), (4, 4), (1, 4), (6, 2)] {
+        let rows = axis(height, 4, taps: rowTaps), columns = axis(width, 5, taps: columnTaps)
+        var fast = [Float](repeating: .nan, count: 3 * height * width), expected = fast
+        Kernels.resize(x, inputDims: shape, rows: rows, columns: columns, output: &fast)
+        Reference.resize(x, shape: shape, axes: [ResizeAxis(identity: 3), rows, columns], output: &expected)
+        assertIdentical(fast, expected, "\(height)x\(width), \(rowTaps)x\(columnTaps) taps")
+      }
     }
-    // By hand: one row [0, 10] doubled with half-way weights.
+    // By hand: one row [0, 10] doubled with half-way weights, then through four taps.
     var y = [Float](repeating: 0, count: 3)
-    Kernels.resizeLinear(
-      [0, 10], inputDims: [2], rows: LinearAxis(identity: 1), columns: LinearAxis(low: [0, 0, 1], high: [0, 1, 1], weights: [0, 0.25, 0]),
+    Kernels.resize(
+      [0, 10], inputDims: [2], rows: ResizeAxis(identity: 1), columns: ResizeAxis.linear(low: [0, 0, 1], high: [0, 1, 1], weights: [0, 0.25, 0]),
       output: &y)
     XCTAssertEqual(y, [0, 2.5, 10])
+    var z = [Float](repeating: 0, count: 1)
+    Kernels.resize(
+      [1, 2, 4], inputDims: [3], rows: ResizeAxis(identity: 1),
+      columns: ResizeAxis(taps: 4, positions: [0, 0, 1, 2], weights: [-0.5, 1, 0.25, 0.5]), output: &z)
+    XCTAssertEqual(z, [-0.5 + 1 + 0.5 + 2])
   }
 }

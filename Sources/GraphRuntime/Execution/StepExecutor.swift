@@ -154,9 +154,9 @@ struct StepExecutor {
     case .indexCopy:
       guard case .indexCopy(let layout) = session.model.prepared[index] else { preconditionFailure("index-copy step unprepared") }
       for n in 0..<items { Kernels.indexCopy(pointer(step.inputs[0], n), layout, output: pointer(out, n)) }
-    case .resizeLinear(let rows, let columns):
+    case .resize(let rows, let columns):
       for n in 0..<items {
-        Kernels.resizeLinear(pointer(step.inputs[0], n), inputDims: step.inputs[0].dims, rows: rows, columns: columns, output: pointer(out, n))
+        Kernels.resize(pointer(step.inputs[0], n), inputDims: step.inputs[0].dims, rows: rows, columns: columns, output: pointer(out, n))
       }
     case .copy:
       for n in 0..<items { pointer(out, n).update(from: pointer(step.inputs[0], n), count: out.itemCount) }

@@ -45,9 +45,8 @@ package struct StepProfile: Sendable, Equatable {
       return 2 * out
     case .binary, .select, .activation, .softmax, .logSoftmax, .batchMean:
       return out
-    case .resizeLinear:
-      return 4 * out
-      return out
+    case .resize(let rows, let columns):
+      return 2 * rows.taps * columns.taps * out
     case .layerNorm, .channelNorm:
       return 8 * out
     case .matmul(let m):

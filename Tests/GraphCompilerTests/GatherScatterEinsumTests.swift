@@ -1,0 +1,134 @@
+import GraphIR
+import GraphPlan
+import XCTest
+
+@testable import GraphCompiler
+
+/// GatherND and ScatterND with constant indices (folded, and lowered to gather and concat steps
+/// over values without the batch), and Einsum rewritten into Transpose/Reshape/MatMul/ReduceSum:
+/// by hand against the ONNX examples, and compiled against the reference interpreter.
+final class GatherScatterEinsumTests: XCTestCase {
+  func kernels(_ model: Model) throws -> [Kernel] { try Pipeline.compile(model).plan.steps.map(\.kernel) }
+
+  /// Compiles `model` (fixed shapes) and runs it on `inputs`: the first output's values.
+  func run(_ model: Model, _ inputs: [String: ([Int], [Float])]) throws -> [Float] {
+    let compiled = try Pipeline.compile(model)
+    let feeds = try inputs.mapValues { try FloatTensor(shape: $0.0, values: $0.1) }
+    let out = try Compile.run(compiled, feeds, threads: 2)
+    return try XCTUnwrap(out[model.graph.outputs[0].name]).values
+  }
+
+  func testGatherNDByHand() throws {
+    // The ONNX examples: whole elements, then batch_dims 1 picking rows within each batch group.
+    let g = TestGraph("gathernd", seed: 1)
+    g.output(g.node("GatherND", "g", [g.node("Relu", "r", [g.input("x", [2, 2])]), g.ints("i", [0, 0, 1, 1], dims: [2, 2])]))
+    XCTAssertEqual(try run(g.model(), ["x": ([2, 2], [0, 1, 2, 3])]), [0, 3])
+    let b = TestGraph("gathernd_batch", seed: 2)
+    b.output(b.node("GatherND", "g", [b.input("x", [2, 2, 2]), b.ints("i", [1, 0], dims: [2, 1])], ["batch_dims": .int(1)]))
+    let model = b.model()
+    XCTAssertEqual(try run(model, ["x": ([2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7])]), [2, 3, 4, 5])
+    XCTAssertTrue(try kernels(model).contains { if case .gather = $0 { true } else { false } })
+    // Negative indices count from the end; constants fold.
+    let c = TestGraph("gathernd_fold", seed: 3)
+    c.output(c.node("GatherND", "g", [c.builder.constant("d", Tensor(floats: [1, 2, 3, 4, 5, 6], dims: [3, 2])), c.ints("i", [-1, 0], dims: [1, 2])]))
+    let folded = try Compile.context(c.model(), [ConstantFolding()])
+    XCTAssertEqual(folded.graph.initializers["g"]?.floats, [5])
+  }
+
+  func testGatherNDMatchesReference() throws {
+    let g = TestGraph("gathernd_ref", seed: 4)
+    let x = g.node("Relu", "r", [g.input("x", [3, 4, 5])])
+    g.output(g.node("GatherND", "rows", [x, g.ints("i", [2, 1, 0, 3, 2, 1], dims: [3, 2])]))
+    g.output(g.node("GatherND", "planes", [x, g.ints("j", [1, 1, 0], dims: [3, 1])]))
+    g.output(g.node("GatherND", "batched", [x, g.ints("k", [0, 4, 1, 1, 2, 0], dims: [3, 2])], ["batch_dims": .int(1)]))
+    try assertFixedCompiledMatchesReference(g.model())
+  }
+
+  func testScatterNDByHand() throws {
+    // Rows 1 and 3 replaced by run-time updates; a repeated index keeps the last update.
+    let g = TestGraph("scatternd", seed: 5)
+    g.output(g.node("ScatterND", "s", [g.input("x", [4, 2]), g.ints("i", [1, 3, 1], dims: [3, 1]), g.input("u", [3, 2])]))
+    let model = g.model()
+    XCTAssertEqual(
+      try run(model, ["x": ([4, 2], [0, 1, 2, 3, 4, 5, 6, 7]), "u": ([3, 2], [10, 11, 12, 13, 14, 15])]), [0, 1, 14, 15, 4, 5, 12, 13])
+    let steps = try kernels(model)
+    XCTAssertTrue(steps.contains { if case .concat = $0 { true } else { false } }, "\(steps)")
+    XCTAssertTrue(steps.contains { if case .gather = $0 { true } else { false } }, "\(steps)")
+    // Constant updates into run-time data (the `x[...] = 0` of exports), by element.
+    let z = TestGraph("scatternd_zero", seed: 6)
+    z.output(z.node("ScatterND", "s", [z.input("x", [2, 3]), z.ints("i", [0, 2, 1, 0], dims: [2, 2]), z.builder.constant("u", Tensor(floats: [-1, -2], dims: [2]))]))
+    XCTAssertEqual(try run(z.model(), ["x": ([2, 3], [1, 2, 3, 4, 5, 6])]), [1, 2, -1, -2, 5, 6])
+    // Reductions fold (the ONNX add example, in one dim), and are refused on run-time values.
+    let a = TestGraph("scatternd_add", seed: 7)
+    a.output(a.node("ScatterND", "s", [a.builder.constant("d", Tensor(floats: [1, 2, 3, 4], dims: [4])), a.ints("i", [1, 1, 3], dims: [3, 1]),
+      a.builder.constant("u", Tensor(floats: [10, 20, 30], dims: [3]))], ["reduction": .string("add")]))
+    XCTAssertEqual(try Compile.context(a.model(opset: 16), [ConstantFolding()]).graph.initializers["s"]?.floats, [1, 32, 3, 34])
+    let r = TestGraph("scatternd_mul", seed: 8)
+    r.output(r.node("ScatterND", "s", [r.input("x", [4]), r.ints("i", [1], dims: [1, 1]), r.builder.constant("u", Tensor(floats: [2], dims: [1]))], ["reduction": .string("mul")]))
+    XCTAssertThrowsError(try Pipeline.compile(r.model(opset: 16))) { XCTAssertTrue("\($0)".contains("reduction 'mul' of values computed at run time"), "\($0)") }
+  }
+
+  func testScatterNDMatchesReference() throws {
+    let g = TestGraph("scatternd_ref", seed: 9)
+    let x = g.node("Relu", "r", [g.input("x", [3, 4, 5])])
+    let u = g.node("Neg", "n", [g.input("u", [2, 5])])
+    g.output(g.node("ScatterND", "s", [x, g.ints("i", [2, 1, 0, 3], dims: [2, 2]), u]))
+    try assertFixedCompiledMatchesReference(g.model())
+  }
+
+  func testBadIndicesNameTheNode() throws {
+    let g = TestGraph("gathernd_bad", seed: 10)
+    g.output(g.node("GatherND", "pick", [g.input("x", [2, 3]), g.ints("i", [0, 3], dims: [1, 2])]))
+    XCTAssertThrowsError(try Pipeline.compile(g.model())) {
+      XCTAssertTrue("\($0)".contains("'pick'") && "\($0)".contains("index 3 is out of range for axis 1 of size 3"), "\($0)")
+    }
+    let s = TestGraph("scatternd_bad", seed: 11)
+    s.output(s.node("ScatterND", "put", [s.input("x", [2, 3]), s.ints("i", [0], dims: [1, 1]), s.input("u", [1, 2])]))
+    XCTAssertThrowsError(try Pipeline.compile(s.model())) { XCTAssertTrue("\($0)".contains("'put'") && "\($0)".contains("updates"), "\($0)") }
+  }
+
+  func testEinsumByHand() throws {
+    let g = TestGraph("einsum", seed: 12)
+    g.output(g.node("Einsum", "e", [g.input("a", [2, 3]), g.input("b", [3, 2])], ["equation": .string("ij,jk->ik")]))
+    XCTAssertEqual(try run(g.model(), ["a": ([2, 3], [1, 2, 3, 4, 5, 6]), "b": ([3, 2], [1, 0, 0, 1, 1, 1])]), [4, 5, 10, 11])
+    let o = TestGraph("outer", seed: 13)
+    o.output(o.node("Einsum", "e", [o.input("a", [2]), o.input("b", [3])], ["equation": .string("i,j->ij")]))
+    XCTAssertEqual(try run(o.model(), ["a": ([2], [1, 2]), "b": ([3], [1, 10, 100])]), [1, 10, 100, 2, 20, 200])
+  }
+
+  /// The attention forms: `q @ k^T` is one Transpose and one MatMul; the others against the reference
+  /// with the batch symbolic.
+  func testEinsumMatchesReference() throws {
+    let g = TestGraph("einsum_attention", seed: 14)
+    let q = g.input("q", ["N", 2, 3, 4]), k = g.input("k", ["N", 2, 5, 4])
+    let scores = g.node("Einsum", "scores", [q, k], ["equation": .string("bhid,bhjd->bhij")])
+    g.output(scores)
+    g.output(g.node("Einsum", "mix", [scores, k], ["equation": .string("bhij,bhjd->bhid")]))
+    let model = g.model()
+    let steps = try kernels(model)
+    XCTAssertEqual(steps.filter { if case .matmul = $0 { true } else { false } }.count, 2, "\(steps)")
+    XCTAssertEqual(steps.filter { if case .transpose = $0 { true } else { false } }.count, 1, "\(steps)")
+    try assertCompiledMatchesReference(model)
+
+    let m = TestGraph("einsum_forms", seed: 15)
+    let x = m.input("x", ["N", 3, 4]), y = m.input("y", ["N", 4, 2, 3])
+    m.output(m.node("Einsum", "bmm", [x, m.node("Relu", "r", [m.input("z", ["N", 4, 5])])], ["equation": .string("bij,bjk->bik")]))
+    m.output(m.node("Einsum", "wide", [x, y], ["equation": .string("bij,bjkl->bikl")]))
+    m.output(m.node("Einsum", "swap", [x], ["equation": .string("bij->bji")]))
+    m.output(m.node("Einsum", "sum", [x], ["equation": .string("bij->bj")]))
+    m.output(m.node("Einsum", "implicit", [x, m.weight("w", [4, 6])], ["equation": .string("bij,jk")]))
+    m.output(m.node("Einsum", "summed", [y, m.weight("v", [3, 7])], ["equation": .string("bjkl,lm->bm")]))
+    try assertCompiledMatchesReference(m.model())
+  }
+
+  func testEinsumRefusalsNameNodeAndEquation() throws {
+    for (equation, reason) in [("ii->i", "names an axis twice"), ("...ij->...ji", "an ellipsis"), ("ij,jk,kl->il", "3 operands")] {
+      let g = TestGraph("einsum_bad", seed: 16)
+      let inputs = equation.hasPrefix("ij,jk,") ? [g.input("a", [2, 2]), g.input("b", [2, 2]), g.input("c", [2, 2])] : [g.input("a", [2, 2])]
+      g.output(g.node("Einsum", "odd", inputs, ["equation": .string(equation)]))
+      XCTAssertThrowsError(try Pipeline.compile(g.model())) {
+        XCTAssertTrue("\($0)".contains("'odd'") && "\($0)".contains("equation '\(equation)'") && "\($0)".contains(reason), "\($0)")
+      }
+    }
+  }
+}
