@@ -25,7 +25,8 @@ public enum PlanFormat {
   /// 8: a Winograd conv's GEMM fallback weights for small batches (after the conv's layout); the
   /// conv-transpose and select kernels (tags 24, 25); binary ops 8-16 (comparisons, logic, fmod);
   /// activation tags 25-27 (sign, isNaN, isInf).
-  /// 9: no GEMM fallback after a conv's layout (Winograd now wins at every batch).
+  /// 9: no GEMM fallback after a conv's layout (Winograd now wins at every batch); tag 27 is
+  /// the resize kernel with per-axis tap tables (linear, cubic, antialiased), not linear only.
   public static let version: UInt32 = 9
   static let headerSize = 64
   static let sectionEntrySize = 24
