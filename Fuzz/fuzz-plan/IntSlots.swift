@@ -98,11 +98,6 @@ struct IntSlots {
       c.geometry.window.strideWidth = Swift.max(c.geometry.window.strideWidth, 1)
       weight(&c.weights, f)
       if var b = c.bias { weight(&b, f); c.bias = b }
-      if var fallback = c.gemmFallback {
-        weight(&fallback.weights, f)
-        f(&fallback.belowBatch)
-        c.gemmFallback = fallback
-      }
       k = .conv(c)
     case .pool(var p):
       for q in [\Pool2DGeometry.channels, \.inHeight, \.inWidth, \.outHeight, \.outWidth] { f(&p.geometry[keyPath: q]) }
