@@ -51,6 +51,11 @@ FAMILIES = {
     # A tiny Vision Transformer: the ViT-B graph (class token, attention, GELU MLP) in a few seconds.
     "vit_tiny": ("vision_transformer.VisionTransformer", 32,
                  dict(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10)),
+    # MaxViT-T's blocks (MBConv with squeeze-excitation, block and grid attention with relative
+    # position bias) at a small size: two stages, 4x4 partitions of 16x16 and 8x8 feature maps.
+    "maxvit_t": ("maxvit.MaxVit", 64,
+                 dict(input_size=(64, 64), stem_channels=16, partition_size=4, block_channels=[16, 32], block_layers=[1, 1],
+                      head_dim=8, stochastic_depth_prob=0.0, num_classes=10)),
 }
 FAST = ["mobilenet_v3_small", "efficientnet_b0", "shufflenet_v2_x0_5"]
 PATHS = {"ts17": ("torchscript", 17), "ts13": ("torchscript", 13), "dynamo18": ("dynamo", 18)}
