@@ -153,4 +153,75 @@ final class ShapeInferenceSymbolicTests: XCTestCase {
     XCTAssertEqual(g["flat"]?.shape.dims, ["N", "4*((H-3)/2+1)*((W-3)/2+1)"])
     XCTAssertEqual(DimProduct(.symbol("4*((H-3)/2+1)*(W-2)")).symbols, ["(H-3)/2+1", "W-2"].sorted())
   }
+
+  /// Swin's window padding as TorchScript exports it: `(7 - W % 7) % 7` from `Shape(x)` of a value
+  /// with a symbolic batch, then the pads assembled through a 2-D Reshape, a reversing Slice and a
+  /// Transpose. The rank-2 steps have no tracked elements of their own: they are evaluated from
+  /// their inputs' known integers, so Pad's pads are constants at compile time.
+  func testPadsComputedFromFixedDimsOfABatchedValue() throws {
+    let b = GraphBuilder(name: "swin-pad")
+    let x = b.input("x", ["N", 16, 16, 4])
+    let shape = b.node("Shape", name: "shape", inputs: [x])
+    let two = b.constant("two", ShapeTest.ints([2], dims: []))
+    let seven = b.constant("seven", ShapeTest.ints([7], dims: []))
+    let width = b.node("Gather", name: "width", inputs: [shape, two], attributes: ["axis": .int(0)])
+    let rest = b.node("Mod", name: "rest", inputs: [width, seven])
+    let short = b.node("Sub", name: "short", inputs: [seven, rest])
+    let pad = b.node("Mod", name: "pad", inputs: [short, seven])
+    let axes = b.constant("axes", ShapeTest.ints([0]))
+    let padded = b.node("Unsqueeze", name: "padded", inputs: [pad, axes])
+    let zeros = b.constant("zeros", ShapeTest.ints([0, 0, 0]))
+    let zero = b.constant("zero", ShapeTest.ints([0]))
+    let pairs = b.node("Concat", name: "pairs", inputs: [zeros, padded, zero, padded, zero, zero], attributes: ["axis": .int(0)])
+    let matrix = b.node("Reshape", name: "matrix", inputs: [pairs, b.constant("m", ShapeTest.ints([-1, 2]))])
+    let reversed = b.node("Slice", name: "reversed", inputs: [
+      matrix, b.constant("starts", ShapeTest.ints([-1])), b.constant("ends", ShapeTest.ints([Int(Int64.min) + 1])),
+      b.constant("sliceAxes", ShapeTest.ints([0])), b.constant("steps", ShapeTest.ints([-1])),
+    ])
+    let transposed = b.node("Transpose", name: "transposed", inputs: [reversed], attributes: ["perm": .ints([1, 0])])
+    let pads = b.node("Reshape", name: "pads", inputs: [transposed, b.constant("flat", ShapeTest.ints([-1]))])
+    b.node("Pad", name: "padded_x", inputs: [x, pads])
+    b.output("padded_x")
+    let g = try ShapeTest.infer(b)
+    XCTAssertEqual(g["pads"]?.knownIntegers, [0, 0, 0, 0, 0, 5, 5, 0])
+    XCTAssertEqual(g.shape("padded_x"), "Nx21x21x4")
+  }
+
+  /// Windows times the batch (`x.view(B * nW, 49, C)`): a product of a symbol and a number stays
+  /// known, and dividing it again gives the symbol back; a quotient that may not be exact does not.
+  func testShapeArithmeticMultipliesAndDividesTheBatch() throws {
+    let b = GraphBuilder(name: "windows")
+    let x = b.input("x", ["N", 9, 49, 4])
+    let shape = b.node("Shape", name: "shape", inputs: [x])
+    let batch = b.node("Gather", name: "batch", inputs: [shape, b.constant("zero", ShapeTest.ints([0], dims: []))], attributes: ["axis": .int(0)])
+    let windows = b.node("Mul", name: "windows", inputs: [batch, b.constant("nine", ShapeTest.ints([9], dims: []))])
+    let axes = b.constant("axes", ShapeTest.ints([0]))
+    let lead = b.node("Unsqueeze", name: "lead", inputs: [windows, axes])
+    let target = b.node("Concat", name: "target", inputs: [lead, b.constant("rest", ShapeTest.ints([49, 4]))], attributes: ["axis": .int(0)])
+    let merged = b.node("Reshape", name: "merged", inputs: [x, target])
+    let again = b.node("Shape", name: "again", inputs: [merged])
+    let first = b.node("Gather", name: "first", inputs: [again, b.constant("zero2", ShapeTest.ints([0], dims: []))], attributes: ["axis": .int(0)])
+    let back = b.node("Div", name: "back", inputs: [first, b.constant("nine2", ShapeTest.ints([9], dims: []))])
+    b.node("Div", name: "inexact", inputs: [first, b.constant("two", ShapeTest.ints([2], dims: []))])
+    let batchAgain = b.node("Unsqueeze", name: "batch_again", inputs: [back, axes])
+    let split = b.node("Concat", name: "split", inputs: [batchAgain, b.constant("rest2", ShapeTest.ints([9, 49, 4]))], attributes: ["axis": .int(0)])
+    b.node("Reshape", name: "restored", inputs: [merged, split])
+    b.output("restored")
+    let g = try ShapeTest.infer(b)
+    XCTAssertEqual(g["merged"]?.shape.dims, ["9*N", 49, 4])
+    XCTAssertEqual(g["restored"]?.shape.dims, ["N", 9, 49, 4])
+    let known = try ShapeInference.infer(Model(graph: b.build(), opsetImports: ["": 13]), bindings: ["N": 3])
+    XCTAssertEqual(known["back"]?.knownIntegers, [3])
+    XCTAssertEqual(known["inexact"]?.knownIntegers, [13])
+
+    // N / 2 may truncate: no symbol stands for it, so a Reshape to it is refused.
+    let c = GraphBuilder(name: "halves")
+    let y = c.input("x", ["N", 4])
+    let n = c.node("Gather", name: "n", inputs: [c.node("Shape", name: "s", inputs: [y]), c.constant("z", ShapeTest.ints([0], dims: []))], attributes: ["axis": .int(0)])
+    let half = c.node("Div", name: "half", inputs: [n, c.constant("two", ShapeTest.ints([2], dims: []))])
+    let t = c.node("Concat", name: "t", inputs: [c.node("Unsqueeze", name: "u", inputs: [half, c.constant("a", ShapeTest.ints([0]))]), c.constant("eight", ShapeTest.ints([8]))], attributes: ["axis": .int(0)])
+    c.node("Reshape", name: "r", inputs: [y, t])
+    c.output("r")
+    XCTAssertTrue(ShapeTest.error { try ShapeTest.infer(c) }.contains("not known at compile time"))
+  }
 }

@@ -73,7 +73,18 @@ enum ArithmeticOp: OperatorDefinition {
         result.append(r); continue
       default: break
       }
-      guard case .fixed(let p) = l, case .fixed(let q) = r, let value = integer(op, Int64(p), Int64(q)) else { return nil }
+      guard case .fixed(let p) = l, case .fixed(let q) = r else {
+        // A product of sizes stays a product (`N*9`, windows times the batch); a quotient only when
+        // it is exact, since ONNX's integer division truncates and a symbol's remainder is unknown.
+        let a = DimProduct(l), b = DimProduct(r)
+        switch op {
+        case .mul: guard let p = a.times(b) else { return nil }; result.append(p.dim)
+        case .div: guard let q = a.dividing(by: b) else { return nil }; result.append(q.dim)
+        default: return nil
+        }
+        continue
+      }
+      guard let value = integer(op, Int64(p), Int64(q)) else { return nil }
       result.append(.fixed(Int(value)))
     }
     return result

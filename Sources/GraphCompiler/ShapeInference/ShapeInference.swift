@@ -74,13 +74,30 @@ public enum ShapeInference {
     var inputs: [Tensor?] = []
     for (i, name) in node.inputs.enumerated() {
       if name.isEmpty { inputs.append(nil); continue }
-      guard let t = context.inputs[i]?.constant, t.isLoaded, t.count <= ValueState.maxTrackedElements else { return nil }
-      inputs.append(t)
+      guard let state = context.inputs[i] else { return nil }
+      if let t = state.constant {
+        guard t.isLoaded, t.count <= ValueState.maxTrackedElements else { return nil }
+        inputs.append(t)
+      } else if let t = knownTensor(state) {
+        // Integers computed from fixed dims of run-time values (Swin's window padding:
+        // `(7 - W % 7) % 7` from `Shape(x)`, then a 2-D Reshape, Slice and Transpose into Pad's pads).
+        inputs.append(t)
+      } else {
+        return nil
+      }
     }
     let inferred = try definition.infer(context)
     guard inferred.allSatisfy({ $0.shape.fixedDims.map { $0.reduce(1, *) <= ValueState.maxTrackedElements } == true }) else { return inferred }
     let results = try definition.evaluate(EvaluationContext(node: node, opset: opset, inputs: inputs))
     return results.map { ValueState(constant: $0) }
+  }
+
+  /// An integer value whose every element inference knows as a number, as a tensor.
+  static func knownTensor(_ state: ValueState) -> Tensor? {
+    guard state.elementType.isInteger, let values = state.fixedElements, let dims = state.shape.fixedDims,
+      dims.reduce(1, *) == values.count
+    else { return nil }
+    return Tensor(dataType: state.elementType, dims: dims, storage: .integers(values.map(Int64.init)))
   }
 
   /// Rejects negative dims and shapes too large to index.
