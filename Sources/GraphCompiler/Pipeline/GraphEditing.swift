@@ -49,6 +49,9 @@ struct GraphRewriter {
     return node
   }
 
+  /// The nodes reading `value`, in graph order.
+  func consumers(of value: String) -> [Int] { (readers[value]?.keys).map { $0.sorted() } ?? [] }
+
   /// Whether any node reads `value`.
   func isRead(_ value: String) -> Bool { !(readers[value]?.isEmpty ?? true) }
 

@@ -17,6 +17,7 @@ public enum Pipeline {
     FuseActivations(),
     Views(),
     ShapeInputs(),
+    BatchProducts(),
   ]
 
   /// Passes over the lowered program, in order, between `lower` and `plan-memory`.
