@@ -51,6 +51,12 @@ FAMILIES = {
     # A tiny Vision Transformer: the ViT-B graph (class token, attention, GELU MLP) in a few seconds.
     "vit_tiny": ("vision_transformer.VisionTransformer", 32,
                  dict(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10)),
+    # Swin-T's blocks (patch merging, shifted-window attention with relative position bias, the
+    # window padding computed from Shape) at a small size: 7x7 windows over 16x16 and 8x8 maps pad
+    # them to 21x21 and 14x14 (9 and 4 windows, shifted), the third stage's 4x4 is one window.
+    "swin_t": ("swin_transformer.SwinTransformer", 64,
+               dict(patch_size=[4, 4], embed_dim=32, depths=[2, 2, 2], num_heads=[2, 4, 8], window_size=[7, 7],
+                    stochastic_depth_prob=0.0, num_classes=10)),
     # MaxViT-T's blocks (MBConv with squeeze-excitation, block and grid attention with relative
     # position bias) at a small size: two stages, 4x4 partitions of 16x16 and 8x8 feature maps.
     "maxvit_t": ("maxvit.MaxVit", 64,
