@@ -2,8 +2,8 @@ import GraphIR
 import GraphPlan
 
 /// Range: `start, start + delta, ...` up to `limit` (exclusive), from three scalars. Folded when
-/// they are known (the exporters' index arithmetic); bounds known only at run time (from the
-/// batch) are refused.
+/// they are known (the exporters' index arithmetic); `Range(0, N, 1)` of a symbolic size has `N`
+/// elements; bounds known only at run time (from the batch) are refused by lowering.
 enum RangeOp: OperatorDefinition {
   static let opTypes = ["Range"]
   static let attributes: Set<String> = []
@@ -33,6 +33,12 @@ enum RangeOp: OperatorDefinition {
     }
     if let values = parts.map({ $0.constant?.floats.first }) as? [Float] {
       return [ValueState(type, Shape([.fixed(try count(start: Double(values[0]), limit: Double(values[1]), delta: Double(values[2]), n))]))]
+    }
+    // `arange(N)`: from 0 by 1 up to a size known as a symbol has that many elements.
+    if type.isInteger, parts[0].fixedElements == [0], parts[2].fixedElements == [1], let limit = parts[1].elements, limit.count == 1,
+      limit[0].value == nil
+    {
+      return [ValueState(type, Shape(limit))]
     }
     return [ValueState(type, Shape([n.freshSymbol(dim: 0)]))]
   }

@@ -10,6 +10,7 @@ public enum Pipeline {
     RemoveNoOps(),
     DeadCodeElimination(),
     InferShapes(),  // again: folding may have turned Reshape shapes into constants
+    StridedViews(),
     DecomposeEinsum(),
     FuseGELU(),
     ChannelsFirst(),
