@@ -19,8 +19,8 @@ public typealias DepthwisePlaneShape = (
 /// wider ones 16 (the same sums lane by lane, so the same bits).
 ///
 /// The padded plane holds every row a tap reaches (zeros outside the image) and each row is
-/// readable `columnOffsets[k] + outWidth` rounded up to 16 floats, so no column needs a border
-/// path. The clamp is written as comparisons (`v < lower ? lower : v`, then the same with
+/// readable `columnOffsets[k] + outWidth` rounded up to the vector's 8 or 16 floats, so no
+/// column needs a border path. The clamp is written as comparisons (`v < lower ? lower : v`, then the same with
 /// `upper`), so NaN passes through and lower > upper gives `upper`, as ONNX's Clip does.
 ///
 /// Without a residual, a row's last vector is stored whole when the plane goes on past it: its

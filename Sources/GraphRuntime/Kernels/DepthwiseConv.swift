@@ -28,11 +28,12 @@ extension Kernels {
         let g = p.geometry, window = g.window
         let (oh, ow, kw) = (g.outHeight, g.outWidth, window.kernelWidth)
         let n = plane / g.outChannels, c = plane % g.outChannels
-        let padded = ThreadScratch.floats(rows.planeFloats + kw * MemoryLayout<Int>.stride / MemoryLayout<Float>.stride)
-        rows.pad(plane: input + plane * g.inHeight * g.inWidth, into: padded)
-        // The taps' offsets into a padded row, after the plane.
-        let offsets = UnsafeMutableRawPointer(padded + rows.planeFloats).bindMemory(to: Int.self, capacity: kw)
+        // Scratch: the taps' offsets into a padded row, then the padded plane and its working row.
+        let scratch = ThreadScratch.floats(kw * intFloats + rows.scratchFloats)
+        let offsets = UnsafeMutableRawPointer(scratch).bindMemory(to: Int.self, capacity: kw)
         for kx in 0..<kw { offsets[kx] = rows.offset(ofTap: kx) }
+        let padded = scratch + kw * intFloats
+        rows.pad(plane: input + plane * g.inHeight * g.inWidth, into: padded)
         let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * oh * ow
         let shape = (
           rowStride: window.strideHeight * rows.rowLength, tapRowStride: window.dilationHeight * rows.rowLength,
@@ -44,6 +45,9 @@ extension Kernels {
       }
     }
   }
+
+  /// Floats that hold one `Int`.
+  private static let intFloats = MemoryLayout<Int>.stride / MemoryLayout<Float>.stride
 
   /// An input plane of a depthwise convolution as a zero-padded plane whose rows are split into
   /// stride phases.
@@ -60,7 +64,9 @@ extension Kernels {
       let w = g.window
       (inHeight, inWidth, padTop, padLeft) = (g.inHeight, g.inWidth, w.padTop, w.padLeft)
       (stride, dilation) = (w.strideWidth, w.dilationWidth)
-      phaseLength = (g.outWidth + 15) / 16 * 16 + (w.kernelWidth - 1) * dilation / stride
+      // `depthwisePlane` reads rows up to 8 wide by 8-float vectors, wider ones by 16.
+      let vector = g.outWidth <= 8 ? 8 : 16
+      phaseLength = (g.outWidth + vector - 1) / vector * vector + (w.kernelWidth - 1) * dilation / stride
       rowLength = stride * phaseLength
       planeRows = (g.outHeight - 1) * w.strideHeight + (w.kernelHeight - 1) * w.dilationHeight + 1
     }
@@ -79,39 +85,52 @@ extension Kernels {
       return first..<min(max(first, ceilDivide(inWidth + padLeft - q, stride)), phaseLength)
     }
 
-    /// Input plane `src` into the padded plane `plane` (every float of it written): zeros first
-    /// in one call, then each row's columns inside the image (a call or two per row cost more
-    /// than a 7- or 14-column row's convolution).
-    func pad(plane src: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) {
-      plane.update(repeating: 0, count: planeFloats)
-      for r in max(0, padTop)..<min(planeRows, padTop + inHeight) {
-        pad(src + (r - padTop) * inWidth, into: plane + r * rowLength)
-      }
-    }
+    /// Floats of a padded row before its phases are split: `padLeft` zeros, the input row,
+    /// zeros, as far as the phases' 16-float loads of even columns reach.
+    var wideRowFloats: Int { stride * ((phaseLength + 7) / 8 * 8) + 16 }
 
-    /// Input row `src` into the columns of `row`'s phases inside the image.
-    @inline(__always)
-    func pad(_ src: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
-      for q in 0..<stride {
-        let phase = row + q * phaseLength, columns = interior(q)
-        if stride == 1 {
-          copyFloats(src + (columns.lowerBound - padLeft), to: phase + columns.lowerBound, count: columns.count)
-          continue
+    /// Floats `pad(plane:into:)` works in: the plane, 8 that a row's last vector store may pass
+    /// it by, and the wide row.
+    var scratchFloats: Int { planeFloats + 8 + (stride == 1 ? 0 : wideRowFloats) }
+
+    /// Input plane `src` into the padded plane at `plane` (every float of it written), using
+    /// `scratchFloats` there. At stride 1 that is zeros in one call, then each row's columns
+    /// inside the image by vectors (a call or two per row cost more than a 7- or 14-column
+    /// row's convolution). At larger strides each input row goes between zeros in a wide row
+    /// first, whose phases are then gathered whole (even columns by vectors at stride 2).
+    func pad(plane src: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) {
+      let first = min(max(0, padTop), planeRows)
+      let image = first..<max(first, min(planeRows, padTop + inHeight))
+      if stride == 1 {
+        plane.update(repeating: 0, count: planeFloats)
+        let columns = interior(0)
+        for r in image {
+          copyFloats(src + (r - padTop) * inWidth + (columns.lowerBound - padLeft), to: plane + r * rowLength + columns.lowerBound, count: columns.count)
         }
-        var i = columns.lowerBound
-        if stride == 2 {
-          // Eight of the phase from sixteen of the row, while all sixteen are inside it.
-          while i + 8 <= columns.upperBound && q + 2 * i + 15 - padLeft < inWidth {
-            let v = UnsafeRawPointer(src + (q + 2 * i - padLeft)).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(phase + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-            i += 8
+        return
+      }
+      // Zeros around the row's copy stay from here on: every row copies into the same columns.
+      let wide = plane + planeFloats + 8
+      wide.update(repeating: 0, count: wideRowFloats)
+      let copied = min(inWidth, max(0, wideRowFloats - padLeft))
+      plane.update(repeating: 0, count: image.lowerBound * rowLength)
+      for r in image {
+        copyFloats(src + (r - padTop) * inWidth, to: wide + padLeft, count: copied)
+        let row = plane + r * rowLength
+        for q in 0..<stride {
+          let phase = row + q * phaseLength
+          if stride == 2 {
+            // Its last store may pass the phase: onto the next phase or row, written after it.
+            for i in Swift.stride(from: 0, to: phaseLength, by: 8) {
+              let v = UnsafeRawPointer(wide + q + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+              UnsafeMutableRawPointer(phase + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            }
+          } else {
+            for i in 0..<phaseLength { phase[i] = wide[q + stride * i] }
           }
         }
-        while i < columns.upperBound {
-          phase[i] = src[q + stride * i - padLeft]
-          i += 1
-        }
       }
+      (plane + image.upperBound * rowLength).update(repeating: 0, count: (planeRows - image.upperBound) * rowLength)
     }
 
     /// `count` floats by 8-float vectors, the last one overlapping the one before (no `memcpy`
