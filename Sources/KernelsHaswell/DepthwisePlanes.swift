@@ -23,10 +23,10 @@ public typealias DepthwisePlaneShape = (
 /// column needs a border path. The clamp is written as comparisons (`v < lower ? lower : v`, then the same with
 /// `upper`), so NaN passes through and lower > upper gives `upper`, as ONNX's Clip does.
 ///
-/// Without a residual, a row's last vector is stored whole when the plane goes on past it: its
-/// extra lanes land on the rows after it, which overwrite them (a partial store is a `memcpy`
-/// call). With a residual, which may share memory with the output, every row's last
-/// vector is stored lane-exact.
+/// Without a residual, a row narrower than one vector is stored whole when the plane goes on past
+/// it: its extra lanes land on the rows after it, which overwrite them (a partial store is a
+/// `memcpy` call). With a residual, which may share memory with the output, and in wider rows,
+/// a row's last vector is stored lane-exact.
 public func depthwisePlane(
   input: UnsafePointer<Float>, shape: DepthwisePlaneShape, weights: UnsafePointer<Float>, columnOffsets: UnsafePointer<Int>,
   bias: Float, residual: UnsafePointer<Float>?, lower: Float, upper: Float, output: UnsafeMutablePointer<Float>
@@ -59,35 +59,61 @@ private struct PlaneArguments {
   let bias: Float, residual: UnsafePointer<Float>?, lower: Float, upper: Float, output: UnsafeMutablePointer<Float>
 }
 
+/// Output rows four at a time: each output's taps are one chain of dependent multiply-adds, so
+/// one row at a time waited on their latency (a 7- or 14-wide row is one vector); four rows
+/// keep four chains in flight. A group past the last row repeats that row and stores nothing.
 @inline(__always)
 private func plane<V: DepthwiseVector, K: TapCount>(_: V.Type, _: K.Type, _ p: PlaneArguments) {
   let (rowStride, tapRowStride, _, _, outHeight, outWidth) = p.shape
   let kernelHeight = K.side ?? p.shape.kernelHeight, kernelWidth = K.side ?? p.shape.kernelWidth
   let lanes = V.scalarCount
-  for oy in 0..<outHeight {
-    let top = p.input + oy * rowStride
-    let out = p.output + oy * outWidth
-    let residual = p.residual.map { $0 + oy * outWidth }
+  for oy in stride(from: 0, to: outHeight, by: 4) {
+    let rows = min(4, outHeight - oy)
+    let top0 = p.input + oy * rowStride
+    let top1 = top0 + min(1, rows - 1) * rowStride, top2 = top0 + min(2, rows - 1) * rowStride
+    let top3 = top0 + min(3, rows - 1) * rowStride
     var x = 0
     while x < outWidth {
-      var sum = V.zero
+      var (s0, s1, s2, s3) = (V.zero, V.zero, V.zero, V.zero)
       for ky in 0..<kernelHeight {
-        let row = UnsafeRawPointer(top + ky * tapRowStride + x)
+        let offset = (ky * tapRowStride + x) * 4
+        let (r0, r1) = (UnsafeRawPointer(top0) + offset, UnsafeRawPointer(top1) + offset)
+        let (r2, r3) = (UnsafeRawPointer(top2) + offset, UnsafeRawPointer(top3) + offset)
         for kx in 0..<kernelWidth {
-          sum = sum.addingTap(V.load(row + p.columnOffsets[kx] * 4), p.weights[ky * kernelWidth + kx])
+          let w = p.weights[ky * kernelWidth + kx], column = p.columnOffsets[kx] * 4
+          s0 = s0.addingTap(V.load(r0 + column), w)
+          s1 = s1.addingTap(V.load(r1 + column), w)
+          s2 = s2.addingTap(V.load(r2 + column), w)
+          s3 = s3.addingTap(V.load(r3 + column), w)
         }
       }
-      let n = min(lanes, outWidth - x)
-      let added = residual.map { n == lanes ? V.load(UnsafeRawPointer($0 + x)) : V.zeroPadded($0 + x, n) }
-      let value = sum.finished(bias: p.bias, residual: added, lower: p.lower, upper: p.upper)
-      // Extra lanes may land on the rows after this one, which overwrite them, but not past the plane.
-      if n == lanes || (residual == nil && (oy * outWidth + x + lanes <= outHeight * outWidth)) {
-        UnsafeMutableRawPointer(out + x).storeBytes(of: value, as: V.self)
-      } else {
-        withUnsafeBytes(of: value) { UnsafeMutableRawPointer(out + x).copyMemory(from: $0.baseAddress!, byteCount: n * 4) }
-      }
+      store(s0, row: oy, x: x, lanes: lanes, p)
+      if rows > 1 { store(s1, row: oy + 1, x: x, lanes: lanes, p) }
+      if rows > 2 { store(s2, row: oy + 2, x: x, lanes: lanes, p) }
+      if rows > 3 { store(s3, row: oy + 3, x: x, lanes: lanes, p) }
       x += lanes
     }
+  }
+}
+
+/// Finishes output row `row`'s vector at column `x` and stores it.
+@inline(__always)
+private func store<V: DepthwiseVector>(_ sum: V, row: Int, x: Int, lanes: Int, _ p: PlaneArguments) {
+  let (outHeight, outWidth) = (p.shape.outHeight, p.shape.outWidth)
+  let out = p.output + row * outWidth + x
+  let n = min(lanes, outWidth - x)
+  let added = p.residual.map { r in
+    let residual = r + row * outWidth + x
+    return n == lanes ? V.load(UnsafeRawPointer(residual)) : V.zeroPadded(residual, n)
+  }
+  let value = sum.finished(bias: p.bias, residual: added, lower: p.lower, upper: p.upper)
+  // A row of one partial vector may store it whole: its extra lanes land on the rows after it,
+  // stored later, but not past the plane. (Rows of several vectors are stored vector by vector
+  // across a group of rows, so a later row may already hold its first vector.)
+  if n == lanes || (p.residual == nil && x == 0 && (row * outWidth + lanes <= outHeight * outWidth)) {
+    UnsafeMutableRawPointer(out).storeBytes(of: value, as: V.self)
+  } else {
+    withUnsafeBytes(of: value) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: n * 4) }
   }
 }
 
