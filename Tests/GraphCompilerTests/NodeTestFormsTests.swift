@@ -206,6 +206,26 @@ final class NodeTestFormsTests: XCTestCase {
     try assertCompiledMatchesReference(r.model(opset: 6))
   }
 
+  /// Opset 6's PRelu: a 1-D slope is one value per channel (axis 1), as PyTorch's exporter wrote
+  /// `PReLU(3)` (the node tests' pytorch-converted PReLU_*_multiparam); from opset 7 the same slope
+  /// lines up with the last axis, numpy's way.
+  func testOpset6PReluSlopeIsPerChannel() throws {
+    func model(opset: Int, width: Int) -> Model {
+      let g = TestGraph("prelu")
+      let x = g.input("x", Shape(["N", 3, 2, .fixed(width)]))
+      g.output(g.node("PRelu", "prelu", [x, g.builder.constant("slope", Tensor(floats: [0.5, 2, -1], dims: [3]))]))
+      return g.model(opset: opset)
+    }
+    let x = try FloatTensor(shape: [1, 3, 2, 1], values: [-2, 4, -2, 4, -2, 4])
+    let y = try XCTUnwrap(run(model(opset: 6, width: 1), ["x": x]).values.first)
+    XCTAssertEqual(y.values, [-1, 4, -4, 4, 2, 4])
+    try assertCompiledMatchesReference(model(opset: 6, width: 1))
+    try assertCompiledMatchesReference(model(opset: 6, width: 3))
+    // Opset 7: [3] lines up with the last axis, which must then be 3 (or 1).
+    XCTAssertThrowsError(try Pipeline.compile(model(opset: 7, width: 2)))
+    try assertCompiledMatchesReference(model(opset: 7, width: 3))
+  }
+
   func testOpset6LegacyAttributesAreCheckedAndRefusedLater() {
     func message(_ model: Model) -> String {
       do { _ = try Pipeline.compile(model); return "no error" } catch { return "\(error)" }

@@ -4,7 +4,7 @@ import XCTest
 import GraphPlan
 import GraphReference
 
-/// Depthwise convolution through each instruction set's row kernel that this CPU runs, against
+/// Depthwise convolution through each instruction set's plane kernel that this CPU runs, against
 /// the reference: kernel sizes, strides and dilations of the padded-row phases, widths around
 /// the 16-column vector, pads past the kernel's reach, every epilogue (the clamps fused in the
 /// row kernel, the other activations after it), into a channel slice; 1 and 2 threads identical.

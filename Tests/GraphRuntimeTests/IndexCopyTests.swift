@@ -8,6 +8,8 @@ import XCTest
 /// The index-copy kernel (Pad, Expand, Tile, nearest Resize) and the resize kernel against
 /// their references, by hand and at random.
 final class IndexCopyTests: XCTestCase {
+  static let pool = ThreadPool(threads: 2)
+
   func run(_ x: [Float], shape: [Int], _ sources: [[Int]], fill: Float = 0) throws -> (fast: [Float], expected: [Float]) {
     let count = sources.map(\.count).reduce(1, *)
     var fast = [Float](repeating: .nan, count: count), expected = fast
@@ -57,13 +59,17 @@ final class IndexCopyTests: XCTestCase {
         taps: taps, positions: (0..<count * taps).map { _ in Int(rng.next() % UInt64(size)) },
         weights: rng.floats(count * taps, -0.5, 1.5))
     }
-    for (height, width) in [(8, 10), (2, 3), (4, 5), (1, 1)] {
+    // Widths past 16 take the 16-column vectors and a tail.
+    for (height, width) in [(8, 10), (2, 3), (4, 5), (1, 1), (7, 37)] {
       for (rowTaps, columnTaps) in [(2, 2), (4, 4), (1, 4), (6, 2)] {
         let rows = axis(height, 4, taps: rowTaps), columns = axis(width, 5, taps: columnTaps)
         var fast = [Float](repeating: .nan, count: 3 * height * width), expected = fast
+        var threaded = fast
         Kernels.resize(x, inputDims: shape, rows: rows, columns: columns, output: &fast)
+        Kernels.resize(x, inputDims: shape, rows: rows, columns: columns, output: &threaded, pool: Self.pool)
         Reference.resize(x, shape: shape, axes: [ResizeAxis(identity: 3), rows, columns], output: &expected)
         assertIdentical(fast, expected, "\(height)x\(width), \(rowTaps)x\(columnTaps) taps")
+        assertIdentical(threaded, expected, "\(height)x\(width), \(rowTaps)x\(columnTaps) taps, 2 threads")
       }
     }
     // By hand: one row [0, 10] doubled with half-way weights, then through four taps.

@@ -15,8 +15,11 @@ enum ArithmeticOp: OperatorDefinition {
   /// only with `broadcast=1`, its dims lined up with A's from `axis` on (by default with A's
   /// last dims, as numpy does), which is numpy broadcasting of B with 1s appended; without
   /// `broadcast` the shapes must be equal.
+  /// PRelu before opset 7 has no such attributes: a slope of one value is shared, and a 1-D slope
+  /// holds one value per channel (axis 1), as PyTorch's exporter wrote `PReLU(num_parameters=C)`.
   static func legacyTrailingOnes(_ n: some NodeOperands, rankA: Int, rankB: Int, equalShapes: Bool) throws -> Int {
     guard n.opset < 7 else { return 0 }
+    if n.node.opType == "PRelu" { return rankB == 1 && rankA > 2 ? rankA - 2 : 0 }
     guard try n.node.int("broadcast", default: 0) == 1 else {
       guard equalShapes else { throw n.error("A and B must have the same shape without broadcast=1 (the model imports opset \(n.opset))") }
       return 0
@@ -189,9 +192,10 @@ enum ArithmeticOp: OperatorDefinition {
     let (a, b) = (try computedOperand(n, 0), try computedOperand(n, 1))
     let outDims = n.dims(n.output)
     // Opset-6 broadcasting appends 1s to B, for the ops that had `broadcast` (Add's family, Pow; not
-    // Sum, Max, Min, PRelu). Shapes were checked by shape inference.
+    // Sum, Max, Min) and for PRelu's per-channel slope. Shapes were checked by shape inference.
     var bOnes = 0
-    if OperatorRegistry.byOp[n.node.opType]?.legacyAttributes["broadcast"] != nil, let rankA = n.shape(n.node.inputs[0])?.rank, let rankB = n.shape(n.node.inputs[1])?.rank {
+    let legacy = OperatorRegistry.byOp[n.node.opType]?.legacyAttributes["broadcast"] != nil || n.node.opType == "PRelu"
+    if legacy, let rankA = n.shape(n.node.inputs[0])?.rank, let rankB = n.shape(n.node.inputs[1])?.rank {
       bOnes = try legacyTrailingOnes(n, rankA: rankA, rankB: rankB, equalShapes: true)
     }
     let bDims = n.dims(b) + Array(repeating: 1, count: bOnes)
@@ -301,7 +305,9 @@ enum PReluOp: OperatorDefinition {
     let slope = try n.input(1, "slope")
     guard slope.elementType == x.elementType else { throw n.error("slope is \(slope.elementType), X is \(x.elementType)") }
     // Unidirectional: the slope broadcasts to X, never the other way.
-    guard DimArithmetic.broadcast(x.shape, slope.shape) == x.shape else {
+    let ones = try ArithmeticOp.legacyTrailingOnes(n, rankA: x.shape.rank, rankB: slope.shape.rank, equalShapes: true)
+    let aligned = Shape(slope.shape.dims + Array(repeating: .fixed(1), count: ones))
+    guard DimArithmetic.broadcast(x.shape, aligned) == x.shape else {
       throw n.error("slope of shape \(slope.shape) does not broadcast to X's \(x.shape)")
     }
     return [ValueState(x.elementType, x.shape)]

@@ -156,7 +156,8 @@ struct StepExecutor {
       for n in 0..<items { Kernels.indexCopy(pointer(step.inputs[0], n), layout, output: pointer(out, n)) }
     case .resize(let rows, let columns):
       for n in 0..<items {
-        Kernels.resize(pointer(step.inputs[0], n), inputDims: step.inputs[0].dims, rows: rows, columns: columns, output: pointer(out, n))
+        Kernels.resize(
+          pointer(step.inputs[0], n), inputDims: step.inputs[0].dims, rows: rows, columns: columns, output: pointer(out, n), pool: pool)
       }
     case .copy:
       for n in 0..<items { pointer(out, n).update(from: pointer(step.inputs[0], n), count: out.itemCount) }

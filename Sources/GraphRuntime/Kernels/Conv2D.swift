@@ -147,17 +147,4 @@ extension Kernels {
   }
 
   static func usesDirectDepthwise(_ p: Conv2DParameters) -> Bool { p.geometry.runsDepthwise }
-
-  /// First tap `t` with `base + t * dilation >= 0`.
-  @inline(__always)
-  static func tapRangeBegin(base: Int, dilation: Int) -> Int {
-    base >= 0 ? 0 : (-base + dilation - 1) / dilation
-  }
-
-  /// One past the last tap `t < kernel` with `base + t * dilation < extent`.
-  @inline(__always)
-  static func tapRangeEnd(base: Int, dilation: Int, extent: Int, kernel: Int) -> Int {
-    if base >= extent { return 0 }
-    return min(kernel, (extent - 1 - base) / dilation + 1)
-  }
 }

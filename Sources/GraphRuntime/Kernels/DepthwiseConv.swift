@@ -1,21 +1,15 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 import GraphPlan
 
 extension Kernels {
-  /// Depthwise convolution (one input and one output channel per group), a row of outputs at a
-  /// time through the instruction set's `depthwiseRow` (16 columns per vector, bias, residual
-  /// and a clamping activation fused; other activations then run over the finished row).
+  /// Depthwise convolution (one input and one output channel per group), a plane at a time
+  /// through the instruction set's `depthwisePlane` (bias, residual and a clamping activation
+  /// fused; other activations then run over the finished plane, which is still in cache).
   ///
-  /// Input rows are copied once into zero-padded rows, so no column needs a border path: at
-  /// stride `s` a padded row is split into `s` phases (phase `q` holds padded columns `q`,
-  /// `q + s`, ...), which turns every tap of a strided or dilated kernel into a contiguous
-  /// load. A ring of `(kernelHeight - 1) * dilation + 1` padded rows per plane keeps each input
-  /// row copied once; the ring is zeroed once per plane, and copies only write inside the image. Kernel rows that fall outside the image are skipped, which is the same as
-  /// adding their zero products.
+  /// Each input plane is copied once into a zero-padded plane in the thread's scratch, so no
+  /// column needs a border path: at stride `s` a padded row is split into `s` phases (phase `q`
+  /// holds padded columns `q`, `q + s`, ...), which turns every tap of a strided or dilated
+  /// kernel into a contiguous load. Rows a tap reaches outside the image are zeros (their
+  /// products add nothing).
   ///
   /// Every output sums its taps in the same order (ky, then kx, from 0) on the same path, so the
   /// bits do not depend on the thread count; threads take whole planes (batch × channels).
@@ -32,95 +26,138 @@ extension Kernels {
         context, plane in
         let (p, rows, input, weights, epilogue, output, kernels, lower, upper, after) = context
         let g = p.geometry, window = g.window
-        let (oh, ow, kh, kw, dy) = (g.outHeight, g.outWidth, window.kernelHeight, window.kernelWidth, window.dilationHeight)
+        let (oh, ow, kw) = (g.outHeight, g.outWidth, window.kernelWidth)
         let n = plane / g.outChannels, c = plane % g.outChannels
-        let src = input + plane * g.inHeight * g.inWidth
-        let w = weights + c * kh * kw
+        // Scratch: the taps' offsets into a padded row, then the padded plane and its working row.
+        let scratch = ThreadScratch.floats(kw * intFloats + rows.scratchFloats)
+        let offsets = UnsafeMutableRawPointer(scratch).bindMemory(to: Int.self, capacity: kw)
+        for kx in 0..<kw { offsets[kx] = rows.offset(ofTap: kx) }
+        let padded = scratch + kw * intFloats
+        rows.pad(plane: input + plane * g.inHeight * g.inWidth, into: padded)
         let dst = output + (n * p.outputTotalChannels + p.outputChannelOffset + c) * oh * ow
-        let residual = epilogue.residual.map { $0 + plane * oh * ow }
-        let bias = epilogue.bias.map { $0[c] } ?? 0
-        let ringRows = rows.ringRows, rowLength = rows.rowLength
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: ringRows * rowLength) { ring in
-          // The taps' offsets into a padded row, then the input row each ring slot holds.
-          withUnsafeTemporaryAllocation(of: Int.self, capacity: kw + ringRows) { ints in
-            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: kh) { taps in
-              let offsets = ints.baseAddress!, held = offsets + kw
-              for kx in 0..<kw { offsets[kx] = rows.offset(ofTap: kx) }
-              for slot in 0..<ringRows { held[slot] = -1 }
-              memset(ring.baseAddress!, 0, ringRows * rowLength * MemoryLayout<Float>.stride)
-              for oy in 0..<oh {
-                let yBase = oy * window.strideHeight - window.padTop
-                let kyBegin = tapRangeBegin(base: yBase, dilation: dy)
-                let kyEnd = max(kyBegin, tapRangeEnd(base: yBase, dilation: dy, extent: g.inHeight, kernel: kh))
-                for ky in kyBegin..<kyEnd {
-                  let iy = yBase + ky * dy, slot = iy % ringRows
-                  let row = ring.baseAddress! + slot * rowLength
-                  if held[slot] != iy {
-                    rows.pad(src + iy * g.inWidth, into: row)
-                    held[slot] = iy
-                  }
-                  taps[ky - kyBegin] = UnsafePointer(row)
-                }
-                let out = dst + oy * ow
-                kernels.pointee.depthwiseRow(
-                  taps.baseAddress!, kyEnd - kyBegin, w + kyBegin * kw, kw, offsets, ow, bias, residual.map { $0 + oy * ow },
-                  lower, upper, out)
-                if let after { activation(after, out, count: ow, output: out) }
-              }
-            }
-          }
-        }
+        let shape = (
+          rowStride: window.strideHeight * rows.rowLength, tapRowStride: window.dilationHeight * rows.rowLength,
+          kernelHeight: window.kernelHeight, kernelWidth: kw, outHeight: oh, outWidth: ow)
+        kernels.pointee.depthwisePlane(
+          padded, shape, weights + c * window.kernelHeight * kw, offsets, epilogue.bias.map { $0[c] } ?? 0,
+          epilogue.residual.map { $0 + plane * oh * ow }, lower, upper, dst)
+        if let after { activation(after, dst, count: oh * ow, output: dst) }
       }
     }
   }
 
-  /// Input rows of a depthwise convolution as zero-padded rows split into stride phases.
+  /// Floats that hold one `Int`.
+  private static let intFloats = MemoryLayout<Int>.stride / MemoryLayout<Float>.stride
+
+  /// An input plane of a depthwise convolution as a zero-padded plane whose rows are split into
+  /// stride phases.
   struct PaddedRows {
-    let inWidth: Int, padLeft: Int, stride: Int, dilation: Int
+    let inHeight: Int, inWidth: Int, padTop: Int, padLeft: Int, stride: Int, dilation: Int
     /// Floats per phase: each phase reaches one vector past the last output column's farthest tap.
     let phaseLength: Int
-    /// Floats per padded row (`stride` phases), and rows in a plane's ring.
-    let rowLength: Int, ringRows: Int
+    /// Floats per padded row (`stride` phases).
+    let rowLength: Int
+    /// Padded rows: padded row `r` holds input row `r - padTop`, down to the last row a tap reaches.
+    let planeRows: Int
 
     init(_ g: Conv2DGeometry) {
       let w = g.window
-      (inWidth, padLeft, stride, dilation) = (g.inWidth, w.padLeft, w.strideWidth, w.dilationWidth)
-      phaseLength = (g.outWidth + 15) / 16 * 16 + (w.kernelWidth - 1) * dilation / stride
+      (inHeight, inWidth, padTop, padLeft) = (g.inHeight, g.inWidth, w.padTop, w.padLeft)
+      (stride, dilation) = (w.strideWidth, w.dilationWidth)
+      // `depthwisePlane` reads rows up to 8 wide by 8-float vectors, wider ones by 16.
+      let vector = g.outWidth <= 8 ? 8 : 16
+      phaseLength = (g.outWidth + vector - 1) / vector * vector + (w.kernelWidth - 1) * dilation / stride
       rowLength = stride * phaseLength
-      ringRows = (w.kernelHeight - 1) * w.dilationHeight + 1
+      planeRows = (g.outHeight - 1) * w.strideHeight + (w.kernelHeight - 1) * w.dilationHeight + 1
     }
+
+    /// Floats in a padded plane.
+    var planeFloats: Int { planeRows * rowLength }
 
     /// Where tap `kx` of output column 0 sits in a padded row (column `j`'s is `j` further).
     func offset(ofTap kx: Int) -> Int { (kx * dilation) % stride * phaseLength + (kx * dilation) / stride }
 
     /// Phase q's indices i with 0 <= q + stride * i - padLeft < inWidth: the columns a row copy
-    /// writes; the zeros around them are written once per plane and never overwritten.
+    /// takes from the input; the others are zeros.
+    @inline(__always)
     func interior(_ q: Int) -> Range<Int> {
       let first = min(max(0, ceilDivide(padLeft - q, stride)), phaseLength)
       return first..<min(max(first, ceilDivide(inWidth + padLeft - q, stride)), phaseLength)
     }
 
-    /// Input row `src` into `row`'s phases.
-    func pad(_ src: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
-      for q in 0..<stride {
-        let phase = row + q * phaseLength, columns = interior(q)
-        if stride == 1 {
-          (phase + columns.lowerBound).update(from: src + (columns.lowerBound - padLeft), count: columns.count)
-          continue
+    /// Floats of a padded row before its phases are split: `padLeft` zeros, the input row,
+    /// zeros, as far as the phases' 16-float loads of even columns reach.
+    var wideRowFloats: Int { stride * ((phaseLength + 7) / 8 * 8) + 16 }
+
+    /// Floats `pad(plane:into:)` works in: the plane, 8 that a row's last vector store may pass
+    /// it by, and the wide row.
+    var scratchFloats: Int { planeFloats + 8 + (stride == 1 ? 0 : wideRowFloats) }
+
+    /// Input plane `src` into the padded plane at `plane` (every float of it written), using
+    /// `scratchFloats` there. At stride 1 that is zeros in one call, then each row's columns
+    /// inside the image by vectors (a call or two per row cost more than a 7- or 14-column
+    /// row's convolution). At larger strides each input row goes between zeros in a wide row
+    /// first, whose phases are then gathered whole (even columns by vectors at stride 2).
+    func pad(plane src: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) {
+      let first = min(max(0, padTop), planeRows)
+      let image = first..<max(first, min(planeRows, padTop + inHeight))
+      if stride == 1 {
+        plane.update(repeating: 0, count: planeFloats)
+        let columns = interior(0)
+        for r in image {
+          copyFloats(src + (r - padTop) * inWidth + (columns.lowerBound - padLeft), to: plane + r * rowLength + columns.lowerBound, count: columns.count)
         }
-        var i = columns.lowerBound
-        if stride == 2 {
-          // Eight of the phase from sixteen of the row, while all sixteen are inside it.
-          while i + 8 <= columns.upperBound && q + 2 * i + 15 - padLeft < inWidth {
-            let v = UnsafeRawPointer(src + (q + 2 * i - padLeft)).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(phase + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-            i += 8
+        return
+      }
+      // Zeros around the row's copy stay from here on: every row copies into the same columns.
+      let wide = plane + planeFloats + 8
+      wide.update(repeating: 0, count: wideRowFloats)
+      let copied = min(inWidth, max(0, wideRowFloats - padLeft))
+      plane.update(repeating: 0, count: image.lowerBound * rowLength)
+      for r in image {
+        copyFloats(src + (r - padTop) * inWidth, to: wide + padLeft, count: copied)
+        let row = plane + r * rowLength
+        for q in 0..<stride {
+          let phase = row + q * phaseLength
+          if stride == 2 {
+            // Its last store may pass the phase: onto the next phase or row, written after it.
+            for i in Swift.stride(from: 0, to: phaseLength, by: 8) {
+              let v = UnsafeRawPointer(wide + q + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+              UnsafeMutableRawPointer(phase + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            }
+          } else {
+            for i in 0..<phaseLength { phase[i] = wide[q + stride * i] }
           }
         }
-        while i < columns.upperBound {
-          phase[i] = src[q + stride * i - padLeft]
-          i += 1
+      }
+      (plane + image.upperBound * rowLength).update(repeating: 0, count: (planeRows - image.upperBound) * rowLength)
+    }
+
+    /// `count` floats by 8-float vectors, the last one overlapping the one before (no `memcpy`
+    /// call); shorter runs by two overlapping 4-float vectors, or one by one.
+    @inline(__always)
+    private func copyFloats(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+      typealias V = SIMD8<Float>
+      typealias V4 = SIMD4<Float>
+      guard count >= 8 else {
+        if count >= 4 {
+          let head = UnsafeRawPointer(src).loadUnaligned(as: V4.self)
+          let tail = UnsafeRawPointer(src + count - 4).loadUnaligned(as: V4.self)
+          UnsafeMutableRawPointer(dst).storeBytes(of: head, as: V4.self)
+          UnsafeMutableRawPointer(dst + count - 4).storeBytes(of: tail, as: V4.self)
+        } else {
+          if count > 0 { dst[0] = src[0] }
+          if count > 1 { dst[1] = src[1] }
+          if count > 2 { dst[2] = src[2] }
         }
+        return
+      }
+      var i = 0
+      while true {
+        let start = min(i, count - 8)
+        UnsafeMutableRawPointer(dst + start).storeBytes(of: UnsafeRawPointer(src + start).loadUnaligned(as: V.self), as: V.self)
+        if start == count - 8 { return }
+        i += 8
       }
     }
   }

@@ -34,7 +34,7 @@ extension Activation {
     }
   }
 
-  /// The activation as the clamp the instruction sets' row kernels fuse (`depthwiseRow`,
+  /// The activation as the clamp the instruction sets' row kernels fuse (`depthwisePlane`,
   /// `clampedStoreRow`: no clamp, ReLU and Clip), or no clamp and the activation to run after.
   var clampBounds: (lower: Float, upper: Float, after: Activation?) {
     switch self {

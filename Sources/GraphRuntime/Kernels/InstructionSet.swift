@@ -69,10 +69,10 @@ package struct KernelTable: Sendable {
   package typealias DotFinish = @Sendable (SIMD16<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
   package typealias WinogradInput = @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
   package typealias WinogradOutput = @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
-  package typealias DepthwiseRow = @Sendable (
-    _ rows: UnsafePointer<UnsafePointer<Float>>, _ rowCount: Int, _ weights: UnsafePointer<Float>, _ kernelWidth: Int,
-    _ columnOffsets: UnsafePointer<Int>, _ count: Int, _ bias: Float, _ residual: UnsafePointer<Float>?, _ lower: Float,
-    _ upper: Float, _ output: UnsafeMutablePointer<Float>
+  package typealias DepthwisePlane = @Sendable (
+    _ input: UnsafePointer<Float>, _ shape: KernelsGeneric.DepthwisePlaneShape, _ weights: UnsafePointer<Float>,
+    _ columnOffsets: UnsafePointer<Int>, _ bias: Float, _ residual: UnsafePointer<Float>?, _ lower: Float, _ upper: Float,
+    _ output: UnsafeMutablePointer<Float>
   ) -> Void
   package typealias MaxPoolPlanes = @Sendable (
     _ input: UnsafePointer<Float>, _ inHeight: Int, _ inWidth: Int, _ output: UnsafeMutablePointer<Float>, _ outHeight: Int,
@@ -117,8 +117,8 @@ package struct KernelTable: Sendable {
   let winogradInput: WinogradInput
   /// Winograd F(4x4, 3x3) output transform plus bias (see `winogradOutputTiles`).
   let winogradOutput: WinogradOutput
-  /// One output row of a depthwise convolution from padded input rows (see `depthwiseRow`).
-  let depthwiseRow: DepthwiseRow
+  /// One output plane of a depthwise convolution from a padded input plane (see `depthwisePlane`).
+  let depthwisePlane: DepthwisePlane
   /// An exp-based activation over a row (see `transcendentalRow`).
   let transcendentalRow: TranscendentalRow
   /// Max pooling of consecutive channel planes (see `maxPoolPlanes`).
@@ -139,7 +139,7 @@ package struct KernelTable: Sendable {
     narrowTiles: KernelsSkylakeX.sgemmTileNarrow,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
-    depthwiseRow: KernelsSkylakeX.depthwiseRow, transcendentalRow: KernelsSkylakeX.transcendentalRow,
+    depthwisePlane: KernelsSkylakeX.depthwisePlane, transcendentalRow: KernelsSkylakeX.transcendentalRow,
     maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow, im2colRun: KernelsSkylakeX.im2colRun,
     packRows16: KernelsSkylakeX.packRows16)
 
@@ -148,7 +148,7 @@ package struct KernelTable: Sendable {
     narrowTiles: KernelsHaswell.sgemmTileNarrow,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
-    depthwiseRow: KernelsHaswell.depthwiseRow, transcendentalRow: KernelsHaswell.transcendentalRow,
+    depthwisePlane: KernelsHaswell.depthwisePlane, transcendentalRow: KernelsHaswell.transcendentalRow,
     maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow, im2colRun: KernelsHaswell.im2colRun,
     packRows16: KernelsHaswell.packRows16)
 
@@ -157,7 +157,7 @@ package struct KernelTable: Sendable {
     narrowTiles: KernelsGeneric.sgemmTileNarrow,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
-    depthwiseRow: KernelsGeneric.depthwiseRow, transcendentalRow: KernelsGeneric.transcendentalRow,
+    depthwisePlane: KernelsGeneric.depthwisePlane, transcendentalRow: KernelsGeneric.transcendentalRow,
     maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow, im2colRun: KernelsGeneric.im2colRun,
     packRows16: KernelsGeneric.packRows16)
 

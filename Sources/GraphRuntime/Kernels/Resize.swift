@@ -3,36 +3,77 @@ import GraphPlan
 extension Kernels {
   /// Separable resize of each `[H, W]` plane of a contiguous tensor of `inputDims` (the last two
   /// axes; a rank-1 input is one row): output `(y, x)` is `Σ_i wy_i · Σ_j wx_j · in[row_i, column_j]`
-  /// over the taps of `rows[y]` and `columns[x]`, in the order `Reference.resize` sums them.
+  /// over the taps of `rows[y]` and `columns[x]`, in the order `Reference.resize` sums them, so
+  /// the bits are the reference's.
+  ///
+  /// Two passes per plane, in the thread's scratch: every input row some output row reads is
+  /// blended across once (the inner sums, `W_out` per row), then each output row sums its rows'
+  /// blends 16 columns at a time. Upsampling by 2 reads each input row from two output rows, and
+  /// the inner sums were recomputed for each. Threads take whole planes.
   package static func resize(
-    _ input: UnsafePointer<Float>, inputDims: [Int], rows: ResizeAxis, columns: ResizeAxis, output: UnsafeMutablePointer<Float>
+    _ input: UnsafePointer<Float>, inputDims: [Int], rows: ResizeAxis, columns: ResizeAxis, output: UnsafeMutablePointer<Float>,
+    pool: ThreadPool? = nil
   ) {
     let (outer, height, width) = ResizeAxis.planes(inputDims)
-    let (outHeight, outWidth) = (rows.count, columns.count)
-    let (rowTaps, columnTaps) = (rows.taps, columns.taps)
     rows.positions.withUnsafeBufferPointer { rowAt in
       rows.weights.withUnsafeBufferPointer { rowWeight in
         columns.positions.withUnsafeBufferPointer { columnAt in
           columns.weights.withUnsafeBufferPointer { columnWeight in
-            for p in 0..<outer {
-              let plane = input + p * height * width
-              var out = output + p * outHeight * outWidth
-              for y in 0..<outHeight {
-                for x in 0..<outWidth {
-                  var sum: Float = 0
-                  for i in y * rowTaps..<(y + 1) * rowTaps {
-                    let row = plane + rowAt[i] * width
-                    var blend: Float = 0
-                    for j in x * columnTaps..<(x + 1) * columnTaps { blend += columnWeight[j] * row[columnAt[j]] }
-                    sum += rowWeight[i] * blend
-                  }
-                  out[x] = sum
-                }
-                out += outWidth
-              }
+            let axes = ResizeTables(
+              rowTaps: rows.taps, rowAt: rowAt.baseAddress!, rowWeight: rowWeight.baseAddress!, outHeight: rows.count,
+              columnTaps: columns.taps, columnAt: columnAt.baseAddress!, columnWeight: columnWeight.baseAddress!,
+              outWidth: columns.count, height: height, width: width)
+            parallelFor(pool, outer, (axes, input, output)) { context, p in
+              let (axes, input, output) = context
+              axes.resize(plane: input + p * axes.height * axes.width, into: output + p * axes.outHeight * axes.outWidth)
             }
           }
         }
+      }
+    }
+  }
+
+  /// A resize's tap tables by pointer (a parallel loop's context holds no arrays).
+  private struct ResizeTables {
+    let rowTaps: Int, rowAt: UnsafePointer<Int>, rowWeight: UnsafePointer<Float>, outHeight: Int
+    let columnTaps: Int, columnAt: UnsafePointer<Int>, columnWeight: UnsafePointer<Float>, outWidth: Int
+    let height: Int, width: Int
+
+    func resize(plane: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+      // The blended rows, then a flag per input row: blended yet or not.
+      let scratch = ThreadScratch.floats(height * outWidth + height)
+      let blended = scratch, done = scratch + height * outWidth
+      done.update(repeating: 0, count: height)
+      for y in 0..<outHeight {
+        let dst = out + y * outWidth
+        for i in y * rowTaps..<(y + 1) * rowTaps where done[rowAt[i]] == 0 {
+          blend(row: plane + rowAt[i] * width, into: blended + rowAt[i] * outWidth)
+          done[rowAt[i]] = 1
+        }
+        var x = 0
+        while x + 16 <= outWidth {
+          var sum = SIMD16<Float>()
+          for i in y * rowTaps..<(y + 1) * rowTaps {
+            sum += rowWeight[i] * UnsafeRawPointer(blended + rowAt[i] * outWidth + x).loadUnaligned(as: SIMD16<Float>.self)
+          }
+          UnsafeMutableRawPointer(dst + x).storeBytes(of: sum, as: SIMD16<Float>.self)
+          x += 16
+        }
+        while x < outWidth {
+          var sum: Float = 0
+          for i in y * rowTaps..<(y + 1) * rowTaps { sum += rowWeight[i] * blended[rowAt[i] * outWidth + x] }
+          dst[x] = sum
+          x += 1
+        }
+      }
+    }
+
+    /// `blended[x] = Σ_j wx_j · row[column_j]` over output column `x`'s taps, from 0 in order.
+    private func blend(row: UnsafePointer<Float>, into blended: UnsafeMutablePointer<Float>) {
+      for x in 0..<outWidth {
+        var sum: Float = 0
+        for j in x * columnTaps..<(x + 1) * columnTaps { sum += columnWeight[j] * row[columnAt[j]] }
+        blended[x] = sum
       }
     }
   }

@@ -1,0 +1,1 @@
+../KernelsHaswell/DepthwisePlanes.swift

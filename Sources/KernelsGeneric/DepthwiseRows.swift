@@ -1,1 +1,0 @@
-../KernelsHaswell/DepthwiseRows.swift
