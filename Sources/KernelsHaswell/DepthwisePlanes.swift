@@ -118,26 +118,27 @@ private func store<V: DepthwiseVector>(_ sum: V, row: Int, x: Int, lanes: Int, _
 }
 
 /// The vector widths the planes run at. Their arithmetic is spelled on the concrete types,
-/// where it compiles to single vector instructions (generic `SIMD` code goes lane by lane).
+/// where it compiles to single vector instructions (generic `SIMD` comparisons and selects go
+/// lane by lane); loads need no such care.
 private protocol DepthwiseVector: SIMD where Scalar == Float {
-  static var zero: Self { get }
-  static func load(_ p: UnsafeRawPointer) -> Self
-  /// The first `count` floats at `p`, the other lanes zero.
-  static func zeroPadded(_ p: UnsafePointer<Float>, _ count: Int) -> Self
   /// `self + x * weight` (fused where the CPU has FMA).
   func addingTap(_ x: Self, _ weight: Float) -> Self
   /// `clamp(self + bias + residual, lower, upper)`, the clamp as comparisons.
   func finished(bias: Float, residual: Self?, lower: Float, upper: Float) -> Self
 }
 
-extension SIMD16<Float>: DepthwiseVector {
+extension DepthwiseVector {
   static var zero: Self { Self() }
   @inline(__always) static func load(_ p: UnsafeRawPointer) -> Self { p.loadUnaligned(as: Self.self) }
+  /// The first `count` floats at `p`, the other lanes zero.
   @inline(__always) static func zeroPadded(_ p: UnsafePointer<Float>, _ count: Int) -> Self {
     var v = Self()
     withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: p, byteCount: count * 4) }
     return v
   }
+}
+
+extension SIMD16<Float>: DepthwiseVector {
   @inline(__always) func addingTap(_ x: Self, _ weight: Float) -> Self { mulAdd(self, x, Self(repeating: weight)) }
   @inline(__always) func finished(bias: Float, residual: Self?, lower: Float, upper: Float) -> Self {
     var v = self + bias
@@ -148,13 +149,6 @@ extension SIMD16<Float>: DepthwiseVector {
 }
 
 extension SIMD8<Float>: DepthwiseVector {
-  static var zero: Self { Self() }
-  @inline(__always) static func load(_ p: UnsafeRawPointer) -> Self { p.loadUnaligned(as: Self.self) }
-  @inline(__always) static func zeroPadded(_ p: UnsafePointer<Float>, _ count: Int) -> Self {
-    var v = Self()
-    withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: p, byteCount: count * 4) }
-    return v
-  }
   @inline(__always) func addingTap(_ x: Self, _ weight: Float) -> Self { mulAdd(self, x, Self(repeating: weight)) }
   @inline(__always) func finished(bias: Float, residual: Self?, lower: Float, upper: Float) -> Self {
     var v = self + bias

@@ -15,6 +15,8 @@ extension Kernels {
     pool: ThreadPool? = nil
   ) {
     let (outer, height, width) = ResizeAxis.planes(inputDims)
+    // Nothing to write (and an empty table has no base address to take).
+    guard outer > 0, rows.count > 0, columns.count > 0 else { return }
     rows.positions.withUnsafeBufferPointer { rowAt in
       rows.weights.withUnsafeBufferPointer { rowWeight in
         columns.positions.withUnsafeBufferPointer { columnAt in
