@@ -63,7 +63,7 @@ private struct PlaneArguments {
 /// one row at a time waited on their latency (a 7- or 14-wide row is one vector); four rows
 /// keep four chains in flight. A group past the last row repeats that row and stores nothing.
 @inline(__always)
-private func plane<V: DepthwiseVector, K: TapCount>(_: V.Type, _: K.Type, _ p: PlaneArguments) {
+private func plane<V: KernelVector, K: TapCount>(_: V.Type, _: K.Type, _ p: PlaneArguments) {
   let (rowStride, tapRowStride, _, _, outHeight, outWidth) = p.shape
   let kernelHeight = K.side ?? p.shape.kernelHeight, kernelWidth = K.side ?? p.shape.kernelWidth
   let lanes = V.scalarCount
@@ -98,7 +98,7 @@ private func plane<V: DepthwiseVector, K: TapCount>(_: V.Type, _: K.Type, _ p: P
 
 /// Finishes output row `row`'s vector at column `x` and stores it.
 @inline(__always)
-private func store<V: DepthwiseVector>(_ sum: V, row: Int, x: Int, lanes: Int, _ p: PlaneArguments) {
+private func store<V: KernelVector>(_ sum: V, row: Int, x: Int, lanes: Int, _ p: PlaneArguments) {
   let (outHeight, outWidth) = (p.shape.outHeight, p.shape.outWidth)
   let out = p.output + row * outWidth + x
   let n = min(lanes, outWidth - x)
@@ -114,46 +114,5 @@ private func store<V: DepthwiseVector>(_ sum: V, row: Int, x: Int, lanes: Int, _
     UnsafeMutableRawPointer(out).storeBytes(of: value, as: V.self)
   } else {
     withUnsafeBytes(of: value) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: n * 4) }
-  }
-}
-
-/// The vector widths the planes run at. Their arithmetic is spelled on the concrete types,
-/// where it compiles to single vector instructions (generic `SIMD` comparisons and selects go
-/// lane by lane); loads need no such care.
-private protocol DepthwiseVector: SIMD where Scalar == Float {
-  /// `self + x * weight` (fused where the CPU has FMA).
-  func addingTap(_ x: Self, _ weight: Float) -> Self
-  /// `clamp(self + bias + residual, lower, upper)`, the clamp as comparisons.
-  func finished(bias: Float, residual: Self?, lower: Float, upper: Float) -> Self
-}
-
-extension DepthwiseVector {
-  static var zero: Self { Self() }
-  @inline(__always) static func load(_ p: UnsafeRawPointer) -> Self { p.loadUnaligned(as: Self.self) }
-  /// The first `count` floats at `p`, the other lanes zero.
-  @inline(__always) static func zeroPadded(_ p: UnsafePointer<Float>, _ count: Int) -> Self {
-    var v = Self()
-    withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: p, byteCount: count * 4) }
-    return v
-  }
-}
-
-extension SIMD16<Float>: DepthwiseVector {
-  @inline(__always) func addingTap(_ x: Self, _ weight: Float) -> Self { mulAdd(self, x, Self(repeating: weight)) }
-  @inline(__always) func finished(bias: Float, residual: Self?, lower: Float, upper: Float) -> Self {
-    var v = self + bias
-    if let residual { v += residual }
-    v = v.replacing(with: lower, where: v .< lower)
-    return v.replacing(with: upper, where: v .> upper)
-  }
-}
-
-extension SIMD8<Float>: DepthwiseVector {
-  @inline(__always) func addingTap(_ x: Self, _ weight: Float) -> Self { mulAdd(self, x, Self(repeating: weight)) }
-  @inline(__always) func finished(bias: Float, residual: Self?, lower: Float, upper: Float) -> Self {
-    var v = self + bias
-    if let residual { v += residual }
-    v = v.replacing(with: lower, where: v .< lower)
-    return v.replacing(with: upper, where: v .> upper)
   }
 }

@@ -17,16 +17,42 @@ func mulAdd<V: SIMD>(_ acc: V, _ a: V, _ b: V) -> V where V.Scalar == Float {
   #endif
 }
 
+/// What a tile does to its finished sums before it stores them: nothing (`rowBias` nil), or
+/// the GEMM store's epilogue for one K slice that finishes the sums, row `r` through
+/// `KernelVector.storedRow(bias: rowBias[r], lower:upper:)`: the whole store in registers, where
+/// it would otherwise go to a scratch block first and through `clampedStoreRow` after.
+struct TileFinish {
+  let rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
+  @inline(__always) init(_ rowBias: UnsafePointer<Float>?, _ lower: Float, _ upper: Float) {
+    (self.rowBias, self.lower, self.upper) = (rowBias, lower, upper)
+  }
+
+  /// Six rows' sums, rows `firstRow...` of the tile, through the epilogue (nothing when plain).
+  @inline(__always)
+  func apply<V: KernelVector>(
+    _ c0: inout V, _ c1: inout V, _ c2: inout V, _ c3: inout V, _ c4: inout V, _ c5: inout V, firstRow: Int
+  ) {
+    guard let bias = rowBias?.advanced(by: firstRow) else { return }
+    c0 = c0.storedRow(bias: bias[0], lower: lower, upper: upper)
+    c1 = c1.storedRow(bias: bias[1], lower: lower, upper: upper)
+    c2 = c2.storedRow(bias: bias[2], lower: lower, upper: upper)
+    c3 = c3.storedRow(bias: bias[3], lower: lower, upper: upper)
+    c4 = c4.storedRow(bias: bias[4], lower: lower, upper: upper)
+    c5 = c5.storedRow(bias: bias[5], lower: lower, upper: upper)
+  }
+}
+
 /// The 6 x 16 SGEMM register tile: `c (+)= a_panel * b_panel` over `depth`.
 ///
 /// `a` holds `depth` groups of 6 floats (one per tile row), `b` `depth` groups of 16
 /// (one per tile column), both packed contiguously; `c` is row-major with row stride
-/// `ldc` floats. With `accumulate`, the tile adds to what `c` holds.
+/// `ldc` floats. With `accumulate`, the tile adds to what `c` holds. With `rowBias` (6
+/// floats, one per row), the sums then go through the store's epilogue (see `TileFinish`).
 public func sgemmTile6x16(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
 ) {
-  tile6(SIMD16<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+  tile6(SIMD16<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper))
 }
 
 /// The 6 x 8 SGEMM register tile for a B panel's last columns: the first 8 columns of
@@ -34,18 +60,18 @@ public func sgemmTile6x16(
 /// A GEMM whose last panel holds 8 columns or fewer (49 = 3 x 16 + 1) does half the work on it.
 public func sgemmTile6x8(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
 ) {
-  tile6(SIMD8<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+  tile6(SIMD8<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper))
 }
 
 /// The 6-row tile over the first `V.scalarCount` columns of 16-float B rows (one body for
 /// both widths, specialized into each public kernel).
 @inline(__always)
-func tile6<V: SIMD>(
+func tile6<V: KernelVector>(
   _: V.Type, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
-) where V.Scalar == Float {
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, finish: TileFinish
+) {
   var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
   let rawB = UnsafeRawPointer(b)
   var ap = a
@@ -72,6 +98,7 @@ func tile6<V: SIMD>(
     c4 += raw.loadUnaligned(fromByteOffset: 4 * rowBytes, as: V.self)
     c5 += raw.loadUnaligned(fromByteOffset: 5 * rowBytes, as: V.self)
   }
+  finish.apply(&c0, &c1, &c2, &c3, &c4, &c5, firstRow: 0)
   raw.storeBytes(of: c0, toByteOffset: 0 * rowBytes, as: V.self)
   raw.storeBytes(of: c1, toByteOffset: 1 * rowBytes, as: V.self)
   raw.storeBytes(of: c2, toByteOffset: 2 * rowBytes, as: V.self)
@@ -193,9 +220,10 @@ private func narrowTwoColumns(
 /// 32 registers' worth of independent FMA chains; AVX2 has only 16 registers (use 6 x 16).
 public func sgemmTile12x16(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
 ) {
   typealias V = SIMD16<Float>
+  let finish = TileFinish(rowBias, lower, upper)
   var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
   var c6 = V(), c7 = V(), c8 = V(), c9 = V(), c10 = V(), c11 = V()
   let rawB = UnsafeRawPointer(b)
@@ -236,6 +264,8 @@ public func sgemmTile12x16(
     c10 += raw.load(fromByteOffset: 10 * rowBytes, as: V.self)
     c11 += raw.load(fromByteOffset: 11 * rowBytes, as: V.self)
   }
+  finish.apply(&c0, &c1, &c2, &c3, &c4, &c5, firstRow: 0)
+  finish.apply(&c6, &c7, &c8, &c9, &c10, &c11, firstRow: 6)
   raw.storeBytes(of: c0, toByteOffset: 0 * rowBytes, as: V.self)
   raw.storeBytes(of: c1, toByteOffset: 1 * rowBytes, as: V.self)
   raw.storeBytes(of: c2, toByteOffset: 2 * rowBytes, as: V.self)
@@ -258,9 +288,10 @@ public func sgemmTile12x16(
 /// Column `j` of `c` is row-major with row stride `ldc`, columns `0..<32` written.
 public func sgemmTile12x32(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
 ) {
   typealias V = SIMD16<Float>
+  let finish = TileFinish(rowBias, lower, upper)
   var c0l = V(), c0r = V(), c1l = V(), c1r = V(), c2l = V(), c2r = V(), c3l = V(), c3r = V(), c4l = V(), c4r = V(), c5l = V(), c5r = V()
   var c6l = V(), c6r = V(), c7l = V(), c7r = V(), c8l = V(), c8r = V(), c9l = V(), c9r = V(), c10l = V(), c10r = V(), c11l = V(), c11r = V()
   let rawB = UnsafeRawPointer(b), rawB2 = UnsafeRawPointer(b + depth * 16)
@@ -340,6 +371,10 @@ public func sgemmTile12x32(
     c11l += raw.loadUnaligned(fromByteOffset: 11 * rowBytes, as: V.self)
     c11r += raw.loadUnaligned(fromByteOffset: 11 * rowBytes + 64, as: V.self)
   }
+  finish.apply(&c0l, &c1l, &c2l, &c3l, &c4l, &c5l, firstRow: 0)
+  finish.apply(&c0r, &c1r, &c2r, &c3r, &c4r, &c5r, firstRow: 0)
+  finish.apply(&c6l, &c7l, &c8l, &c9l, &c10l, &c11l, firstRow: 6)
+  finish.apply(&c6r, &c7r, &c8r, &c9r, &c10r, &c11r, firstRow: 6)
   raw.storeBytes(of: c0l, toByteOffset: 0 * rowBytes, as: V.self)
   raw.storeBytes(of: c0r, toByteOffset: 0 * rowBytes + 64, as: V.self)
   raw.storeBytes(of: c1l, toByteOffset: 1 * rowBytes, as: V.self)

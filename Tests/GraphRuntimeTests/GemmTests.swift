@@ -255,4 +255,63 @@ final class GemmTests: XCTestCase {
       }
     }
   }
+
+  /// Tiles that store through the epilogue themselves (one K slice, a bias per row and a
+  /// clamp, then any other activation over the block) give the bits of the store from the
+  /// accumulator, with C filled with NaN first so any element left unwritten shows: rows and
+  /// columns that leave partial tiles, a last panel of 1 column (the narrow tiles' case),
+  /// images side by side whose tiles straddle two of them, with and without the 12-row and
+  /// 12 x 32 tiles. Run with each module this CPU supports.
+  func testTilesStoreAsTheAccumulatorDoes() {
+    let pool = ThreadPool(threads: 2)
+    let shapes: [(m: Int, n: Int, k: Int, perImage: Int)] = [
+      (25, 100, 70, .max), (13, 147, 64, 49), (6, 16, 1, .max), (19, 98, 256, 49), (31, 17, 30, .max), (12, 33, 40, .max),
+    ]
+    let epilogues: [(Activation, bias: Bool)] = [(.none, false), (.none, true), (.relu, true), (.clip(min: -0.5, max: 0.5), false), (.silu, true)]
+    let tiles12: [InstructionSet: (KernelTable.Tile, KernelTable.Tile)] = [
+      .generic: (KernelsGeneric.sgemmTile12x16, KernelsGeneric.sgemmTile12x32),
+      .haswell: (KernelsHaswell.sgemmTile12x16, KernelsHaswell.sgemmTile12x32),
+      .skylakeX: (KernelsSkylakeX.sgemmTile12x16, KernelsSkylakeX.sgemmTile12x32),
+    ]
+    for set in InstructionSet.allCases {
+      guard set.isSupported else {
+        print("skipping the \(set.rawValue) kernels: this CPU does not run them")
+        continue
+      }
+      var twelveRows = set.kernels
+      (twelveRows.tile12, twelveRows.tile12x32) = tiles12[set]!
+      for (m, n, k, perImage) in shapes {
+        var rng = SeededRandom(seed: UInt64(m * 1000 + n))
+        let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(m)
+        for (activation, withBias) in epilogues {
+          for kernels in [set.kernels, twelveRows] {
+            var results: [[Float]] = []
+            for fromTiles in [false, true] {
+              var c = [Float](repeating: .nan, count: m * n)
+              a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                  bias.withUnsafeBufferPointer { bias in
+                    c.withUnsafeMutableBufferPointer { c in
+                      var store = GemmStore(c: c.baseAddress!, ldc: perImage == .max ? n : perImage, activation: activation)
+                      store.rowBias = withBias ? bias.baseAddress! : nil
+                      store.columnsPerImage = perImage
+                      store.imageStride = perImage == .max ? 0 : m * perImage
+                      SGEMM.run(
+                        m: m, n: n, k: k, a: .matrix(.rowMajor(a.baseAddress!, columns: k)),
+                        b: .matrix(.rowMajor(b.baseAddress!, columns: n)), store: store, pool: pool, kernels: kernels,
+                        storeFromTiles: fromTiles)
+                    }
+                  }
+                }
+              }
+              results.append(c)
+            }
+            let what = "\(set.rawValue) \(m)x\(n)x\(k) per image \(perImage) \(activation) bias \(withBias) tile12 \(kernels.tile12 != nil)"
+            XCTAssertFalse(results[1].contains { $0.isNaN }, "\(what): unwritten elements")
+            assertIdentical(results[1], results[0], what)
+          }
+        }
+      }
+    }
+  }
 }

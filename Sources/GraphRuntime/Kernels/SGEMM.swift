@@ -102,13 +102,16 @@ enum SGEMM {
   static let maxRowBlocksPerTask = 8
 
   /// - Parameter kernels: the micro-kernels (the CPU's by default; tests pass others).
+  /// - Parameter storeFromTiles: whether tiles may store through the epilogue themselves
+  ///   (tests turn it off to compare with the store from the accumulator).
   static func run(
     m: Int, n: Int, k: Int, a: GemmLeft, b: GemmRight, store: GemmStore, pool: ThreadPool?,
-    kernels: KernelTable = .current
+    kernels: KernelTable = .current, storeFromTiles: Bool = true
   ) {
     if m <= 0 || n <= 0 { return }
     let split = Split(m: m, n: n, threads: pool?.threads ?? 1)
     let direct = store.holdsWholeTiles && store.isPlain && store.columnsPerImage == .max
+    let tileStore = storeFromTiles && !direct ? TileStore(store, k: k) : nil
     // Where the rows are split over tasks, several tasks need the same panels of B: they are
     // packed once, every (column block, K slice) in parallel, into the caller's shared scratch.
     let sharedB: UnsafeMutablePointer<Float>? =
@@ -131,6 +134,14 @@ enum SGEMM {
           computeTask(
             i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB,
             acc: store.c + i0 * store.ldc + j0, ldAcc: store.ldc, kernels: kernels.pointee)
+        } else if let tileStore, tileStore.fits(cols: cols) {
+          // The tiles store through the epilogue; the accumulator's space holds the rows'
+          // biases and the few tiles C cannot take whole.
+          let place = TileStore.Place(i0: i0, rows: rows, j0: j0, cols: cols, scratch: scratch + mc * kc + kc * nc, tileStore)
+          computeTask(
+            i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB,
+            acc: place.edge, ldAcc: TileStore.edgeColumns, kernels: kernels.pointee, tileStore: (tileStore, place))
+          tileStore.activateAfter(place)
         } else {
           let acc = scratch + mc * kc + kc * nc
           computeTask(
@@ -190,10 +201,13 @@ enum SGEMM {
 
   /// Fills `acc` (whole `mr x nr` tiles covering `rows x cols`, row stride `ldAcc`) with
   /// `A[i0..., :] * B[:, j0...]`: per K slice, B packed once, then every `mc`-row block.
+  ///
+  /// With `tileStore`, `acc` is instead a `TileStore.edgeRows` x `edgeColumns` block for the
+  /// tiles C cannot take whole, and each tile stores through the epilogue (see ``TileStore``).
   private static func computeTask(
     i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: GemmLeft, b: GemmRight,
     packA: UnsafeMutablePointer<Float>, packB: PackedB, acc: UnsafeMutablePointer<Float>, ldAcc: Int,
-    kernels: KernelTable
+    kernels: KernelTable, tileStore: (TileStore, TileStore.Place)? = nil
   ) {
     let bPanels = (cols + nr - 1) / nr
     if k == 0 {
@@ -232,6 +246,11 @@ enum SGEMM {
         // `sgemmTile12x32`), so the weights stream in behind the arithmetic. Two A panels per
         // tile where the table has a 12-row tile, and two B panels where it has a 12 x 32 one
         // (the same sums in the same order, whichever tile computes an element).
+        if let (tileStore, place) = tileStore {
+          tileStore.computeBlock(
+            place, firstRow: r0, rows: blockRows, depth: depth, panelsA: panelsA, panelsB: panelsB, panels: bPanels, kernels: kernels)
+          continue
+        }
         var ip = 0
         while ip < aPanels {
           let pair = kernels.tile12 != nil && ip + 1 < aPanels
@@ -242,13 +261,13 @@ enum SGEMM {
             // Both B panels of a pair wider than half (a narrower second one goes the narrow way).
             let twoWide = kernels.tile12x32 != nil && jp + 1 < widePanels
             if pair && twoWide {
-              kernels.tile12x32!(depth, a, bPanel, c, ldAcc, p0 > 0)
+              kernels.tile12x32!(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0)
               jp += 2
             } else if pair {
-              kernels.tile12!(depth, a, bPanel, c, ldAcc, p0 > 0)
+              kernels.tile12!(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0)
               jp += 1
             } else {
-              kernels.tile6(depth, a, bPanel, c, ldAcc, p0 > 0)
+              kernels.tile6(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0)
               jp += 1
             }
           }
@@ -259,7 +278,7 @@ enum SGEMM {
           let bPanel = panelsB + widePanels * depth * nr, cColumn = blockAcc + widePanels * nr
           let narrow = kernels.narrowTiles(depth, panelsA, aPanels, bPanel, narrowWidth, cColumn, ldAcc, p0 > 0)
           for ip in narrow..<aPanels {
-            kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0)
+            kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0, nil, 0, 0)
           }
         }
       }
@@ -326,21 +345,31 @@ enum SGEMM {
 
   /// Writes the valid `rows x cols` of `acc` to C through the epilogue, one run of columns
   /// within one image at a time.
-  private static func storeBlock(
+  static func storeBlock(
     i0: Int, rows: Int, j0: Int, cols: Int, acc: UnsafeMutablePointer<Float>, ldAcc: Int, store: GemmStore
+  ) {
+    forEachRun(i0: i0, rows: rows, j0: j0, cols: cols, store: store) { r, j, image, column, count in
+      let i = i0 + r
+      storeRun(
+        acc + r * ldAcc + (j - j0), count: count, to: store.c + image * store.imageStride + i * store.ldc + column,
+        rowBias: store.rowBias.map { $0[i] } ?? 0, colBias: store.colBias.map { $0 + j },
+        residual: store.residual.map { $0 + image * store.residualImageStride + i * store.ldr + column }, store: store)
+    }
+  }
+
+  /// Calls `body(r, j, image, column, count)` for each run of `count` columns from `j` in
+  /// row `i0 + r` of C that stays within one image: column `column` of image `image`.
+  @inline(__always)
+  static func forEachRun(
+    i0: Int, rows: Int, j0: Int, cols: Int, store: GemmStore,
+    _ body: (_ r: Int, _ j: Int, _ image: Int, _ column: Int, _ count: Int) -> Void
   ) {
     var j = j0
     while j < j0 + cols {
       let image = store.columnsPerImage == .max ? 0 : j / store.columnsPerImage
       let column = j - image * store.columnsPerImage
       let count = min(j0 + cols, store.columnsPerImage == .max ? .max : (image + 1) * store.columnsPerImage) - j
-      for r in 0..<rows {
-        let i = i0 + r
-        storeRun(
-          acc + r * ldAcc + (j - j0), count: count, to: store.c + image * store.imageStride + i * store.ldc + column,
-          rowBias: store.rowBias.map { $0[i] } ?? 0, colBias: store.colBias.map { $0 + j },
-          residual: store.residual.map { $0 + image * store.residualImageStride + i * store.ldr + column }, store: store)
-      }
+      for r in 0..<rows { body(r, j, image, column, count) }
       j += count
     }
   }

@@ -1,0 +1,132 @@
+import GraphPlan
+
+extension SGEMM {
+  /// A GEMM whose register tiles store their finished sums through the epilogue themselves,
+  /// straight into C, instead of into a scratch accumulator that ``GemmStore`` then copies
+  /// through the epilogue: that copy cost about an eighth of MobileNet-V2, whose 1x1 convs
+  /// have few input channels and large outputs.
+  ///
+  /// It applies when the sums finish in one K slice (`k <= kc`), the epilogue is a bias per row
+  /// and a clamp (`alpha` 1, no column bias, no residual, which may share C's memory), and C
+  /// is written where its tiles fall whole. Tiles that would pass C's rows or the task's
+  /// columns, or straddle two images, compute into a small block and go through the general
+  /// store. The tile's epilogue gives the general store's bits (see `KernelVector.storedRow`),
+  /// so which tiles go which way changes nothing. An activation other than a clamp then runs
+  /// over the task's block of C, as the general store runs it over each run.
+  struct TileStore {
+    /// The columns of the block for tiles C cannot take whole (one 6 x 16 tile).
+    static let edgeColumns = nr
+
+    let store: GemmStore
+    /// The store for tiles computed in the block: the clamp part of the epilogue only.
+    let edgeStore: GemmStore
+    let lower: Float, upper: Float, after: Activation?
+
+    init?(_ store: GemmStore, k: Int) {
+      guard k > 0, k <= kc, store.alpha == 1, store.colBias == nil, store.residual == nil else { return nil }
+      self.store = store
+      (lower, upper, after) = store.activation.clampBounds
+      var edgeStore = store
+      if after != nil { edgeStore.activation = .clip(min: lower, max: upper) }
+      self.edgeStore = edgeStore
+    }
+
+    /// Whether a task `cols` wide goes this way: a last panel of 1 or 2 columns is cheaper
+    /// through the narrow tiles, which only the accumulator's path has.
+    func fits(cols: Int) -> Bool {
+      let last = cols - (cols - 1) / nr * nr
+      return last > 2
+    }
+
+    /// One task's rows and columns of C, and its scratch: the rows' biases (zeros past the
+    /// last row, so a tile's six reads stay inside), then the block for edge tiles.
+    struct Place {
+      let rows: Range<Int>, columns: Range<Int>
+      /// The biases of rows `rows.lowerBound...`, or nil when the store adds nothing (plain).
+      let bias: UnsafePointer<Float>?
+      let edge: UnsafeMutablePointer<Float>
+
+      init(i0: Int, rows: Int, j0: Int, cols: Int, scratch: UnsafeMutablePointer<Float>, _ tileStore: TileStore) {
+        (self.rows, columns) = (i0..<(i0 + rows), j0..<(j0 + cols))
+        let padded = rows + 2 * mr
+        if tileStore.store.isPlain {
+          bias = nil
+        } else {
+          for r in 0..<padded { scratch[r] = r < rows ? tileStore.store.rowBias?[i0 + r] ?? 0 : 0 }
+          bias = UnsafePointer(scratch)
+        }
+        edge = scratch + padded
+      }
+
+      /// Scratch floats a task of up to `rows` rows needs.
+      static func scratchFloats(rows: Int) -> Int { rows + 2 * mr + mr * nr }
+    }
+
+    /// Where a tile of `height` rows from `row` and `width` columns from `column` stores in C,
+    /// or nil when C or the task cannot take it whole.
+    @inline(__always)
+    func target(_ place: Place, row: Int, height: Int, column: Int, width: Int) -> UnsafeMutablePointer<Float>? {
+      guard row + height <= place.rows.upperBound, column + width <= place.columns.upperBound else { return nil }
+      let perImage = store.columnsPerImage
+      if perImage == .max { return store.c + row * store.ldc + column }
+      let image = column / perImage
+      guard (column + width - 1) / perImage == image else { return nil }
+      return store.c + image * store.imageStride + row * store.ldc + (column - image * perImage)
+    }
+
+    /// Rows `firstRow..<firstRow + rows` of the task (packed in `panelsA`) by all its B panels,
+    /// stored: 12-row and 12 x 32 tiles where the table has them and C takes them whole.
+    func computeBlock(
+      _ place: Place, firstRow: Int, rows: Int, depth: Int, panelsA: UnsafePointer<Float>, panelsB: UnsafePointer<Float>,
+      panels: Int, kernels: KernelTable
+    ) {
+      let aPanels = (rows + mr - 1) / mr
+      var ip = 0
+      while ip < aPanels {
+        let row = place.rows.lowerBound + firstRow + ip * mr
+        let a = panelsA + ip * depth * mr
+        let bias = place.bias.map { $0 + firstRow + ip * mr }
+        let pair = kernels.tile12 != nil && ip + 1 < aPanels && row + 2 * mr <= place.rows.upperBound
+        var jp = 0
+        while jp < panels {
+          let column = place.columns.lowerBound + jp * nr, bPanel = panelsB + jp * depth * nr
+          if pair, kernels.tile12x32 != nil, jp + 1 < panels,
+            let c = target(place, row: row, height: 2 * mr, column: column, width: 2 * nr)
+          {
+            kernels.tile12x32!(depth, a, bPanel, c, store.ldc, false, bias, lower, upper)
+            jp += 2
+            continue
+          }
+          if pair, let c = target(place, row: row, height: 2 * mr, column: column, width: nr) {
+            kernels.tile12!(depth, a, bPanel, c, store.ldc, false, bias, lower, upper)
+          } else {
+            for half in 0..<(pair ? 2 : 1) {
+              let r = row + half * mr, aHalf = a + half * depth * mr
+              if let c = target(place, row: r, height: mr, column: column, width: nr) {
+                kernels.tile6(depth, aHalf, bPanel, c, store.ldc, false, bias.map { $0 + half * mr }, lower, upper)
+              } else {
+                kernels.tile6(depth, aHalf, bPanel, place.edge, Self.edgeColumns, false, nil, 0, 0)
+                SGEMM.storeBlock(
+                  i0: r, rows: min(mr, place.rows.upperBound - r), j0: column, cols: min(nr, place.columns.upperBound - column),
+                  acc: place.edge, ldAcc: Self.edgeColumns, store: edgeStore)
+              }
+            }
+          }
+          jp += 1
+        }
+        ip += pair ? 2 : 1
+      }
+    }
+
+    /// The activation after the clamp (SiLU, GELU, ...) over the task's block of C.
+    func activateAfter(_ place: Place) {
+      guard let after else { return }
+      let (i0, store) = (place.rows.lowerBound, store)
+      SGEMM.forEachRun(i0: i0, rows: place.rows.count, j0: place.columns.lowerBound, cols: place.columns.count, store: store) {
+        r, _, image, column, count in
+        let dst = store.c + image * store.imageStride + (i0 + r) * store.ldc + column
+        Kernels.activation(after, dst, count: count, output: dst)
+      }
+    }
+  }
+}

@@ -1,0 +1,1 @@
+../KernelsHaswell/KernelVectors.swift

@@ -1,0 +1,54 @@
+// The vector widths the kernels' epilogues run at, compiled once per instruction set like
+// MicroKernels.swift (KernelsGeneric and KernelsSkylakeX link this file).
+
+/// A vector of floats whose arithmetic is spelled on the concrete types, where it compiles to
+/// single vector instructions (generic `SIMD` comparisons and selects go lane by lane); loads
+/// need no such care.
+protocol KernelVector: SIMD where Scalar == Float {
+  /// `self + x * weight` (fused where the CPU has FMA).
+  func addingTap(_ x: Self, _ weight: Float) -> Self
+  /// `self` clamped to `[lower, upper]` as comparisons (`v < lower ? lower : v`, then the same
+  /// with `upper`), so NaN passes through and lower > upper gives `upper`, as ONNX's Clip does.
+  func clamped(_ lower: Float, _ upper: Float) -> Self
+}
+
+extension KernelVector {
+  static var zero: Self { Self() }
+  @inline(__always) static func load(_ p: UnsafeRawPointer) -> Self { p.loadUnaligned(as: Self.self) }
+  /// The first `count` floats at `p`, the other lanes zero.
+  @inline(__always) static func zeroPadded(_ p: UnsafePointer<Float>, _ count: Int) -> Self {
+    var v = Self()
+    withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: p, byteCount: count * 4) }
+    return v
+  }
+
+  /// `clamp(self + bias + residual, lower, upper)`.
+  @inline(__always) func finished(bias: Float, residual: Self?, lower: Float, upper: Float) -> Self {
+    var v = self + bias
+    if let residual { v += residual }
+    return v.clamped(lower, upper)
+  }
+
+  /// A GEMM tile's row through the store's epilogue: `clamp(sum + rowBias + 0, lower, upper)`,
+  /// the bits of `clampedStoreRow` with alpha 1 and no column bias or residual (whose zeros
+  /// turn a sum of -0 into +0).
+  @inline(__always) func storedRow(bias: Float, lower: Float, upper: Float) -> Self {
+    ((self + bias) + 0).clamped(lower, upper)
+  }
+}
+
+extension SIMD16<Float>: KernelVector {
+  @inline(__always) func addingTap(_ x: Self, _ weight: Float) -> Self { mulAdd(self, x, Self(repeating: weight)) }
+  @inline(__always) func clamped(_ lower: Float, _ upper: Float) -> Self {
+    let v = replacing(with: lower, where: self .< lower)
+    return v.replacing(with: upper, where: v .> upper)
+  }
+}
+
+extension SIMD8<Float>: KernelVector {
+  @inline(__always) func addingTap(_ x: Self, _ weight: Float) -> Self { mulAdd(self, x, Self(repeating: weight)) }
+  @inline(__always) func clamped(_ lower: Float, _ upper: Float) -> Self {
+    let v = replacing(with: lower, where: self .< lower)
+    return v.replacing(with: upper, where: v .> upper)
+  }
+}
