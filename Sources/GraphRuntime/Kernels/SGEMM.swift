@@ -126,7 +126,8 @@ enum SGEMM {
         // The accumulator is as wide as the task's column block: a 49-column GEMM's tasks of 768
         // rows keep 196 KB of sums, not the 786 KB an `nc`-wide one would spread its tiles over.
         let ldAcc = split.width
-        let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : rowSpan * ldAcc))
+        let blockFloats = tileStore == nil ? rowSpan * ldAcc : max(rowSpan * ldAcc, TileStore.Place.scratchFloats(rows: rowSpan, cols: ldAcc))
+        let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : blockFloats))
         let packA = scratch, packB = scratch + mc * kc
         let packedB = sharedB.map { PackedB.shared($0 + (j0 / split.width) * k * split.width, width: split.width) } ?? .pack(into: packB)
         if direct {

@@ -39,39 +39,58 @@ extension SGEMM {
     }
 
     /// One task's rows and columns of C, and its scratch: the rows' biases (zeros past the
-    /// last row, so a tile's six reads stay inside), then the block for edge tiles.
+    /// last row, so a tile's six reads stay inside), the block for edge tiles, and where each
+    /// of the task's B panels starts in C's row 0 (-1 where its 16 columns do not fall whole
+    /// inside the task and one image), worked out once per task instead of per tile.
     struct Place {
       let rows: Range<Int>, columns: Range<Int>
       /// The biases of rows `rows.lowerBound...`, or nil when the store adds nothing (plain).
       let bias: UnsafePointer<Float>?
       let edge: UnsafeMutablePointer<Float>
+      let panelOffsets: UnsafeMutablePointer<Int>
 
       init(i0: Int, rows: Int, j0: Int, cols: Int, scratch: UnsafeMutablePointer<Float>, _ tileStore: TileStore) {
         (self.rows, columns) = (i0..<(i0 + rows), j0..<(j0 + cols))
-        let padded = rows + 2 * mr
-        if tileStore.store.isPlain {
+        let store = tileStore.store, panels = (cols + nr - 1) / nr
+        // The offsets first: the scratch is aligned for them.
+        panelOffsets = UnsafeMutableRawPointer(scratch).bindMemory(to: Int.self, capacity: panels)
+        let floats = scratch + panels * Self.intFloats, padded = rows + 2 * mr
+        if store.isPlain {
           bias = nil
         } else {
-          for r in 0..<padded { scratch[r] = r < rows ? tileStore.store.rowBias?[i0 + r] ?? 0 : 0 }
-          bias = UnsafePointer(scratch)
+          for r in 0..<padded { floats[r] = r < rows ? store.rowBias?[i0 + r] ?? 0 : 0 }
+          bias = UnsafePointer(floats)
         }
-        edge = scratch + padded
+        edge = floats + padded
+        for panel in 0..<panels {
+          let column = j0 + panel * nr, last = column + nr - 1
+          let perImage = store.columnsPerImage
+          if last >= j0 + cols {
+            panelOffsets[panel] = -1
+          } else if perImage == .max {
+            panelOffsets[panel] = column
+          } else {
+            let image = column / perImage
+            panelOffsets[panel] = last / perImage == image ? image * store.imageStride + column - image * perImage : -1
+          }
+        }
       }
 
-      /// Scratch floats a task of up to `rows` rows needs.
-      static func scratchFloats(rows: Int) -> Int { rows + 2 * mr + mr * nr }
+      /// Scratch floats a task of up to `rows` rows and `cols` columns needs.
+      static func scratchFloats(rows: Int, cols: Int) -> Int { (cols + nr - 1) / nr * intFloats + rows + 2 * mr + mr * nr }
+
+      /// Floats that hold one `Int`.
+      private static let intFloats = MemoryLayout<Int>.stride / MemoryLayout<Float>.stride
     }
 
-    /// Where a tile of `height` rows from `row` and `width` columns from `column` stores in C,
-    /// or nil when C or the task cannot take it whole.
+    /// Where a tile of `height` rows from `row` and B panels `panel..<panel + panels` (1 or 2)
+    /// stores in C, or nil when C or the task cannot take it whole.
     @inline(__always)
-    func target(_ place: Place, row: Int, height: Int, column: Int, width: Int) -> UnsafeMutablePointer<Float>? {
-      guard row + height <= place.rows.upperBound, column + width <= place.columns.upperBound else { return nil }
-      let perImage = store.columnsPerImage
-      if perImage == .max { return store.c + row * store.ldc + column }
-      let image = column / perImage
-      guard (column + width - 1) / perImage == image else { return nil }
-      return store.c + image * store.imageStride + row * store.ldc + (column - image * perImage)
+    func target(_ place: Place, row: Int, height: Int, panel: Int, panels: Int) -> UnsafeMutablePointer<Float>? {
+      let offset = place.panelOffsets[panel]
+      guard offset >= 0, row + height <= place.rows.upperBound else { return nil }
+      if panels == 2 && place.panelOffsets[panel + 1] != offset + nr { return nil }
+      return store.c + row * store.ldc + offset
     }
 
     /// Rows `firstRow..<firstRow + rows` of the task (packed in `panelsA`) by all its B panels,
@@ -91,18 +110,18 @@ extension SGEMM {
         while jp < panels {
           let column = place.columns.lowerBound + jp * nr, bPanel = panelsB + jp * depth * nr
           if pair, kernels.tile12x32 != nil, jp + 1 < panels,
-            let c = target(place, row: row, height: 2 * mr, column: column, width: 2 * nr)
+            let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 2)
           {
             kernels.tile12x32!(depth, a, bPanel, c, store.ldc, false, bias, lower, upper)
             jp += 2
             continue
           }
-          if pair, let c = target(place, row: row, height: 2 * mr, column: column, width: nr) {
+          if pair, let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 1) {
             kernels.tile12!(depth, a, bPanel, c, store.ldc, false, bias, lower, upper)
           } else {
             for half in 0..<(pair ? 2 : 1) {
               let r = row + half * mr, aHalf = a + half * depth * mr
-              if let c = target(place, row: r, height: mr, column: column, width: nr) {
+              if let c = target(place, row: r, height: mr, panel: jp, panels: 1) {
                 kernels.tile6(depth, aHalf, bPanel, c, store.ldc, false, bias.map { $0 + half * mr }, lower, upper)
               } else {
                 kernels.tile6(depth, aHalf, bPanel, place.edge, Self.edgeColumns, false, nil, 0, 0)
