@@ -256,8 +256,8 @@ final class GemmTests: XCTestCase {
     }
   }
 
-  /// Tiles that store through the epilogue themselves (one K slice, a bias per row and a
-  /// clamp, then any other activation over the block) give the bits of the store from the
+  /// Tiles that store through the epilogue themselves (a bias per row and a clamp, then any
+  /// other activation over the block; one K slice or several) give the bits of the store from the
   /// accumulator, with C filled with NaN first so any element left unwritten shows: rows and
   /// columns that leave partial tiles, a last panel of 1 column (the narrow tiles' case),
   /// images side by side whose tiles straddle two of them, with and without the 12-row and
@@ -266,6 +266,7 @@ final class GemmTests: XCTestCase {
     let pool = ThreadPool(threads: 2)
     let shapes: [(m: Int, n: Int, k: Int, perImage: Int)] = [
       (25, 100, 70, .max), (13, 147, 64, 49), (6, 16, 1, .max), (19, 98, 256, 49), (31, 17, 30, .max), (12, 33, 40, .max),
+      (13, 60, 300, 20), (7, 40, 520, .max),
     ]
     let epilogues: [(Activation, bias: Bool)] = [(.none, false), (.none, true), (.relu, true), (.clip(min: -0.5, max: 0.5), false), (.silu, true)]
     let tiles12: [InstructionSet: (KernelTable.Tile, KernelTable.Tile)] = [

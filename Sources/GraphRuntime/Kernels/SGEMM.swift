@@ -126,7 +126,7 @@ enum SGEMM {
         // The accumulator is as wide as the task's column block: a 49-column GEMM's tasks of 768
         // rows keep 196 KB of sums, not the 786 KB an `nc`-wide one would spread its tiles over.
         let ldAcc = split.width
-        let blockFloats = tileStore == nil ? rowSpan * ldAcc : max(rowSpan * ldAcc, TileStore.Place.scratchFloats(rows: rowSpan, cols: ldAcc))
+        let blockFloats = rowSpan * ldAcc + (tileStore == nil ? 0 : TileStore.Place.scratchFloats(rows: rowSpan, cols: ldAcc))
         let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : blockFloats))
         let packA = scratch, packB = scratch + mc * kc
         let packedB = sharedB.map { PackedB.shared($0 + (j0 / split.width) * k * split.width, width: split.width) } ?? .pack(into: packB)
@@ -136,12 +136,13 @@ enum SGEMM {
             i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB,
             acc: store.c + i0 * store.ldc + j0, ldAcc: store.ldc, kernels: kernels.pointee)
         } else if let tileStore, tileStore.fits(cols: cols) {
-          // The tiles store through the epilogue; the accumulator's space holds the rows'
-          // biases and the few tiles C cannot take whole.
-          let place = TileStore.Place(i0: i0, rows: rows, j0: j0, cols: cols, scratch: scratch + mc * kc + kc * nc, tileStore)
+          // The tiles store through the epilogue; the accumulator holds the few tiles C cannot
+          // take whole, and the task's offsets and biases follow it.
+          let acc = scratch + mc * kc + kc * nc
+          let place = TileStore.Place(i0: i0, rows: rows, j0: j0, cols: cols, scratch: acc + rowSpan * ldAcc, tileStore)
           computeTask(
             i0: i0, rows: rows, j0: j0, cols: cols, k: k, a: a, b: b, packA: packA, packB: packedB,
-            acc: place.edge, ldAcc: TileStore.edgeColumns, kernels: kernels.pointee, tileStore: (tileStore, place))
+            acc: acc, ldAcc: ldAcc, kernels: kernels.pointee, tileStore: (tileStore, place))
           tileStore.activateAfter(place)
         } else {
           let acc = scratch + mc * kc + kc * nc
@@ -203,8 +204,8 @@ enum SGEMM {
   /// Fills `acc` (whole `mr x nr` tiles covering `rows x cols`, row stride `ldAcc`) with
   /// `A[i0..., :] * B[:, j0...]`: per K slice, B packed once, then every `mc`-row block.
   ///
-  /// With `tileStore`, `acc` is instead a `TileStore.edgeRows` x `edgeColumns` block for the
-  /// tiles C cannot take whole, and each tile stores through the epilogue (see ``TileStore``).
+  /// With `tileStore`, tiles sum in C and store through the epilogue there, and `acc` holds
+  /// only the tiles C cannot take whole (see ``TileStore``).
   private static func computeTask(
     i0: Int, rows: Int, j0: Int, cols: Int, k: Int, a: GemmLeft, b: GemmRight,
     packA: UnsafeMutablePointer<Float>, packB: PackedB, acc: UnsafeMutablePointer<Float>, ldAcc: Int,
@@ -249,7 +250,8 @@ enum SGEMM {
         // (the same sums in the same order, whichever tile computes an element).
         if let (tileStore, place) = tileStore {
           tileStore.computeBlock(
-            place, firstRow: r0, rows: blockRows, depth: depth, panelsA: panelsA, panelsB: panelsB, panels: bPanels, kernels: kernels)
+            place, firstRow: r0, rows: blockRows, depth: depth, panelsA: panelsA, panelsB: panelsB, panels: bPanels,
+            accumulate: p0 > 0, finishing: p0 + depth == k, acc: acc, ldAcc: ldAcc, kernels: kernels)
           continue
         }
         var ip = 0

@@ -6,24 +6,20 @@ extension SGEMM {
   /// through the epilogue: that copy cost about an eighth of MobileNet-V2, whose 1x1 convs
   /// have few input channels and large outputs.
   ///
-  /// It applies when the sums finish in one K slice (`k <= kc`), the epilogue is a bias per row
-  /// and a clamp (`alpha` 1, no column bias, no residual, which may share C's memory), and C
-  /// is written where its tiles fall whole. Tiles that would pass C's rows or the task's
-  /// columns, or straddle two images, compute into a small block and go through the general
-  /// store. The tile's epilogue gives the general store's bits (see `KernelVector.storedRow`),
+  /// It applies when the epilogue is a bias per row and a clamp (`alpha` 1, no column bias, no
+  /// residual, which may share C's memory), and C is written where its tiles fall whole. Tiles
+  /// that would pass C's rows or the task's columns, or straddle two images, sum in the task's
+  /// accumulator and go through the general store. The tile's epilogue gives the general store's bits (see `KernelVector.storedRow`),
   /// so which tiles go which way changes nothing. An activation other than a clamp then runs
   /// over the task's block of C, as the general store runs it over each run.
   struct TileStore {
-    /// The columns of the block for tiles C cannot take whole (one 6 x 16 tile).
-    static let edgeColumns = nr
-
     let store: GemmStore
     /// The store for tiles computed in the block: the clamp part of the epilogue only.
     let edgeStore: GemmStore
     let lower: Float, upper: Float, after: Activation?
 
     init?(_ store: GemmStore, k: Int) {
-      guard k > 0, k <= kc, store.alpha == 1, store.colBias == nil, store.residual == nil else { return nil }
+      guard k > 0, store.alpha == 1, store.colBias == nil, store.residual == nil else { return nil }
       self.store = store
       (lower, upper, after) = store.activation.clampBounds
       var edgeStore = store
@@ -38,15 +34,14 @@ extension SGEMM {
       return last > 2
     }
 
-    /// One task's rows and columns of C, and its scratch: the rows' biases (zeros past the
-    /// last row, so a tile's six reads stay inside), the block for edge tiles, and where each
-    /// of the task's B panels starts in C's row 0 (-1 where its 16 columns do not fall whole
-    /// inside the task and one image), worked out once per task instead of per tile.
+    /// One task's rows and columns of C, and its scratch: where each of the task's B panels
+    /// starts in C's row 0 (-1 where its 16 columns do not fall whole inside the task and one
+    /// image), worked out once per task instead of per tile, and the rows' biases (zeros past
+    /// the last row, so a tile's six reads stay inside).
     struct Place {
       let rows: Range<Int>, columns: Range<Int>
       /// The biases of rows `rows.lowerBound...`, or nil when the store adds nothing (plain).
       let bias: UnsafePointer<Float>?
-      let edge: UnsafeMutablePointer<Float>
       let panelOffsets: UnsafeMutablePointer<Int>
 
       init(i0: Int, rows: Int, j0: Int, cols: Int, scratch: UnsafeMutablePointer<Float>, _ tileStore: TileStore) {
@@ -61,7 +56,6 @@ extension SGEMM {
           for r in 0..<padded { floats[r] = r < rows ? store.rowBias?[i0 + r] ?? 0 : 0 }
           bias = UnsafePointer(floats)
         }
-        edge = floats + padded
         for panel in 0..<panels {
           let column = j0 + panel * nr, last = column + nr - 1
           let perImage = store.columnsPerImage
@@ -77,7 +71,7 @@ extension SGEMM {
       }
 
       /// Scratch floats a task of up to `rows` rows and `cols` columns needs.
-      static func scratchFloats(rows: Int, cols: Int) -> Int { (cols + nr - 1) / nr * intFloats + rows + 2 * mr + mr * nr }
+      static func scratchFloats(rows: Int, cols: Int) -> Int { (cols + nr - 1) / nr * intFloats + rows + 2 * mr }
 
       /// Floats that hold one `Int`.
       private static let intFloats = MemoryLayout<Int>.stride / MemoryLayout<Float>.stride
@@ -93,41 +87,49 @@ extension SGEMM {
       return store.c + row * store.ldc + offset
     }
 
-    /// Rows `firstRow..<firstRow + rows` of the task (packed in `panelsA`) by all its B panels,
-    /// stored: 12-row and 12 x 32 tiles where the table has them and C takes them whole.
+    /// Rows `firstRow..<firstRow + rows` of the task (packed in `panelsA`) by all its B panels
+    /// over one K slice: 12-row and 12 x 32 tiles where the table has them and C takes them
+    /// whole. Partial sums of earlier slices wait in C itself (C shares no memory with A or B),
+    /// and the slice that finishes them (`finishing`) stores them through the epilogue. Edge
+    /// tiles sum in the task's accumulator `acc` (row stride `ldAcc`) and go through the
+    /// general store when finished.
     func computeBlock(
       _ place: Place, firstRow: Int, rows: Int, depth: Int, panelsA: UnsafePointer<Float>, panelsB: UnsafePointer<Float>,
-      panels: Int, kernels: KernelTable
+      panels: Int, accumulate: Bool, finishing: Bool, acc: UnsafeMutablePointer<Float>, ldAcc: Int, kernels: KernelTable
     ) {
       let aPanels = (rows + mr - 1) / mr
       var ip = 0
       while ip < aPanels {
         let row = place.rows.lowerBound + firstRow + ip * mr
         let a = panelsA + ip * depth * mr
-        let bias = place.bias.map { $0 + firstRow + ip * mr }
+        let bias = finishing ? place.bias.map { $0 + firstRow + ip * mr } : nil
         let pair = kernels.tile12 != nil && ip + 1 < aPanels && row + 2 * mr <= place.rows.upperBound
         var jp = 0
         while jp < panels {
-          let column = place.columns.lowerBound + jp * nr, bPanel = panelsB + jp * depth * nr
+          let bPanel = panelsB + jp * depth * nr
           if pair, kernels.tile12x32 != nil, jp + 1 < panels,
             let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 2)
           {
-            kernels.tile12x32!(depth, a, bPanel, c, store.ldc, false, bias, lower, upper)
+            kernels.tile12x32!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper)
             jp += 2
             continue
           }
           if pair, let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 1) {
-            kernels.tile12!(depth, a, bPanel, c, store.ldc, false, bias, lower, upper)
+            kernels.tile12!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper)
           } else {
             for half in 0..<(pair ? 2 : 1) {
               let r = row + half * mr, aHalf = a + half * depth * mr
               if let c = target(place, row: r, height: mr, panel: jp, panels: 1) {
-                kernels.tile6(depth, aHalf, bPanel, c, store.ldc, false, bias.map { $0 + half * mr }, lower, upper)
+                kernels.tile6(depth, aHalf, bPanel, c, store.ldc, accumulate, bias.map { $0 + half * mr }, lower, upper)
               } else {
-                kernels.tile6(depth, aHalf, bPanel, place.edge, Self.edgeColumns, false, nil, 0, 0)
-                SGEMM.storeBlock(
-                  i0: r, rows: min(mr, place.rows.upperBound - r), j0: column, cols: min(nr, place.columns.upperBound - column),
-                  acc: place.edge, ldAcc: Self.edgeColumns, store: edgeStore)
+                let edge = acc + (r - place.rows.lowerBound) * ldAcc + jp * nr
+                kernels.tile6(depth, aHalf, bPanel, edge, ldAcc, accumulate, nil, 0, 0)
+                let column = place.columns.lowerBound + jp * nr
+                if finishing {
+                  SGEMM.storeBlock(
+                    i0: r, rows: min(mr, place.rows.upperBound - r), j0: column, cols: min(nr, place.columns.upperBound - column),
+                    acc: edge, ldAcc: ldAcc, store: edgeStore)
+                }
               }
             }
           }
