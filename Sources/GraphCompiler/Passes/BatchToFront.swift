@@ -57,6 +57,13 @@ public struct BatchToFront: Pass {
   public func run(_ context: CompilationContext) throws {
     guard case .symbol(let batch)? = context.graph.inputs.compactMap({ context.shapes[$0.name]?.dims.first }).first(where: { $0.value == nil })
     else { return }
+    // Swin's `qkv.permute(2, 0, 3, 1, 4)[i]` first becomes Gathers along the original axis, as
+    // `batch-products` would make it: no copy of the permuted qkv.
+    var graph = GraphRewriter(context.graph)
+    var inserted: [Int: [Node]] = [:]
+    BatchProducts().unpermuteGathers(&graph, &inserted, context, batch: batch)
+    context.graph = graph.finish(inserting: inserted)
+
     var rewriter = Rewriter(context: context, batch: batch)
     for input in context.graph.inputs where rewriter.batchFactor(input.name) != nil {
       guard context.shapes[input.name]?.dims.first == .symbol(batch) else { return }
