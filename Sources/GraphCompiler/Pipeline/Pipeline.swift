@@ -18,6 +18,7 @@ public enum Pipeline {
     FuseActivations(),
     Views(),
     ShapeInputs(),
+    BatchToFront(),
     BatchProducts(),
   ]
 
