@@ -58,7 +58,10 @@ public enum PlanDescription {
       let ins = step.inputs.map(placement).joined(separator: ", ")
       lines.append("  \(i) \(step.name): \(summary(step.kernel)) [\(step.absorbed.joined(separator: " + "))] (\(ins)) -> \(dims(step.output.dims)) \(placement(step.output))")
     }
-    for b in plan.outputs { lines.append("  output \(b.name) \(dims(b.view.dims)) \(placement(b.view))") }
+    for b in plan.outputs {
+      let type = b.elementType == .float32 ? "" : " \(b.elementType)"
+      lines.append("  output \(b.name)\(type) \(dims(b.view.dims)) " + (b.constant != nil ? "(constant)" : placement(b.view)))
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 }
