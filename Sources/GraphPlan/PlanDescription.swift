@@ -60,7 +60,7 @@ public enum PlanDescription {
     }
     for b in plan.outputs {
       let type = b.elementType == .float32 ? "" : " \(b.elementType)"
-      lines.append("  output \(b.name)\(type) \(dims(b.view.dims)) " + (b.constant != nil ? "(constant)" : placement(b.view)))
+      lines.append("  output \(b.name)\(type) " + (b.constant != nil ? "\(dims(b.shape ?? [])) (constant)" : "\(dims(b.view.dims)) \(placement(b.view))"))
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -73,7 +73,8 @@ struct PlanInspection {
     let g = PlanDescription.grouped
     func binding(_ b: TensorBinding) -> String {
       let type = b.elementType == .float32 ? "" : " \(b.elementType)"
-      return "\(b.name)\(type) \(PlanDescription.dims(b.view.dims)) " + (b.constant != nil ? "(constant)" : PlanDescription.placement(b.view))
+      guard b.constant == nil else { return "\(b.name)\(type) \(PlanDescription.dims(b.shape ?? [])) (constant)" }
+      return "\(b.name)\(type) \(PlanDescription.dims(b.view.dims)) \(PlanDescription.placement(b.view))"
     }
     var out = """
       plan \(file)
