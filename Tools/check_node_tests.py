@@ -6,7 +6,8 @@ suite's tolerances (|ours - expected| <= 1e-7 + 1e-3 * |expected|, elementwise, 
 
 Inputs an op needs as constants (weights, shapes, axes, pads, bounds, exponents; FROZEN below)
 are frozen into initializers from the test's data, as tract's runner does; the other inputs are
-fed at run time with graphrun --input NAME=FILE (.npy). Each test is one of:
+fed at run time with graphrun --input NAME=FILE (.npy). Bool and integer outputs must be of the
+reference's dtype and equal it exactly. Each test is one of:
   pass         every output within tolerance
   fail         a wrong shape, type or value (with the largest error), or a crash
   unsupported  graphc refuses the model; the reason is graphc's own error, shortened
@@ -172,6 +173,12 @@ def run_test(test, bindir, tmp):
             return "fail", f"output '{name}' is {ours.dtype}, expected {ref.dtype}", frozen
         if ours.shape != ref.shape:
             return "fail", f"output '{name}' has shape {list(ours.shape)}, expected {list(ref.shape)}", frozen
+        # Bools and integers compare exactly (a tolerance would let a large integer be off by one).
+        if ref.dtype.kind in "biu":
+            wrong = ours != ref
+            if wrong.any():
+                return "fail", f"output '{name}': {int(wrong.sum())} of {ref.size} values differ (exact {ref.dtype})", frozen
+            continue
         # NaN where the reference has NaN (Sqrt of a negative) agrees, and so does the same infinity
         # (a masked attention score of -inf), as in numpy's assert_allclose; anything else is wrong.
         agree = (np.isnan(ours) & np.isnan(ref)) | (np.isinf(ref) & (ours == ref))

@@ -163,7 +163,7 @@ struct PlanMutator {
   /// Removes, repeats or reorders steps and bindings.
   mutating func structural(_ plan: inout Plan) {
     let n = plan.steps.count
-    switch rng.below(5) {
+    switch rng.below(6) {
     case 0 where n > 0: plan.steps.remove(at: rng.below(n))
     case 1 where n > 0: plan.steps.insert(plan.steps[rng.below(n)], at: rng.below(n + 1))
     case 2 where n > 1: plan.steps.swapAt(rng.below(n), rng.below(n))
@@ -172,6 +172,14 @@ struct PlanMutator {
       if rng.below(2) == 0, !plan.steps[i].inputs.isEmpty { plan.steps[i].inputs.removeLast() } else { plan.steps[i].inputs.append(plan.steps[i].output) }
     case 4 where !plan.inputs.isEmpty:
       if rng.below(2) == 0 { plan.inputs[0].view.dims.append(Self.hostile[rng.below(Self.hostile.count)]) } else { plan.inputs[0].view.dims.removeAll() }
+    case 5 where !plan.outputs.isEmpty:
+      // Another element type, or an integer constant that no longer fits its shape or type.
+      let o = rng.below(plan.outputs.count)
+      switch rng.below(3) {
+      case 0: plan.outputs[o].elementType = ElementType.allCases[rng.below(ElementType.allCases.count)]
+      case 1: plan.outputs[o].constant = (plan.outputs[o].constant ?? []) + [Int64(Self.hostile[rng.below(Self.hostile.count)])]
+      default: plan.outputs[o] = .constant(name: plan.outputs[o].name, shape: [rng.below(4) + 1], elementType: .int32, values: [1 << 40])
+      }
     default: break
     }
   }

@@ -28,7 +28,7 @@ func run(_ plan: Plan, weights bytes: UnsafeRawBufferPointer, at offset: Int) {
     guard let tensor = try? FloatTensor(shape: shape, values: [Float](repeating: 0.5, count: shape.reduce(1, *))) else { return }
     inputs[name] = tensor
   }
-  _ = try? session.run(inputs)
+  _ = try? session.runTyped(inputs)  // every output as its type: bool bytes and integer constants too
 }
 
 runFuzzer(fuzzOne)

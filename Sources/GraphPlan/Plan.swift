@@ -41,22 +41,38 @@ public struct Plan: Equatable, Sendable {
   }
 }
 
-/// A named graph input or output and where it lives in the arena.
+/// A named graph input or output, where it lives in the arena, and its element type.
 public struct TensorBinding: Equatable, Sendable {
   /// The tensor's name in the ONNX graph.
   public var name: String
   /// Where its values live; `dims` is the shape without the batch (or, for a value without the
-  /// batch, without its leading dimension, which is `view.items`).
+  /// batch, without its leading dimension, which is `view.items`). A ``constant`` output has no
+  /// place in the arena: its view only gives its shape (base 0, inner 0, dense items).
   public var view: View
   /// The whole shape of a tensor without the batch, as the model declares it (`[]` for a
   /// scalar); nil for a batched tensor, whose shape is `[batch] + view.dims`.
   public var shape: [Int]?
+  /// What the tensor holds outside the runtime: float32, or a bool kept as float 0/1 in the
+  /// arena, or (outputs only, with ``constant``) an integer type.
+  public var elementType: ElementType
+  /// The values of an integer output, folded at compile time (C order; int32 ones within its
+  /// range); nil for every other binding, whose values are in the arena.
+  public var constant: [Int64]?
 
   /// Binds `name` to `view`; `shape` is the whole shape of a tensor without the batch.
-  public init(name: String, view: View, shape: [Int]? = nil) {
+  public init(name: String, view: View, shape: [Int]? = nil, elementType: ElementType = .float32, constant: [Int64]? = nil) {
     self.name = name
     self.view = view
     self.shape = shape
+    self.elementType = elementType
+    self.constant = constant
+  }
+
+  /// An integer output folded to `values` of `shape`: its view gives the shape only.
+  public static func constant(name: String, shape: [Int], elementType: ElementType, values: [Int64]) -> TensorBinding {
+    let dims = shape.count > 1 ? Array(shape.dropFirst()) : []
+    let view = View(base: 0, itemStride: max(dims.reduce(1, *), 1), dims: dims, items: shape.first ?? 1)
+    return TensorBinding(name: name, view: view, shape: shape, elementType: elementType, constant: values)
   }
 
   /// The tensor's shape at `batch`.

@@ -58,7 +58,10 @@ public enum PlanDescription {
       let ins = step.inputs.map(placement).joined(separator: ", ")
       lines.append("  \(i) \(step.name): \(summary(step.kernel)) [\(step.absorbed.joined(separator: " + "))] (\(ins)) -> \(dims(step.output.dims)) \(placement(step.output))")
     }
-    for b in plan.outputs { lines.append("  output \(b.name) \(dims(b.view.dims)) \(placement(b.view))") }
+    for b in plan.outputs {
+      let type = b.elementType == .float32 ? "" : " \(b.elementType)"
+      lines.append("  output \(b.name)\(type) " + (b.constant != nil ? "\(dims(b.shape ?? [])) (constant)" : "\(dims(b.view.dims)) \(placement(b.view))"))
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 }

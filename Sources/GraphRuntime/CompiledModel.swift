@@ -21,6 +21,8 @@ public final class CompiledModel: @unchecked Sendable {
   /// Each step's window taps or index layout, worked out once here: a run allocates nothing.
   let prepared: [PreparedStep]
   private let release: () -> Void
+  /// The first output that is not float32: the float API (`Session.run`) refuses such a model.
+  let nonFloatOutput: TensorBinding?
   /// The budgets sessions and input files are checked against.
   public let limits: Limits
 
@@ -47,6 +49,7 @@ public final class CompiledModel: @unchecked Sendable {
     do {
       let (plan, offset) = try PlanReader.decode(UnsafeRawBufferPointer(start: base, count: size), source: path)
       self.plan = plan
+      self.nonFloatOutput = plan.outputs.first { $0.elementType != .float32 }
       self.weights = UnsafeRawPointer(base + offset).assumingMemoryBound(to: Float.self)
       self.prepared = try PreparedStep.prepare(plan)
       self.release = { munmap(base, size) }
@@ -67,6 +70,7 @@ public final class CompiledModel: @unchecked Sendable {
     let buffer = allocateFloats(weights.count)
     buffer.initialize(from: weights, count: weights.count)
     self.plan = plan
+    self.nonFloatOutput = plan.outputs.first { $0.elementType != .float32 }
     self.weights = UnsafePointer(buffer)
     self.release = { buffer.deallocate() }
   }
@@ -106,6 +110,11 @@ public final class CompiledModel: @unchecked Sendable {
   /// of fixed shape, and for an unknown name).
   public func hasBatch(_ name: String) -> Bool {
     (plan.inputs + plan.outputs).first { $0.name == name }.map { $0.shape == nil } ?? false
+  }
+
+  /// The element type of input or output `name` (an input is float32, or bool fed as 0/1), or nil for an unknown name.
+  public func elementType(of name: String) -> ElementType? {
+    (plan.inputs + plan.outputs).first { $0.name == name }?.elementType
   }
 
   private func describe(_ b: TensorBinding) -> (name: String, batch: Int?, itemShape: [Int]) {

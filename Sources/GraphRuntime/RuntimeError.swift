@@ -77,3 +77,6 @@ public typealias Limits = GraphPlan.Limits
 
 /// A size over a ``Limits`` budget.
 public typealias LimitError = GraphPlan.LimitError
+
+/// The element type of a graph output (``CompiledModel/elementType(of:)``, ``TypedTensor``).
+public typealias ElementType = GraphPlan.ElementType

@@ -42,9 +42,36 @@ public final class Session {
   /// Runs the model on `inputs` (by name; shapes must be `[batch] + the input's item shape`).
   /// - Returns: every output by name, with shape `[batch] + item shape`.
   /// - Throws: ``RuntimeError/input(_:)`` for a missing or unknown input, one of the wrong shape,
-  ///   or a batch the plan was not compiled for.
+  ///   a batch the plan was not compiled for, or a model with an output that is not float32
+  ///   (a bool or integer one: use `runTyped(_:)`).
   public func run(_ inputs: [String: FloatTensor]) throws(RuntimeError) -> [String: FloatTensor] {
     try run(inputs, clock: nil)
+  }
+
+  /// Runs the model on `inputs` like `run(_:)` and returns every output as its own element type:
+  /// float32, bool (one byte per element, 0 or 1) or an integer constant.
+  /// - Throws: as `run(_:)`, but takes a model with outputs of any type.
+  public func runTyped(_ inputs: [String: FloatTensor]) throws(RuntimeError) -> [String: TypedTensor] {
+    var outputs: [String: TypedTensor] = [:]
+    try runTyped(inputs, into: &outputs)
+    return outputs
+  }
+
+  /// `runTyped(_:)` for a model with one input.
+  public func runTyped(_ input: FloatTensor) throws(RuntimeError) -> [String: TypedTensor] {
+    guard model.plan.inputs.count == 1, let name = model.plan.inputs.first?.name else {
+      throw .input("the model has \(model.plan.inputs.count) inputs \(model.plan.inputs.map(\.name)); pass them by name")
+    }
+    return try runTyped([name: input])
+  }
+
+  /// `run(_:into:)` for outputs of any type: writes every output into `outputs[name]`, reusing the
+  /// tensors already there (of the right type and shape), so repeated runs allocate nothing.
+  public func runTyped(_ inputs: [String: FloatTensor], into outputs: inout [String: TypedTensor]) throws(RuntimeError) {
+    try checkNames(inputs)
+    let batch = try load { inputs[$0] }
+    execute(batch: batch, clock: nil)
+    store(batch: batch, into: &outputs)
   }
 
   /// Runs a model that has one input on `input` (shape `[batch] + the input's item shape`).
@@ -63,6 +90,7 @@ public final class Session {
   /// A missing output or one of another shape is (re)allocated.
   /// - Throws: as `run(_:)` with a dictionary.
   public func run(_ inputs: [String: FloatTensor], into outputs: inout [String: FloatTensor]) throws(RuntimeError) {
+    try checkFloatOutputs()
     try checkNames(inputs)
     let batch = try load { inputs[$0] }
     execute(batch: batch, clock: nil)
@@ -71,6 +99,7 @@ public final class Session {
 
   /// `run(_:into:)` for a model with one input.
   public func run(_ input: FloatTensor, into outputs: inout [String: FloatTensor]) throws(RuntimeError) {
+    try checkFloatOutputs()
     guard model.plan.inputs.count == 1 else {
       throw .input("the model has \(model.plan.inputs.count) inputs \(model.plan.inputs.map(\.name)); pass them by name")
     }
@@ -91,6 +120,7 @@ public final class Session {
   }
 
   private func run(_ inputs: [String: FloatTensor], clock: UnsafeMutablePointer<UInt64>?) throws(RuntimeError) -> [String: FloatTensor] {
+    try checkFloatOutputs()
     try checkNames(inputs)
     let batch = try load { inputs[$0] }
     execute(batch: batch, clock: clock)
@@ -101,7 +131,7 @@ public final class Session {
 
   /// Runs the model on `batch` items whose inputs `fill(i, values)` writes straight into the arena
   /// (input `i`, all items, C order): graphrun reads input files this way, with no tensor between.
-  package func run(batch: Int, filling fill: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> [String: FloatTensor] {
+  package func run(batch: Int, filling fill: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> [String: TypedTensor] {
     try prepare(batch: batch)
     for (i, binding) in model.plan.inputs.enumerated() {
       let v = binding.view, items = v.itemCount(batch: batch), count = items * v.itemCount
@@ -116,7 +146,7 @@ public final class Session {
       }
     }
     execute(batch: batch, clock: nil)
-    var outputs: [String: FloatTensor] = [:]
+    var outputs: [String: TypedTensor] = [:]
     store(batch: batch, into: &outputs)
     return outputs
   }
@@ -133,6 +163,12 @@ public final class Session {
   package func executeStep(_ index: Int, batch: Int) throws(RuntimeError) {
     try prepare(batch: batch)
     StepExecutor(session: self, batch: batch).run(model.plan.steps[index], index: index)
+  }
+
+  /// The float API hands out float32 only: a bool output read as floats would be the wrong type.
+  private func checkFloatOutputs() throws(RuntimeError) {
+    guard let other = model.nonFloatOutput else { return }
+    throw .input("output '\(other.name)' is \(other.elementType), not float32: run the model with runTyped(_:), which returns each output as its own type")
   }
 
   /// Refuses names the model has no input for (a misspelt name would otherwise read as missing).
@@ -191,8 +227,52 @@ public final class Session {
   /// tensor's copy is released before the values are written in place.)
   private static func fits(_ tensor: FloatTensor?, batch: Int, binding: TensorBinding) -> Bool {
     guard let tensor else { return false }
-    if let whole = binding.shape { return tensor.shape == whole }
-    return tensor.shape.first == batch && shape(tensor.shape, isBatchOf: binding.view.dims)
+    return fits(tensor.shape, batch: batch, binding: binding)
+  }
+
+  private static func fits(_ tensor: TypedTensor?, batch: Int, binding: TensorBinding) -> Bool {
+    guard let tensor, tensor.elementType == binding.elementType else { return false }
+    return fits(tensor.shape, batch: batch, binding: binding)
+  }
+
+  private static func fits(_ tensorShape: [Int], batch: Int, binding: TensorBinding) -> Bool {
+    if let whole = binding.shape { return tensorShape == whole }
+    return tensorShape.first == batch && shape(tensorShape, isBatchOf: binding.view.dims)
+  }
+
+  /// Copies every output out of the arena (or the plan, for an integer constant) into `outputs` as
+  /// its own type, in place where the tensor there has the right type and shape.
+  private func store(batch b: Int, into outputs: inout [String: TypedTensor]) {
+    for binding in model.plan.outputs {
+      let v = binding.view, items = v.itemCount(batch: b)
+      if !Self.fits(outputs[binding.name], batch: b, binding: binding) {
+        outputs[binding.name] = TypedTensor(zeros: binding.elementType, shape: binding.shape(batch: b))
+      }
+      outputs[binding.name]!.withUnsafeMutableBytes { dst in
+        if let values = binding.constant {
+          var i = 0
+          while i < values.count {
+            if binding.elementType == .int64 {
+              dst.storeBytes(of: values[i].littleEndian, toByteOffset: i * 8, as: Int64.self)
+            } else {
+              dst.storeBytes(of: Int32(truncatingIfNeeded: values[i]).littleEndian, toByteOffset: i * 4, as: Int32.self)
+            }
+            i += 1
+          }
+          return
+        }
+        for n in 0..<items {
+          let src = pointer(v, batch: b, item: n), start = n * v.itemCount
+          if binding.elementType == .bool {
+            // The arena holds a bool as float 0/1; it leaves as one byte.
+            let out = dst.baseAddress!.assumingMemoryBound(to: UInt8.self) + start
+            for k in 0..<v.itemCount { out[k] = src[k] != 0 ? 1 : 0 }
+          } else {
+            (dst.baseAddress! + start * 4).copyMemory(from: src, byteCount: v.itemCount * 4)
+          }
+        }
+      }
+    }
   }
 
   /// Copies every output out of the arena into `outputs`, in place where the tensor there has the right shape.

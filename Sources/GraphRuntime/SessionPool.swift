@@ -64,6 +64,17 @@ public final class SessionPool: Sendable {
     return try withSession { (session) throws(RuntimeError) in try session.run(input) }
   }
 
+  /// Runs the model on `inputs` in an idle session, every output as its own type (see `Session.runTyped(_:)`).
+  public func runTyped(_ inputs: [String: FloatTensor]) throws(RuntimeError) -> [String: TypedTensor] {
+    try withSession { (session) throws(RuntimeError) in try session.runTyped(inputs) }
+  }
+
+  /// `runTyped(_:)` from async code: throws `CancellationError` when the task is cancelled before the run starts.
+  public func runTyped(_ inputs: [String: FloatTensor]) async throws -> [String: TypedTensor] {
+    try Task.checkCancellation()
+    return try withSession { (session) throws(RuntimeError) in try session.runTyped(inputs) }
+  }
+
   /// Sessions idle right now (for tests and monitoring).
   public var idleCount: Int { idle.withLock { $0.sessions.count } }
 

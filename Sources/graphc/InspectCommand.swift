@@ -72,7 +72,9 @@ struct PlanInspection {
   func text() -> String {
     let g = PlanDescription.grouped
     func binding(_ b: TensorBinding) -> String {
-      "\(b.name) \(PlanDescription.dims(b.view.dims)) \(PlanDescription.placement(b.view))"
+      let type = b.elementType == .float32 ? "" : " \(b.elementType)"
+      guard b.constant == nil else { return "\(b.name)\(type) \(PlanDescription.dims(b.shape ?? [])) (constant)" }
+      return "\(b.name)\(type) \(PlanDescription.dims(b.view.dims)) \(PlanDescription.placement(b.view))"
     }
     var out = """
       plan \(file)
@@ -113,7 +115,11 @@ struct PlanInspection {
       ["base": v.base, "item_stride": v.itemStride, "inner": v.inner, "dims": v.dims,
        "offset_bytes": v.base * 4, "inner_bytes": v.inner * 4, "bytes": v.itemCount * 4]
     }
-    func binding(_ b: TensorBinding) -> [String: Any] { ["name": b.name, "view": view(b.view)] }
+    func binding(_ b: TensorBinding) -> [String: Any] {
+      var entry: [String: Any] = ["name": b.name, "view": view(b.view), "element_type": b.elementType.description]
+      if let values = b.constant { entry["constant"] = values }
+      return entry
+    }
     var counts: [String: Int] = [:]
     for (kind, n) in kernelCounts { counts[kind] = n }
     let steps: [[String: Any]] = plan.steps.enumerated().map { i, s in

@@ -62,7 +62,8 @@ struct PlanDataflow {
       writes.append(Write(writer: .step(t), view: step.output, at: t))
     }
     for (o, binding) in plan.outputs.enumerated() {
-      let found = sources(of: binding.view, before: writes.count)
+      // An integer output is a constant the plan holds, written by no step.
+      let found = binding.constant == nil ? sources(of: binding.view, before: writes.count) : []
       found.forEach { writes[$0].outputs.append(o) }
       outputSources.append(found)
     }

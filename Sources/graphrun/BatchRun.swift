@@ -123,9 +123,9 @@ struct BatchRun {
   /// Writes a finished file's line (and `.npy` outputs).
   private mutating func finish(_ file: Int) throws {
     guard let entry = inFlight.removeValue(forKey: file) else { return }
-    var tensors: [String: FloatTensor] = [:]
+    var tensors: [String: TypedTensor] = [:]  // float32 only: runBatch refuses plans with other outputs
     for output in model.outputs {
-      tensors[output.name] = try FloatTensor(shape: [entry.items] + output.itemShape, values: entry.outputs[output.name]!)
+      tensors[output.name] = TypedTensor(try FloatTensor(shape: [entry.items] + output.itemShape, values: entry.outputs[output.name]!))
     }
     let order = model.outputs.map(\.name)
     if let outputsDirectory {

@@ -15,11 +15,11 @@ struct Timing {
 
 enum Benchmark {
   static func measure(_ session: Session, _ feeds: [String: FloatTensor], runs: Int) throws -> Timing {
-    for _ in 0..<Swift.min(3, runs) { _ = try session.run(feeds) }  // warm caches and the arena
+    for _ in 0..<Swift.min(3, runs) { _ = try session.runTyped(feeds) }  // warm caches and the arena
     var times: [Double] = []
     for _ in 0..<runs {
       let start = DispatchTime.now().uptimeNanoseconds
-      _ = try session.run(feeds)
+      _ = try session.runTyped(feeds)
       times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
     return Timing(runs: runs, batch: feeds.values.first?.shape.first ?? 1, milliseconds: times.sorted())

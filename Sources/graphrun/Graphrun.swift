@@ -133,7 +133,7 @@ struct Graphrun: ParsableCommand {
       // One run reads the files straight into the arena; timed runs reuse the inputs as tensors.
       let timed = bench != nil || profile || profileJson != nil
       let feeds = timed ? try sources.mapValues { try $0.tensor() } : [:]
-      let outputs = timed ? try session.run(feeds) : try Self.run(session, sources)
+      let outputs = timed ? try session.runTyped(feeds) : try Self.run(session, sources)
       let timing = try bench.map { try Benchmark.measure(session, feeds, runs: $0) }
       let profiled = profile || profileJson != nil ? try Profile.measure(session, feeds, runs: bench ?? 10) : nil
       if let profileJson, let profiled { try profiled.writeChromeTrace(to: profileJson) }
@@ -159,7 +159,7 @@ struct Graphrun: ParsableCommand {
   }
 
   /// One run with the input files read straight into the session's arena (no tensor between).
-  static func run(_ session: Session, _ sources: [String: InputLoader.Source]) throws -> [String: FloatTensor] {
+  static func run(_ session: Session, _ sources: [String: InputLoader.Source]) throws -> [String: TypedTensor] {
     // Inputs without the batch have their own fixed shapes: the batched ones give the batch.
     let batched = sources.filter { session.model.hasBatch($0.key) }
     let batches = Set(batched.values.map { $0.shape[0] }).sorted()
@@ -176,6 +176,9 @@ struct Graphrun: ParsableCommand {
   func runBatch(_ model: CompiledModel, _ session: Session, _ loader: InputLoader, labels: Labels?) throws {
     guard model.inputs.count == 1, let binding = model.inputs.first else {
       throw RuntimeError.input("batch mode feeds single-input plans; this plan has \(model.inputs.count) inputs")
+    }
+    if let other = model.outputs.first(where: { model.elementType(of: $0.name) != .float32 }) {
+      throw RuntimeError.input("batch mode writes float32 outputs only; output '\(other.name)' is \(model.elementType(of: other.name)!) (run the files one at a time with -o)")
     }
     if let fixed = binding.batch, let batchSize, batchSize != fixed {
       throw RuntimeError.input("the plan was compiled for batch \(fixed): --batch-size must be \(fixed) (or left out)")

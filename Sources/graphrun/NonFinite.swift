@@ -21,9 +21,9 @@ struct NonFinite: Equatable {
   var json: [String: Any] { ["nan": nan, "inf": infinite] }
 
   /// One warning line per output that holds NaN or an infinity (none when all are finite).
-  static func warnings(_ outputs: [String: FloatTensor], order: [String], file: String? = nil) -> [String] {
+  static func warnings(_ outputs: [String: TypedTensor], order: [String], file: String? = nil) -> [String] {
     order.compactMap { name in
-      guard let t = outputs[name] else { return nil }
+      guard let t = try? outputs[name]?.floats() else { return nil }  // bools and integers are always finite
       let found = NonFinite(t.values)
       guard !found.isEmpty else { return nil }
       let parts = [found.nan > 0 ? "\(found.nan) NaN" : nil, found.infinite > 0 ? "\(found.infinite) infinite" : nil].compactMap { $0 }

@@ -5,7 +5,7 @@ import GraphRuntime
 enum OutputWriter {
   /// Writes every output; refuses, before writing anything, a target that is one of the
   /// `protected` files (the plan, the input) or that two outputs would share.
-  static func write(_ outputs: [String: FloatTensor], order: [String], to path: String, protecting protected: [String]) throws {
+  static func write(_ outputs: [String: TypedTensor], order: [String], to path: String, protecting protected: [String]) throws {
     let raw = path.hasSuffix(".bin")
     let targets = order.map { order.count == 1 ? path : named(path, $0) }
     if let twice = Dictionary(grouping: targets, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
@@ -18,10 +18,11 @@ enum OutputWriter {
     }
     for (name, target) in zip(order, targets) {
       guard let tensor = outputs[name] else { continue }
+      // Each output as its own type: raw little-endian values (a bool one byte), or .npy with its dtype.
       if raw {
-        try RawFloat32.write(tensor.values, path: target)
+        try FileBytes.write(tensor.bytes, to: target)
       } else {
-        try NPY.write(try NPYArray(shape: tensor.shape, data: tensor.values), path: target)
+        try NPY.write(tensor, path: target)
       }
     }
   }

@@ -26,13 +26,28 @@ enum Report {
     return (softmax ? tensor.softmax() : tensor).topK(k).map { $0.map { ($0.index, Double($0.score)) } }
   }
 
+  /// A bool or integer output's values as numbers (first `limit` of them): top classes do not apply.
+  static func values(_ t: TypedTensor, limit: Int = .max) -> [Int64] {
+    switch t.elementType {
+    case .float32: return []
+    case .bool: return ((try? t.bools()) ?? []).prefix(limit).map { $0 ? 1 : 0 }
+    case .int64: return Array(((try? t.int64s()) ?? []).prefix(limit))
+    case .int32: return ((try? t.int32s()) ?? []).prefix(limit).map(Int64.init)
+    }
+  }
+
   static func text(
-    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true },
+    _ outputs: [String: TypedTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true },
     labels: Labels? = nil, timing: Timing?
   ) -> String {
     var lines: [String] = []
     for name in order {
-      guard let t = outputs[name] else { continue }
+      guard let typed = outputs[name] else { continue }
+      guard let t = try? typed.floats() else {
+        let shown = values(typed, limit: 16).map(String.init).joined(separator: ", ")
+        lines.append("\(name) \(typed.shape.map(String.init).joined(separator: "x")) \(typed.elementType): [\(shown)\(typed.count > 16 ? ", ..." : "")]")
+        continue
+      }
       // Say what the numbers are: a model ending in Softmax gets none applied twice.
       let what = k == 0 ? "" : softmax(name) ? " (softmax of the output)" : " (the output's values)"
       lines.append("\(name) \(t.shape.map(String.init).joined(separator: "x"))\(what)")
@@ -56,7 +71,7 @@ enum Report {
   }
 
   static func json(
-    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true },
+    _ outputs: [String: TypedTensor], order: [String], top k: Int, softmax: (String) -> Bool = { _ in true },
     labels: Labels? = nil, threads: Int, provenance: PlanProvenance, timing: Timing?, profile: Profile? = nil
   ) -> String {
     var object: [String: Any] = [
@@ -72,11 +87,16 @@ enum Report {
   }
 
   /// Per output: name, shape, what the scores are, and the top classes per batch item (with labels).
+  /// A bool or integer output has its type and values instead of scores.
   static func outputsJSON(
-    _ outputs: [String: FloatTensor], order: [String], top k: Int, softmax: (String) -> Bool, labels: Labels?
+    _ outputs: [String: TypedTensor], order: [String], top k: Int, softmax: (String) -> Bool, labels: Labels?
   ) -> [[String: Any]] {
     order.compactMap { name -> [String: Any]? in
-      guard let t = outputs[name] else { return nil }
+      guard let typed = outputs[name] else { return nil }
+      guard let t = try? typed.floats() else {
+        let list: [Any] = typed.elementType == .bool ? values(typed).map { $0 != 0 } : values(typed)
+        return ["name": name, "shape": typed.shape, "dtype": "\(typed.elementType)", "values": list]
+      }
       let best = top(t, k, softmax: softmax(name))
       // JSON has no NaN or infinity: such a score is null, and the output says what it holds.
       var entry: [String: Any] = [

@@ -1,6 +1,6 @@
 // allocation-check PLAN... [--threads 1,2] [--runs N] [--batch B]
 //
-// Checks that a session run into kept output tensors (`Session.run(_:into:)`) allocates nothing:
+// Checks that a session run into kept output tensors (`Session.run(_:into:)`, and `runTyped(_:into:)`) allocates nothing:
 // for each plan and thread count, warms a session with two different inputs, then counts the heap
 // allocations of every thread in the process (the AllocationCounter interposes malloc) over `runs`
 // runs. Exits 1 when any run allocated, when the outputs differ from a plain run's, or when the
@@ -104,6 +104,17 @@ for path in plans {
       }
       if !same { failed = true; report("\(path): \(threads) threads: outputs differ from a plain run's") }
       if plainAllocations <= 0 { failed = true; report("the counter saw no allocation in a plain run (which returns new arrays)") }
+
+      // The typed path (every output as its own type) must be as allocation-free.
+      var typed: [String: TypedTensor] = [:]
+      for x in [a, b] { try session.runTyped(x, into: &typed) }
+      let typedStart = graphc_allocation_count()
+      for i in 0..<runs { try session.runTyped(i % 2 == 0 ? a : b, into: &typed) }
+      let typedAllocations = graphc_allocation_count() - typedStart
+      if typedAllocations != 0 {
+        failed = true
+        report("\(path): \(threads) threads: typed runs into kept outputs allocated \(typedAllocations) times")
+      }
     }
   } catch {
     failed = true

@@ -107,15 +107,39 @@ final class ComparisonWhereTests: XCTestCase {
     XCTAssertEqual(kernels.filter { if case .select = $0 { true } else { false } }.count, 4, "\(kernels)")
   }
 
-  /// What the runtime cannot hold is refused by name: a bool graph output computed at run time,
-  /// integer tensors computed at run time, fmod=0 on floats.
-  func testRefusals() throws {
+  /// A bool graph output computed at run time is a typed output: the plan records it, the runtime
+  /// hands it out as one byte per element (0/1), and the float API refuses it by name.
+  func testBoolOutputLeavesAsBytes() throws {
     let g = TestGraph("bool_output")
     let x = g.input("x", ["N", 3])
-    g.output(g.node("Greater", "gt", [x, g.scalar("zero", 0)]))
-    XCTAssertThrowsError(try Pipeline.compile(g.model())) { error in
-      XCTAssertTrue("\(error)".contains("output 'gt'") && "\(error)".contains("bool computed at run time"), "\(error)")
+    g.output(g.node("Equal", "eq", [x, g.builder.constant("w", Tensor(floats: [0.5, 1, 2], dims: [3]))]))
+    g.output(g.node("Relu", "relu", [x]))
+    let compiled = try Pipeline.compile(g.model())
+    XCTAssertEqual(compiled.plan.outputs.map(\.elementType), [.bool, .float32])
+    let model = try CompiledModel(plan: compiled.plan, weights: compiled.weights)
+    XCTAssertEqual(model.elementType(of: "eq"), .bool)
+    let input = try FloatTensor(shape: [2, 3], values: [0.5, 5, 2, -1, 1, 7])
+    let session = try model.makeSession()
+    let outputs = try session.runTyped(["x": input])
+    XCTAssertEqual(outputs["eq"]?.shape, [2, 3])
+    XCTAssertEqual(outputs["eq"]?.bytes, [1, 0, 1, 0, 1, 0])
+    XCTAssertEqual(try outputs["eq"]?.bools(), [true, false, true, false, true, false])
+    XCTAssertEqual(try outputs["relu"]?.floats().values, [0.5, 5, 2, 0, 1, 7])
+    XCTAssertThrowsError(try outputs["eq"]!.floats()) { error in
+      XCTAssertTrue("\(error)".contains("bool values, not float32") && "\(error)".contains("bools()"), "\(error)")
     }
+    XCTAssertThrowsError(try session.run(["x": input])) { error in
+      XCTAssertTrue("\(error)".contains("output 'eq' is bool, not float32") && "\(error)".contains("runTyped"), "\(error)")
+    }
+    // Into kept tensors: the same bytes again, written in place.
+    var kept = outputs
+    try session.runTyped(["x": input], into: &kept)
+    XCTAssertEqual(kept, outputs)
+  }
+
+  /// What the runtime cannot hold is refused by name: integer tensors computed at run time,
+  /// fmod=0 on floats.
+  func testRefusals() throws {
     let h = TestGraph("int_runtime")
     let i = h.input("i", ["N", 3])
     let cast = h.node("Cast", "toint", [i], ["to": .int(7)])

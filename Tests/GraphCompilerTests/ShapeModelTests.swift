@@ -121,8 +121,23 @@ final class ShapeModelTests: XCTestCase {
     i.output(i.node("Relu", "relu", [i.input("x", ["N", 2])]))
     i.builder.node("Constant", name: "s", inputs: [], outputs: ["s"], attributes: ["value": .tensor(Tensor(int64s: [1, 2], dims: [2]))])
     i.output("s")
-    XCTAssertThrowsError(try Pipeline.compile(i.model())) { error in
-      XCTAssertTrue("\(error)".contains("output 's': is a constant int64 tensor; the runtime's outputs are float32 only"), "\(error)")
+    // An integer constant output is held by the plan and leaves the runtime as its own type.
+    let integer = try Pipeline.compile(i.model())
+    XCTAssertEqual(integer.plan.outputs.last, .constant(name: "s", shape: [2], elementType: .int64, values: [1, 2]))
+    let session = try CompiledModel(plan: integer.plan, weights: integer.weights).makeSession()
+    let typed = try session.runTyped(["x": try FloatTensor(shape: [3, 2], values: [1, -1, 2, -2, 3, -3])])
+    XCTAssertEqual(typed["s"]?.shape, [2])
+    XCTAssertEqual(try typed["s"]?.int64s(), [1, 2])
+    XCTAssertEqual(try typed["relu"]?.floats().values, [1, 0, 2, 0, 3, 0])
+    XCTAssertThrowsError(try typed["s"]!.int32s())
+
+    // A constant of an integer type the plan does not hold is refused by name.
+    let u = TestGraph("uint8_out")
+    u.output(u.node("Relu", "relu", [u.input("x", ["N", 2])]))
+    u.builder.node("Constant", name: "s", inputs: [], outputs: ["s"], attributes: ["value": .tensor(Tensor(dataType: .uint8, dims: [2], storage: .integers([1, 2])))])
+    u.output("s")
+    XCTAssertThrowsError(try Pipeline.compile(u.model())) { error in
+      XCTAssertTrue("\(error)".contains("output 's': is a constant uint8 tensor; plan outputs are float32, bool, int64 or int32"), "\(error)")
     }
   }
 

@@ -91,7 +91,7 @@ final class SessionFillingTests: XCTestCase {
         let count = batch * input.itemShape.reduce(1, *)
         feeds[input.name] = try FloatTensor(shape: [batch] + input.itemShape, values: (0..<count).map { Float(($0 * 7 + i) % 11) - 5 })
       }
-      let expected = try session.run(feeds)
+      let expected = try session.runTyped(feeds)
       let filled = try session.run(batch: batch) { i, values in
         let source = feeds[model.inputs[i].name]!.values
         XCTAssertEqual(values.count, source.count)

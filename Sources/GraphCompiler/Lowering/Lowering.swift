@@ -22,6 +22,7 @@ final class Lowering {
       if let type = context.elementTypes[input.name], type != .float, type != .bool {
         throw GraphError("graph input '\(input.name)'", "is \(type); the runtime takes float32 (and bool, as 0/1) inputs only")
       }
+      if context.elementTypes[input.name] == .bool { program.types[input.name] = .bool }
       program.inputs.append(input.name)
       program.values[input.name] = try value(input.name)
     }
@@ -58,13 +59,8 @@ final class Lowering {
       throw GraphError("", "cannot compile: " + OperatorRegistry.summarize(unsupported))
     }
     for output in graph.outputs {
-      // The plan's outputs are float32: a run-time bool (float 0/1 in the arena) written out as one
-      // would be read as the wrong type, so it is refused by name.
-      if program.values[output.name] != nil, let type = context.elementTypes[output.name], type != .float {
-        throw GraphError(
-          "output '\(output.name)'",
-          "is \(type) computed at run time; plan outputs are float32 only (Cast it to float in the model for 0/1)")
-      }
+      // A run-time bool is float 0/1 in the arena; the plan records its type so it leaves the runtime as bool.
+      if program.values[output.name] != nil, context.elementTypes[output.name] == .bool { program.types[output.name] = .bool }
       if program.values[output.name] == nil { try writeConstant(output.name) }
       program.outputs.append(output.name)
     }
@@ -119,13 +115,22 @@ final class Lowering {
     }
   }
 
-  /// A graph output that folded to a constant: a step copies it out of the weights.
+  /// A graph output that folded to a constant: a float or bool one is copied out of the weights by
+  /// a step (a bool as 0/1); an int64 or int32 one the plan holds as it is.
   private func writeConstant(_ name: String) throws {
     guard let tensor = graph.initializers[name] else { throw GraphError("output '\(name)'", "is neither computed nor a constant") }
-    guard tensor.dataType == .float else {
-      throw GraphError("output '\(name)'", "is a constant \(tensor.dataType) tensor; the runtime's outputs are float32 only")
-    }
     guard tensor.isLoaded else { throw GraphError("initializer '\(name)'", "external data was not loaded") }
+    if tensor.dataType == .int64 || tensor.dataType == .int32 {
+      guard !tensor.dims.contains(0) else {
+        throw GraphError("output '\(name)'", "is an empty constant (shape \(tensor.dims)); empty tensors are not supported")
+      }
+      program.integerOutputs[name] = (tensor.dataType == .int64 ? .int64 : .int32, tensor.dims, tensor.int64s)
+      return
+    }
+    guard tensor.dataType == .float || tensor.dataType == .bool else {
+      throw GraphError("output '\(name)'", "is a constant \(tensor.dataType) tensor; plan outputs are float32, bool, int64 or int32")
+    }
+    if tensor.dataType == .bool { program.types[name] = .bool }
     program.values[name] = try value(name)
     program.steps.append(.init(
       name: name, absorbed: [], kernel: .constant(program.weights.add(tensor.floats)), inputs: [], output: name))

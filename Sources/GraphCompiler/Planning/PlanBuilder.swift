@@ -24,7 +24,7 @@ struct PlanBuilder {
       step.inputs.forEach { touch($0, i) }
       touch(step.output, i)
     }
-    for name in program.outputs { touch(name, max(stepCount - 1, 0)) }
+    for name in program.outputs where program.integerOutputs[name] == nil { touch(name, max(stepCount - 1, 0)) }
 
     // Two regions, each planned on its own: buffers with the batch (sizes per batch item), then
     // those without (fixed sizes), so the arena is valid at any batch.
@@ -70,8 +70,13 @@ struct PlanBuilder {
     }
     let plan = Plan(
       fixedBatch: fixedBatch, arenaFloatsPerItem: memory.arenaSize, arenaFixedFloats: fixedMemory.arenaSize,
-      inputs: try program.inputs.map { TensorBinding(name: $0, view: try view($0), shape: wholeShapes[$0]) },
-      outputs: try program.outputs.map { TensorBinding(name: $0, view: try view($0), shape: wholeShapes[$0]) },
+      inputs: try program.inputs.map {
+        TensorBinding(name: $0, view: try view($0), shape: wholeShapes[$0], elementType: program.types[$0] ?? .float32)
+      },
+      outputs: try program.outputs.map { name in
+        if let c = program.integerOutputs[name] { return .constant(name: name, shape: c.shape, elementType: c.type, values: c.values) }
+        return TensorBinding(name: name, view: try view(name), shape: wholeShapes[name], elementType: program.types[name] ?? .float32)
+      },
       steps: steps, weightCount: program.weights.data.count)
     try plan.validate(source: "compiled plan")
 

@@ -71,9 +71,7 @@ public enum PlanReader {
     for _ in 0..<2 {
       let n = Int(try m.u32())
       guard n <= 1024 else { throw PlanError.format("\(source): implausible tensor count \(n)") }
-      lists.append(try (0..<n).map { _ in
-        TensorBinding(name: try m.string(), view: try m.view(), shape: try m.bool() ? try m.ints() : nil)
-      })
+      lists.append(try (0..<n).map { _ in try m.binding() })
     }
 
     var s = ByteReader(bytes, from: stepRange.lowerBound, to: stepRange.upperBound, context: "\(source) steps")
@@ -106,6 +104,23 @@ public enum PlanReader {
 extension ByteReader {
   mutating func view() throws -> View {
     View(base: try int(), itemStride: try int(), inner: try int(), dims: try ints(), items: try int())
+  }
+
+  /// A binding: name, view, optional shape, element type, and an integer output's values.
+  mutating func binding() throws -> TensorBinding {
+    let name = try string(), view = try view(), shape = try bool() ? try ints() : nil
+    let tag = try u8()
+    guard let type = ElementType(rawValue: tag) else {
+      throw PlanError.format("\(context): '\(name)' has unknown element type \(tag) at offset \(position - 1)")
+    }
+    return TensorBinding(name: name, view: view, shape: shape, elementType: type, constant: type.isInteger ? try integers() : nil)
+  }
+
+  /// A constant integer output's values, as many as the bytes left in the section hold.
+  mutating func integers() throws -> [Int64] {
+    let n = Int(try u32())
+    guard n <= (end - position) / 8 else { throw PlanError.format("\(context): truncated (\(n) integer values at offset \(position))") }
+    return try (0..<n).map { _ in Int64(bitPattern: try u64()) }
   }
 
   mutating func weight() throws -> WeightRef { WeightRef(offset: try int(), count: try int()) }

@@ -31,6 +31,10 @@ extension Plan {
       }
     }
     func checkBinding(_ b: TensorBinding, _ what: String) throws {
+      guard b.elementType.isInteger == (b.constant != nil) else {
+        throw fail("\(what) is \(b.elementType) " + (b.constant == nil ? "without its constant values" : "with constant values (only integer outputs have them)"))
+      }
+      if let values = b.constant { return try checkConstant(b, values, what) }
       try check(b.view, what)
       guard let shape = b.shape else {
         guard b.view.isBatched else { throw fail("\(what) has no batch but no shape either") }
@@ -41,9 +45,22 @@ extension Plan {
         v.items == 1 || v.itemStride == v.itemCount
       else { throw fail("\(what) shape \(shape) does not match its view (dims \(v.dims), items \(v.items))") }
     }
+    // An integer output is a constant the binding holds: its view only gives its shape.
+    func checkConstant(_ b: TensorBinding, _ values: [Int64], _ what: String) throws {
+      let v = b.view
+      guard let shape = b.shape, shape.count <= 64, shape.allSatisfy({ $0 > 0 && $0 < 1 << 31 }), Window2D.checkedProduct(shape) == values.count,
+        v.base == 0, v.inner == 0, v.items >= 1, v.dims.count <= 64, v.dims.allSatisfy({ $0 > 0 && $0 < 1 << 31 }),
+        Window2D.checkedProduct(v.dims) == v.itemStride, Window2D.checkedProduct(v.dims + [v.items]) == values.count
+      else {
+        throw fail("\(what) is a constant of \(values.count) \(b.elementType) values whose shape \(b.shape.map { "\($0)" } ?? "(none)") does not match them or its view (dims \(v.dims), items \(v.items))")
+      }
+      if b.elementType == .int32, let bad = values.first(where: { Int32(exactly: $0) == nil }) {
+        throw fail("\(what) is int32 but holds \(bad)")
+      }
+    }
     // The arena is exactly as large as its furthest buffer (rounded to 64 bytes), so a
     // corrupted size cannot make a session allocate far more than the plan uses.
-    let views = inputs.map(\.view) + outputs.map(\.view) + steps.flatMap { $0.inputs + [$0.output] }
+    let views = inputs.map(\.view) + outputs.filter { $0.constant == nil }.map(\.view) + steps.flatMap { $0.inputs + [$0.output] }
     // Where a view ends, `base + itemStride * items`: computed before each view's own checks
     // below, so a corrupted view must not overflow here (a fuzzed plan did).
     func end(_ v: View, items: Int) throws -> Int {
@@ -63,7 +80,11 @@ extension Plan {
       throw fail("fixed arena of \(arenaFixedFloats) floats is larger than its buffers need (\(furthestFixed))")
     }
 
-    for binding in inputs { try checkBinding(binding, "input '\(binding.name)'") }
+    for binding in inputs {
+      // The caller fills inputs with floats (a bool as 0/1): an integer input would be read as the wrong type.
+      guard !binding.elementType.isInteger else { throw fail("input '\(binding.name)' is \(binding.elementType); inputs are float32 or bool") }
+      try checkBinding(binding, "input '\(binding.name)'")
+    }
     for binding in outputs { try checkBinding(binding, "output '\(binding.name)'") }
     for step in steps {
       let label = "step '\(step.name)'"

@@ -15,6 +15,8 @@ extension Plan {
         metadata.view(binding.view)
         metadata.bool(binding.shape != nil)
         if let shape = binding.shape { metadata.ints(shape) }
+        metadata.u8(binding.elementType.rawValue)
+        if binding.elementType.isInteger { metadata.integers(binding.constant ?? []) }
       }
     }
 
@@ -91,6 +93,12 @@ extension ByteWriter {
     int(v.inner)
     ints(v.dims)
     int(v.items)
+  }
+
+  /// A constant integer output's values: `u32` count, then 8-byte signed values.
+  mutating func integers(_ v: [Int64]) {
+    u32(UInt32(v.count))
+    v.forEach { u64(UInt64(bitPattern: $0)) }
   }
 
   mutating func weight(_ w: WeightRef) {

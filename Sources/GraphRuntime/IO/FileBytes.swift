@@ -6,9 +6,9 @@ import Darwin
 import AtomicFile
 
 /// Whole-file writes through the C library (the runtime avoids Foundation); reads go through ``TensorFile``.
-enum FileBytes {
+package enum FileBytes {
   /// Replaces the file whole (see ``AtomicFile``): a failed write leaves the old one intact.
-  static func write(_ bytes: [UInt8], to path: String) throws {
+  package static func write(_ bytes: [UInt8], to path: String) throws {
     do {
       try AtomicFile.write(bytes, to: path)
     } catch {

@@ -137,9 +137,37 @@ public enum NPY {
 
   /// The bytes of a version 1.0 `<f4` `.npy` file holding `array`.
   public static func encode(_ array: NPYArray) -> [UInt8] {
-    let dims = array.shape.map(String.init)
+    var bytes = header(descr: "<f4", shape: array.shape)
+    bytes.reserveCapacity(bytes.count + array.data.count * 4)
+    for v in array.data {
+      let bits = v.bitPattern.littleEndian
+      bytes += [UInt8(bits & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8((bits >> 16) & 0xFF), UInt8(bits >> 24)]
+    }
+    return bytes
+  }
+
+  /// Writes a session's output as an `.npy` file of its own type (`<f4`, `|b1`, `<i8`, `<i4`).
+  public static func write(_ tensor: TypedTensor, path: String) throws {
+    try FileBytes.write(encode(tensor), to: path)
+  }
+
+  /// The bytes of a version 1.0 `.npy` file holding `tensor` as its own type.
+  public static func encode(_ tensor: TypedTensor) -> [UInt8] {
+    let descr: String
+    switch tensor.elementType {
+    case .float32: descr = "<f4"
+    case .bool: descr = "|b1"
+    case .int64: descr = "<i8"
+    case .int32: descr = "<i4"
+    }
+    return header(descr: descr, shape: tensor.shape) + tensor.bytes  // the tensor's bytes are already little-endian
+  }
+
+  /// The magic, version 1.0, and the header dictionary padded so the data starts on a 64-byte boundary.
+  private static func header(descr: String, shape: [Int]) -> [UInt8] {
+    let dims = shape.map(String.init)
     let shapeText = dims.count == 1 ? "(\(dims[0]),)" : "(\(dims.joined(separator: ", ")))"
-    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
     // Pad with spaces so the data starts on a 64-byte boundary; the header ends in '\n'.
     let unpadded = 10 + header.utf8.count + 1
     header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -147,11 +175,6 @@ public enum NPY {
     let length = header.utf8.count
     bytes += [UInt8(length & 0xFF), UInt8(length >> 8)]
     bytes += Array(header.utf8)
-    bytes.reserveCapacity(bytes.count + array.data.count * 4)
-    for v in array.data {
-      let bits = v.bitPattern.littleEndian
-      bytes += [UInt8(bits & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8((bits >> 16) & 0xFF), UInt8(bits >> 24)]
-    }
     return bytes
   }
 }

@@ -16,6 +16,10 @@ public final class ServedModel: Sendable {
   public static let platform = "graphc_plan"
 
   public init(name: String, model: CompiledModel, labels: [String]?, options: BatchQueue.Options, observer: BatchQueue.BatchObserver? = nil) throws(RuntimeError) {
+    // The protocol code writes FP32 tensors only: a bool or integer output is refused by name, not served as floats.
+    if let other = model.outputs.first(where: { model.elementType(of: $0.name) != .float32 }) {
+      throw .unsupported("model '\(name)': output '\(other.name)' is \(model.elementType(of: other.name)!); graphserve serves float32 outputs only")
+    }
     self.name = name
     self.signature = ModelSignature(model)
     self.labels = labels
