@@ -118,8 +118,9 @@ enum SGEMM {
       split.rowGroups > 1 ? packSharedB(b, k: k, n: n, width: split.width, columnBlocks: split.columnBlocks, pool: pool) : nil
     // Tasks are taken dynamically; each packs into its thread's own scratch.
     withUnsafePointer(to: kernels) { kernels in
-      parallelFor(pool, split.rowGroups * split.columnBlocks, (split, direct, m, n, k, a, b, store, kernels, sharedB)) { context, task in
-        let (split, direct, m, n, k, a, b, store, kernels, sharedB) = context
+      let context = (split, direct, m, n, k, a, b, store, kernels, sharedB, tileStore)
+      parallelFor(pool, split.rowGroups * split.columnBlocks, context) { context, task in
+        let (split, direct, m, n, k, a, b, store, kernels, sharedB, tileStore) = context
         let rowSpan = split.rowBlocksPerTask * mc
         let i0 = (task / split.columnBlocks) * rowSpan, j0 = (task % split.columnBlocks) * split.width
         let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
