@@ -60,6 +60,12 @@ public enum Activation: Sendable, Equatable, BitwiseCopyable {
   case isNaN
   /// `1` for +inf when `positive`, for -inf when `negative`, else `0` (ONNX IsInf: a bool as float 0/1).
   case isInf(negative: Bool, positive: Bool)
+  /// The largest integer not above `x` (ONNX Floor; ±0, ±inf and NaN stay as they are).
+  case floor
+  /// The smallest integer not below `x` (ONNX Ceil).
+  case ceil
+  /// The nearest integer, halves to the even one (ONNX Round: 2.5 → 2, -1.5 → -2).
+  case round
 }
 
 /// Which reduction a pooling window performs.
@@ -165,6 +171,9 @@ extension ByteWriter {
     case .isInf(let negative, let positive):
       u8(27)
       u8((negative ? 1 : 0) | (positive ? 2 : 0))
+    case .floor: u8(28)
+    case .ceil: u8(29)
+    case .round: u8(30)
     }
   }
 
@@ -207,6 +216,9 @@ extension ByteReader {
       let flags = try u8()
       guard flags < 4 else { throw PlanError.format("\(context): isinf flags \(flags)") }
       return .isInf(negative: flags & 1 != 0, positive: flags & 2 != 0)
+    case 28: return .floor
+    case 29: return .ceil
+    case 30: return .round
     case let t: throw PlanError.format("\(context): unknown activation \(t)")
     }
   }
@@ -260,6 +272,9 @@ extension PlanDescription {
     case .sign: return " sign"
     case .isNaN: return " isnan"
     case .isInf(let negative, let positive): return " isinf(\(negative ? "-" : "")\(positive ? "+" : ""))"
+    case .floor: return " floor"
+    case .ceil: return " ceil"
+    case .round: return " round"
     }
   }
 

@@ -33,8 +33,10 @@ struct OpsCommand: ParsableCommand {
       for (op, note) in OperatorRegistry.notes { print("- **\(op)**: \(note)") }
     } else {
       print("\(ops.count) operators, opsets \(opsets.lowerBound)...\(opsets.upperBound):")
+      // As wide as the longest name: padding(toLength:) cuts longer ones (InstanceNormalization).
+      let width = max(20, ops.map { $0.0.count }.max() ?? 0)
       for (op, attributes) in ops {
-        print("  \(op.padding(toLength: 20, withPad: " ", startingAt: 0)) \(attributes.joined(separator: ", "))")
+        print("  \(op.padding(toLength: width, withPad: " ", startingAt: 0)) \(attributes.joined(separator: ", "))")
       }
     }
   }

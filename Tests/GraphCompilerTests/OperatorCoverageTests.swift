@@ -119,6 +119,20 @@ final class OperatorCoverageTests: XCTestCase {
     for op in ["ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceSumSquare", "ReduceProd", "ReduceLogSumExp"] {
       s[op] = { g, x in g.node(op, op.lowercased(), [x, g.ints("axes", [1, 3])]) }
     }
+    s["ReduceL1"] = { g, x in g.node("ReduceL1", "reducel1", [x, g.ints("axes", [1, 3])]) }
+    // A positive sum to take the log of.
+    s["ReduceLogSum"] = { g, x in g.node("ReduceLogSum", "reducelogsum", [g.node("Exp", "exp", [x]), g.ints("axes", [1, 3])]) }
+    // Scaled so the values span several integers.
+    for op in ["Floor", "Ceil", "Round"] { s[op] = { g, x in g.node(op, op.lowercased(), [g.node("Mul", "scaled", [x, g.scalar("five", 5)])]) } }
+    s["InstanceNormalization"] = { g, x in
+      g.node("InstanceNormalization", "instancenorm", [x, g.weight("scale", [2], 0.5, 1.5), g.weight("bias", [2])], ["epsilon": .float(1e-3)])
+    }
+    // Reshape(x, [Size(x) / 32, 4, -1]): Size is N*32, the target [N, 4, 8]; folded away.
+    s["Size"] = { g, x in
+      let items = g.node("Div", "items", [g.node("Size", "size", [x]), g.builder.constant("per_item", Tensor(int64s: [32], dims: []))])
+      let target = g.node("Concat", "target", [g.node("Unsqueeze", "items1", [items, g.ints("axes0", [0])]), g.ints("rest", [4, -1])], ["axis": .int(0)])
+      return g.node("Relu", "relu", [g.node("Reshape", "reshape", [x, target])])
+    }
     s["LogSoftmax"] = unary("LogSoftmax", ["axis": .int(2)])
     // Max with a constant operand (one binary step); Min and Mean of three broadcasting operands.
     s["Max"] = { g, x in g.node("Max", "max", [x, g.weight("k", [4], -0.5, 0.5)]) }

@@ -85,6 +85,22 @@ final class StepKindTests: XCTestCase {
     }
   }
 
+  func testReduceKindsKeepTheirOnDiskCodes() throws {
+    let codes = try ReduceKind.allCases.map { kind -> UInt8 in
+      var w = ByteWriter()
+      w.kernel(.reduce(kind))
+      let decoded = try w.bytes.withUnsafeBytes { raw -> Kernel in
+        var r = ByteReader(raw, context: "test")
+        return try r.kernel()
+      }
+      XCTAssertEqual(decoded, .reduce(kind))
+      return w.bytes[1]
+    }
+    // Never renumber: sum, mean, max, min, l2, sumSquare, prod, logSumExp, then l1 and logSum.
+    XCTAssertEqual(ReduceKind.allCases.map(\.name), ["sum", "mean", "max", "min", "l2", "sumsquare", "prod", "logsumexp", "l1", "logsum"])
+    XCTAssertEqual(codes, Array(0...9))
+  }
+
   func testTagsAreTheOnDiskNumbers() {
     // Never renumber: files written by older compilers use these.
     let tags = Dictionary(uniqueKeysWithValues: Kernel.registry.map { ($0.name, $0.tag) })

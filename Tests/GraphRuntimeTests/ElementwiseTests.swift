@@ -294,7 +294,7 @@ final class FastElementwiseTests: XCTestCase {
       (.elu(alpha: 1), 1e-7, 4e-7), (.elu(alpha: 0.5), 1e-7, 4e-7), (.log, 0, 2e-7), (.softplus, 0, 4e-7), (.softsign, 0, 1e-7),
       (.selu(alpha: 1.6732632, gamma: 1.050701), 1e-7, 4e-7), (.celu(alpha: 2), 1e-7, 4e-7), (.thresholdedRelu(alpha: 1), 0, 0),
       (.sign, 0, 0), (.isNaN, 0, 0), (.isInf(negative: true, positive: true), 0, 0), (.isInf(negative: false, positive: true), 0, 0),
-      (.isInf(negative: true, positive: false), 0, 0),
+      (.isInf(negative: true, positive: false), 0, 0), (.floor, 0, 0), (.ceil, 0, 0), (.round, 0, 0),
     ]
     for (activation, atol, rtol) in tolerances {
       var reference = [Float](repeating: 0, count: wide.count), one = reference, two = reference

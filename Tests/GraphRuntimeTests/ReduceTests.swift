@@ -12,6 +12,7 @@ final class ReduceTests: XCTestCase {
     let expected: [(ReduceKind, [Float])] = [
       (.sum, [2, 3.5]), (.mean, [2.0 / 3, 3.5 / 3]), (.max, [3, 4]), (.min, [-2, -1]), (.l2, [Float(14).squareRoot(), Float(17.25).squareRoot()]),
       (.sumSquare, [14, 17.25]), (.prod, [-6, -2]), (.logSumExp, [Float(log(exp(1.0) + exp(-2.0) + exp(3.0))), Float(log(exp(4.0) + exp(0.5) + exp(-1.0)))]),
+      (.l1, [6, 5.5]), (.logSum, [Float(log(2.0)), Float(log(3.5))]),
     ]
     for (kind, values) in expected {
       var fast = [Float](repeating: 0, count: 2), reference = fast

@@ -118,6 +118,33 @@ enum ShapeOp: OperatorDefinition {
   static func lower(_ n: LoweringContext) throws { throw foldedOnly(n) }
 }
 
+/// Size: the input's element count as an int64 scalar. It folds from a fixed shape; under a
+/// symbolic batch its value is the product `N*C*H*W`, which shape arithmetic (a Reshape's target,
+/// a Div by the other dims) can carry, but nothing computes it at run time.
+enum SizeOp: OperatorDefinition {
+  static let opTypes = ["Size"]
+  static let attributes: Set<String> = []
+  static let folds = true
+  static let foldsFromShapes = true
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let x = try n.input(0, "data")
+    return [ValueState(.int64, Shape([]), elements: DimProduct.of(x.shape.dims).map { [$0.dim] })]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    // As for Shape, only the dims are read.
+    guard let x = n.knownValue(0) else { throw n.error("missing input 0") }
+    return [Tensor(int64s: [Int64(x.dims.reduce(1, *))], dims: [])]
+  }
+
+  /// Unreached in practice: an int64 value needed at run time is refused before lowering.
+  static func lower(_ n: LoweringContext) throws {
+    throw LoweringContext.Unsupported(
+      reason: "Size of '\(n.node.inputs[0])' depends on the batch and is needed at run time; only shape arithmetic can use it")
+  }
+}
+
 /// Cast: same shape, element type from `to`; known integer values survive integer casts. At run
 /// time, a cast of a bool (a comparison's float 0/1) or a float to float32.
 enum CastOp: OperatorDefinition {

@@ -2,14 +2,15 @@ import GraphIR
 import GraphPlan
 import GraphReference
 
-/// ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL2, ReduceSumSquare, ReduceProd and
-/// ReduceLogSumExp: one definition with a ``ReduceKind``. Reduced axes become 1 (keepdims) or
-/// disappear. Axes are an attribute before opset 18 (13 for ReduceSum) and an input from then
-/// on; none means all (or nothing, with noop_with_empty_axes).
+/// ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL1, ReduceL2, ReduceSumSquare, ReduceProd,
+/// ReduceLogSum and ReduceLogSumExp: one definition with a ``ReduceKind``. Reduced axes become 1
+/// (keepdims) or disappear. Axes are an attribute before opset 18 (13 for ReduceSum) and an input
+/// from then on; none means all (or nothing, with noop_with_empty_axes).
 enum ReduceOp: OperatorDefinition {
   static let kinds: [String: ReduceKind] = [
     "ReduceMean": .mean, "ReduceSum": .sum, "ReduceMax": .max, "ReduceMin": .min, "ReduceL2": .l2,
-    "ReduceSumSquare": .sumSquare, "ReduceProd": .prod, "ReduceLogSumExp": .logSumExp,
+    "ReduceSumSquare": .sumSquare, "ReduceProd": .prod, "ReduceLogSumExp": .logSumExp, "ReduceL1": .l1,
+    "ReduceLogSum": .logSum,
   ]
   static let opTypes = kinds.keys.sorted()
   static let attributes: Set<String> = ["axes", "keepdims", "noop_with_empty_axes"]
@@ -77,9 +78,16 @@ enum ReduceOp: OperatorDefinition {
   static func integer(_ kind: ReduceKind, _ values: [Int64], _ n: EvaluationContext) throws -> Int64 {
     func overflow() -> GraphError { n.error("integer \(n.node.opType) overflows") }
     switch kind {
-    case .sum, .sumSquare, .prod:
+    case .sum, .sumSquare, .prod, .l1:
+      func summand(_ v: Int64) -> (Int64, Bool) {
+        switch kind {
+        case .sumSquare: return v.multipliedReportingOverflow(by: v)
+        case .l1: return v == .min ? (0, true) : (abs(v), false)
+        default: return (v, false)
+        }
+      }
       return try values.reduce(kind == .prod ? 1 : 0) { acc, v in
-        let term = kind == .sumSquare ? v.multipliedReportingOverflow(by: v) : (v, false)
+        let term = summand(v)
         let r = kind == .prod ? acc.multipliedReportingOverflow(by: v) : acc.addingReportingOverflow(term.0)
         guard !term.1, !r.overflow else { throw overflow() }
         return r.partialValue

@@ -56,6 +56,24 @@ enum SqrtOp: UnaryMathOperator {
   static let mathActivation = Activation.sqrt
 }
 
+/// Floor: the largest integer not above `x`.
+enum FloorOp: UnaryMathOperator {
+  static let opTypes = ["Floor"]
+  static let mathActivation = Activation.floor
+}
+
+/// Ceil: the smallest integer not below `x`.
+enum CeilOp: UnaryMathOperator {
+  static let opTypes = ["Ceil"]
+  static let mathActivation = Activation.ceil
+}
+
+/// Round: the nearest integer, halves to the even one (2.5 → 2).
+enum RoundOp: UnaryMathOperator {
+  static let opTypes = ["Round"]
+  static let mathActivation = Activation.round
+}
+
 /// LeakyRelu: `x < 0 ? alpha * x : x`, alpha 0.01 by default.
 enum LeakyReluOp: ActivationOperator {
   static let opTypes = ["LeakyRelu"]

@@ -16,6 +16,10 @@ public enum ReduceKind: Sendable, Equatable, CaseIterable, BitwiseCopyable {
   case prod
   /// `log Σ e^x` (ReduceLogSumExp), taken as `m + log Σ e^(x - m)` with `m` the row's largest.
   case logSumExp
+  /// `Σ |x|` (ReduceL1).
+  case l1
+  /// `log Σ x` (ReduceLogSum).
+  case logSum
 
   /// `sum`, `max`, `l2`, `logsumexp`, ...: how listings name the kind.
   public var name: String {
@@ -28,12 +32,14 @@ public enum ReduceKind: Sendable, Equatable, CaseIterable, BitwiseCopyable {
     case .sumSquare: "sumsquare"
     case .prod: "prod"
     case .logSumExp: "logsumexp"
+    case .l1: "l1"
+    case .logSum: "logsum"
     }
   }
 }
 
 /// A reduction of each row of input 0, viewed as `[rows, ...]`, to one value per row
-/// (``Kernel/reduce(_:)``): ONNX ReduceSum/Max/Min/L2/SumSquare/Prod/LogSumExp over trailing axes
+/// (``Kernel/reduce(_:)``): ONNX ReduceSum/Max/Min/L1/L2/SumSquare/Prod/LogSum/LogSumExp over trailing axes
 /// (the lowering moves other axes there first), laid out like a global pool.
 struct ReduceStep: StepKind {
   var kind: ReduceKind

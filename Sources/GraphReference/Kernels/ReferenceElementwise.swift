@@ -179,6 +179,17 @@ extension Reference {
     case .isInf(let negative, let positive):
       guard x.isInfinite else { return 0 }
       return (x > 0 ? positive : negative) ? 1 : 0
+    case .floor:
+      return Float(floor(Double(x)))
+    case .ceil:
+      return Float(ceil(Double(x)))
+    case .round:
+      // Half to even, spelled out: the floor, one up past the half, and at the half the even neighbour.
+      let v = Double(x), down = floor(v), fraction = v - down
+      guard v.isFinite else { return x }
+      let up = fraction > 0.5 || (fraction == 0.5 && down.truncatingRemainder(dividingBy: 2) != 0)
+      // copysign keeps -0.3 → -0 as ONNX Runtime gives it.
+      return Float(copysign(up ? down + 1 : down, v))
     }
   }
 

@@ -15,6 +15,8 @@ extension Reference {
     case .mean: return Float(xs.reduce(0, +) / Double(xs.count))
     case .sumSquare: return Float(xs.reduce(0) { $0 + $1 * $1 })
     case .l2: return Float(xs.reduce(0) { $0 + $1 * $1 }.squareRoot())
+    case .l1: return Float(xs.reduce(0) { $0 + Swift.abs($1) })
+    case .logSum: return Float(log(xs.reduce(0, +)))
     case .prod: return Float(xs.reduce(1, *))
     case .max, .min, .logSumExp:
       if xs.contains(where: \.isNaN) { return .nan }

@@ -29,6 +29,10 @@ extension Activation {
     case .sign: return x > 0 ? 1 : x < 0 ? -1 : x
     case .isNaN: return x.isNaN ? 1 : 0
     case .isInf(let negative, let positive): return (positive && x == .infinity) || (negative && x == -.infinity) ? 1 : 0
+    // Exact, so the same as the vector form's lanes.
+    case .floor: return x.rounded(.down)
+    case .ceil: return x.rounded(.up)
+    case .round: return x.rounded(.toNearestOrEven)
     case .sigmoid, .silu, .tanh, .erf, .exp, .power, .gelu, .geluTanh, .elu, .log, .softplus, .selu, .celu:
       return apply(SIMD16(repeating: x))[0]
     }
@@ -83,6 +87,14 @@ extension Activation {
     case .isInf(let negative, let positive):
       let ones = (x .== .infinity) .& SIMDMask(repeating: positive) .| ((x .== -.infinity) .& SIMDMask(repeating: negative))
       return SIMD16(repeating: 0).replacing(with: 1, where: ones)
+    case .floor:
+      // One below where rounding to nearest went up; -0 and -0.5 stay -0 and become -1.
+      let r = Activation.roundHalfEven(x)
+      return r.replacing(with: r - 1, where: r .> x)
+    case .ceil:
+      let r = Activation.roundHalfEven(x)
+      return r.replacing(with: r + 1, where: r .< x)
+    case .round: return Activation.roundHalfEven(x)
     case .power(let e):
       switch e {
       case 1: return x
@@ -111,6 +123,18 @@ extension Activation {
     case .geluTanh: 6
     default: nil
     }
+  }
+
+  /// `x` rounded to the nearest integer, halves to even: `|x| + 2^23 - 2^23` makes the FPU round
+  /// away the fraction (ties to even, the default mode), the sign put back so -0.3 gives -0. From
+  /// 2^23 on every float is an integer (±inf too) and is kept; NaN fails the comparison and is kept.
+  @inline(__always)
+  static func roundHalfEven(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self), sign = bits & 0x8000_0000
+    let magnitude = unsafeBitCast(bits & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+    let twoTo23: Float = 8_388_608
+    let rounded = unsafeBitCast(unsafeBitCast((magnitude + twoTo23) - twoTo23, to: SIMD16<UInt32>.self) | sign, to: SIMD16<Float>.self)
+    return x.replacing(with: rounded, where: magnitude .< twoTo23)
   }
 
   /// `max(0, min(1, v))` on 16 values, NaN passing through.

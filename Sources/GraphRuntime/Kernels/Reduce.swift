@@ -31,6 +31,9 @@ extension Kernels {
     case .mean: return Float(doubleLanes(x, count, 0, { $0 + Double($1) }, +) / Double(count))
     case .sumSquare: return Float(doubleLanes(x, count, 0, { $0 + Double($1) * Double($1) }, +))
     case .l2: return Float(doubleLanes(x, count, 0, { $0 + Double($1) * Double($1) }, +).squareRoot())
+    case .l1: return Float(doubleLanes(x, count, 0, { $0 + Swift.abs(Double($1)) }, +))
+    // One log per row: in Double, the sum's own rounding only (a negative sum gives NaN).
+    case .logSum: return Float(log(doubleLanes(x, count, 0, { $0 + Double($1) }, +)))
     case .prod: return Float(doubleLanes(x, count, 1, { $0 * Double($1) }, *))
     case .max: return extreme(x, count, largest: true)
     case .min: return extreme(x, count, largest: false)
