@@ -8,7 +8,7 @@ public struct TypedTensor: Equatable, Sendable {
   public let elementType: ElementType
   /// Dimensions, batch first for a batched output.
   public let shape: [Int]
-  /// The values in C order, little-endian, ``ElementType/byteSize`` bytes each.
+  /// The values in C order, little-endian, `elementType.byteSize` bytes each.
   public private(set) var bytes: [UInt8]
 
   /// A tensor of `shape` with every byte zero (a session fills it).
