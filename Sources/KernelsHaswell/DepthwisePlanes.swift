@@ -1,8 +1,8 @@
 // Depthwise convolution's inner loops, compiled once per instruction set like MicroKernels.swift
-// (KernelsGeneric and KernelsSkylakeX link this file). GraphRuntime's DepthwiseConv.swift
-// copies each input plane into a zero-padded plane, so every output column takes the same
-// vector path and a whole plane is one call (a call per row cost more than the row itself
-// on 7x7 and 14x14 planes).
+// (KernelsGeneric and KernelsSkylakeX link this file). Each input plane is first copied into a
+// zero-padded plane (DepthwisePadding.swift), so every output column takes the same vector
+// path and a whole plane is one call (a call per row cost more than the row itself on 7x7 and
+// 14x14 planes).
 
 /// Where `depthwisePlane` finds its taps in the padded plane: output row `oy`'s kernel row
 /// `ky` starts at `oy * rowStride + ky * tapRowStride` floats into the plane (the vertical
@@ -18,21 +18,27 @@ public typealias DepthwisePlaneShape = (
 /// product a fused multiply-add where the CPU has FMA). Rows up to 8 wide take 8-lane vectors,
 /// wider ones 16 (the same sums lane by lane, so the same bits).
 ///
-/// The padded plane holds every row a tap reaches (zeros outside the image) and each row is
-/// readable `columnOffsets[k] + outWidth` rounded up to the vector's 8 or 16 floats, so no
-/// column needs a border path. The clamp is written as comparisons (`v < lower ? lower : v`, then the same with
-/// `upper`), so NaN passes through and lower > upper gives `upper`, as ONNX's Clip does.
+/// The input plane `source` is first copied into `scratch` as a ``PaddedRows`` plane (`padding`;
+/// `scratch` holds its `planeFloats`), which holds every row a tap reaches (zeros outside the
+/// image) and each row readable `columnOffsets[k] + outWidth` rounded up to the vector's 8 or
+/// 16 floats, so no column needs a border path. The clamp is written as comparisons
+/// (`v < lower ? lower : v`, then the same with `upper`), so NaN passes through and lower >
+/// upper gives `upper`, as ONNX's Clip does.
 ///
-/// Without a residual, a row narrower than one vector is stored whole when the plane goes on past
-/// it: its extra lanes land on the rows after it, which overwrite them (a partial store is a
-/// `memcpy` call). With a residual, which may share memory with the output, and in wider rows,
-/// a row's last vector is stored lane-exact.
+/// No store is a `memcpy` call (one per row cost as much as a 7-wide row's taps). Without a
+/// residual, a row's last partial vector is computed again ending at the row's last column
+/// (each column's sum is the same whichever vector holds it), and a row narrower than one
+/// vector is stored whole when the plane goes on past it (its extra lanes land on the rows
+/// after it, which overwrite them). With a residual, which may share memory with the output,
+/// and at the end of the plane, a partial vector is stored lane-exact in pieces.
 public func depthwisePlane(
-  input: UnsafePointer<Float>, shape: DepthwisePlaneShape, weights: UnsafePointer<Float>, columnOffsets: UnsafePointer<Int>,
+  source: UnsafePointer<Float>, padding: DepthwisePadding, scratch: UnsafeMutablePointer<Float>,
+  shape: DepthwisePlaneShape, weights: UnsafePointer<Float>, columnOffsets: UnsafePointer<Int>,
   bias: Float, residual: UnsafePointer<Float>?, lower: Float, upper: Float, output: UnsafeMutablePointer<Float>
 ) {
+  PaddedRows(padding).pad(plane: source, into: scratch)
   let p = PlaneArguments(
-    input: input, shape: shape, weights: weights, columnOffsets: columnOffsets, bias: bias, residual: residual,
+    input: scratch, shape: shape, weights: weights, columnOffsets: columnOffsets, bias: bias, residual: residual,
     lower: lower, upper: upper, output: output)
   // Kernel sizes as types, so that each common one gets a specialized plane with its taps unrolled.
   switch (shape.kernelHeight, shape.kernelWidth, shape.outWidth <= 8) {
@@ -74,6 +80,8 @@ private func plane<V: KernelVector, K: TapCount>(_: V.Type, _: K.Type, _ p: Plan
     let top3 = top0 + min(3, rows - 1) * rowStride
     var x = 0
     while x < outWidth {
+      // The last partial vector of a row of several ends at the row's end instead.
+      if x + lanes > outWidth && x > 0 && p.residual == nil { x = outWidth - lanes }
       var (s0, s1, s2, s3) = (V.zero, V.zero, V.zero, V.zero)
       for ky in 0..<kernelHeight {
         let offset = (ky * tapRowStride + x) * 4
@@ -113,6 +121,6 @@ private func store<V: KernelVector>(_ sum: V, row: Int, x: Int, lanes: Int, _ p:
   if n == lanes || (p.residual == nil && x == 0 && (row * outWidth + lanes <= outHeight * outWidth)) {
     UnsafeMutableRawPointer(out).storeBytes(of: value, as: V.self)
   } else {
-    withUnsafeBytes(of: value) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: n * 4) }
+    value.storePrefix(n, to: out)
   }
 }

@@ -18,8 +18,13 @@ extension KernelVector {
   /// The first `count` floats at `p`, the other lanes zero.
   @inline(__always) static func zeroPadded(_ p: UnsafePointer<Float>, _ count: Int) -> Self {
     var v = Self()
-    withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: p, byteCount: count * 4) }
+    withUnsafeMutableBytes(of: &v) { copyPieces(from: UnsafeRawPointer(p), to: $0.baseAddress!, floats: count) }
     return v
+  }
+
+  /// The first `count` lanes stored at `p`, the floats after them untouched.
+  @inline(__always) func storePrefix(_ count: Int, to p: UnsafeMutablePointer<Float>) {
+    withUnsafeBytes(of: self) { copyPieces(from: $0.baseAddress!, to: UnsafeMutableRawPointer(p), floats: count) }
   }
 
   /// `clamp(self + bias + residual, lower, upper)`.
@@ -51,4 +56,21 @@ extension SIMD8<Float>: KernelVector {
     let v = replacing(with: lower, where: self .< lower)
     return v.replacing(with: upper, where: v .> upper)
   }
+}
+
+/// `floats` (< 16) floats copied in pieces of 8, 4, 2 and 1: a few moves where `copyMemory`
+/// would call `memcpy`.
+@inline(__always)
+private func copyPieces(from src: UnsafeRawPointer, to dst: UnsafeMutableRawPointer, floats: Int) {
+  var offset = 0
+  if floats & 8 != 0 { dst.storeBytes(of: src.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self); offset = 32 }
+  if floats & 4 != 0 {
+    (dst + offset).storeBytes(of: (src + offset).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+    offset += 16
+  }
+  if floats & 2 != 0 {
+    (dst + offset).storeBytes(of: (src + offset).loadUnaligned(as: SIMD2<Float>.self), as: SIMD2<Float>.self)
+    offset += 8
+  }
+  if floats & 1 != 0 { (dst + offset).storeBytes(of: (src + offset).loadUnaligned(as: Float.self), as: Float.self) }
 }

@@ -52,6 +52,18 @@ final class DepthwiseConvTests: XCTestCase {
     assertIdentical(two, one, "\(message): threads 1 vs 2")
   }
 
+  /// Small planes go several to a task: 21 channels of 2 images make tasks that end inside an
+  /// image and tasks that cross from one image into the next.
+  func testSmallPlanesGroupedAcrossImages() {
+    for (width, stride) in [(7, 1), (14, 2)] {
+      let p = Conv2DParameters(
+        batch: 2, inChannels: 21, inHeight: width, inWidth: width, outChannels: 21, kernelHeight: 3, kernelWidth: 3,
+        strideHeight: stride, strideWidth: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, dilationHeight: 1,
+        dilationWidth: 1, groups: 21, outputChannelOffset: 2, outputTotalChannels: 25)
+      check(p, .current, activation: .relu, bias: true, residual: stride == 1, seed: 7, "grouped planes \(p)")
+    }
+  }
+
   func testGenericRows() {
     check(.generic, "generic")
   }

@@ -70,7 +70,8 @@ package struct KernelTable: Sendable {
   package typealias WinogradInput = @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
   package typealias WinogradOutput = @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
   package typealias DepthwisePlane = @Sendable (
-    _ input: UnsafePointer<Float>, _ shape: KernelsGeneric.DepthwisePlaneShape, _ weights: UnsafePointer<Float>,
+    _ source: UnsafePointer<Float>, _ padding: KernelsGeneric.DepthwisePadding, _ scratch: UnsafeMutablePointer<Float>,
+    _ shape: KernelsGeneric.DepthwisePlaneShape, _ weights: UnsafePointer<Float>,
     _ columnOffsets: UnsafePointer<Int>, _ bias: Float, _ residual: UnsafePointer<Float>?, _ lower: Float, _ upper: Float,
     _ output: UnsafeMutablePointer<Float>
   ) -> Void
@@ -117,7 +118,7 @@ package struct KernelTable: Sendable {
   let winogradInput: WinogradInput
   /// Winograd F(4x4, 3x3) output transform plus bias (see `winogradOutputTiles`).
   let winogradOutput: WinogradOutput
-  /// One output plane of a depthwise convolution from a padded input plane (see `depthwisePlane`).
+  /// One output plane of a depthwise convolution, its input padded first (see `depthwisePlane`).
   let depthwisePlane: DepthwisePlane
   /// An exp-based activation over a row (see `transcendentalRow`).
   let transcendentalRow: TranscendentalRow

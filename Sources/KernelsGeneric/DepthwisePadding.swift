@@ -1,0 +1,1 @@
+../KernelsHaswell/DepthwisePadding.swift
