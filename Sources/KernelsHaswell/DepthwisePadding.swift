@@ -28,8 +28,12 @@ public struct PaddedRows {
   /// Floats per padded row (`stride` phases).
   public var rowLength: Int { stride * phaseLength }
 
-  /// Floats in a padded plane, which is all `pad(plane:into:)` writes.
+  /// Floats in a padded plane.
   public var planeFloats: Int { planeRows * rowLength }
+
+  /// Floats `pad(plane:into:)` writes: the plane, and 8 that a stride-2 row's last store of
+  /// zeros may pass it by.
+  public var scratchFloats: Int { planeFloats + 8 }
 
   /// Where tap `kx` of output column 0 sits in a padded row (column `j`'s is `j` further).
   public func offset(ofTap kx: Int) -> Int { (kx * dilation) % stride * phaseLength + (kx * dilation) / stride }
@@ -45,45 +49,61 @@ public struct PaddedRows {
   /// Input plane `src` into the padded plane at `plane` (every float of it written): zeros in
   /// one call, then each row's columns inside the image, by vectors (a call or two per row cost
   /// more than a 7- or 14-column row's convolution). At stride 2 a phase takes every other
-  /// column straight from the input row, the even lanes of 16 floats at a time; at larger
-  /// strides one by one. (Gathering from a copy of the row just stored stalled on every
-  /// load: a load over two recent stores waits for both to reach the cache.)
+  /// column straight from the input (``gatherEvenColumns``); at larger strides one by one.
   @inline(__always)
   func pad(plane src: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) {
     plane.update(repeating: 0, count: planeFloats)
     let first = min(max(0, padTop), planeRows)
     let image = first..<max(first, min(planeRows, padTop + inHeight))
-    if stride == 1 {
+    switch stride {
+    case 1:
       let columns = interior(0)
       for r in image {
         copyFloats(
           src + (r - padTop) * inWidth + (columns.lowerBound - padLeft), to: plane + r * rowLength + columns.lowerBound,
           count: columns.count)
       }
-      return
-    }
-    for q in 0..<stride {
-      // Phase index i is input column start + stride * i; its vectors end where a 16-float
-      // load would leave the input row or an 8-float store the phase's columns.
-      let columns = interior(q), start = q - padLeft
-      var vectorEnd = columns.lowerBound
-      if stride == 2 {
-        let last = min(columns.upperBound - 8, (inWidth - 16 - start) >> 1)
-        if last >= columns.lowerBound { vectorEnd = columns.lowerBound + ((last - columns.lowerBound) / 8 + 1) * 8 }
-      }
+    case 2:
+      let (even, odd) = (interior(0), interior(1))
       for r in image {
-        let input = src + (r - padTop) * inWidth + start, phase = plane + r * rowLength + q * phaseLength
-        var i = columns.lowerBound
-        while i < vectorEnd {
-          let v = UnsafeRawPointer(input + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
-          UnsafeMutableRawPointer(phase + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-          i += 8
-        }
-        while i < columns.upperBound {
-          phase[i] = input[stride * i]
-          i += 1
+        // Phase q's index i is input column q + 2i - padLeft; floats from a row's column 0 to the plane's end.
+        let input = src + (r - padTop) * inWidth - padLeft, row = plane + r * rowLength
+        let room = (padTop + inHeight - r) * inWidth + padLeft
+        gatherEvenColumns(input, room: room, columns: even, into: row)
+        gatherEvenColumns(input + 1, room: room - 1, columns: odd, into: row + phaseLength)
+      }
+    default:
+      for q in 0..<stride {
+        let columns = interior(q)
+        for r in image {
+          let input = src + (r - padTop) * inWidth + q - padLeft, phase = plane + r * rowLength + q * phaseLength
+          for i in columns { phase[i] = input[stride * i] }
         }
       }
+    }
+  }
+
+  /// `phase[i] = source[2 * i]` for `i` in `columns`, 8 at a time by the even lanes of 16-float
+  /// loads while they stay within the `room` floats readable at `source` (past the row, into
+  /// the rows after it); the lanes that pass `columns` are then zeroed again, by a store of 8
+  /// zeros that may reach the next phase or row (written after this one) or the plane's spare
+  /// floats. (Gathering from a copy of the row just stored stalled on every load: a load over
+  /// two recent stores waits for both to reach the cache; scalar copies of a 14-wide row's
+  /// phases cost more than its convolution.)
+  @inline(__always)
+  private func gatherEvenColumns(
+    _ source: UnsafePointer<Float>, room: Int, columns: Range<Int>, into phase: UnsafeMutablePointer<Float>
+  ) {
+    var i = columns.lowerBound
+    while i < columns.upperBound && 2 * i + 16 <= room {
+      let v = UnsafeRawPointer(source + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+      UnsafeMutableRawPointer(phase + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+      i += 8
+    }
+    if i > columns.upperBound { UnsafeMutableRawPointer(phase + columns.upperBound).storeBytes(of: SIMD8<Float>(), as: SIMD8<Float>.self) }
+    while i < columns.upperBound {
+      phase[i] = source[2 * i]
+      i += 1
     }
   }
 

@@ -19,7 +19,7 @@ public typealias DepthwisePlaneShape = (
 /// wider ones 16 (the same sums lane by lane, so the same bits).
 ///
 /// The input plane `source` is first copied into `scratch` as a ``PaddedRows`` plane (`padding`;
-/// `scratch` holds its `planeFloats`), which holds every row a tap reaches (zeros outside the
+/// `scratch` holds its `scratchFloats`), which holds every row a tap reaches (zeros outside the
 /// image) and each row readable `columnOffsets[k] + outWidth` rounded up to the vector's 8 or
 /// 16 floats, so no column needs a border path. The clamp is written as comparisons
 /// (`v < lower ? lower : v`, then the same with `upper`), so NaN passes through and lower >

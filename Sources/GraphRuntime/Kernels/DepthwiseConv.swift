@@ -28,7 +28,7 @@ extension Kernels {
     let planes = (
       input: g.inHeight * g.inWidth, output: g.outHeight * g.outWidth, channels: g.outChannels,
       outputChannels: p.outputTotalChannels, outputOffset: p.outputChannelOffset)
-    let scratchFloats = window.kernelWidth * intFloats + rows.planeFloats
+    let scratchFloats = window.kernelWidth * intFloats + rows.scratchFloats
     let (bias, residual) = (epilogue.bias, epilogue.residual)
     // Planes under 256 floats go eight to a task: a task's set-up (its scratch, the tap offsets,
     // the kernel's lookup) cost about as much as a 7x7 plane's taps.
