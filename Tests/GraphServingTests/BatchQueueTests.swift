@@ -1,3 +1,5 @@
+import GraphCompiler
+import GraphIR
 import GraphRuntime
 import Synchronization
 import XCTest
@@ -36,7 +38,7 @@ final class BatchQueueTests: XCTestCase {
     XCTAssertTrue(sizesRun.allSatisfy { $0 <= maxBatch }, "\(sizesRun)")
     return (try zip(requests, results).map { r, result in
       XCTAssertLessThanOrEqual(result.batchSize, maxBatch)
-      return (result.outputs[0], try ServingFixture.alone(r.images, batch: r.batch))
+      return (result.outputs[0].floats(), try ServingFixture.alone(r.images, batch: r.batch))
     }, sizesRun)
   }
 
@@ -54,7 +56,7 @@ final class BatchQueueTests: XCTestCase {
     let queue = try queue(.init(maxBatch: 2, instances: 1, threads: 1), batches)
     let images = ServingFixture.images(batch: 5, seed: 99)
     let result = try await queue.submit([images], batch: 5, timeout: nil)
-    XCTAssertEqual(result.outputs[0].map(\.bitPattern), try ServingFixture.alone(images, batch: 5).map(\.bitPattern))
+    XCTAssertEqual(result.outputs[0].floats().map(\.bitPattern), try ServingFixture.alone(images, batch: 5).map(\.bitPattern))
     XCTAssertEqual(batches.sizes.withLock { $0 }, [5])
     await queue.shutdown()
   }
@@ -98,12 +100,52 @@ final class BatchQueueTests: XCTestCase {
     try await Task.sleep(for: .milliseconds(20))
     await queue.shutdown()
     let result = try await pending.value
-    XCTAssertEqual(result.outputs[0].map(\.bitPattern), try ServingFixture.alone(images, batch: 1).map(\.bitPattern), "queued work finished")
+    XCTAssertEqual(result.outputs[0].floats().map(\.bitPattern), try ServingFixture.alone(images, batch: 1).map(\.bitPattern), "queued work finished")
     do {
       _ = try await queue.submit([images], batch: 1, timeout: nil)
       XCTFail("expected a refusal")
     } catch {
       XCTAssertEqual(error, .unavailable("the server is shutting down"))
+    }
+  }
+}
+
+/// A model whose outputs are not all float32 is served in their own types, and a request's share
+/// of a batched bool output is its own items' bytes.
+final class TypedOutputQueueTests: XCTestCase {
+  /// `positive = Greater(x, 0)` (bool) and `y = Relu(x)` (float32) for x of shape [N, 4].
+  static func model() throws -> CompiledModel {
+    let builder = GraphBuilder(name: "typed")
+    let x = builder.input("x", ["N", 4])
+    let zero = builder.constant("zero", Tensor(scalar: 0))
+    builder.output(builder.node("Greater", name: "positive", inputs: [x, zero], attributes: [:]))
+    builder.output(builder.node("Relu", name: "y", inputs: [x], attributes: [:]))
+    let compiled = try Pipeline.compile(Model(graph: builder.build(), opsetImports: ["": 13]))
+    return try CompiledModel(plan: compiled.plan, weights: compiled.weights)
+  }
+
+  func testBoolOutputsAreSlicedPerRequest() async throws {
+    let model = try Self.model()
+    let served = try ServedModel(name: "typed", model: model, labels: nil, options: .init(maxBatch: 8, maxQueueDelayMicroseconds: 200_000))
+    XCTAssertEqual(served.signature.outputs.map(\.datatype), [.bool, .fp32])
+    let metadata = try JSONParser.parse(served.metadata[...])
+    guard case .array(let outputs)? = metadata["outputs"] else { return XCTFail("outputs") }
+    XCTAssertEqual(outputs.map { $0["datatype"] }, [.string("BOOL"), .string("FP32")])
+    let requests: [[Float]] = [[1, -1, 0, 2], [-3, 4, 5, -0.5, 0, 0, 7, -7], [0.25, -0.25, 9, -9]]
+    let results = try await withThrowingTaskGroup(of: (Int, BatchQueue.Result).self) { group in
+      for (i, values) in requests.enumerated() {
+        group.addTask { (i, try await served.queue.submit([values], batch: values.count / 4, timeout: nil)) }
+      }
+      var results = [BatchQueue.Result?](repeating: nil, count: requests.count)
+      for try await (i, result) in group { results[i] = result }
+      return results.map { $0! }
+    }
+    await served.queue.shutdown()
+    XCTAssertTrue(results.contains { $0.batchSize > 2 }, "some requests ran together: \(results.map(\.batchSize))")
+    for (values, result) in zip(requests, results) {
+      XCTAssertEqual(result.outputs[0].datatype, .bool)
+      XCTAssertEqual(result.outputs[0].bytes, values.map { $0 > 0 ? 1 : 0 })
+      XCTAssertEqual(result.outputs[1].floats(), values.map { max($0, 0) })
     }
   }
 }

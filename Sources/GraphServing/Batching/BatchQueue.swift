@@ -31,7 +31,7 @@ public final class BatchQueue: @unchecked Sendable {
 
   /// A request's outputs (by model output index, `[batch] + item shape` values each) and how it went.
   public struct Result: Sendable {
-    public var outputs: [[Float]]
+    public var outputs: [OutputValues]
     public var queueNanoseconds: UInt64
     public var computeNanoseconds: UInt64
     /// Items in the batch this request ran in (its own and others').
@@ -185,15 +185,19 @@ public final class BatchQueue: @unchecked Sendable {
     guard !jobs.isEmpty else { return }
     let start = DispatchTime.now().uptimeNanoseconds
     let items = jobs.reduce(0) { $0 + $1.batch }
-    let outcome: Swift.Result<[[Float]], ServingError>
+    let outcome: Swift.Result<[OutputValues], ServingError>
     do {
       var feeds: [String: FloatTensor] = [:]
       for (i, input) in signature.inputs.enumerated() {
         let values = jobs.count == 1 ? jobs[0].inputs[i] : jobs.flatMap { $0.inputs[i] }
         feeds[input.name] = try FloatTensor(shape: [items] + input.itemShape, values: values)
       }
-      let results = try session.run(feeds)
-      outcome = .success(signature.outputs.map { results[$0.name]!.values })
+      let results = try session.runTyped(feeds)
+      outcome = .success(
+        signature.outputs.map { output in
+          let typed = results[output.name]!
+          return OutputValues(datatype: OutputValues.datatype(of: typed.elementType), bytes: typed.bytes)
+        })
     } catch let error as RuntimeError {
       outcome = .failure(.internalError(error.message))
     } catch {
@@ -206,7 +210,7 @@ public final class BatchQueue: @unchecked Sendable {
       let result = outcome.map { outputs in
         signature.outputs.enumerated().map { i, output in
           let n = output.itemCount
-          return jobs.count == 1 ? outputs[i] : Array(outputs[i][offset * n..<(offset + job.batch) * n])
+          return jobs.count == 1 ? outputs[i] : outputs[i].elements(offset * n..<(offset + job.batch) * n)
         }
       }
       offset += job.batch

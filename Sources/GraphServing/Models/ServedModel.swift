@@ -16,10 +16,6 @@ public final class ServedModel: Sendable {
   public static let platform = "graphc_plan"
 
   public init(name: String, model: CompiledModel, labels: [String]?, options: BatchQueue.Options, observer: BatchQueue.BatchObserver? = nil) throws(RuntimeError) {
-    // The protocol code writes FP32 tensors only: a bool or integer output is refused by name, not served as floats.
-    if let other = model.outputs.first(where: { model.elementType(of: $0.name) != .float32 }) {
-      throw .unsupported("model '\(name)': output '\(other.name)' is \(model.elementType(of: other.name)!); graphserve serves float32 outputs only")
-    }
     self.name = name
     self.signature = ModelSignature(model)
     self.labels = labels
@@ -45,7 +41,7 @@ public final class ServedModel: Sendable {
   private func tensor(_ json: inout JSONWriter, _ t: ModelSignature.Tensor) {
     json.object { o in
       o.member("name") { $0.string(t.name) }
-      o.member("datatype") { $0.raw("\"FP32\"") }
+      o.member("datatype") { $0.string(t.datatype.rawValue) }
       o.member("shape") { $0.ints(signature.protocolShape(t)) }
     }
   }
@@ -64,7 +60,7 @@ public final class ServedModel: Sendable {
           json.list(tensors) { json, t in
             json.object { o in
               o.member("name") { $0.string(t.name) }
-              o.member("data_type") { $0.raw("\"TYPE_FP32\"") }
+              o.member("data_type") { $0.string("TYPE_" + t.datatype.rawValue) }
               o.member("dims") { $0.ints(signature.fixedBatch.map { [$0] + t.itemShape } ?? t.itemShape) }
             }
           }

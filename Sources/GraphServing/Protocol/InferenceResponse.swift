@@ -11,7 +11,7 @@ public struct InferenceResponse {
   ///   - labels: class names for the classification extension (index order), if the model has them.
   public init(
     modelName: String, modelVersion: String, request: InferenceRequest,
-    signature: ModelSignature, outputs: [[Float]], labels: [String]?
+    signature: ModelSignature, outputs: [OutputValues], labels: [String]?
   ) {
     var blobs: [UInt8] = []
     var json = JSONWriter()
@@ -27,7 +27,7 @@ public struct InferenceResponse {
           json.object { o in
             o.member("name") { $0.string(requested.name) }
             if let k = requested.classification {
-              let classes = Self.classify(values, batch: batch, top: k, labels: labels)
+              let classes = Self.classify(values.floats(), batch: batch, top: k, labels: labels)
               o.member("datatype") { $0.raw("\"BYTES\"") }
               o.member("shape") { $0.ints([batch, classes.count / batch]) }
               if requested.binary {
@@ -41,13 +41,13 @@ public struct InferenceResponse {
                 o.member("data") { $0.strings(classes) }
               }
             } else {
-              o.member("datatype") { $0.raw("\"FP32\"") }
+              o.member("datatype") { $0.string(values.datatype.rawValue) }
               o.member("shape") { $0.ints([batch] + item) }
               if requested.binary {
-                values.withUnsafeBytes { blobs.append(contentsOf: $0) }  // little-endian hosts only (x86-64, arm64)
-                o.member("parameters") { p in p.object { $0.member("binary_data_size") { $0.int(values.count * 4) } } }
+                blobs.append(contentsOf: values.bytes)
+                o.member("parameters") { p in p.object { $0.member("binary_data_size") { $0.int(values.bytes.count) } } }
               } else {
-                o.member("data") { json in json.list(values) { $0.float($1) } }
+                o.member("data") { values.writeJSON(&$0) }
               }
             }
           }

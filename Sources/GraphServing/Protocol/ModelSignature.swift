@@ -6,11 +6,14 @@ public struct ModelSignature: Sendable {
     public var name: String
     /// Dimensions after the batch dimension.
     public var itemShape: [Int]
+    /// The element type (inputs are always taken as FP32 after conversion).
+    public var datatype: TensorDatatype
     public var itemCount: Int { itemShape.reduce(1, *) }
 
-    public init(name: String, itemShape: [Int]) {
+    public init(name: String, itemShape: [Int], datatype: TensorDatatype = .fp32) {
       self.name = name
       self.itemShape = itemShape
+      self.datatype = datatype
     }
   }
 
@@ -28,7 +31,9 @@ public struct ModelSignature: Sendable {
   /// The signature of a compiled plan.
   public init(_ model: CompiledModel) {
     inputs = model.inputs.map { Tensor(name: $0.name, itemShape: $0.itemShape) }
-    outputs = model.outputs.map { Tensor(name: $0.name, itemShape: $0.itemShape) }
+    outputs = model.outputs.map {
+      Tensor(name: $0.name, itemShape: $0.itemShape, datatype: OutputValues.datatype(of: model.elementType(of: $0.name) ?? .float32))
+    }
     fixedBatch = model.inputs.first?.batch
   }
 
