@@ -18,6 +18,15 @@ public struct TypedTensor: Equatable, Sendable {
     bytes = [UInt8](repeating: 0, count: shape.reduce(1, *) * type.byteSize)
   }
 
+  /// A tensor of `type` from its packed little-endian bytes (`shape`'s element count times the
+  /// type's byte size; a bool is one byte, 0 or 1).
+  package init(_ type: ElementType, shape: [Int], bytes: [UInt8]) {
+    precondition(bytes.count == shape.reduce(1, *) * type.byteSize, "\(bytes.count) bytes for \(shape) \(type)")
+    elementType = type
+    self.shape = shape
+    self.bytes = bytes
+  }
+
   /// A float32 tensor as a typed one (what `run(_:)` returns, as `runTyped(_:)` would).
   public init(_ tensor: FloatTensor) {
     elementType = .float32

@@ -35,7 +35,8 @@ struct BatchRun {
     var path: String
     var items: Int
     var finished = 0
-    var outputs: [String: [Float]]
+    /// Each output's bytes so far (little-endian, in the output's element type).
+    var outputs: [String: [UInt8]]
   }
 
   private var inFlight: [Int: InFlight] = [:]
@@ -99,9 +100,9 @@ struct BatchRun {
     let values = gathered
     gathered.removeAll(keepingCapacity: true)
     owners.removeAll(keepingCapacity: true)
-    let outputs: [String: FloatTensor]
+    let outputs: [String: TypedTensor]
     do {
-      outputs = try session.run([binding.name: try FloatTensor(shape: [batch] + binding.itemShape, values: values)])
+      outputs = try session.runTyped([binding.name: try FloatTensor(shape: [batch] + binding.itemShape, values: values)])
     } catch {
       // Nothing in a file can make a well-formed batch fail, but if one does, its files are reported, not lost.
       for file in Set(batchOwners.map(\.file)).sorted() {
@@ -112,8 +113,9 @@ struct BatchRun {
     for (slot, owner) in batchOwners.enumerated() {
       guard inFlight[owner.file] != nil else { continue }
       for output in model.outputs {
-        let n = output.itemShape.reduce(1, *)
-        inFlight[owner.file]!.outputs[output.name]!.append(contentsOf: outputs[output.name]!.values[(slot * n)..<((slot + 1) * n)])
+        let typed = outputs[output.name]!
+        let n = output.itemShape.reduce(1, *) * typed.elementType.byteSize
+        inFlight[owner.file]!.outputs[output.name]!.append(contentsOf: typed.bytes[(slot * n)..<((slot + 1) * n)])
       }
       inFlight[owner.file]!.finished += 1
       if inFlight[owner.file]!.finished == inFlight[owner.file]!.items { try finish(owner.file) }
@@ -123,9 +125,10 @@ struct BatchRun {
   /// Writes a finished file's line (and `.npy` outputs).
   private mutating func finish(_ file: Int) throws {
     guard let entry = inFlight.removeValue(forKey: file) else { return }
-    var tensors: [String: TypedTensor] = [:]  // float32 only: runBatch refuses plans with other outputs
+    var tensors: [String: TypedTensor] = [:]
     for output in model.outputs {
-      tensors[output.name] = TypedTensor(try FloatTensor(shape: [entry.items] + output.itemShape, values: entry.outputs[output.name]!))
+      let type = model.elementType(of: output.name) ?? .float32
+      tensors[output.name] = TypedTensor(type, shape: [entry.items] + output.itemShape, bytes: entry.outputs[output.name]!)
     }
     let order = model.outputs.map(\.name)
     if let outputsDirectory {

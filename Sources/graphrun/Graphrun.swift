@@ -177,9 +177,6 @@ struct Graphrun: ParsableCommand {
     guard model.inputs.count == 1, let binding = model.inputs.first else {
       throw RuntimeError.input("batch mode feeds single-input plans; this plan has \(model.inputs.count) inputs")
     }
-    if let other = model.outputs.first(where: { model.elementType(of: $0.name) != .float32 }) {
-      throw RuntimeError.input("batch mode writes float32 outputs only; output '\(other.name)' is \(model.elementType(of: other.name)!) (run the files one at a time with -o)")
-    }
     if let fixed = binding.batch, let batchSize, batchSize != fixed {
       throw RuntimeError.input("the plan was compiled for batch \(fixed): --batch-size must be \(fixed) (or left out)")
     }

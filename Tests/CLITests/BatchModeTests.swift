@@ -1,4 +1,5 @@
 import Foundation
+import GraphIR
 import GraphRuntime
 import XCTest
 
@@ -119,5 +120,36 @@ final class BatchModeTests: XCTestCase {
     XCTAssertEqual(classes, reference.map { $0[0] })
     let wrong = try CLI.run("graphrun", [path("b4.plan")] + files + ["--batch-size", "2"])
     XCTAssertTrue(wrong.stderr.contains("--batch-size must be 4"), wrong.stderr)
+  }
+
+  /// A plan with a bool output: each file's line and `.npy` keep the type, and items batched
+  /// across files land in their own file's output (files of 1, 3, 2 and 5 items in batches of 4).
+  func testBoolOutputsKeepTheirTypeAcrossBatches() throws {
+    let b = GraphBuilder(name: "typed")
+    let x = b.input("x", [.symbol("N"), 4])
+    b.output(b.node("Greater", name: "positive", inputs: [x, b.constant("zero", Tensor(scalar: 0))]))
+    b.output(b.node("Relu", name: "y", inputs: [x]))
+    try ONNXWriter.write(Model(graph: b.build(), opsetImports: ["": 13]), to: path("typed.onnx"))
+    XCTAssertEqual(try CLI.run("graphc", ["compile", path("typed.onnx"), "-o", path("typed.plan")]).status, 0)
+    var values: [[Float]] = []
+    for (i, items) in [1, 3, 2, 5].enumerated() {
+      values.append((0..<(items * 4)).map { Float(($0 * 7 + i * 3) % 11) - 5 })
+      try NPY.write(try NPYArray(shape: [items, 4], data: values[i]), path: path("in\(i).npy"))
+    }
+    let outputs = path("outputs")
+    try FileManager.default.createDirectory(atPath: outputs, withIntermediateDirectories: true)
+    let r = try CLI.run(
+      "graphrun", [path("typed.plan")] + (0..<4).map { path("in\($0).npy") } + ["--batch-size", "4", "--outputs-dir", outputs])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    for (i, line) in try lines(r.stdout).enumerated() {
+      let positive = try XCTUnwrap((line["outputs"] as? [[String: Any]])?.first { $0["name"] as? String == "positive" })
+      XCTAssertEqual(positive["dtype"] as? String, "bool")
+      XCTAssertEqual(positive["values"] as? [Bool], values[i].map { $0 > 0 }, "file \(i)")
+      let npy = try XCTUnwrap(FileManager.default.contents(atPath: "\(outputs)/in\(i).positive.npy"))
+      XCTAssertTrue(String(decoding: npy.prefix(64), as: UTF8.self).contains("'descr': '|b1'"))
+      XCTAssertEqual(Array(npy.suffix(values[i].count)), values[i].map { $0 > 0 ? 1 : 0 }, "file \(i)")
+      let relu = try NPY.read(path: "\(outputs)/in\(i).y.npy")
+      XCTAssertEqual(relu.data, values[i].map { max($0, 0) }, "file \(i)")
+    }
   }
 }
