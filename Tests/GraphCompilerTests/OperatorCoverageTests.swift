@@ -178,6 +178,11 @@ final class OperatorCoverageTests: XCTestCase {
       let mask = g.builder.constant("mask", Tensor(dataType: .bool, dims: [4, 1], storage: .integers([1, 0, 0, 1])))
       return g.node("Where", "where", [mask, x, g.node("Neg", "neg", [x])])
     }
+    // Run-time int64 indices as floats: along the last axis, and along the channels without keepdims.
+    s["ArgMax"] = { g, x in g.node("Cast", "as_float", [g.node("ArgMax", "argmax", [x], ["axis": .int(3)])], ["to": .int(1)]) }
+    s["ArgMin"] = { g, x in
+      g.node("Cast", "as_float", [g.node("ArgMin", "argmin", [x], ["axis": .int(1), "keepdims": .int(0), "select_last_index": .int(1)])], ["to": .int(1)])
+    }
     s["Mod"] = { g, x in g.node("Mod", "mod", [x, g.weight("k", [2, 1, 4], 0.2, 0.5)], ["fmod": .int(1)]) }
     return s
   }()

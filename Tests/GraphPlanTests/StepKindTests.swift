@@ -96,9 +96,11 @@ final class StepKindTests: XCTestCase {
       XCTAssertEqual(decoded, .reduce(kind))
       return w.bytes[1]
     }
-    // Never renumber: sum, mean, max, min, l2, sumSquare, prod, logSumExp, then l1 and logSum.
-    XCTAssertEqual(ReduceKind.allCases.map(\.name), ["sum", "mean", "max", "min", "l2", "sumsquare", "prod", "logsumexp", "l1", "logsum"])
-    XCTAssertEqual(codes, Array(0...9))
+    // Never renumber: sum, mean, max, min, l2, sumSquare, prod, logSumExp, then l1 and logSum, then the arg kinds.
+    XCTAssertEqual(ReduceKind.allCases.map(\.name), [
+      "sum", "mean", "max", "min", "l2", "sumsquare", "prod", "logsumexp", "l1", "logsum", "argmax", "argmin", "argmax-last", "argmin-last",
+    ])
+    XCTAssertEqual(codes, Array(0...13))
   }
 
   func testTagsAreTheOnDiskNumbers() {
