@@ -183,6 +183,18 @@ final class OperatorCoverageTests: XCTestCase {
     s["ArgMin"] = { g, x in
       g.node("Cast", "as_float", [g.node("ArgMin", "argmin", [x], ["axis": .int(1), "keepdims": .int(0), "select_last_index": .int(1)])], ["to": .int(1)])
     }
+    s["Hardmax"] = unary("Hardmax", ["axis": .int(2)])
+    s["SpaceToDepth"] = unary("SpaceToDepth", ["blocksize": .int(2)])
+    s["DepthToSpace"] = { g, x in g.node("DepthToSpace", "d2s", [g.conv("conv", x, 2, 8, k: 1, pad: 0)], ["blocksize": .int(2), "mode": .string("CRD")]) }
+    s["Mish"] = unary("Mish")
+    s["Shrink"] = unary("Shrink", ["lambd": .float(0.2), "bias": .float(0.1)])
+    // Inside each function's domain: (-0.9, 0.9) for asin/acos/atanh, above 1 for acosh.
+    for op in TrigonometricOp.opTypes {
+      s[op] = { g, x in
+        let inside = op == "Acosh" ? g.node("Add", "above_one", [g.node("Abs", "abs", [x]), g.scalar("one", 1.01)]) : g.node("Mul", "scaled", [x, g.scalar("k", 0.9)])
+        return g.node(op, op.lowercased(), [inside])
+      }
+    }
     s["Mod"] = { g, x in g.node("Mod", "mod", [x, g.weight("k", [2, 1, 4], 0.2, 0.5)], ["fmod": .int(1)]) }
     return s
   }()

@@ -14,9 +14,11 @@ struct WholeShapeNode {
     node = original
     func shifted(_ axis: Int) -> Int { axis >= 0 ? axis + 1 : axis }
     switch original.opType {
-    case "Concat", "Gather", "Split", "LayerNormalization", "Softmax", "LogSoftmax", "ArgMax", "ArgMin":
+    case "Concat", "Gather", "Split", "LayerNormalization", "Softmax", "LogSoftmax", "Hardmax", "ArgMax", "ArgMin":
       let softmax = opset < 13 ? 1 : -1
-      let defaults = ["Gather": 0, "Split": 0, "LayerNormalization": -1, "Softmax": softmax, "LogSoftmax": softmax, "ArgMax": 0, "ArgMin": 0]
+      let defaults = [
+        "Gather": 0, "Split": 0, "LayerNormalization": -1, "Softmax": softmax, "LogSoftmax": softmax, "Hardmax": softmax, "ArgMax": 0, "ArgMin": 0,
+      ]
       if let axis = try original.int("axis") ?? defaults[original.opType] { node.attributes["axis"] = .int(shifted(axis)) }
     case "Transpose":
       let perm = try original.ints("perm") ?? Array((0..<rank).reversed())
