@@ -4,7 +4,7 @@ import XCTest
 
 @testable import GraphCompiler
 
-/// Ops whose outputs are int64 indices computed at run time (ArgMax, ArgMin), on values worked
+/// Ops whose outputs are int64 indices computed at run time (ArgMax, ArgMin, TopK), on values worked
 /// out by hand: the compiled plan (its output read as int64) against the reference interpreter.
 final class IndexOpsTests: XCTestCase {
   /// `op` on `x` of `shape` (a symbolic batch first), compiled and run with `runTyped`, and by the
@@ -103,5 +103,66 @@ final class IndexOpsTests: XCTestCase {
     XCTAssertThrowsError(try Pipeline.compile(range.model())) {
       XCTAssertTrue("\($0)".contains("bad_axis") && "\($0)".contains("axis 2 is out of range for rank 2"), "\($0)")
     }
+  }
+
+  /// TopK(x, K) of `x` shaped `shape` (batch symbolic): values and indices compiled (int64 read
+  /// with runTyped) and by the reference interpreter.
+  func topK(_ x: [Float], _ shape: [Int], k: Int, _ attributes: [String: Attribute] = [:], opset: Int = 13) throws
+    -> (values: [Float], indices: [Int64], reference: [Float], referenceIndices: [Int64], shape: [Int])
+  {
+    let g = TestGraph("topk")
+    g.input("x", Shape(["N"] + shape.dropFirst().map { Dim.fixed($0) }))
+    g.builder.node("TopK", name: "topk", inputs: opset < 10 ? ["x"] : ["x", g.ints("k", [k])], outputs: ["values", "indices"],
+                   attributes: opset < 10 ? attributes.merging(["k": .int(k)]) { $1 } : attributes)
+    g.output("values")
+    g.builder.output("indices", type: .int64)
+    let model = g.model(opset: opset)
+    let inputs = ["x": try FloatTensor(shape: shape, values: x)]
+    let output = try Pipeline.compile(model)
+    let typed = try CompiledModel(plan: output.plan, weights: output.weights).makeSession(threads: 1).runTyped(inputs)
+    let reference = try ReferenceInterpreter.run(model, inputs: inputs)
+    return (try typed["values"]!.floats().values, try typed["indices"]!.int64s(), reference["values"]!.values,
+            reference["indices"]!.values.map { Int64($0) }, typed["values"]!.shape)
+  }
+
+  /// Rows [3, 1, 3, -2, 1] and [0, -0, 7, 7, -5]: the largest three with ties by index, the
+  /// smallest two; along a middle axis with K as opset 1's attribute.
+  func testTopK() throws {
+    let x: [Float] = [3, 1, 3, -2, 1, 0, -0.0, 7, 7, -5]
+    let top = try topK(x, [1, 2, 5], k: 3)
+    XCTAssertEqual(top.values, [3, 3, 1, 7, 7, 0])
+    XCTAssertEqual(top.indices, [0, 2, 1, 2, 3, 0])
+    XCTAssertEqual(top.reference, top.values)
+    XCTAssertEqual(top.referenceIndices, top.indices)
+    XCTAssertEqual(top.shape, [1, 2, 3])
+    let low = try topK(x, [1, 2, 5], k: 2, ["largest": .int(0)], opset: 11)
+    XCTAssertEqual(low.values, [-2, 1, -5, 0])
+    XCTAssertEqual(low.indices, [3, 1, 4, 0])
+    XCTAssertEqual(low.referenceIndices, low.indices)
+    // x[n, c, w] along c (3 values): columns (1, 4, 0) and (5, 5, 2) of item 0.
+    let middle = try topK([1, 5, 4, 5, 0, 2], [1, 3, 2], k: 2, ["axis": .int(1)], opset: 9)
+    XCTAssertEqual(middle.values, [4, 5, 1, 5])
+    XCTAssertEqual(middle.indices, [1, 0, 0, 1])
+    XCTAssertEqual(middle.shape, [1, 2, 2])
+    XCTAssertEqual(middle.referenceIndices, middle.indices)
+  }
+
+  /// K larger than the axis, K computed at run time and K = 0 are refused naming the node.
+  func testTopKRefusals() throws {
+    func compile(_ k: Int?, runTimeK: Bool = false) -> String {
+      let g = TestGraph("topk_bad")
+      g.input("x", ["N", 4])
+      let kInput = runTimeK ? g.node("Cast", "k_from_x", [g.node("ArgMax", "argmax", ["x"], ["axis": .int(1), "keepdims": .int(0)])], ["to": .int(7)]) : g.ints("k", [k!])
+      g.builder.node("TopK", name: "bad_topk", inputs: ["x", kInput], outputs: ["values", "indices"])
+      g.output("values")
+      do {
+        _ = try Pipeline.compile(g.model())
+        return "compiled"
+      } catch { return "\(error)" }
+    }
+    XCTAssertTrue(compile(5).contains("bad_topk") && compile(5).contains("K 5 is larger than axis 1, which holds 4 values"), compile(5))
+    XCTAssertTrue(compile(0).contains("bad_topk") && compile(0).contains("K must be at least 1"), compile(0))
+    XCTAssertTrue(compile(nil, runTimeK: true).contains("bad_topk") && compile(nil, runTimeK: true).contains("K (input 1, 'k_from_x') must be a constant"),
+                  compile(nil, runTimeK: true))
   }
 }

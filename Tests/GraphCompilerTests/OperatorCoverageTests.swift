@@ -184,6 +184,11 @@ final class OperatorCoverageTests: XCTestCase {
       g.node("Cast", "as_float", [g.node("ArgMin", "argmin", [x], ["axis": .int(1), "keepdims": .int(0), "select_last_index": .int(1)])], ["to": .int(1)])
     }
     s["Hardmax"] = unary("Hardmax", ["axis": .int(2)])
+    // Both outputs: the two largest along the channels (a transpose each way), plus their indices.
+    s["TopK"] = { g, x in
+      let top = g.builder.node("TopK", name: "topk", inputs: [x, g.ints("k", [2])], outputs: ["topk_values", "topk_indices"], attributes: ["axis": .int(1)])
+      return g.node("Add", "sum", [top[0], g.node("Cast", "as_float", [top[1]], ["to": .int(1)])])
+    }
     s["SpaceToDepth"] = unary("SpaceToDepth", ["blocksize": .int(2)])
     s["DepthToSpace"] = { g, x in g.node("DepthToSpace", "d2s", [g.conv("conv", x, 2, 8, k: 1, pad: 0)], ["blocksize": .int(2), "mode": .string("CRD")]) }
     s["Mish"] = unary("Mish")

@@ -42,15 +42,7 @@ enum HardmaxOp: OperatorDefinition {
     let axis = try axis(n, rank: dims.count + 1)
     guard axis > 0 else { throw LoweringContext.Unsupported(reason: "a Hardmax across the batch") }
     // Lanes laid out as rows: the axis (or, flattened, the axes from it) last.
-    var x = n.x, laneDims = dims, perm: [Int]? = nil
-    if !flattens(n), axis < dims.count {
-      let order = (0..<dims.count).filter { $0 != axis - 1 } + [axis - 1]
-      perm = order
-      laneDims = order.map { dims[$0] }
-      x = n.output + "#axis-last"
-      n.newValue(x, dims: laneDims)
-      n.emit(.transpose(perm: order), inputs: [n.x], output: x)
-    }
+    let (x, laneDims, perm) = flattens(n) ? (n.x, dims, nil) : n.movingAxisLast(axis - 1)
     let length = flattens(n) ? dims[(axis - 1)...].reduce(1, *) : dims[axis - 1]
     guard length <= ArgMaxOp.longestAxis else {
       throw n.error("lanes of \(length) values are too long: the run-time index is exact only up to 2^24 (\(ArgMaxOp.longestAxis))")
@@ -64,8 +56,6 @@ enum HardmaxOp: OperatorDefinition {
     let positions = n.addWeights((0..<length).map(Float.init))
     n.emit(.binary(Binary(op: .equal, leftDims: [rows, 1], rightDims: [length], constant: positions, constantIsLeft: false, activation: .none)),
            inputs: [index], output: hot)
-    guard let perm else { return n.alias(n.output, .view(of: hot)) }
-    let inverse = (0..<perm.count).map { perm.firstIndex(of: $0)! }
-    n.emit(.transpose(perm: inverse), inputs: [n.view(of: hot, dims: laneDims)])
+    n.movingAxisBack(from: hot, dims: laneDims, perm: perm, into: n.output)
   }
 }
