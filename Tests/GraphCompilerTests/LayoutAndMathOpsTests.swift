@@ -87,3 +87,79 @@ final class LayoutAndMathOpsTests: XCTestCase {
     XCTAssertTrue(acosh.compiled.values[1].isNaN && acosh.reference.values[1].isNaN, "below the domain: NaN")
   }
 }
+
+/// GatherElements and ScatterElements with constant indices, by hand (ONNX's own examples).
+final class ElementIndexingTests: XCTestCase {
+  /// `op(x, indices[, updates])` on a fixed-shape run-time `x`, compiled and by the interpreter.
+  func run(_ op: String, _ x: [Float], _ shape: [Int], indices: [Int], _ indexDims: [Int], updates: [Float]? = nil, axis: Int) throws
+    -> (compiled: [Float], reference: [Float])
+  {
+    let g = TestGraph(op.lowercased())
+    g.input("x", Shape(fixed: shape))
+    var inputs = [g.node("Relu", "relu", ["x"]), g.ints("indices", indices, dims: indexDims)]
+    if let updates { inputs.append(g.builder.constant("updates", Tensor(floats: updates, dims: indexDims))) }
+    g.output(g.node(op, "out", inputs, ["axis": .int(axis)]))
+    let model = g.model()
+    let feeds = ["x": try FloatTensor(shape: shape, values: x)]
+    return (try Compile.run(try Pipeline.compile(model), feeds, threads: 1)["out"]!.values, try ReferenceInterpreter.run(model, inputs: feeds)["out"]!.values)
+  }
+
+  func testGatherElements() throws {
+    // data [[1, 2], [3, 4]], indices [[0, 0], [1, 0]] along axis 1: [[1, 1], [4, 3]].
+    let r = try run("GatherElements", [1, 2, 3, 4], [2, 2], indices: [0, 0, 1, 0], [2, 2], axis: 1)
+    XCTAssertEqual(r.compiled, [1, 1, 4, 3])
+    XCTAssertEqual(r.reference, [1, 1, 4, 3])
+    // Axis 0 with a negative index: [[1,2,3],[4,5,6],[7,8,9]], indices [[1, 2, 0], [2, 0, -3]]: [[4, 8, 3], [7, 2, 3]].
+    let rows = try run("GatherElements", (1...9).map(Float.init), [3, 3], indices: [1, 2, 0, 2, 0, -3], [2, 3], axis: 0)
+    XCTAssertEqual(rows.compiled, [4, 8, 3, 7, 2, 3])
+    XCTAssertEqual(rows.reference, [4, 8, 3, 7, 2, 3])
+    XCTAssertThrowsError(try run("GatherElements", [1, 2, 3, 4], [2, 2], indices: [0, 2, 1, 0], [2, 2], axis: 1)) {
+      XCTAssertTrue("\($0)".contains("'out'") && "\($0)".contains("index 2 is out of range for axis 1 of size 2"), "\($0)")
+    }
+  }
+
+  func testScatterElements() throws {
+    // data [[1, 2, 3, 4, 5]], indices [[1, 3]], updates [[1.1, 2.1]] along axis 1: [[1, 1.1, 3, 2.1, 5]].
+    let r = try run("ScatterElements", [1, 2, 3, 4, 5], [1, 5], indices: [1, 3], [1, 2], updates: [1.1, 2.1], axis: 1)
+    XCTAssertEqual(r.compiled, [1, 1.1, 3, 2.1, 5])
+    XCTAssertEqual(r.reference, [1, 1.1, 3, 2.1, 5])
+    // Axis 0 of zeros [3, 3]: indices [[1, 0, 2], [0, 2, 1]], updates [[1, 1.1, 1.2], [2, 2.1, 2.2]].
+    let zeros = try run("ScatterElements", [Float](repeating: 0, count: 9), [3, 3], indices: [1, 0, 2, 0, 2, 1], [2, 3], updates: [1, 1.1, 1.2, 2, 2.1, 2.2], axis: 0)
+    XCTAssertEqual(zeros.compiled, [2, 1.1, 0, 1, 0, 2.2, 0, 2.1, 1.2])
+    XCTAssertEqual(zeros.reference, zeros.compiled)
+  }
+}
+
+/// Trilu and EyeLike, by hand.
+final class TriangleOpsTests: XCTestCase {
+  /// x [N, 3, 3] of 1...9 with a NaN below the diagonal: upper from k = 1, lower from k = -1.
+  func testTrilu() throws {
+    let x: [Float] = [1, 2, 3, .nan, 5, 6, 7, 8, 9]
+    for (upper, k, want) in [(1, 1, [0, 2, 3, 0, 0, 6, 0, 0, 0]), (0, -1, [0, 0, 0, Float.nan, 0, 0, 7, 8, 0]), (1, 0, [1, 2, 3, 0, 5, 6, 0, 0, 9])] as [(Int, Int, [Float])] {
+      let g = TestGraph("trilu")
+      g.input("x", ["N", 3, 3])
+      g.output(g.node("Trilu", "out", ["x", g.ints("k", [k], dims: [])], ["upper": .int(upper)]))
+      let model = g.model(opset: 14)
+      let feeds = ["x": try FloatTensor(shape: [1, 3, 3], values: x)]
+      for got in [try Compile.run(try Pipeline.compile(model), feeds, threads: 1)["out"]!.values, try ReferenceInterpreter.run(model, inputs: feeds)["out"]!.values] {
+        XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), "upper \(upper) k \(k): \(got)")
+      }
+    }
+  }
+
+  /// EyeLike of a fixed [2, 3] value, k = 1, folded into a constant the plan adds.
+  func testEyeLike() throws {
+    let g = TestGraph("eyelike")
+    g.input("x", [2, 3])
+    g.output(g.node("Add", "out", ["x", g.node("EyeLike", "eye", ["x"], ["k": .int(1)])]))
+    let feeds = ["x": try FloatTensor(shape: [2, 3], values: [0, 0, 0, 0, 0, 0])]
+    XCTAssertEqual(try Compile.run(try Pipeline.compile(g.model()), feeds, threads: 1)["out"]?.values, [0, 1, 0, 0, 0, 1])
+    XCTAssertEqual(try ReferenceInterpreter.run(g.model(), inputs: feeds)["out"]?.values, [0, 1, 0, 0, 0, 1])
+    let batched = TestGraph("eyelike_batched")
+    batched.input("x", ["N", 3])
+    batched.output(batched.node("Add", "out", ["x", batched.node("EyeLike", "eye", ["x"])]))
+    XCTAssertThrowsError(try Pipeline.compile(batched.model())) {
+      XCTAssertTrue("\($0)".contains("'eye'") && "\($0)".contains("fixed 2-D shape"), "\($0)")
+    }
+  }
+}

@@ -110,6 +110,16 @@ final class OperatorCoverageTests: XCTestCase {
         let data = g.node("Relu", "relu", [g.weight("d", [4, 4])])
         return g.node("Add", "add", [x, g.node("ScatterND", "scatternd", [data, g.ints("i", [1, 3], dims: [2, 1]), g.weight("u", [2, 4])])])
       },
+      // Run-time data without the batch (a Relu of a constant), constant indices along axis 1.
+      "GatherElements": { g, x in
+        let picked = g.node("GatherElements", "gatherelements", [g.node("Relu", "relu", [g.weight("d", [3, 4])]), g.ints("i", [3, 0, -1, 1], dims: [1, 4])], ["axis": .int(1)])
+        return g.node("Add", "add", [x, picked])
+      },
+      "ScatterElements": { g, x in
+        let data = g.node("Relu", "relu", [g.weight("d", [4, 4])])
+        let scattered = g.node("ScatterElements", "scatterelements", [data, g.ints("i", [1, 3, 0, 2], dims: [1, 4]), g.weight("u", [1, 4])])
+        return g.node("Add", "add", [x, scattered])
+      },
       "Einsum": { g, x in g.node("Einsum", "einsum", [x, g.node("Relu", "relu", [x])], ["equation": .string("bcij,bckj->bcik")]) },
       "Upsample": { g, x in
         g.node("Upsample", "upsample", [x, g.builder.constant("scales", Tensor(floats: [1, 1, 2, 3], dims: [4]))], ["mode": .string("nearest")])
@@ -200,6 +210,10 @@ final class OperatorCoverageTests: XCTestCase {
         return g.node(op, op.lowercased(), [inside])
       }
     }
+    // The upper triangle from the diagonal above the main one; NaN outside it still becomes 0.
+    s["Trilu"] = { g, x in g.node("Trilu", "trilu", [x, g.ints("k", [1], dims: [])]) }
+    // A constant identity (folded) added to x.
+    s["EyeLike"] = { g, x in g.node("Add", "add", [x, g.node("EyeLike", "eyelike", [g.weight("square", [4, 4])], ["k": .int(-1)])]) }
     s["Mod"] = { g, x in g.node("Mod", "mod", [x, g.weight("k", [2, 1, 4], 0.2, 0.5)], ["fmod": .int(1)]) }
     return s
   }()

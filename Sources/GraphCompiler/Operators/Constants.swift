@@ -153,8 +153,9 @@ enum CastOp: OperatorDefinition {
   static let attributes: Set<String> = ["to", "saturate"]
   static let folds = true
 
-  static func target(_ n: some NodeOperands) throws -> DataType {
-    guard let raw = try n.node.int("to") else { throw n.error("attribute to is required") }
+  /// The element type attribute `attribute` names (Cast's `to`, EyeLike's `dtype`).
+  static func target(_ n: some NodeOperands, _ attribute: String = "to") throws -> DataType {
+    guard let raw = try n.node.int(attribute) else { throw n.error("attribute \(attribute) is required") }
     guard let rawType = Int32(exactly: raw), let type = DataType(rawValue: rawType) else {
       throw n.error(DataType.unsupported(raw: Int64(raw), what: "cast to element type"))
     }
