@@ -163,3 +163,25 @@ final class TriangleOpsTests: XCTestCase {
     }
   }
 }
+
+/// LpNormalization by hand: rows [3, 4] and [1, -1].
+final class LpNormalizationTests: XCTestCase {
+  /// Rows [3, 4], [1, -1] and [0, 0] (a zero norm gives 0, not NaN).
+  func testL2AlongTheLastAxisAndL1AlongTheFirst() throws {
+    let x: [Float] = [3, 4, 1, -1, 0, 0]
+    let half = Float(0.5).squareRoot()
+    for (attributes, want) in [([:], [0.6, 0.8, half, -half, 0, 0]), (["axis": .int(1), "p": .int(1)], [0.75, 0.8, 0.25, -0.2, 0, 0])] as [([String: Attribute], [Float])] {
+      let g = TestGraph("lpnorm")
+      g.input("x", ["N", 3, 2])
+      g.output(g.node("LpNormalization", "out", ["x"], attributes))
+      let feeds = ["x": try FloatTensor(shape: [1, 3, 2], values: x)]
+      for got in [try Compile.run(try Pipeline.compile(g.model()), feeds, threads: 1)["out"]!.values, try ReferenceInterpreter.run(g.model(), inputs: feeds)["out"]!.values] {
+        for (a, b) in zip(got, want) { XCTAssertEqual(a, b, accuracy: 1e-7, "\(attributes): \(got)") }
+      }
+    }
+    let bad = TestGraph("lpnorm_p3")
+    bad.input("x", ["N", 2])
+    bad.output(bad.node("LpNormalization", "p3", ["x"], ["p": .int(3)]))
+    XCTAssertThrowsError(try Pipeline.compile(bad.model())) { XCTAssertTrue("\($0)".contains("'p3'") && "\($0)".contains("p must be 1 or 2, is 3"), "\($0)") }
+  }
+}

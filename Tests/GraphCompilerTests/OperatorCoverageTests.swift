@@ -214,6 +214,7 @@ final class OperatorCoverageTests: XCTestCase {
     s["Trilu"] = { g, x in g.node("Trilu", "trilu", [x, g.ints("k", [1], dims: [])]) }
     // A constant identity (folded) added to x.
     s["EyeLike"] = { g, x in g.node("Add", "add", [x, g.node("EyeLike", "eyelike", [g.weight("square", [4, 4])], ["k": .int(-1)])]) }
+    s["LpNormalization"] = unary("LpNormalization", ["axis": .int(1), "p": .int(1)])
     s["Mod"] = { g, x in g.node("Mod", "mod", [x, g.weight("k", [2, 1, 4], 0.2, 0.5)], ["fmod": .int(1)]) }
     return s
   }()
