@@ -185,3 +185,23 @@ final class LpNormalizationTests: XCTestCase {
     XCTAssertThrowsError(try Pipeline.compile(bad.model())) { XCTAssertTrue("\($0)".contains("'p3'") && "\($0)".contains("p must be 1 or 2, is 3"), "\($0)") }
   }
 }
+
+/// MeanVarianceNormalization by hand: x [1, 2, 1, 2] = channels [1, 3] and [5, 5].
+final class MeanVarianceNormalizationTests: XCTestCase {
+  func testDefaultAxesOnAFixedShape() throws {
+    let g = TestGraph("mvn")
+    g.input("x", [1, 2, 1, 2])
+    g.output(g.node("MeanVarianceNormalization", "out", ["x"]))
+    let feeds = ["x": try FloatTensor(shape: [1, 2, 1, 2], values: [1, 3, 5, 5])]
+    // Channel 0: mean 2, std 1; channel 1 is constant: 0 / (0 + 1e-9) = 0.
+    for got in [try Compile.run(try Pipeline.compile(g.model()), feeds, threads: 1)["out"]!.values, try ReferenceInterpreter.run(g.model(), inputs: feeds)["out"]!.values] {
+      XCTAssertEqual(got, [-1, 1, 0, 0])
+    }
+    let batched = TestGraph("mvn_batched")
+    batched.input("x", ["N", 2, 1, 2])
+    batched.output(batched.node("MeanVarianceNormalization", "mvn", ["x"]))
+    XCTAssertThrowsError(try Pipeline.compile(batched.model())) {
+      XCTAssertTrue("\($0)".contains("normalizing across the batch (node 'mvn')"), "\($0)")
+    }
+  }
+}

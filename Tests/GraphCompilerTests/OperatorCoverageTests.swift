@@ -215,6 +215,8 @@ final class OperatorCoverageTests: XCTestCase {
     // A constant identity (folded) added to x.
     s["EyeLike"] = { g, x in g.node("Add", "add", [x, g.node("EyeLike", "eyelike", [g.weight("square", [4, 4])], ["k": .int(-1)])]) }
     s["LpNormalization"] = unary("LpNormalization", ["axis": .int(1), "p": .int(1)])
+    // Per item (the default axes hold the batch): over H and W of each channel.
+    s["MeanVarianceNormalization"] = unary("MeanVarianceNormalization", ["axes": .ints([2, 3])])
     s["Mod"] = { g, x in g.node("Mod", "mod", [x, g.weight("k", [2, 1, 4], 0.2, 0.5)], ["fmod": .int(1)]) }
     return s
   }()

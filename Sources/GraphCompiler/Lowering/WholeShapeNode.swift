@@ -29,6 +29,8 @@ struct WholeShapeNode {
       } else {
         try shiftAxesInput(1, graph: graph, all: try original.int("noop_with_empty_axes", default: 0) == 0 ? rank : nil)
       }
+    case "MeanVarianceNormalization":
+      node.attributes["axes"] = .ints((try original.ints("axes") ?? [0, 2, 3]).map(shifted))
     case "Slice":
       if opset < 10 {
         let starts = try original.ints("starts") ?? []
