@@ -66,6 +66,12 @@ public enum Activation: Sendable, Equatable, BitwiseCopyable {
   case ceil
   /// The nearest integer, halves to the even one (ONNX Round: 2.5 → 2, -1.5 → -2).
   case round
+  /// `x * tanh(softplus(x))` (ONNX Mish; YOLOv4-style CNNs).
+  case mish
+  /// `x < -lambd ? x + bias : x > lambd ? x - bias : 0` (ONNX Shrink).
+  case shrink(lambd: Float, bias: Float)
+  /// A trigonometric or hyperbolic function of the C library (ONNX Sin ... Atanh).
+  case math(MathFunction)
 }
 
 /// Which reduction a pooling window performs.
@@ -174,6 +180,14 @@ extension ByteWriter {
     case .floor: u8(28)
     case .ceil: u8(29)
     case .round: u8(30)
+    case .mish: u8(31)
+    case .shrink(let lambd, let bias):
+      u8(32)
+      float(lambd)
+      float(bias)
+    case .math(let function):
+      u8(33)
+      u8(UInt8(MathFunction.allCases.firstIndex(of: function)!))
     }
   }
 
@@ -219,6 +233,12 @@ extension ByteReader {
     case 28: return .floor
     case 29: return .ceil
     case 30: return .round
+    case 31: return .mish
+    case 32: return .shrink(lambd: try float(), bias: try float())
+    case 33:
+      let code = Int(try u8())
+      guard code < MathFunction.allCases.count else { throw PlanError.format("\(context): unknown math function \(code)") }
+      return .math(MathFunction.allCases[code])
     case let t: throw PlanError.format("\(context): unknown activation \(t)")
     }
   }
@@ -275,6 +295,9 @@ extension PlanDescription {
     case .floor: return " floor"
     case .ceil: return " ceil"
     case .round: return " round"
+    case .mish: return " mish"
+    case .shrink(let lambd, let bias): return " shrink(\(number(lambd)), \(number(bias)))"
+    case .math(let function): return " \(function)"
     }
   }
 

@@ -1,8 +1,9 @@
 /// The element type of a graph input or output as it leaves (or enters) the runtime.
 ///
 /// The arena holds only float32: a bool computed at run time is float 0/1 there and leaves as
-/// one byte per element; integer outputs are constants the plan stores with their binding
-/// (``TensorBinding/constant``), never computed. The raw values are the plan file's tags.
+/// one byte per element; an int64 computed at run time is an index (ArgMax, TopK) held there as
+/// an exact float (below 2^24) and leaves as int64. Other integer outputs are constants the plan
+/// stores with their binding (``TensorBinding/constant``). The raw values are the plan file's tags.
 public enum ElementType: UInt8, CaseIterable, Equatable, Sendable, CustomStringConvertible {
   case float32 = 0
   case bool = 1
@@ -18,7 +19,7 @@ public enum ElementType: UInt8, CaseIterable, Equatable, Sendable, CustomStringC
     }
   }
 
-  /// Whether values of this type are integers, which the plan holds only as constants.
+  /// Whether values of this type are integers: constants the plan holds, or int64 indices.
   public var isInteger: Bool { self == .int64 || self == .int32 }
 
   /// The ONNX name (`float32`, `bool`, `int64`, `int32`).

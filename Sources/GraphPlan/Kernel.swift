@@ -66,6 +66,9 @@ public enum Kernel: Equatable, Sendable {
   case convTranspose(ConvolutionTranspose)
   /// `condition != 0 ? x : y` with NumPy broadcasting of the three (ONNX Where).
   case select(Select)
+  /// The `k` largest (or smallest) values of each row of input 0 viewed as `[rows, ...]`, in
+  /// order, or their indices as floats (ONNX TopK: one step per output).
+  case topK(k: Int, largest: Bool, indices: Bool)
 
   /// Whether an input may have one item that every output item reads (a value without the
   /// batch as an operand of a batched step); other steps take inputs with the output's items.
@@ -109,7 +112,7 @@ extension Kernel {
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
     ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self, ConvolutionTranspose.self, Select.self,
-    IndexCopyStep.self, ResizeStep.self,
+    IndexCopyStep.self, ResizeStep.self, TopKStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -142,6 +145,7 @@ extension Kernel {
     case .resize(let rows, let columns): return ResizeStep(rows: rows, columns: columns)
     case .convTranspose(let c): return c
     case .select(let s): return s
+    case .topK(let k, let largest, let indices): return TopKStep(k: k, largest: largest, indices: indices)
     }
   }
 }

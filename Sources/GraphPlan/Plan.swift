@@ -53,9 +53,10 @@ public struct TensorBinding: Equatable, Sendable {
   /// scalar); nil for a batched tensor, whose shape is `[batch] + view.dims`.
   public var shape: [Int]?
   /// What the tensor holds outside the runtime: float32, or a bool kept as float 0/1 in the
-  /// arena, or (outputs only, with ``constant``) an integer type.
+  /// arena, or (outputs only) an integer type: with ``constant``, or int64 indices the arena
+  /// holds as exact floats.
   public var elementType: ElementType
-  /// The values of an integer output, folded at compile time (C order; int32 ones within its
+  /// The values of an integer output folded at compile time (C order; int32 ones within its
   /// range); nil for every other binding, whose values are in the arena.
   public var constant: [Int64]?
 

@@ -49,7 +49,7 @@ public final class Session {
   }
 
   /// Runs the model on `inputs` like `run(_:)` and returns every output as its own element type:
-  /// float32, bool (one byte per element, 0 or 1) or an integer constant.
+  /// float32, bool (one byte per element, 0 or 1), int64 (a constant or indices) or an int32 constant.
   /// - Throws: as `run(_:)`, but takes a model with outputs of any type.
   public func runTyped(_ inputs: [String: FloatTensor]) throws(RuntimeError) -> [String: TypedTensor] {
     var outputs: [String: TypedTensor] = [:]
@@ -267,6 +267,13 @@ public final class Session {
             // The arena holds a bool as float 0/1; it leaves as one byte.
             let out = dst.baseAddress!.assumingMemoryBound(to: UInt8.self) + start
             for k in 0..<v.itemCount { out[k] = src[k] != 0 ? 1 : 0 }
+          } else if binding.elementType == .int64 {
+            // A computed int64 is an index, an exact float in the arena (what no index is, as
+            // NaN from a corrupt plan, leaves as -1 rather than trapping).
+            for k in 0..<v.itemCount {
+              let index = src[k].magnitude < 0x1p62 ? Int64(src[k]) : -1
+              dst.storeBytes(of: index.littleEndian, toByteOffset: (start + k) * 8, as: Int64.self)
+            }
           } else {
             (dst.baseAddress! + start * 4).copyMemory(from: src, byteCount: v.itemCount * 4)
           }

@@ -1,5 +1,5 @@
 /// A graph output of the element type the plan records: float32, bool (one byte per element,
-/// 0 or 1), or an int64 or int32 constant. `Session.runTyped(_:)` returns these.
+/// 0 or 1), int64 (a constant or computed indices) or an int32 constant. `Session.runTyped(_:)` returns these.
 ///
 /// Read the values with the accessor for the output's type; asking for another type throws
 /// (a bool output is not handed out as floats, nor an int64 one as float32).

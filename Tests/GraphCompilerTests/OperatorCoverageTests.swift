@@ -110,6 +110,16 @@ final class OperatorCoverageTests: XCTestCase {
         let data = g.node("Relu", "relu", [g.weight("d", [4, 4])])
         return g.node("Add", "add", [x, g.node("ScatterND", "scatternd", [data, g.ints("i", [1, 3], dims: [2, 1]), g.weight("u", [2, 4])])])
       },
+      // Run-time data without the batch (a Relu of a constant), constant indices along axis 1.
+      "GatherElements": { g, x in
+        let picked = g.node("GatherElements", "gatherelements", [g.node("Relu", "relu", [g.weight("d", [3, 4])]), g.ints("i", [3, 0, -1, 1], dims: [1, 4])], ["axis": .int(1)])
+        return g.node("Add", "add", [x, picked])
+      },
+      "ScatterElements": { g, x in
+        let data = g.node("Relu", "relu", [g.weight("d", [4, 4])])
+        let scattered = g.node("ScatterElements", "scatterelements", [data, g.ints("i", [1, 3, 0, 2], dims: [1, 4]), g.weight("u", [1, 4])])
+        return g.node("Add", "add", [x, scattered])
+      },
       "Einsum": { g, x in g.node("Einsum", "einsum", [x, g.node("Relu", "relu", [x])], ["equation": .string("bcij,bckj->bcik")]) },
       "Upsample": { g, x in
         g.node("Upsample", "upsample", [x, g.builder.constant("scales", Tensor(floats: [1, 1, 2, 3], dims: [4]))], ["mode": .string("nearest")])
@@ -178,6 +188,35 @@ final class OperatorCoverageTests: XCTestCase {
       let mask = g.builder.constant("mask", Tensor(dataType: .bool, dims: [4, 1], storage: .integers([1, 0, 0, 1])))
       return g.node("Where", "where", [mask, x, g.node("Neg", "neg", [x])])
     }
+    // Run-time int64 indices as floats: along the last axis, and along the channels without keepdims.
+    s["ArgMax"] = { g, x in g.node("Cast", "as_float", [g.node("ArgMax", "argmax", [x], ["axis": .int(3)])], ["to": .int(1)]) }
+    s["ArgMin"] = { g, x in
+      g.node("Cast", "as_float", [g.node("ArgMin", "argmin", [x], ["axis": .int(1), "keepdims": .int(0), "select_last_index": .int(1)])], ["to": .int(1)])
+    }
+    s["Hardmax"] = unary("Hardmax", ["axis": .int(2)])
+    // Both outputs: the two largest along the channels (a transpose each way), plus their indices.
+    s["TopK"] = { g, x in
+      let top = g.builder.node("TopK", name: "topk", inputs: [x, g.ints("k", [2])], outputs: ["topk_values", "topk_indices"], attributes: ["axis": .int(1)])
+      return g.node("Add", "sum", [top[0], g.node("Cast", "as_float", [top[1]], ["to": .int(1)])])
+    }
+    s["SpaceToDepth"] = unary("SpaceToDepth", ["blocksize": .int(2)])
+    s["DepthToSpace"] = { g, x in g.node("DepthToSpace", "d2s", [g.conv("conv", x, 2, 8, k: 1, pad: 0)], ["blocksize": .int(2), "mode": .string("CRD")]) }
+    s["Mish"] = unary("Mish")
+    s["Shrink"] = unary("Shrink", ["lambd": .float(0.2), "bias": .float(0.1)])
+    // Inside each function's domain: (-0.9, 0.9) for asin/acos/atanh, above 1 for acosh.
+    for op in TrigonometricOp.opTypes {
+      s[op] = { g, x in
+        let inside = op == "Acosh" ? g.node("Add", "above_one", [g.node("Abs", "abs", [x]), g.scalar("one", 1.01)]) : g.node("Mul", "scaled", [x, g.scalar("k", 0.9)])
+        return g.node(op, op.lowercased(), [inside])
+      }
+    }
+    // The upper triangle from the diagonal above the main one; NaN outside it still becomes 0.
+    s["Trilu"] = { g, x in g.node("Trilu", "trilu", [x, g.ints("k", [1], dims: [])]) }
+    // A constant identity (folded) added to x.
+    s["EyeLike"] = { g, x in g.node("Add", "add", [x, g.node("EyeLike", "eyelike", [g.weight("square", [4, 4])], ["k": .int(-1)])]) }
+    s["LpNormalization"] = unary("LpNormalization", ["axis": .int(1), "p": .int(1)])
+    // Per item (the default axes hold the batch): over H and W of each channel.
+    s["MeanVarianceNormalization"] = unary("MeanVarianceNormalization", ["axes": .ints([2, 3])])
     s["Mod"] = { g, x in g.node("Mod", "mod", [x, g.weight("k", [2, 1, 4], 0.2, 0.5)], ["fmod": .int(1)]) }
     return s
   }()

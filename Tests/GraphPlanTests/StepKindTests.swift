@@ -59,6 +59,7 @@ final class StepKindTests: XCTestCase {
     .resize(
       rows: ResizeAxis.linear(low: [0, 0, 1], high: [1, 1, 2], weights: [0, 0.5, 0.25]),
       columns: ResizeAxis(identity: 2)),
+    .topK(k: 3, largest: false, indices: true),
     // A Winograd conv (a second conv, after the others).
     .conv(Convolution(
       geometry: Conv2DGeometry(
@@ -96,9 +97,11 @@ final class StepKindTests: XCTestCase {
       XCTAssertEqual(decoded, .reduce(kind))
       return w.bytes[1]
     }
-    // Never renumber: sum, mean, max, min, l2, sumSquare, prod, logSumExp, then l1 and logSum.
-    XCTAssertEqual(ReduceKind.allCases.map(\.name), ["sum", "mean", "max", "min", "l2", "sumsquare", "prod", "logsumexp", "l1", "logsum"])
-    XCTAssertEqual(codes, Array(0...9))
+    // Never renumber: sum, mean, max, min, l2, sumSquare, prod, logSumExp, then l1 and logSum, then the arg kinds.
+    XCTAssertEqual(ReduceKind.allCases.map(\.name), [
+      "sum", "mean", "max", "min", "l2", "sumsquare", "prod", "logsumexp", "l1", "logsum", "argmax", "argmin", "argmax-last", "argmin-last",
+    ])
+    XCTAssertEqual(codes, Array(0...13))
   }
 
   func testTagsAreTheOnDiskNumbers() {
@@ -108,12 +111,12 @@ final class StepKindTests: XCTestCase {
       "conv": 1, "pool": 2, "global-pool": 3, "dense": 4, "binary": 5, "channel-affine": 6, "activation": 7,
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
       "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19, "conv-nd": 20,
-      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "conv-transpose": 24, "select": 25, "index-copy": 26, "resize": 27,
+      "pool-nd": 21, "reduce": 22, "log-softmax": 23, "conv-transpose": 24, "select": 25, "index-copy": 26, "resize": 27, "topk": 28,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
       "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean", "conv-nd", "pool-nd",
-      "reduce", "log-softmax", "conv-transpose", "select", "index-copy", "resize",
+      "reduce", "log-softmax", "conv-transpose", "select", "index-copy", "resize", "topk",
     ])
   }
 
@@ -216,6 +219,7 @@ final class StepKindTests: XCTestCase {
       "select 3x1, 1 const, 2x3x4",
       "index-copy [2x4x1] fill -0.5",
       "resize 3x2 (2x1 taps)",
+      "top3-smallest indices",
       "conv 3x3/1 pad 1 4→6 no-bias winograd relu",
     ])
   }
@@ -241,6 +245,14 @@ final class StepKindTests: XCTestCase {
     XCTAssertNoThrow(try plan(.reduce(.max), inputs: [x], output: View(base: 24, itemStride: 24, dims: [2, 1, 1])).validate())
     XCTAssertThrowsError(try plan(.reduce(.max), inputs: [x], output: View(base: 24, itemStride: 24, dims: [3])).validate()) {
       XCTAssertTrue("\($0)".contains("one value per row"), "\($0)")
+    }
+    // Top-k: k values of each row of [2, 12], k at most 12.
+    XCTAssertNoThrow(try plan(.topK(k: 3, largest: true, indices: false), inputs: [x], output: View(base: 24, itemStride: 24, dims: [2, 3])).validate())
+    XCTAssertThrowsError(try plan(.topK(k: 13, largest: true, indices: false), inputs: [x], output: View(base: 24, itemStride: 24, dims: [2, 12])).validate()) {
+      XCTAssertTrue("\($0)".contains("k 13 must be in 1...12"), "\($0)")
+    }
+    XCTAssertThrowsError(try plan(.topK(k: 2, largest: true, indices: true), inputs: [x], output: View(base: 24, itemStride: 24, dims: [2, 3])).validate()) {
+      XCTAssertTrue("\($0)".contains("k values per row"), "\($0)")
     }
     XCTAssertThrowsError(try plan(.lrn(size: 0, alpha: 1, beta: 1, bias: 1), inputs: [x], output: y).validate())
     XCTAssertThrowsError(try plan(.copy, inputs: [x, x], output: y).validate())

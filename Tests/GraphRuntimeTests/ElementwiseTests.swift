@@ -295,7 +295,8 @@ final class FastElementwiseTests: XCTestCase {
       (.selu(alpha: 1.6732632, gamma: 1.050701), 1e-7, 4e-7), (.celu(alpha: 2), 1e-7, 4e-7), (.thresholdedRelu(alpha: 1), 0, 0),
       (.sign, 0, 0), (.isNaN, 0, 0), (.isInf(negative: true, positive: true), 0, 0), (.isInf(negative: false, positive: true), 0, 0),
       (.isInf(negative: true, positive: false), 0, 0), (.floor, 0, 0), (.ceil, 0, 0), (.round, 0, 0),
-    ]
+      (.mish, 1e-7, 8e-7), (.shrink(lambd: 1.5, bias: 0.25), 0, 0), (.shrink(lambd: 0, bias: -2), 0, 0),
+    ] + MathFunction.allCases.map { (.math($0), 1e-7, 2.5e-7) }
     for (activation, atol, rtol) in tolerances {
       var reference = [Float](repeating: 0, count: wide.count), one = reference, two = reference
       Reference.activation(activation, wide, count: wide.count, output: &reference)

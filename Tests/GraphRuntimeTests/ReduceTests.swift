@@ -13,6 +13,7 @@ final class ReduceTests: XCTestCase {
       (.sum, [2, 3.5]), (.mean, [2.0 / 3, 3.5 / 3]), (.max, [3, 4]), (.min, [-2, -1]), (.l2, [Float(14).squareRoot(), Float(17.25).squareRoot()]),
       (.sumSquare, [14, 17.25]), (.prod, [-6, -2]), (.logSumExp, [Float(log(exp(1.0) + exp(-2.0) + exp(3.0))), Float(log(exp(4.0) + exp(0.5) + exp(-1.0)))]),
       (.l1, [6, 5.5]), (.logSum, [Float(log(2.0)), Float(log(3.5))]),
+      (.argMax, [2, 0]), (.argMin, [1, 2]), (.argMaxLast, [2, 0]), (.argMinLast, [1, 2]),
     ]
     for (kind, values) in expected {
       var fast = [Float](repeating: 0, count: 2), reference = fast
@@ -39,7 +40,11 @@ final class ReduceTests: XCTestCase {
         Kernels.reduceRows(kind, rows: rows, length: length, input: x, output: &two, pool: pool)
         Reference.reduceRows(kind, rows: rows, length: length, input: x, output: &reference)
         assertIdentical(two, one, "\(kind) length \(length) on 2 threads")
-        XCTAssertTrue(one[0].isNaN, "\(kind) of a row with NaN")
+        if kind.name.hasPrefix("arg") {
+          XCTAssertEqual(one[0], Float(length / 2), "\(kind): the NaN's index")
+        } else {
+          XCTAssertTrue(one[0].isNaN, "\(kind) of a row with NaN")
+        }
         // Products of many values in [-4, 4] leave the float range; compare where the reference is finite.
         let rtol: Float = kind == .prod ? 1e-6 : 2e-7
         // LogSumExp is `max + log Σ`: where the two nearly cancel, each one's rounding (about
@@ -52,6 +57,30 @@ final class ReduceTests: XCTestCase {
           }
         }
       }
+    }
+  }
+
+  /// ArgMax/ArgMin on rows of few distinct values (ties everywhere, ±0 among them), every length
+  /// around the 16-lane loop, exactly as the reference; two NaNs: the first or the last wins.
+  func testArgExtremesBreakTiesAsTheReference() {
+    var rng = SeededRandom(seed: 5)
+    let kinds: [ReduceKind] = [.argMax, .argMin, .argMaxLast, .argMinLast]
+    for length in Array(1...40) + [100, 257] {
+      let rows = 50
+      var x = rng.floats(rows * length).map { ($0 * 3).rounded() }
+      for i in stride(from: 0, to: x.count, by: 7) where x[i] == 0 { x[i] = -0.0 }
+      for kind in kinds {
+        var fast = [Float](repeating: -1, count: rows), reference = fast
+        Kernels.reduceRows(kind, rows: rows, length: length, input: x, output: &fast)
+        Reference.reduceRows(kind, rows: rows, length: length, input: x, output: &reference)
+        XCTAssertEqual(fast, reference, "\(kind) length \(length)")
+      }
+    }
+    let nans: [Float] = [1, .nan, 5, 2, .nan] + [Float](repeating: 9, count: 20)
+    for (kind, want) in zip(kinds, [1, 1, 4, 4] as [Float]) {
+      var out: [Float] = [0]
+      Kernels.reduceRows(kind, rows: 1, length: nans.count, input: nans, output: &out)
+      XCTAssertEqual(out, [want], "\(kind) with two NaNs")
     }
   }
 

@@ -29,9 +29,10 @@ final class TypedOutputPlanTests: XCTestCase {
     } catch { return "\(error)" }
   }
 
-  /// Where the int64 constant's element type byte sits: just before its count (3) and first value (1).
+  /// Where the int64 constant's element type byte sits: just before its constant flag (1), count
+  /// (3) and first value (1).
   func typeByteOffset(_ bytes: [UInt8]) -> Int? {
-    let pattern: [UInt8] = [2, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    let pattern: [UInt8] = [2, 1, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
     return (0...(bytes.count - pattern.count)).first { Array(bytes[$0..<($0 + pattern.count)]) == pattern }
   }
 
@@ -69,6 +70,24 @@ final class TypedOutputPlanTests: XCTestCase {
     XCTAssertTrue(String(decoding: NPY.encode(typed["out"]!).prefix(64), as: UTF8.self).contains("'descr': '|b1'"))
   }
 
+  /// An int64 output without constant values is computed: indices the arena holds as exact floats
+  /// (ArgMax's), which leave as int64; the binding round-trips with its constant flag clear.
+  func testComputedInt64OutputLeavesAsIntegers() throws {
+    var (plan, weights) = PlanFileTests.tinyPlan()
+    plan.outputs[0].elementType = .int64
+    try plan.validate()
+    let bytes = try plan.serialized(weights: weights)
+    let (decoded, _) = try bytes.withUnsafeBytes { try PlanReader.decode($0, source: "indices") }
+    XCTAssertEqual(decoded, plan)
+    XCTAssertNil(decoded.outputs[0].constant)
+    let input = try FloatTensor(shape: [1, 2, 4, 4], values: (0..<32).map { Float($0 % 7) - 3 })
+    let floats = try CompiledModel(plan: PlanFileTests.tinyPlan().0, weights: weights).makeSession().run(input)["out"]!
+    let typed = try CompiledModel(plan: plan, weights: weights).makeSession().runTyped(input)["out"]!
+    XCTAssertEqual(typed.elementType, .int64)
+    XCTAssertEqual(try typed.int64s(), floats.values.map { Int64($0) })
+    XCTAssertThrowsError(try typed.floats())
+  }
+
   func testCorruptedOutputTypeIsRefused() throws {
     let (plan, weights) = Self.typedPlan()
     let good = try plan.serialized(weights: weights)
@@ -77,10 +96,10 @@ final class TypedOutputPlanTests: XCTestCase {
     unknown[at] = 9
     XCTAssertTrue(decodeError(resealed(unknown))?.contains("'shape' has unknown element type 9") ?? false, decodeError(resealed(unknown)) ?? "accepted")
     var huge = good
-    huge[at + 4] = 0x7F  // a count of 2^31 + 3 values: more than the section holds
+    huge[at + 5] = 0x7F  // a count of 2^31 + 3 values: more than the section holds
     XCTAssertTrue(decodeError(resealed(huge))?.contains("truncated") ?? false, decodeError(resealed(huge)) ?? "accepted")
     var short = good
-    short[at + 1] = 2  // two values for a shape of three
+    short[at + 2] = 2  // two values for a shape of three
     XCTAssertNotNil(decodeError(resealed(short)))
     // Every truncation is an error, never a trap.
     for cut in stride(from: 64, to: good.count, by: 13) { XCTAssertNotNil(decodeError(resealed(Array(good.prefix(cut))))) }
@@ -94,8 +113,8 @@ final class TypedOutputPlanTests: XCTestCase {
     plan.outputs[1].constant = [1, 2]
     XCTAssertThrowsError(try plan.validate()) { XCTAssertTrue("\($0)".contains("does not match"), "\($0)") }
     (plan, _) = Self.typedPlan()
-    plan.outputs[1].constant = nil
-    XCTAssertThrowsError(try plan.validate()) { XCTAssertTrue("\($0)".contains("without its constant values"), "\($0)") }
+    plan.outputs[2].constant = nil
+    XCTAssertThrowsError(try plan.validate()) { XCTAssertTrue("\($0)".contains("output 'table' is int32 without its constant values"), "\($0)") }
     (plan, _) = Self.typedPlan()
     plan.outputs[0].constant = [1]
     XCTAssertThrowsError(try plan.validate()) { XCTAssertTrue("\($0)".contains("only integer outputs"), "\($0)") }

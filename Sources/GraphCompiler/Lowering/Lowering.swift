@@ -11,11 +11,21 @@ final class Lowering {
   private(set) var batch: Dim?
   /// Values the node being lowered created, so a failed attempt can be undone.
   var created: [String] = []
+  /// The int64 values computed at run time: indices (``OperatorDefinition/indexOutputs``) and
+  /// what only moves them. Exact floats in the arena, they are compared or cast to float like
+  /// any float; an op that could compute a wrong integer from them (Div, Add) makes an int64
+  /// that is not here, refused as any run-time integer is.
+  private(set) var runTimeIndices: Set<String> = []
 
   init(context: CompilationContext) { self.context = context }
 
   func run() throws -> LoweredProgram {
     batch = graph.inputs.compactMap { context.shapes[$0.name]?.dims.first }.first { $0.value == nil }
+    for node in graph.nodes {
+      guard let definition = OperatorRegistry.definition(for: node) else { continue }
+      for i in definition.indexOutputs where node.outputs.indices.contains(i) { runTimeIndices.insert(node.outputs[i]) }
+      if definition.movesIndices, let x = node.input(0), runTimeIndices.contains(x), let out = node.outputs.first { runTimeIndices.insert(out) }
+    }
     program.weights.reserve(graph.initializers.values.map { $0.elementCount + 16 }.reduce(0, +))
     for input in graph.inputs {
       // A bool input is fed as float 0/1, as run-time bools are carried (graphrun converts a bool .npy).
@@ -59,8 +69,10 @@ final class Lowering {
       throw GraphError("", "cannot compile: " + OperatorRegistry.summarize(unsupported))
     }
     for output in graph.outputs {
-      // A run-time bool is float 0/1 in the arena; the plan records its type so it leaves the runtime as bool.
+      // A run-time bool is float 0/1 in the arena, an index an exact float; the plan records
+      // their types so they leave the runtime as bool and int64.
       if program.values[output.name] != nil, context.elementTypes[output.name] == .bool { program.types[output.name] = .bool }
+      if program.values[output.name] != nil, runTimeIndices.contains(output.name) { program.types[output.name] = .int64 }
       if program.values[output.name] == nil { try writeConstant(output.name) }
       program.outputs.append(output.name)
     }
@@ -142,7 +154,7 @@ final class Lowering {
     guard let shape = context.shapes[name] else { throw GraphError("value '\(name)'", "has no inferred shape") }
     // The runtime computes in float32 only: running an integer model as floats would be silently wrong.
     // Bools are carried as float 0/1 (comparisons make them; Where, Not, And, Or, Xor read them).
-    if let type = context.elementTypes[name], type != .float, type != .bool {
+    if let type = context.elementTypes[name], type != .float, type != .bool, !(type == .int64 && runTimeIndices.contains(name)) {
       let producer = graph.producer(of: name).map { " (output of \(graph.nodes[$0].label))" } ?? ""
       throw GraphError(
         "value '\(name)'\(producer)",

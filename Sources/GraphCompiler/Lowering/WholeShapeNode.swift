@@ -14,9 +14,11 @@ struct WholeShapeNode {
     node = original
     func shifted(_ axis: Int) -> Int { axis >= 0 ? axis + 1 : axis }
     switch original.opType {
-    case "Concat", "Gather", "Split", "LayerNormalization", "Softmax", "LogSoftmax":
+    case "Concat", "Gather", "Split", "LayerNormalization", "Softmax", "LogSoftmax", "Hardmax", "ArgMax", "ArgMin", "TopK", "LpNormalization":
       let softmax = opset < 13 ? 1 : -1
-      let defaults = ["Gather": 0, "Split": 0, "LayerNormalization": -1, "Softmax": softmax, "LogSoftmax": softmax]
+      let defaults = [
+        "Gather": 0, "Split": 0, "LayerNormalization": -1, "Softmax": softmax, "LogSoftmax": softmax, "Hardmax": softmax, "ArgMax": 0, "ArgMin": 0, "TopK": -1, "LpNormalization": -1,
+      ]
       if let axis = try original.int("axis") ?? defaults[original.opType] { node.attributes["axis"] = .int(shifted(axis)) }
     case "Transpose":
       let perm = try original.ints("perm") ?? Array((0..<rank).reversed())
@@ -27,6 +29,8 @@ struct WholeShapeNode {
       } else {
         try shiftAxesInput(1, graph: graph, all: try original.int("noop_with_empty_axes", default: 0) == 0 ? rank : nil)
       }
+    case "MeanVarianceNormalization":
+      node.attributes["axes"] = .ints((try original.ints("axes") ?? [0, 2, 3]).map(shifted))
     case "Slice":
       if opset < 10 {
         let starts = try original.ints("starts") ?? []

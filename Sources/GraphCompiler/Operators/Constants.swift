@@ -146,14 +146,16 @@ enum SizeOp: OperatorDefinition {
 }
 
 /// Cast: same shape, element type from `to`; known integer values survive integer casts. At run
-/// time, a cast of a bool (a comparison's float 0/1) or a float to float32.
+/// time, a cast of a bool (a comparison's float 0/1), of indices (ArgMax's exact floats) or of
+/// a float to float32.
 enum CastOp: OperatorDefinition {
   static let opTypes = ["Cast"]
   static let attributes: Set<String> = ["to", "saturate"]
   static let folds = true
 
-  static func target(_ n: some NodeOperands) throws -> DataType {
-    guard let raw = try n.node.int("to") else { throw n.error("attribute to is required") }
+  /// The element type attribute `attribute` names (Cast's `to`, EyeLike's `dtype`).
+  static func target(_ n: some NodeOperands, _ attribute: String = "to") throws -> DataType {
+    guard let raw = try n.node.int(attribute) else { throw n.error("attribute \(attribute) is required") }
     guard let rawType = Int32(exactly: raw), let type = DataType(rawValue: rawType) else {
       throw n.error(DataType.unsupported(raw: Int64(raw), what: "cast to element type"))
     }
@@ -170,10 +172,11 @@ enum CastOp: OperatorDefinition {
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] { [try n.input(0).converted(to: try target(n))] }
 
-  /// At run time only to float32 from float32 or bool, whose float 0/1 already are the values: a copy.
+  /// At run time only to float32 from float32, bool or indices, whose floats already are the values: a copy.
   static func lower(_ n: LoweringContext) throws {
     let from = n.lowering.context.elementTypes[n.x]
-    guard from == .float || from == .bool, (try? target(n)) == .float else { throw foldedOnly(n) }
+    let indices = from == .int64 && n.lowering.runTimeIndices.contains(n.x)
+    guard from == .float || from == .bool || indices, (try? target(n)) == .float else { throw foldedOnly(n) }
     n.emit(.copy, inputs: [n.x])
   }
 }

@@ -33,6 +33,16 @@ enum Evaluate {
     return s
   }
 
+  /// The flat indices of each lane along `axis` of a C-order tensor of `dims`, lanes in the order
+  /// of the other axes (as a reduction over `axis` lays its outputs out).
+  static func lanes(_ dims: [Int], axis: Int) -> [[Int]] {
+    let length = dims[axis], inner = dims[(axis + 1)...].reduce(1, *), outer = dims[..<axis].reduce(1, *)
+    return (0..<(outer * inner)).map { lane in
+      let base = (lane / inner) * length * inner + lane % inner
+      return (0..<length).map { base + $0 * inner }
+    }
+  }
+
   /// Picks elements by flat index, keeping the storage kind (floats, doubles or integers).
   static func select(_ x: Tensor, dims: [Int], _ indices: [Int]) -> Tensor {
     switch x.storage {

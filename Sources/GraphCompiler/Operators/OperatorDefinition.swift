@@ -32,6 +32,13 @@ protocol OperatorDefinition {
   /// Outputs lowering never computes, by index, with what they are (MaxPool's `Indices`): a node
   /// that asks for one is refused, naming it.
   static var uncomputedOutputs: [Int: String] { get }
+  /// Outputs that are int64 indices computed at run time (ArgMax's, TopK's Indices). The arena
+  /// holds only float32, so they live there as exact float integers (the op refuses an axis
+  /// longer than 2^24) and leave the runtime as int64; see ``Lowering``'s run-time indices.
+  static var indexOutputs: [Int] { get }
+  /// Whether the op only moves input 0's elements (views, Transpose, Identity), so run-time
+  /// indices stay indices through it.
+  static var movesIndices: Bool { get }
 
   /// Output types and shapes from what is known about the inputs.
   static func infer(_ n: NodeContext) throws -> [ValueState]
@@ -49,6 +56,8 @@ extension OperatorDefinition {
   static var foldsFromShapes: Bool { false }
   static var lowersConstantFirstInput: Bool { false }
   static var uncomputedOutputs: [Int: String] { [:] }
+  static var indexOutputs: [Int] { [] }
+  static var movesIndices: Bool { false }
   static var shapeInputs: [Int] { [] }
   static var notes: String? { nil }
   static func fusableActivation(_ n: some NodeOperands) throws -> Activation? { nil }

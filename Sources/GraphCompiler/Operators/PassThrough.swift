@@ -6,6 +6,7 @@ enum IdentityOp: OperatorDefinition {
   static let opTypes = ["Identity"]
   static let attributes: Set<String> = []
   static let folds = true
+  static let movesIndices = true
 
   static func infer(_ n: NodeContext) throws -> [ValueState] { [try n.input(0, "input")] }
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] { [try n.input(0)] }

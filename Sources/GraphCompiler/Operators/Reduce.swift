@@ -105,7 +105,7 @@ enum ReduceOp: OperatorDefinition {
   static func lower(_ n: LoweringContext) throws {
     let rank = n.dims(n.x).count + 1
     let axes = try reducedAxes(n, rank: rank)
-    guard axes.contains(0) else { return try lowerPerItem(n, axes: axes, output: n.output) }
+    guard axes.contains(0) else { return try lowerPerItem(n, kind(n), axes: axes, output: n.output) }
     // Only a batched input reduces across items here; a fixed-shape node runs whole (axes shifted).
     guard kind(n) == .mean, !n.whole, n.lowering.program.values[n.x]?.items == nil, n.items != nil else {
       throw LoweringContext.Unsupported(reason: "a \(kind(n).name) across the batch")
@@ -115,13 +115,13 @@ enum ReduceOp: OperatorDefinition {
       // Per item first, keeping the reduced axes as 1s: the same floats the output holds.
       perItem = n.output + "#item-mean"
       n.newValue(perItem, dims: n.dims(n.x).enumerated().map { axes.contains($0.offset + 1) ? 1 : $0.element }, items: .some(nil))
-      try lowerPerItem(n, axes: axes.subtracting([0]), output: perItem)
+      try lowerPerItem(n, kind(n), axes: axes.subtracting([0]), output: perItem)
     }
     n.emit(.batchMean, inputs: [perItem])
   }
 
-  /// The reduction over `axes` (none of them the batch) of each item, into `output`.
-  private static func lowerPerItem(_ n: LoweringContext, axes: Set<Int>, output: String) throws {
+  /// The reduction `kind` over `axes` (none of them the batch) of each item, into `output`.
+  static func lowerPerItem(_ n: LoweringContext, _ kind: ReduceKind, axes: Set<Int>, output: String) throws {
     var dims = n.dims(n.x), x = n.x
     let rank = dims.count + 1
     let trailing = rank - axes.count
@@ -135,7 +135,6 @@ enum ReduceOp: OperatorDefinition {
     }
     let rows = dims[..<(trailing - 1)].reduce(1, *)
     let input = dims.count >= 2 && trailing == 2 ? x : n.view(of: x, dims: [rows, dims[(trailing - 1)...].reduce(1, *)])
-    let kind = kind(n)
     n.emit(kind == .mean ? .globalPool(.average) : .reduce(kind), inputs: [input], output: output)
   }
 }

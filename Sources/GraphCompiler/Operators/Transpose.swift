@@ -6,6 +6,7 @@ enum TransposeOp: OperatorDefinition {
   static let opTypes = ["Transpose"]
   static let attributes: Set<String> = ["perm"]
   static let folds = true
+  static let movesIndices = true
 
   static func perm(_ n: some NodeOperands, rank: Int) throws -> [Int] {
     let perm = try n.node.ints("perm") ?? Array((0..<rank).reversed())

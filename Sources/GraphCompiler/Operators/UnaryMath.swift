@@ -74,6 +74,33 @@ enum RoundOp: UnaryMathOperator {
   static let mathActivation = Activation.round
 }
 
+/// Mish: `x * tanh(softplus(x))`, vectorized (YOLOv4 and other CNNs use it).
+enum MishOp: UnaryMathOperator {
+  static let opTypes = ["Mish"]
+  static let mathActivation = Activation.mish
+}
+
+/// Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh: one ``MathFunction`` each.
+/// Rare in CNNs, they run the C library's float function lane by lane, not vector code.
+enum TrigonometricOp: ActivationOperator {
+  static let functions: [String: MathFunction] = Dictionary(uniqueKeysWithValues: MathFunction.allCases.map {
+    ($0.description.prefix(1).uppercased() + $0.description.dropFirst(), $0)
+  })
+  static let opTypes = functions.keys.sorted()
+  static let attributes: Set<String> = []
+  static let folds = true
+  static func activation(_ n: some NodeOperands) throws -> Activation { .math(functions[n.node.opType]!) }
+}
+
+/// Shrink: `x < -lambd ? x + bias : x > lambd ? x - bias : 0` (lambd 0.5, bias 0 by default).
+enum ShrinkOp: ActivationOperator {
+  static let opTypes = ["Shrink"]
+  static let attributes: Set<String> = ["lambd", "bias"]
+  static func activation(_ n: some NodeOperands) throws -> Activation {
+    .shrink(lambd: try n.node.float("lambd", default: 0.5), bias: try n.node.float("bias", default: 0))
+  }
+}
+
 /// LeakyRelu: `x < 0 ? alpha * x : x`, alpha 0.01 by default.
 enum LeakyReluOp: ActivationOperator {
   static let opTypes = ["LeakyRelu"]

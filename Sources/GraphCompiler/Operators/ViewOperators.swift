@@ -8,6 +8,7 @@ protocol ViewOperator: OperatorDefinition {}
 
 extension ViewOperator {
   static var folds: Bool { true }
+  static var movesIndices: Bool { true }
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
     [Evaluate.reshaped(try n.input(0), try outputDims(n, try n.input(0).dims))]

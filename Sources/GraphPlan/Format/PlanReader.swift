@@ -106,14 +106,16 @@ extension ByteReader {
     View(base: try int(), itemStride: try int(), inner: try int(), dims: try ints(), items: try int())
   }
 
-  /// A binding: name, view, optional shape, element type, and an integer output's values.
+  /// A binding: name, view, optional shape, element type, and for an integer output whether it is
+  /// a constant, with its values.
   mutating func binding() throws -> TensorBinding {
     let name = try string(), view = try view(), shape = try bool() ? try ints() : nil
     let tag = try u8()
     guard let type = ElementType(rawValue: tag) else {
       throw PlanError.format("\(context): '\(name)' has unknown element type \(tag) at offset \(position - 1)")
     }
-    return TensorBinding(name: name, view: view, shape: shape, elementType: type, constant: type.isInteger ? try integers() : nil)
+    let constant = type.isInteger ? try bool() : false
+    return TensorBinding(name: name, view: view, shape: shape, elementType: type, constant: constant ? try integers() : nil)
   }
 
   /// A constant integer output's values, as many as the bytes left in the section hold.

@@ -31,7 +31,8 @@ extension Plan {
       }
     }
     func checkBinding(_ b: TensorBinding, _ what: String) throws {
-      guard b.elementType.isInteger == (b.constant != nil) else {
+      // Computed integers are int64 indices (ArgMax, TopK) held as exact floats in the arena.
+      guard b.constant == nil || b.elementType.isInteger, b.elementType != .int32 || b.constant != nil else {
         throw fail("\(what) is \(b.elementType) " + (b.constant == nil ? "without its constant values" : "with constant values (only integer outputs have them)"))
       }
       if let values = b.constant { return try checkConstant(b, values, what) }

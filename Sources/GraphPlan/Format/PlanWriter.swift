@@ -16,7 +16,10 @@ extension Plan {
         metadata.bool(binding.shape != nil)
         if let shape = binding.shape { metadata.ints(shape) }
         metadata.u8(binding.elementType.rawValue)
-        if binding.elementType.isInteger { metadata.integers(binding.constant ?? []) }
+        if binding.elementType.isInteger {
+          metadata.bool(binding.constant != nil)
+          if let values = binding.constant { metadata.integers(values) }
+        }
       }
     }
 

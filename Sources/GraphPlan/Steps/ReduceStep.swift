@@ -20,6 +20,15 @@ public enum ReduceKind: Sendable, Equatable, CaseIterable, BitwiseCopyable {
   case l1
   /// `log Σ x` (ReduceLogSum).
   case logSum
+  /// The index of the row's largest value, the first on ties; a NaN counts as largest (ArgMax,
+  /// as numpy). Indices are written as floats, exact below 2^24, which the compiler ensures.
+  case argMax
+  /// The index of the smallest value, the first on ties; a NaN counts as smallest (ArgMin).
+  case argMin
+  /// ``argMax`` taking the last index on ties (ArgMax's `select_last_index`).
+  case argMaxLast
+  /// ``argMin`` taking the last index on ties.
+  case argMinLast
 
   /// `sum`, `max`, `l2`, `logsumexp`, ...: how listings name the kind.
   public var name: String {
@@ -34,12 +43,16 @@ public enum ReduceKind: Sendable, Equatable, CaseIterable, BitwiseCopyable {
     case .logSumExp: "logsumexp"
     case .l1: "l1"
     case .logSum: "logsum"
+    case .argMax: "argmax"
+    case .argMin: "argmin"
+    case .argMaxLast: "argmax-last"
+    case .argMinLast: "argmin-last"
     }
   }
 }
 
 /// A reduction of each row of input 0, viewed as `[rows, ...]`, to one value per row
-/// (``Kernel/reduce(_:)``): ONNX ReduceSum/Max/Min/L1/L2/SumSquare/Prod/LogSum/LogSumExp over trailing axes
+/// (``Kernel/reduce(_:)``): ONNX ReduceSum/Max/Min/L1/L2/SumSquare/Prod/LogSum/LogSumExp and ArgMax/ArgMin over trailing axes
 /// (the lowering moves other axes there first), laid out like a global pool.
 struct ReduceStep: StepKind {
   var kind: ReduceKind

@@ -190,6 +190,27 @@ extension Reference {
       let up = fraction > 0.5 || (fraction == 0.5 && down.truncatingRemainder(dividingBy: 2) != 0)
       // copysign keeps -0.3 → -0 as ONNX Runtime gives it.
       return Float(copysign(up ? down + 1 : down, v))
+    case .mish:
+      let v = Double(x)
+      return Float(v * tanh(v > 0 ? v + log1p(exp(-v)) : log1p(exp(v))))
+    case .shrink(let lambd, let bias):
+      let v = Double(x)
+      return Float(v < -Double(lambd) ? v + Double(bias) : v > Double(lambd) ? v - Double(bias) : 0)
+    case .math(let function):
+      let v = Double(x)
+      switch function {
+      case .sin: return Float(sin(v))
+      case .cos: return Float(cos(v))
+      case .tan: return Float(tan(v))
+      case .asin: return Float(asin(v))
+      case .acos: return Float(acos(v))
+      case .atan: return Float(atan(v))
+      case .sinh: return Float(sinh(v))
+      case .cosh: return Float(cosh(v))
+      case .asinh: return Float(asinh(v))
+      case .acosh: return Float(acosh(v))
+      case .atanh: return Float(atanh(v))
+      }
     }
   }
 

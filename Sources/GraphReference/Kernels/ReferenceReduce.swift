@@ -17,6 +17,8 @@ extension Reference {
     case .l2: return Float(xs.reduce(0) { $0 + $1 * $1 }.squareRoot())
     case .l1: return Float(xs.reduce(0) { $0 + Swift.abs($1) })
     case .logSum: return Float(log(xs.reduce(0, +)))
+    case .argMax, .argMin, .argMaxLast, .argMinLast:
+      return Float(argIndex(xs, largest: kind == .argMax || kind == .argMaxLast, last: kind == .argMaxLast || kind == .argMinLast))
     case .prod: return Float(xs.reduce(1, *))
     case .max, .min, .logSumExp:
       if xs.contains(where: \.isNaN) { return .nan }
@@ -26,6 +28,15 @@ extension Reference {
       guard peak.isFinite else { return Float(peak) }
       return Float(peak + log(xs.reduce(0) { $0 + exp($1 - peak) }))
     }
+  }
+
+  /// The index of the largest (or smallest) value, the first on ties or the `last`; a NaN (a value
+  /// not equal to itself) wins, as in numpy's argmax, which ONNX's ArgMax/ArgMin follow.
+  public static func argIndex<T: Comparable>(_ xs: [T], largest: Bool, last: Bool) -> Int {
+    let order = last ? Array(xs.indices.reversed()) : Array(xs.indices)
+    if let nan = order.first(where: { xs[$0] != xs[$0] }) { return nan }
+    guard let extreme = largest ? xs.max() : xs.min() else { return 0 }
+    return order.first { xs[$0] == extreme } ?? 0
   }
 
   /// `kind` over each of `rows` rows of `length` floats, one value per row.

@@ -148,6 +148,13 @@ struct StepExecutor {
       forItems(items, together: isDense(x) && isDense(out)) { n, count in
         Kernels.reduceRows(kind, rows: count * rows, length: length, input: pointer(x, n), output: pointer(out, n), pool: pool)
       }
+    case .topK(let k, let largest, let indices):
+      let x = step.inputs[0]
+      let rows = x.dims[0], length = x.itemCount / rows
+      forItems(items, together: isDense(x) && isDense(out)) { n, count in
+        Kernels.topK(
+          rows: count * rows, length: length, k: k, largest: largest, indices: indices, input: pointer(x, n), output: pointer(out, n), pool: pool)
+      }
     case .transpose, .slice:
       guard case .gather(let layout) = session.model.prepared[index] else { preconditionFailure("gather step unprepared") }
       for n in 0..<items { Kernels.gather(pointer(step.inputs[0], n), layout, output: pointer(out, n)) }

@@ -37,7 +37,7 @@ package struct StepProfile: Sendable, Equatable {
       return 2 * c.geometry.inChannels * c.geometry.columnRowsPerGroup * c.geometry.inVolume
     case .poolND(let p):
       return p.geometry.outputCountPerItem * p.geometry.window.taps
-    case .globalPool, .reduce:
+    case .globalPool, .reduce, .topK:
       return step.inputs.first?.itemCount ?? 0
     case .lrn(let size, _, _, _):
       return out * size

@@ -33,7 +33,9 @@ extension Activation {
     case .floor: return x.rounded(.down)
     case .ceil: return x.rounded(.up)
     case .round: return x.rounded(.toNearestOrEven)
-    case .sigmoid, .silu, .tanh, .erf, .exp, .power, .gelu, .geluTanh, .elu, .log, .softplus, .selu, .celu:
+    case .shrink(let lambd, let bias): return x < -lambd ? x + bias : x > lambd ? x - bias : 0
+    case .math(let function): return function.apply(x)
+    case .sigmoid, .silu, .tanh, .erf, .exp, .power, .gelu, .geluTanh, .elu, .log, .softplus, .selu, .celu, .mish:
       return apply(SIMD16(repeating: x))[0]
     }
   }
@@ -95,6 +97,15 @@ extension Activation {
       let r = Activation.roundHalfEven(x)
       return r.replacing(with: r + 1, where: r .< x)
     case .round: return Activation.roundHalfEven(x)
+    // tanh(softplus(x)) approaches 1 fast: above 20 it is 1 in float, and x passes through.
+    case .mish: return x * VectorMath.tanh(VectorMath.softplus(x))
+    case .shrink(let lambd, let bias):
+      // NaN compares false both ways and gives 0, as in ONNX's reference and onnxruntime.
+      return SIMD16(repeating: 0).replacing(with: x + bias, where: x .< -lambd).replacing(with: x - bias, where: x .> lambd)
+    case .math(let function):
+      var out = x
+      for lane in 0..<16 { out[lane] = function.apply(x[lane]) }
+      return out
     case .power(let e):
       switch e {
       case 1: return x

@@ -42,7 +42,54 @@ extension Kernels {
       // All -inf (or an empty row) gives -inf; +inf or NaN is the answer itself.
       guard peak.isFinite else { return peak }
       return peak + logf(sumOfExponentials(x, count, minus: peak))
+    case .argMax: return Float(argExtreme(x, count, largest: true, last: false))
+    case .argMin: return Float(argExtreme(x, count, largest: false, last: false))
+    case .argMaxLast: return Float(argExtreme(x, count, largest: true, last: true))
+    case .argMinLast: return Float(argExtreme(x, count, largest: false, last: true))
     }
+  }
+
+  /// The index of the largest (or smallest) value; ties go to the first index, or the last with
+  /// `last`. A NaN wins, as in numpy's argmax. Sixteen lanes each keep their best value and its
+  /// index (lane `k` sees indices `k mod 16`), then the lanes are compared, ties by index.
+  @inline(__always)
+  private static func argExtreme(_ x: UnsafePointer<Float>, _ count: Int, largest: Bool, last: Bool) -> Int {
+    guard count > 0 else { return 0 }
+    var result = 0, i = 1
+    var sawNaN = x[0].isNaN
+    if count >= 16 {
+      let lanes = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+      var best = UnsafeRawPointer(x).loadUnaligned(as: SIMD16<Float>.self), index = lanes
+      var nan = best .!= best
+      i = 16
+      while i + 16 <= count {
+        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+        nan .|= v .!= v
+        let better = largest ? (last ? v .>= best : v .> best) : (last ? v .<= best : v .< best)
+        best.replace(with: v, where: better)
+        index.replace(with: lanes &+ Int32(i), where: better)
+        i += 16
+      }
+      sawNaN = any(nan)
+      result = Int(index[0])
+      for k in 1..<16 {
+        let v = best[k], r = x[result]
+        if largest ? v > r : v < r { result = Int(index[k]) } else if v == r, last == (Int(index[k]) > result) { result = Int(index[k]) }
+      }
+    }
+    while i < count {
+      let v = x[i], r = x[result]
+      sawNaN = sawNaN || v.isNaN
+      if largest ? (last ? v >= r : v > r) : (last ? v <= r : v < r) { result = i }
+      i += 1
+    }
+    guard sawNaN else { return result }
+    var nanIndex = 0
+    for k in 0..<count where x[k].isNaN {
+      nanIndex = k
+      if !last { break }
+    }
+    return nanIndex
   }
 
   /// `combine`s every value into four lanes started at `start`, the lanes joined by `join`.
