@@ -113,13 +113,15 @@ final class BatchQueueTests: XCTestCase {
 /// A model whose outputs are not all float32 is served in their own types, and a request's share
 /// of a batched bool output is its own items' bytes.
 final class TypedOutputQueueTests: XCTestCase {
-  /// `positive = Greater(x, 0)` (bool) and `y = Relu(x)` (float32) for x of shape [N, 4].
+  /// `positive = Greater(x, 0)` (bool), `y = Relu(x)` (float32) and `best = ArgMax(x, axis 1)`
+  /// (int64 computed at run time) for x of shape [N, 4].
   static func model() throws -> CompiledModel {
     let builder = GraphBuilder(name: "typed")
     let x = builder.input("x", ["N", 4])
     let zero = builder.constant("zero", Tensor(scalar: 0))
     builder.output(builder.node("Greater", name: "positive", inputs: [x, zero], attributes: [:]))
     builder.output(builder.node("Relu", name: "y", inputs: [x], attributes: [:]))
+    builder.output(builder.node("ArgMax", name: "best", inputs: [x], attributes: ["axis": .int(1), "keepdims": .int(0)]))
     let compiled = try Pipeline.compile(Model(graph: builder.build(), opsetImports: ["": 13]))
     return try CompiledModel(plan: compiled.plan, weights: compiled.weights)
   }
@@ -127,10 +129,10 @@ final class TypedOutputQueueTests: XCTestCase {
   func testBoolOutputsAreSlicedPerRequest() async throws {
     let model = try Self.model()
     let served = try ServedModel(name: "typed", model: model, labels: nil, options: .init(maxBatch: 8, maxQueueDelayMicroseconds: 200_000))
-    XCTAssertEqual(served.signature.outputs.map(\.datatype), [.bool, .fp32])
+    XCTAssertEqual(served.signature.outputs.map(\.datatype), [.bool, .fp32, .int64])
     let metadata = try JSONParser.parse(served.metadata[...])
     guard case .array(let outputs)? = metadata["outputs"] else { return XCTFail("outputs") }
-    XCTAssertEqual(outputs.map { $0["datatype"] }, [.string("BOOL"), .string("FP32")])
+    XCTAssertEqual(outputs.map { $0["datatype"] }, [.string("BOOL"), .string("FP32"), .string("INT64")])
     let requests: [[Float]] = [[1, -1, 0, 2], [-3, 4, 5, -0.5, 0, 0, 7, -7], [0.25, -0.25, 9, -9]]
     let results = try await withThrowingTaskGroup(of: (Int, BatchQueue.Result).self) { group in
       for (i, values) in requests.enumerated() {
@@ -146,6 +148,10 @@ final class TypedOutputQueueTests: XCTestCase {
       XCTAssertEqual(result.outputs[0].datatype, .bool)
       XCTAssertEqual(result.outputs[0].bytes, values.map { $0 > 0 ? 1 : 0 })
       XCTAssertEqual(result.outputs[1].floats(), values.map { max($0, 0) })
+      let rows = stride(from: 0, to: values.count, by: 4).map { Array(values[$0..<($0 + 4)]) }
+      let best = rows.map { row in Int64(row.firstIndex(of: row.max()!)!) }
+      XCTAssertEqual(result.outputs[2].datatype, .int64)
+      XCTAssertEqual(result.outputs[2].bytes, best.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } })
     }
   }
 }
