@@ -196,6 +196,9 @@ struct IntSlots {
       for o in s.dims.indices { for i in s.dims[o].indices { f(&s.dims[o][i]) } }
       for o in s.constants.indices { if var c = s.constants[o] { weight(&c, f); s.constants[o] = c } }
       k = .select(s)
+    case .topK(var count, let largest, let indices):
+      f(&count)
+      k = .topK(k: count, largest: largest, indices: indices)
     case .globalPool, .activation, .copy, .batchMean, .reduce:
       break
     }
