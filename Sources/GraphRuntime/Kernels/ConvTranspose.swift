@@ -1,4 +1,5 @@
 import GraphPlan
+import KernelsGeneric
 
 extension Kernels {
   /// Input positions one GEMM of ``convTranspose(_:batch:input:weights:weightLayout:bias:activation:output:workspace:pool:)``
@@ -84,7 +85,7 @@ extension Kernels {
       let row = columns + (m * taps + t) * rowStride
       // Along the last axis input column ix lands on ix * strideW + shift: inside for ix in first ..< end.
       let shift = (t % kernelW) * g.dilations[last] - g.padsBegin[last]
-      let first = max(0, ceilDivide(-shift, strideW)), end = min(inW, floorDivide(outW - 1 - shift, strideW) + 1)
+      let first = max(0, KernelsGeneric.ceilDivide(-shift, strideW)), end = min(inW, floorDivide(outW - 1 - shift, strideW) + 1)
       if first >= end { continue }
       let outerTap = t / kernelW
       var j = j0
@@ -122,6 +123,6 @@ extension Kernels {
     return offset
   }
 
-  /// `a / b` rounded down, for `b > 0` (``ceilDivide(_:_:)``'s twin).
-  private static func floorDivide(_ a: Int, _ b: Int) -> Int { -ceilDivide(-a, b) }
+  /// `a / b` rounded down, for `b > 0` (`ceilDivide`'s twin).
+  private static func floorDivide(_ a: Int, _ b: Int) -> Int { -KernelsGeneric.ceilDivide(-a, b) }
 }

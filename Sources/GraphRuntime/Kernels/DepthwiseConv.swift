@@ -76,8 +76,4 @@ extension Kernels {
       dilation: w.dilationWidth, phaseLength: phaseLength, planeRows: planeRows
     )
   }
-
-  /// `a / b` rounded up, for `b > 0` and any sign of `a`.
-  @inline(__always)
-  static func ceilDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -(-a / b) }
 }

@@ -193,11 +193,7 @@ public final class BatchQueue: @unchecked Sendable {
         feeds[input.name] = try FloatTensor(shape: [items] + input.itemShape, values: values)
       }
       let results = try session.runTyped(feeds)
-      outcome = .success(
-        signature.outputs.map { output in
-          let typed = results[output.name]!
-          return OutputValues(datatype: OutputValues.datatype(of: typed.elementType), bytes: typed.bytes)
-        })
+      outcome = .success(signature.outputs.map { OutputValues(results[$0.name]!) })
     } catch let error as RuntimeError {
       outcome = .failure(.internalError(error.message))
     } catch {

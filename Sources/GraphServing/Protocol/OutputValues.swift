@@ -17,6 +17,11 @@ public struct OutputValues: Sendable, Equatable {
     self.init(datatype: .fp32, bytes: floats.withUnsafeBytes { Array($0) })  // little-endian hosts only (x86-64, arm64)
   }
 
+  /// A session's output as it left the runtime.
+  public init(_ tensor: TypedTensor) {
+    self.init(datatype: Self.datatype(of: tensor.elementType), bytes: tensor.bytes)
+  }
+
   /// Number of elements.
   public var count: Int { bytes.count / datatype.byteSize }
 
