@@ -1,7 +1,7 @@
 // Winograd F(4x4, 3x3) tile transforms, compiled once per instruction set like
 // MicroKernels.swift (KernelsGeneric links this file). Eight tiles of one tile row go
 // through at once, one per SIMD lane; the matrices are Lavin & Gray's (points 0, ±1, ±2, ∞),
-// matching `Winograd4x4` in GraphPlan, which transforms the weights.
+// matching `Winograd.f4x4` in GraphPlan, which transforms the weights.
 
 typealias W8 = SIMD8<Float>
 
@@ -140,5 +140,90 @@ public func winogradOutputTiles(
         store8(W8(y0[6], y1[6], y2[6], y3[6], y0[7], y1[7], y2[7], y3[7]), o, 24)
       }
     }
+  }
+}
+
+// Winograd F(2x2, 3x3) for small maps (points 0, ±1, ∞), matching `Winograd.f2x2`: the same
+// layout as above with 4x4 input tiles at stride 2 and 2x2 output tiles.
+
+/// `Bᵀ x` for one 4-point column of F(2x2, 3x3).
+@inline(__always)
+private func inputTransform4(_ d0: W8, _ d1: W8, _ d2: W8, _ d3: W8) -> (W8, W8, W8, W8) {
+  (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+}
+
+/// `Aᵀ x` for one 4-point column of F(2x2, 3x3): two outputs.
+@inline(__always)
+private func outputTransform4(_ m0: W8, _ m1: W8, _ m2: W8, _ m3: W8) -> (W8, W8) {
+  (m0 + m1 + m2, m1 - m2 - m3)
+}
+
+/// Input transform `V = Bᵀ d B` of F(2x2, 3x3) for `groups * 8` consecutive tiles of one
+/// tile row: `rows` holds the tile row's 4 input rows (row `i` at `rows + i * rowStride`),
+/// zero padded, tile `t` starting at column `2 * t`; each row has at least `16 * groups + 8`
+/// readable floats. Point `ξ = 4 * i + k` of tile `t` goes to `out[ξ * pointStride + t]`
+/// (whole groups of 8 are written).
+public func winograd2InputTiles(
+  rows: UnsafePointer<Float>, rowStride: Int, groups: Int, out: UnsafeMutablePointer<Float>, pointStride: Int
+) {
+  for group in 0..<groups {
+    let x0 = 16 * group
+    // Column j of tile l is row column 2 * l + j: deinterleaved from three loads per row.
+    @inline(__always) func columns(_ a: Int) -> (W8, W8, W8, W8) {
+      let r = rows + a * rowStride + x0
+      let v0 = load8(r, 0), v1 = load8(r, 8), v2 = load8(r, 16)
+      return (
+        W8(v0[0], v0[2], v0[4], v0[6], v1[0], v1[2], v1[4], v1[6]),
+        W8(v0[1], v0[3], v0[5], v0[7], v1[1], v1[3], v1[5], v1[7]),
+        W8(v0[2], v0[4], v0[6], v1[0], v1[2], v1[4], v1[6], v2[0]),
+        W8(v0[3], v0[5], v0[7], v1[1], v1[3], v1[5], v1[7], v2[1]))
+    }
+    let d0 = columns(0), d1 = columns(1), d2 = columns(2), d3 = columns(3)
+    // Bᵀ d, column by column: t[i] holds row i of the result.
+    let c0 = inputTransform4(d0.0, d1.0, d2.0, d3.0)
+    let c1 = inputTransform4(d0.1, d1.1, d2.1, d3.1)
+    let c2 = inputTransform4(d0.2, d1.2, d2.2, d3.2)
+    let c3 = inputTransform4(d0.3, d1.3, d2.3, d3.3)
+    let o = out + x0 / 2
+    @inline(__always) func store(row i: Int, _ v: (W8, W8, W8, W8)) {
+      store8(v.0, o, (i * 4 + 0) * pointStride)
+      store8(v.1, o, (i * 4 + 1) * pointStride)
+      store8(v.2, o, (i * 4 + 2) * pointStride)
+      store8(v.3, o, (i * 4 + 3) * pointStride)
+    }
+    // (Bᵀ d) B: row i of Bᵀ d is (c0.i, c1.i, c2.i, c3.i).
+    store(row: 0, inputTransform4(c0.0, c1.0, c2.0, c3.0))
+    store(row: 1, inputTransform4(c0.1, c1.1, c2.1, c3.1))
+    store(row: 2, inputTransform4(c0.2, c1.2, c2.2, c3.2))
+    store(row: 3, inputTransform4(c0.3, c1.3, c2.3, c3.3))
+  }
+}
+
+/// Output transform `Y = Aᵀ M A + bias` of F(2x2, 3x3) for `groups * 8` consecutive tiles of
+/// one tile row: point `ξ` of tile `t` is read from `products[ξ * pointStride + t]` (whole
+/// groups of 8); output row `i` (0..<2) is written to `out + i * rowStride`, tile `t` at
+/// columns `2 * t ..< 2 * t + 2` (`16 * groups` floats per row).
+public func winograd2OutputTiles(
+  products: UnsafePointer<Float>, pointStride: Int, groups: Int, bias: Float, out: UnsafeMutablePointer<Float>, rowStride: Int
+) {
+  let b = W8(repeating: bias)
+  for group in 0..<groups {
+    let p = products + 8 * group
+    @inline(__always) func column(_ k: Int) -> (W8, W8) {
+      outputTransform4(
+        load8(p, (0 + k) * pointStride), load8(p, (4 + k) * pointStride), load8(p, (8 + k) * pointStride),
+        load8(p, (12 + k) * pointStride))
+    }
+    let k0 = column(0), k1 = column(1), k2 = column(2), k3 = column(3)
+    @inline(__always) func store(row u: Int, _ y: (W8, W8)) {
+      let y0 = y.0 + b, y1 = y.1 + b
+      // Interleave: tile l's two columns are y0[l], y1[l].
+      let o = out + u * rowStride + 16 * group
+      store8(W8(y0[0], y1[0], y0[1], y1[1], y0[2], y1[2], y0[3], y1[3]), o, 0)
+      store8(W8(y0[4], y1[4], y0[5], y1[5], y0[6], y1[6], y0[7], y1[7]), o, 8)
+    }
+    // Aᵀ (M A): output row u from row u of every column's Aᵀ.
+    store(row: 0, outputTransform4(k0.0, k1.0, k2.0, k3.0))
+    store(row: 1, outputTransform4(k0.1, k1.1, k2.1, k3.1))
   }
 }

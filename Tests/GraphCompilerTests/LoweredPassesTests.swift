@@ -47,8 +47,8 @@ final class LoweredPassesTests: XCTestCase {
     XCTAssertEqual(try Compile.run(out, inputs, threads: 1)["sub"]?.values, expected)
   }
 
-  /// The winograd pass takes the 3x3 stride-1 convs big enough to gain (16+ channels,
-  /// output 12x12 or more) and the plan lists them; the compiled graph still matches the
+  /// The winograd pass takes the 3x3 stride-1 convs big enough to gain (16+ channels), with
+  /// 4x4 tiles from 12x12 outputs and 2x2 tiles from 6x6, and the plan lists them; the compiled graph still matches the
   /// interpreter, batch 1 and 3, one and two threads (through assertCompiledMatchesReference).
   func testWinogradRuleAndListing() throws {
     func geometry(_ c: Int, _ m: Int, _ hw: Int, stride: Int = 1, pad: Int = 1, groups: Int = 1) -> Conv2DGeometry {
@@ -56,13 +56,16 @@ final class LoweredPassesTests: XCTestCase {
         inChannels: c, inHeight: hw, inWidth: hw, outChannels: m, kernelHeight: 3, kernelWidth: 3,
         strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad, padBottom: pad, padRight: pad, groups: groups)
     }
-    XCTAssertTrue(SelectWinograd.choosesWinograd(geometry(64, 64, 56)))
-    XCTAssertTrue(SelectWinograd.choosesWinograd(geometry(16, 24, 14, pad: 0)))  // 12x12 output
-    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(16, 24, 13, pad: 0)))  // 11x11
-    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(512, 512, 7)))
-    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(3, 64, 224)))
-    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(64, 64, 56, stride: 2)))
-    XCTAssertFalse(SelectWinograd.choosesWinograd(geometry(64, 64, 56, groups: 2)))
+    XCTAssertEqual(SelectWinograd.variant(for: geometry(64, 64, 56)), .f4x4)
+    XCTAssertEqual(SelectWinograd.variant(for: geometry(16, 24, 14, pad: 0)), .f4x4)  // 12x12 output
+    XCTAssertEqual(SelectWinograd.variant(for: geometry(16, 24, 13, pad: 0)), .f2x2)  // 11x11
+    XCTAssertEqual(SelectWinograd.variant(for: geometry(512, 512, 7)), .f2x2)
+    XCTAssertEqual(SelectWinograd.variant(for: geometry(64, 64, 6)), .f2x2)
+    XCTAssertNil(SelectWinograd.variant(for: geometry(64, 64, 5)))  // 5x5: 9 tiles of 2x2 padded to 16
+    XCTAssertNil(SelectWinograd.variant(for: geometry(8, 64, 7)))
+    XCTAssertNil(SelectWinograd.variant(for: geometry(3, 64, 224)))
+    XCTAssertNil(SelectWinograd.variant(for: geometry(64, 64, 56, stride: 2)))
+    XCTAssertNil(SelectWinograd.variant(for: geometry(64, 64, 56, groups: 2)))
 
     let g = TestGraph("winograd", seed: 9)
     let x = g.input("x", ["N", 16, 15, 17])
@@ -73,6 +76,19 @@ final class LoweredPassesTests: XCTestCase {
     try assertCompiledMatchesReference(g.model())
     let listing = try Pipeline.compile(g.model()).plan.steps.map { PlanDescription.summary($0.kernel) }
     XCTAssertEqual(listing.filter { $0.contains(" winograd") }.count, 3, "\(listing)")
+    XCTAssertEqual(listing.filter { $0.contains(" winograd 2x2") }.count, 0, "\(listing)")
+
+    // Small maps: 2x2 tiles (8x9, then 6x7 unpadded), and a 4x5 output left to the GEMM.
+    let s = TestGraph("winograd-small", seed: 10)
+    let y = s.input("y", ["N", 16, 8, 9])
+    let d = s.conv("d", y, 16, 24, k: 3, pad: 1)
+    let e = s.conv("e", s.node("Relu", "relu2", [d]), 24, 16, k: 3)
+    let f = s.conv("f", e, 16, 16, k: 3)
+    s.output(f)
+    try assertCompiledMatchesReference(s.model())
+    let small = try Pipeline.compile(s.model()).plan.steps.map { PlanDescription.summary($0.kernel) }
+    XCTAssertEqual(small.filter { $0.contains(" winograd 2x2") }.count, 2, "\(small)")
+    XCTAssertEqual(small.filter { $0.contains(" packed") }.count, 1, "\(small)")
   }
 
   /// A Winograd conv with few tiles per item (16 at 14x14) gives an item the same bits alone as

@@ -254,8 +254,9 @@ final class ConvTests: XCTestCase {
   }
 }
 
-/// Winograd F(4x4, 3x3) against the reference. Its rounding error is larger than direct
-/// convolution's: the transforms scale values by up to 5 (Bᵀ) and 8 (Aᵀ) before they cancel.
+/// Winograd F(4x4, 3x3) and F(2x2, 3x3) against the reference (every case runs both). Its
+/// rounding error is larger than direct convolution's: F(4x4)'s transforms scale values by up
+/// to 5 (Bᵀ) and 8 (Aᵀ) before they cancel (F(2x2)'s by 1 and 1, so it stays well inside).
 /// The test bound is `errorBound * K * max|x| * max|w|` (K = 9 C taps, weights in [-1, 1]);
 /// measured on these shapes the largest error was 0.5e-7 to 6.6e-7 of that unit (the most
 /// for the smallest K, 27), so the bound has a margin of 3. Direct convolution is checked
@@ -266,37 +267,48 @@ final class WinogradConvTests: XCTestCase {
   static let errorBound: Float = 2e-6
 
   /// The weights as the compiler stores them for Winograd.
-  static func transformed(_ g: Conv2DGeometry, _ weights: [Float]) -> [Float] {
-    weights.withUnsafeBufferPointer { Winograd4x4.transformWeights($0, outChannels: g.outChannels, inChannels: g.inChannels) }
+  static func transformed(_ g: Conv2DGeometry, _ weights: [Float], _ variant: Winograd) -> [Float] {
+    weights.withUnsafeBufferPointer { variant.transformWeights($0, outChannels: g.outChannels, inChannels: g.inChannels) }
+  }
+
+  /// Reference vs both Winograd variants.
+  func check(
+    _ p: Conv2DParameters, _ epilogueCase: EpilogueCase, seed: UInt64, scale: Float = 1,
+    file: StaticString = #filePath, line: UInt = #line
+  ) {
+    for variant in [Winograd.f4x4, .f2x2] {
+      check(p, variant, epilogueCase, seed: seed, scale: scale, file: file, line: line)
+    }
   }
 
   /// Reference vs Winograd at 1 and 2 threads (bit-identical) and with blocks of a few
   /// tile rows (bit-identical too: tiles do not depend on one another).
   func check(
-    _ p: Conv2DParameters, _ epilogueCase: EpilogueCase, seed: UInt64, scale: Float = 1,
+    _ p: Conv2DParameters, _ variant: Winograd, _ epilogueCase: EpilogueCase, seed: UInt64, scale: Float = 1,
     file: StaticString = #filePath, line: UInt = #line
   ) {
     XCTAssertNoThrow(try p.validate(), file: file, line: line)
-    XCTAssertTrue(Winograd4x4.applies(to: p.geometry), file: file, line: line)
+    XCTAssertTrue(Winograd.applies(to: p.geometry), file: file, line: line)
     var rng = SeededRandom(seed: seed)
     let input = rng.floats(p.inputCount, -scale, scale)
     let weights = rng.floats(p.geometry.weightCount)
     let bias = epilogueCase.hasBias ? rng.floats(p.geometry.outChannels) : nil
     let residual = epilogueCase.hasResidual ? rng.floats(p.batch * p.geometry.outputCountPerItem) : nil
-    let u = Self.transformed(p.geometry, weights)
-    XCTAssertEqual(u.count, Winograd4x4.weightCount(p.geometry), file: file, line: line)
+    let u = Self.transformed(p.geometry, weights, variant)
+    XCTAssertEqual(u.count, variant.weightCount(p.geometry), file: file, line: line)
     let sentinel: Float = 1234.5
     var expected = [Float](repeating: sentinel, count: p.outputTensorCount)
     var fast1 = expected, fast2 = expected, small = expected
     withEpilogue(bias: bias, residual: residual, activation: epilogueCase.activation) { epilogue in
       Reference.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &expected)
-      Kernels.conv2d(p, input: input, weights: u, weightLayout: .winograd4x4, epilogue: epilogue, output: &fast1)
-      Kernels.conv2d(p, input: input, weights: u, weightLayout: .winograd4x4, epilogue: epilogue, output: &fast2, pool: Self.pool)
+      Kernels.conv2d(p, input: input, weights: u, weightLayout: variant.weightLayout, epilogue: epilogue, output: &fast1)
+      Kernels.conv2d(
+        p, input: input, weights: u, weightLayout: variant.weightLayout, epilogue: epilogue, output: &fast2, pool: Self.pool)
       input.withUnsafeBufferPointer { x in
         u.withUnsafeBufferPointer { w in
           small.withUnsafeMutableBufferPointer { o in
             WinogradConv.run(
-              p, input: x.baseAddress!, weights: w.baseAddress!, epilogue: epilogue, output: o.baseAddress!,
+              p, variant, input: x.baseAddress!, weights: w.baseAddress!, epilogue: epilogue, output: o.baseAddress!,
               workspace: nil, pool: Self.pool, blockFloats: 1)
           }
         }
@@ -304,7 +316,7 @@ final class WinogradConvTests: XCTestCase {
     }
     let k = Float(9 * p.geometry.inChannels)
     let atol = Self.errorBound * k * scale
-    assertClose(fast1, expected, atol: atol, rtol: 0, "\(p) \(epilogueCase)", file: file, line: line)
+    assertClose(fast1, expected, atol: atol, rtol: 0, "\(p) \(variant) \(epilogueCase)", file: file, line: line)
     assertIdentical(fast2, fast1, "threads 1 vs 2", file: file, line: line)
     assertIdentical(small, fast1, "one tile row per block vs default blocks", file: file, line: line)
   }
@@ -358,6 +370,18 @@ final class WinogradConvTests: XCTestCase {
     check(p, .residualClip, seed: 141, scale: 100)
   }
 
+  func testSmallMapsTheCompilerGivesTwoByTwoTiles() {
+    // ResNet's last stage (7x7, 16 tiles of 2x2) with channels past kc, and an 8x6 map at batch 2.
+    let p = Conv2DParameters(
+      batch: 1, inChannels: 272, inHeight: 7, inWidth: 7, outChannels: 40, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    check(p, .f2x2, .residualClip, seed: 160)
+    let q = Conv2DParameters(
+      batch: 2, inChannels: 24, inHeight: 8, inWidth: 6, outChannels: 20, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    check(q, .f2x2, .all, seed: 161)
+  }
+
   func testResidualMayAliasOutput() {
     let p = Conv2DParameters(
       batch: 2, inChannels: 8, inHeight: 9, inWidth: 9, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
@@ -369,13 +393,15 @@ final class WinogradConvTests: XCTestCase {
     residual.withUnsafeBufferPointer { r in
       Reference.conv2d(p, input: input, weights: weights, epilogue: Epilogue(residual: r.baseAddress), output: &expected)
     }
-    let u = Self.transformed(p.geometry, weights)
-    var inPlace = residual
-    inPlace.withUnsafeMutableBufferPointer { buffer in
-      Kernels.conv2d(
-        p, input: input, weights: u, weightLayout: .winograd4x4, epilogue: Epilogue(residual: UnsafePointer(buffer.baseAddress)),
-        output: buffer.baseAddress!, pool: Self.pool)
+    for variant in [Winograd.f4x4, .f2x2] {
+      let u = Self.transformed(p.geometry, weights, variant)
+      var inPlace = residual
+      inPlace.withUnsafeMutableBufferPointer { buffer in
+        Kernels.conv2d(
+          p, input: input, weights: u, weightLayout: variant.weightLayout,
+          epilogue: Epilogue(residual: UnsafePointer(buffer.baseAddress)), output: buffer.baseAddress!, pool: Self.pool)
+      }
+      assertClose(inPlace, expected, atol: Self.errorBound * 72, rtol: 0, "in-place residual, \(variant)")
     }
-    assertClose(inPlace, expected, atol: Self.errorBound * 72, rtol: 0, "in-place residual")
   }
 }

@@ -204,6 +204,71 @@ final class InstructionSetTests: XCTestCase {
     }
   }
 
+  /// Each module's Winograd transforms, both tile sizes, against the matrices written out:
+  /// `Bᵀ d B` of every tile's input and `Aᵀ M A + bias` of every tile's products, over two
+  /// SIMD groups of tiles (so the deinterleaving of columns across groups is covered).
+  func testWinogradTransformsMatchTheMatrices() throws {
+    typealias Transforms = (input: KernelTable.WinogradInput, output: KernelTable.WinogradOutput)
+    let sets: [(InstructionSet, Winograd, Transforms)] = [
+      (.generic, .f4x4, (KernelsGeneric.winogradInputTiles, KernelsGeneric.winogradOutputTiles)),
+      (.generic, .f2x2, (KernelsGeneric.winograd2InputTiles, KernelsGeneric.winograd2OutputTiles)),
+      (.haswell, .f4x4, (KernelsHaswell.winogradInputTiles, KernelsHaswell.winogradOutputTiles)),
+      (.haswell, .f2x2, (KernelsHaswell.winograd2InputTiles, KernelsHaswell.winograd2OutputTiles)),
+      (.skylakeX, .f4x4, (KernelsSkylakeX.winogradInputTiles, KernelsSkylakeX.winogradOutputTiles)),
+      (.skylakeX, .f2x2, (KernelsSkylakeX.winograd2InputTiles, KernelsSkylakeX.winograd2OutputTiles)),
+    ]
+    // Lavin & Gray's Bᵀ and Aᵀ.
+    let bt4: [[Float]] = [
+      [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1],
+    ]
+    let at4: [[Float]] = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]
+    let bt2: [[Float]] = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+    let at2: [[Float]] = [[1, 1, 1, 0], [0, 1, -1, -1]]
+    var rng = SeededRandom(seed: 27)
+    let groups = 2, tiles = 8 * groups
+    for (set, variant, transforms) in sets {
+      guard set.isSupported else {
+        print("skipping the \(set.rawValue) Winograd transforms: this CPU does not run them")
+        continue
+      }
+      let (bt, at) = variant == .f4x4 ? (bt4, at4) : (bt2, at2)
+      let side = variant.inputTile, m = variant.outputTile, points = variant.points
+      // Input: `side` rows, tile t at column m * t.
+      let rowStride = m * tiles + 16, pointStride = tiles + 5
+      let rows = rng.floats(side * rowStride)
+      var v = [Float](repeating: .nan, count: points * pointStride)
+      transforms.input(rows, rowStride, groups, &v, pointStride)
+      for t in 0..<tiles {
+        for i in 0..<side {
+          for k in 0..<side {
+            var sum: Float = 0
+            for a in 0..<side {
+              for b in 0..<side { sum += bt[i][a] * rows[a * rowStride + m * t + b] * bt[k][b] }
+            }
+            let got = v[(i * side + k) * pointStride + t]
+            XCTAssertEqual(got, sum, accuracy: 1e-4, "\(set.rawValue) \(variant) input tile \(t) point (\(i), \(k))")
+          }
+        }
+      }
+      // Output: products per point, m rows of m * tiles columns.
+      let products = rng.floats(points * pointStride)
+      let outStride = m * tiles + 3
+      var out = [Float](repeating: .nan, count: m * outStride)
+      transforms.output(products, pointStride, groups, 0.25, &out, outStride)
+      for t in 0..<tiles {
+        for u in 0..<m {
+          for x in 0..<m {
+            var sum: Float = 0.25
+            for i in 0..<side {
+              for k in 0..<side { sum += at[u][i] * products[(i * side + k) * pointStride + t] * at[x][k] }
+            }
+            XCTAssertEqual(out[u * outStride + m * t + x], sum, accuracy: 1e-4, "\(set.rawValue) \(variant) output tile \(t) (\(u), \(x))")
+          }
+        }
+      }
+    }
+  }
+
   /// Each module's im2col run gives the naive im2col matrix's entries (zeros in the padding),
   /// for every copy path: 16 lanes and shorter runs, strides 1, 2 and 3, dilation, clipping.
   func testIm2ColRunsMatchTheNaiveMatrix() throws {

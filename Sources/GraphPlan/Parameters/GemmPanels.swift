@@ -1,14 +1,16 @@
 /// How a convolution's weights sit in the plan: as ONNX gives them, already packed
 /// into the register-tile panels the GEMM reads, so no inference re-packs them, or
-/// transformed for Winograd F(4x4, 3x3) (``Winograd4x4``).
+/// transformed for Winograd F(4x4, 3x3) or F(2x2, 3x3) (``Winograd``).
 public enum ConvWeightLayout: UInt8, Sendable, Equatable {
   /// `[M, C/groups, KH, KW]` row-major.
   case oihw = 0
   /// Per group, the `[M/groups, C/groups * KH * KW]` matrix in ``GemmPanels`` order.
   case gemmPanels = 1
   /// 3x3 stride-1 convs run as Winograd F(4x4, 3x3): the 36 transformed matrices
-  /// `U[ξ] = (G g Gᵀ)[ξ]`, each `[M, C]` in ``GemmPanels`` order (``Winograd4x4``).
+  /// `U[ξ] = (G g Gᵀ)[ξ]`, each `[M, C]` in ``GemmPanels`` order (``Winograd``).
   case winograd4x4 = 2
+  /// 3x3 stride-1 convs on small maps run as Winograd F(2x2, 3x3): 16 matrices, as above.
+  case winograd2x2 = 3
 }
 
 /// The packed order of a GEMM's left operand `A [m, k]`, written once: the compiler packs

@@ -45,7 +45,7 @@ extension ConvolutionTranspose: StepKind {
     do { try geometry.validate() } catch let e as PlanError { throw e.prefixed(r.context) }
     let (weights, bias, activation) = (try r.weight(), try r.optionalWeight(), try r.activation())
     let tag = try r.u8()
-    guard let layout = ConvWeightLayout(rawValue: tag), layout != .winograd4x4 else {
+    guard let layout = ConvWeightLayout(rawValue: tag), Winograd(layout) == nil else {
       throw PlanError.format("\(r.context): conv-transpose weight layout \(tag) is not as given (0) or GEMM panels (1)")
     }
     return .convTranspose(ConvolutionTranspose(geometry: geometry, weights: weights, weightLayout: layout, bias: bias, activation: activation))

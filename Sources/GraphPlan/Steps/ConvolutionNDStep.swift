@@ -51,7 +51,7 @@ extension ConvolutionND: StepKind {
     }
     let (weights, bias, residual, activation) = (try r.weight(), try r.optionalWeight(), try r.bool(), try r.activation())
     let tag = try r.u8()
-    guard let layout = ConvWeightLayout(rawValue: tag), layout != .winograd4x4 else {
+    guard let layout = ConvWeightLayout(rawValue: tag), Winograd(layout) == nil else {
       throw PlanError.format("\(r.context): conv-nd weight layout \(tag) is not oihw (0) or GEMM panels (1)")
     }
     return .convND(ConvolutionND(

@@ -5,7 +5,7 @@ public struct Convolution: Equatable, Sendable {
   /// The weights, laid out as ``weightLayout`` says.
   public var weights: WeightRef
   /// `[M, C/groups, KH, KW]`, packed for the GEMM (``GemmPanels``, per group), or
-  /// transformed for Winograd F(4x4, 3x3) (``Winograd4x4``).
+  /// transformed for Winograd F(4x4, 3x3) or F(2x2, 3x3) (``Winograd``).
   public var weightLayout: ConvWeightLayout
   /// One float per output channel, added before the residual and activation.
   public var bias: WeightRef?
@@ -73,9 +73,9 @@ extension Convolution: StepKind {
     case .gemmPanels:
       try check.expect(!g.runsDepthwise, "a depthwise conv's weights are not GEMM panels")
       try check.weights(weights, count: g.packedWeightCount, "conv")
-    case .winograd4x4:
-      try check.expect(Winograd4x4.applies(to: g), "Winograd weights need a 3x3 stride-1 undilated conv with one group")
-      try check.weights(weights, count: Winograd4x4.weightCount(g), "conv")
+    case .winograd4x4, .winograd2x2:
+      try check.expect(Winograd.applies(to: g), "Winograd weights need a 3x3 stride-1 undilated conv with one group")
+      try check.weights(weights, count: Winograd(weightLayout)!.weightCount(g), "conv")
     }
     if let b = bias { try check.weights(b, count: g.outChannels, "bias") }
   }
@@ -89,6 +89,7 @@ extension Convolution: StepKind {
     case .oihw: break
     case .gemmPanels: s += " packed"
     case .winograd4x4: s += " winograd"
+    case .winograd2x2: s += " winograd 2x2"
     }
     return s + PlanDescription.suffix(activation) + (residual ? " +residual" : "")
   }

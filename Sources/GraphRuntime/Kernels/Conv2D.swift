@@ -4,7 +4,7 @@ extension Kernels {
   /// Floats of scratch memory ``conv2d(_:input:weights:weightLayout:epilogue:output:workspace:pool:)``
   /// needs for `p` with weights in `layout`: only Winograd has any (im2col is packed in place).
   package static func conv2dWorkspaceCount(_ p: Conv2DParameters, layout: ConvWeightLayout = .oihw) -> Int {
-    layout == .winograd4x4 ? WinogradConv.workspaceCount(p) : 0
+    Winograd(layout).map { WinogradConv.workspaceCount(p, $0) } ?? 0
   }
 
   /// Images whose columns go side by side into one GEMM. A small output plane makes a GEMM
@@ -22,11 +22,11 @@ extension Kernels {
   /// - depthwise (one input and one output channel per group): direct loops by output rows (DepthwiseConv.swift), threads over planes;
   /// - 1x1, stride 1, no padding: the input plane already is the GEMM's B matrix;
   /// - otherwise ``SGEMM`` over the im2col matrix, packed straight from the images (``UnfoldedColumns``);
-  /// - with weights transformed for Winograd F(4x4, 3x3): ``WinogradConv``.
+  /// - with weights transformed for Winograd F(4x4, 3x3) or F(2x2, 3x3): ``WinogradConv``.
   ///
   /// - Parameter weightLayout: `.oihw`, `.gemmPanels` as the compiler packs weights for
-  ///   every conv that does not run depthwise, or `.winograd4x4` for the 3x3 convs the
-  ///   compiler runs as Winograd.
+  ///   every conv that does not run depthwise, or `.winograd4x4` / `.winograd2x2` for the
+  ///   3x3 convs the compiler runs as Winograd.
   /// - Parameter workspace: at least ``conv2dWorkspaceCount(_:)`` floats, or `nil` to
   ///   allocate for the call.
   package static func conv2d(
@@ -34,8 +34,8 @@ extension Kernels {
     epilogue: Epilogue = .none, output: UnsafeMutablePointer<Float>,
     workspace: UnsafeMutablePointer<Float>? = nil, pool: ThreadPool? = nil
   ) {
-    if weightLayout == .winograd4x4 {
-      WinogradConv.run(p, input: input, weights: weights, epilogue: epilogue, output: output, workspace: workspace, pool: pool)
+    if let variant = Winograd(weightLayout) {
+      WinogradConv.run(p, variant, input: input, weights: weights, epilogue: epilogue, output: output, workspace: workspace, pool: pool)
       return
     }
     if usesDirectDepthwise(p) {

@@ -1,3 +1,4 @@
+import GraphPlan
 import CPUFeatures
 import KernelsGeneric
 import KernelsHaswell
@@ -118,6 +119,10 @@ package struct KernelTable: Sendable {
   let winogradInput: WinogradInput
   /// Winograd F(4x4, 3x3) output transform plus bias (see `winogradOutputTiles`).
   let winogradOutput: WinogradOutput
+  /// Winograd F(2x2, 3x3) input transform (see `winograd2InputTiles`).
+  let winograd2Input: WinogradInput
+  /// Winograd F(2x2, 3x3) output transform plus bias (see `winograd2OutputTiles`).
+  let winograd2Output: WinogradOutput
   /// One output plane of a depthwise convolution, its input padded first (see `depthwisePlane`).
   let depthwisePlane: DepthwisePlane
   /// An exp-based activation over a row (see `transcendentalRow`).
@@ -140,6 +145,7 @@ package struct KernelTable: Sendable {
     narrowTiles: KernelsSkylakeX.sgemmTileNarrow,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
+    winograd2Input: KernelsSkylakeX.winograd2InputTiles, winograd2Output: KernelsSkylakeX.winograd2OutputTiles,
     depthwisePlane: KernelsSkylakeX.depthwisePlane, transcendentalRow: KernelsSkylakeX.transcendentalRow,
     maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow, im2colRun: KernelsSkylakeX.im2colRun,
     packRows16: KernelsSkylakeX.packRows16)
@@ -149,6 +155,7 @@ package struct KernelTable: Sendable {
     narrowTiles: KernelsHaswell.sgemmTileNarrow,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
+    winograd2Input: KernelsHaswell.winograd2InputTiles, winograd2Output: KernelsHaswell.winograd2OutputTiles,
     depthwisePlane: KernelsHaswell.depthwisePlane, transcendentalRow: KernelsHaswell.transcendentalRow,
     maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow, im2colRun: KernelsHaswell.im2colRun,
     packRows16: KernelsHaswell.packRows16)
@@ -158,8 +165,13 @@ package struct KernelTable: Sendable {
     narrowTiles: KernelsGeneric.sgemmTileNarrow,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
+    winograd2Input: KernelsGeneric.winograd2InputTiles, winograd2Output: KernelsGeneric.winograd2OutputTiles,
     depthwisePlane: KernelsGeneric.depthwisePlane, transcendentalRow: KernelsGeneric.transcendentalRow,
     maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow, im2colRun: KernelsGeneric.im2colRun,
     packRows16: KernelsGeneric.packRows16)
 
+  /// The input and output transforms of a Winograd variant.
+  func winograd(_ variant: Winograd) -> (input: WinogradInput, output: WinogradOutput) {
+    variant == .f4x4 ? (winogradInput, winogradOutput) : (winograd2Input, winograd2Output)
+  }
 }

@@ -1,13 +1,14 @@
 import GraphPlan
 
-/// Winograd F(4x4, 3x3) convolution (3x3, stride 1, dilation 1, one group, any padding)
-/// with weights the compiler transformed (``Winograd4x4``, layout `.winograd4x4`).
+/// Winograd F(4x4, 3x3) or F(2x2, 3x3) convolution (3x3, stride 1, dilation 1, one group,
+/// any padding) with weights the compiler transformed (``Winograd``, layouts `.winograd4x4`
+/// and `.winograd2x2`). One code path serves both tile sizes: only the transforms differ.
 ///
-/// Output tiles of 4x4 are numbered by tile row (over batch items and rows) then column.
+/// Output tiles of m x m are numbered by tile row (over batch items and rows) then column.
 /// Tile rows go in blocks, each in three stages:
 /// 1. input transform, threads over input channels: `V[ξ][c][tile] = (Bᵀ d B)[ξ]`;
-/// 2. 36 GEMMs `P[ξ] = U[ξ] V[ξ]` (`[M, C] x [C, tiles]`), threads over `ξ`, each run by
-///    ``SGEMM`` on one thread reading the packed `U[ξ]` in place;
+/// 2. one GEMM per point (36 or 16), `P[ξ] = U[ξ] V[ξ]` (`[M, C] x [C, tiles]`), threads
+///    over `ξ`, each run by ``SGEMM`` on one thread reading the packed `U[ξ]` in place;
 /// 3. output transform `Aᵀ P A` with bias, residual and activation, threads over output
 ///    channels, straight into the (possibly channel-sliced) output.
 /// Each value is computed by one thread in an order fixed by the geometry (the block size
@@ -35,15 +36,18 @@ enum WinogradConv {
     /// last SIMD group's overhang.
     let stride: Int
     let inChannels: Int, outChannels: Int
+    let variant: Winograd
 
-    init(_ g: Conv2DGeometry, blockFloats: Int? = nil) {
-      let blockFloats = blockFloats ?? max(WinogradConv.blockFloats, Winograd4x4.points * g.inChannels * g.outChannels)
-      tilesHigh = (g.outHeight + 3) / 4
-      tilesWide = (g.outWidth + 3) / 4
+    init(_ g: Conv2DGeometry, _ variant: Winograd, blockFloats: Int? = nil) {
+      let points = variant.points, m = variant.outputTile
+      let blockFloats = blockFloats ?? max(WinogradConv.blockFloats, points * g.inChannels * g.outChannels)
+      self.variant = variant
+      tilesHigh = (g.outHeight + m - 1) / m
+      tilesWide = (g.outWidth + m - 1) / m
       groups = (tilesWide + lanes - 1) / lanes
       inChannels = g.inChannels
       outChannels = g.outChannels
-      rowsPerBlock = max(1, blockFloats / (Winograd4x4.points * (g.inChannels + g.outChannels) * tilesWide))
+      rowsPerBlock = max(1, blockFloats / (points * (g.inChannels + g.outChannels) * tilesWide))
       stride = (rowsPerBlock * tilesWide + lanes + 15) / 16 * 16
     }
 
@@ -61,11 +65,11 @@ enum WinogradConv {
     }
 
     /// Floats of `V` and `P` for one block.
-    var workspaceCount: Int { Winograd4x4.points * (inputPlane + productPlane) }
-    /// Floats of one padded input row (`4 * 8 * groups` columns, plus a group's overhang).
-    var inputRowStride: Int { 32 * groups + 16 }
+    var workspaceCount: Int { variant.points * (inputPlane + productPlane) }
+    /// Floats of one padded input row (`m * 8 * groups` columns, plus a group's overhang).
+    var inputRowStride: Int { variant.outputTile * lanes * groups + 16 }
     /// Floats of one assembled output row.
-    var outputRowStride: Int { 32 * groups }
+    var outputRowStride: Int { variant.outputTile * lanes * groups }
   }
 
   /// Zeroes a few floats without a call into libc.
@@ -78,24 +82,24 @@ enum WinogradConv {
     }
   }
 
-  static func workspaceCount(_ p: Conv2DParameters) -> Int { Tiling(p.geometry).workspaceCount }
+  static func workspaceCount(_ p: Conv2DParameters, _ variant: Winograd) -> Int { Tiling(p.geometry, variant).workspaceCount }
 
   static func run(
-    _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>, epilogue: Epilogue,
+    _ p: Conv2DParameters, _ variant: Winograd, input: UnsafePointer<Float>, weights: UnsafePointer<Float>, epilogue: Epilogue,
     output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
     blockFloats: Int? = nil
   ) {
     let g = p.geometry, w = g.window
-    precondition(Winograd4x4.applies(to: g), "Winograd conv on an unsupported geometry")
-    let tiling = Tiling(g, blockFloats: blockFloats)
+    precondition(Winograd.applies(to: g), "Winograd conv on an unsupported geometry")
+    let tiling = Tiling(g, variant, blockFloats: blockFloats)
     let c = g.inChannels, m = g.outChannels, h = g.inHeight, wd = g.inWidth, oh = g.outHeight, ow = g.outWidth
-    let points = Winograd4x4.points, ld = tiling.stride
+    let points = variant.points, ld = tiling.stride
     precondition(workspace == nil || blockFloats == nil, "a workspace is sized for the default block")
     let space = workspace ?? allocateFloats(tiling.workspaceCount)
     defer { if workspace == nil { space.deallocate() } }
     let vPlane = tiling.inputPlane, pPlane = tiling.productPlane
     let v = space, products = space + points * vPlane
-    let matrix = Winograd4x4.matrixCount(outChannels: m, inChannels: c)
+    let matrix = Winograd.matrixCount(outChannels: m, inChannels: c)
     let totalRows = p.batch * tiling.tilesHigh
 
     var r0 = 0
@@ -111,14 +115,15 @@ enum WinogradConv {
       // 1. Input transform.
       parallelFor(pool, c, (tiling, r0, rows, input, c, h, wd, w, v, ld, vPlane)) { context, ch in
         let (tiling, r0, rows, input, c, h, wd, w, v, ld, vPlane) = context
-        let rs = tiling.inputRowStride
-        let buffer = ThreadScratch.floats(6 * rs)
+        let transform = KernelTable.current.winograd(tiling.variant).input
+        let rs = tiling.inputRowStride, side = tiling.variant.inputTile
+        let buffer = ThreadScratch.floats(side * rs)
         for r in r0..<(r0 + rows) {
           let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
           let plane = input + (n * c + ch) * h * wd
-          for i in 0..<6 {
+          for i in 0..<side {
             let row = buffer + i * rs
-            let iy = 4 * ty - w.padTop + i
+            let iy = tiling.variant.outputTile * ty - w.padTop + i
             guard iy >= 0 && iy < h else {
               row.update(repeating: 0, count: rs)
               continue
@@ -129,7 +134,7 @@ enum WinogradConv {
             (row + lo).update(from: plane + iy * wd + (lo - w.padLeft), count: hi - lo)
             zero(row + hi, rs - hi)
           }
-          KernelTable.current.winogradInput(buffer, rs, tiling.groups, v + ch * ld + (r - r0) * tiling.tilesWide, vPlane)
+          transform(buffer, rs, tiling.groups, v + ch * ld + (r - r0) * tiling.tilesWide, vPlane)
         }
       }
 
@@ -145,15 +150,15 @@ enum WinogradConv {
       // 3. Output transform and epilogue.
       parallelFor(pool, m, (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output)) { context, oc in
         let (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output) = context
-        let rs = tiling.outputRowStride
-        let buffer = ThreadScratch.floats(4 * rs)
+        let transform = KernelTable.current.winograd(tiling.variant).output
+        let rs = tiling.outputRowStride, side = tiling.variant.outputTile
+        let buffer = ThreadScratch.floats(side * rs)
         let bias = epilogue.bias.map { $0[oc] } ?? 0
         for r in r0..<(r0 + rows) {
           let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
-          KernelTable.current.winogradOutput(
-            products + oc * ld + (r - r0) * tiling.tilesWide, pPlane, tiling.groups, bias, buffer, rs)
-          for i in 0..<min(4, oh - 4 * ty) {
-            let oy = 4 * ty + i
+          transform(products + oc * ld + (r - r0) * tiling.tilesWide, pPlane, tiling.groups, bias, buffer, rs)
+          for i in 0..<min(side, oh - side * ty) {
+            let oy = side * ty + i
             let src = buffer + i * rs
             let dst = output + ((n * p.outputTotalChannels + p.outputChannelOffset + oc) * oh + oy) * ow
             if let residual = epilogue.residual {
