@@ -28,6 +28,32 @@ final class ConstantFoldingTests: XCTestCase {
     XCTAssertEqual(context.graph.initializers["const_mul"]?.dims, [5])
   }
 
+  /// Neg and Abs of integer constants fold exactly and keep their type: the decomposed
+  /// LayerNormalization builds its reduced shape from `ConstantOfShape(Neg(axis))`.
+  func testNegOfIntegersFoldsToIntegersForShapes() throws {
+    let g = TestGraph("neg-shape")
+    let x = g.input("x", ["N", 4])
+    let axis = g.ints("axis", [-1])
+    let count = g.node("Neg", "count", [axis])
+    let ones = g.node("ConstantOfShape", "ones", [count], ["value": .tensor(Tensor(int64s: [1], dims: [1]))])
+    let prefix = g.node("Slice", "prefix", [g.node("Shape", "shape", [x]), g.ints("zero", [0]), axis])
+    let reduced = g.node("Concat", "reduced", [prefix, ones], ["axis": .int(0)])
+    let mean = g.node("ReduceMean", "mean", [x], ["axes": .ints([1]), "keepdims": .int(0)])
+    g.output(g.node("Reshape", "reshaped", [mean, reduced]))
+    let context = try Compile.context(g.model(), [ConstantFolding()])
+    XCTAssertEqual(context.graph.initializers["count"]?.dataType, .int64)
+    XCTAssertEqual(context.graph.initializers["count"]?.int64s, [1])
+    try assertCompiledMatchesReference(g.model())
+
+    let h = TestGraph("neg-overflow")
+    let y = h.input("y", ["N", 2])
+    let shape = h.node("Abs", "abs", [h.ints("lowest", [Int.min])])
+    h.output(h.node("Add", "add", [y, h.node("Cast", "f", [shape], ["to": .int(1)])]))
+    XCTAssertThrowsError(try Pipeline.compile(h.model())) { error in
+      XCTAssertTrue("\(error)".contains("Abs of -9223372036854775808 does not fit"), "\(error)")
+    }
+  }
+
   /// After the whole pipeline nothing of the chain is left, with the batch fixed or not.
   func testNothingOfTheChainIsLeftAfterViewsAndDeadCode() throws {
     for batch in [nil, 2] as [Int?] {

@@ -1,17 +1,50 @@
 import GraphIR
 import GraphPlan
+import GraphReference
 
 /// The element-wise math ops without parameters: each is one plan ``Activation``, so it runs as
 /// a vectorized activation step or fuses into a conv or dense epilogue like Relu. They fold on
 /// constants (a `Sqrt` of a constant scale, say).
 protocol UnaryMathOperator: ActivationOperator {
   static var mathActivation: Activation { get }
+  /// The op on an integer, for ops defined on integer tensors (nil where the result does not
+  /// fit): integer constants and known shape values fold exactly, not through floats.
+  static var onInteger: (@Sendable (Int64) -> Int64?)? { get }
 }
 
 extension UnaryMathOperator {
   static var attributes: Set<String> { [] }
   static var folds: Bool { true }
+  static var onInteger: (@Sendable (Int64) -> Int64?)? { nil }
   static func activation(_ n: some NodeOperands) throws -> Activation { mathActivation }
+
+  /// Known integer elements (a shape computation's `Neg(axes)`, say) stay known.
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let x = try n.input(0, "input")
+    var out = ValueState(x.elementType, x.shape)
+    if x.elementType.isInteger, let f = onInteger, let known = x.fixedElements {
+      let values = known.compactMap { f(Int64($0)) }
+      if values.count == known.count { out.elements = values.map { .fixed(Int($0)) } }
+    }
+    return [out]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    let x = try n.input(0)
+    guard x.dataType.isInteger else {
+      let a = try activation(n)
+      let out = Evaluate.floats(count: x.elementCount, x) { src, dst in
+        Reference.activation(a, src, count: x.elementCount, output: dst)
+      }
+      return [Tensor(floats: out, dims: x.dims)]
+    }
+    guard let f = onInteger else { throw n.error("\(opTypes[0]) of an integer tensor (\(x.dataType)) is not defined") }
+    let values = try x.int64s.map { v in
+      guard let r = f(v) else { throw n.error("\(opTypes[0]) of \(v) does not fit in \(x.dataType)") }
+      return r
+    }
+    return [Tensor(dataType: x.dataType, dims: x.dims, storage: .integers(values))]
+  }
 }
 
 /// Tanh: `tanh(x)`.
@@ -36,12 +69,14 @@ enum ExpOp: UnaryMathOperator {
 enum NegOp: UnaryMathOperator {
   static let opTypes = ["Neg"]
   static let mathActivation = Activation.neg
+  static let onInteger: (@Sendable (Int64) -> Int64?)? = { $0 == .min ? nil : -$0 }
 }
 
 /// Abs: `|x|`.
 enum AbsOp: UnaryMathOperator {
   static let opTypes = ["Abs"]
   static let mathActivation = Activation.abs
+  static let onInteger: (@Sendable (Int64) -> Int64?)? = { $0 == .min ? nil : Swift.abs($0) }
 }
 
 /// Reciprocal: `1 / x`.
