@@ -187,6 +187,27 @@ final class ShapeInferenceSymbolicTests: XCTestCase {
     XCTAssertEqual(g.shape("padded_x"), "Nx21x21x4")
   }
 
+  /// CenterCropPad's function body pads to `Max(size, target)` and crops back: Max and Min of
+  /// known integers keep them known (Mean, whose result need not be an integer, does not).
+  func testMaxAndMinOfKnownSizesStayKnown() throws {
+    let b = GraphBuilder(name: "center-crop-pad")
+    let x = b.input("x", ["N", 3, 5, 9])
+    let sizes = b.node("Gather", name: "sizes", inputs: [b.node("Shape", name: "shape", inputs: [x]), b.constant("hw", ShapeTest.ints([2, 3]))])
+    let target = b.constant("target", ShapeTest.ints([7, 4]))
+    let padded = b.node("Max", name: "padded", inputs: [sizes, target])
+    b.node("Min", name: "cropped", inputs: [sizes, target, b.constant("cap", ShapeTest.ints([6]))])
+    b.node("Mean", name: "mean", inputs: [sizes, target])
+    let amount = b.node("Sub", name: "amount", inputs: [padded, sizes])
+    let pads = b.node("Concat", name: "pads", inputs: [b.constant("lead", ShapeTest.ints([0, 0])), amount, b.constant("tail", ShapeTest.ints([0, 0, 0, 0]))], attributes: ["axis": .int(0)])
+    b.node("Pad", name: "padded_x", inputs: [x, pads])
+    b.output("padded_x")
+    let g = try ShapeTest.infer(b)
+    XCTAssertEqual(g["padded"]?.knownIntegers, [7, 9])
+    XCTAssertEqual(g["cropped"]?.knownIntegers, [5, 4])
+    XCTAssertNil(g["mean"]?.knownIntegers)
+    XCTAssertEqual(g.shape("padded_x"), "Nx3x7x9")
+  }
+
   /// Windows times the batch (`x.view(B * nW, 49, C)`): a product of a symbol and a number stays
   /// known, and dividing it again gives the symbol back; a quotient that may not be exact does not.
   func testShapeArithmeticMultipliesAndDividesTheBatch() throws {

@@ -243,7 +243,18 @@ enum VariadicOp: OperatorDefinition {
       }
       shape = next
     }
-    return [ValueState(first.elementType, shape)]
+    var out = ValueState(first.elementType, shape)
+    // Known shape values stay known (CenterCropPad's `Max(shape, target)`).
+    if shape.rank <= 1, !isMean(n), var known = first.elements {
+      for i in 1..<max(n.inputs.count, 1) {
+        guard let next = try n.input(i, "data_\(i)").elements, let combined = ArithmeticOp.combine(known, next, op(n)) else {
+          return [out]
+        }
+        known = combined
+      }
+      out.elements = known
+    }
+    return [out]
   }
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
