@@ -28,6 +28,22 @@ final class ConstantFoldingTests: XCTestCase {
     XCTAssertEqual(context.graph.initializers["const_mul"]?.dims, [5])
   }
 
+  /// CastLike takes input 1's type only: `CastLike(constant, x)` (the dynamo exporter's scalar
+  /// constants) folds although `x` is computed at run time, an integer constant cast like a
+  /// float becomes floats, and a CastLike of a run-time value to its own type runs as a copy.
+  func testCastLikeFoldsAgainstARunTimeValue() throws {
+    let g = TestGraph("cast-like")
+    let x = g.input("x", ["N", 4])
+    let two = g.node("CastLike", "two", [g.ints("two_int", [2]), x])
+    let doubled = g.node("Mul", "doubled", [x, two])
+    g.output(g.node("CastLike", "same", [doubled, x]))
+    let context = try Compile.context(g.model(), [InferShapes(), ConstantFolding()])
+    XCTAssertEqual(context.graph.initializers["two"]?.dataType, .float)
+    XCTAssertEqual(context.graph.initializers["two"]?.floats, [2])
+    XCTAssertFalse(context.graph.nodes.contains { $0.opType == "CastLike" }, "\(Compile.ops(context.graph))")
+    try assertCompiledMatchesReference(g.model())
+  }
+
   /// Neg and Abs of integer constants fold exactly and keep their type: the decomposed
   /// LayerNormalization builds its reduced shape from `ConstantOfShape(Neg(axis))`.
   func testNegOfIntegersFoldsToIntegersForShapes() throws {

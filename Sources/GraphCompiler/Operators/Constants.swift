@@ -163,20 +163,49 @@ enum CastOp: OperatorDefinition {
   }
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
-    let x = try n.input(0, "input")
-    let type = try target(n)
-    var out = ValueState(type, x.shape)
-    if type.isInteger, type != .bool, x.elementType.isInteger { out.elements = x.elements }
-    return [out]
+    [cast(try n.input(0, "input"), to: try target(n))]
   }
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] { [try n.input(0).converted(to: try target(n))] }
 
   /// At run time only to float32 from float32, bool or indices, whose floats already are the values: a copy.
   static func lower(_ n: LoweringContext) throws {
+    try lower(n, to: try? target(n))
+  }
+
+  static func lower(_ n: LoweringContext, to type: DataType?) throws {
     let from = n.lowering.context.elementTypes[n.x]
     let indices = from == .int64 && n.lowering.runTimeIndices.contains(n.x)
-    guard from == .float || from == .bool || indices, (try? target(n)) == .float else { throw foldedOnly(n) }
+    guard from == .float || from == .bool || indices, type == .float else { throw foldedOnly(n) }
     n.emit(.copy, inputs: [n.x])
+  }
+
+  /// The state of `x` cast to `type`: integer shape values stay known through integer casts.
+  static func cast(_ x: ValueState, to type: DataType) -> ValueState {
+    var out = ValueState(type, x.shape)
+    if type.isInteger, type != .bool, x.elementType.isInteger { out.elements = x.elements }
+    return out
+  }
+}
+
+/// CastLike (opset 15): Cast to the element type of input 1, whose values are not read. The
+/// dynamo exporter writes it around scalar constants (`CastLike(2.0, x)`); constant folding
+/// turns each into the Cast it is (see ``ConstantFolding``), so a constant input 0 folds even
+/// when input 1 is computed at run time.
+enum CastLikeOp: OperatorDefinition {
+  static let opTypes = ["CastLike"]
+  static let attributes: Set<String> = ["saturate"]
+  static let folds = true
+
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    [CastOp.cast(try n.input(0, "input"), to: try n.input(1, "target_type").elementType)]
+  }
+
+  static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
+    [try n.input(0).converted(to: try n.input(1).dataType)]
+  }
+
+  static func lower(_ n: LoweringContext) throws {
+    try CastOp.lower(n, to: n.lowering.context.elementTypes[n.node.inputs[1]])
   }
 }

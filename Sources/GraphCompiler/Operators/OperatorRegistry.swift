@@ -12,7 +12,7 @@ public enum OperatorRegistry {
     FloorOp.self, CeilOp.self, RoundOp.self, MishOp.self, TrigonometricOp.self, ShrinkOp.self, BatchNormalizationOp.self, LayerNormalizationOp.self, InstanceNormalizationOp.self, LpNormalizationOp.self, MeanVarianceNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
     GatherOp.self, GatherNDOp.self, ScatterNDOp.self, GatherElementsOp.self, ScatterElementsOp.self, EinsumOp.self, ReduceOp.self, ArgMaxOp.self, TopKOp.self, HardmaxOp.self, DepthToSpaceOp.self, SliceOp.self, SplitOp.self, RangeOp.self, PadOp.self, ExpandOp.self, TileOp.self, ResizeOp.self, UpsampleOp.self,
-    ConstantOp.self, ConstantOfShapeOp.self, EyeLikeOp.self, ShapeOp.self, SizeOp.self, CastOp.self,
+    ConstantOp.self, ConstantOfShapeOp.self, EyeLikeOp.self, ShapeOp.self, SizeOp.self, CastOp.self, CastLikeOp.self,
     ComparisonOp.self, NotOp.self, WhereOp.self, TriluOp.self, ModOp.self,
   ]
 

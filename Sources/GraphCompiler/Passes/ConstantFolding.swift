@@ -2,6 +2,8 @@ import GraphIR
 
 /// Evaluates every node whose operator folds and whose inputs are all constants
 /// (or, for `Shape`, whose input's shape is fully known), turning its outputs into initializers.
+/// A CastLike first becomes the Cast it is: its second input only gives a type, which inference
+/// knows, so `CastLike(constant, x)` folds even though `x` is computed at run time.
 public struct ConstantFolding: Pass {
   public let name = "constant-fold"
   public init() {}
@@ -10,7 +12,14 @@ public struct ConstantFolding: Pass {
     var graph = context.graph
     var kept: [Node] = []
     var foldedBytes = 0
-    for node in graph.nodes {
+    for var node in graph.nodes {
+      if node.opType == "CastLike", OperatorRegistry.isDefaultDomain(node.domain), node.inputs.count == 2,
+        let type = context.elementTypes[node.inputs[1]]
+      {
+        node = Node(
+          name: node.name, opType: "Cast", domain: node.domain, inputs: [node.inputs[0]], outputs: node.outputs,
+          attributes: node.attributes.merging(["to": .int(Int(type.rawValue))]) { $1 })
+      }
       if let results = try fold(node, graph, context, foldedBytes: &foldedBytes) {
         for (name, tensor) in zip(node.outputs, results) where !name.isEmpty { graph.initializers[name] = tensor }
       } else {
