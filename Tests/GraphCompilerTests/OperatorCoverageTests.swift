@@ -218,6 +218,10 @@ final class OperatorCoverageTests: XCTestCase {
     // Per item (the default axes hold the batch): over H and W of each channel.
     s["MeanVarianceNormalization"] = unary("MeanVarianceNormalization", ["axes": .ints([2, 3])])
     s["Mod"] = { g, x in g.node("Mod", "mod", [x, g.weight("k", [2, 1, 4], 0.2, 0.5)], ["fmod": .int(1)]) }
+    // A constant cast like the run-time x, then a run-time x cast like itself.
+    s["CastLike"] = { g, x in
+      g.node("CastLike", "same", [g.node("Mul", "scaled", [x, g.node("CastLike", "three", [g.ints("three_int", [3], dims: []), x])]), x])
+    }
     return s
   }()
 
