@@ -4,7 +4,8 @@ extension Kernels {
   /// The `k` largest (or smallest) values of each of `rows` rows of `length` floats, in order,
   /// or their indices as floats (`Reference.topK` is the oracle). Each row keeps a sorted list of
   /// its best `k` so far, and skips 16 values at a time that none beats the list's last entry
-  /// (most of a row, for small k); a `k` over 64 sorts the row's indices instead.
+  /// (most of a row, for small k); a `k` over 64 sorts the row's indices instead. The indices
+  /// live in the thread's scratch, so a long row allocates nothing once the model has run.
   package static func topK(
     rows: Int, length: Int, k: Int, largest: Bool, indices: Bool, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
     pool: ThreadPool? = nil
@@ -12,13 +13,15 @@ extension Kernels {
     let perChunk = max(1, 16_384 / max(length, 1)), chunks = (rows + perChunk - 1) / perChunk
     parallelFor(pool, chunks, (rows, length, k, largest, indices, perChunk, input, output)) { context, chunk in
       let (rows, length, k, largest, indices, perChunk, input, output) = context
-      withUnsafeTemporaryAllocation(of: Int.self, capacity: k > 64 ? length : k) { best in
-        for row in chunk * perChunk..<min(rows, (chunk + 1) * perChunk) {
-          let x = input + row * length
-          if k > 64 { sortRow(x, length, largest, best) } else { selectRow(x, length, k, largest, best) }
-          let out = output + row * k
-          for i in 0..<k { out[i] = indices ? Float(best[i]) : x[best[i]] }
-        }
+      let capacity = k > 64 ? length : k
+      let floatsPerInt = MemoryLayout<Int>.stride / MemoryLayout<Float>.stride
+      let scratch = UnsafeMutableRawPointer(ThreadScratch.floats(capacity * floatsPerInt))
+      let best = UnsafeMutableBufferPointer(start: scratch.bindMemory(to: Int.self, capacity: capacity), count: capacity)
+      for row in chunk * perChunk..<min(rows, (chunk + 1) * perChunk) {
+        let x = input + row * length
+        if k > 64 { sortRow(x, length, largest, best) } else { selectRow(x, length, k, largest, best) }
+        let out = output + row * k
+        for i in 0..<k { out[i] = indices ? Float(best[i]) : x[best[i]] }
       }
     }
   }
@@ -65,10 +68,26 @@ extension Kernels {
     }
   }
 
-  /// Every index of the row into `best`, sorted.
+  /// Every index of the row into `best`, sorted: a heapsort, in place (the standard library's
+  /// sort takes a temporary buffer, which a long row would allocate on every run).
   private static func sortRow(_ x: UnsafePointer<Float>, _ length: Int, _ largest: Bool, _ best: UnsafeMutableBufferPointer<Int>) {
     for i in 0..<length { best[i] = i }
-    var best = best
-    best.sort { topKPrecedes(x[$0], $0, x[$1], $1, largest: largest) }
+    @inline(__always) func before(_ a: Int, _ b: Int) -> Bool { topKPrecedes(x[a], a, x[b], b, largest: largest) }
+    // A heap whose root comes last in the order; each root in turn goes to the end.
+    func siftDown(_ start: Int, _ end: Int) {
+      var root = start
+      while 2 * root + 1 < end {
+        var child = 2 * root + 1
+        if child + 1 < end, before(best[child], best[child + 1]) { child += 1 }
+        guard before(best[root], best[child]) else { return }
+        best.swapAt(root, child)
+        root = child
+      }
+    }
+    for start in stride(from: length / 2 - 1, through: 0, by: -1) { siftDown(start, length) }
+    for end in stride(from: length - 1, to: 0, by: -1) {
+      best.swapAt(0, end)
+      siftDown(0, end)
+    }
   }
 }
