@@ -110,7 +110,7 @@ enum CompileReportFormat {
       "fused": ["conv_relu": r.convRelu, "conv_add_relu": r.convAddRelu, "gemm_relu": r.gemmRelu],
       "concat_in_place": r.concatInPlace, "copy_bytes": r.copyBytes, "arena_bytes": r.arenaBytes,
       "lower_bound_bytes": r.lowerBoundBytes, "naive_bytes": r.naiveBytes, "weights_bytes": r.weightsBytes,
-      "memory_strategy": r.memoryStrategy, "batch": r.batch.map { $0 as Any } ?? NSNull(),
+      "memory_strategy": r.memoryStrategy, "conv_algorithms": r.convAlgorithms, "batch": r.batch.map { $0 as Any } ?? NSNull(),
       "compile_seconds": (seconds * 1000).rounded() / 1000, "version": GraphcVersion.current,
     ]
     // Only strings, numbers, arrays and dictionaries go in, so serialization cannot fail.
@@ -122,11 +122,14 @@ enum CompileReportFormat {
     func mb(_ bytes: Int) -> String { String(format: "%.2f MB", Double(bytes) / 1_048_576) }
     let per = r.batch.map { "batch \($0)" } ?? "per batch item"
     let ratio = r.lowerBoundBytes > 0 ? Double(r.arenaBytes) / Double(r.lowerBoundBytes) : 1
+    // Most convs first, then by name.
+    let algorithms = r.convAlgorithms.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.value) \($0.key)" }
     return """
       \(file) → \(output) in \(String(format: "%.2f", seconds)) s
         nodes \(r.nodesIn) → steps \(r.steps)
         folded: \(r.batchnormFolded) BatchNorm, \(r.affineFolded) Mul/Add
         fused: \(r.convRelu) conv+relu, \(r.convAddRelu) conv+add(+relu), \(r.gemmRelu) gemm+relu
+        convs: \(algorithms.isEmpty ? "none" : algorithms.joined(separator: ", "))
         concat: \(r.concatInPlace) inputs in place, \(r.copyBytes) bytes copied (\(per))
         arena \(mb(r.arenaBytes)) (\(per)), lower bound \(mb(r.lowerBoundBytes)) (×\(String(format: "%.3f", ratio))), naive \(mb(r.naiveBytes)); \(r.memoryStrategy)
         weights \(mb(r.weightsBytes))

@@ -91,6 +91,36 @@ final class LoweredPassesTests: XCTestCase {
     XCTAssertEqual(small.filter { $0.contains(" packed") }.count, 1, "\(small)")
   }
 
+  /// The compile report counts convs by algorithm and says why a conv is not Winograd.
+  func testReportNamesEachConvsAlgorithmAndWhy() throws {
+    func geometry(_ c: Int, _ m: Int, _ hw: Int, k: Int = 3, stride: Int = 1, pad: Int = 1, groups: Int = 1) -> Conv2DGeometry {
+      Conv2DGeometry(
+        inChannels: c, inHeight: hw, inWidth: hw, outChannels: m, kernelHeight: k, kernelWidth: k,
+        strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad, padBottom: pad, padRight: pad, groups: groups)
+    }
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 64, 56), .winograd4x4), "Winograd F(4x4,3x3)")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(512, 512, 7), .winograd2x2), "Winograd F(2x2,3x3)")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 64, 56, groups: 64), .oihw), "depthwise direct")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 128, 56, k: 1, pad: 0), .gemmPanels), "GEMM on the input (1x1)")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 128, 56, k: 1, stride: 2, pad: 0), .gemmPanels), "im2col + GEMM (1x1, stride 2)")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(3, 64, 224, k: 7, stride: 2, pad: 3), .gemmPanels), "im2col + GEMM (7x7 window)")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 128, 56, stride: 2), .gemmPanels), "im2col + GEMM (stride 2)")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 64, 56, groups: 2), .gemmPanels), "im2col + GEMM (2 groups)")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(8, 64, 56), .gemmPanels), "im2col + GEMM (under 16 channels)")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 64, 5), .gemmPanels), "im2col + GEMM (output under 6x6)")
+
+    let g = TestGraph("algorithms", seed: 11)
+    let x = g.input("x", ["N", 16, 14, 14])
+    let a = g.conv("a", x, 16, 16, k: 3, pad: 1)  // 14x14: F(4x4)
+    let b = g.conv("b", a, 16, 16, k: 3, pad: 1, ["strides": .ints([2, 2])])  // 7x7, stride 2
+    let c = g.conv("c", b, 16, 16, k: 3, pad: 1)  // 7x7: F(2x2)
+    g.output(g.conv("d", c, 16, 8, k: 1, pad: 0))
+    let report = try Pipeline.compile(g.model()).report
+    XCTAssertEqual(report.convAlgorithms, [
+      "Winograd F(4x4,3x3)": 1, "im2col + GEMM (stride 2)": 1, "Winograd F(2x2,3x3)": 1, "GEMM on the input (1x1)": 1,
+    ])
+  }
+
   /// A Winograd conv with few tiles per item (16 at 14x14) gives an item the same bits alone as
   /// in a batch, close to the reference.
   func testWinogradConvGivesAnItemTheSameBitsAtAnyBatch() throws {

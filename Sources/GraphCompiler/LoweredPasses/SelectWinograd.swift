@@ -46,6 +46,35 @@ struct SelectWinograd: LoweredPass {
     return nil
   }
 
+  /// How a conv with these weights runs and, when not as Winograd, why not: what
+  /// `graphc compile --report` counts (the per-layer "which algorithm and why").
+  static func algorithm(_ g: Conv2DGeometry, _ layout: ConvWeightLayout) -> String {
+    if let variant = Winograd(layout) { return variant == .f4x4 ? "Winograd F(4x4,3x3)" : "Winograd F(2x2,3x3)" }
+    if g.runsDepthwise { return "depthwise direct" }
+    let w = g.window
+    let pointwise = w.kernelHeight == 1 && w.kernelWidth == 1 && w.strideHeight == 1 && w.strideWidth == 1
+      && w.padTop == 0 && w.padLeft == 0 && w.padBottom == 0 && w.padRight == 0
+    if pointwise && g.groups == 1 { return "GEMM on the input (1x1)" }
+    let why: String
+    let stride = w.strideHeight == w.strideWidth ? "\(w.strideHeight)" : "\(w.strideHeight)x\(w.strideWidth)"
+    if w.kernelHeight == 1 && w.kernelWidth == 1 {
+      why = w.strideHeight != 1 || w.strideWidth != 1 ? "1x1, stride \(stride)" : g.groups != 1 ? "1x1, \(g.groups) groups" : "1x1, padded"
+    } else if w.kernelHeight != 3 || w.kernelWidth != 3 {
+      why = "\(w.kernelHeight)x\(w.kernelWidth) window"
+    } else if w.strideHeight != 1 || w.strideWidth != 1 {
+      why = "stride \(stride)"
+    } else if w.dilationHeight != 1 || w.dilationWidth != 1 {
+      why = "dilated"
+    } else if g.groups != 1 {
+      why = "\(g.groups) groups"
+    } else if min(g.inChannels, g.outChannels) < minimumChannels {
+      why = "under \(minimumChannels) channels"
+    } else {
+      why = "output under \(minimumSmallOutputSide)x\(minimumSmallOutputSide)"
+    }
+    return "im2col + GEMM (\(why))"
+  }
+
   func run(_ program: inout LoweredProgram, _ context: CompilationContext) throws {
     for i in program.steps.indices {
       guard case .conv(var conv) = program.steps[i].kernel, conv.weightLayout == .oihw,
@@ -61,5 +90,14 @@ struct SelectWinograd: LoweredPass {
       conv.weightLayout = variant.weightLayout
       program.steps[i].kernel = .conv(conv)
     }
+  }
+
+  /// Convs per ``algorithm(_:_:)`` in a finished program.
+  static func algorithms(_ program: LoweredProgram) -> [String: Int] {
+    var counts: [String: Int] = [:]
+    for step in program.steps {
+      if case .conv(let conv) = step.kernel { counts[algorithm(conv.geometry, conv.weightLayout), default: 0] += 1 }
+    }
+    return counts
   }
 }

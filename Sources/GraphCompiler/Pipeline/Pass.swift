@@ -75,6 +75,8 @@ public struct CompileReport: Equatable, Sendable {
   public var naiveBytes = 0
   public var weightsBytes = 0
   public var memoryStrategy = ""
+  /// 2-D convs by how they run and, when not as Winograd, why (see `SelectWinograd.algorithm`).
+  public var convAlgorithms: [String: Int] = [:]
   /// Whether the byte figures are per batch item (symbolic batch) or for the fixed batch.
   public var batch: Int? = nil
 
