@@ -29,15 +29,43 @@ final class RemoveNoOpsTests: XCTestCase {
     }
   }
 
-  /// A Dropout whose mask is read has no inference meaning.
-  func testDropoutMaskInUseIsAnError() throws {
+  /// A Dropout whose mask is read stays: a copy, and the mask, all true at inference (ONNX's
+  /// reference gives the same), in every batch item. Training mode is still refused.
+  func testDropoutMaskInUseIsAllTrue() throws {
     let g = TestGraph("mask")
     let x = g.input("x", ["N", 3])
     let outs = g.builder.node("Dropout", name: "dropout", inputs: [x], outputs: ["y", "mask"])
     g.output(outs[0])
+    g.output(g.node("Not", "unmasked", [outs[1]]))
     g.output(outs[1])
-    XCTAssertThrowsError(try Compile.context(g.model(), [RemoveNoOps()])) { error in
-      XCTAssertTrue("\(error)".contains("mask"), "\(error)")
+    let compiled = try Pipeline.compile(g.model())
+    XCTAssertEqual(compiled.plan.steps.filter { if case .constant = $0.kernel { true } else { false } }.count, 1)
+    XCTAssertEqual(compiled.plan.outputs.map(\.elementType), [.float32, .bool, .bool])
+    let inputs = Compile.randomInputs(g.model(), batch: 3, seed: 5)
+    let session = try CompiledModel(plan: compiled.plan, weights: compiled.weights).makeSession(threads: 2)
+    let outputs = try session.runTyped(inputs)
+    XCTAssertEqual(try outputs["y"]?.floats(), inputs["x"])
+    XCTAssertEqual(outputs["mask"]?.shape, [3, 3])
+    XCTAssertEqual(try outputs["mask"]?.bools(), [Bool](repeating: true, count: 9))
+    XCTAssertEqual(try outputs["unmasked"]?.bools(), [Bool](repeating: false, count: 9))
+
+    // A fixed shape (no batch symbol): the constant holds every item's ones.
+    let f = TestGraph("fixed-mask")
+    let fixed = f.builder.node("Dropout", name: "dropout", inputs: [f.input("v", [2, 3, 2])], outputs: ["u", "fixed_mask"])
+    f.output(fixed[1])
+    let plan = try Pipeline.compile(f.model())
+    let values = try FloatTensor(shape: [2, 3, 2], values: (0..<12).map(Float.init))
+    let typed = try CompiledModel(plan: plan.plan, weights: plan.weights).makeSession().runTyped(["v": values])
+    XCTAssertEqual(try typed["fixed_mask"]?.bools(), [Bool](repeating: true, count: 12))
+
+    let t = TestGraph("training")
+    let z = t.input("z", ["N", 3])
+    let training = t.builder.constant("training", Tensor(dataType: .bool, dims: [], storage: .integers([1])))
+    let drop = t.builder.node("Dropout", name: "dropout", inputs: [z, "", training], outputs: ["w", "m"])
+    t.output(drop[0])
+    t.output(drop[1])
+    XCTAssertThrowsError(try Pipeline.compile(t.model())) { error in
+      XCTAssertTrue("\(error)".contains("training mode"), "\(error)")
     }
   }
 }

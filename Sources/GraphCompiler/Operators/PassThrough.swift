@@ -39,8 +39,13 @@ enum DropoutOp: OperatorDefinition {
     return [x, mask]
   }
 
+  /// Kept only when its mask is read (remove-noops drops it otherwise): a copy, and the mask,
+  /// all true at inference, written by a constant step into every item.
   static func lower(_ n: LoweringContext) throws {
-    if n.node.outputs.count > 1, !n.node.outputs[1].isEmpty { throw LoweringContext.Unsupported(reason: "Dropout mask output") }
     n.emit(.copy, inputs: [n.x])
+    guard n.node.outputs.count > 1, !n.node.outputs[1].isEmpty else { return }
+    // One item's ones for a batched mask, every item's for a mask of fixed items.
+    guard let mask = n.lowering.program.values[n.node.outputs[1]] else { return }
+    n.emit(.constant(n.addWeights(Array(repeating: 1, count: mask.itemCount * (mask.items ?? 1)))), inputs: [], output: n.node.outputs[1])
   }
 }

@@ -1,6 +1,7 @@
 import GraphIR
 
-/// Drops nodes that do nothing at inference: Dropout (its mask unused) and Identity.
+/// Drops nodes that do nothing at inference: Dropout and Identity. A Dropout whose mask is read
+/// stays, and lowers to a copy and an all-true mask (what the mask is at inference).
 public struct RemoveNoOps: Pass {
   public let name = "remove-noops"
   public init() {}
@@ -13,11 +14,11 @@ public struct RemoveNoOps: Pass {
         let source = node.input(0), let out = node.outputs.first
       else { continue }
       if node.opType == "Dropout" {
-        if node.outputs.count > 1, !node.outputs[1].isEmpty, graph.isRead(node.outputs[1]) || graph.isOutput(node.outputs[1]) {
-          throw GraphError.node(node, "the Dropout mask output is used; it has no meaning at inference")
-        }
         if let mode = node.input(2), let t = graph.constant(mode), t.int64s.first ?? 0 != 0 {
           throw GraphError.node(node, "Dropout in training mode cannot be compiled for inference")
+        }
+        if node.outputs.count > 1, !node.outputs[1].isEmpty, graph.isRead(node.outputs[1]) || graph.isOutput(node.outputs[1]) {
+          continue
         }
       }
       if graph.isOutput(out) {
