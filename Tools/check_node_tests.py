@@ -47,7 +47,7 @@ COMMAND = "Tools/check_node_tests.py --bin $B --write-md docs/conformance.md"
 # Inputs (by index) frozen into initializers: what an exported model holds as constants.
 FROZEN = {
     "BatchNormalization": {1, 2, 3, 4}, "Clip": {1, 2}, "ConstantOfShape": {0}, "Conv": {1, 2}, "ConvTranspose": {1, 2}, "Dropout": {1, 2},
-    "Gather": {1}, "Gemm": {1, 2}, "InstanceNormalization": {1, 2}, "LayerNormalization": {1, 2}, "MatMul": {1}, "Pow": {1}, "Range": {0, 1, 2},
+    "Gather": {1}, "Gemm": {1, 2}, "InstanceNormalization": {1, 2}, "LayerNormalization": {1, 2}, "RMSNormalization": {1}, "MatMul": {1}, "Pow": {1}, "Range": {0, 1, 2},
     "PRelu": {1}, "ReduceL1": {1}, "ReduceL2": {1}, "ReduceLogSum": {1}, "ReduceLogSumExp": {1}, "ReduceMax": {1}, "ReduceMean": {1}, "ReduceMin": {1},
     "ReduceProd": {1}, "ReduceSum": {1}, "ReduceSumSquare": {1}, "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1},
     "Pad": {1, 2, 3}, "Expand": {1}, "Tile": {1}, "Resize": {1, 2, 3}, "Upsample": {1}, "GatherND": {1}, "ScatterND": {1}, "GatherElements": {1}, "ScatterElements": {1}, "Trilu": {1}, "TopK": {1},

@@ -218,6 +218,10 @@ final class OperatorCoverageTests: XCTestCase {
     // Per item (the default axes hold the batch): over H and W of each channel.
     s["MeanVarianceNormalization"] = unary("MeanVarianceNormalization", ["axes": .ints([2, 3])])
     s["Mod"] = { g, x in g.node("Mod", "mod", [x, g.weight("k", [2, 1, 4], 0.2, 0.5)], ["fmod": .int(1)]) }
+    // Over the last two axes (a row of 16 per channel), a scale broadcast along the rows.
+    s["RMSNormalization"] = { g, x in
+      g.node("RMSNormalization", "rmsnorm", [x, g.weight("scale", [1, 4], 0.5, 1.5)], ["axis": .int(-2), "epsilon": .float(1e-3)])
+    }
     // A constant cast like the run-time x, then a run-time x cast like itself.
     s["CastLike"] = { g, x in
       g.node("CastLike", "same", [g.node("Mul", "scaled", [x, g.node("CastLike", "three", [g.ints("three_int", [3], dims: []), x])]), x])
@@ -238,7 +242,7 @@ final class OperatorCoverageTests: XCTestCase {
   }
 
   /// Ops newer than opset 18, with the opset that introduced them: their samples run there.
-  static let introduced = ["Gelu": 20]
+  static let introduced = ["Gelu": 20, "RMSNormalization": 23]
 
   func check(_ op: String, opset: Int) throws {
     let opset = max(opset, Self.introduced[op] ?? opset)

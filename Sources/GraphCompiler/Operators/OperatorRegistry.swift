@@ -9,7 +9,7 @@ public enum OperatorRegistry {
     ArithmeticOp.self, VariadicOp.self, PReluOp.self, ReluOp.self, ClipOp.self, SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self,
     LeakyReluOp.self, TanhOp.self, ErfOp.self, GeluOp.self, ExpOp.self, NegOp.self, AbsOp.self, ReciprocalOp.self, SqrtOp.self, PowOp.self,
     LogOp.self, SoftplusOp.self, SoftsignOp.self, EluOp.self, SeluOp.self, CeluOp.self, ThresholdedReluOp.self, SignOp.self, IsNaNOp.self, IsInfOp.self,
-    FloorOp.self, CeilOp.self, RoundOp.self, MishOp.self, TrigonometricOp.self, ShrinkOp.self, BatchNormalizationOp.self, LayerNormalizationOp.self, InstanceNormalizationOp.self, LpNormalizationOp.self, MeanVarianceNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
+    FloorOp.self, CeilOp.self, RoundOp.self, MishOp.self, TrigonometricOp.self, ShrinkOp.self, BatchNormalizationOp.self, LayerNormalizationOp.self, RMSNormalizationOp.self, InstanceNormalizationOp.self, LpNormalizationOp.self, MeanVarianceNormalizationOp.self, LRNOp.self, SoftmaxOp.self, DropoutOp.self, IdentityOp.self,
     ConcatOp.self, FlattenOp.self, ReshapeOp.self, TransposeOp.self, UnsqueezeOp.self, SqueezeOp.self,
     GatherOp.self, GatherNDOp.self, ScatterNDOp.self, GatherElementsOp.self, ScatterElementsOp.self, EinsumOp.self, ReduceOp.self, ArgMaxOp.self, TopKOp.self, HardmaxOp.self, DepthToSpaceOp.self, SliceOp.self, SplitOp.self, RangeOp.self, PadOp.self, ExpandOp.self, TileOp.self, ResizeOp.self, UpsampleOp.self,
     ConstantOp.self, ConstantOfShapeOp.self, EyeLikeOp.self, ShapeOp.self, SizeOp.self, CastOp.self, CastLikeOp.self,
