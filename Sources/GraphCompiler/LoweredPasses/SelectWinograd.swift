@@ -19,8 +19,8 @@ import GraphPlan
 /// arithmetic's. Per layer in the network (step minimum of 3 alternated `--profile` runs,
 /// direct -> F(2x2)): ResNet-18's three 512-channel convs at 7x7 7.40 -> 6.67 ms at 1 thread,
 /// 4.23 -> 3.42 at 2; GoogLeNet's two at 7x7 1.25 -> 1.11 and 0.69 -> 0.67; ResNet-50's two
-/// even (6.42 -> 6.48 and 3.58 -> 3.35 with a 1x1 conv between); at batch 8 and 2 threads
-/// 1.36-1.46x faster. A 5x5 output has 9 tiles padded to 16 (no gain), so 6x6 is the floor.
+/// 5.23 -> 5.31 and 2.94 -> 2.74; at batch 8 and 2 threads GoogLeNet's 4.99 -> 3.66 and
+/// ResNet-50's 21.8 -> 14.8. A 5x5 output has 9 tiles padded to 16 (no gain), so 6x6 is the floor.
 ///
 /// In a whole network the tiles' weights come from memory, not from a cache warmed by the layer
 /// before, and an item with few tiles gives each of the GEMMs one panel of B. Before the
