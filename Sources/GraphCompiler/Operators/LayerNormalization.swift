@@ -9,8 +9,9 @@ enum LayerNormalizationOp: OperatorDefinition {
   static let opTypes = ["LayerNormalization"]
   static let attributes: Set<String> = ["axis", "epsilon", "stash_type"]
 
-  static func parameters(_ n: some NodeOperands, rank: Int) throws -> (axis: Int, epsilon: Float) {
-    guard n.opset >= 17 else { throw n.error("LayerNormalization exists from opset 17; the model imports opset \(n.opset)") }
+  /// Axis and epsilon, shared with RMSNormalization (`since` its first opset).
+  static func parameters(_ n: some NodeOperands, rank: Int, since: Int = 17) throws -> (axis: Int, epsilon: Float) {
+    guard n.opset >= since else { throw n.error("\(n.node.opType) exists from opset \(since); the model imports opset \(n.opset)") }
     guard try n.node.int("stash_type", default: 1) == 1 else { throw n.error("only stash_type 1 (float32 statistics) is supported") }
     return (try n.axis(try n.node.int("axis", default: -1), rank: rank), try n.node.float("epsilon", default: 1e-5))
   }

@@ -10,9 +10,7 @@ enum RMSNormalizationOp: OperatorDefinition {
   static let attributes: Set<String> = ["axis", "epsilon", "stash_type"]
 
   static func parameters(_ n: some NodeOperands, rank: Int) throws -> (axis: Int, epsilon: Float) {
-    guard n.opset >= 23 else { throw n.error("RMSNormalization exists from opset 23; the model imports opset \(n.opset)") }
-    guard try n.node.int("stash_type", default: 1) == 1 else { throw n.error("only stash_type 1 (float32 statistics) is supported") }
-    return (try n.axis(try n.node.int("axis", default: -1), rank: rank), try n.node.float("epsilon", default: 1e-5))
+    try LayerNormalizationOp.parameters(n, rank: rank, since: 23)
   }
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
