@@ -238,7 +238,9 @@ def openvino_version():
 
 
 def onnx_copy(model, tmp):
-    """OpenVINO picks its ONNX reader by extension: link the .graph as .onnx next to its external weights."""
+    """OpenVINO picks its ONNX reader by extension: link the .graph as .onnx next to its external weights.
+    The weights are hard-linked (copied across file systems): OpenVINO refuses external data whose
+    resolved path lies outside the model's folder, so a symlink will not do."""
     folder = os.path.join(tmp, "ov-" + os.path.basename(model))
     os.makedirs(folder, exist_ok=True)
     stem = os.path.splitext(os.path.basename(model))[0]
@@ -246,7 +248,11 @@ def onnx_copy(model, tmp):
         if name.startswith(stem + ".") and not name.endswith(".graph"):
             target = os.path.join(folder, name)
             if not os.path.exists(target):
-                os.symlink(os.path.join(os.path.dirname(os.path.abspath(model)), name), target)
+                source = os.path.join(os.path.dirname(os.path.abspath(model)), name)
+                try:
+                    os.link(source, target)
+                except OSError:
+                    shutil.copyfile(source, target)
     link = os.path.join(folder, stem + ".onnx")
     if not os.path.exists(link):
         os.symlink(os.path.abspath(model), link)
