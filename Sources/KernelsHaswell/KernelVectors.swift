@@ -40,6 +40,12 @@ extension KernelVector {
   @inline(__always) func storedRow(bias: Float, lower: Float, upper: Float) -> Self {
     ((self + bias) + 0).clamped(lower, upper)
   }
+
+  /// The same with a residual: `clamp(sum + rowBias + 0 + residual, lower, upper)`, the bits of
+  /// `clampedStoreRow` with alpha 1 and no column bias.
+  @inline(__always) func storedRow(bias: Float, residual: Self, lower: Float, upper: Float) -> Self {
+    (((self + bias) + 0) + residual).clamped(lower, upper)
+  }
 }
 
 extension SIMD16<Float>: KernelVector {

@@ -19,26 +19,43 @@ func mulAdd<V: SIMD>(_ acc: V, _ a: V, _ b: V) -> V where V.Scalar == Float {
 
 /// What a tile does to its finished sums before it stores them: nothing (`rowBias` nil), or
 /// the GEMM store's epilogue for one K slice that finishes the sums, row `r` through
-/// `KernelVector.storedRow(bias: rowBias[r], lower:upper:)`: the whole store in registers, where
-/// it would otherwise go to a scratch block first and through `clampedStoreRow` after.
+/// `KernelVector.storedRow(bias: rowBias[r], residual:lower:upper:)`: the whole store in registers, where
+/// it would otherwise go to a scratch block first and through `clampedStoreRow` after. The
+/// residual, when there is one, is read at `residual[r * ldr + j]` for the tile's element
+/// `(r, j)`; it may be `c` itself (each element is read before it is written).
 struct TileFinish {
   let rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
-  @inline(__always) init(_ rowBias: UnsafePointer<Float>?, _ lower: Float, _ upper: Float) {
-    (self.rowBias, self.lower, self.upper) = (rowBias, lower, upper)
+  let residual: UnsafePointer<Float>?, ldr: Int
+  @inline(__always) init(
+    _ rowBias: UnsafePointer<Float>?, _ lower: Float, _ upper: Float, _ residual: UnsafePointer<Float>?, _ ldr: Int
+  ) {
+    (self.rowBias, self.lower, self.upper, self.residual, self.ldr) = (rowBias, lower, upper, residual, ldr)
   }
 
-  /// Six rows' sums, rows `firstRow...` of the tile, through the epilogue (nothing when plain).
+  /// Six rows' sums, rows `firstRow...` and columns `column...` of the tile, through the
+  /// epilogue (nothing when plain).
   @inline(__always)
   func apply<V: KernelVector>(
-    _ c0: inout V, _ c1: inout V, _ c2: inout V, _ c3: inout V, _ c4: inout V, _ c5: inout V, firstRow: Int
+    _ c0: inout V, _ c1: inout V, _ c2: inout V, _ c3: inout V, _ c4: inout V, _ c5: inout V, firstRow: Int,
+    column: Int = 0
   ) {
     guard let bias = rowBias?.advanced(by: firstRow) else { return }
-    c0 = c0.storedRow(bias: bias[0], lower: lower, upper: upper)
-    c1 = c1.storedRow(bias: bias[1], lower: lower, upper: upper)
-    c2 = c2.storedRow(bias: bias[2], lower: lower, upper: upper)
-    c3 = c3.storedRow(bias: bias[3], lower: lower, upper: upper)
-    c4 = c4.storedRow(bias: bias[4], lower: lower, upper: upper)
-    c5 = c5.storedRow(bias: bias[5], lower: lower, upper: upper)
+    guard let residual else {
+      c0 = c0.storedRow(bias: bias[0], lower: lower, upper: upper)
+      c1 = c1.storedRow(bias: bias[1], lower: lower, upper: upper)
+      c2 = c2.storedRow(bias: bias[2], lower: lower, upper: upper)
+      c3 = c3.storedRow(bias: bias[3], lower: lower, upper: upper)
+      c4 = c4.storedRow(bias: bias[4], lower: lower, upper: upper)
+      c5 = c5.storedRow(bias: bias[5], lower: lower, upper: upper)
+      return
+    }
+    let r = UnsafeRawPointer(residual + (firstRow &* ldr &+ column)), rowBytes = ldr &* 4
+    c0 = c0.storedRow(bias: bias[0], residual: r.loadUnaligned(fromByteOffset: 0 &* rowBytes, as: V.self), lower: lower, upper: upper)
+    c1 = c1.storedRow(bias: bias[1], residual: r.loadUnaligned(fromByteOffset: 1 &* rowBytes, as: V.self), lower: lower, upper: upper)
+    c2 = c2.storedRow(bias: bias[2], residual: r.loadUnaligned(fromByteOffset: 2 &* rowBytes, as: V.self), lower: lower, upper: upper)
+    c3 = c3.storedRow(bias: bias[3], residual: r.loadUnaligned(fromByteOffset: 3 &* rowBytes, as: V.self), lower: lower, upper: upper)
+    c4 = c4.storedRow(bias: bias[4], residual: r.loadUnaligned(fromByteOffset: 4 &* rowBytes, as: V.self), lower: lower, upper: upper)
+    c5 = c5.storedRow(bias: bias[5], residual: r.loadUnaligned(fromByteOffset: 5 &* rowBytes, as: V.self), lower: lower, upper: upper)
   }
 }
 
@@ -50,9 +67,10 @@ struct TileFinish {
 /// floats, one per row), the sums then go through the store's epilogue (see `TileFinish`).
 public func sgemmTile6x16(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
+  residual: UnsafePointer<Float>?, ldr: Int
 ) {
-  tile6(SIMD16<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper))
+  tile6(SIMD16<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
 }
 
 /// The 6 x 8 SGEMM register tile for a B panel's last columns: the first 8 columns of
@@ -60,9 +78,10 @@ public func sgemmTile6x16(
 /// A GEMM whose last panel holds 8 columns or fewer (49 = 3 x 16 + 1) does half the work on it.
 public func sgemmTile6x8(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
+  residual: UnsafePointer<Float>?, ldr: Int
 ) {
-  tile6(SIMD8<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper))
+  tile6(SIMD8<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
 }
 
 /// The 6-row tile over the first `V.scalarCount` columns of 16-float B rows (one body for
@@ -220,10 +239,11 @@ private func narrowTwoColumns(
 /// 32 registers' worth of independent FMA chains; AVX2 has only 16 registers (use 6 x 16).
 public func sgemmTile12x16(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
+  residual: UnsafePointer<Float>?, ldr: Int
 ) {
   typealias V = SIMD16<Float>
-  let finish = TileFinish(rowBias, lower, upper)
+  let finish = TileFinish(rowBias, lower, upper, residual, ldr)
   var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
   var c6 = V(), c7 = V(), c8 = V(), c9 = V(), c10 = V(), c11 = V()
   let rawB = UnsafeRawPointer(b)
@@ -288,10 +308,11 @@ public func sgemmTile12x16(
 /// Column `j` of `c` is row-major with row stride `ldc`, columns `0..<32` written.
 public func sgemmTile12x32(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
+  residual: UnsafePointer<Float>?, ldr: Int
 ) {
   typealias V = SIMD16<Float>
-  let finish = TileFinish(rowBias, lower, upper)
+  let finish = TileFinish(rowBias, lower, upper, residual, ldr)
   var c0l = V(), c0r = V(), c1l = V(), c1r = V(), c2l = V(), c2r = V(), c3l = V(), c3r = V(), c4l = V(), c4r = V(), c5l = V(), c5r = V()
   var c6l = V(), c6r = V(), c7l = V(), c7r = V(), c8l = V(), c8r = V(), c9l = V(), c9r = V(), c10l = V(), c10r = V(), c11l = V(), c11r = V()
   let rawB = UnsafeRawPointer(b), rawB2 = UnsafeRawPointer(b + depth * 16)
@@ -372,9 +393,9 @@ public func sgemmTile12x32(
     c11r += raw.loadUnaligned(fromByteOffset: 11 * rowBytes + 64, as: V.self)
   }
   finish.apply(&c0l, &c1l, &c2l, &c3l, &c4l, &c5l, firstRow: 0)
-  finish.apply(&c0r, &c1r, &c2r, &c3r, &c4r, &c5r, firstRow: 0)
+  finish.apply(&c0r, &c1r, &c2r, &c3r, &c4r, &c5r, firstRow: 0, column: 16)
   finish.apply(&c6l, &c7l, &c8l, &c9l, &c10l, &c11l, firstRow: 6)
-  finish.apply(&c6r, &c7r, &c8r, &c9r, &c10r, &c11r, firstRow: 6)
+  finish.apply(&c6r, &c7r, &c8r, &c9r, &c10r, &c11r, firstRow: 6, column: 16)
   raw.storeBytes(of: c0l, toByteOffset: 0 * rowBytes, as: V.self)
   raw.storeBytes(of: c0r, toByteOffset: 0 * rowBytes + 64, as: V.self)
   raw.storeBytes(of: c1l, toByteOffset: 1 * rowBytes, as: V.self)

@@ -267,7 +267,12 @@ final class GemmTests: XCTestCase {
     let shapes: [(m: Int, n: Int, k: Int, perImage: Int)] = [
       (25, 100, 70, .max), (13, 147, 64, 49), (6, 16, 1, .max), (19, 98, 256, 49), (31, 17, 30, .max), (12, 33, 40, .max),
       (13, 60, 300, 20), (7, 40, 520, .max),
+      // Rows of C whole vectors apart, where the tiles take a residual too.
+      (19, 64, 70, .max), (13, 96, 64, 32), (25, 160, 200, .max), (7, 48, 520, .max), (12, 128, 256, 64),
     ]
+    // The residual: none, its own buffer, or C itself (a conv writing over its residual, which the
+    // tiles take only when K is one slice).
+    enum Residual: CaseIterable { case none, separate, inPlace }
     let epilogues: [(Activation, bias: Bool)] = [(.none, false), (.none, true), (.relu, true), (.clip(min: -0.5, max: 0.5), false), (.silu, true)]
     let tiles12: [InstructionSet: (KernelTable.Tile, KernelTable.Tile)] = [
       .generic: (KernelsGeneric.sgemmTile12x16, KernelsGeneric.sgemmTile12x32),
@@ -283,33 +288,44 @@ final class GemmTests: XCTestCase {
       (twelveRows.tile12, twelveRows.tile12x32) = tiles12[set]!
       for (m, n, k, perImage) in shapes {
         var rng = SeededRandom(seed: UInt64(m * 1000 + n))
-        let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(m)
+        let a = rng.floats(m * k), b = rng.floats(k * n), bias = rng.floats(m), residualValues = rng.floats(m * n)
         for (activation, withBias) in epilogues {
           for kernels in [set.kernels, twelveRows] {
+           for residual in Residual.allCases {
             var results: [[Float]] = []
             for fromTiles in [false, true] {
-              var c = [Float](repeating: .nan, count: m * n)
+              var c = residual == .inPlace ? residualValues : [Float](repeating: .nan, count: m * n)
               a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                   bias.withUnsafeBufferPointer { bias in
+                   residualValues.withUnsafeBufferPointer { residualValues in
                     c.withUnsafeMutableBufferPointer { c in
                       var store = GemmStore(c: c.baseAddress!, ldc: perImage == .max ? n : perImage, activation: activation)
                       store.rowBias = withBias ? bias.baseAddress! : nil
                       store.columnsPerImage = perImage
                       store.imageStride = perImage == .max ? 0 : m * perImage
+                      switch residual {
+                      case .none: break
+                      case .separate: store.residual = residualValues.baseAddress!
+                      case .inPlace: store.residual = UnsafePointer(c.baseAddress!)
+                      }
+                      (store.ldr, store.residualImageStride) = (store.ldc, store.imageStride)
                       SGEMM.run(
                         m: m, n: n, k: k, a: .matrix(.rowMajor(a.baseAddress!, columns: k)),
                         b: .matrix(.rowMajor(b.baseAddress!, columns: n)), store: store, pool: pool, kernels: kernels,
                         storeFromTiles: fromTiles)
                     }
+                   }
                   }
                 }
               }
               results.append(c)
             }
-            let what = "\(set.rawValue) \(m)x\(n)x\(k) per image \(perImage) \(activation) bias \(withBias) tile12 \(kernels.tile12 != nil)"
+            let what =
+              "\(set.rawValue) \(m)x\(n)x\(k) per image \(perImage) \(activation) bias \(withBias) residual \(residual) tile12 \(kernels.tile12 != nil)"
             XCTAssertFalse(results[1].contains { $0.isNaN }, "\(what): unwritten elements")
             assertIdentical(results[1], results[0], what)
+           }
           }
         }
       }

@@ -40,7 +40,7 @@ final class InstructionSetTests: XCTestCase {
             expected[r * ldc + j] += s
           }
         }
-        tile(depth, a, b, c, ldc, true, nil, 0, 0)
+        tile(depth, a, b, c, ldc, true, nil, 0, 0, nil, 0)
         for i in 0..<cValues.count {
           XCTAssertEqual(c[i], expected[i], accuracy: 1e-4 * Float(depth).squareRoot(), "\(name) \(rows)x16 depth \(depth) at \(i)")
         }
@@ -61,7 +61,7 @@ final class InstructionSetTests: XCTestCase {
             expected[r * ldc + j] += s
           }
         }
-        tile12x32(depth, a, b, c, ldc, true, nil, 0, 0)
+        tile12x32(depth, a, b, c, ldc, true, nil, 0, 0, nil, 0)
         for i in 0..<cValues.count {
           XCTAssertEqual(c[i], expected[i], accuracy: 1e-4 * Float(depth).squareRoot(), "\(name) 12x32 depth \(depth) at \(i)")
         }
@@ -71,8 +71,8 @@ final class InstructionSetTests: XCTestCase {
         let a = rng.floats(depth * 6), b = aligned(rng.floats(depth * 16)), cValues = rng.floats(6 * 24)
         let wide = aligned(cValues), narrow = aligned(cValues)
         defer { b.deallocate(); wide.deallocate(); narrow.deallocate() }
-        tile6(depth, a, b, wide, 24, accumulate, nil, 0, 0)
-        tile6x8(depth, a, b, narrow, 24, accumulate, nil, 0, 0)
+        tile6(depth, a, b, wide, 24, accumulate, nil, 0, 0, nil, 0)
+        tile6x8(depth, a, b, narrow, 24, accumulate, nil, 0, 0, nil, 0)
         for r in 0..<6 {
           for j in 0..<24 {
             let expected = j < 8 ? wide[r * 24 + j] : cValues[r * 24 + j]

@@ -56,7 +56,8 @@ package enum InstructionSet: String, Sendable, CaseIterable {
 package struct KernelTable: Sendable {
   package typealias Tile = @Sendable (
     _ depth: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-    _ accumulate: Bool, _ rowBias: UnsafePointer<Float>?, _ lower: Float, _ upper: Float
+    _ accumulate: Bool, _ rowBias: UnsafePointer<Float>?, _ lower: Float, _ upper: Float,
+    _ residual: UnsafePointer<Float>?, _ ldr: Int
   ) -> Void
   package typealias NarrowTiles = @Sendable (
     _ depth: Int, _ a: UnsafePointer<Float>, _ panels: Int, _ b: UnsafePointer<Float>, _ width: Int,

@@ -111,7 +111,7 @@ enum SGEMM {
     if m <= 0 || n <= 0 { return }
     let split = Split(m: m, n: n, threads: pool?.threads ?? 1)
     let direct = store.holdsWholeTiles && store.isPlain && store.columnsPerImage == .max
-    let tileStore = storeFromTiles && !direct ? TileStore(store, k: k) : nil
+    let tileStore = storeFromTiles && !direct ? TileStore(store, m: m, n: n, k: k) : nil
     // Where the rows are split over tasks, several tasks need the same panels of B: they are
     // packed once, every (column block, K slice) in parallel, into the caller's shared scratch.
     let sharedB: UnsafeMutablePointer<Float>? =
@@ -265,13 +265,13 @@ enum SGEMM {
             // Both B panels of a pair wider than half (a narrower second one goes the narrow way).
             let twoWide = kernels.tile12x32 != nil && jp + 1 < widePanels
             if pair && twoWide {
-              kernels.tile12x32!(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0)
+              kernels.tile12x32!(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0, nil, 0)
               jp += 2
             } else if pair {
-              kernels.tile12!(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0)
+              kernels.tile12!(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0, nil, 0)
               jp += 1
             } else {
-              kernels.tile6(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0)
+              kernels.tile6(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0, nil, 0)
               jp += 1
             }
           }
@@ -282,7 +282,7 @@ enum SGEMM {
           let bPanel = panelsB + widePanels * depth * nr, cColumn = blockAcc + widePanels * nr
           let narrow = kernels.narrowTiles(depth, panelsA, aPanels, bPanel, narrowWidth, cColumn, ldAcc, p0 > 0)
           for ip in narrow..<aPanels {
-            kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0, nil, 0, 0)
+            kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0, nil, 0, 0, nil, 0)
           }
         }
       }

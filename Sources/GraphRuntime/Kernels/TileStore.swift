@@ -6,8 +6,12 @@ extension SGEMM {
   /// through the epilogue: that copy cost about an eighth of MobileNet-V2, whose 1x1 convs
   /// have few input channels and large outputs.
   ///
-  /// It applies when the epilogue is a bias per row and a clamp (`alpha` 1, no column bias, no
-  /// residual, which may share C's memory), and C is written where its tiles fall whole. Tiles
+  /// It applies when the epilogue is a bias per row, a residual and a clamp (`alpha` 1, no column
+  /// bias), and C is written where its tiles fall whole. A residual that shares C's memory (a
+  /// conv writing over its residual) needs K in one slice: partial sums of earlier slices wait in C,
+  /// where they would overwrite it. (ResNet-50's residual 1x1 convs at 56x56 and 28x28, K = 64 and
+  /// 128, took 0.2–0.35 ms more than the same convs without a residual through the accumulator;
+  /// through the tiles 5–13% less.) Tiles
   /// that would pass C's rows or the task's columns, or straddle two images, sum in the task's
   /// accumulator and go through the general store. The tile's epilogue gives the general store's bits (see `KernelVector.storedRow`),
   /// so which tiles go which way changes nothing. An activation other than a clamp then runs
@@ -18,13 +22,31 @@ extension SGEMM {
     let edgeStore: GemmStore
     let lower: Float, upper: Float, after: Activation?
 
-    init?(_ store: GemmStore, k: Int) {
-      guard k > 0, store.alpha == 1, store.colBias == nil, store.residual == nil else { return nil }
+    init?(_ store: GemmStore, m: Int, n: Int, k: Int) {
+      guard k > 0, store.alpha == 1, store.colBias == nil else { return nil }
+      // Rows of C and the residual that are not whole vectors apart make every tile's vectors
+      // straddle two cache lines: there the accumulator's store measured faster (ResNet-50's
+      // residual convs at 14x14, 196 columns: 7% slower through the tiles).
+      if store.residual != nil && (store.ldc % nr != 0 || store.ldr % nr != 0) { return nil }
+      if let residual = store.residual, k > kc {
+        let c = Self.span(UnsafePointer(store.c), ld: store.ldc, imageStride: store.imageStride, store, m: m, n: n)
+        let r = Self.span(residual, ld: store.ldr, imageStride: store.residualImageStride, store, m: m, n: n)
+        guard c.upperBound <= r.lowerBound || r.upperBound <= c.lowerBound else { return nil }
+      }
       self.store = store
       (lower, upper, after) = store.activation.clampBounds
       var edgeStore = store
       if after != nil { edgeStore.activation = .clip(min: lower, max: upper) }
       self.edgeStore = edgeStore
+    }
+
+    /// The memory an `m x n` matrix laid out as C (or the residual) spans.
+    private static func span(
+      _ base: UnsafePointer<Float>, ld: Int, imageStride: Int, _ store: GemmStore, m: Int, n: Int
+    ) -> Range<UnsafePointer<Float>> {
+      let perImage = store.columnsPerImage
+      let images = perImage == .max ? 1 : (n + perImage - 1) / perImage
+      return base..<(base + (images - 1) * imageStride + (m - 1) * ld + min(n, perImage))
     }
 
     /// Whether a task `cols` wide goes this way: a last panel of 1 or 2 columns is cheaper
@@ -36,20 +58,22 @@ extension SGEMM {
 
     /// One task's rows and columns of C, and its scratch: where each of the task's B panels
     /// starts in C's row 0 (-1 where its 16 columns do not fall whole inside the task and one
-    /// image), worked out once per task instead of per tile, and the rows' biases (zeros past
-    /// the last row, so a tile's six reads stay inside).
+    /// image) and in the residual's, worked out once per task instead of per tile, and the rows'
+    /// biases (zeros past the last row, so a tile's six reads stay inside).
     struct Place {
       let rows: Range<Int>, columns: Range<Int>
       /// The biases of rows `rows.lowerBound...`, or nil when the store adds nothing (plain).
       let bias: UnsafePointer<Float>?
       let panelOffsets: UnsafeMutablePointer<Int>
+      let residualOffsets: UnsafeMutablePointer<Int>
 
       init(i0: Int, rows: Int, j0: Int, cols: Int, scratch: UnsafeMutablePointer<Float>, _ tileStore: TileStore) {
         (self.rows, columns) = (i0..<(i0 + rows), j0..<(j0 + cols))
         let store = tileStore.store, panels = (cols + nr - 1) / nr
         // The offsets first: the scratch is aligned for them.
-        panelOffsets = UnsafeMutableRawPointer(scratch).bindMemory(to: Int.self, capacity: panels)
-        let floats = scratch + panels * Self.intFloats, padded = rows + 2 * mr
+        panelOffsets = UnsafeMutableRawPointer(scratch).bindMemory(to: Int.self, capacity: 2 * panels)
+        residualOffsets = panelOffsets + panels
+        let floats = scratch + 2 * panels * Self.intFloats, padded = rows + 2 * mr
         if store.isPlain {
           bias = nil
         } else {
@@ -59,19 +83,21 @@ extension SGEMM {
         for panel in 0..<panels {
           let column = j0 + panel * nr, last = column + nr - 1
           let perImage = store.columnsPerImage
+          (panelOffsets[panel], residualOffsets[panel]) = (-1, -1)
           if last >= j0 + cols {
-            panelOffsets[panel] = -1
+            continue
           } else if perImage == .max {
-            panelOffsets[panel] = column
-          } else {
-            let image = column / perImage
-            panelOffsets[panel] = last / perImage == image ? image * store.imageStride + column - image * perImage : -1
+            (panelOffsets[panel], residualOffsets[panel]) = (column, column)
+          } else if last / perImage == column / perImage {
+            let image = column / perImage, inImage = column - image * perImage
+            panelOffsets[panel] = image * store.imageStride + inImage
+            residualOffsets[panel] = image * store.residualImageStride + inImage
           }
         }
       }
 
       /// Scratch floats a task of up to `rows` rows and `cols` columns needs.
-      static func scratchFloats(rows: Int, cols: Int) -> Int { (cols + nr - 1) / nr * intFloats + rows + 2 * mr }
+      static func scratchFloats(rows: Int, cols: Int) -> Int { 2 * ((cols + nr - 1) / nr) * intFloats + rows + 2 * mr }
 
       /// Floats that hold one `Int`.
       private static let intFloats = MemoryLayout<Int>.stride / MemoryLayout<Float>.stride
@@ -85,6 +111,14 @@ extension SGEMM {
       guard offset >= 0, row + height <= place.rows.upperBound else { return nil }
       if panels == 2 && place.panelOffsets[panel + 1] != offset + nr { return nil }
       return store.c + row * store.ldc + offset
+    }
+
+    /// Where the residual of the tile from `row` and B panel `panel` starts, when the slice
+    /// finishes the sums (nil otherwise, or without a residual).
+    @inline(__always)
+    func residual(_ place: Place, row: Int, panel: Int, finishing: Bool) -> UnsafePointer<Float>? {
+      guard finishing, let residual = store.residual else { return nil }
+      return residual + row * store.ldr + place.residualOffsets[panel]
     }
 
     /// Rows `firstRow..<firstRow + rows` of the task (packed in `panelsA`) by all its B panels
@@ -110,20 +144,24 @@ extension SGEMM {
           if pair, kernels.tile12x32 != nil, jp + 1 < panels,
             let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 2)
           {
-            kernels.tile12x32!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper)
+            let r = residual(place, row: row, panel: jp, finishing: finishing)
+            kernels.tile12x32!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper, r, store.ldr)
             jp += 2
             continue
           }
           if pair, let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 1) {
-            kernels.tile12!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper)
+            let r = residual(place, row: row, panel: jp, finishing: finishing)
+            kernels.tile12!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper, r, store.ldr)
           } else {
             for half in 0..<(pair ? 2 : 1) {
               let r = row + half * mr, aHalf = a + half * depth * mr
               if let c = target(place, row: r, height: mr, panel: jp, panels: 1) {
-                kernels.tile6(depth, aHalf, bPanel, c, store.ldc, accumulate, bias.map { $0 + half * mr }, lower, upper)
+                let residual = residual(place, row: r, panel: jp, finishing: finishing)
+                kernels.tile6(
+                  depth, aHalf, bPanel, c, store.ldc, accumulate, bias.map { $0 + half * mr }, lower, upper, residual, store.ldr)
               } else {
                 let edge = acc + (r - place.rows.lowerBound) * ldAcc + jp * nr
-                kernels.tile6(depth, aHalf, bPanel, edge, ldAcc, accumulate, nil, 0, 0)
+                kernels.tile6(depth, aHalf, bPanel, edge, ldAcc, accumulate, nil, 0, 0, nil, 0)
                 let column = place.columns.lowerBound + jp * nr
                 if finishing {
                   SGEMM.storeBlock(
