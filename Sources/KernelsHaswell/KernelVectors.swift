@@ -34,16 +34,10 @@ extension KernelVector {
     return v.clamped(lower, upper)
   }
 
-  /// A GEMM tile's row through the store's epilogue: `clamp(sum + rowBias + 0, lower, upper)`,
-  /// the bits of `clampedStoreRow` with alpha 1 and no column bias or residual (whose zeros
-  /// turn a sum of -0 into +0).
-  @inline(__always) func storedRow(bias: Float, lower: Float, upper: Float) -> Self {
-    ((self + bias) + 0).clamped(lower, upper)
-  }
-
-  /// The same with a residual: `clamp(sum + rowBias + 0 + residual, lower, upper)`, the bits of
-  /// `clampedStoreRow` with alpha 1 and no column bias.
-  @inline(__always) func storedRow(bias: Float, residual: Self, lower: Float, upper: Float) -> Self {
+  /// A GEMM tile's row through the store's epilogue: `clamp(sum + rowBias + 0 + residual, lower,
+  /// upper)`, the bits of `clampedStoreRow` with alpha 1 and no column bias (whose zero turns a sum
+  /// of -0 into +0).
+  @_transparent func storedRow(bias: Float, residual: Self, lower: Float, upper: Float) -> Self {
     (((self + bias) + 0) + residual).clamped(lower, upper)
   }
 }

@@ -20,9 +20,11 @@ func mulAdd<V: SIMD>(_ acc: V, _ a: V, _ b: V) -> V where V.Scalar == Float {
 /// What a tile does to its finished sums before it stores them: nothing (`rowBias` nil), or
 /// the GEMM store's epilogue for one K slice that finishes the sums, row `r` through
 /// `KernelVector.storedRow(bias: rowBias[r], residual:lower:upper:)`: the whole store in registers, where
-/// it would otherwise go to a scratch block first and through `clampedStoreRow` after. The
-/// residual, when there is one, is read at `residual[r * ldr + j]` for the tile's element
-/// `(r, j)`; it may be `c` itself (each element is read before it is written).
+/// it would otherwise go to a scratch block first and through `clampedStoreRow` after. With
+/// `rowBias`, `residual` is required: the tile's element `(r, j)` adds `residual[r * ldr + j]`,
+/// which may be `c` itself (each element is read before it is written). Without a residual the
+/// caller passes a row of zeros and `ldr` 0 (adding +0 after the store's +0 changes no bits):
+/// one path keeps the 12 x 32 tile small enough that the compiler inlines all of it.
 struct TileFinish {
   let rowBias: UnsafePointer<Float>?, lower: Float, upper: Float
   let residual: UnsafePointer<Float>?, ldr: Int
@@ -33,23 +35,16 @@ struct TileFinish {
   }
 
   /// Six rows' sums, rows `firstRow...` and columns `column...` of the tile, through the
-  /// epilogue (nothing when plain).
-  @inline(__always)
+  /// epilogue (nothing when plain). Transparent, as `KernelVector.storedRow` is:
+  /// `@inline(__always)` on a generic function left its specialization out of line, and each
+  /// call passed the six vectors through memory.
+  @_transparent
   func apply<V: KernelVector>(
     _ c0: inout V, _ c1: inout V, _ c2: inout V, _ c3: inout V, _ c4: inout V, _ c5: inout V, firstRow: Int,
     column: Int = 0
   ) {
     guard let bias = rowBias?.advanced(by: firstRow) else { return }
-    guard let residual else {
-      c0 = c0.storedRow(bias: bias[0], lower: lower, upper: upper)
-      c1 = c1.storedRow(bias: bias[1], lower: lower, upper: upper)
-      c2 = c2.storedRow(bias: bias[2], lower: lower, upper: upper)
-      c3 = c3.storedRow(bias: bias[3], lower: lower, upper: upper)
-      c4 = c4.storedRow(bias: bias[4], lower: lower, upper: upper)
-      c5 = c5.storedRow(bias: bias[5], lower: lower, upper: upper)
-      return
-    }
-    let r = UnsafeRawPointer(residual + (firstRow &* ldr &+ column)), rowBytes = ldr &* 4
+    let r = UnsafeRawPointer(residual.unsafelyUnwrapped + (firstRow &* ldr &+ column)), rowBytes = ldr &* 4
     c0 = c0.storedRow(bias: bias[0], residual: r.loadUnaligned(fromByteOffset: 0 &* rowBytes, as: V.self), lower: lower, upper: upper)
     c1 = c1.storedRow(bias: bias[1], residual: r.loadUnaligned(fromByteOffset: 1 &* rowBytes, as: V.self), lower: lower, upper: upper)
     c2 = c2.storedRow(bias: bias[2], residual: r.loadUnaligned(fromByteOffset: 2 &* rowBytes, as: V.self), lower: lower, upper: upper)
@@ -64,7 +59,8 @@ struct TileFinish {
 /// `a` holds `depth` groups of 6 floats (one per tile row), `b` `depth` groups of 16
 /// (one per tile column), both packed contiguously; `c` is row-major with row stride
 /// `ldc` floats. With `accumulate`, the tile adds to what `c` holds. With `rowBias` (6
-/// floats, one per row), the sums then go through the store's epilogue (see `TileFinish`).
+/// floats, one per row), the sums then go through the store's epilogue with `residual` (see
+/// `TileFinish`).
 public func sgemmTile6x16(
   depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,

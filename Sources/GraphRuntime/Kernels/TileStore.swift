@@ -64,6 +64,8 @@ extension SGEMM {
       let rows: Range<Int>, columns: Range<Int>
       /// The biases of rows `rows.lowerBound...`, or nil when the store adds nothing (plain).
       let bias: UnsafePointer<Float>?
+      /// A row of zeros: the residual tiles add when the store has none.
+      let zeros: UnsafePointer<Float>
       let panelOffsets: UnsafeMutablePointer<Int>
       let residualOffsets: UnsafeMutablePointer<Int>
 
@@ -74,6 +76,8 @@ extension SGEMM {
         panelOffsets = UnsafeMutableRawPointer(scratch).bindMemory(to: Int.self, capacity: 2 * panels)
         residualOffsets = panelOffsets + panels
         let floats = scratch + 2 * panels * Self.intFloats, padded = rows + 2 * mr
+        (floats + padded).update(repeating: 0, count: 2 * nr)
+        zeros = UnsafePointer(floats + padded)
         if store.isPlain {
           bias = nil
         } else {
@@ -97,7 +101,7 @@ extension SGEMM {
       }
 
       /// Scratch floats a task of up to `rows` rows and `cols` columns needs.
-      static func scratchFloats(rows: Int, cols: Int) -> Int { 2 * ((cols + nr - 1) / nr) * intFloats + rows + 2 * mr }
+      static func scratchFloats(rows: Int, cols: Int) -> Int { 2 * ((cols + nr - 1) / nr) * intFloats + rows + 2 * mr + 2 * nr }
 
       /// Floats that hold one `Int`.
       private static let intFloats = MemoryLayout<Int>.stride / MemoryLayout<Float>.stride
@@ -113,12 +117,12 @@ extension SGEMM {
       return store.c + row * store.ldc + offset
     }
 
-    /// Where the residual of the tile from `row` and B panel `panel` starts, when the slice
-    /// finishes the sums (nil otherwise, or without a residual).
+    /// Where the residual of the tile from `row` and B panel `panel` starts, and its row stride:
+    /// the place's zeros without one.
     @inline(__always)
-    func residual(_ place: Place, row: Int, panel: Int, finishing: Bool) -> UnsafePointer<Float>? {
-      guard finishing, let residual = store.residual else { return nil }
-      return residual + row * store.ldr + place.residualOffsets[panel]
+    func residual(_ place: Place, row: Int, panel: Int) -> (UnsafePointer<Float>, Int) {
+      guard let residual = store.residual else { return (place.zeros, 0) }
+      return (residual + row * store.ldr + place.residualOffsets[panel], store.ldr)
     }
 
     /// Rows `firstRow..<firstRow + rows` of the task (packed in `panelsA`) by all its B panels
@@ -144,21 +148,20 @@ extension SGEMM {
           if pair, kernels.tile12x32 != nil, jp + 1 < panels,
             let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 2)
           {
-            let r = residual(place, row: row, panel: jp, finishing: finishing)
-            kernels.tile12x32!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper, r, store.ldr)
+            let (r, ldr) = residual(place, row: row, panel: jp)
+            kernels.tile12x32!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper, r, ldr)
             jp += 2
             continue
           }
           if pair, let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 1) {
-            let r = residual(place, row: row, panel: jp, finishing: finishing)
-            kernels.tile12!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper, r, store.ldr)
+            let (r, ldr) = residual(place, row: row, panel: jp)
+            kernels.tile12!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper, r, ldr)
           } else {
             for half in 0..<(pair ? 2 : 1) {
               let r = row + half * mr, aHalf = a + half * depth * mr
               if let c = target(place, row: r, height: mr, panel: jp, panels: 1) {
-                let residual = residual(place, row: r, panel: jp, finishing: finishing)
-                kernels.tile6(
-                  depth, aHalf, bPanel, c, store.ldc, accumulate, bias.map { $0 + half * mr }, lower, upper, residual, store.ldr)
+                let (residual, ldr) = residual(place, row: r, panel: jp)
+                kernels.tile6(depth, aHalf, bPanel, c, store.ldc, accumulate, bias.map { $0 + half * mr }, lower, upper, residual, ldr)
               } else {
                 let edge = acc + (r - place.rows.lowerBound) * ldAcc + jp * nr
                 kernels.tile6(depth, aHalf, bPanel, edge, ldAcc, accumulate, nil, 0, 0, nil, 0)
