@@ -89,22 +89,42 @@ extension PoolOperator {
     return [Tensor(floats: out, dims: [p.batch, g.channels] + g.outSizes)]
   }
 
-  /// 1-D and 2-D pools lower to the 2-D step (the classic networks' tuned kernels), wider ones to the N-D step.
   static func lower(_ n: LoweringContext) throws {
-    let inDims = n.dims(n.x), outDims = n.dims(n.output)
+    try emitPool(n, kind: kind, input: n.x)
+  }
+
+  /// Emits the pool of `input` (the node's input, or a value of its dims) under the node's window:
+  /// 1-D and 2-D pools as the 2-D step (the classic networks' tuned kernels), wider ones as the
+  /// N-D step. It writes the node's output, or `output`: a new value of the output's dims (a 1-D
+  /// pool's `[C, L]` lifted to `[C, 1, L]`), whose name it returns.
+  @discardableResult
+  static func emitPool(
+    _ n: LoweringContext, kind: PoolKind, countIncludePad: Bool? = nil, input: String, output: String? = nil
+  ) throws -> String {
+    let inDims = n.dims(input), outDims = n.dims(n.output)
     let mismatch = LoweringContext.Unsupported(reason: "output \(outDims) does not match the pool's window arithmetic")
     if inDims.count > 3 {
       let (geometry, includePad) = try geometryND(n, input: inDims)
       guard [geometry.channels] + geometry.outSizes == outDims else { throw mismatch }
       do { try geometry.validate() } catch { throw LoweringContext.Unsupported(reason: "\(error)") }
-      n.emit(.poolND(PoolingND(kind: kind, geometry: geometry, countIncludePad: includePad)), inputs: [n.x])
-      return
+      if let output { n.newValue(output, dims: outDims) }
+      n.emit(.poolND(PoolingND(kind: kind, geometry: geometry, countIncludePad: countIncludePad ?? includePad)), inputs: [input],
+             output: output)
+      return output ?? n.output
     }
     guard let (geometry, includePad) = try geometry(n, input: inDims),
       outDims == [geometry.channels] + (inDims.count == 2 ? [] : [geometry.outHeight]) + [geometry.outWidth]
     else { throw mismatch }
-    n.emit(.pool(Pooling(kind: kind, geometry: geometry, countIncludePad: includePad)),
-           inputs: [n.planarView(of: n.x)], output: n.planarOutput())
+    let target: String
+    if let output {
+      n.newValue(output, dims: [geometry.channels, geometry.outHeight, geometry.outWidth])
+      target = output
+    } else {
+      target = n.planarOutput()
+    }
+    n.emit(.pool(Pooling(kind: kind, geometry: geometry, countIncludePad: countIncludePad ?? includePad)),
+           inputs: [n.planarView(of: input)], output: target)
+    return target
   }
 }
 
