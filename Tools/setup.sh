@@ -3,18 +3,20 @@
 # libprotobuf-c (the wire format), protoc-c (to check the generated schema),
 # and a Python venv in .venv with onnx, onnxruntime and numpy for cross-checks (--python);
 # --serve makes .venv-serve with Triton's client for the model server's checks (and curl);
-# --torch adds torch, torchvision and onnxscript to .venv for the model families (Tools/check_families.py).
+# --torch adds torch, torchvision and onnxscript to .venv for the model families (Tools/check_families.py);
+# --openvino adds OpenVINO to .venv for the benchmark's third engine (Tools/benchmark.py).
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python=false serve=false torch=false
+python=false serve=false torch=false openvino=false
 for flag in "$@"; do
   case "$flag" in
     --python) python=true ;;
     --serve) serve=true ;;
     --torch) python=true torch=true ;;
-    *) echo "usage: Tools/setup.sh [--python] [--serve] [--torch]" >&2; exit 2 ;;
+    --openvino) python=true openvino=true ;;
+    *) echo "usage: Tools/setup.sh [--python] [--serve] [--torch] [--openvino]" >&2; exit 2 ;;
   esac
 done
 
@@ -33,6 +35,10 @@ fi
 
 if $torch && ! .venv/bin/python -c "import torch, torchvision, onnxscript" 2>/dev/null; then
   .venv/bin/pip install -q --disable-pip-version-check -r Tools/requirements-torch.txt
+fi
+
+if $openvino && ! .venv/bin/python -c "import openvino" 2>/dev/null; then
+  .venv/bin/pip install -q --disable-pip-version-check -r Tools/requirements-openvino.txt
 fi
 
 # tritonclient pins an older ml_dtypes than onnx needs, so it gets a venv of its own.
