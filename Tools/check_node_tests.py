@@ -50,7 +50,7 @@ FROZEN = {
     "Gather": {1}, "Gemm": {1, 2}, "InstanceNormalization": {1, 2}, "LayerNormalization": {1, 2}, "RMSNormalization": {1}, "MatMul": {1}, "Pow": {1}, "Range": {0, 1, 2},
     "PRelu": {1}, "ReduceL1": {1}, "ReduceL2": {1}, "ReduceLogSum": {1}, "ReduceLogSumExp": {1}, "ReduceMax": {1}, "ReduceMean": {1}, "ReduceMin": {1},
     "ReduceProd": {1}, "ReduceSum": {1}, "ReduceSumSquare": {1}, "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1},
-    "Pad": {1, 2, 3}, "Expand": {1}, "Tile": {1}, "Resize": {1, 2, 3}, "Upsample": {1}, "GatherND": {1}, "ScatterND": {1}, "GatherElements": {1}, "ScatterElements": {1}, "Trilu": {1}, "TopK": {1},
+    "Pad": {1, 2, 3}, "Expand": {1}, "Tile": {1}, "Resize": {1, 2, 3}, "Upsample": {1}, "GatherND": {1}, "ScatterND": {1}, "GatherElements": {1}, "ScatterElements": {1}, "Trilu": {1}, "TopK": {1}, "CumSum": {1},
 }
 
 # Function ops graphc does not list, whose `_expanded` tests (the function body inlined) take

@@ -69,6 +69,9 @@ public enum Kernel: Equatable, Sendable {
   /// The `k` largest (or smallest) values of each row of input 0 viewed as `[rows, ...]`, in
   /// order, or their indices as floats (ONNX TopK: one step per output).
   case topK(k: Int, largest: Bool, indices: Bool)
+  /// Running sums along a per-item axis (ONNX CumSum): `exclusive` leaves each element out of
+  /// its own sum, `reverse` sums from the end.
+  case cumSum(axis: Int, exclusive: Bool, reverse: Bool)
 
   /// Whether an input may have one item that every output item reads (a value without the
   /// batch as an operand of a batched step); other steps take inputs with the output's items.
@@ -112,7 +115,7 @@ extension Kernel {
     LayerNormStep.self, ChannelNormStep.self, ConstantStep.self, MatMulStep.self, ConcatStep.self, GatherStep.self,
     BatchMeanStep.self,
     ConvolutionND.self, PoolingND.self, ReduceStep.self, LogSoftmaxStep.self, ConvolutionTranspose.self, Select.self,
-    IndexCopyStep.self, ResizeStep.self, TopKStep.self,
+    IndexCopyStep.self, ResizeStep.self, TopKStep.self, CumSumStep.self,
   ]
 
   /// The kind and parameters of this kernel, for dispatch.
@@ -146,6 +149,7 @@ extension Kernel {
     case .convTranspose(let c): return c
     case .select(let s): return s
     case .topK(let k, let largest, let indices): return TopKStep(k: k, largest: largest, indices: indices)
+    case .cumSum(let axis, let exclusive, let reverse): return CumSumStep(axis: axis, exclusive: exclusive, reverse: reverse)
     }
   }
 }

@@ -38,6 +38,7 @@ final class OperatorCoverageTests: XCTestCase {
       },
       "MaxPool": unary("MaxPool", ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 1])]),
       "AveragePool": unary("AveragePool", ["kernel_shape": .ints([3, 3]), "pads": .ints([1, 1, 1, 1])]),
+      "CumSum": { g, x in g.node("CumSum", "cumsum", [x, g.ints("axis", [1], dims: [])], ["exclusive": .int(1)]) },
       "LpPool": unary("LpPool", ["kernel_shape": .ints([2, 3]), "p": .int(3), "pads": .ints([1, 0, 0, 1])]),
       "GlobalAveragePool": unary("GlobalAveragePool"), "GlobalMaxPool": unary("GlobalMaxPool"),
       "Gemm": { g, x in g.dense("gemm", g.node("Flatten", "flat", [x]), 32, 5) },

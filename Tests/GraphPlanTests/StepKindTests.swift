@@ -60,6 +60,7 @@ final class StepKindTests: XCTestCase {
       rows: ResizeAxis.linear(low: [0, 0, 1], high: [1, 1, 2], weights: [0, 0.5, 0.25]),
       columns: ResizeAxis(identity: 2)),
     .topK(k: 3, largest: false, indices: true),
+    .cumSum(axis: 1, exclusive: true, reverse: false),
     // A Winograd conv (a second conv, after the others).
     .conv(Convolution(
       geometry: Conv2DGeometry(
@@ -112,11 +113,12 @@ final class StepKindTests: XCTestCase {
       "lrn": 8, "softmax": 9, "transpose": 10, "copy": 11, "slice": 12, "layer-norm": 13,
       "channel-norm": 14, "constant": 15, "matmul": 16, "concat": 17, "gather": 18, "batch-mean": 19, "conv-nd": 20,
       "pool-nd": 21, "reduce": 22, "log-softmax": 23, "conv-transpose": 24, "select": 25, "index-copy": 26, "resize": 27, "topk": 28,
+      "cumsum": 29,
     ])
     XCTAssertEqual(PlanDescription.kinds, [
       "conv", "pool", "global-pool", "dense", "binary", "channel-affine", "activation", "lrn", "softmax", "transpose", "copy",
       "slice", "layer-norm", "channel-norm", "constant", "matmul", "concat", "gather", "batch-mean", "conv-nd", "pool-nd",
-      "reduce", "log-softmax", "conv-transpose", "select", "index-copy", "resize", "topk",
+      "reduce", "log-softmax", "conv-transpose", "select", "index-copy", "resize", "topk", "cumsum",
     ])
   }
 
@@ -220,6 +222,7 @@ final class StepKindTests: XCTestCase {
       "index-copy [2x4x1] fill -0.5",
       "resize 3x2 (2x1 taps)",
       "top3-smallest indices",
+      "cumsum axis 1 exclusive",
       "conv 3x3/1 pad 1 4→6 no-bias winograd relu",
     ])
   }

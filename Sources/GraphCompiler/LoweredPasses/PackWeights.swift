@@ -60,7 +60,7 @@ struct PackWeights: LoweredPass {
       case .matmul(var matmul):
         matmul.constant = matmul.constant.map(copy)
         program.steps[i].kernel = .matmul(matmul)
-      case .pool, .poolND, .globalPool, .activation, .lrn, .softmax, .logSoftmax, .reduce, .transpose, .copy, .slice, .concat, .gather, .batchMean, .indexCopy, .resize, .topK:
+      case .pool, .poolND, .globalPool, .activation, .lrn, .softmax, .logSoftmax, .reduce, .transpose, .copy, .slice, .concat, .gather, .batchMean, .indexCopy, .resize, .topK, .cumSum:
         break  // no weights
       }
     }

@@ -5,7 +5,7 @@ import GraphIR
 /// all look ops up here, so there is one op list.
 public enum OperatorRegistry {
   static let all: [any OperatorDefinition.Type] = [
-    ConvOp.self, ConvTransposeOp.self, MaxPoolOp.self, AveragePoolOp.self, LpPoolOp.self, GlobalPoolOp.self, GemmOp.self, MatMulOp.self,
+    ConvOp.self, ConvTransposeOp.self, MaxPoolOp.self, AveragePoolOp.self, LpPoolOp.self, CumSumOp.self, GlobalPoolOp.self, GemmOp.self, MatMulOp.self,
     ArithmeticOp.self, VariadicOp.self, PReluOp.self, ReluOp.self, ClipOp.self, SigmoidOp.self, HardSigmoidOp.self, HardSwishOp.self,
     LeakyReluOp.self, TanhOp.self, ErfOp.self, GeluOp.self, ExpOp.self, NegOp.self, AbsOp.self, ReciprocalOp.self, SqrtOp.self, PowOp.self,
     LogOp.self, SoftplusOp.self, SoftsignOp.self, EluOp.self, SeluOp.self, CeluOp.self, ThresholdedReluOp.self, SignOp.self, IsNaNOp.self, IsInfOp.self,

@@ -148,6 +148,12 @@ struct StepExecutor {
       forItems(items, together: isDense(x) && isDense(out)) { n, count in
         Kernels.reduceRows(kind, rows: count * rows, length: length, input: pointer(x, n), output: pointer(out, n), pool: pool)
       }
+    case .cumSum(let axis, let exclusive, let reverse):
+      for n in 0..<items {
+        Kernels.cumSum(
+          pointer(step.inputs[0], n), shape: out.dims, axis: axis, exclusive: exclusive, reverse: reverse, output: pointer(out, n),
+          pool: pool)
+      }
     case .topK(let k, let largest, let indices):
       let x = step.inputs[0]
       let rows = x.dims[0], length = x.itemCount / rows

@@ -43,7 +43,7 @@ package struct StepProfile: Sendable, Equatable {
       return out * size
     case .channelAffine:
       return 2 * out
-    case .binary, .select, .activation, .softmax, .logSoftmax, .batchMean:
+    case .binary, .select, .activation, .softmax, .logSoftmax, .batchMean, .cumSum:
       return out
     case .resize(let rows, let columns):
       return 2 * rows.taps * columns.taps * out
