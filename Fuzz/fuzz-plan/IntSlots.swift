@@ -199,6 +199,9 @@ struct IntSlots {
     case .topK(var count, let largest, let indices):
       f(&count)
       k = .topK(k: count, largest: largest, indices: indices)
+    case .cumSum(var axis, let exclusive, let reverse):
+      f(&axis)
+      k = .cumSum(axis: axis, exclusive: exclusive, reverse: reverse)
     case .globalPool, .activation, .copy, .batchMean, .reduce:
       break
     }
