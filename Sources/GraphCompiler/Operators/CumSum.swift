@@ -17,24 +17,18 @@ enum CumSumOp: OperatorDefinition {
     return try n.axis(values[0], rank: rank)
   }
 
-  static func flag(_ n: some NodeOperands, _ key: String) throws -> Bool {
-    let v = try n.node.int(key, default: 0)
-    guard v == 0 || v == 1 else { throw n.error("\(key) must be 0 or 1, is \(v)") }
-    return v == 1
-  }
-
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let x = try n.input(0, "x")
     guard x.elementType == .float else { throw n.error("x must be float32, is \(x.elementType)") }
     _ = try axis(n, rank: x.shape.rank)
-    _ = try flag(n, "exclusive")
-    _ = try flag(n, "reverse")
+    _ = try n.flag("exclusive")
+    _ = try n.flag("reverse")
     return [ValueState(.float, x.shape)]
   }
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
     let x = try n.input(0)
-    let axis = try axis(n, rank: x.dims.count), exclusive = try flag(n, "exclusive"), reverse = try flag(n, "reverse")
+    let axis = try axis(n, rank: x.dims.count), exclusive = try n.flag("exclusive"), reverse = try n.flag("reverse")
     let out = Evaluate.floats(count: x.elementCount, x) { src, dst in
       Reference.cumSum(src, shape: x.dims, axis: axis, exclusive: exclusive, reverse: reverse, output: dst)
     }
@@ -44,6 +38,6 @@ enum CumSumOp: OperatorDefinition {
   static func lower(_ n: LoweringContext) throws {
     let axis = try axis(n, rank: n.dims(n.x).count + 1)
     guard axis >= 1 else { throw LoweringContext.Unsupported(reason: "a running sum along the batch") }
-    n.emit(.cumSum(axis: axis - 1, exclusive: try flag(n, "exclusive"), reverse: try flag(n, "reverse")), inputs: [n.x])
+    n.emit(.cumSum(axis: axis - 1, exclusive: try n.flag("exclusive"), reverse: try n.flag("reverse")), inputs: [n.x])
   }
 }

@@ -20,8 +20,9 @@ enum LpPoolOp: PoolOperator {
     return p
   }
 
-  /// The window's taps, after checking that every window lies inside the padded input.
-  static func taps(_ n: some NodeOperands, input: [Int]) throws -> Int {
+  /// The per-item geometry over `input` and the window's taps, after checking that every window
+  /// lies inside the padded input.
+  static func geometryAndTaps(_ n: some NodeOperands, input: [Int]) throws -> (PoolNDGeometry, taps: Int) {
     let (g, _) = try geometryND(n, input: input)
     let w = g.window
     for axis in g.inSizes.indices {
@@ -30,21 +31,15 @@ enum LpPoolOp: PoolOperator {
         throw n.error("ceil_mode lets the last window along spatial axis \(axis) pass the padded input, which LpPool does not support")
       }
     }
-    return w.kernel.reduce(1, *)
+    return (g, w.kernel.reduce(1, *))
   }
 
   /// The root that finishes the norm: none for p = 1, a square root for p = 2.
   static func root(_ p: Int) -> Activation { p == 1 ? .none : p == 2 ? .sqrt : .power(1 / Float(p)) }
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
-    let x = try n.input(0, "X")
-    guard x.shape.rank >= 3 else {
-      throw n.error("input must have rank 3 or more (batch, channels, spatial), has shape \(x.shape)")
-    }
     _ = try p(n)
-    let (window, _) = try window(n, spatialRank: x.shape.rank - 2, inputShape: x.shape)
-    let out = try window.outputDims(Array(x.shape.dims[2...]), n, inputShape: x.shape)
-    return [ValueState(x.elementType, Shape(Array(x.shape.dims[0..<2]) + out))]
+    return [try pooled(n)]
   }
 
   /// As the lowering computes it: the mean of `|x|^p` over the padded window, times its taps.
@@ -52,8 +47,7 @@ enum LpPoolOp: PoolOperator {
     let x = try n.input(0)
     guard x.dims.count >= 3 else { throw n.error("input must have rank 3 or more (batch, channels, spatial), has \(x.dims)") }
     let p = try p(n), item = Array(x.dims.dropFirst())
-    let taps = Float(try taps(n, input: item))
-    let (g, _) = try geometryND(n, input: item)
+    let (g, taps) = try geometryAndTaps(n, input: item)
     let parameters = PoolNDParameters(kind: .average, geometry: g, countIncludePad: true, batch: x.dims[0])
     try parameters.validate()
     let magnitudes = x.floats.map { p == 2 ? $0 * $0 : abs($0) }
@@ -61,7 +55,7 @@ enum LpPoolOp: PoolOperator {
     if p > 2 { Reference.activation(.power(Float(p)), magnitudes, count: magnitudes.count, output: &powers) }
     let powered = Tensor(floats: powers, dims: x.dims)
     let means = Evaluate.floats(count: parameters.outputTensorCount, powered) { Reference.poolND(parameters, input: $0, output: $1) }
-    let sums = means.map { taps * $0 }
+    let sums = means.map { Float(taps) * $0 }
     var norms = [Float](repeating: 0, count: sums.count)
     Reference.activation(root(p), sums, count: sums.count, output: &norms)
     return [Tensor(floats: norms, dims: [parameters.batch, g.channels] + g.outSizes)]
@@ -69,7 +63,7 @@ enum LpPoolOp: PoolOperator {
 
   static func lower(_ n: LoweringContext) throws {
     let inDims = n.dims(n.x), outDims = n.dims(n.output), p = try p(n)
-    let taps = try taps(n, input: inDims)
+    let (_, taps) = try geometryAndTaps(n, input: inDims)
     let powered = n.output + "#powered"
     n.newValue(powered, dims: inDims)
     if p == 2 {

@@ -13,11 +13,7 @@ enum ModOp: OperatorDefinition {
   static let lowersConstantFirstInput = true
   static let notes: String? = "integer Mod is evaluated at compile time only; float Mod needs fmod=1 (as ONNX requires) and runs as C's fmod."
 
-  static func isFmod(_ n: some NodeOperands) throws -> Bool {
-    let fmod = try n.node.int("fmod", default: 0)
-    guard fmod == 0 || fmod == 1 else { throw n.error("fmod must be 0 or 1, is \(fmod)") }
-    return fmod == 1
-  }
+  static func isFmod(_ n: some NodeOperands) throws -> Bool { try n.flag("fmod") }
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let a = try n.input(0, "A"), b = try n.input(1, "B")

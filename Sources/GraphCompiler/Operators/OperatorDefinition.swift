@@ -108,6 +108,13 @@ extension NodeOperands {
     return try knownInts(index, "axes")
   }
 
+  /// A 0-or-1 attribute (default 0) as a Bool; any other value is an error naming the node.
+  func flag(_ key: String) throws -> Bool {
+    let v = try node.int(key, default: 0)
+    guard v == 0 || v == 1 else { throw error("\(key) must be 0 or 1, is \(v)") }
+    return v == 1
+  }
+
   /// `axis` checked against `rank` and made non-negative (ONNX counts negative axes from the end).
   func axis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
     guard axis >= -rank, axis < rank else {

@@ -29,28 +29,27 @@ extension PoolOperator {
     guard kernel.count == spatialRank else {
       throw n.error("kernel_shape \(kernel) has \(kernel.count) values, input \(inputShape) has \(spatialRank) spatial axes")
     }
-    let ceil = try flag(n, "ceil_mode")
+    let ceil = try n.flag("ceil_mode")
     var includePad = false
-    if kind == .average { includePad = try flag(n, "count_include_pad") } else { _ = try flag(n, "storage_order") }
+    if kind == .average { includePad = try n.flag("count_include_pad") } else { _ = try n.flag("storage_order") }
     return (try SlidingWindow(n, kernel: kernel, ceilMode: ceil), includePad)
   }
 
-  private static func flag(_ n: some NodeOperands, _ key: String) throws -> Bool {
-    let v = try n.node.int(key, default: 0)
-    guard v == 0 || v == 1 else { throw n.error("\(key) must be 0 or 1, is \(v)") }
-    return v == 1
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    let y = try pooled(n)
+    // MaxPool's optional second output holds int64 indices of the same shape.
+    return kind == .max ? [y, ValueState(.int64, y.shape)] : [y]
   }
 
-  static func infer(_ n: NodeContext) throws -> [ValueState] {
+  /// The pooled value: `[N, C]` and the window's output size along each spatial axis.
+  static func pooled(_ n: NodeContext) throws -> ValueState {
     let x = try n.input(0, "input")
     guard x.shape.rank >= 3 else {
       throw n.error("input must have rank 3 or more (batch, channels, spatial), has shape \(x.shape)")
     }
     let (window, _) = try window(n, spatialRank: x.shape.rank - 2, inputShape: x.shape)
     let out = try window.outputDims(Array(x.shape.dims[2...]), n, inputShape: x.shape)
-    let y = ValueState(x.elementType, Shape(Array(x.shape.dims[0..<2]) + out))
-    // MaxPool's optional second output holds int64 indices of the same shape.
-    return kind == .max ? [y, ValueState(.int64, y.shape)] : [y]
+    return ValueState(x.elementType, Shape(Array(x.shape.dims[0..<2]) + out))
   }
 
   /// The per-item geometry of pooling over `input` [C, d1..dk] over any number of spatial axes:

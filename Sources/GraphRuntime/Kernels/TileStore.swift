@@ -11,8 +11,7 @@ extension SGEMM {
   /// conv writing over its residual) needs K in one slice: partial sums of earlier slices wait in C,
   /// where they would overwrite it. (ResNet-50's residual 1x1 convs at 56x56 and 28x28, K = 64 and
   /// 128, took 0.2–0.35 ms more than the same convs without a residual through the accumulator;
-  /// through the tiles 5–13% less.) Tiles
-  /// that would pass C's rows or the task's columns, or straddle two images, sum in the task's
+  /// through the tiles 3–13% less.) Tiles that would pass C's rows or the task's columns, or straddle two images, sum in the task's
   /// accumulator and go through the general store. The tile's epilogue gives the general store's bits (see `KernelVector.storedRow`),
   /// so which tiles go which way changes nothing. An activation other than a clamp then runs
   /// over the task's block of C, as the general store runs it over each run.
