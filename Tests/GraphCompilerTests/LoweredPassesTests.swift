@@ -9,7 +9,7 @@ import XCTest
 /// The stage after lowering: its passes are named, ordered and printable.
 final class LoweredPassesTests: XCTestCase {
   func testLoweredPassesRunInOrderAndPrint() throws {
-    XCTAssertEqual(Pipeline.passNames.suffix(6), ["lower", "concat-in-place", "reuse-inputs", "winograd", "pack-weights", "plan-memory"])
+    XCTAssertEqual(Pipeline.passNames.suffix(7), ["lower", "concat-in-place", "dense-point-convs", "reuse-inputs", "winograd", "pack-weights", "plan-memory"])
     var printed: [String: String] = [:]
     _ = try Pipeline.compile(TestGraphs.inception()) { pass, context in printed[pass] = context.text }
     // Lowering copies every concat input; concat-in-place removes the copies of computed branches.
@@ -18,6 +18,33 @@ final class LoweredPassesTests: XCTestCase {
     XCTAssertEqual(inPlace.components(separatedBy: ": copy ").count - 1, 0, inPlace)
     XCTAssertTrue(inPlace.contains("(slice of "), inPlace)
     XCTAssertTrue(try XCTUnwrap(printed["plan-memory"]).hasPrefix("plan: "))
+  }
+
+  /// Squeeze-and-excitation's 1x1 convs over a pooled 1x1 plane run as dense steps (with their
+  /// bias and activation); a 1x1 conv over a larger plane, one with a residual and a padded one
+  /// stay convs. The compiled graph still matches the interpreter (batch 1 and 3, 1 and 2 threads).
+  func testPointConvsOverOnePixelRunAsDense() throws {
+    let g = TestGraph("squeeze_excite", seed: 12)
+    let x = g.input("x", ["N", 8, 5, 5])
+    let c = g.conv("expand", x, 8, 24, k: 1)
+    let pooled = g.node("GlobalAveragePool", "pool", [c])
+    let squeezed = g.node("Relu", "relu", [g.conv("fc1", pooled, 24, 6, k: 1)])
+    let gate = g.node("Sigmoid", "sigmoid", [g.conv("fc2", squeezed, 6, 24, k: 1)])
+    let padded = g.conv("padded", gate, 24, 4, k: 1, pad: 1)  // 1x1 in, 3x3 out
+    let added = g.node("Add", "add", [g.conv("fc3", gate, 24, 24, k: 1), pooled])  // residual
+    g.output(g.node("Mul", "scaled", [c, added]))
+    g.output(padded)
+    try assertCompiledMatchesReference(g.model())
+    let listing = try Pipeline.compile(g.model()).plan.steps.map { PlanDescription.summary($0.kernel) }
+    XCTAssertEqual(listing.filter { $0.hasPrefix("dense 24→6") || $0.hasPrefix("dense 6→24") }.count, 2, "\(listing)")
+    XCTAssertTrue(listing.contains { $0.hasPrefix("dense 6→24") && $0.hasSuffix("sigmoid") }, "\(listing)")
+    XCTAssertEqual(listing.filter { $0.hasPrefix("conv ") }.count, 3, "\(listing)")
+    XCTAssertTrue(PointConvsAsDense.applies(to: Conv2DGeometry(
+      inChannels: 4, inHeight: 1, inWidth: 1, outChannels: 2, kernelHeight: 1, kernelWidth: 1, strideHeight: 2, strideWidth: 2,
+      padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)))
+    XCTAssertFalse(PointConvsAsDense.applies(to: Conv2DGeometry(
+      inChannels: 4, inHeight: 1, inWidth: 1, outChannels: 4, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1,
+      padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 2)))
   }
 
   /// A dying input of an element-wise step is overwritten: the step's output is a view of it.

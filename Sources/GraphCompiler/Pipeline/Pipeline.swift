@@ -25,6 +25,7 @@ public enum Pipeline {
   /// Passes over the lowered program, in order, between `lower` and `plan-memory`.
   static let loweredPasses: [any LoweredPass] = [
     ConcatInPlace(),
+    PointConvsAsDense(),
     ReuseDyingInputs(),
     SelectWinograd(),
     PackWeights(),

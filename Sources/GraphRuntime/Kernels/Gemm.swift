@@ -64,7 +64,8 @@ extension Kernels {
           // The pass's slice of A: about 32 KiB (a single row goes whole: nothing to share).
           let slice = max(256, 8192 / rows / 16 * 16)
           // The lanes of output (pass + r, j0 + c) are lanes[c * rowsPerPass + r].
-          lanes.update(repeating: Lanes(), count: columnsPerChunk * rowsPerPass)
+          // Only the lanes in use: all 512 of them were 32 KiB of stores per chunk at batch 1.
+          for c in 0..<(j1 - j0) { (lanes + c * rowsPerPass).update(repeating: Lanes(), count: rows) }
           for k0 in stride(from: 0, to: vectorK, by: slice) {
             let depth = min(slice, vectorK - k0)
             for j in j0..<j1 {
@@ -84,7 +85,15 @@ extension Kernels {
               var v = store.alpha * dot
               if let bias = store.colBias { v += bias[j] }
               if let residual = store.residual { v += residual[i * store.ldr + j] }
-              store.c[i * store.ldc + j] = store.activation.apply(v)
+              store.c[i * store.ldc + j] = v
+            }
+          }
+          // The activation by vectors over each row's run of columns: one element at a time, an
+          // exp-based one computed a whole vector per element.
+          if store.activation != .none {
+            for i in pass..<(pass + rows) {
+              let run = store.c + i * store.ldc + j0
+              activation(store.activation, run, count: j1 - j0, output: run, kernels: kernels.pointee)
             }
           }
         }
