@@ -31,7 +31,7 @@ private enum Sigmoid: RowFunction {
 }
 
 private enum SiLU: RowFunction {
-  @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { x * VectorMath.sigmoid(x) }
+  @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.silu(x) }
 }
 
 private enum Tanh: RowFunction {

@@ -1,10 +1,18 @@
+#if GRAPHC_FMA
+  import CFusedMultiplyAdd
+#endif
+
 /// Transcendental functions on 16 floats at a time, branch-free so they vectorize: the
 /// activations' `exp`, sigmoid, `tanh`, `erf` and GELU. The scalar forms of those activations run
 /// the same code on a broadcast vector, so a tail element gets exactly what a lane would.
 ///
 /// One source compiled into GraphRuntime (the fused epilogues) and, through symbolic links,
 /// into each kernel module (`transcendentalRow`, whole activation steps at the set's width).
-/// Swift does not contract `a * b + c` into FMA, so every build gives the same bits.
+/// The polynomials multiply-add through ``madd(_:_:_:)``: one fused instruction in the kernel
+/// modules built for FMA (`GRAPHC_FMA`), a product and a sum elsewhere (Swift does not contract
+/// `a * b + c`). So each module gives its own bits, the same on every run and thread count; the
+/// FMA ones took SiLU from 22% of EfficientNet-B0's time at 1 thread to 17% (0.46 -> 0.34 ns a value on
+/// cached data, Zen 4).
 ///
 /// Accuracy against float64 (checked by the kernel tests against the reference): `exp` within
 /// 2 ulp (Cephes' `expf` polynomial), `tanh` and `erf` within a few ulp.
@@ -26,6 +34,17 @@ enum VectorMath {
     withUnsafeBytes(of: v) { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
   }
 
+  /// `a * b + c`, fused where the module is built for FMA: half the instructions of the
+  /// polynomials, and a shorter chain of dependent ones.
+  @inline(__always)
+  static func madd(_ a: V, _ b: V, _ c: V) -> V {
+    #if GRAPHC_FMA
+      graphc_fma16(a, b, c)
+    #else
+      a * b + c
+    #endif
+  }
+
   /// `e^x`: `x = n ln 2 + r`, `|r| ≤ ln 2 / 2`, a degree-6 polynomial for `e^r` scaled by `2^n`
   /// as two powers of two built in the exponent bits, so results overflow to +inf and underflow
   /// through the subnormals to 0 as they should; NaN stays NaN.
@@ -37,16 +56,16 @@ enum VectorMath {
     c = c.replacing(with: lo, where: c .< lo)
     // n = round(c / ln 2) by the 1.5 * 2^23 trick: its low mantissa bits then hold n.
     let magic: Float = 12_582_912
-    let k = c * 1.442_695_04 + magic
+    let k = madd(c, V(repeating: 1.442_695_04), V(repeating: magic))
     let n = k - magic
-    let r = c - n * 0.693_359_375 - n * -2.121_944_4e-4
+    let r = madd(n, V(repeating: 2.121_944_4e-4), madd(n, V(repeating: -0.693_359_375), c))
     var p = V(repeating: 1.987_569_15e-4)
-    p = p * r + 1.398_199_95e-3
-    p = p * r + 8.333_451_9e-3
-    p = p * r + 4.166_579_59e-2
-    p = p * r + 1.666_666_55e-1
-    p = p * r + 5.000_000_12e-1
-    p = p * r * r + r + 1
+    p = madd(p, r, V(repeating: 1.398_199_95e-3))
+    p = madd(p, r, V(repeating: 8.333_451_9e-3))
+    p = madd(p, r, V(repeating: 4.166_579_59e-2))
+    p = madd(p, r, V(repeating: 1.666_666_55e-1))
+    p = madd(p, r, V(repeating: 5.000_000_12e-1))
+    p = madd(p * r, r, r) + 1
     // 2^n = 2^n1 * 2^n2 with both halves normal for n in [-152, 128].
     let bits = unsafeBitCast(k, to: SIMD16<Int32>.self) &- 0x4B40_0000
     let half = bits &>> 1
@@ -58,6 +77,10 @@ enum VectorMath {
   /// `1 / (1 + e^-x)`.
   @inline(__always)
   static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
+
+  /// SiLU, `x * sigmoid(x)`, as `x / (1 + e^-x)`: one division, no product after it.
+  @inline(__always)
+  static func silu(_ x: V) -> V { x / (1 + exp(-x)) }
 
   /// `tanh(x)`: an odd polynomial below |x| = 0.625 (Cephes' `tanhf`), `1 - 2 / (e^2|x| + 1)` above.
   @inline(__always)

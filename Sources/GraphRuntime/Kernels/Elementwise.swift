@@ -69,7 +69,7 @@ extension Activation {
     case .reciprocal: return 1 / x
     case .sqrt: return x.squareRoot()
     case .sigmoid: return VectorMath.sigmoid(x)
-    case .silu: return x * VectorMath.sigmoid(x)
+    case .silu: return VectorMath.silu(x)
     case .tanh: return VectorMath.tanh(x)
     case .erf: return VectorMath.erf(x)
     case .exp: return VectorMath.exp(x)
