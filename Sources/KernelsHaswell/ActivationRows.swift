@@ -22,40 +22,45 @@ public func transcendentalRow(kind: Int, input: UnsafePointer<Float>, output: Un
 /// inlined in 16-lane registers. Passed as closures, the calls to `VectorMath.exp` stayed out of
 /// line, taking and returning their vectors as four 128-bit pieces: SiLU was half of
 /// EfficientNet-B0's time.
-private protocol RowFunction {
+protocol RowFunction {
   static func apply(_ x: SIMD16<Float>) -> SIMD16<Float>
 }
 
-private enum Sigmoid: RowFunction {
+/// No function: what a fused epilogue without a transcendental activation applies.
+enum Identity: RowFunction {
+  @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { x }
+}
+
+enum Sigmoid: RowFunction {
   @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.sigmoid(x) }
 }
 
-private enum SiLU: RowFunction {
+enum SiLU: RowFunction {
   @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.silu(x) }
 }
 
-private enum Tanh: RowFunction {
+enum Tanh: RowFunction {
   @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.tanh(x) }
 }
 
-private enum Erf: RowFunction {
+enum Erf: RowFunction {
   @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.erf(x) }
 }
 
-private enum GELU: RowFunction {
+enum GELU: RowFunction {
   @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.gelu(x) }
 }
 
-private enum GELUTanh: RowFunction {
+enum GELUTanh: RowFunction {
   @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.geluTanh(x) }
 }
 
-private enum Exp: RowFunction {
+enum Exp: RowFunction {
   @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.exp(x) }
 }
 
 @inline(__always)
-private func row<F: RowFunction>(
+func row<F: RowFunction>(
   _: F.Type, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int
 ) {
   var i = 0

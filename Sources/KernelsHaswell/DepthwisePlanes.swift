@@ -54,11 +54,11 @@ public func depthwisePlane(
 }
 
 /// A square kernel's side known at compile time, or nil for the shape's own sizes.
-private protocol TapCount { static var side: Int? { get } }
-private enum Taps3: TapCount { static var side: Int? { 3 } }
-private enum Taps5: TapCount { static var side: Int? { 5 } }
-private enum Taps7: TapCount { static var side: Int? { 7 } }
-private enum AnyTaps: TapCount { static var side: Int? { nil } }
+protocol TapCount { static var side: Int? { get } }
+enum Taps3: TapCount { static var side: Int? { 3 } }
+enum Taps5: TapCount { static var side: Int? { 5 } }
+enum Taps7: TapCount { static var side: Int? { 7 } }
+enum AnyTaps: TapCount { static var side: Int? { nil } }
 
 private struct PlaneArguments {
   let input: UnsafePointer<Float>, shape: DepthwisePlaneShape, weights: UnsafePointer<Float>, columnOffsets: UnsafePointer<Int>

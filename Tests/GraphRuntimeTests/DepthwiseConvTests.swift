@@ -7,7 +7,8 @@ import GraphReference
 /// Depthwise convolution through each instruction set's plane kernel that this CPU runs, against
 /// the reference: kernel sizes, strides and dilations of the padded-row phases, widths around
 /// the 16-column vector, pads past the kernel's reach, every epilogue (the clamps fused in the
-/// row kernel, the other activations after it), into a channel slice; 1 and 2 threads identical.
+/// row kernel, the other activations after it), into a channel slice; 1 and 2 threads identical,
+/// and the channel-block kernel (16 channels at a time) identical to the plane kernel.
 final class DepthwiseConvTests: XCTestCase {
   static let pool = ThreadPool(threads: 2)
 
@@ -41,15 +42,47 @@ final class DepthwiseConvTests: XCTestCase {
     let residual = hasResidual ? rng.floats(p.batch * p.geometry.outputCountPerItem) : nil
     let sentinel: Float = 1234.5
     var expected = [Float](repeating: sentinel, count: p.outputTensorCount)
-    var one = expected, two = expected
+    var one = expected, two = expected, blocks = expected, blocksTwo = expected
     withEpilogue(bias: bias, residual: residual, activation: activation) { epilogue in
       Reference.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &expected)
-      Kernels.depthwiseConv2d(p, input: input, weights: weights, epilogue: epilogue, output: &one, pool: nil, kernels: kernels)
-      Kernels.depthwiseConv2d(p, input: input, weights: weights, epilogue: epilogue, output: &two, pool: Self.pool, kernels: kernels)
+      Kernels.depthwiseConv2d(
+        p, input: input, weights: weights, epilogue: epilogue, output: &one, pool: nil, kernels: kernels, channelBlocks: false)
+      Kernels.depthwiseConv2d(
+        p, input: input, weights: weights, epilogue: epilogue, output: &two, pool: Self.pool, kernels: kernels, channelBlocks: false)
+      Kernels.depthwiseConv2d(
+        p, input: input, weights: weights, epilogue: epilogue, output: &blocks, pool: nil, kernels: kernels, channelBlocks: true)
+      Kernels.depthwiseConv2d(
+        p, input: input, weights: weights, epilogue: epilogue, output: &blocksTwo, pool: Self.pool, kernels: kernels,
+        channelBlocks: true)
     }
     let taps = Float(p.geometry.kernelHeight * p.geometry.kernelWidth)
     assertClose(one, expected, atol: 1e-5 * taps, rtol: 1e-4, "\(message) \(activation)")
     assertIdentical(two, one, "\(message): threads 1 vs 2")
+    // 16 channels at a time: the same sums in the same order, so the same bits.
+    assertIdentical(blocks, one, "\(message) \(activation): channel blocks vs planes")
+    assertIdentical(blocksTwo, one, "\(message) \(activation): channel blocks on 2 threads vs planes")
+  }
+
+  /// Channel blocks of 16 with a partial last one (37 channels), over 7x7 and 14x14 planes, each
+  /// kernel size the block kernel specializes and a generic one, strides, a dilation, padding
+  /// cut short, residuals and the exp-based activations fused into the block's store.
+  func testChannelBlocksAgainstReference() {
+    var seed: UInt64 = 900
+    let activations: [Activation] = [.silu, .sigmoid, .relu, .clip(min: 0, max: 6), .hardSwish, .gelu, .none]
+    for (side, k, stride, dilation) in [(7, 5, 1, 1), (7, 3, 1, 1), (14, 5, 2, 1), (14, 3, 1, 1), (7, 7, 1, 1), (9, 3, 1, 2), (8, 4, 2, 1)] {
+      let pad = (k / 2) * dilation
+      let p = Conv2DParameters(
+        batch: 2, inChannels: 37, inHeight: side, inWidth: side + 1, outChannels: 37, kernelHeight: k, kernelWidth: k,
+        strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad, padBottom: max(0, pad - 1), padRight: pad,
+        dilationHeight: dilation, dilationWidth: dilation, groups: 37, outputChannelOffset: 3, outputTotalChannels: 41)
+      XCTAssertTrue(Kernels.usesChannelBlocks(p.geometry))
+      let activation = activations[Int(seed) % activations.count]
+      check(p, .current, activation: activation, bias: seed % 2 == 0, residual: seed % 3 != 2, seed: seed, "blocks \(p)")
+      seed += 1
+    }
+    XCTAssertFalse(Kernels.usesChannelBlocks(Conv2DGeometry(
+      inChannels: 32, inHeight: 28, inWidth: 28, outChannels: 32, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1,
+      padRight: 1, groups: 32)))
   }
 
   /// Small planes go several to a task: 21 channels of 2 images make tasks that end inside an

@@ -77,6 +77,11 @@ package struct KernelTable: Sendable {
     _ columnOffsets: UnsafePointer<Int>, _ bias: Float, _ residual: UnsafePointer<Float>?, _ lower: Float, _ upper: Float,
     _ output: UnsafeMutablePointer<Float>
   ) -> Void
+  package typealias DepthwiseChannelBlock = @Sendable (
+    _ input: UnsafePointer<Float>, _ inputPlane: Int, _ channels: Int, _ shape: KernelsGeneric.DepthwiseBlockShape,
+    _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ lower: Float,
+    _ upper: Float, _ transcendental: Int, _ scratch: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>
+  ) -> Void
   package typealias MaxPoolPlanes = @Sendable (
     _ input: UnsafePointer<Float>, _ inHeight: Int, _ inWidth: Int, _ output: UnsafeMutablePointer<Float>, _ outHeight: Int,
     _ outWidth: Int, _ window: KernelsGeneric.WindowShape, _ planes: Int, _ scratch: UnsafeMutablePointer<Float>
@@ -126,6 +131,9 @@ package struct KernelTable: Sendable {
   let winograd2Output: WinogradOutput
   /// One output plane of a depthwise convolution, its input padded first (see `depthwisePlane`).
   let depthwisePlane: DepthwisePlane
+  /// Up to 16 channels of a depthwise convolution over small planes, vectors across channels
+  /// (see `depthwiseChannelBlock`).
+  let depthwiseChannelBlock: DepthwiseChannelBlock
   /// An exp-based activation over a row (see `transcendentalRow`).
   let transcendentalRow: TranscendentalRow
   /// Max pooling of consecutive channel planes (see `maxPoolPlanes`).
@@ -147,7 +155,8 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
     winograd2Input: KernelsSkylakeX.winograd2InputTiles, winograd2Output: KernelsSkylakeX.winograd2OutputTiles,
-    depthwisePlane: KernelsSkylakeX.depthwisePlane, transcendentalRow: KernelsSkylakeX.transcendentalRow,
+    depthwisePlane: KernelsSkylakeX.depthwisePlane, depthwiseChannelBlock: KernelsSkylakeX.depthwiseChannelBlock,
+    transcendentalRow: KernelsSkylakeX.transcendentalRow,
     maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow, im2colRun: KernelsSkylakeX.im2colRun,
     packRows16: KernelsSkylakeX.packRows16)
 
@@ -157,7 +166,8 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
     winograd2Input: KernelsHaswell.winograd2InputTiles, winograd2Output: KernelsHaswell.winograd2OutputTiles,
-    depthwisePlane: KernelsHaswell.depthwisePlane, transcendentalRow: KernelsHaswell.transcendentalRow,
+    depthwisePlane: KernelsHaswell.depthwisePlane, depthwiseChannelBlock: KernelsHaswell.depthwiseChannelBlock,
+    transcendentalRow: KernelsHaswell.transcendentalRow,
     maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow, im2colRun: KernelsHaswell.im2colRun,
     packRows16: KernelsHaswell.packRows16)
 
@@ -167,7 +177,8 @@ package struct KernelTable: Sendable {
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
     winograd2Input: KernelsGeneric.winograd2InputTiles, winograd2Output: KernelsGeneric.winograd2OutputTiles,
-    depthwisePlane: KernelsGeneric.depthwisePlane, transcendentalRow: KernelsGeneric.transcendentalRow,
+    depthwisePlane: KernelsGeneric.depthwisePlane, depthwiseChannelBlock: KernelsGeneric.depthwiseChannelBlock,
+    transcendentalRow: KernelsGeneric.transcendentalRow,
     maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow, im2colRun: KernelsGeneric.im2colRun,
     packRows16: KernelsGeneric.packRows16)
 

@@ -1,0 +1,1 @@
+../KernelsHaswell/DepthwiseChannelBlocks.swift
