@@ -10,8 +10,8 @@ import XCTest
 final class GlobalMeanOverflowTests: XCTestCase {
   func testMeanOfValuesNearTheLargestFloatIsFinite() {
     let big = Float.greatestFiniteMagnitude
-    // Plane sizes around the four-lane loop and its tail; the second plane mixes signs.
-    for spatial in [2, 3, 4, 7, 49, 1000] {
+    // Plane sizes around the sixteen-lane loop and its tail; the second plane mixes signs.
+    for spatial in [2, 3, 4, 7, 15, 16, 17, 49, 1000] {
       var input = [Float](repeating: big, count: spatial)
       input += (0..<spatial).map { $0 % 2 == 0 ? big : -big * 0.5 }
       let expected: [Float] = [big, Float((0..<spatial).reduce(0.0) { $0 + ($1 % 2 == 0 ? Double(big) : -Double(big) * 0.5) } / Double(spatial))]
