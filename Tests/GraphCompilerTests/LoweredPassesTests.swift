@@ -35,7 +35,9 @@ final class LoweredPassesTests: XCTestCase {
     g.output(g.node("Mul", "scaled", [c, added]))
     g.output(padded)
     try assertCompiledMatchesReference(g.model())
-    let listing = try Pipeline.compile(g.model()).plan.steps.map { PlanDescription.summary($0.kernel) }
+    let compiled = try Pipeline.compile(g.model())
+    let listing = compiled.plan.steps.map { PlanDescription.summary($0.kernel) }
+    XCTAssertEqual(compiled.report.convAlgorithms[PointConvsAsDense.algorithm], 2, "\(compiled.report.convAlgorithms)")
     XCTAssertEqual(listing.filter { $0.hasPrefix("dense 24→6") || $0.hasPrefix("dense 6→24") }.count, 2, "\(listing)")
     XCTAssertTrue(listing.contains { $0.hasPrefix("dense 6→24") && $0.hasSuffix("sigmoid") }, "\(listing)")
     XCTAssertEqual(listing.filter { $0.hasPrefix("conv ") }.count, 3, "\(listing)")
@@ -127,7 +129,9 @@ final class LoweredPassesTests: XCTestCase {
     }
     XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 64, 56), .winograd4x4), "Winograd F(4x4,3x3)")
     XCTAssertEqual(SelectWinograd.algorithm(geometry(512, 512, 7), .winograd2x2), "Winograd F(2x2,3x3)")
-    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 64, 56, groups: 64), .oihw), "depthwise direct")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 64, 56, groups: 64), .oihw), "depthwise, a plane at a time")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 64, 14, groups: 64), .oihw), "depthwise, 16 channels at a time")
+    XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 64, 15, groups: 64), .oihw), "depthwise, a plane at a time")
     XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 128, 56, k: 1, pad: 0), .gemmPanels), "GEMM on the input (1x1)")
     XCTAssertEqual(SelectWinograd.algorithm(geometry(64, 128, 56, k: 1, stride: 2, pad: 0), .gemmPanels), "im2col + GEMM (1x1, stride 2)")
     XCTAssertEqual(SelectWinograd.algorithm(geometry(3, 64, 224, k: 7, stride: 2, pad: 3), .gemmPanels), "im2col + GEMM (7x7 window)")

@@ -75,14 +75,14 @@ final class DepthwiseConvTests: XCTestCase {
         batch: 2, inChannels: 37, inHeight: side, inWidth: side + 1, outChannels: 37, kernelHeight: k, kernelWidth: k,
         strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad, padBottom: max(0, pad - 1), padRight: pad,
         dilationHeight: dilation, dilationWidth: dilation, groups: 37, outputChannelOffset: 3, outputTotalChannels: 41)
-      XCTAssertTrue(Kernels.usesChannelBlocks(p.geometry))
+      XCTAssertTrue(p.geometry.runsDepthwiseInChannelBlocks)
       let activation = activations[Int(seed) % activations.count]
       check(p, .current, activation: activation, bias: seed % 2 == 0, residual: seed % 3 != 2, seed: seed, "blocks \(p)")
       seed += 1
     }
-    XCTAssertFalse(Kernels.usesChannelBlocks(Conv2DGeometry(
+    XCTAssertFalse((Conv2DGeometry(
       inChannels: 32, inHeight: 28, inWidth: 28, outChannels: 32, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1,
-      padRight: 1, groups: 32)))
+      padRight: 1, groups: 32)).runsDepthwiseInChannelBlocks)
   }
 
   /// Small planes go several to a task: 21 channels of 2 images make tasks that end inside an

@@ -11,6 +11,9 @@ import GraphPlan
 struct PointConvsAsDense: LoweredPass {
   let name = "dense-point-convs"
 
+  /// How `graphc compile --report` lists these convs.
+  static let algorithm = "dense (1x1 over one pixel)"
+
   /// Whether a conv with this geometry multiplies each item's channel vector by a matrix.
   static func applies(to g: Conv2DGeometry) -> Bool {
     let w = g.window
@@ -27,6 +30,7 @@ struct PointConvsAsDense: LoweredPass {
       let g = conv.geometry
       program.steps[i].kernel = .dense(
         Dense(inFeatures: g.inChannels, outFeatures: g.outChannels, weights: conv.weights, bias: conv.bias, activation: conv.activation))
+      context.report.convAlgorithms[Self.algorithm, default: 0] += 1
     }
   }
 }

@@ -50,7 +50,7 @@ struct SelectWinograd: LoweredPass {
   /// `graphc compile --report` counts (the per-layer "which algorithm and why").
   static func algorithm(_ g: Conv2DGeometry, _ layout: ConvWeightLayout) -> String {
     if let variant = Winograd(layout) { return variant == .f4x4 ? "Winograd F(4x4,3x3)" : "Winograd F(2x2,3x3)" }
-    if g.runsDepthwise { return "depthwise direct" }
+    if g.runsDepthwise { return g.runsDepthwiseInChannelBlocks ? "depthwise, 16 channels at a time" : "depthwise, a plane at a time" }
     let w = g.window
     let pointwise = w.kernelHeight == 1 && w.kernelWidth == 1 && w.strideHeight == 1 && w.strideWidth == 1
       && w.padTop == 0 && w.padLeft == 0 && w.padBottom == 0 && w.padRight == 0

@@ -79,7 +79,8 @@ public enum Pipeline {
       context.lowered = program
       try observe(pass.name, context)
     }
-    context.report.convAlgorithms = SelectWinograd.algorithms(program)
+    // Added to what the lowered passes counted (dense-point-convs counts the convs it took).
+    context.report.convAlgorithms.merge(SelectWinograd.algorithms(program), uniquingKeysWith: +)
     // Without a batch symbol every value has its fixed shape: the plan runs the one batch its
     // first input leads with (so batch tools pad to it).
     let firstLeading = model.graph.inputs.first.flatMap { context.shapes[$0.name]?.dims.first?.value }

@@ -14,13 +14,13 @@ extension Kernels {
   /// bits do not depend on the thread count; threads take whole planes (batch × channels).
   /// - Parameter kernels: the instruction set's kernels (tests pass each one the CPU runs).
   /// - Parameter channelBlocks: whether to take 16 channels at a time (``depthwiseChannelBlocks``),
-  ///   or nil to choose by the output plane's size (``usesChannelBlocks(_:)``).
+  ///   or nil to choose by the output plane's size (`Conv2DGeometry.runsDepthwiseInChannelBlocks`).
   static func depthwiseConv2d(
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     epilogue: Epilogue, output: UnsafeMutablePointer<Float>, pool: ThreadPool?, kernels: KernelTable = .current,
     channelBlocks: Bool? = nil
   ) {
-    if channelBlocks ?? usesChannelBlocks(p.geometry) {
+    if channelBlocks ?? p.geometry.runsDepthwiseInChannelBlocks {
       depthwiseChannelBlocks(p, input: input, weights: weights, epilogue: epilogue, output: output, pool: pool, kernels: kernels)
       return
     }
@@ -65,18 +65,6 @@ extension Kernels {
       }
     }
   }
-
-  /// Whether a depthwise conv runs 16 channels at a time: output planes up to 14x14, where a
-  /// plane at a time leaves vector lanes idle and its per-plane costs outweigh its taps.
-  /// Measured on single layers with SiLU (1 thread, Zen 4, minima of 5 alternated runs, planes ->
-  /// blocks): 5x5 over 1152 channels at 7x7 0.211 -> 0.147 ms, 5x5 over 672 at 14x14 0.331 ->
-  /// 0.290, 3x3 over 480 at 14x14 0.171 -> 0.166; even at 28x28, slower at 56x56 (0.55 -> 0.69).
-  static func usesChannelBlocks(_ g: Conv2DGeometry) -> Bool {
-    g.outHeight * g.outWidth <= maxChannelBlockPlane
-  }
-
-  /// Output pixels per plane up to which ``usesChannelBlocks(_:)`` holds.
-  static let maxChannelBlockPlane = 196
 
   /// Depthwise convolution 16 channels at a time through the instruction set's
   /// `depthwiseChannelBlock` (bias, residual, a clamping activation and an exp-based one fused;
