@@ -75,12 +75,12 @@ let package = Package(
     .target(name: "AtomicFile"),
     // Micro-kernels, one module per instruction set from one source file, chosen at run time.
     .target(name: "KernelsGeneric", dependencies: ["CPrefetch"]),
-    .target(name: "KernelsHaswell", dependencies: ["CPrefetch", "CFusedMultiplyAdd"], swiftSettings: kernelSettings(cpu: "haswell")),
-    .target(name: "KernelsSkylakeX", dependencies: ["CPrefetch", "CFusedMultiplyAdd"], swiftSettings: kernelSettings(cpu: "skylake-avx512")),
+    .target(name: "KernelsHaswell", dependencies: ["CPrefetch", "CVectorShims"], swiftSettings: kernelSettings(cpu: "haswell")),
+    .target(name: "KernelsSkylakeX", dependencies: ["CPrefetch", "CVectorShims"], swiftSettings: kernelSettings(cpu: "skylake-avx512")),
     // C shim: a cache-line prefetch, inlined into the micro-kernels.
     .target(name: "CPrefetch"),
-    // C shim: a 16-lane fused multiply-add, inlined into VectorMath's polynomials in the FMA kernel modules.
-    .target(name: "CFusedMultiplyAdd"),
+    // C shims: a 16-lane fused multiply-add (VectorMath's polynomials) and the epilogues' clamp, inlined into the FMA kernel modules.
+    .target(name: "CVectorShims"),
     // C shim: which instruction sets this CPU has.
     .target(name: "CPUFeatures"),
 

@@ -1,6 +1,10 @@
 // The vector widths the kernels' epilogues run at, compiled once per instruction set like
 // MicroKernels.swift (KernelsGeneric and KernelsSkylakeX link this file).
 
+#if GRAPHC_FMA
+  import CVectorShims
+#endif
+
 /// A vector of floats whose arithmetic is spelled on the concrete types, where it compiles to
 /// single vector instructions (generic `SIMD` comparisons and selects go lane by lane); loads
 /// need no such care.
@@ -28,7 +32,7 @@ extension KernelVector {
   }
 
   /// `clamp(self + bias + residual, lower, upper)`.
-  @inline(__always) func finished(bias: Float, residual: Self?, lower: Float, upper: Float) -> Self {
+  @_transparent func finished(bias: Float, residual: Self?, lower: Float, upper: Float) -> Self {
     var v = self + bias
     if let residual { v += residual }
     return v.clamped(lower, upper)
@@ -44,17 +48,25 @@ extension KernelVector {
 
 extension SIMD16<Float>: KernelVector {
   @inline(__always) func addingTap(_ x: Self, _ weight: Float) -> Self { mulAdd(self, x, Self(repeating: weight)) }
-  @inline(__always) func clamped(_ lower: Float, _ upper: Float) -> Self {
-    let v = replacing(with: lower, where: self .< lower)
-    return v.replacing(with: upper, where: v .> upper)
+  @_transparent func clamped(_ lower: Float, _ upper: Float) -> Self {
+    #if GRAPHC_FMA
+      graphc_clamp16(self, lower, upper)  // see Clamp.h: the same function, a max and a min
+    #else
+      let v = replacing(with: lower, where: self .< lower)
+      return v.replacing(with: upper, where: v .> upper)
+    #endif
   }
 }
 
 extension SIMD8<Float>: KernelVector {
   @inline(__always) func addingTap(_ x: Self, _ weight: Float) -> Self { mulAdd(self, x, Self(repeating: weight)) }
-  @inline(__always) func clamped(_ lower: Float, _ upper: Float) -> Self {
-    let v = replacing(with: lower, where: self .< lower)
-    return v.replacing(with: upper, where: v .> upper)
+  @_transparent func clamped(_ lower: Float, _ upper: Float) -> Self {
+    #if GRAPHC_FMA
+      graphc_clamp8(self, lower, upper)  // see Clamp.h: the same function, a max and a min
+    #else
+      let v = replacing(with: lower, where: self .< lower)
+      return v.replacing(with: upper, where: v .> upper)
+    #endif
   }
 }
 

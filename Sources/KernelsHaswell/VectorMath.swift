@@ -1,5 +1,5 @@
 #if GRAPHC_FMA
-  import CFusedMultiplyAdd
+  import CVectorShims
 #endif
 
 /// Transcendental functions on 16 floats at a time, branch-free so they vectorize: the

@@ -97,6 +97,43 @@ final class DepthwiseConvTests: XCTestCase {
     }
   }
 
+  /// The fused clamp on every instruction set this CPU runs, both kernels: NaN passes through it
+  /// (a NaN tap makes its outputs NaN, as in the reference) and Clip with min > max gives max.
+  func testClampPassesNaNAndPrefersTheUpperBound() {
+    let tables = [
+      (KernelTable.generic, "generic", true), (.haswell, "avx2+fma", InstructionSet.haswell.isSupported),
+      (.skylakeX, "avx512", InstructionSet.skylakeX.isSupported),
+    ]
+    for (kernels, name, supported) in tables where supported {
+      for side in [7, 20] {
+        let p = Conv2DParameters(
+          batch: 1, inChannels: 18, inHeight: side, inWidth: side, outChannels: 18, kernelHeight: 3, kernelWidth: 3,
+          padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 18)
+        var rng = SeededRandom(seed: 77)
+        var input = rng.floats(p.inputCount)
+        input[3 * side * side + side + 2] = .nan
+        let weights = rng.floats(p.geometry.weightCount)
+        for activation in [Activation.relu, .clip(min: 0, max: 6), .clip(min: 1, max: -1)] {
+          for channelBlocks in [false, true] {
+            var expected = [Float](repeating: 0, count: p.outputTensorCount), actual = expected
+            withEpilogue(bias: nil, residual: nil, activation: activation) { epilogue in
+              Reference.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &expected)
+              Kernels.depthwiseConv2d(
+                p, input: input, weights: weights, epilogue: epilogue, output: &actual, pool: nil, kernels: kernels,
+                channelBlocks: channelBlocks)
+            }
+            XCTAssertEqual(expected.filter(\.isNaN).count, 9, "the NaN reaches its 3x3 neighbourhood")
+            XCTAssertEqual(
+              actual.indices.filter { actual[$0].isNaN }, expected.indices.filter { expected[$0].isNaN },
+              "\(name) \(activation) blocks \(channelBlocks): where NaN is")
+            assertClose(actual.map { $0.isNaN ? 0 : $0 }, expected.map { $0.isNaN ? 0 : $0 }, atol: 1e-4, rtol: 1e-4, "\(activation)")
+            if case .clip(1, -1) = activation { XCTAssertTrue(actual.allSatisfy { $0.isNaN || $0 == -1 }) }
+          }
+        }
+      }
+    }
+  }
+
   func testGenericRows() {
     check(.generic, "generic")
   }
