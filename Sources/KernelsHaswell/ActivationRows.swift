@@ -1,12 +1,14 @@
-// The activations built on VectorMath (a few dozen operations per element), compiled once per
-// instruction set like MicroKernels.swift (KernelsGeneric and KernelsSkylakeX link this file).
+// The activations that run over rows in the instruction set's module: those built on VectorMath
+// (a few dozen operations per element) and HardSwish (which GraphRuntime's baseline build ran
+// at SSE's width), compiled once per instruction set like MicroKernels.swift (KernelsGeneric and
+// KernelsSkylakeX link this file).
 
 /// `output[i] = f(input[i])` for `i < count`, where `kind` picks `f`: 0 sigmoid, 1 SiLU
-/// (`x * sigmoid(x)`), 2 tanh, 3 erf, 4 exp, 5 GELU, 6 GELU's tanh form (GraphRuntime's
-/// `Activation.transcendentalKind`).
+/// (`x * sigmoid(x)`), 2 tanh, 3 erf, 4 exp, 5 GELU, 6 GELU's tanh form, 7 HardSwish
+/// (GraphRuntime's `Activation.rowKind`).
 /// 16 at a time; the tail as one zero-padded vector, so each element gets what a lane would.
 /// `output` may equal `input`.
-public func transcendentalRow(kind: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int) {
+public func activationRow(kind: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int) {
   switch kind {
   case 0: row(Sigmoid.self, input, output, count)
   case 1: row(SiLU.self, input, output, count)
@@ -14,6 +16,7 @@ public func transcendentalRow(kind: Int, input: UnsafePointer<Float>, output: Un
   case 3: row(Erf.self, input, output, count)
   case 5: row(GELU.self, input, output, count)
   case 6: row(GELUTanh.self, input, output, count)
+  case 7: row(HardSwish.self, input, output, count)
   default: row(Exp.self, input, output, count)
   }
 }
@@ -26,9 +29,15 @@ protocol RowFunction {
   static func apply(_ x: SIMD16<Float>) -> SIMD16<Float>
 }
 
-/// No function: what a fused epilogue without a transcendental activation applies.
+/// No function: what a fused epilogue without a row activation applies.
 enum Identity: RowFunction {
   @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { x }
+}
+
+/// `x * clamp(x / 6 + 1/2, 0, 1)`, written as GraphRuntime's `Activation.apply` writes it (no
+/// multiply-add to fuse), so every module gives its bits.
+enum HardSwish: RowFunction {
+  @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { x * (x * (1 / 6 as Float) + 0.5).clamped(0, 1) }
 }
 
 enum Sigmoid: RowFunction {

@@ -33,16 +33,16 @@ public func depthwiseChannelBlockScratch(_ shape: DepthwiseBlockShape) -> Int {
 /// (`inputPlane` floats apart) into the planes at `output` (`outHeight * outWidth` apart), with
 /// `weights` the channels' taps one after another, `bias` and `residual` (planes as the
 /// output's) from the first channel on, the clamp `[lower, upper]`, then the exp-based
-/// activation `transcendental` (`transcendentalRow`'s kinds; -1 for none).
+/// activation `rowActivation` (one of `activationRow`'s kinds, or -1 for none).
 ///
 /// Each output sums its taps from zero in the order (ky, then kx) with one multiply-add per
 /// tap, adds the bias, then the residual, and clamps, exactly as `depthwisePlane` does: the
-/// two kernels give the same bits, and the activation those of `transcendentalRow`. Four output
+/// two kernels give the same bits, and the activation those of `activationRow`. Four output
 /// pixels at a time keep four chains of dependent multiply-adds in flight. `scratch` holds
 /// ``depthwiseChannelBlockScratch(_:)`` floats.
 public func depthwiseChannelBlock(
   input: UnsafePointer<Float>, inputPlane: Int, channels: Int, shape: DepthwiseBlockShape, weights: UnsafePointer<Float>,
-  bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, lower: Float, upper: Float, transcendental: Int,
+  bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, lower: Float, upper: Float, rowActivation: Int,
   scratch: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
 ) {
   let sums: UnsafePointer<Float>
@@ -53,7 +53,7 @@ public func depthwiseChannelBlock(
   default: sums = block(AnyTaps.self, input, inputPlane, channels, shape, weights, bias, scratch)
   }
   let outPlane = shape.outHeight * shape.outWidth
-  switch transcendental {
+  switch rowActivation {
   case 0: unblock(Sigmoid.self, sums, channels, outPlane, residual, lower, upper, output)
   case 1: unblock(SiLU.self, sums, channels, outPlane, residual, lower, upper, output)
   case 2: unblock(Tanh.self, sums, channels, outPlane, residual, lower, upper, output)
@@ -61,6 +61,7 @@ public func depthwiseChannelBlock(
   case 4: unblock(Exp.self, sums, channels, outPlane, residual, lower, upper, output)
   case 5: unblock(GELU.self, sums, channels, outPlane, residual, lower, upper, output)
   case 6: unblock(GELUTanh.self, sums, channels, outPlane, residual, lower, upper, output)
+  case 7: unblock(HardSwish.self, sums, channels, outPlane, residual, lower, upper, output)
   default: unblock(Identity.self, sums, channels, outPlane, residual, lower, upper, output)
   }
 }
@@ -161,7 +162,7 @@ private func block<K: TapCount>(
 }
 
 /// The block's sums (after `block`) back into the channel planes, 16 pixels at a time, with the
-/// residual and the clamp, then `F` over the planes (as `transcendentalRow` computes it). The transposes' rows go through the scratch after the sums.
+/// residual and the clamp, then `F` over the planes (as `activationRow` computes it). The transposes' rows go through the scratch after the sums.
 @inline(__always)
 private func unblock<F: RowFunction>(
   _: F.Type, _ sums: UnsafePointer<Float>, _ channels: Int, _ outPlane: Int, _ residual: UnsafePointer<Float>?,

@@ -7,7 +7,7 @@
 /// the same code on a broadcast vector, so a tail element gets exactly what a lane would.
 ///
 /// One source compiled into GraphRuntime (the fused epilogues) and, through symbolic links,
-/// into each kernel module (`transcendentalRow`, whole activation steps at the set's width).
+/// into each kernel module (`activationRow`, whole activation steps at the set's width).
 /// The polynomials multiply-add through ``madd(_:_:_:)``: one fused instruction in the kernel
 /// modules built for FMA (`GRAPHC_FMA`), a product and a sum elsewhere (Swift does not contract
 /// `a * b + c`). So each module gives its own bits, the same on every run and thread count; the

@@ -80,9 +80,9 @@ extension Kernels {
       kernelHeight: w.kernelHeight, kernelWidth: w.kernelWidth, strideHeight: w.strideHeight, strideWidth: w.strideWidth,
       dilationHeight: w.dilationHeight, dilationWidth: w.dilationWidth, padTop: w.padTop, padLeft: w.padLeft)
     var (lower, upper, after) = epilogue.activation.clampBounds
-    // An exp-based activation goes into the kernel's store; others run after it.
-    let transcendental = after?.transcendentalKind ?? -1
-    if transcendental >= 0 { after = nil }
+    // A row activation goes into the kernel's store; others run after it.
+    let rowActivation = after?.rowKind ?? -1
+    if rowActivation >= 0 { after = nil }
     let planes = (
       input: g.inHeight * g.inWidth, output: g.outHeight * g.outWidth, channels: g.outChannels, taps: w.kernelHeight * w.kernelWidth,
       outputChannels: p.outputTotalChannels, outputOffset: p.outputChannelOffset)
@@ -91,15 +91,15 @@ extension Kernels {
     withUnsafePointer(to: kernels) { kernels in
       parallelFor(
         pool, p.batch * blocks,
-        (shape, planes, blocks, scratchFloats, input, weights, bias, residual, output, kernels, lower, upper, transcendental, after)
+        (shape, planes, blocks, scratchFloats, input, weights, bias, residual, output, kernels, lower, upper, rowActivation, after)
       ) { context, task in
-        let (shape, planes, blocks, scratchFloats, input, weights, bias, residual, output, kernels, lower, upper, transcendental, after) =
+        let (shape, planes, blocks, scratchFloats, input, weights, bias, residual, output, kernels, lower, upper, rowActivation, after) =
           context
         let n = task / blocks, c0 = (task % blocks) * 16, channels = min(16, planes.channels - c0)
         let dst = output + (n * planes.outputChannels + planes.outputOffset + c0) * planes.output
         kernels.pointee.depthwiseChannelBlock(
           input + (n * planes.channels + c0) * planes.input, planes.input, channels, shape, weights + c0 * planes.taps,
-          bias.map { $0 + c0 }, residual.map { $0 + (n * planes.channels + c0) * planes.output }, lower, upper, transcendental,
+          bias.map { $0 + c0 }, residual.map { $0 + (n * planes.channels + c0) * planes.output }, lower, upper, rowActivation,
           ThreadScratch.floats(scratchFloats), dst)
         if let after { activation(after, dst, count: channels * planes.output, output: dst, kernels: kernels.pointee) }
       }

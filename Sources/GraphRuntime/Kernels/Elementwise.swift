@@ -121,9 +121,9 @@ extension Activation {
     }
   }
 
-  /// `transcendentalRow`'s code for the activations it runs (the same VectorMath code as
-  /// ``apply(_:)-(SIMD16<Float>)``), or nil.
-  var transcendentalKind: Int? {
+  /// `activationRow`'s code for the activations the instruction set's module runs over rows (the
+  /// same code as ``apply(_:)-(SIMD16<Float>)``, there at the set's width), or nil.
+  var rowKind: Int? {
     switch self {
     case .sigmoid: 0
     case .silu: 1
@@ -132,6 +132,7 @@ extension Activation {
     case .exp: 4
     case .gelu: 5
     case .geluTanh: 6
+    case .hardSwish: 7
     default: nil
     }
   }
@@ -350,8 +351,8 @@ extension Kernels {
     }
   }
 
-  /// Applies `activation` to `count` elements; `output` may equal `input`. The exp-based ones
-  /// run in the instruction set's module (`kernels`), the others here.
+  /// Applies `activation` to `count` elements; `output` may equal `input`. Those with a
+  /// ``Activation/rowKind`` run in the instruction set's module (`kernels`), the others here.
   package static func activation(
     _ activation: Activation, _ input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>,
     pool: ThreadPool? = nil, kernels: KernelTable = .current
@@ -360,11 +361,11 @@ extension Kernels {
     withUnsafePointer(to: kernels) { kernels in
       parallelFor(pool, (count + chunk - 1) / chunk, (activation, input, count, output, kernels, chunk)) { context, c in
         let (activation, input, count, output, kernels, chunk) = context
-        let kind = activation.transcendentalKind
+        let kind = activation.rowKind
         var i = c * chunk
         let end = min(count, (c + 1) * chunk)
         if let kind {
-          kernels.pointee.transcendentalRow(kind, input + i, output + i, end - i)
+          kernels.pointee.activationRow(kind, input + i, output + i, end - i)
           return
         }
         while i + 16 <= end {

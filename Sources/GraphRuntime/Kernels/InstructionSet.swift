@@ -80,7 +80,7 @@ package struct KernelTable: Sendable {
   package typealias DepthwiseChannelBlock = @Sendable (
     _ input: UnsafePointer<Float>, _ inputPlane: Int, _ channels: Int, _ shape: KernelsGeneric.DepthwiseBlockShape,
     _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ lower: Float,
-    _ upper: Float, _ transcendental: Int, _ scratch: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>
+    _ upper: Float, _ rowActivation: Int, _ scratch: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>
   ) -> Void
   package typealias MaxPoolPlanes = @Sendable (
     _ input: UnsafePointer<Float>, _ inHeight: Int, _ inWidth: Int, _ output: UnsafeMutablePointer<Float>, _ outHeight: Int,
@@ -97,7 +97,7 @@ package struct KernelTable: Sendable {
   package typealias PackRows16 = @Sendable (
     _ src: UnsafePointer<Float>, _ rowStride: Int, _ depth: Int, _ out: UnsafeMutablePointer<Float>
   ) -> Void
-  package typealias TranscendentalRow = @Sendable (
+  package typealias ActivationRow = @Sendable (
     _ kind: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int
   ) -> Void
 
@@ -134,8 +134,8 @@ package struct KernelTable: Sendable {
   /// Up to 16 channels of a depthwise convolution over small planes, vectors across channels
   /// (see `depthwiseChannelBlock`).
   let depthwiseChannelBlock: DepthwiseChannelBlock
-  /// An exp-based activation over a row (see `transcendentalRow`).
-  let transcendentalRow: TranscendentalRow
+  /// An activation over a row: the exp-based ones and HardSwish (see `activationRow`).
+  let activationRow: ActivationRow
   /// Max pooling of consecutive channel planes (see `maxPoolPlanes`).
   let maxPoolPlanes: MaxPoolPlanes
   /// The GEMM's store of a row of sums with a clamp for activation (see `clampedStoreRow`).
@@ -156,7 +156,7 @@ package struct KernelTable: Sendable {
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
     winograd2Input: KernelsSkylakeX.winograd2InputTiles, winograd2Output: KernelsSkylakeX.winograd2OutputTiles,
     depthwisePlane: KernelsSkylakeX.depthwisePlane, depthwiseChannelBlock: KernelsSkylakeX.depthwiseChannelBlock,
-    transcendentalRow: KernelsSkylakeX.transcendentalRow,
+    activationRow: KernelsSkylakeX.activationRow,
     maxPoolPlanes: KernelsSkylakeX.maxPoolPlanes, clampedStoreRow: KernelsSkylakeX.clampedStoreRow, im2colRun: KernelsSkylakeX.im2colRun,
     packRows16: KernelsSkylakeX.packRows16)
 
@@ -167,7 +167,7 @@ package struct KernelTable: Sendable {
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
     winograd2Input: KernelsHaswell.winograd2InputTiles, winograd2Output: KernelsHaswell.winograd2OutputTiles,
     depthwisePlane: KernelsHaswell.depthwisePlane, depthwiseChannelBlock: KernelsHaswell.depthwiseChannelBlock,
-    transcendentalRow: KernelsHaswell.transcendentalRow,
+    activationRow: KernelsHaswell.activationRow,
     maxPoolPlanes: KernelsHaswell.maxPoolPlanes, clampedStoreRow: KernelsHaswell.clampedStoreRow, im2colRun: KernelsHaswell.im2colRun,
     packRows16: KernelsHaswell.packRows16)
 
@@ -178,7 +178,7 @@ package struct KernelTable: Sendable {
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
     winograd2Input: KernelsGeneric.winograd2InputTiles, winograd2Output: KernelsGeneric.winograd2OutputTiles,
     depthwisePlane: KernelsGeneric.depthwisePlane, depthwiseChannelBlock: KernelsGeneric.depthwiseChannelBlock,
-    transcendentalRow: KernelsGeneric.transcendentalRow,
+    activationRow: KernelsGeneric.activationRow,
     maxPoolPlanes: KernelsGeneric.maxPoolPlanes, clampedStoreRow: KernelsGeneric.clampedStoreRow, im2colRun: KernelsGeneric.im2colRun,
     packRows16: KernelsGeneric.packRows16)
 
