@@ -7,8 +7,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/graphc-aarch64.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-# The kernels import the CPrefetch shim (one inline C function); SwiftPM would write this module map.
-printf 'module CPrefetch {\n  header "%s"\n  export *\n}\n' "$root/Sources/CPrefetch/include/Prefetch.h" > "$tmp/module.modulemap"
+# The kernels import the C shims (inline functions only); SwiftPM would write these module maps.
+{
+  printf 'module CPrefetch {\n  header "%s"\n  export *\n}\n' "$root/Sources/CPrefetch/include/Prefetch.h"
+  printf 'module CVectorShims {\n  header "%s"\n  header "%s"\n  export *\n}\n' \
+    "$root/Sources/CVectorShims/include/FusedMultiplyAdd.h" "$root/Sources/CVectorShims/include/Clamp.h"
+} > "$tmp/module.modulemap"
 for define in "" "-D GRAPHC_FMA"; do
   # shellcheck disable=SC2086
   swiftc -target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -parse-as-library -O \

@@ -4,7 +4,7 @@
 // KernelsSkylakeX link this file).
 
 /// `output[i] = f(input[i])` for `i < count`, where `kind` picks `f`: 0 sigmoid, 1 SiLU
-/// (`x * sigmoid(x)`), 2 tanh, 3 erf, 4 exp, 5 GELU, 6 GELU's tanh form, 7 HardSwish
+/// (`x * sigmoid(x)`, computed as `x / (1 + e^-x)`), 2 tanh, 3 erf, 4 exp, 5 GELU, 6 GELU's tanh form, 7 HardSwish
 /// (GraphRuntime's `Activation.rowKind`).
 /// 16 at a time; the tail as one zero-padded vector, so each element gets what a lane would.
 /// `output` may equal `input`.

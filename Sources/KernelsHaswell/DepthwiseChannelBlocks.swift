@@ -21,8 +21,9 @@ private func paddedSize(_ s: DepthwiseBlockShape) -> (rows: Int, columns: Int) {
    (s.outWidth - 1) * s.strideWidth + (s.kernelWidth - 1) * s.dilationWidth + 1)
 }
 
-/// Floats of scratch ``depthwiseChannelBlock`` takes for `shape`: the padded input, the taps and
-/// the sums (each rounded up to whole transposes), and a transpose's 16 rows, 16 floats each.
+/// Floats of scratch ``depthwiseChannelBlock`` takes for `shape`, 16 floats (one per channel)
+/// each: the padded input, the taps, the sums (rounded up to whole transposes, whose lanes past
+/// the plane are read but never stored) and a transpose's 16 rows; a little to spare.
 public func depthwiseChannelBlockScratch(_ shape: DepthwiseBlockShape) -> Int {
   let padded = paddedSize(shape)
   let sums = (shape.outHeight * shape.outWidth + 15) / 16 * 16
@@ -32,8 +33,8 @@ public func depthwiseChannelBlockScratch(_ shape: DepthwiseBlockShape) -> Int {
 /// `channels` (1...16) consecutive channels of a depthwise convolution: the planes at `input`
 /// (`inputPlane` floats apart) into the planes at `output` (`outHeight * outWidth` apart), with
 /// `weights` the channels' taps one after another, `bias` and `residual` (planes as the
-/// output's) from the first channel on, the clamp `[lower, upper]`, then the exp-based
-/// activation `rowActivation` (one of `activationRow`'s kinds, or -1 for none).
+/// output's) from the first channel on, the clamp `[lower, upper]`, then the row activation
+/// `rowActivation` (one of `activationRow`'s kinds, or -1 for none).
 ///
 /// Each output sums its taps from zero in the order (ky, then kx) with one multiply-add per
 /// tap, adds the bias, then the residual, and clamps, exactly as `depthwisePlane` does: the
@@ -74,7 +75,7 @@ private func block<K: TapCount>(
 ) -> UnsafePointer<Float> {
   typealias V = SIMD16<Float>
   let kernelHeight = K.side ?? s.kernelHeight, kernelWidth = K.side ?? s.kernelWidth
-  let taps = kernelHeight * kernelWidth, outPlane = s.outHeight * s.outWidth
+  let taps = kernelHeight * kernelWidth
   let padded = paddedSize(s)
   @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
   let pixels = scratch, tapVectors = scratch + padded.rows * padded.columns * 16

@@ -21,8 +21,9 @@ final class LoweredPassesTests: XCTestCase {
   }
 
   /// Squeeze-and-excitation's 1x1 convs over a pooled 1x1 plane run as dense steps (with their
-  /// bias and activation); a 1x1 conv over a larger plane, one with a residual and a padded one
-  /// stay convs. The compiled graph still matches the interpreter (batch 1 and 3, 1 and 2 threads).
+  /// bias and activation), also into a concat's slices; a 1x1 conv over a larger plane, one with
+  /// a residual and a padded one stay convs. The compiled graph still matches the interpreter
+  /// (batch 1 and 3, 1 and 2 threads).
   func testPointConvsOverOnePixelRunAsDense() throws {
     let g = TestGraph("squeeze_excite", seed: 12)
     let x = g.input("x", ["N", 8, 5, 5])
@@ -34,10 +35,13 @@ final class LoweredPassesTests: XCTestCase {
     let added = g.node("Add", "add", [g.conv("fc3", gate, 24, 24, k: 1), pooled])  // residual
     g.output(g.node("Mul", "scaled", [c, added]))
     g.output(padded)
+    // Two dense steps writing into a concat's slices in place.
+    let joined = g.node("Concat", "joined", [g.conv("fc4", pooled, 24, 5, k: 1), g.conv("fc5", pooled, 24, 3, k: 1)], ["axis": .int(1)])
+    g.output(g.node("Relu", "joined_relu", [joined]))
     try assertCompiledMatchesReference(g.model())
     let compiled = try Pipeline.compile(g.model())
     let listing = compiled.plan.steps.map { PlanDescription.summary($0.kernel) }
-    XCTAssertEqual(compiled.report.convAlgorithms[PointConvsAsDense.algorithm], 2, "\(compiled.report.convAlgorithms)")
+    XCTAssertEqual(compiled.report.convAlgorithms[PointConvsAsDense.algorithm], 4, "\(compiled.report.convAlgorithms)")
     XCTAssertEqual(listing.filter { $0.hasPrefix("dense 24→6") || $0.hasPrefix("dense 6→24") }.count, 2, "\(listing)")
     XCTAssertTrue(listing.contains { $0.hasPrefix("dense 6→24") && $0.hasSuffix("sigmoid") }, "\(listing)")
     XCTAssertEqual(listing.filter { $0.hasPrefix("conv ") }.count, 3, "\(listing)")

@@ -83,6 +83,10 @@ final class DepthwiseConvTests: XCTestCase {
     XCTAssertFalse((Conv2DGeometry(
       inChannels: 32, inHeight: 28, inWidth: 28, outChannels: 32, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1,
       padRight: 1, groups: 32)).runsDepthwiseInChannelBlocks)
+    // A 14x14 output whose taps reach over 224x224 would make a 3 MiB scratch per thread.
+    XCTAssertFalse((Conv2DGeometry(
+      inChannels: 32, inHeight: 224, inWidth: 224, outChannels: 32, kernelHeight: 3, kernelWidth: 3, strideHeight: 16,
+      strideWidth: 16, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 32)).runsDepthwiseInChannelBlocks)
   }
 
   /// Small planes go several to a task: 21 channels of 2 images make tasks that end inside an

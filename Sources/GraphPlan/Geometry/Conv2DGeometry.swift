@@ -106,8 +106,15 @@ extension Conv2DGeometry {
   /// per-plane costs outweigh its taps. Measured on single layers with SiLU (1 thread, Zen 4,
   /// minima of 5 alternated runs, planes -> blocks): 5x5 over 1152 channels at 7x7 0.211 -> 0.147
   /// ms, 5x5 over 672 at 14x14 0.331 -> 0.290, 3x3 over 480 at 14x14 0.171 -> 0.166; even at
-  /// 28x28, slower at 56x56 (0.55 -> 0.69).
-  public var runsDepthwiseInChannelBlocks: Bool { runsDepthwise && outHeight * outWidth <= 196 }
+  /// 28x28, slower at 56x56 (0.55 -> 0.69). The input the taps reach must be small too (at most
+  /// 64x64 pixels): its 16-channel copy is each thread's scratch, 256 KiB at most (a stride of 16
+  /// over 224x224 would have taken 3 MiB).
+  public var runsDepthwiseInChannelBlocks: Bool {
+    let reach = (
+      rows: (outHeight - 1) * window.strideHeight + (window.kernelHeight - 1) * window.dilationHeight + 1,
+      columns: (outWidth - 1) * window.strideWidth + (window.kernelWidth - 1) * window.dilationWidth + 1)
+    return runsDepthwise && outHeight * outWidth <= 196 && reach.rows * reach.columns <= 4096
+  }
 
   /// Floats of the weights packed as ``GemmPanels``: each group's `[M/g, C/g * KH * KW]` matrix.
   public var packedWeightCount: Int {

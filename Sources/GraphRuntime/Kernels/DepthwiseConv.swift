@@ -67,7 +67,7 @@ extension Kernels {
   }
 
   /// Depthwise convolution 16 channels at a time through the instruction set's
-  /// `depthwiseChannelBlock` (bias, residual, a clamping activation and an exp-based one fused;
+  /// `depthwiseChannelBlock` (bias, residual, a clamping activation and a row activation fused;
   /// other activations then run over the block's planes, consecutive in the output). The same
   /// bits as the plane kernel followed by the activation step. Threads take whole blocks (batch × channel blocks).
   static func depthwiseChannelBlocks(
