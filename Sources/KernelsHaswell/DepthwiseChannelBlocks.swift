@@ -1,11 +1,13 @@
-// Depthwise convolution over small planes with vectors across channels, compiled once per
-// instruction set like DepthwisePlanes.swift (KernelsGeneric and KernelsSkylakeX link this
-// file). On a 7x7 or 14x14 plane a plane at a time wastes lanes (7 of 8, 14 of 16) and pays a
-// call, a padded copy and an activation pass per 49 or 196 outputs; onnxruntime ran
-// EfficientNet-B0's depthwise convs there 2.5-4x faster in its 16-channel blocked layout.
-// Here 16 channels go through together: their planes are transposed into a zero-padded
-// scratch of 16-channel pixels, each output pixel is one vector of 16 channels, and the
-// sums are transposed back into the channel planes.
+// Depthwise convolution with vectors across channels, compiled once per instruction set like
+// DepthwisePlanes.swift (KernelsGeneric and KernelsSkylakeX link this file). A plane at a time
+// wastes lanes on small planes (7 of 8 on 7x7, 14 of 16 on 14x14) and, on large ones, pays for
+// a zero-padded, stride-split copy of every plane; onnxruntime ran EfficientNet-B0's depthwise
+// convs 2-4x faster in its 16-channel blocked layout. Here 16 channels go through together:
+// their input rows are transposed into zero-padded rows of 16-channel pixels, each output pixel
+// is one vector of 16 channels, and the sums are transposed back into the channel planes.
+// Input rows stream through a ring of padded rows and output rows go back in bands, so the
+// scratch stays near the L1 cache's size whatever the plane's size; a stride is only a step
+// between the pixels a tap reads.
 
 /// A depthwise convolution's geometry for ``depthwiseChannelBlock``: one input and one output
 /// channel per group, `kernelHeight * kernelWidth` taps per channel.
@@ -14,27 +16,44 @@ public typealias DepthwiseBlockShape = (
   strideHeight: Int, strideWidth: Int, dilationHeight: Int, dilationWidth: Int, padTop: Int, padLeft: Int
 )
 
-/// The padded input's rows and columns: down to the last row and column a tap reaches.
-@inline(__always)
-private func paddedSize(_ s: DepthwiseBlockShape) -> (rows: Int, columns: Int) {
-  ((s.outHeight - 1) * s.strideHeight + (s.kernelHeight - 1) * s.dilationHeight + 1,
-   (s.outWidth - 1) * s.strideWidth + (s.kernelWidth - 1) * s.dilationWidth + 1)
+/// Where a channel block's scratch holds what (offsets in floats, 16 floats a pixel): the ring
+/// of padded input rows, the taps' weights, a band's sums and a transpose's 16 rows.
+private struct BlockScratch {
+  /// The padded input's rows and columns: down to the last row and column a tap reaches.
+  let paddedRows: Int, paddedColumns: Int
+  /// Padded rows held at once: at least the rows one output row's taps reach, and the whole
+  /// padded input when it is small (then it is transposed once, in runs across its rows).
+  let ringRows: Int
+  /// Output rows summed before they go back into the planes: about 256 pixels.
+  let bandRows: Int
+  let taps: Int, sums: Int, transposeRows: Int, count: Int
+
+  /// Floats the ring may take beyond the rows one output row needs (32 KiB, an L1 cache).
+  private static let ringBudget = 8192
+
+  init(_ s: DepthwiseBlockShape) {
+    paddedRows = (s.outHeight - 1) * s.strideHeight + (s.kernelHeight - 1) * s.dilationHeight + 1
+    paddedColumns = (s.outWidth - 1) * s.strideWidth + (s.kernelWidth - 1) * s.dilationWidth + 1
+    let reach = (s.kernelHeight - 1) * s.dilationHeight + 1
+    ringRows = min(paddedRows, max(reach, Self.ringBudget / (paddedColumns * 16)))
+    bandRows = max(1, min(s.outHeight, 256 / s.outWidth))
+    taps = ringRows * paddedColumns * 16
+    sums = taps + (s.kernelHeight * s.kernelWidth + 15) / 16 * 256
+    // Rounded up to whole transposes, whose lanes past the band are read but never stored.
+    transposeRows = sums + (bandRows * s.outWidth + 15) / 16 * 256
+    count = transposeRows + 256 + 16
+  }
 }
 
-/// Floats of scratch ``depthwiseChannelBlock`` takes for `shape`, 16 floats (one per channel)
-/// each: the padded input, the taps, the sums (rounded up to whole transposes, whose lanes past
-/// the plane are read but never stored) and a transpose's 16 rows; a little to spare.
-public func depthwiseChannelBlockScratch(_ shape: DepthwiseBlockShape) -> Int {
-  let padded = paddedSize(shape)
-  let sums = (shape.outHeight * shape.outWidth + 15) / 16 * 16
-  return (padded.rows * padded.columns + (shape.kernelHeight * shape.kernelWidth + 15) / 16 * 16 + sums + 16) * 16
-}
+/// Floats of scratch ``depthwiseChannelBlock`` takes for `shape`.
+public func depthwiseChannelBlockScratch(_ shape: DepthwiseBlockShape) -> Int { BlockScratch(shape).count }
 
-/// `channels` (1...16) consecutive channels of a depthwise convolution: the planes at `input`
-/// (`inputPlane` floats apart) into the planes at `output` (`outHeight * outWidth` apart), with
-/// `weights` the channels' taps one after another, `bias` and `residual` (planes as the
-/// output's) from the first channel on, the clamp `[lower, upper]`, then the row activation
-/// `rowActivation` (one of `activationRow`'s kinds, or -1 for none).
+/// Output rows `outputRows` of `channels` (1...16) consecutive channels of a depthwise
+/// convolution: the planes at `input` (`inputPlane` floats apart) into the planes at `output`
+/// (`outHeight * outWidth` apart), with `weights` the channels' taps one after another, `bias`
+/// and `residual` (planes as the output's) from the first channel on, the clamp `[lower,
+/// upper]`, then the row activation `rowActivation` (one of `activationRow`'s kinds, or -1 for
+/// none).
 ///
 /// Each output sums its taps from zero in the order (ky, then kx) with one multiply-add per
 /// tap, adds the bias, then the residual, and clamps, exactly as `depthwisePlane` does: the
@@ -42,83 +61,19 @@ public func depthwiseChannelBlockScratch(_ shape: DepthwiseBlockShape) -> Int {
 /// pixels at a time keep four chains of dependent multiply-adds in flight. `scratch` holds
 /// ``depthwiseChannelBlockScratch(_:)`` floats.
 public func depthwiseChannelBlock(
-  input: UnsafePointer<Float>, inputPlane: Int, channels: Int, shape: DepthwiseBlockShape, weights: UnsafePointer<Float>,
-  bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, lower: Float, upper: Float, rowActivation: Int,
-  scratch: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+  input: UnsafePointer<Float>, inputPlane: Int, channels: Int, shape s: DepthwiseBlockShape, outputRows: Range<Int>,
+  weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, lower: Float, upper: Float,
+  rowActivation: Int, scratch: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
 ) {
-  let sums: UnsafePointer<Float>
-  switch (shape.kernelHeight, shape.kernelWidth) {
-  case (3, 3): sums = block(Taps3.self, input, inputPlane, channels, shape, weights, bias, scratch)
-  case (5, 5): sums = block(Taps5.self, input, inputPlane, channels, shape, weights, bias, scratch)
-  case (7, 7): sums = block(Taps7.self, input, inputPlane, channels, shape, weights, bias, scratch)
-  default: sums = block(AnyTaps.self, input, inputPlane, channels, shape, weights, bias, scratch)
-  }
-  let outPlane = shape.outHeight * shape.outWidth
-  switch rowActivation {
-  case 0: unblock(Sigmoid.self, sums, channels, outPlane, residual, lower, upper, output)
-  case 1: unblock(SiLU.self, sums, channels, outPlane, residual, lower, upper, output)
-  case 2: unblock(Tanh.self, sums, channels, outPlane, residual, lower, upper, output)
-  case 3: unblock(Erf.self, sums, channels, outPlane, residual, lower, upper, output)
-  case 4: unblock(Exp.self, sums, channels, outPlane, residual, lower, upper, output)
-  case 5: unblock(GELU.self, sums, channels, outPlane, residual, lower, upper, output)
-  case 6: unblock(GELUTanh.self, sums, channels, outPlane, residual, lower, upper, output)
-  case 7: unblock(HardSwish.self, sums, channels, outPlane, residual, lower, upper, output)
-  default: unblock(Identity.self, sums, channels, outPlane, residual, lower, upper, output)
-  }
-}
-
-/// The block's sums plus bias, pixel by pixel (16 channels each), in `scratch`; returns where.
-@inline(__always)
-private func block<K: TapCount>(
-  _: K.Type, _ input: UnsafePointer<Float>, _ inputPlane: Int, _ channels: Int, _ s: DepthwiseBlockShape,
-  _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ scratch: UnsafeMutablePointer<Float>
-) -> UnsafePointer<Float> {
   typealias V = SIMD16<Float>
-  let kernelHeight = K.side ?? s.kernelHeight, kernelWidth = K.side ?? s.kernelWidth
-  let taps = kernelHeight * kernelWidth
-  let padded = paddedSize(s)
-  @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-  let pixels = scratch, tapVectors = scratch + padded.rows * padded.columns * 16
-  let sums = tapVectors + taps * 16
-  let rows = sums + (s.outHeight * s.outWidth + 15) / 16 * 256
-
-  // The input's pixels, channel c in lane c; zeros in the padding and in the lanes past
-  // `channels`. 16 pixels of the 16 planes at a time, transposed in registers.
-  let rowFloats = padded.columns * 16
-  let image = (top: s.padTop, bottom: min(padded.rows, s.padTop + s.inHeight))
-  let columns = (left: min(s.padLeft, padded.columns), right: min(padded.columns, s.padLeft + s.inWidth))
-  for r in 0..<padded.rows {
-    let row = pixels + r * rowFloats
-    if r < image.top || r >= image.bottom {
-      row.update(repeating: 0, count: rowFloats)
-    } else {
-      row.update(repeating: 0, count: columns.left * 16)
-      (row + columns.right * 16).update(repeating: 0, count: (padded.columns - columns.right) * 16)
-    }
-  }
-  let inPlane = s.inHeight * s.inWidth
-  var (y, x) = (0, 0)
-  for p0 in stride(from: 0, to: inPlane, by: 16) {
-    let count = min(16, inPlane - p0)
-    let m = transposed { c in
-      c >= channels ? V() : count == 16 ? load(input + c * inputPlane + p0) : V.zeroPadded(input + c * inputPlane + p0, count)
-    }
-    // Through memory, where a pixel's vector is picked by index (a copy of the tuple was a `memcpy` call).
-    UnsafeMutableRawPointer(rows).storeBytes(of: m, as: Rows16.self)
-    for j in 0..<count {
-      if y + s.padTop < padded.rows && x + s.padLeft < padded.columns {
-        UnsafeMutableRawPointer(pixels + ((y + s.padTop) * padded.columns + x + s.padLeft) * 16)
-          .storeBytes(of: load(rows + j * 16), as: V.self)
-      }
-      x += 1
-      if x == s.inWidth { (y, x) = (y + 1, 0) }
-    }
-  }
+  let layout = BlockScratch(s)
+  let tapVectors = scratch + layout.taps, sums = scratch + layout.sums
+  let taps = s.kernelHeight * s.kernelWidth
   // Tap t's weights of the 16 channels (zeros past `channels`), 16 taps at a time transposed.
   for t0 in stride(from: 0, to: taps, by: 16) {
     let count = min(16, taps - t0)
     let m = transposed { c in
-      c >= channels ? V() : count == 16 ? load(weights + c * taps + t0) : V.zeroPadded(weights + c * taps + t0, count)
+      c >= channels ? V() : count == 16 ? loadVector(weights + c * taps + t0) : V.zeroPadded(weights + c * taps + t0, count)
     }
     if count == 16 {
       UnsafeMutableRawPointer(tapVectors + t0 * 16).storeBytes(of: m, as: Rows16.self)
@@ -130,67 +85,205 @@ private func block<K: TapCount>(
   var biasVector = V()
   if let bias { for c in 0..<channels { biasVector[c] = bias[c] } }
 
-  let columnStep = s.strideWidth * 16, tapColumnStep = s.dilationWidth * 16
-  for oy in 0..<s.outHeight {
-    let top = UnsafePointer(pixels) + oy * s.strideHeight * padded.columns * 16
-    var ox = 0
-    while ox < s.outWidth {
-      // Pixels past the row's end repeat its last one and are not stored.
-      let last = s.outWidth - 1
-      let (x0, x1, x2, x3) = (ox * columnStep, min(ox + 1, last) * columnStep, min(ox + 2, last) * columnStep, min(ox + 3, last) * columnStep)
-      var (s0, s1, s2, s3) = (V(), V(), V(), V())
-      for ky in 0..<kernelHeight {
-        let row = top + ky * s.dilationHeight * padded.columns * 16
-        for kx in 0..<kernelWidth {
-          let w = load(tapVectors + (ky * kernelWidth + kx) * 16), tap = row + kx * tapColumnStep
-          s0 = mulAdd(s0, load(tap + x0), w)
-          s1 = mulAdd(s1, load(tap + x1), w)
-          s2 = mulAdd(s2, load(tap + x2), w)
-          s3 = mulAdd(s3, load(tap + x3), w)
-        }
+  var ring = InputRing(shape: s, layout: layout, input: input, inputPlane: inputPlane, channels: channels, ring: scratch)
+  let outPlane = s.outHeight * s.outWidth
+  // Without a residual the clamp and the activation go to the sums, pixel by pixel, in one
+  // pass a band; with one, the clamp follows the residual as the sums go back into the planes.
+  let clampSums = residual == nil
+  // The ring slot of output row oy's first tap row, stepped with oy (a division a row cost as
+  // much as a tenth of a 7-wide row's taps).
+  var firstSlot = outputRows.lowerBound * s.strideHeight % layout.ringRows
+  for band in stride(from: outputRows.lowerBound, to: outputRows.upperBound, by: layout.bandRows) {
+    let bandEnd = min(band + layout.bandRows, outputRows.upperBound)
+    for oy in band..<bandEnd {
+      defer {
+        firstSlot += s.strideHeight
+        while firstSlot >= layout.ringRows { firstSlot -= layout.ringRows }
       }
-      (s0, s1, s2, s3) = (s0 + biasVector, s1 + biasVector, s2 + biasVector, s3 + biasVector)
-      let out = UnsafeMutableRawPointer(sums + (oy * s.outWidth + ox) * 16)
-      out.storeBytes(of: s0, as: V.self)
-      if ox + 1 <= last { out.storeBytes(of: s1, toByteOffset: 64, as: V.self) }
-      if ox + 2 <= last { out.storeBytes(of: s2, toByteOffset: 128, as: V.self) }
-      if ox + 3 <= last { out.storeBytes(of: s3, toByteOffset: 192, as: V.self) }
-      ox += 4
+      ring.load(through: oy * s.strideHeight + (s.kernelHeight - 1) * s.dilationHeight)
+      let out = sums + (oy - band) * s.outWidth * 16
+      let taps = UnsafePointer(tapVectors)
+      switch (s.kernelHeight, s.kernelWidth) {
+      case (3, 3): sumRow(Taps3.self, s, ring, firstSlot, taps, biasVector, lower, upper, clampSums, out)
+      case (5, 5): sumRow(Taps5.self, s, ring, firstSlot, taps, biasVector, lower, upper, clampSums, out)
+      case (7, 7): sumRow(Taps7.self, s, ring, firstSlot, taps, biasVector, lower, upper, clampSums, out)
+      default: sumRow(AnyTaps.self, s, ring, firstSlot, taps, biasVector, lower, upper, clampSums, out)
+      }
+    }
+    let first = band * s.outWidth, pixels = (bandEnd - band) * s.outWidth
+    if clampSums && rowActivation >= 0 { activationRow(kind: rowActivation, input: sums, output: sums, count: pixels * 16) }
+    unblock(sums, channels, outPlane, first, pixels, residual, lower, upper, scratch + layout.transposeRows, output)
+    if !clampSums && rowActivation >= 0 {
+      for c in 0..<channels {
+        let plane = output + c * outPlane + first
+        activationRow(kind: rowActivation, input: plane, output: plane, count: pixels)
+      }
+    }
+  }
+}
+
+@inline(__always)
+private func loadVector(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+/// The padded input rows a channel block's taps read, `ringRows` of them at a time: padded
+/// row `r` sits at slot `r % ringRows`, its pixels are vectors of the 16 channels (zeros in the
+/// padding and in the lanes past `channels`).
+private struct InputRing {
+  let s: DepthwiseBlockShape, rows: Int, columns: Int, input: UnsafePointer<Float>, inputPlane: Int, channels: Int
+  let pixels: UnsafeMutablePointer<Float>, transposeRows: UnsafeMutablePointer<Float>
+  /// Padded rows below this one are in the ring.
+  private(set) var loaded = 0
+
+  init(
+    shape: DepthwiseBlockShape, layout: BlockScratch, input: UnsafePointer<Float>, inputPlane: Int, channels: Int,
+    ring: UnsafeMutablePointer<Float>
+  ) {
+    (s, rows, columns, self.input, self.inputPlane, self.channels) = (shape, layout.ringRows, layout.paddedColumns, input, inputPlane, channels)
+    (pixels, transposeRows) = (ring, ring + layout.transposeRows)
+    // The padding's columns, which no input pixel overwrites.
+    let (left, right) = interiorColumns
+    for slot in 0..<rows {
+      let row = ring + slot * columns * 16
+      row.update(repeating: 0, count: left * 16)
+      (row + right * 16).update(repeating: 0, count: (columns - right) * 16)
     }
   }
 
-  return UnsafePointer(sums)
+  /// The columns that hold input pixels.
+  var interiorColumns: (Int, Int) {
+    let left = min(s.padLeft, columns)
+    return (left, max(left, min(columns, s.padLeft + s.inWidth)))
+  }
+
+  /// Loads padded rows up to `last` (and on, while the ring has room: the rows of output row
+  /// `last`'s first tap row on stay), the image's rows in runs of 16 pixels across rows.
+  mutating func load(through last: Int) {
+    guard last >= loaded else { return }
+    // Rows from `oldest` on must stay: the first one the output row that needs `last` reads.
+    // (A range of output rows that starts inside the plane starts loading there.)
+    let oldest = last - (s.kernelHeight - 1) * s.dilationHeight
+    let start = max(loaded, oldest)
+    let end = min(oldest + rows, (s.outHeight - 1) * s.strideHeight + (s.kernelHeight - 1) * s.dilationHeight + 1)
+    let (left, right) = interiorColumns
+    // Rows of padding: zeros between the padding's columns.
+    for r in start..<end where r < s.padTop || r >= s.padTop + s.inHeight {
+      (pixels + ((r % rows) * columns + left) * 16).update(repeating: 0, count: (right - left) * 16)
+    }
+    let first = max(start - s.padTop, 0)
+    let image = first..<max(first, min(end - s.padTop, s.inHeight))
+    loaded = end
+    guard !image.isEmpty && right > left else { return }
+    // Pixels of a row the taps reach.
+    let rowPixels = min(s.inWidth, columns - s.padLeft)
+    if rowPixels >= 16 {
+      // Row by row, 16 pixels a transpose stored whole; the last 16 end at the row's end.
+      for y in image {
+        let slot = UnsafeMutableRawPointer(pixels + ((y + s.padTop) % rows * columns + s.padLeft) * 16)
+        var x = 0
+        while true {
+          let x0 = min(x, rowPixels - 16), first = y * s.inWidth + x0
+          slot.storeBytes(
+            of: transposed { c in c < channels ? loadVector(input + c * inputPlane + first) : SIMD16<Float>() },
+            toByteOffset: x0 * 64, as: Rows16.self)
+          if x0 == rowPixels - 16 { break }
+          x += 16
+        }
+      }
+      return
+    }
+    // Narrow rows: runs of 16 pixels across rows, each pixel stored on its own.
+    let inPlane = s.inHeight * s.inWidth
+    var y = image.lowerBound, x = 0
+    var slot = (y + s.padTop) % rows
+    for p0 in stride(from: image.lowerBound * s.inWidth, to: image.upperBound * s.inWidth, by: 16) {
+      let count = min(16, image.upperBound * s.inWidth - p0)
+      // Whole vectors while they stay in the plane (lanes past the run are not stored).
+      let whole = p0 + 16 <= inPlane
+      let m = transposed { c in
+        c >= channels ? SIMD16<Float>() : whole ? loadVector(input + c * inputPlane + p0) : .zeroPadded(input + c * inputPlane + p0, min(16, inPlane - p0))
+      }
+      // Through memory, where a pixel's vector is picked by index (a copy of the tuple was a `memcpy` call).
+      UnsafeMutableRawPointer(transposeRows).storeBytes(of: m, as: Rows16.self)
+      for j in 0..<count {
+        if x < rowPixels {
+          UnsafeMutableRawPointer(pixels + (slot * columns + x + s.padLeft) * 16).storeBytes(of: loadVector(transposeRows + j * 16), as: SIMD16<Float>.self)
+        }
+        x += 1
+        if x == s.inWidth {
+          (y, x) = (y + 1, 0)
+          slot = slot + 1 == rows ? 0 : slot + 1
+        }
+      }
+    }
+  }
 }
 
-/// The block's sums (after `block`) back into the channel planes, 16 pixels at a time, with the
-/// residual and the clamp, then `F` over the planes (as `activationRow` computes it). The transposes' rows go through the scratch after the sums.
+/// An output row's sums plus bias (then clamped, if `clampSums`), pixel by pixel into `sums`;
+/// its first tap row is in ring slot `firstSlot`.
 @inline(__always)
-private func unblock<F: RowFunction>(
-  _: F.Type, _ sums: UnsafePointer<Float>, _ channels: Int, _ outPlane: Int, _ residual: UnsafePointer<Float>?,
-  _ lower: Float, _ upper: Float, _ output: UnsafeMutablePointer<Float>
+private func sumRow<K: TapCount>(
+  _: K.Type, _ s: DepthwiseBlockShape, _ ring: InputRing, _ firstSlot: Int, _ taps: UnsafePointer<Float>, _ bias: SIMD16<Float>,
+  _ lower: Float, _ upper: Float, _ clampSums: Bool, _ sums: UnsafeMutablePointer<Float>
 ) {
   typealias V = SIMD16<Float>
-  @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-  let rows = UnsafeMutablePointer(mutating: sums + (outPlane + 15) / 16 * 256)
-  for p0 in stride(from: 0, to: outPlane, by: 16) {
-    let count = min(16, outPlane - p0)
-    UnsafeMutableRawPointer(rows).storeBytes(of: transposed { j in load(sums + (p0 + j) * 16) }, as: Rows16.self)
-    for c in 0..<channels {
-      var v = load(rows + c * 16)
-      if let residual {
-        let r = residual + c * outPlane + p0
-        v += count == 16 ? load(r) : V.zeroPadded(r, count)
+  let kernelHeight = K.side ?? s.kernelHeight, kernelWidth = K.side ?? s.kernelWidth
+  // Kernel row ky's padded row, a pointer stepped down the ring and wrapped to its start.
+  let rowFloats = ring.columns &* 16, ringFloats = ring.rows &* rowFloats, tapRowStep = s.dilationHeight &* rowFloats
+  let firstRow = UnsafePointer(ring.pixels) + firstSlot &* rowFloats, ringEnd = UnsafePointer(ring.pixels) + ringFloats
+  let columnStep = s.strideWidth &* 16, tapColumnStep = s.dilationWidth &* 16
+  var ox = 0
+  while ox < s.outWidth {
+    // Pixels past the row's end repeat its last one and are not stored.
+    let last = s.outWidth - 1
+    let (x0, x1, x2, x3) = (ox &* columnStep, min(ox + 1, last) &* columnStep, min(ox + 2, last) &* columnStep, min(ox + 3, last) &* columnStep)
+    var (s0, s1, s2, s3) = (V(), V(), V(), V())
+    var tapRow = firstRow
+    for ky in 0..<kernelHeight {
+      for kx in 0..<kernelWidth {
+        let w = loadVector(taps + (ky &* kernelWidth &+ kx) &* 16), tap = tapRow + kx &* tapColumnStep
+        s0 = mulAdd(s0, loadVector(tap + x0), w)
+        s1 = mulAdd(s1, loadVector(tap + x1), w)
+        s2 = mulAdd(s2, loadVector(tap + x2), w)
+        s3 = mulAdd(s3, loadVector(tap + x3), w)
       }
-      v = v.clamped(lower, upper)
-      let out = output + c * outPlane + p0
+      tapRow += tapRowStep
+      if tapRow >= ringEnd { tapRow -= ringFloats }
+    }
+    (s0, s1, s2, s3) = (s0 + bias, s1 + bias, s2 + bias, s3 + bias)
+    if clampSums {
+      (s0, s1, s2, s3) = (s0.clamped(lower, upper), s1.clamped(lower, upper), s2.clamped(lower, upper), s3.clamped(lower, upper))
+    }
+    let out = UnsafeMutableRawPointer(sums + ox * 16)
+    out.storeBytes(of: s0, as: V.self)
+    if ox + 1 <= last { out.storeBytes(of: s1, toByteOffset: 64, as: V.self) }
+    if ox + 2 <= last { out.storeBytes(of: s2, toByteOffset: 128, as: V.self) }
+    if ox + 3 <= last { out.storeBytes(of: s3, toByteOffset: 192, as: V.self) }
+    ox += 4
+  }
+}
+
+/// A band's sums (pixel by pixel from plane position `first`, `pixels` of them) back into the
+/// channel planes, 16 pixels at a time; with a residual, added and then clamped.
+@inline(__always)
+private func unblock(
+  _ sums: UnsafePointer<Float>, _ channels: Int, _ outPlane: Int, _ first: Int, _ pixels: Int, _ residual: UnsafePointer<Float>?,
+  _ lower: Float, _ upper: Float, _ rows: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>
+) {
+  typealias V = SIMD16<Float>
+  for p0 in stride(from: 0, to: pixels, by: 16) {
+    let count = min(16, pixels - p0)
+    UnsafeMutableRawPointer(rows).storeBytes(of: transposed { j in loadVector(sums + (p0 + j) * 16) }, as: Rows16.self)
+    for c in 0..<channels {
+      var v = loadVector(rows + c * 16)
+      if let residual {
+        let r = residual + c * outPlane + first + p0
+        v = (v + (count == 16 ? loadVector(r) : V.zeroPadded(r, count))).clamped(lower, upper)
+      }
+      let out = output + c * outPlane + first + p0
       if count == 16 { UnsafeMutableRawPointer(out).storeBytes(of: v, as: V.self) } else { v.storePrefix(count, to: out) }
     }
   }
-  // A pass of its own over the block's planes, still in cache: applied to each vector before
-  // its store, the function compiled to a mix of 4-, 8- and 16-lane pieces, 30% slower.
-  if F.self != Identity.self { row(F.self, output, output, channels * outPlane) }
 }
-
 /// 16 vectors of 16 floats, made by `row(0)` ... `row(15)`, transposed: vector j holds lane j of
 /// each. Four rounds of splitting pairs of vectors into their even and odd lanes, each a
 /// two-vector permute, with the matrix in registers (a loop over memory took twice as long).

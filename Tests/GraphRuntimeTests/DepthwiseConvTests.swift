@@ -3,6 +3,7 @@ import XCTest
 @testable import GraphRuntime
 import GraphPlan
 import GraphReference
+import KernelsGeneric
 
 /// Depthwise convolution through each instruction set's plane kernel that this CPU runs, against
 /// the reference: kernel sizes, strides and dilations of the padded-row phases, widths around
@@ -80,13 +81,42 @@ final class DepthwiseConvTests: XCTestCase {
       check(p, .current, activation: activation, bias: seed % 2 == 0, residual: seed % 3 != 2, seed: seed, "blocks \(p)")
       seed += 1
     }
-    XCTAssertFalse((Conv2DGeometry(
-      inChannels: 32, inHeight: 28, inWidth: 28, outChannels: 32, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1,
-      padRight: 1, groups: 32)).runsDepthwiseInChannelBlocks)
-    // A 14x14 output whose taps reach over 224x224 would make a 3 MiB scratch per thread.
-    XCTAssertFalse((Conv2DGeometry(
-      inChannels: 32, inHeight: 224, inWidth: 224, outChannels: 32, kernelHeight: 3, kernelWidth: 3, strideHeight: 16,
-      strideWidth: 16, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 32)).runsDepthwiseInChannelBlocks)
+    // Stride 1 over 56x56 stays planes; 28x28, or a stride, takes blocks.
+    func geometry(side: Int, stride: Int) -> Conv2DGeometry {
+      Conv2DGeometry(
+        inChannels: 32, inHeight: side, inWidth: side, outChannels: 32, kernelHeight: 3, kernelWidth: 3, strideHeight: stride,
+        strideWidth: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 32)
+    }
+    XCTAssertFalse(geometry(side: 56, stride: 1).runsDepthwiseInChannelBlocks)
+    XCTAssertTrue(geometry(side: 28, stride: 1).runsDepthwiseInChannelBlocks)
+    XCTAssertTrue(geometry(side: 224, stride: 2).runsDepthwiseInChannelBlocks)
+    // The ring of input rows stays small over any plane; rows of 20000 pixels stay planes.
+    XCTAssertLessThan(
+      KernelsGeneric.depthwiseChannelBlockScratch(Kernels.depthwiseBlockShape(geometry(side: 224, stride: 16))), 20_000)
+    XCTAssertFalse(geometry(side: 20000, stride: 2).runsDepthwiseInChannelBlocks)
+  }
+
+  /// Planes larger than the ring of padded input rows (it wraps around many times), in bands of
+  /// output rows, with rows at least 16 pixels wide (transposed row by row, the last 16 ending
+  /// at the row's end) and narrower ones; 19 channels (a block and a partial one) and a single
+  /// image on 2 threads (the blocks' output rows split between them).
+  func testChannelBlocksStreamLargePlanes() {
+    var seed: UInt64 = 1300
+    let activations: [Activation] = [.silu, .relu, .clip(min: 0, max: 6), .hardSwish, .none]
+    for (height, width, k, stride, dilation) in [
+      (60, 60, 3, 1, 1), (61, 59, 5, 2, 1), (40, 130, 3, 1, 2), (70, 33, 7, 2, 1), (90, 9, 3, 1, 1), (57, 64, 4, 3, 1),
+    ] {
+      let pad = (k / 2) * dilation
+      for batch in [1, 2] {
+        let p = Conv2DParameters(
+          batch: batch, inChannels: 19, inHeight: height, inWidth: width, outChannels: 19, kernelHeight: k, kernelWidth: k,
+          strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad, padBottom: max(0, pad - 1), padRight: pad,
+          dilationHeight: dilation, dilationWidth: dilation, groups: 19, outputChannelOffset: 1, outputTotalChannels: 21)
+        let activation = activations[Int(seed) % activations.count]
+        check(p, .current, activation: activation, bias: seed % 2 == 0, residual: seed % 3 == 1, seed: seed, "streamed \(p)")
+        seed += 1
+      }
+    }
   }
 
   /// Small planes go several to a task: 21 channels of 2 images make tasks that end inside an

@@ -102,18 +102,22 @@ extension Conv2DGeometry {
   public var runsDepthwise: Bool { groups > 1 && inChannelsPerGroup == 1 && outChannelsPerGroup == 1 }
 
   /// Whether a depthwise conv's runtime takes 16 channels at a time, vectors across channels:
-  /// output planes up to 14x14, where a plane at a time leaves vector lanes idle and its
-  /// per-plane costs outweigh its taps. Measured on single layers with SiLU (1 thread, Zen 4,
-  /// minima of 5 alternated runs, planes -> blocks): 5x5 over 1152 channels at 7x7 0.211 -> 0.147
-  /// ms, 5x5 over 672 at 14x14 0.331 -> 0.290, 3x3 over 480 at 14x14 0.171 -> 0.166; even at
-  /// 28x28, slower at 56x56 (0.55 -> 0.69). The input the taps reach must be small too (at most
-  /// 64x64 pixels): its 16-channel copy is each thread's scratch, 256 KiB at most (a stride of 16
-  /// over 224x224 would have taken 3 MiB).
+  /// output planes up to 28x28, where a plane at a time leaves vector lanes idle and its
+  /// per-plane costs outweigh its taps, and strided convs, whose planes would each be copied
+  /// into a zero-padded, stride-split plane (the channel blocks stream the input's rows through
+  /// a ring, where a stride is a step between pixels). Stride-1 convs over larger planes stay
+  /// planes: transposing their rows into 16-channel pixels and back costs more than the padded
+  /// copy. Measured on single layers with SiLU (1 thread, Zen 4, minima of alternated runs,
+  /// planes -> blocks): 5x5 over 1152 channels at 7x7 0.211 -> 0.147 ms; 5x5 over 240 at 28x28
+  /// 0.446 -> 0.388; 3x3/2 over 96 channels from 112x112 0.546 -> 0.427 (ReLU6); 3x3 over 144 at
+  /// 56x56 0.600 -> 0.696 (so planes). The ring holds at least the rows one output row's taps
+  /// reach: when those hold over 16K pixels (a MiB of scratch a thread), planes.
   public var runsDepthwiseInChannelBlocks: Bool {
     let reach = (
-      rows: (outHeight - 1) * window.strideHeight + (window.kernelHeight - 1) * window.dilationHeight + 1,
+      rows: (window.kernelHeight - 1) * window.dilationHeight + 1,
       columns: (outWidth - 1) * window.strideWidth + (window.kernelWidth - 1) * window.dilationWidth + 1)
-    return runsDepthwise && outHeight * outWidth <= 196 && reach.rows * reach.columns <= 4096
+    let strided = window.strideHeight > 1 || window.strideWidth > 1
+    return runsDepthwise && (outHeight * outWidth <= 784 || strided) && reach.rows * reach.columns <= 16384
   }
 
   /// Floats of the weights packed as ``GemmPanels``: each group's `[M/g, C/g * KH * KW]` matrix.

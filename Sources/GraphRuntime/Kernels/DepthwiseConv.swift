@@ -14,7 +14,7 @@ extension Kernels {
   /// bits do not depend on the thread count; threads take whole planes (batch × channels).
   /// - Parameter kernels: the instruction set's kernels (tests pass each one the CPU runs).
   /// - Parameter channelBlocks: whether to take 16 channels at a time (``depthwiseChannelBlocks``),
-  ///   or nil to choose by the output plane's size (`Conv2DGeometry.runsDepthwiseInChannelBlocks`).
+  ///   or nil to choose by the geometry (`Conv2DGeometry.runsDepthwiseInChannelBlocks`).
   static func depthwiseConv2d(
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     epilogue: Epilogue, output: UnsafeMutablePointer<Float>, pool: ThreadPool?, kernels: KernelTable = .current,
@@ -68,17 +68,14 @@ extension Kernels {
 
   /// Depthwise convolution 16 channels at a time through the instruction set's
   /// `depthwiseChannelBlock` (bias, residual, a clamping activation and a row activation fused;
-  /// other activations then run over the block's planes, consecutive in the output). The same
-  /// bits as the plane kernel followed by the activation step. Threads take whole blocks (batch × channel blocks).
+  /// other activations then run over the rows it wrote). The same bits as the plane kernel
+  /// followed by the activation step. Threads take blocks (batch × channel blocks), and ranges
+  /// of their output rows when there are fewer than four blocks a thread.
   static func depthwiseChannelBlocks(
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
     epilogue: Epilogue, output: UnsafeMutablePointer<Float>, pool: ThreadPool?, kernels: KernelTable
   ) {
-    let g = p.geometry, w = g.window
-    let shape: KernelsGeneric.DepthwiseBlockShape = (
-      inHeight: g.inHeight, inWidth: g.inWidth, outHeight: g.outHeight, outWidth: g.outWidth,
-      kernelHeight: w.kernelHeight, kernelWidth: w.kernelWidth, strideHeight: w.strideHeight, strideWidth: w.strideWidth,
-      dilationHeight: w.dilationHeight, dilationWidth: w.dilationWidth, padTop: w.padTop, padLeft: w.padLeft)
+    let g = p.geometry, w = g.window, shape = depthwiseBlockShape(g)
     var (lower, upper, after) = epilogue.activation.clampBounds
     // A row activation goes into the kernel's store; others run after it.
     let rowActivation = after?.rowKind ?? -1
@@ -87,23 +84,43 @@ extension Kernels {
       input: g.inHeight * g.inWidth, output: g.outHeight * g.outWidth, channels: g.outChannels, taps: w.kernelHeight * w.kernelWidth,
       outputChannels: p.outputTotalChannels, outputOffset: p.outputChannelOffset)
     let blocks = (g.outChannels + 15) / 16, scratchFloats = KernelsGeneric.depthwiseChannelBlockScratch(shape)
+    // Fewer blocks than four a thread also split their output rows (each part loads the input
+    // rows its taps reach; the sums do not change).
+    let threads = pool?.threads ?? 1, tasks = p.batch * blocks
+    let parts = tasks >= 4 * threads ? 1 : min(g.outHeight, (4 * threads + tasks - 1) / tasks)
     let (bias, residual) = (epilogue.bias, epilogue.residual)
     withUnsafePointer(to: kernels) { kernels in
       parallelFor(
-        pool, p.batch * blocks,
-        (shape, planes, blocks, scratchFloats, input, weights, bias, residual, output, kernels, lower, upper, rowActivation, after)
+        pool, tasks * parts,
+        (shape, planes, blocks, parts, scratchFloats, input, weights, bias, residual, output, kernels, lower, upper, rowActivation, after)
       ) { context, task in
-        let (shape, planes, blocks, scratchFloats, input, weights, bias, residual, output, kernels, lower, upper, rowActivation, after) =
+        let (shape, planes, blocks, parts, scratchFloats, input, weights, bias, residual, output, kernels, lower, upper, rowActivation, after) =
           context
-        let n = task / blocks, c0 = (task % blocks) * 16, channels = min(16, planes.channels - c0)
+        let block = task / parts, part = task % parts
+        let n = block / blocks, c0 = (block % blocks) * 16, channels = min(16, planes.channels - c0)
+        let rows = (part * shape.outHeight / parts)..<((part + 1) * shape.outHeight / parts)
         let dst = output + (n * planes.outputChannels + planes.outputOffset + c0) * planes.output
         kernels.pointee.depthwiseChannelBlock(
-          input + (n * planes.channels + c0) * planes.input, planes.input, channels, shape, weights + c0 * planes.taps,
+          input + (n * planes.channels + c0) * planes.input, planes.input, channels, shape, rows, weights + c0 * planes.taps,
           bias.map { $0 + c0 }, residual.map { $0 + (n * planes.channels + c0) * planes.output }, lower, upper, rowActivation,
           ThreadScratch.floats(scratchFloats), dst)
-        if let after { activation(after, dst, count: channels * planes.output, output: dst, kernels: kernels.pointee) }
+        if let after {
+          for c in 0..<channels {
+            let plane = dst + c * planes.output + rows.lowerBound * shape.outWidth
+            activation(after, plane, count: rows.count * shape.outWidth, output: plane, kernels: kernels.pointee)
+          }
+        }
       }
     }
+  }
+
+  /// `g` as ``KernelsGeneric/depthwiseChannelBlock`` takes it.
+  static func depthwiseBlockShape(_ g: Conv2DGeometry) -> KernelsGeneric.DepthwiseBlockShape {
+    let w = g.window
+    return (
+      inHeight: g.inHeight, inWidth: g.inWidth, outHeight: g.outHeight, outWidth: g.outWidth,
+      kernelHeight: w.kernelHeight, kernelWidth: w.kernelWidth, strideHeight: w.strideHeight, strideWidth: w.strideWidth,
+      dilationHeight: w.dilationHeight, dilationWidth: w.dilationWidth, padTop: w.padTop, padLeft: w.padLeft)
   }
 
   /// Floats that hold one `Int`.

@@ -79,7 +79,7 @@ package struct KernelTable: Sendable {
   ) -> Void
   package typealias DepthwiseChannelBlock = @Sendable (
     _ input: UnsafePointer<Float>, _ inputPlane: Int, _ channels: Int, _ shape: KernelsGeneric.DepthwiseBlockShape,
-    _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ lower: Float,
+    _ outputRows: Range<Int>, _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ lower: Float,
     _ upper: Float, _ rowActivation: Int, _ scratch: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>
   ) -> Void
   package typealias MaxPoolPlanes = @Sendable (
