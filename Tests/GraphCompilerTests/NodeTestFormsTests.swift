@@ -170,6 +170,17 @@ final class NodeTestFormsTests: XCTestCase {
     try assertCompiledMatchesReference(g.model(opset: 17))
   }
 
+  /// RMSNormalization of a fixed-shape value over every axis from 0 or 1 on (the node tests'
+  /// axis-0 cases): without a batch, axis 0 is just the first axis.
+  func testRMSNormalizationFromTheFirstAxisOfAFixedValue() throws {
+    for (axis, scale) in [(0, [2, 3, 4]), (1, [3, 4]), (-3, [2, 3, 4])] {
+      let g = TestGraph("rmsnorm_fixed_axis\(axis)")
+      let x = g.input("x", [2, 3, 4])
+      g.output(g.node("RMSNormalization", "rms", [x, g.weight("scale", scale, 0.5, 1.5)], ["axis": .int(axis)]))
+      try assertFixedCompiledMatchesReference(g.model(opset: 23))
+    }
+  }
+
   /// Sum of one operand (a copy) and of three, broadcasting ([N, 3, 1] + [N, 3, 4] + [N, 1, 4]).
   func testSumOfOneAndOfThreeOperands() throws {
     func sums(_ rows: Int, _ columns: Int) -> Model {

@@ -14,10 +14,12 @@ struct WholeShapeNode {
     node = original
     func shifted(_ axis: Int) -> Int { axis >= 0 ? axis + 1 : axis }
     switch original.opType {
-    case "Concat", "Gather", "Split", "LayerNormalization", "Softmax", "LogSoftmax", "Hardmax", "ArgMax", "ArgMin", "TopK", "LpNormalization":
+    case "Concat", "Gather", "Split", "LayerNormalization", "RMSNormalization", "Softmax", "LogSoftmax", "Hardmax", "ArgMax", "ArgMin",
+      "TopK", "LpNormalization":
       let softmax = opset < 13 ? 1 : -1
       let defaults = [
-        "Gather": 0, "Split": 0, "LayerNormalization": -1, "Softmax": softmax, "LogSoftmax": softmax, "Hardmax": softmax, "ArgMax": 0, "ArgMin": 0, "TopK": -1, "LpNormalization": -1,
+        "Gather": 0, "Split": 0, "LayerNormalization": -1, "RMSNormalization": -1, "Softmax": softmax, "LogSoftmax": softmax,
+        "Hardmax": softmax, "ArgMax": 0, "ArgMin": 0, "TopK": -1, "LpNormalization": -1,
       ]
       if let axis = try original.int("axis") ?? defaults[original.opType] { node.attributes["axis"] = .int(shifted(axis)) }
     case "Transpose":
