@@ -31,8 +31,8 @@ public struct PaddedRows {
   /// Floats in a padded plane.
   public var planeFloats: Int { planeRows * rowLength }
 
-  /// Floats `pad(plane:into:)` writes: the plane, and 8 that a stride-2 row's last store of
-  /// zeros may pass it by.
+  /// Floats `pad(plane:into:)` writes: the plane, and 8 that a row's last store of zeros may
+  /// pass it by.
   public var scratchFloats: Int { planeFloats + 8 }
 
   /// Where tap `kx` of output column 0 sits in a padded row (column `j`'s is `j` further).
@@ -46,24 +46,30 @@ public struct PaddedRows {
     return first..<min(max(first, ceilDivide(inWidth + padLeft - q, stride)), phaseLength)
   }
 
-  /// Input plane `src` into the padded plane at `plane` (every float of it written): zeros in
-  /// one call, then each row's columns inside the image, by vectors (a call or two per row cost
-  /// more than a 7- or 14-column row's convolution). At stride 2 a phase takes every other
+  /// Input plane `src` into the padded plane at `plane` (every float of it written): zeros,
+  /// then each row's columns inside the image, by vectors (a call or two per row cost more than
+  /// a 7- or 14-column row's convolution). At stride 2 a phase takes every other
   /// column straight from the input (``gatherEvenColumns``); at larger strides one by one.
   @inline(__always)
   func pad(plane src: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) {
-    plane.update(repeating: 0, count: planeFloats)
     let first = min(max(0, padTop), planeRows)
     let image = first..<max(first, min(planeRows, padTop + inHeight))
     switch stride {
     case 1:
+      // Zeros only where the copy does not write: the rows outside the image, and each image
+      // row's columns before and after its copy (a memset of the whole plane took a third as
+      // long as a 3x3 conv's taps over it).
+      plane.update(repeating: 0, count: image.lowerBound * rowLength)
+      (plane + image.upperBound * rowLength).update(repeating: 0, count: (planeRows - image.upperBound) * rowLength)
       let columns = interior(0)
       for r in image {
-        copyFloats(
-          src + (r - padTop) * inWidth + (columns.lowerBound - padLeft), to: plane + r * rowLength + columns.lowerBound,
-          count: columns.count)
+        let row = plane + r * rowLength
+        zeroFloats(row, count: columns.lowerBound)
+        copyFloats(src + (r - padTop) * inWidth + (columns.lowerBound - padLeft), to: row + columns.lowerBound, count: columns.count)
+        zeroFloats(row + columns.upperBound, count: rowLength - columns.upperBound)
       }
     case 2:
+      plane.update(repeating: 0, count: planeFloats)
       let (even, odd) = (interior(0), interior(1))
       for r in image {
         // Phase q's index i is input column q + 2i - padLeft; floats from a row's column 0 to the plane's end.
@@ -73,6 +79,7 @@ public struct PaddedRows {
         gatherEvenColumns(input + 1, room: room - 1, columns: odd, into: row + phaseLength)
       }
     default:
+      plane.update(repeating: 0, count: planeFloats)
       for q in 0..<stride {
         let columns = interior(q)
         for r in image {
@@ -104,6 +111,21 @@ public struct PaddedRows {
     while i < columns.upperBound {
       phase[i] = source[2 * i]
       i += 1
+    }
+  }
+
+  /// `count` zeros by 8-float vectors, the last one overlapping the one before; fewer than 8
+  /// as one vector that writes past them, onto floats written after it (the copy that follows
+  /// a row's left padding, the next row) or the plane's spare floats.
+  @inline(__always)
+  private func zeroFloats(_ dst: UnsafeMutablePointer<Float>, count: Int) {
+    guard count > 0 else { return }
+    var i = 0
+    while true {
+      let start = count < 8 ? 0 : min(i, count - 8)
+      UnsafeMutableRawPointer(dst + start).storeBytes(of: SIMD8<Float>(), as: SIMD8<Float>.self)
+      if start + 8 >= count { return }
+      i += 8
     }
   }
 
