@@ -73,7 +73,7 @@ enum ScatterElementsOp: OperatorDefinition {
   static let folds = true
   static let lowersConstantFirstInput = true
   static let notes: String? =
-    "constant indices; every reduction when folding constants; data and updates computed at run time (reduction none) when the value has no batch axis (concat and gather steps)."
+    "constant indices; every reduction (none, add, mul, max, min), on constants or on data and updates computed at run time when the value has no batch axis (concat, gather and binary steps)."
 
   static func reduction(_ n: some NodeOperands) throws -> String {
     let r = try n.node.string("reduction", default: "none")
@@ -111,11 +111,13 @@ enum ScatterElementsOp: OperatorDefinition {
   static func lower(_ n: LoweringContext) throws {
     guard n.whole else { throw LoweringContext.Unsupported(reason: "indexing across the batch axis") }
     guard !n.isComputed(n.node.inputs[1]) else { throw LoweringContext.Unsupported(reason: "indices computed at run time") }
-    let r = try reduction(n)
-    guard r == "none" else { throw LoweringContext.Unsupported(reason: "reduction '\(r)' of values computed at run time") }
     let data = try ScatterNDOp.operandDims(n, 0), indices = try n.constant(1)
     let targets = try ElementTables.positions(n, indices, dims: data, axis: try ElementTables.axis(n, rank: data.count))
     let count = data.reduce(1, *)
+    if let op = SliceTables.reducingOp(try reduction(n)) {
+      try SliceTables.lowerReducing(n, op: op, slices: count, run: 1, targets: targets)
+      return
+    }
     var sources = Array(0..<count)
     for (u, t) in targets.enumerated() { sources[t] = count + u }
     try SliceTables.lower(n, parts: [(0, count), (2, targets.count)], run: 1, sources: sources)

@@ -47,27 +47,74 @@ enum SliceTables {
   static func lower(_ n: LoweringContext, parts: [(input: Int, slices: Int)], run: Int, sources: [Int]) throws {
     guard n.whole else { throw LoweringContext.Unsupported(reason: "indexing across the batch axis") }
     guard !sources.isEmpty, run > 0 else { throw LoweringContext.Unsupported(reason: "an empty output") }
-    var views: [String] = []
-    for (i, slices) in parts {
-      let name = n.node.inputs[i]
-      if n.isComputed(name) {
-        views.append(n.view(of: name, dims: [slices, run]))
+    let views = try parts.map { try part(n, $0.input, slices: $0.slices, run: run) }
+    // The gather step writes its slices in order: the output's own dims hold them as they are.
+    n.emit(.gather(axis: 0, indices: sources), inputs: [joined(n, views, run: run, role: "joined")])
+  }
+
+  /// Input `i` as `[slices, run]`: a view of a run-time value, or a constant written by a step.
+  static func part(_ n: LoweringContext, _ i: Int, slices: Int, run: Int) throws -> String {
+    let name = n.node.inputs[i]
+    if n.isComputed(name) { return n.view(of: name, dims: [slices, run]) }
+    let part = "\(n.output)#part\(i)"
+    n.newValue(part, dims: [slices, run])
+    n.emit(.constant(n.addWeights(try n.constant(i).floats)), inputs: [], output: part)
+    return part
+  }
+
+  /// `views` (each `[slices, run]`) joined along axis 0, or the one view.
+  private static func joined(_ n: LoweringContext, _ views: [String], run: Int, role: String) -> String {
+    guard views.count > 1 else { return views[0] }
+    let name = "\(n.output)#\(role)"
+    n.newValue(name, dims: [views.map { n.dims($0)[0] }.reduce(0, +), run])
+    n.emit(.concat(axis: 0), inputs: views, output: name)
+    return name
+  }
+
+  /// A scatter with a reduction of run-time values: data's slice `targets[u]` combined with
+  /// update slice `u` by `op`, the updates in order. Round `r` takes each target's `r`-th update
+  /// (no two land on one slice): it gathers those targets' slices so far and their updates,
+  /// combines them in one binary step, and writes them back over the data by a gather from both.
+  /// Slices no update names are the data's, bit for bit.
+  static func lowerReducing(_ n: LoweringContext, op: BinaryOp, slices: Int, run: Int, targets: [Int]) throws {
+    guard n.whole else { throw LoweringContext.Unsupported(reason: "indexing across the batch axis") }
+    guard !targets.isEmpty, slices > 0, run > 0 else { throw LoweringContext.Unsupported(reason: "an empty output") }
+    var rounds: [[Int]] = [], seen: [Int: Int] = [:]
+    for (u, t) in targets.enumerated() {
+      let r = seen[t, default: 0]
+      seen[t] = r + 1
+      if r == rounds.count { rounds.append([]) }
+      rounds[r].append(u)
+    }
+    let updates = try part(n, 2, slices: targets.count, run: run)
+    var current = try part(n, 0, slices: slices, run: run)
+    for (r, round) in rounds.enumerated() {
+      func value(_ role: String, _ rows: Int) -> String {
+        let name = "\(n.output)#round\(r)-\(role)"
+        n.newValue(name, dims: [rows, run])
+        return name
+      }
+      let sofar = value("sofar", round.count), picked = value("updates", round.count), combined = value("combined", round.count)
+      n.emit(.gather(axis: 0, indices: round.map { targets[$0] }), inputs: [current], output: sofar)
+      n.emit(.gather(axis: 0, indices: round), inputs: [updates], output: picked)
+      n.emit(.binary(Binary(
+        op: op, leftDims: [round.count, run], rightDims: [round.count, run], constant: nil, constantIsLeft: false, activation: .none)),
+        inputs: [sofar, picked], output: combined)
+      var sources = Array(0..<slices)
+      for (j, u) in round.enumerated() { sources[targets[u]] = slices + j }
+      let both = joined(n, [current, combined], run: run, role: "round\(r)-joined")
+      if r == rounds.count - 1 {
+        n.emit(.gather(axis: 0, indices: sources), inputs: [both])
       } else {
-        let t = try n.constant(i)
-        let part = "\(n.output)#part\(i)"
-        n.newValue(part, dims: [slices, run])
-        n.emit(.constant(n.addWeights(t.floats)), inputs: [], output: part)
-        views.append(part)
+        current = value("result", slices)
+        n.emit(.gather(axis: 0, indices: sources), inputs: [both], output: current)
       }
     }
-    var source = views[0]
-    if views.count > 1 {
-      source = "\(n.output)#joined"
-      n.newValue(source, dims: [parts.map(\.slices).reduce(0, +), run])
-      n.emit(.concat(axis: 0), inputs: views, output: source)
-    }
-    // The gather step writes its slices in order: the output's own dims hold them as they are.
-    n.emit(.gather(axis: 0, indices: sources), inputs: [source])
+  }
+
+  /// The binary op of a scatter's `reduction` ("add", "mul", "max" or "min").
+  static func reducingOp(_ reduction: String) -> BinaryOp? {
+    ["add": .add, "mul": .mul, "max": .max, "min": .min][reduction]
   }
 }
 
@@ -134,7 +181,7 @@ enum ScatterNDOp: OperatorDefinition {
   static let folds = true
   static let lowersConstantFirstInput = true
   static let notes: String? =
-    "constant indices; every reduction when folding constants; data and updates computed at run time (reduction none) when the value has no batch axis (concat and gather steps)."
+    "constant indices; every reduction (none, add, mul, max, min), on constants or on data and updates computed at run time when the value has no batch axis (concat, gather and binary steps)."
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let data = try n.input(0, "data"), indices = try n.input(1, "indices"), updates = try n.input(2, "updates")
@@ -204,11 +251,13 @@ enum ScatterNDOp: OperatorDefinition {
   static func lower(_ n: LoweringContext) throws {
     guard n.whole else { throw LoweringContext.Unsupported(reason: "indexing across the batch axis") }
     guard !n.isComputed(n.node.inputs[1]) else { throw LoweringContext.Unsupported(reason: "indices computed at run time") }
-    let reduction = try reduction(n)
-    guard reduction == "none" else { throw LoweringContext.Unsupported(reason: "reduction '\(reduction)' of values computed at run time") }
     let data = try operandDims(n, 0), updates = try operandDims(n, 2)
     let (targets, run) = try targets(n, data: data, indices: try n.constant(1), updates: updates)
     let slices = run > 0 ? data.reduce(1, *) / run : 0
+    if let op = SliceTables.reducingOp(try reduction(n)) {
+      try SliceTables.lowerReducing(n, op: op, slices: slices, run: run, targets: targets)
+      return
+    }
     var sources = Array(0..<slices)
     for (s, t) in targets.enumerated() { sources[t] = slices + s }
     try SliceTables.lower(n, parts: [(0, slices), (2, targets.count)], run: run, sources: sources)
