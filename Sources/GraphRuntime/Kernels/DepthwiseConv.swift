@@ -84,10 +84,10 @@ extension Kernels {
       input: g.inHeight * g.inWidth, output: g.outHeight * g.outWidth, channels: g.outChannels, taps: w.kernelHeight * w.kernelWidth,
       outputChannels: p.outputTotalChannels, outputOffset: p.outputChannelOffset)
     let blocks = (g.outChannels + 15) / 16, scratchFloats = KernelsGeneric.depthwiseChannelBlockScratch(shape)
-    // Fewer blocks than four a thread also split their output rows (each part loads the input
-    // rows its taps reach; the sums do not change).
+    // On several threads, fewer blocks than four a thread also split their output rows (each
+    // part loads the input rows its taps reach; the sums do not change).
     let threads = pool?.threads ?? 1, tasks = p.batch * blocks
-    let parts = tasks >= 4 * threads ? 1 : min(g.outHeight, (4 * threads + tasks - 1) / tasks)
+    let parts = threads == 1 || tasks >= 4 * threads ? 1 : min(g.outHeight, (4 * threads + tasks - 1) / tasks)
     let (bias, residual) = (epilogue.bias, epilogue.residual)
     withUnsafePointer(to: kernels) { kernels in
       parallelFor(
