@@ -28,7 +28,8 @@ private struct BlockScratch {
   let bandRows: Int
   let taps: Int, sums: Int, transposeRows: Int, count: Int
 
-  /// Floats the ring may take beyond the rows one output row needs (32 KiB, an L1 cache).
+  /// Floats the ring takes when its rows are narrow enough (32 KiB, an L1 cache); it always
+  /// holds at least the rows one output row's taps reach.
   private static let ringBudget = 8192
 
   init(_ s: DepthwiseBlockShape) {

@@ -2,7 +2,9 @@
 // (KernelsGeneric and KernelsSkylakeX link this file). Each input plane is first copied into a
 // zero-padded plane (DepthwisePadding.swift), so every output column takes the same vector
 // path and a whole plane is one call (a call per row cost more than the row itself on 7x7 and
-// 14x14 planes).
+// 14x14 planes). Since the 16-channel kernel (DepthwiseChannelBlocks.swift) took the small and
+// the strided convs, this one runs stride-1 convs over planes larger than 28x28, and any conv
+// whose padded rows are too wide for that kernel's ring.
 
 /// Where `depthwisePlane` finds its taps in the padded plane: output row `oy`'s kernel row
 /// `ky` starts at `oy * rowStride + ky * tapRowStride` floats into the plane (the vertical
