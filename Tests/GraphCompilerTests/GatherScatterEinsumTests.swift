@@ -74,6 +74,37 @@ final class GatherScatterEinsumTests: XCTestCase {
       [0, 1, 42, 45, 4, 5, 26, 28])
   }
 
+  /// Folding and the run-time steps agree where NaN meets max and min (NaN wins, as NumPy's
+  /// `maximum`), and an int64 sum that overflows wraps instead of trapping the compiler.
+  func testScatterReductionsFoldLikeTheyRun() throws {
+    for op in ["ScatterND", "ScatterElements"] {
+      for reduction in ["max", "min"] {
+        let update = { (g: TestGraph) in g.builder.constant("u", Tensor(floats: [.nan, 5], dims: [2])) }
+        let folded = TestGraph("\(op)_\(reduction)_folded", seed: 16)
+        folded.output(folded.node(op, "s", [
+          folded.builder.constant("d", Tensor(floats: [1, 2, 3], dims: [3])), folded.ints("i", [1, 2], dims: op == "ScatterND" ? [2, 1] : [2]),
+          update(folded),
+        ], ["reduction": .string(reduction)]))
+        let constant = try XCTUnwrap(try Compile.context(folded.model(opset: 18), [ConstantFolding()]).graph.initializers["s"]?.floats)
+        XCTAssertEqual(constant.map(\.isNaN), [false, true, false], "\(op) \(reduction) folded: \(constant)")
+        XCTAssertEqual(constant[2], reduction == "max" ? 5 : 3)
+        let runTime = TestGraph("\(op)_\(reduction)_run", seed: 17)
+        runTime.output(runTime.node(op, "s", [
+          runTime.input("x", [3]), runTime.ints("i", [1, 2], dims: op == "ScatterND" ? [2, 1] : [2]), update(runTime),
+        ], ["reduction": .string(reduction)]))
+        let ran = try run(runTime.model(opset: 18), ["x": ([3], [1, 2, 3])])
+        XCTAssertEqual(ran.map(\.isNaN), constant.map(\.isNaN), "\(op) \(reduction) run: \(ran)")
+        XCTAssertEqual(ran[2], constant[2])
+      }
+    }
+    let big = TestGraph("scatternd_int_overflow", seed: 18)
+    big.output(big.node("ScatterND", "s", [
+      big.builder.constant("d", Tensor(dataType: .int64, dims: [2], storage: .integers([Int64.max, 1]))), big.ints("i", [0], dims: [1, 1]),
+      big.builder.constant("u", Tensor(dataType: .int64, dims: [1], storage: .integers([1]))),
+    ], ["reduction": .string("add")]))
+    XCTAssertEqual(try Compile.context(big.model(opset: 16), [ConstantFolding()]).graph.initializers["s"]?.int64s, [Int64.min, 1])
+  }
+
   /// Every reduction of ScatterND and ScatterElements on run-time data and updates, with indices
   /// repeated up to three times (three rounds of combining), against the reference interpreter.
   func testScatterReductionsOnRunTimeValuesMatchReference() throws {

@@ -101,11 +101,11 @@ enum ScatterElementsOp: OperatorDefinition {
     }
     let r = try reduction(n)
     if data.dataType.isInteger {
-      let combine: (Int64, Int64) -> Int64 = ["add": (&+), "mul": (&*), "max": { Swift.max($0, $1) }, "min": { Swift.min($0, $1) }][r] ?? { $1 }
-      return [Tensor(dataType: data.dataType, dims: data.dims, storage: .integers(scatter(data.int64s, updates.int64s, combine)))]
+      let values = scatter(data.int64s, updates.int64s, SliceTables.combining(r))
+      return [Tensor(dataType: data.dataType, dims: data.dims, storage: .integers(values))]
     }
-    let combine: (Float, Float) -> Float = ["add": (+), "mul": (*), "max": { Swift.max($0, $1) }, "min": { Swift.min($0, $1) }][r] ?? { $1 }
-    return [Tensor(dataType: data.dataType, dims: data.dims, storage: .floats(scatter(data.floats, updates.floats, combine)))]
+    let values = scatter(data.floats, updates.floats, SliceTables.combining(r, Float.self))
+    return [Tensor(dataType: data.dataType, dims: data.dims, storage: .floats(values))]
   }
 
   static func lower(_ n: LoweringContext) throws {

@@ -102,14 +102,28 @@ enum SliceTables {
         inputs: [sofar, picked], output: combined)
       var sources = Array(0..<slices)
       for (j, u) in round.enumerated() { sources[targets[u]] = slices + j }
-      let both = joined(n, [current, combined], run: run, role: "round\(r)-joined")
-      if r == rounds.count - 1 {
-        n.emit(.gather(axis: 0, indices: sources), inputs: [both])
-      } else {
-        current = value("result", slices)
-        n.emit(.gather(axis: 0, indices: sources), inputs: [both], output: current)
-      }
+      // The last round writes the node's output.
+      let result = r == rounds.count - 1 ? nil : value("result", slices)
+      n.emit(.gather(axis: 0, indices: sources), inputs: [joined(n, [current, combined], run: run, role: "round\(r)-joined")], output: result)
+      current = result ?? current
     }
+  }
+
+  /// How a scatter's `reduction` combines what a slice holds with an update, as ONNX's
+  /// reference does: NaN wins max and min (NumPy's `maximum`, and the runtime's binary step).
+  static func combining<T: BinaryFloatingPoint>(_ reduction: String, _: T.Type) -> (T, T) -> T {
+    switch reduction {
+    case "add": return (+)
+    case "mul": return (*)
+    case "max": return { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+    case "min": return { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+    default: return { $1 }
+    }
+  }
+
+  /// The same for integers, wrapping on overflow: folding a crafted file must not trap.
+  static func combining(_ reduction: String) -> (Int64, Int64) -> Int64 {
+    ["add": (&+), "mul": (&*), "max": { Swift.max($0, $1) }, "min": { Swift.min($0, $1) }][reduction] ?? { $1 }
   }
 
   /// The binary op of a scatter's `reduction` ("add", "mul", "max" or "min").
@@ -220,25 +234,16 @@ enum ScatterNDOp: OperatorDefinition {
         for i in 0..<run { out[t * run + i] = combine(out[t * run + i], u[s * run + i]) }
       }
     }
-    func combine<T: Comparable & Numeric>(_: T.Type) -> (T, T) -> T {
-      switch reduction {
-      case "add": return (+)
-      case "mul": return (*)
-      case "max": return { Swift.max($0, $1) }
-      case "min": return { Swift.min($0, $1) }
-      default: return { $1 }
-      }
-    }
     var out = data
     switch (data.storage, updates.storage) {
     case (.floats(var v), _):
-      scatter(&v, updates.floats, combine(Float.self))
+      scatter(&v, updates.floats, SliceTables.combining(reduction, Float.self))
       out.storage = .floats(v)
     case (.doubles(var v), _):
-      scatter(&v, updates.floats.map(Double.init), combine(Double.self))
+      scatter(&v, updates.floats.map(Double.init), SliceTables.combining(reduction, Double.self))
       out.storage = .doubles(v)
     case (.integers(var v), _):
-      scatter(&v, updates.int64s, combine(Int64.self))
+      scatter(&v, updates.int64s, SliceTables.combining(reduction))
       out.storage = .integers(v)
     case (.unloaded, _):
       break
