@@ -102,13 +102,12 @@ public func depthwiseChannelBlock(
         while firstSlot >= layout.ringRows { firstSlot -= layout.ringRows }
       }
       ring.load(through: oy * s.strideHeight + (s.kernelHeight - 1) * s.dilationHeight)
-      let out = sums + (oy - band) * s.outWidth * 16
-      let taps = UnsafePointer(tapVectors)
+      let out = sums + (oy - band) * s.outWidth * 16, weights = UnsafePointer(tapVectors)
       switch (s.kernelHeight, s.kernelWidth) {
-      case (3, 3): sumRow(Taps3.self, s, ring, firstSlot, taps, biasVector, lower, upper, clampSums, out)
-      case (5, 5): sumRow(Taps5.self, s, ring, firstSlot, taps, biasVector, lower, upper, clampSums, out)
-      case (7, 7): sumRow(Taps7.self, s, ring, firstSlot, taps, biasVector, lower, upper, clampSums, out)
-      default: sumRow(AnyTaps.self, s, ring, firstSlot, taps, biasVector, lower, upper, clampSums, out)
+      case (3, 3): sumRow(Taps3.self, s, ring, firstSlot, weights, biasVector, lower, upper, clampSums, out)
+      case (5, 5): sumRow(Taps5.self, s, ring, firstSlot, weights, biasVector, lower, upper, clampSums, out)
+      case (7, 7): sumRow(Taps7.self, s, ring, firstSlot, weights, biasVector, lower, upper, clampSums, out)
+      default: sumRow(AnyTaps.self, s, ring, firstSlot, weights, biasVector, lower, upper, clampSums, out)
       }
     }
     let first = band * s.outWidth, pixels = (bandEnd - band) * s.outWidth
@@ -130,7 +129,7 @@ private func loadVector(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawP
 /// row `r` sits at slot `r % ringRows`, its pixels are vectors of the 16 channels (zeros in the
 /// padding and in the lanes past `channels`).
 private struct InputRing {
-  let s: DepthwiseBlockShape, rows: Int, columns: Int, input: UnsafePointer<Float>, inputPlane: Int, channels: Int
+  let s: DepthwiseBlockShape, rows: Int, paddedRows: Int, columns: Int, input: UnsafePointer<Float>, inputPlane: Int, channels: Int
   let pixels: UnsafeMutablePointer<Float>, transposeRows: UnsafeMutablePointer<Float>
   /// Padded rows below this one are in the ring.
   private(set) var loaded = 0
@@ -139,7 +138,8 @@ private struct InputRing {
     shape: DepthwiseBlockShape, layout: BlockScratch, input: UnsafePointer<Float>, inputPlane: Int, channels: Int,
     ring: UnsafeMutablePointer<Float>
   ) {
-    (s, rows, columns, self.input, self.inputPlane, self.channels) = (shape, layout.ringRows, layout.paddedColumns, input, inputPlane, channels)
+    (s, rows, paddedRows, columns) = (shape, layout.ringRows, layout.paddedRows, layout.paddedColumns)
+    (self.input, self.inputPlane, self.channels) = (input, inputPlane, channels)
     (pixels, transposeRows) = (ring, ring + layout.transposeRows)
     // The padding's columns, which no input pixel overwrites.
     let (left, right) = interiorColumns
@@ -156,15 +156,16 @@ private struct InputRing {
     return (left, max(left, min(columns, s.padLeft + s.inWidth)))
   }
 
-  /// Loads padded rows up to `last` (and on, while the ring has room: the rows of output row
-  /// `last`'s first tap row on stay), the image's rows in runs of 16 pixels across rows.
+  /// Loads padded rows up to `last`, and on while the ring has room (the rows from the first
+  /// tap row of the output row that reads `last` stay): rows of 16 pixels or more a row at a
+  /// time, narrower ones in runs of 16 pixels across rows.
   mutating func load(through last: Int) {
     guard last >= loaded else { return }
     // Rows from `oldest` on must stay: the first one the output row that needs `last` reads.
     // (A range of output rows that starts inside the plane starts loading there.)
     let oldest = last - (s.kernelHeight - 1) * s.dilationHeight
     let start = max(loaded, oldest)
-    let end = min(oldest + rows, (s.outHeight - 1) * s.strideHeight + (s.kernelHeight - 1) * s.dilationHeight + 1)
+    let end = min(oldest + rows, paddedRows)
     let (left, right) = interiorColumns
     // Rows of padding: zeros between the padding's columns.
     for r in start..<end where r < s.padTop || r >= s.padTop + s.inHeight {
