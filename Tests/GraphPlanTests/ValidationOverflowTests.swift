@@ -4,9 +4,9 @@ import XCTest
 /// Parameters whose product overflows are validation errors, not traps (each case here
 /// once trapped; the fuzzed files are in Tests/Fixtures/fuzz-regressions).
 final class ValidationOverflowTests: XCTestCase {
-  func plan(_ kernel: Kernel, inputs: [View], output: View, weights: Int = 0) -> Plan {
+  func plan(_ kernel: Kernel, inputs: [View], output: View, weights: Int = 0, arena: Int = 32) -> Plan {
     Plan(
-      fixedBatch: nil, arenaFloatsPerItem: 32, inputs: [TensorBinding(name: "x", view: inputs[0])],
+      fixedBatch: nil, arenaFloatsPerItem: arena, inputs: [TensorBinding(name: "x", view: inputs[0])],
       outputs: [TensorBinding(name: "y", view: output)],
       steps: [Step(name: "s", absorbed: ["s"], kernel: kernel, inputs: inputs, output: output)], weightCount: weights)
   }
@@ -21,5 +21,15 @@ final class ValidationOverflowTests: XCTestCase {
     }
     let fine = Kernel.binary(Binary(op: .add, leftDims: [16], rightDims: [1], constant: WeightRef(offset: 0, count: 1), constantIsLeft: false, activation: .none))
     XCTAssertNoThrow(try plan(fine, inputs: [x], output: y, weights: 1).validate())
+  }
+
+  /// Both sizes fit the arena; the weight count they imply does not fit an Int (found by fuzz-plan).
+  func testDenseWeightCountThatOverflows() {
+    let n = 1 << 32
+    let x = View(base: 0, itemStride: n, dims: [4, n / 4]), y = View(base: n, itemStride: n, dims: [4, n / 4])
+    let dense = Kernel.dense(Dense(inFeatures: n, outFeatures: n, weights: WeightRef(offset: 0, count: 1), bias: nil, activation: .none))
+    XCTAssertThrowsError(try plan(dense, inputs: [x], output: y, weights: 1, arena: 2 * n).validate()) {
+      XCTAssertTrue("\($0)".contains("dense weights"), "\($0)")
+    }
   }
 }

@@ -50,7 +50,10 @@ extension Dense: StepKind {
       check.step.inputs.count == 1 && !inRows.overflow && !outRows.overflow && check.inCount == inRows.partialValue
         && check.outCount == outRows.partialValue,
       "dense operand sizes mismatch")
-    try check.weights(weights, count: inFeatures * outFeatures, "dense")
+    // Both sizes fit the arena, but their product need not fit an Int.
+    let (weightCount, weightOverflow) = inFeatures.multipliedReportingOverflow(by: outFeatures)
+    try check.expect(!weightOverflow, "dense weights \(outFeatures)x\(inFeatures) exceed any plan's weights")
+    try check.weights(weights, count: weightCount, "dense")
     if let b = bias { try check.weights(b, count: outFeatures, "bias") }
   }
 
