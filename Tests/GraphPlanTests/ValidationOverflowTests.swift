@@ -32,4 +32,36 @@ final class ValidationOverflowTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("dense weights"), "\($0)")
     }
   }
+
+  /// A view's dims fit an Int on their own; its offset within an item plus their count does not.
+  func testViewInnerOffsetPlusCountThatOverflows() {
+    let x = View(base: 0, itemStride: 16, inner: 1 << 33, dims: [(1 << 31) - 1, (1 << 31) - 1, 2])
+    let y = View(base: 16, itemStride: 16, dims: [16])
+    XCTAssertThrowsError(try plan(.activation(.relu), inputs: [x], output: y).validate()) {
+      XCTAssertTrue("\($0)".contains("lies outside the arena"), "\($0)")
+    }
+  }
+
+  /// Pads and dilations that fit the window's checks alone but make a zero-bordered copy of the
+  /// input (or a depthwise ring's reach) too large to count: kernels sized scratch from them and trapped.
+  func testConvPaddedInputThatOverflows() {
+    let big = (1 << 31) - 1
+    let depthwise = Conv2DGeometry(
+      inChannels: 2, inHeight: 1, inWidth: 1, outChannels: 2, kernelHeight: 3, kernelWidth: 3,
+      padTop: big, padLeft: big, padBottom: big, padRight: big, dilationHeight: big, dilationWidth: big, groups: 2)
+    let strided = Conv2DGeometry(
+      inChannels: 1, inHeight: 1, inWidth: 1, outChannels: 1, kernelHeight: 1, kernelWidth: 1, strideHeight: big, strideWidth: big,
+      padTop: big, padLeft: big, padBottom: big, padRight: big)
+    for g in [depthwise, strided] {
+      XCTAssertThrowsError(try g.validate()) { XCTAssertTrue("\($0)".contains("sizes overflow"), "\($0)") }
+    }
+    XCTAssertNoThrow(try Conv2DGeometry(inChannels: 2, inHeight: 8, inWidth: 8, outChannels: 2, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 2).validate())
+  }
+
+  /// A pooling window whose kernel sizes each fit but whose tap count does not.
+  func testPoolWindowTapCountThatOverflows() {
+    let big = (1 << 31) - 1
+    let g = PoolNDGeometry(channels: 1, inSizes: [1, 1, 1], outSizes: [1, 1, 1], window: WindowND(kernel: [big, big, big]))
+    XCTAssertThrowsError(try g.validate()) { XCTAssertTrue("\($0)".contains("sizes overflow"), "\($0)") }
+  }
 }

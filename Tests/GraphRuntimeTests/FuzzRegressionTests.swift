@@ -1,5 +1,5 @@
 import GraphPlan
-import GraphRuntime
+@testable import GraphRuntime
 import TestSupport
 import XCTest
 
@@ -30,6 +30,15 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertTrue(message.hasPrefix(name) && message.contains(expected), "\(name): \(message)")
       }
     }
+  }
+
+  /// A slice that takes one element along an axis may name any step there (validation bounds
+  /// only steps that are taken); the gather's stride along it was the step times the axis
+  /// stride and overflowed when the model loaded.
+  func testSliceStepOfAOneElementAxisIsNeverMultiplied() {
+    let g = StridedGather(slicing: [1, 1 << 23], starts: [0, 5], steps: [1 << 40, 1], outShape: [1, 3])
+    XCTAssertEqual(g.offset, 5)
+    XCTAssertEqual(g.strides, [0, 1])
   }
 
   func testNPYsAreCleanErrors() throws {

@@ -23,7 +23,7 @@ extension Plan {
       let (span, spanOverflow) = v.itemStride.multipliedReportingOverflow(by: max(v.items - 1, 0))
       let end = v.isBatched ? v.base + v.itemStride : v.base + span + v.itemStride
       guard !overflow, !spanOverflow, span < 1 << 40, v.inner >= 0, v.base >= 0, v.base < 1 << 40, v.itemStride > 0, v.itemStride < 1 << 40,
-        v.inner + count <= v.itemStride, end <= (v.isBatched ? arenaFloatsPerItem : arenaFixedFloats)
+        count <= v.itemStride - v.inner, end <= (v.isBatched ? arenaFloatsPerItem : arenaFixedFloats)
       else {
         throw fail(
           "\(what) (base \(v.base), stride \(v.itemStride), inner \(v.inner), dims \(v.dims), items \(v.items)) lies outside the arena of "

@@ -87,6 +87,7 @@ public struct Conv2DGeometry: WindowedGeometry, Sendable, Equatable, BitwiseCopy
     // Every size a kernel computes from these must fit, or validation itself would trap.
     let counts = [
       [inChannels, inHeight, inWidth], [outChannels, outHeight, outWidth],
+      [inChannels, inHeight + window.padTop + window.padBottom, inWidth + window.padLeft + window.padRight],  // a zero-bordered copy
       [outChannels, inChannelsPerGroup, window.kernelHeight, window.kernelWidth],
       [inChannelsPerGroup, window.kernelHeight, window.kernelWidth, outHeight, outWidth],  // one group's im2col
       [GemmPanels.count(rows: 1, depth: 1), groups, outChannelsPerGroup + GemmPanels.rowsPerPanel,

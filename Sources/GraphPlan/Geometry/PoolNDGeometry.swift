@@ -61,7 +61,8 @@ public struct PoolNDGeometry: Sendable, Equatable {
     if ([channels] + inSizes + outSizes).contains(where: { $0 >= 1 << 31 }) { try fail("parameter out of range") }
     if ([channels] + inSizes).contains(where: { $0 <= 0 }) { try fail("non-positive shape") }
     if outSizes.contains(where: { $0 <= 0 }) { try fail("empty output \(outSizes)") }
-    if Window2D.checkedProduct([channels] + inSizes) == nil || Window2D.checkedProduct([channels] + outSizes) == nil {
+    let padded = inSizes.indices.map { inSizes[$0] + window.padsBegin[$0] + window.padsEnd[$0] }
+    if [[channels] + inSizes, [channels] + outSizes, [channels] + padded, window.kernel].contains(where: { Window2D.checkedProduct($0) == nil }) {
       try fail("sizes overflow (\(channels)x\(inSizes))")
     }
     // Every window must start inside the input or its leading padding.

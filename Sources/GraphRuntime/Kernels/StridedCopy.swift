@@ -20,7 +20,9 @@ package struct StridedGather: Sendable {
   package init(slicing shape: [Int], starts: [Int], steps: [Int], outShape: [Int]) {
     let strides = Self.rowMajorStrides(shape)
     offset = zip(starts, strides).map(*).reduce(0, +)
-    (extents, self.strides) = (outShape, zip(steps, strides).map(*))
+    // An axis of one element never steps, and its step may be anything (validation bounds only
+    // the steps that are taken).
+    (extents, self.strides) = (outShape, outShape.indices.map { outShape[$0] == 1 ? 0 : steps[$0] * strides[$0] })
   }
 
   static func rowMajorStrides(_ shape: [Int]) -> [Int] {
