@@ -69,12 +69,21 @@ public struct TensorBinding: Equatable, Sendable {
     self.constant = constant
   }
 
-  /// An integer output folded to `values` of `shape`: its view gives the shape only.
+  /// An integer output folded to `values` of `shape`: its view gives the shape only. Or, with no
+  /// values and a 0 in `shape`, an empty tensor of any type (an input or output that holds
+  /// nothing): its view is ``emptyView``, as no view is empty.
   public static func constant(name: String, shape: [Int], elementType: ElementType, values: [Int64]) -> TensorBinding {
+    if shape.contains(0) { return TensorBinding(name: name, view: emptyView, shape: shape, elementType: elementType, constant: []) }
     let dims = shape.count > 1 ? Array(shape.dropFirst()) : []
     let view = View(base: 0, itemStride: max(dims.reduce(1, *), 1), dims: dims, items: shape.first ?? 1)
     return TensorBinding(name: name, view: view, shape: shape, elementType: elementType, constant: values)
   }
+
+  /// The view of an empty tensor's binding: it names no place in the arena.
+  public static let emptyView = View(base: 0, itemStride: 1, dims: [], items: 1)
+
+  /// Whether the tensor has no elements (a 0 in its shape): the runtime reads and writes nothing for it.
+  public var isEmpty: Bool { constant?.isEmpty == true && shape?.contains(0) == true }
 
   /// The tensor's shape at `batch`.
   public func shape(batch: Int) -> [Int] { shape ?? [batch] + view.dims }

@@ -135,7 +135,9 @@ public final class Session {
     try prepare(batch: batch)
     for (i, binding) in model.plan.inputs.enumerated() {
       let v = binding.view, items = v.itemCount(batch: batch), count = items * v.itemCount
-      if items == 1 || v.itemStride == v.itemCount {
+      if binding.isEmpty {
+        try fill(i, UnsafeMutableBufferPointer(start: nil, count: 0))
+      } else if items == 1 || v.itemStride == v.itemCount {
         try fill(i, UnsafeMutableBufferPointer(start: pointer(v, batch: batch, item: 0), count: count))
       } else {
         var staging = [Float](repeating: 0, count: count)  // items apart in the arena: fill, then spread
@@ -200,7 +202,7 @@ public final class Session {
     }
     let b = batch ?? plan.fixedBatch ?? 1
     try prepare(batch: b)
-    for binding in plan.inputs {
+    for binding in plan.inputs where !binding.isEmpty {
       let v = binding.view
       tensor(binding.name)!.values.withUnsafeBufferPointer { src in
         for n in 0..<v.itemCount(batch: b) {
@@ -285,7 +287,7 @@ public final class Session {
   /// Copies every output out of the arena into `outputs`, in place where the tensor there has the right shape.
   private func store(batch b: Int, into outputs: inout [String: FloatTensor]) {
     for binding in model.plan.outputs {
-      let v = binding.view, items = v.itemCount(batch: b)
+      let v = binding.view, items = binding.isEmpty ? 0 : v.itemCount(batch: b)
       if !Self.fits(outputs[binding.name], batch: b, binding: binding) {
         outputs[binding.name] = FloatTensor(computed: binding.shape(batch: b), values: [Float](repeating: 0, count: items * v.itemCount))
       }

@@ -151,4 +151,44 @@ final class ShapeModelTests: XCTestCase {
     XCTAssertEqual(out["k"]?.shape, [1, 2])
     XCTAssertEqual(out["k"]?.values, [4, 5])
   }
+
+  /// A value with a 0 in its shape holds nothing, so it is a constant: an empty input folds into
+  /// the reductions over it (their identities), a Slice past the end is an empty output, and a
+  /// Split's empty part is dropped by the Concat that reads it. Empty inputs and outputs keep their
+  /// shapes in the plan and the runtime reads and writes no values for them.
+  func testEmptyTensorsAreConstants() throws {
+    let g = TestGraph("empty")
+    let x = g.input("x", [3, 4])
+    let e = g.input("e", [2, 0, 4])
+    g.output(g.node("ReduceSum", "sum", [e, g.ints("axis1", [1])], ["keepdims": .int(1)]))
+    g.output(g.node("ReduceMax", "max", [e], ["axes": .ints([1]), "keepdims": .int(0)]))
+    g.output(g.node("Slice", "gone", [x, g.ints("s", [5]), g.ints("t", [10]), g.ints("a", [1])]))
+    g.builder.node("Split", name: "split", inputs: [x, g.ints("sizes", [4, 0])], outputs: ["left", "nothing"], attributes: ["axis": .int(1)])
+    g.output(g.node("Concat", "cat", [g.node("Relu", "relu", ["left"]), "nothing"], ["axis": .int(1)]))
+    let compiled = try Pipeline.compile(g.model())
+    XCTAssertEqual(compiled.plan.inputs.map(\.isEmpty), [false, true])
+    XCTAssertEqual(compiled.plan.outputs.map(\.isEmpty), [false, false, true, false])
+
+    let values: [Float] = [1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12]
+    let feeds = ["x": try FloatTensor(shape: [3, 4], values: values), "e": try FloatTensor(shape: [2, 0, 4], values: [])]
+    for threads in [1, 2] {
+      let out = try Compile.run(compiled, feeds, threads: threads)
+      XCTAssertEqual(out["sum"]?.shape, [2, 1, 4])
+      XCTAssertEqual(out["sum"]?.values, [Float](repeating: 0, count: 8))
+      XCTAssertEqual(out["max"]?.values, [Float](repeating: -.infinity, count: 8), "a max over nothing is -inf")
+      XCTAssertEqual(out["gone"]?.shape, [3, 0])
+      XCTAssertEqual(out["gone"]?.values, [])
+      XCTAssertEqual(out["cat"]?.values, values.map { max($0, 0) })
+    }
+    let session = try CompiledModel(plan: compiled.plan, weights: compiled.weights).makeSession()
+    XCTAssertEqual(try session.runTyped(feeds)["gone"]?.shape, [3, 0])
+    XCTAssertThrowsError(try session.run(["x": feeds["x"]!, "e": try FloatTensor(shape: [2, 1, 4], values: [Float](repeating: 0, count: 8))])) {
+      XCTAssertTrue("\($0)".contains("input 'e' has shape [2, 1, 4], expected [2, 0, 4]"), "\($0)")
+    }
+    // Written and read back, the plan keeps its empty bindings.
+    let data = try compiled.plan.serialized(weights: compiled.weights)
+    let decoded = try data.withUnsafeBytes { try PlanReader.decode($0, source: "empty") }.plan
+    XCTAssertEqual(decoded.inputs, compiled.plan.inputs)
+    XCTAssertEqual(decoded.outputs, compiled.plan.outputs)
+  }
 }

@@ -64,4 +64,27 @@ final class ValidationOverflowTests: XCTestCase {
     let g = PoolNDGeometry(channels: 1, inSizes: [1, 1, 1], outSizes: [1, 1, 1], window: WindowND(kernel: [big, big, big]))
     XCTAssertThrowsError(try g.validate()) { XCTAssertTrue("\($0)".contains("sizes overflow"), "\($0)") }
   }
+
+  /// An empty binding (a 0 in its shape) holds no values and names no place in the arena; one
+  /// that claims values or a view is refused rather than read.
+  func testEmptyBindingsHoldNothing() {
+    let x = View(base: 0, itemStride: 16, dims: [16]), y = View(base: 16, itemStride: 16, dims: [16])
+    func plan(output: TensorBinding) -> Plan {
+      Plan(
+        fixedBatch: nil, arenaFloatsPerItem: 32, inputs: [TensorBinding(name: "x", view: x)], outputs: [TensorBinding(name: "y", view: y), output],
+        steps: [Step(name: "s", absorbed: ["s"], kernel: .activation(.relu), inputs: [x], output: y)], weightCount: 0)
+    }
+    let empty = TensorBinding.constant(name: "e", shape: [2, 0], elementType: .float32, values: [])
+    XCTAssertTrue(empty.isEmpty)
+    XCTAssertNoThrow(try plan(output: empty).validate())
+    var withValues = empty
+    withValues.constant = [1]
+    var withView = empty
+    withView.view = View(base: 0, itemStride: 16, dims: [16])
+    var negative = empty
+    negative.shape = [2, 0, -1]
+    for bad in [withValues, withView, negative] {
+      XCTAssertThrowsError(try plan(output: bad).validate()) { XCTAssertTrue("\($0)".contains("output 'e' is "), "\($0)") }
+    }
+  }
 }

@@ -41,8 +41,9 @@ struct LoweredProgram: CustomStringConvertible {
   var outputs: [String] = []
   /// The element type of each input and output that is not float32 (a bool is float 0/1 in the arena).
   var types: [String: ElementType] = [:]
-  /// Integer outputs folded to constants: the plan holds their values, no step writes them.
-  var integerOutputs: [String: (type: ElementType, shape: [Int], values: [Int64])] = [:]
+  /// Integer outputs folded to constants, and empty inputs and outputs (a 0 in the shape, any
+  /// type): the plan holds their values, no step reads or writes them.
+  var constantBindings: [String: (type: ElementType, shape: [Int], values: [Int64])] = [:]
   var weights = WeightPacker()
 
   /// The value that owns the buffer `name` lives in, and the offset of `name` inside one item of it.

@@ -34,6 +34,11 @@ final class Lowering {
       }
       if context.elementTypes[input.name] == .bool { program.types[input.name] = .bool }
       program.inputs.append(input.name)
+      // An empty input holds nothing to read: constant folding took it as the empty constant it is.
+      if let dims = context.shapes[input.name]?.fixedDims, dims.contains(0) {
+        program.constantBindings[input.name] = (context.elementTypes[input.name] == .bool ? .bool : .float32, dims, [])
+        continue
+      }
       program.values[input.name] = try value(input.name)
     }
     var unsupported: [(kind: String, node: String)] = []
@@ -128,19 +133,18 @@ final class Lowering {
   }
 
   /// A graph output that folded to a constant: a float or bool one is copied out of the weights by
-  /// a step (a bool as 0/1); an int64 or int32 one the plan holds as it is.
+  /// a step (a bool as 0/1); an int64 or int32 one, and an empty one of any of those types, the
+  /// plan holds as it is.
   private func writeConstant(_ name: String) throws {
     guard let tensor = graph.initializers[name] else { throw GraphError("output '\(name)'", "is neither computed nor a constant") }
     guard tensor.isLoaded else { throw GraphError("initializer '\(name)'", "external data was not loaded") }
-    if tensor.dataType == .int64 || tensor.dataType == .int32 {
-      guard !tensor.dims.contains(0) else {
-        throw GraphError("output '\(name)'", "is an empty constant (shape \(tensor.dims)); empty tensors are not supported")
-      }
-      program.integerOutputs[name] = (tensor.dataType == .int64 ? .int64 : .int32, tensor.dims, tensor.int64s)
-      return
-    }
-    guard tensor.dataType == .float || tensor.dataType == .bool else {
+    let types: [DataType: ElementType] = [.float: .float32, .bool: .bool, .int64: .int64, .int32: .int32]
+    guard let type = types[tensor.dataType] else {
       throw GraphError("output '\(name)'", "is a constant \(tensor.dataType) tensor; plan outputs are float32, bool, int64 or int32")
+    }
+    if type.isInteger || tensor.dims.contains(0) {
+      program.constantBindings[name] = (type, tensor.dims, tensor.dims.contains(0) ? [] : tensor.int64s)
+      return
     }
     if tensor.dataType == .bool { program.types[name] = .bool }
     program.values[name] = try value(name)

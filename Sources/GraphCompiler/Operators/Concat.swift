@@ -95,9 +95,10 @@ enum ConcatOp: OperatorDefinition {
         parts.append(n.resolved(input))
         continue
       }
+      let t = try n.constant(i)
+      if t.elementCount == 0 { continue }  // an empty piece (an empty value is a constant) adds nothing
       // A constant under a batched output would repeat along the batch: its shape cannot hold one.
       guard let items = n.items else { throw LoweringContext.Unsupported(reason: "concatenating a constant onto batched values") }
-      let t = try n.constant(i)
       let part = "\(n.output)#part\(i)"
       n.newValue(part, dims: n.whole ? t.dims : Array(t.dims.dropFirst()))
       guard n.lowering.program.values[part]!.itemCount * items == t.elementCount else { throw n.error("constant input \(i) \(t.dims) does not fit") }

@@ -13,6 +13,9 @@ enum ReduceOp: OperatorDefinition {
     "ReduceLogSum": .logSum,
   ]
   static let opTypes = kinds.keys.sorted()
+  /// Over a constant (an empty input is one), to the reduction's value: over nothing, its identity
+  /// (0 for a sum, -inf for a max, 1 for a product), as the spec says.
+  static let folds = true
   static let attributes: Set<String> = ["axes", "keepdims", "noop_with_empty_axes"]
   /// For `graphc ops` and docs/ops.md (the `notes` requirement arrives with the conv-nd branch).
   static let notes: String? =

@@ -82,8 +82,8 @@ public enum Pipeline {
     // Added to what the lowered passes counted (dense-point-convs counts the convs it took).
     context.report.convAlgorithms.merge(SelectWinograd.algorithms(program), uniquingKeysWith: +)
     // Without a batch symbol every value has its fixed shape: the plan runs the one batch its
-    // first input leads with (so batch tools pad to it).
-    let firstLeading = model.graph.inputs.first.flatMap { context.shapes[$0.name]?.dims.first?.value }
+    // first input leads with (so batch tools pad to it); an empty input leads with nothing.
+    let firstLeading = model.graph.inputs.lazy.compactMap { context.shapes[$0.name]?.dims.first?.value }.first { $0 > 0 }
     let fixedBatch = options.batch ?? (lowering.batch == nil ? firstLeading ?? 1 : nil)
     let shapes = Dictionary((program.inputs + program.outputs).compactMap { name in
       program.values[name]?.items != nil ? context.shapes[name]?.fixedDims.map { (name, $0) } : nil

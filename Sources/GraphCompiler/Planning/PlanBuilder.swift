@@ -19,12 +19,12 @@ struct PlanBuilder {
       first[root] = min(first[root] ?? step, step)
       last[root] = max(last[root] ?? step, step)
     }
-    for name in program.inputs { touch(name, 0) }
+    for name in program.inputs where program.constantBindings[name] == nil { touch(name, 0) }
     for (i, step) in program.steps.enumerated() {
       step.inputs.forEach { touch($0, i) }
       touch(step.output, i)
     }
-    for name in program.outputs where program.integerOutputs[name] == nil { touch(name, max(stepCount - 1, 0)) }
+    for name in program.outputs where program.constantBindings[name] == nil { touch(name, max(stepCount - 1, 0)) }
 
     // Two regions, each planned on its own: buffers with the batch (sizes per batch item), then
     // those without (fixed sizes), so the arena is valid at any batch.
@@ -70,11 +70,12 @@ struct PlanBuilder {
     }
     let plan = Plan(
       fixedBatch: fixedBatch, arenaFloatsPerItem: memory.arenaSize, arenaFixedFloats: fixedMemory.arenaSize,
-      inputs: try program.inputs.map {
-        TensorBinding(name: $0, view: try view($0), shape: wholeShapes[$0], elementType: program.types[$0] ?? .float32)
+      inputs: try program.inputs.map { name in
+        if let c = program.constantBindings[name] { return .constant(name: name, shape: c.shape, elementType: c.type, values: c.values) }
+        return TensorBinding(name: name, view: try view(name), shape: wholeShapes[name], elementType: program.types[name] ?? .float32)
       },
       outputs: try program.outputs.map { name in
-        if let c = program.integerOutputs[name] { return .constant(name: name, shape: c.shape, elementType: c.type, values: c.values) }
+        if let c = program.constantBindings[name] { return .constant(name: name, shape: c.shape, elementType: c.type, values: c.values) }
         return TensorBinding(name: name, view: try view(name), shape: wholeShapes[name], elementType: program.types[name] ?? .float32)
       },
       steps: steps, weightCount: program.weights.data.count)

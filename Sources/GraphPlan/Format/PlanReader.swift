@@ -107,15 +107,16 @@ extension ByteReader {
   }
 
   /// A binding: name, view, optional shape, element type, and for an integer output whether it is
-  /// a constant, with its values.
+  /// a constant, with its values. A shape with a 0 is an empty tensor's, a constant of no values
+  /// (for an integer type, the values the file lists: validation refuses any).
   mutating func binding() throws -> TensorBinding {
     let name = try string(), view = try view(), shape = try bool() ? try ints() : nil
     let tag = try u8()
     guard let type = ElementType(rawValue: tag) else {
       throw PlanError.format("\(context): '\(name)' has unknown element type \(tag) at offset \(position - 1)")
     }
-    let constant = type.isInteger ? try bool() : false
-    return TensorBinding(name: name, view: view, shape: shape, elementType: type, constant: constant ? try integers() : nil)
+    let constant = type.isInteger ? try bool() : shape?.contains(0) == true
+    return TensorBinding(name: name, view: view, shape: shape, elementType: type, constant: constant ? (type.isInteger ? try integers() : []) : nil)
   }
 
   /// A constant integer output's values, as many as the bytes left in the section hold.

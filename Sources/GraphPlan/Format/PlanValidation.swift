@@ -32,7 +32,7 @@ extension Plan {
     }
     func checkBinding(_ b: TensorBinding, _ what: String) throws {
       // Computed integers are int64 indices (ArgMax, TopK) held as exact floats in the arena.
-      guard b.constant == nil || b.elementType.isInteger, b.elementType != .int32 || b.constant != nil else {
+      guard b.constant == nil || b.elementType.isInteger || b.constant == [], b.elementType != .int32 || b.constant != nil else {
         throw fail("\(what) is \(b.elementType) " + (b.constant == nil ? "without its constant values" : "with constant values (only integer outputs have them)"))
       }
       if let values = b.constant { return try checkConstant(b, values, what) }
@@ -49,6 +49,12 @@ extension Plan {
     // An integer output is a constant the binding holds: its view only gives its shape.
     func checkConstant(_ b: TensorBinding, _ values: [Int64], _ what: String) throws {
       let v = b.view
+      if let shape = b.shape, shape.contains(0) {
+        guard values.isEmpty, shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }), v == TensorBinding.emptyView else {
+          throw fail("\(what) is an empty tensor of shape \(shape) but has \(values.count) values or a view (dims \(v.dims), items \(v.items))")
+        }
+        return
+      }
       guard let shape = b.shape, shape.count <= 64, shape.allSatisfy({ $0 > 0 && $0 < 1 << 31 }), Window2D.checkedProduct(shape) == values.count,
         v.base == 0, v.inner == 0, v.items >= 1, v.dims.count <= 64, v.dims.allSatisfy({ $0 > 0 && $0 < 1 << 31 }),
         Window2D.checkedProduct(v.dims) == v.itemStride, Window2D.checkedProduct(v.dims + [v.items]) == values.count
@@ -61,7 +67,7 @@ extension Plan {
     }
     // The arena is exactly as large as its furthest buffer (rounded to 64 bytes), so a
     // corrupted size cannot make a session allocate far more than the plan uses.
-    let views = inputs.map(\.view) + outputs.filter { $0.constant == nil }.map(\.view) + steps.flatMap { $0.inputs + [$0.output] }
+    let views = inputs.filter { $0.constant == nil }.map(\.view) + outputs.filter { $0.constant == nil }.map(\.view) + steps.flatMap { $0.inputs + [$0.output] }
     // Where a view ends, `base + itemStride * items`: computed before each view's own checks
     // below, so a corrupted view must not overflow here (a fuzzed plan did).
     func end(_ v: View, items: Int) throws -> Int {
