@@ -57,6 +57,18 @@ final class PadResizeTests: XCTestCase {
     try assertCompiledMatchesReference(model)
   }
 
+  /// Exported attention pads with `CastLike(constant, x)`, which folds only after inference: the
+  /// output's shape does not wait for the value, which is read when the Pad is lowered.
+  func testPadValueThatFoldsAfterInference() throws {
+    let g = TestGraph("pad_castlike", seed: 23)
+    let x = g.input("x", ["N", 3, 4])
+    let value = g.node("CastLike", "value", [g.scalar("v", -7), x])
+    g.output(g.node("Pad", "pad", [x, g.ints("pads", [0, 1, 0, 0, 2, 1]), value]))
+    let model = g.model(opset: 19)
+    XCTAssertEqual(try Pipeline.compile(model).plan.outputs[0].view.dims, [6, 5])
+    try assertCompiledMatchesReference(model)
+  }
+
   func testPadRefusals() throws {
     let g = TestGraph("pad_batch", seed: 11)
     g.output(g.node("Pad", "pad", [g.input("x", ["N", 3]), g.ints("pads", [1, 0, 0, 0])]))

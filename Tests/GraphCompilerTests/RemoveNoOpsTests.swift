@@ -67,5 +67,18 @@ final class RemoveNoOpsTests: XCTestCase {
     XCTAssertThrowsError(try Pipeline.compile(t.model())) { error in
       XCTAssertTrue("\(error)".contains("training mode"), "\(error)")
     }
+
+    // In training mode with a ratio of 0 it drops nothing: the identity and an all-true mask.
+    let r = TestGraph("training-ratio-0")
+    let rz = r.input("z", [2, 3])
+    let on = r.builder.constant("training", Tensor(dataType: .bool, dims: [], storage: .integers([1])))
+    let kept = r.builder.node("Dropout", name: "dropout", inputs: [rz, r.scalar("ratio", 0), on], outputs: ["w", "m"])
+    r.output(kept[0])
+    r.output(kept[1])
+    let zero = try Pipeline.compile(r.model(opset: 13))
+    let input = try FloatTensor(shape: [2, 3], values: [1, -2, 3, -4, 5, -6])
+    let out = try CompiledModel(plan: zero.plan, weights: zero.weights).makeSession().runTyped(["z": input])
+    XCTAssertEqual(try out["w"]?.floats().values, input.values)
+    XCTAssertEqual(try out["m"]?.bools(), [Bool](repeating: true, count: 6))
   }
 }

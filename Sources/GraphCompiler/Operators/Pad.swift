@@ -12,17 +12,16 @@ enum PadOp: OperatorDefinition {
 
   enum Mode: String { case constant, reflect, edge, wrap }
 
-  /// The mode, the per-axis (before, after) pads for `rank`, and the constant value.
-  static func parameters(_ n: some NodeOperands, rank: Int) throws -> (mode: Mode, pads: [(Int, Int)], value: Float) {
+  /// The mode and the per-axis (before, after) pads for `rank`.
+  static func parameters(_ n: some NodeOperands, rank: Int) throws -> (mode: Mode, pads: [(Int, Int)]) {
     let name = try n.node.string("mode", default: "constant")
     guard let mode = Mode(rawValue: name), mode != .wrap || n.opset >= 19 else {
       throw n.error("mode '\(name)' is not one of constant, reflect, edge\(n.opset >= 19 ? ", wrap" : "") (opset \(n.opset))")
     }
-    let raw: [Int], value: Float, axes: [Int]
+    let raw: [Int], axes: [Int]
     if n.opset < 11 {
       guard let p = try n.node.ints(n.opset < 2 ? "paddings" : "pads") else { throw n.error("pads are required") }
       raw = p
-      value = try n.node.float("value", default: 0)
       axes = Array(0..<rank)
     } else {
       guard n.node.attributes["pads"] == nil, n.node.attributes["value"] == nil else {
@@ -30,8 +29,6 @@ enum PadOp: OperatorDefinition {
       }
       guard let p = try n.knownInts(1, "pads") else { throw n.error("pads are required") }
       raw = p
-      // An empty name leaves the optional input out.
-      value = n.hasInput(2) ? try n.knownScalar(2, "constant_value") ?? 0 : 0
       axes = try n.normalizedAxes(n.opset >= 18 ? try n.knownInts(3, "axes") ?? Array(0..<rank) : Array(0..<rank), rank: rank)
     }
     guard raw.count == 2 * axes.count else {
@@ -39,7 +36,15 @@ enum PadOp: OperatorDefinition {
     }
     var pads = Array(repeating: (0, 0), count: rank)
     for (i, axis) in axes.enumerated() { pads[axis] = (raw[i], raw[axes.count + i]) }
-    return (mode, pads, value)
+    return (mode, pads)
+  }
+
+  /// What constant mode pads with: asked only where it is used, so the output's shape is known
+  /// even while the value is still to fold (a CastLike of a constant, in exported attention).
+  static func fillValue(_ n: some NodeOperands) throws -> Float {
+    // An empty name leaves the optional input out.
+    if n.opset < 11 { return try n.node.float("value", default: 0) }
+    return n.hasInput(2) ? try n.knownScalar(2, "constant_value") ?? 0 : 0
   }
 
   /// The input position output position `i` of an axis of `size` reads (-1: the constant).
@@ -59,7 +64,7 @@ enum PadOp: OperatorDefinition {
   }
 
   static func tables(_ n: some NodeOperands, _ dims: [Int]) throws -> [[Int]] {
-    let (mode, pads, _) = try parameters(n, rank: dims.count)
+    let (mode, pads) = try parameters(n, rank: dims.count)
     return try zip(dims, pads).enumerated().map { axis, pair in
       let (size, (before, after)) = pair
       let count = size + before + after
@@ -73,7 +78,7 @@ enum PadOp: OperatorDefinition {
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let x = try n.input(0, "data")
-    let (_, pads, _) = try parameters(n, rank: x.shape.rank)
+    let (_, pads) = try parameters(n, rank: x.shape.rank)
     let dims = x.shape.dims.enumerated().map { axis, dim -> Dim in
       let (before, after) = pads[axis]
       if before == 0 && after == 0 { return dim }
@@ -84,11 +89,10 @@ enum PadOp: OperatorDefinition {
 
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
     let x = try n.input(0)
-    return [IndexTables.select(x, try tables(n, x.dims), fill: try parameters(n, rank: x.dims.count).value)]
+    return [IndexTables.select(x, try tables(n, x.dims), fill: try fillValue(n))]
   }
 
   static func lower(_ n: LoweringContext) throws {
-    let value = try parameters(n, rank: n.dims(n.x).count + (n.whole ? 0 : 1)).value
-    try IndexTables.lower(n, fill: value) { try tables(n, $0) }
+    try IndexTables.lower(n, fill: try fillValue(n)) { try tables(n, $0) }
   }
 }

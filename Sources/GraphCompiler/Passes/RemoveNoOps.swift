@@ -14,8 +14,11 @@ public struct RemoveNoOps: Pass {
         let source = node.input(0), let out = node.outputs.first
       else { continue }
       if node.opType == "Dropout" {
-        if let mode = node.input(2), let t = graph.constant(mode), t.int64s.first ?? 0 != 0 {
-          throw GraphError.node(node, "Dropout in training mode cannot be compiled for inference")
+        // In training mode it drops values at random, unless its ratio is 0: then it is the identity too.
+        if let mode = node.input(2), let t = graph.constant(mode), t.int64s.first ?? 0 != 0,
+          node.input(1).flatMap(graph.constant)?.floats != [0]
+        {
+          throw GraphError.node(node, "Dropout in training mode (with a ratio other than a constant 0) drops values at random: it cannot be compiled for inference")
         }
         if node.outputs.count > 1, !node.outputs[1].isEmpty, graph.isRead(node.outputs[1]) || graph.isOutput(node.outputs[1]) {
           continue
