@@ -147,6 +147,15 @@ final class GatherScatterEinsumTests: XCTestCase {
     let o = TestGraph("outer", seed: 13)
     o.output(o.node("Einsum", "e", [o.input("a", [2]), o.input("b", [3])], ["equation": .string("i,j->ij")]))
     XCTAssertEqual(try run(o.model(), ["a": ([2], [1, 2]), "b": ([3], [1, 10, 100])]), [1, 10, 100, 2, 20, 200])
+    // An ellipsis stands for the leading axes, lined up from the right: b has none, so it is
+    // shared by both of a's [1, 2] rows.
+    let e = TestGraph("ellipsis", seed: 17)
+    e.output(e.node("Einsum", "e", [e.input("a", [2, 1, 2]), e.input("b", [2, 2])], ["equation": .string("...ij,...jk->...ik")]))
+    XCTAssertEqual(try run(e.model(), ["a": ([2, 1, 2], [1, 2, 3, 4]), "b": ([2, 2], [1, 1, 0, 2])]), [1, 5, 3, 11])
+    // Without `->`, the ellipsis' axes lead and the letters follow in order: `...ji` is `...ij`, a transpose.
+    let t = TestGraph("ellipsis_implicit", seed: 18)
+    t.output(t.node("Einsum", "e", [t.input("a", [1, 2, 3])], ["equation": .string("...ji")]))
+    XCTAssertEqual(try run(t.model(), ["a": ([1, 2, 3], [1, 2, 3, 4, 5, 6])]), [1, 4, 2, 5, 3, 6])
   }
 
   /// The attention forms: `q @ k^T` is one Transpose and one MatMul; the others against the reference
@@ -165,17 +174,20 @@ final class GatherScatterEinsumTests: XCTestCase {
 
     let m = TestGraph("einsum_forms", seed: 15)
     let x = m.input("x", ["N", 3, 4]), y = m.input("y", ["N", 4, 2, 3])
+    let (q2, k2) = (m.input("q", ["N", 2, 3, 4]), m.input("k", ["N", 2, 5, 4]))
     m.output(m.node("Einsum", "bmm", [x, m.node("Relu", "r", [m.input("z", ["N", 4, 5])])], ["equation": .string("bij,bjk->bik")]))
     m.output(m.node("Einsum", "wide", [x, y], ["equation": .string("bij,bjkl->bikl")]))
     m.output(m.node("Einsum", "swap", [x], ["equation": .string("bij->bji")]))
     m.output(m.node("Einsum", "sum", [x], ["equation": .string("bij->bj")]))
     m.output(m.node("Einsum", "implicit", [x, m.weight("w", [4, 6])], ["equation": .string("bij,jk")]))
     m.output(m.node("Einsum", "summed", [y, m.weight("v", [3, 7])], ["equation": .string("bjkl,lm->bm")]))
+    m.output(m.node("Einsum", "batched", [x, y], ["equation": .string("...ij,...jkl->...ikl")]))
+    m.output(m.node("Einsum", "scores", [q2, k2], ["equation": .string("...id,...jd->...ij")]))
     try assertCompiledMatchesReference(m.model())
   }
 
   func testEinsumRefusalsNameNodeAndEquation() throws {
-    for (equation, reason) in [("ii->i", "names an axis twice"), ("...ij->...ji", "an ellipsis"), ("ij,jk,kl->il", "3 operands")] {
+    for (equation, reason) in [("ii->i", "names an axis twice"), ("..ij->ji", "a '.' outside one '...'"), ("ij,jk,kl->il", "3 operands")] {
       let g = TestGraph("einsum_bad", seed: 16)
       let inputs = equation.hasPrefix("ij,jk,") ? [g.input("a", [2, 2]), g.input("b", [2, 2]), g.input("c", [2, 2])] : [g.input("a", [2, 2])]
       g.output(g.node("Einsum", "odd", inputs, ["equation": .string(equation)]))

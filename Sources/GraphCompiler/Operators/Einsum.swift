@@ -2,29 +2,54 @@ import GraphIR
 import GraphPlan
 
 /// An Einsum equation of one or two operands, each letter naming an axis: `"bhid,bhjd->bhij"`.
-/// The forms exporters write are supported: no ellipsis and no letter twice in one operand
-/// (a diagonal); without `->` the output is the letters seen once, in alphabetical order.
+/// The forms exporters write are supported: no letter twice in one operand (a diagonal); an
+/// ellipsis (`"...ij,...jk->...ik"`) stands for the leading axes an operand has beyond its
+/// letters, aligned from the right across operands as NumPy broadcasts them, and is rewritten
+/// into unused letters. Without `->` the output is the ellipsis' axes, then the letters seen
+/// once, in alphabetical order.
 struct EinsumEquation: Equatable {
   var operands: [[Character]]
   var output: [Character]
 
-  init(_ n: some NodeOperands) throws {
+  /// - Parameter ranks: each input's rank (what an ellipsis stands for depends on it).
+  init(_ n: some NodeOperands, ranks: [Int]) throws {
     guard n.node.attributes["equation"] != nil else { throw n.error("has no equation") }
     let text = try n.node.string("equation", default: "").filter { !$0.isWhitespace }
     func refuse(_ why: String) -> Error { n.error("equation '\(text)' is not supported: \(why)") }
     let sides = text.components(separatedBy: "->")
     guard sides.count <= 2 else { throw refuse("more than one '->'") }
-    operands = sides[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
-    guard !text.contains(".") else { throw refuse("an ellipsis ('...')") }
-    guard operands.count == n.node.inputs.count else {
-      throw n.error("equation '\(text)' has \(operands.count) operands for \(n.node.inputs.count) inputs")
+    var terms = sides[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    guard terms.count == n.node.inputs.count, ranks.count == terms.count else {
+      throw n.error("equation '\(text)' has \(terms.count) operands for \(n.node.inputs.count) inputs")
     }
-    guard (1...2).contains(operands.count) else { throw refuse("\(operands.count) operands (one or two are)") }
+    guard (1...2).contains(terms.count) else { throw refuse("\(terms.count) operands (one or two are)") }
+    var outputTerm = sides.count == 2 ? sides[1] : nil
+    // The ellipsis' axes get letters the equation does not use: operand i takes the last
+    // (rank - letters) of them, so the axes line up from the right.
+    var ellipsis: [Character] = []
+    if text.contains(".") {
+      for term in terms + [outputTerm ?? ""] where term.filter({ $0 == "." }).count != (term.contains("...") ? 3 : 0) {
+        throw refuse("'\(term)': a '.' outside one '...'")
+      }
+      let counts = zip(terms, ranks).map { term, rank in term.contains("...") ? rank - (term.count - 3) : 0 }
+      guard counts.allSatisfy({ $0 >= 0 }) else { throw n.error("equation '\(text)' names more axes than an operand has") }
+      let spare = (Array("abcdefghijklmnopqrstuvwxyz") + Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")).filter { !text.contains($0) }
+      guard let widest = counts.max(), widest <= spare.count else { throw refuse("more ellipsis axes than unused letters") }
+      ellipsis = Array(spare.prefix(widest))
+      if outputTerm?.contains("...") == true, !terms.contains(where: { $0.contains("...") }) {
+        throw refuse("an ellipsis only in the output")
+      }
+      for i in terms.indices {
+        terms[i] = terms[i].replacingOccurrences(of: "...", with: String(ellipsis.suffix(counts[i])))
+      }
+      outputTerm = outputTerm?.replacingOccurrences(of: "...", with: String(ellipsis))
+    }
+    operands = terms.map { Array($0) }
     let letters = operands.joined()
-    if sides.count == 2 {
-      output = Array(sides[1])
+    if let outputTerm {
+      output = Array(outputTerm)
     } else {
-      output = Set(letters).filter { c in letters.filter { $0 == c }.count == 1 }.sorted()
+      output = ellipsis + Set(letters).filter { c in !ellipsis.contains(c) && letters.filter { $0 == c }.count == 1 }.sorted()
     }
     guard (letters + output).allSatisfy({ $0.isLetter && $0.isASCII }) else { throw refuse("axes must be named by letters") }
     for term in operands + [output] where Set(term).count != term.count {
@@ -61,11 +86,11 @@ enum EinsumOp: OperatorDefinition {
   static let folds = true
   static let lowersConstantFirstInput = true
   static let notes: String? =
-    "one or two operands, no ellipsis or repeated axis in an operand (e.g. bhid,bhjd->bhij, ij,jk->ik, i,j->ij, ij->ji); rewritten into Transpose, Reshape, MatMul and ReduceSum."
+    "one or two operands, no repeated axis in an operand (e.g. bhid,bhjd->bhij, ij,jk->ik, i,j->ij, ij->ji, ...ij,...jk->...ik); rewritten into Transpose, Reshape, MatMul and ReduceSum."
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
-    let equation = try EinsumEquation(n)
     let inputs = try n.node.inputs.indices.map { try n.input($0, "operand \($0)") }
+    let equation = try EinsumEquation(n, ranks: inputs.map(\.shape.rank))
     guard inputs.allSatisfy({ $0.elementType == inputs[0].elementType }) else { throw n.error("operands have different element types") }
     let size = try equation.sizes(n, inputs.map(\.shape.dims))
     return [ValueState(inputs[0].elementType, Shape(equation.output.map { size[$0]! }))]
@@ -74,8 +99,8 @@ enum EinsumOp: OperatorDefinition {
   /// Every output element sums, over the letters only the inputs name, the product of the inputs
   /// there. Slow and obvious.
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] {
-    let equation = try EinsumEquation(n)
     let inputs = try n.allInputs()
+    let equation = try EinsumEquation(n, ranks: inputs.map(\.dims.count))
     let size = try equation.sizes(n, inputs.map { $0.dims.map(Dim.fixed) }).mapValues { $0.value! }
     let summed = Array(Set(equation.operands.joined()).subtracting(equation.output)).sorted()
     let values = inputs.map(\.floats)

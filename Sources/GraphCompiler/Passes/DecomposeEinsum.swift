@@ -89,11 +89,11 @@ public struct DecomposeEinsum: Pass {
 
     mutating func decompose() throws {
       let operands = GraphOperands(node: node, opset: opset, graph: context.graph)
-      let equation = try EinsumEquation(operands)
       let shapes = try node.inputs.map { name -> [Dim] in
         guard let s = context.shapes[name] else { throw GraphError.node(node, "the shape of '\(name)' is unknown") }
         return s.dims
       }
+      let equation = try EinsumEquation(operands, ranks: shapes.map(\.count))
       let size = try equation.sizes(operands, shapes)
       let out = Set(equation.output)
       if equation.operands.count == 1 {
