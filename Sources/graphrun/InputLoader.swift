@@ -119,8 +119,9 @@ struct InputLoader {
       let size = file.size
       let itemBytes = itemCount * 4
       let fixed = regroupsItems ? nil : binding.batch
-      // An empty input (a 0 in its shape) is an empty file; any other has whole items.
-      let fits = itemBytes == 0 ? size == 0 : size > 0 && size % itemBytes == 0 && fixed.map { size == $0 * itemBytes } ?? true
+      // An empty input (a 0 in its shape, its batch too) is an empty file; any other has whole items.
+      let empty = itemBytes == 0 || binding.batch == 0
+      let fits = empty ? size == 0 : size > 0 && size % itemBytes == 0 && fixed.map { size == $0 * itemBytes } ?? true
       guard fits else {
         let perItem = "\(itemCount) float32 values per item"
         let wanted = fixed.map { "exactly \($0 * itemBytes) bytes, \(perItem)" } ?? "a multiple of \(itemBytes) bytes, \(perItem)"
@@ -134,7 +135,7 @@ struct InputLoader {
       (element, offset, count) = (.f4, 0, size / 4)
     }
     do { try file.check(count, of: element, at: offset, limits: model.limits) } catch let error as RuntimeError { throw error.inFile(path) }
-    let batch = itemCount == 0 ? binding.batch ?? 1 : count / itemCount
+    let batch = itemCount == 0 || binding.batch == 0 ? binding.batch ?? 1 : count / itemCount
     if !regroupsItems, let fixed = binding.batch, fixed != batch {
       throw RuntimeError.input(
         "\(path): holds \(Self.items(batch)), the plan was compiled for batch \(fixed) (\(Self.expected(binding)), \(fixed * itemCount * 4) bytes)")

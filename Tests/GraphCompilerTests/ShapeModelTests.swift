@@ -165,12 +165,20 @@ final class ShapeModelTests: XCTestCase {
     g.output(g.node("Slice", "gone", [x, g.ints("s", [5]), g.ints("t", [10]), g.ints("a", [1])]))
     g.builder.node("Split", name: "split", inputs: [x, g.ints("sizes", [4, 0])], outputs: ["left", "nothing"], attributes: ["axis": .int(1)])
     g.output(g.node("Concat", "cat", [g.node("Relu", "relu", ["left"]), "nothing"], ["axis": .int(1)]))
+    // A KV cache's first step: an empty past before the new keys. An empty input may be an output too.
+    let new = g.input("new", [2, 3, 4])
+    g.output(g.node("Concat", "keys", [e, g.node("Relu", "relu_new", [new])], ["axis": .int(1)]))
+    g.output(e)
     let compiled = try Pipeline.compile(g.model())
-    XCTAssertEqual(compiled.plan.inputs.map(\.isEmpty), [false, true])
-    XCTAssertEqual(compiled.plan.outputs.map(\.isEmpty), [false, false, true, false])
+    XCTAssertEqual(compiled.plan.inputs.map(\.isEmpty), [false, true, false])
+    XCTAssertEqual(compiled.plan.outputs.map(\.isEmpty), [false, false, true, false, false, true])
 
     let values: [Float] = [1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12]
-    let feeds = ["x": try FloatTensor(shape: [3, 4], values: values), "e": try FloatTensor(shape: [2, 0, 4], values: [])]
+    let newKeys = (0..<24).map { Float($0) - 12 }
+    let feeds = [
+      "x": try FloatTensor(shape: [3, 4], values: values), "e": try FloatTensor(shape: [2, 0, 4], values: []),
+      "new": try FloatTensor(shape: [2, 3, 4], values: newKeys),
+    ]
     for threads in [1, 2] {
       let out = try Compile.run(compiled, feeds, threads: threads)
       XCTAssertEqual(out["sum"]?.shape, [2, 1, 4])
@@ -179,10 +187,12 @@ final class ShapeModelTests: XCTestCase {
       XCTAssertEqual(out["gone"]?.shape, [3, 0])
       XCTAssertEqual(out["gone"]?.values, [])
       XCTAssertEqual(out["cat"]?.values, values.map { max($0, 0) })
+      XCTAssertEqual(out["keys"]?.values, newKeys.map { max($0, 0) })
+      XCTAssertEqual(out["e"]?.shape, [2, 0, 4])
     }
     let session = try CompiledModel(plan: compiled.plan, weights: compiled.weights).makeSession()
     XCTAssertEqual(try session.runTyped(feeds)["gone"]?.shape, [3, 0])
-    XCTAssertThrowsError(try session.run(["x": feeds["x"]!, "e": try FloatTensor(shape: [2, 1, 4], values: [Float](repeating: 0, count: 8))])) {
+    XCTAssertThrowsError(try session.run(["x": feeds["x"]!, "new": feeds["new"]!, "e": try FloatTensor(shape: [2, 1, 4], values: [Float](repeating: 0, count: 8))])) {
       XCTAssertTrue("\($0)".contains("input 'e' has shape [2, 1, 4], expected [2, 0, 4]"), "\($0)")
     }
     // Written and read back, the plan keeps its empty bindings.

@@ -83,7 +83,10 @@ final class ValidationOverflowTests: XCTestCase {
     withView.view = View(base: 0, itemStride: 16, dims: [16])
     var negative = empty
     negative.shape = [2, 0, -1]
-    for bad in [withValues, withView, negative] {
+    // Its other dims must still multiply out: runtimes size tensors by the product before the 0.
+    var huge = empty
+    huge.shape = [65536, 65536, 65536, 65536, 0]
+    for bad in [withValues, withView, negative, huge] {
       XCTAssertThrowsError(try plan(output: bad).validate()) { XCTAssertTrue("\($0)".contains("output 'e' is "), "\($0)") }
     }
   }

@@ -136,7 +136,9 @@ final class Lowering {
   /// a step (a bool as 0/1); an int64 or int32 one, and an empty one of any of those types, the
   /// plan holds as it is.
   private func writeConstant(_ name: String) throws {
-    guard let tensor = graph.initializers[name] else { throw GraphError("output '\(name)'", "is neither computed nor a constant") }
+    guard let tensor = graph.initializers[name] ?? ConstantFolding.empty(name, context) else {
+      throw GraphError("output '\(name)'", "is neither computed nor a constant")
+    }
     guard tensor.isLoaded else { throw GraphError("initializer '\(name)'", "external data was not loaded") }
     let types: [DataType: ElementType] = [.float: .float32, .bool: .bool, .int64: .int64, .int32: .int32]
     guard let type = types[tensor.dataType] else {
@@ -216,7 +218,8 @@ struct LoweringContext: NodeOperands {
   /// Input `i`, which must be a constant for this form of the op.
   func constant(_ i: Int) throws -> Tensor {
     if let t = constants[i] { return t }
-    guard let name = node.input(i), let t = graph.initializers[name] else {
+    // An empty graph input is a constant too (KV-cache inputs start with no past).
+    guard let name = node.input(i), let t = graph.initializers[name] ?? ConstantFolding.empty(name, lowering.context) else {
       throw Unsupported(reason: "input \(i)\(node.input(i).map { " ('\($0)')" } ?? "") must be a constant (an initializer)")
     }
     guard t.isLoaded else { throw GraphError("initializer '\(name)'", "external data was not loaded") }

@@ -50,7 +50,10 @@ extension Plan {
     func checkConstant(_ b: TensorBinding, _ values: [Int64], _ what: String) throws {
       let v = b.view
       if let shape = b.shape, shape.contains(0) {
-        guard values.isEmpty, shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }), v == TensorBinding.emptyView else {
+        // The other dims still multiply out (shape arithmetic does not stop at the 0).
+        guard values.isEmpty, shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }),
+          Window2D.checkedProduct(shape.filter { $0 != 0 }) != nil, v == TensorBinding.emptyView
+        else {
           throw fail("\(what) is an empty tensor of shape \(shape) but has \(values.count) values or a view (dims \(v.dims), items \(v.items))")
         }
         return
