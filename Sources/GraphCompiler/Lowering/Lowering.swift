@@ -35,8 +35,8 @@ final class Lowering {
       if context.elementTypes[input.name] == .bool { program.types[input.name] = .bool }
       program.inputs.append(input.name)
       // An empty input holds nothing to read: constant folding took it as the empty constant it is.
-      if let dims = context.shapes[input.name]?.fixedDims, dims.contains(0) {
-        program.constantBindings[input.name] = (context.elementTypes[input.name] == .bool ? .bool : .float32, dims, [])
+      if let empty = ConstantFolding.empty(input.name, context) {
+        program.constantBindings[input.name] = (empty.dataType == .bool ? .bool : .float32, empty.dims, [])
         continue
       }
       program.values[input.name] = try value(input.name)
@@ -145,7 +145,7 @@ final class Lowering {
       throw GraphError("output '\(name)'", "is a constant \(tensor.dataType) tensor; plan outputs are float32, bool, int64 or int32")
     }
     if type.isInteger || tensor.dims.contains(0) {
-      program.constantBindings[name] = (type, tensor.dims, tensor.dims.contains(0) ? [] : tensor.int64s)
+      program.constantBindings[name] = (type, tensor.dims, tensor.int64s)  // none for an empty one
       return
     }
     if tensor.dataType == .bool { program.types[name] = .bool }
