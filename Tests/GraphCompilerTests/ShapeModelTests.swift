@@ -200,5 +200,27 @@ final class ShapeModelTests: XCTestCase {
     let decoded = try data.withUnsafeBytes { try PlanReader.decode($0, source: "empty") }.plan
     XCTAssertEqual(decoded.inputs, compiled.plan.inputs)
     XCTAssertEqual(decoded.outputs, compiled.plan.outputs)
+
+  }
+
+  /// Integer reductions over nothing give the type's own extremes (the spec's "minimum value of
+  /// the data type" where there is no -inf): a bool max is false, an int32 max Int32.min.
+  func testEmptyIntegerReductionsKeepTheirType() throws {
+    let g = TestGraph("empty_integers")
+    let x = g.input("x", [2])
+    g.output(g.node("Relu", "relu", [x]))
+    let flags = g.builder.constant("flags", Tensor(dataType: .bool, dims: [2, 0], storage: .integers([])))
+    let counts = g.builder.constant("counts", Tensor(dataType: .int32, dims: [2, 0], storage: .integers([])))
+    g.output(g.node("ReduceMax", "any", [flags], ["axes": .ints([1]), "keepdims": .int(0)]))
+    g.output(g.node("ReduceMin", "all", [flags], ["axes": .ints([1]), "keepdims": .int(0)]))
+    g.output(g.node("ReduceMax", "most", [counts], ["axes": .ints([1]), "keepdims": .int(0)]))
+    g.output(g.node("ReduceMin", "least", [counts], ["axes": .ints([1]), "keepdims": .int(0)]))
+    let compiled = try Pipeline.compile(g.model())
+    let session = try CompiledModel(plan: compiled.plan, weights: compiled.weights).makeSession()
+    let out = try session.runTyped(["x": try FloatTensor(shape: [2], values: [1, -1])])
+    XCTAssertEqual(try out["any"]?.bools(), [false, false])
+    XCTAssertEqual(try out["all"]?.bools(), [true, true])
+    XCTAssertEqual(try out["most"]?.int32s(), [Int32.min, Int32.min])
+    XCTAssertEqual(try out["least"]?.int32s(), [Int32.max, Int32.max])
   }
 }

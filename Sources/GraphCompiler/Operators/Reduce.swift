@@ -71,14 +71,19 @@ enum ReduceOp: OperatorDefinition {
     let kind = kind(n)
     if x.dataType.isInteger && kind != .mean {
       let ints = x.int64s
-      return [Tensor(dataType: x.dataType, dims: outDims, storage: .integers(try groups.map { try integer(kind, $0.map { ints[$0] }, n) }))]
+      let range = x.dataType.integerRange ?? Int64.min...Int64.max
+      return [
+        Tensor(dataType: x.dataType, dims: outDims, storage: .integers(try groups.map { try integer(kind, $0.map { ints[$0] }, range: range, n) }))
+      ]
     }
     let values = x.floats
     return [Tensor(floats: groups.map { Reference.reduce(kind, $0.map { values[$0] }) }, dims: outDims)]
   }
 
-  /// An integer reduction (shape arithmetic: `ReduceProd(Shape(x))`), exact or an error.
-  static func integer(_ kind: ReduceKind, _ values: [Int64], _ n: EvaluationContext) throws -> Int64 {
+  /// An integer reduction (shape arithmetic: `ReduceProd(Shape(x))`), exact or an error. Over
+  /// nothing, a max is the type's least value and a min its greatest (`range`; bool: false, true),
+  /// as the spec says where there is no infinity.
+  static func integer(_ kind: ReduceKind, _ values: [Int64], range: ClosedRange<Int64>, _ n: EvaluationContext) throws -> Int64 {
     func overflow() -> GraphError { n.error("integer \(n.node.opType) overflows") }
     switch kind {
     case .sum, .sumSquare, .prod, .l1:
@@ -95,8 +100,8 @@ enum ReduceOp: OperatorDefinition {
         guard !term.1, !r.overflow else { throw overflow() }
         return r.partialValue
       }
-    case .max: return values.max() ?? Int64.min
-    case .min: return values.min() ?? Int64.max
+    case .max: return values.max() ?? range.lowerBound
+    case .min: return values.min() ?? range.upperBound
     default: throw n.error("\(n.node.opType) of integers is not supported")
     }
   }

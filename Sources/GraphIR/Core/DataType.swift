@@ -29,6 +29,21 @@ public enum DataType: Int32, Sendable, CaseIterable, CustomStringConvertible {
     }
   }
 
+  /// The values an integer type holds (bool: 0 and 1); nil for floating-point types.
+  public var integerRange: ClosedRange<Int64>? {
+    switch self {
+    case .float, .double: return nil
+    case .bool: return 0...1
+    case .uint8: return 0...Int64(UInt8.max)
+    case .int8: return Int64(Int8.min)...Int64(Int8.max)
+    case .uint16: return 0...Int64(UInt16.max)
+    case .int16: return Int64(Int16.min)...Int64(Int16.max)
+    case .int32: return Int64(Int32.min)...Int64(Int32.max)
+    case .uint32: return 0...Int64(UInt32.max)
+    case .int64: return Int64.min...Int64.max
+    }
+  }
+
   public var description: String {
     switch self {
     case .float: return "float32"
