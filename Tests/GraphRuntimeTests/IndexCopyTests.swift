@@ -64,12 +64,15 @@ final class IndexCopyTests: XCTestCase {
       for (rowTaps, columnTaps) in [(2, 2), (4, 4), (1, 4), (6, 2)] {
         let rows = axis(height, 4, taps: rowTaps), columns = axis(width, 5, taps: columnTaps)
         var fast = [Float](repeating: .nan, count: 3 * height * width), expected = fast
-        var threaded = fast
+        var threaded = fast, rowByRow = fast
         Kernels.resize(x, inputDims: shape, rows: rows, columns: columns, output: &fast)
         Kernels.resize(x, inputDims: shape, rows: rows, columns: columns, output: &threaded, pool: Self.pool)
+        // As if every input row's blend would not fit its budget.
+        Kernels.resize(x, inputDims: shape, rows: rows, columns: columns, output: &rowByRow, pool: Self.pool, cacheFloats: 0)
         Reference.resize(x, shape: shape, axes: [ResizeAxis(identity: 3), rows, columns], output: &expected)
         assertIdentical(fast, expected, "\(height)x\(width), \(rowTaps)x\(columnTaps) taps")
         assertIdentical(threaded, expected, "\(height)x\(width), \(rowTaps)x\(columnTaps) taps, 2 threads")
+        assertIdentical(rowByRow, expected, "\(height)x\(width), \(rowTaps)x\(columnTaps) taps, row by row")
       }
     }
     // By hand: one row [0, 10] doubled with half-way weights, then through four taps.
