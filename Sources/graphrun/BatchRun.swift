@@ -81,6 +81,9 @@ struct BatchRun {
       let items = tensor.shape[0]
       inFlight[index] = InFlight(
         path: path, items: items, outputs: Dictionary(uniqueKeysWithValues: model.outputs.map { ($0.name, []) }))
+      // A file of no items (a `.npy` of shape [0, ...]) has its line at once: no batch would
+      // finish it, and the lines of every later file would wait for it.
+      if items == 0 { try finish(index) }
       for item in 0..<items {
         gathered.append(contentsOf: tensor.values[(item * itemCount)..<((item + 1) * itemCount)])
         owners.append((index, item))

@@ -122,6 +122,22 @@ final class BatchModeTests: XCTestCase {
     XCTAssertTrue(wrong.stderr.contains("--batch-size must be 4"), wrong.stderr)
   }
 
+  /// A `.npy` of no items gets its line, in its place, with outputs of no items: it used to get
+  /// none, and every later file's line waited for it.
+  func testAFileOfNoItemsHasItsLineInPlace() throws {
+    let first = try save(0..<2, "first.npy"), last = try save(2..<3, "last.npy")
+    try NPY.write(try NPYArray(shape: [0, 1, 28, 28], data: []), path: path("empty.npy"))
+    let r = try CLI.run("graphrun", [plan, first, path("empty.npy"), last, "--top", "1", "--threads", "1"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stderr.contains("done: 3 inputs, 3 batch items"), r.stderr)
+    let out = try lines(r.stdout)
+    XCTAssertEqual(out.map { $0["file"] as? String }, [first, path("empty.npy"), last])
+    XCTAssertEqual(out.map { $0["items"] as? Int }, [2, 0, 1])
+    let empty = try XCTUnwrap((out[1]["outputs"] as? [[String: Any]])?.first)
+    XCTAssertEqual(empty["shape"] as? [Int], [0, 10])
+    XCTAssertEqual((empty["top"] as? [Any])?.count, 0)
+  }
+
   /// A plan with a bool output: each file's line and `.npy` keep the type, and items batched
   /// across files land in their own file's output (files of 1, 3, 2 and 5 items in batches of 4).
   func testBoolOutputsKeepTheirTypeAcrossBatches() throws {
