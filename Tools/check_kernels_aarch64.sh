@@ -10,8 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 # The kernels import the C shims (inline functions only); SwiftPM would write these module maps.
 {
   printf 'module CPrefetch {\n  header "%s"\n  export *\n}\n' "$root/Sources/CPrefetch/include/Prefetch.h"
-  printf 'module CVectorShims {\n  header "%s"\n  header "%s"\n  export *\n}\n' \
-    "$root/Sources/CVectorShims/include/FusedMultiplyAdd.h" "$root/Sources/CVectorShims/include/Clamp.h"
+  printf 'module CVectorShims {\n  umbrella "%s"\n  export *\n}\n' "$root/Sources/CVectorShims/include"
 } > "$tmp/module.modulemap"
 for define in "" "-D GRAPHC_FMA"; do
   # shellcheck disable=SC2086

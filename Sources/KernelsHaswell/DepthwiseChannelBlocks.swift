@@ -9,6 +9,10 @@
 // scratch stays near the L1 cache's size whatever the plane's size; a stride is only a step
 // between the pixels a tap reads.
 
+#if GRAPHC_FMA
+  import CVectorShims
+#endif
+
 /// A depthwise convolution's geometry for ``depthwiseChannelBlock``: one input and one output
 /// channel per group, `kernelHeight * kernelWidth` taps per channel.
 public typealias DepthwiseBlockShape = (
@@ -184,9 +188,7 @@ private struct InputRing {
         var x = 0
         while true {
           let x0 = min(x, rowPixels - 16), first = y * s.inWidth + x0
-          slot.storeBytes(
-            of: transposed { c in c < channels ? loadVector(input + c * inputPlane + first) : SIMD16<Float>() },
-            toByteOffset: x0 * 64, as: Rows16.self)
+          transpose(rows: channels, from: input + first, stride: inputPlane, into: (slot + x0 * 64).assumingMemoryBound(to: Float.self))
           if x0 == rowPixels - 16 { break }
           x += 16
         }
@@ -274,7 +276,7 @@ private func unblock(
   typealias V = SIMD16<Float>
   for p0 in stride(from: 0, to: pixels, by: 16) {
     let count = min(16, pixels - p0)
-    UnsafeMutableRawPointer(rows).storeBytes(of: transposed { j in loadVector(sums + (p0 + j) * 16) }, as: Rows16.self)
+    transpose(rows: 16, from: sums + p0 * 16, stride: 16, into: rows)
     for c in 0..<channels {
       var v = loadVector(rows + c * 16)
       if let residual {
@@ -286,6 +288,18 @@ private func unblock(
     }
   }
 }
+/// Rows `0..<count` (at most 16) of 16 floats, `stride` floats apart from `src` (zeros after
+/// `count`), transposed into the 256 floats at `dst`: pixel j's 16 channels from plane rows, or
+/// back. With AVX but not AVX-512 in 8 x 8 blocks through the C shim (Transpose.h); the
+/// in-register 16-lane transpose below elsewhere. Either moves the same floats.
+@inline(__always)
+private func transpose(rows count: Int, from src: UnsafePointer<Float>, stride: Int, into dst: UnsafeMutablePointer<Float>) {
+  #if GRAPHC_FMA
+    if graphc_transpose16_by_halves() != 0 { return graphc_transpose16x16(src, stride, count, dst) }
+  #endif
+  UnsafeMutableRawPointer(dst).storeBytes(of: transposed { c in c < count ? loadVector(src + c * stride) : SIMD16<Float>() }, as: Rows16.self)
+}
+
 /// 16 vectors of 16 floats, made by `row(0)` ... `row(15)`, transposed: vector j holds lane j of
 /// each. Four rounds of splitting pairs of vectors into their even and odd lanes, each a
 /// two-vector permute, with the matrix in registers (a loop over memory took twice as long).
