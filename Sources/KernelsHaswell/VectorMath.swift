@@ -65,9 +65,10 @@ enum VectorMath {
   }
 
   /// `e^x` where only `1 + e^x` will be used (the logistic functions): the same bits as ``exp(_:)``
-  /// from -87.3 to 88.37; below, `e^-87.3` (about 1e-38, so `1 + e^x` is 1 either way), and
-  /// above, +inf (``exp(_:)``'s finite results up to 88.72 would only make `1 / (1 + e^x)` a
-  /// subnormal instead of 0). With `n` then in [-126, 128], `2^n` is one normal power of two
+  /// from -87.3 to about 88.37; below, `e^-87.3` (about 1e-38, so `1 + e^x` is 1 either way), and
+  /// above, +inf where ``exp(_:)`` was finite up to 88.72: there a sigmoid's subnormal and SiLU's
+  /// or GELU-tanh's values under about 3e-37 in magnitude become 0, and at the edge itself a build
+  /// with FMA and one without may round `n` apart, one giving such a tiny value and the other 0. With `n` then in [-126, 128], `2^n` is one normal power of two
   /// (128 gives the infinity's bits) instead of two halves: SiLU is most of EfficientNet-B0's
   /// element-wise time, and the network took 20.0 -> 19.5 ms at 1 thread (Zen 3, AVX2).
   @inline(__always)
@@ -95,14 +96,15 @@ enum VectorMath {
     return madd(p * r, r, r) + 1
   }
 
-  /// `x` clamped to `[lower, upper]`, NaN passing through: one max and one min with FMA's
-  /// vector shims, two selects elsewhere (the same result).
+  /// `x` clamped to `[lower, upper]` as Clamp.h defines it (NaN passes through; lower > upper
+  /// gives upper): one max and one min with FMA's vector shims, two selects elsewhere.
   @inline(__always)
   static func clamp(_ x: V, lower: Float, upper: Float) -> V {
     #if GRAPHC_FMA
       graphc_clamp16(x, lower, upper)
     #else
-      x.replacing(with: lower, where: x .< lower).replacing(with: upper, where: x .> upper)
+      let y = x.replacing(with: lower, where: x .< lower)
+      return y.replacing(with: upper, where: y .> upper)
     #endif
   }
 

@@ -131,6 +131,30 @@ final class DepthwiseConvTests: XCTestCase {
     }
   }
 
+  /// Channel counts that fill a block's 8-channel halves partly (5, 12, 28) or exactly (8, 16,
+  /// 24), over rows wide enough to transpose row by row (20) and narrow ones (9), through each
+  /// instruction set this CPU runs (AVX2 transposes in 8 x 8 blocks through a C shim, the others
+  /// in registers): the same bits as the plane kernel.
+  func testChannelBlocksOfEveryChannelCount() {
+    let tables = [
+      (KernelTable.generic, "generic", true), (.haswell, "avx2+fma", InstructionSet.haswell.isSupported),
+      (.skylakeX, "avx512", InstructionSet.skylakeX.isSupported),
+    ]
+    var seed: UInt64 = 1700
+    for (kernels, name, supported) in tables where supported {
+      for channels in [5, 8, 12, 16, 24, 28] {
+        for (width, stride) in [(20, 1), (9, 2), (33, 2)] {
+          let p = Conv2DParameters(
+            batch: 1, inChannels: channels, inHeight: 6, inWidth: width, outChannels: channels, kernelHeight: 3, kernelWidth: 3,
+            strideHeight: stride, strideWidth: stride, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: channels)
+          XCTAssertTrue(p.geometry.runsDepthwiseInChannelBlocks)
+          check(p, kernels, activation: .relu, bias: true, residual: seed % 2 == 0, seed: seed, "\(name) \(channels) channels \(p)")
+          seed += 1
+        }
+      }
+    }
+  }
+
   /// The fused clamp on every instruction set this CPU runs, both kernels: NaN passes through it
   /// (a NaN tap makes its outputs NaN, as in the reference) and Clip with min > max gives max.
   func testClampPassesNaNAndPrefersTheUpperBound() {
