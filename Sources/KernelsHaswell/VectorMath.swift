@@ -51,11 +51,7 @@ enum VectorMath {
   @inline(__always)
   static func exp(_ x: V) -> V {
     // Beyond these the result is +inf or 0 anyway; NaN passes through the clamp.
-    let c = clamp(x, lower: -105, upper: 88.8)
-    // n = round(c / ln 2) by the 1.5 * 2^23 trick: its low mantissa bits then hold n.
-    let magic: Float = 12_582_912
-    let k = madd(c, V(repeating: 1.442_695_04), V(repeating: magic))
-    let p = expReduced(c, n: k - magic)
+    let (k, p) = expReduced(clamp(x, lower: -105, upper: 88.8))
     // 2^n = 2^n1 * 2^n2 with both halves normal for n in [-152, 128].
     let bits = unsafeBitCast(k, to: SIMD16<Int32>.self) &- 0x4B40_0000
     let half = bits &>> 1
@@ -68,24 +64,26 @@ enum VectorMath {
   /// from -87.3 to about 88.37; below, `e^-87.3` (about 1e-38, so `1 + e^x` is 1 either way), and
   /// above, +inf where ``exp(_:)`` was finite up to 88.72: there a sigmoid's subnormal and SiLU's
   /// or GELU-tanh's values under about 3e-37 in magnitude become 0, and at the edge itself a build
-  /// with FMA and one without may round `n` apart, one giving such a tiny value and the other 0. With `n` then in [-126, 128], `2^n` is one normal power of two
-  /// (128 gives the infinity's bits) instead of two halves: SiLU is most of EfficientNet-B0's
-  /// element-wise time, and the network took 20.0 -> 19.5 ms at 1 thread (Zen 3, AVX2).
+  /// with FMA and one without may round `n` apart, one giving such a tiny value and the other 0.
+  /// With `n` then in [-126, 128], `2^n` is one normal power of two (128 gives the infinity's
+  /// bits) instead of two halves: SiLU is most of EfficientNet-B0's element-wise time, and the
+  /// network took 20.0 -> 19.5 ms at 1 thread (Zen 3, AVX2).
   @inline(__always)
   static func expForOnePlus(_ x: V) -> V {
-    let c = clamp(x, lower: -87.3, upper: 88.8)
-    let magic: Float = 12_582_912
-    let k = madd(c, V(repeating: 1.442_695_04), V(repeating: magic))
-    let p = expReduced(c, n: k - magic)
+    let (k, p) = expReduced(clamp(x, lower: -87.3, upper: 88.8))
     // k's low mantissa bits hold n: (n + 127) << 23 is 2^n.
     let scale = (unsafeBitCast(k, to: SIMD16<Int32>.self) &- (0x4B40_0000 - 127)) &<< 23
     return p * unsafeBitCast(scale, to: V.self)
   }
 
-  /// `e^r` for `r = c - n ln 2`, `|r| ≤ ln 2 / 2` (Cephes' `expf` polynomial): ``exp(_:)`` and
-  /// ``expForOnePlus(_:)`` then scale it by `2^n`.
+  /// `c = n ln 2 + r`, `|r| ≤ ln 2 / 2`: `k`, whose low mantissa bits hold `n` (rounded by the
+  /// 1.5 * 2^23 trick), and `e^r` (Cephes' `expf` polynomial), which ``exp(_:)`` and
+  /// ``expForOnePlus(_:)`` then scale by `2^n` each their own way. `c` is clamped already.
   @inline(__always)
-  private static func expReduced(_ c: V, n: V) -> V {
+  private static func expReduced(_ c: V) -> (k: V, p: V) {
+    let magic: Float = 12_582_912
+    let k = madd(c, V(repeating: 1.442_695_04), V(repeating: magic))
+    let n = k - magic
     let r = madd(n, V(repeating: 2.121_944_4e-4), madd(n, V(repeating: -0.693_359_375), c))
     var p = V(repeating: 1.987_569_15e-4)
     p = madd(p, r, V(repeating: 1.398_199_95e-3))
@@ -93,7 +91,7 @@ enum VectorMath {
     p = madd(p, r, V(repeating: 4.166_579_59e-2))
     p = madd(p, r, V(repeating: 1.666_666_55e-1))
     p = madd(p, r, V(repeating: 5.000_000_12e-1))
-    return madd(p * r, r, r) + 1
+    return (k, madd(p * r, r, r) + 1)
   }
 
   /// `x` clamped to `[lower, upper]` as Clamp.h defines it (NaN passes through; lower > upper
