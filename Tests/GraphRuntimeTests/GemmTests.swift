@@ -65,6 +65,37 @@ final class GemmTests: XCTestCase {
     }
   }
 
+  /// The four-stream dot products a batch-1 dense layer runs give, on every module this CPU
+  /// supports, each weight row's lanes bit for bit as the one-row kernel does, and leave the
+  /// lanes between theirs alone.
+  func testFourWeightRowsGiveOneRowsLanes() {
+    let k = 16 * 37, yStride = k + 5, laneStride = 3
+    var rng = SeededRandom(seed: 77)
+    let x = rng.floats(k), y = rng.floats(4 * yStride), start = rng.floats(16 * 4 * laneStride)
+    for set in InstructionSet.allCases {
+      guard set.isSupported else {
+        print("skipping the \(set.rawValue) kernels: this CPU does not run them")
+        continue
+      }
+      let table = set.kernels
+      var four = start, one = start
+      x.withUnsafeBufferPointer { x in
+        y.withUnsafeBufferPointer { y in
+          four.withUnsafeMutableBytes { raw in
+            let lanes = raw.bindMemory(to: SIMD16<Float>.self).baseAddress!
+            table.dotColumns4(x.baseAddress!, y.baseAddress!, yStride, k, lanes, laneStride)
+          }
+          one.withUnsafeMutableBytes { raw in
+            let lanes = raw.bindMemory(to: SIMD16<Float>.self).baseAddress!
+            for c in 0..<4 { table.dotLanes1(x.baseAddress!, y.baseAddress! + c * yStride, k, lanes + c * laneStride) }
+          }
+        }
+      }
+      assertIdentical(four, one, "\(set.rawValue): four weight rows against one at a time")
+      XCTAssertNotEqual(four, start, "\(set.rawValue): the lanes were summed into")
+    }
+  }
+
   /// A dense layer with a matrix per item (`[batch, H, W, K]`) runs through SGEMM: close to the
   /// reference, and each item's rows the same bits alone as in the batch, at 1 and 2 threads.
   func testMatrixPerItemDoesNotDependOnTheBatch() {

@@ -68,6 +68,10 @@ package struct KernelTable: Sendable {
     UnsafeMutablePointer<SIMD16<Float>>
   ) -> Void
   package typealias DotLanes1 = @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, Int, UnsafeMutablePointer<SIMD16<Float>>) -> Void
+  package typealias DotColumns4 = @Sendable (
+    _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ yStride: Int, _ count: Int,
+    _ lanes: UnsafeMutablePointer<SIMD16<Float>>, _ laneStride: Int
+  ) -> Void
   package typealias DotFinish = @Sendable (SIMD16<Float>, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
   package typealias WinogradInput = @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
   package typealias WinogradOutput = @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
@@ -119,6 +123,9 @@ package struct KernelTable: Sendable {
   let dotLanes4: DotLanes4
   /// One dot product's lanes (see `dotProductLanes1`).
   let dotLanes1: DotLanes1
+  /// One row's dot products with four weight rows, four streams at once (see
+  /// `dotProductLanesColumns4`): the same lanes as `dotLanes1` on each.
+  let dotColumns4: DotColumns4
   /// A dot product's lanes summed, plus its tail (see `dotProductFinish`).
   let dotFinish: DotFinish
   /// Winograd F(4x4, 3x3) input transform of `groups * 8` tiles (see `winogradInputTiles`).
@@ -152,7 +159,8 @@ package struct KernelTable: Sendable {
     tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
     tile12x32: KernelsSkylakeX.sgemmTile12x32,
     narrowTiles: KernelsSkylakeX.sgemmTileNarrow,
-    dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotFinish: KernelsSkylakeX.dotProductFinish,
+    dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotColumns4: KernelsSkylakeX.dotProductLanesColumns4,
+    dotFinish: KernelsSkylakeX.dotProductFinish,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
     winograd2Input: KernelsSkylakeX.winograd2InputTiles, winograd2Output: KernelsSkylakeX.winograd2OutputTiles,
     depthwisePlane: KernelsSkylakeX.depthwisePlane, depthwiseChannelBlock: KernelsSkylakeX.depthwiseChannelBlock,
@@ -163,7 +171,8 @@ package struct KernelTable: Sendable {
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil, tile12x32: nil,
     narrowTiles: KernelsHaswell.sgemmTileNarrow,
-    dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotFinish: KernelsHaswell.dotProductFinish,
+    dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotColumns4: KernelsHaswell.dotProductLanesColumns4,
+    dotFinish: KernelsHaswell.dotProductFinish,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
     winograd2Input: KernelsHaswell.winograd2InputTiles, winograd2Output: KernelsHaswell.winograd2OutputTiles,
     depthwisePlane: KernelsHaswell.depthwisePlane, depthwiseChannelBlock: KernelsHaswell.depthwiseChannelBlock,
@@ -174,7 +183,8 @@ package struct KernelTable: Sendable {
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil, tile12x32: nil,
     narrowTiles: KernelsGeneric.sgemmTileNarrow,
-    dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotFinish: KernelsGeneric.dotProductFinish,
+    dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotColumns4: KernelsGeneric.dotProductLanesColumns4,
+    dotFinish: KernelsGeneric.dotProductFinish,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
     winograd2Input: KernelsGeneric.winograd2InputTiles, winograd2Output: KernelsGeneric.winograd2OutputTiles,
     depthwisePlane: KernelsGeneric.depthwisePlane, depthwiseChannelBlock: KernelsGeneric.depthwiseChannelBlock,
