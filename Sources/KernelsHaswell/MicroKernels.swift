@@ -504,7 +504,19 @@ public func dotProductLanesColumns4(
   lanes[3 * laneStride] = a3
 }
 
+/// ``dotProductFinish(lanes:_:_:count:)`` for one row `x` against `columns` weight rows:
+/// `out[c]` from `lanes[c * laneStride]` and the tail of row `y + c * yStride`. One call for a
+/// row of a chunk, not one per output: a call per output (its 16 adds in one dependent chain
+/// each) cost a quarter of LeNet's dense layers at batch 8.
+public func dotProductFinishColumns(
+  lanes: UnsafePointer<SIMD16<Float>>, laneStride: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, yStride: Int,
+  count: Int, columns: Int, out: UnsafeMutablePointer<Float>
+) {
+  for c in 0..<columns { out[c] = dotProductFinish(lanes: lanes[c * laneStride], x, y + c * yStride, count: count) }
+}
+
 /// The sum of `lanes` plus `x[i] * y[i]` for the `count` (< 16) tail elements, in a fixed order.
+@inline(__always)
 public func dotProductFinish(lanes: SIMD16<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
   var sum = lanes.sum()
   for i in 0..<count { sum += x[i] * y[i] }

@@ -57,8 +57,10 @@ extension Kernels {
         let columnsPerChunk = 32, rowsPerPass = 16
         let vectorK = p.k / 16 * 16
         let j0 = chunk * columnsPerChunk, j1 = min(p.n, j0 + columnsPerChunk)
-        let lanes = UnsafeMutableRawPointer(ThreadScratch.floats(columnsPerChunk * rowsPerPass * 16))
-          .bindMemory(to: Lanes.self, capacity: columnsPerChunk * rowsPerPass)
+        let scratch = ThreadScratch.floats(columnsPerChunk * rowsPerPass * 16 + columnsPerChunk)
+        let lanes = UnsafeMutableRawPointer(scratch).bindMemory(to: Lanes.self, capacity: columnsPerChunk * rowsPerPass)
+        // A row's dot products before the epilogue (not in C: C may be the residual's memory).
+        let dots = scratch + columnsPerChunk * rowsPerPass * 16
         for pass in stride(from: 0, to: p.m, by: rowsPerPass) {
           let rows = min(rowsPerPass, p.m - pass), fours = rows / 4 * 4
           // The pass's slice of A: about 32 KiB (a single row goes whole: nothing to share).
@@ -88,12 +90,12 @@ extension Kernels {
               }
             }
           }
-          for j in j0..<j1 {
-            for r in 0..<rows {
-              let i = pass + r
-              let dot = kernels.pointee.dotFinish(
-                lanes[(j - j0) * rowsPerPass + r], a + i * p.k + vectorK, b + j * p.k + vectorK, p.k - vectorK)
-              var v = store.alpha * dot
+          for r in 0..<rows {
+            let i = pass + r
+            kernels.pointee.dotFinish(
+              lanes + r, rowsPerPass, a + i * p.k + vectorK, b + j0 * p.k + vectorK, p.k, p.k - vectorK, j1 - j0, dots)
+            for j in j0..<j1 {
+              var v = store.alpha * dots[j - j0]
               if let bias = store.colBias { v += bias[j] }
               if let residual = store.residual { v += residual[i * store.ldr + j] }
               store.c[i * store.ldc + j] = v
