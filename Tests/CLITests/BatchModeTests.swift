@@ -122,12 +122,16 @@ final class BatchModeTests: XCTestCase {
     XCTAssertTrue(wrong.stderr.contains("--batch-size must be 4"), wrong.stderr)
   }
 
-  /// A `.npy` of no items gets its line, in its place, with outputs of no items: it used to get
-  /// none, and every later file's line waited for it.
+  /// A `.npy` of no items gets its line, in its place, with outputs of no items (and under
+  /// `--outputs-dir` a `.npy` of shape `[0, 10]`): it used to get none, and every later file's
+  /// line waited for it.
   func testAFileOfNoItemsHasItsLineInPlace() throws {
     let first = try save(0..<2, "first.npy"), last = try save(2..<3, "last.npy")
     try NPY.write(try NPYArray(shape: [0, 1, 28, 28], data: []), path: path("empty.npy"))
-    let r = try CLI.run("graphrun", [plan, first, path("empty.npy"), last, "--top", "1", "--threads", "1"])
+    let outputs = path("no-items-out")
+    try FileManager.default.createDirectory(atPath: outputs, withIntermediateDirectories: true)
+    let r = try CLI.run(
+      "graphrun", [plan, first, path("empty.npy"), last, "--top", "1", "--threads", "1", "--outputs-dir", outputs])
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertTrue(r.stderr.contains("done: 3 inputs, 3 batch items"), r.stderr)
     let out = try lines(r.stdout)
@@ -136,6 +140,9 @@ final class BatchModeTests: XCTestCase {
     let empty = try XCTUnwrap((out[1]["outputs"] as? [[String: Any]])?.first)
     XCTAssertEqual(empty["shape"] as? [Int], [0, 10])
     XCTAssertEqual((empty["top"] as? [Any])?.count, 0)
+    let written = try NPY.read(path: outputs + "/empty.npy")
+    XCTAssertEqual(written.shape, [0, 10])
+    XCTAssertEqual(try NPY.read(path: outputs + "/last.npy").shape, [1, 10], "the file after it is written too")
   }
 
   /// A plan with a bool output: each file's line and `.npy` keep the type, and items batched
