@@ -476,10 +476,11 @@ public func dotProductLanes1(
 /// each lane in ``dotProductLanes1(_:_:count:lanes:)``'s order, so the bits are the same.
 ///
 /// A dense layer at batch 1 reads every weight once, so its speed is the rate the weights
-/// stream in. One row at a time is one stream: on Zen 3 that reached 13-15 GB/s from one core,
-/// prefetched or not, and four rows side by side 19-20 GB/s (a C loop over AlexNet's first
-/// layer). With four streams the hardware prefetcher keeps up alone; a software prefetch per
-/// stream measured slower (16 GB/s), so there is none here.
+/// stream in. On a Zen 3 core (AVX2), one long row at a time read 13-15 GB/s, prefetched as
+/// `dotProductLanes1` does or not, and four rows side by side 19-20 GB/s (a C loop over
+/// AlexNet's first layer; in graphrun its dense layers went 14.0 -> 9.1 ms). With four streams
+/// the hardware prefetcher keeps up alone: a software prefetch per stream measured slower there
+/// (16 GB/s), so there is none. (The 28 GB/s of `weightPrefetchDistance` was another CPU.)
 public func dotProductLanesColumns4(
   _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, yStride: Int, count: Int,
   lanes: UnsafeMutablePointer<SIMD16<Float>>, laneStride: Int

@@ -34,6 +34,14 @@ extension Kernels {
     SGEMM.run(m: p.m, n: p.n, k: p.k, a: .matrix(aView), b: .matrix(bView), store: store, pool: pool)
   }
 
+  /// The K slice from which leftover rows read four weight rows at a time. Below it the rows
+  /// one after the other are a single stream the hardware prefetcher follows well, and four
+  /// interleaved short rows read slower: on a Zen 3 (a C loop over a 4 MB matrix from memory)
+  /// four streams against one were 12 against 18 GB/s at K = 240, 17 against 20 at 960, even at
+  /// 1280, and 21-24 against 17-19 from 2048 up (MobileNet-V3's squeeze-excitation layers, K of
+  /// 24-240, ran 15% slower four at a time).
+  static let fourStreamDepth = 2048
+
   /// Rows per item from which a dense layer runs as a matrix product (SGEMM's 6-row tiles).
   static let matrixRows = 6
 
@@ -43,8 +51,10 @@ extension Kernels {
   /// once per pass over up to `rowsPerPass` rows of A: K goes in slices small enough that
   /// the pass's slice of A stays in L1 while a chunk of B's rows streams past, four rows of A
   /// per call, with each dot product's 16 lanes kept in scratch between slices. Rows left
-  /// over (at batch 1, the only one) go against four rows of B per call, four streams. Every output is the same dot product whatever `m`, the slicing and the
-  /// thread count, so an item's result does not depend on the batch it runs in.
+  /// over (at batch 1, the only one) go against four rows of B per call where the slice is
+  /// long (``fourStreamDepth``), one row otherwise. Every output is the same dot product
+  /// whatever `m`, the slicing and the thread count, so an item's result does not depend on
+  /// the batch it runs in.
   private static func rowTimesRows(
     _ p: GemmParameters, a: UnsafePointer<Float>, b: UnsafePointer<Float>, store: GemmStore, pool: ThreadPool?
   ) {
@@ -79,10 +89,11 @@ extension Kernels {
                   kernels.pointee.dotLanes4(x, x + p.k, x + 2 * p.k, x + 3 * p.k, weights, depth, jLanes + r)
                 }
               }
-              // Four streams from memory read faster than one (see `dotProductLanesColumns4`).
+              // Four streams from memory read faster than one where the rows are long (see
+              // `dotProductLanesColumns4`); short ones are one stream anyway, row after row.
               for r in fours..<rows {
                 let x = a + (pass + r) * p.k + k0, qLanes = lanes + (q - j0) * rowsPerPass + r
-                if quad == 4 {
+                if quad == 4 && depth >= fourStreamDepth {
                   kernels.pointee.dotColumns4(x, b + q * p.k + k0, p.k, depth, qLanes, rowsPerPass)
                 } else {
                   for c in 0..<quad { kernels.pointee.dotLanes1(x, b + (q + c) * p.k + k0, depth, qLanes + c * rowsPerPass) }
@@ -92,7 +103,7 @@ extension Kernels {
           }
           for r in 0..<rows {
             let i = pass + r
-            kernels.pointee.dotFinish(
+            kernels.pointee.dotFinishColumns(
               lanes + r, rowsPerPass, a + i * p.k + vectorK, b + j0 * p.k + vectorK, p.k, p.k - vectorK, j1 - j0, dots)
             for j in j0..<j1 {
               var v = store.alpha * dots[j - j0]

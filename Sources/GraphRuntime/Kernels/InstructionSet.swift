@@ -72,7 +72,7 @@ package struct KernelTable: Sendable {
     _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ yStride: Int, _ count: Int,
     _ lanes: UnsafeMutablePointer<SIMD16<Float>>, _ laneStride: Int
   ) -> Void
-  package typealias DotFinish = @Sendable (
+  package typealias DotFinishColumns = @Sendable (
     _ lanes: UnsafePointer<SIMD16<Float>>, _ laneStride: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
     _ yStride: Int, _ count: Int, _ columns: Int, _ out: UnsafeMutablePointer<Float>
   ) -> Void
@@ -130,7 +130,7 @@ package struct KernelTable: Sendable {
   /// `dotProductLanesColumns4`): the same lanes as `dotLanes1` on each.
   let dotColumns4: DotColumns4
   /// A row's dot products' lanes summed, plus their tails (see `dotProductFinishColumns`).
-  let dotFinish: DotFinish
+  let dotFinishColumns: DotFinishColumns
   /// Winograd F(4x4, 3x3) input transform of `groups * 8` tiles (see `winogradInputTiles`).
   let winogradInput: WinogradInput
   /// Winograd F(4x4, 3x3) output transform plus bias (see `winogradOutputTiles`).
@@ -163,7 +163,7 @@ package struct KernelTable: Sendable {
     tile12x32: KernelsSkylakeX.sgemmTile12x32,
     narrowTiles: KernelsSkylakeX.sgemmTileNarrow,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotColumns4: KernelsSkylakeX.dotProductLanesColumns4,
-    dotFinish: KernelsSkylakeX.dotProductFinishColumns,
+    dotFinishColumns: KernelsSkylakeX.dotProductFinishColumns,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
     winograd2Input: KernelsSkylakeX.winograd2InputTiles, winograd2Output: KernelsSkylakeX.winograd2OutputTiles,
     depthwisePlane: KernelsSkylakeX.depthwisePlane, depthwiseChannelBlock: KernelsSkylakeX.depthwiseChannelBlock,
@@ -175,7 +175,7 @@ package struct KernelTable: Sendable {
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil, tile12x32: nil,
     narrowTiles: KernelsHaswell.sgemmTileNarrow,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotColumns4: KernelsHaswell.dotProductLanesColumns4,
-    dotFinish: KernelsHaswell.dotProductFinishColumns,
+    dotFinishColumns: KernelsHaswell.dotProductFinishColumns,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
     winograd2Input: KernelsHaswell.winograd2InputTiles, winograd2Output: KernelsHaswell.winograd2OutputTiles,
     depthwisePlane: KernelsHaswell.depthwisePlane, depthwiseChannelBlock: KernelsHaswell.depthwiseChannelBlock,
@@ -187,7 +187,7 @@ package struct KernelTable: Sendable {
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil, tile12x32: nil,
     narrowTiles: KernelsGeneric.sgemmTileNarrow,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotColumns4: KernelsGeneric.dotProductLanesColumns4,
-    dotFinish: KernelsGeneric.dotProductFinishColumns,
+    dotFinishColumns: KernelsGeneric.dotProductFinishColumns,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
     winograd2Input: KernelsGeneric.winograd2InputTiles, winograd2Output: KernelsGeneric.winograd2OutputTiles,
     depthwisePlane: KernelsGeneric.depthwisePlane, depthwiseChannelBlock: KernelsGeneric.depthwiseChannelBlock,
