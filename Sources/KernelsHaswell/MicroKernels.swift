@@ -433,24 +433,7 @@ public func dotProductLanes4(
   _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>, _ x3: UnsafePointer<Float>,
   _ y: UnsafePointer<Float>, count: Int, lanes: UnsafeMutablePointer<SIMD16<Float>>
 ) {
-  typealias V = SIMD16<Float>
-  var a0 = lanes[0], a1 = lanes[1], a2 = lanes[2], a3 = lanes[3]
-  let r0 = UnsafeRawPointer(x0), r1 = UnsafeRawPointer(x1), r2 = UnsafeRawPointer(x2), r3 = UnsafeRawPointer(x3)
-  let ry = UnsafeRawPointer(y)
-  var i = 0
-  while i < count {
-    graphc_prefetch(y + i + weightPrefetchDistance)
-    let yv = ry.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-    a0 = mulAdd(a0, r0.loadUnaligned(fromByteOffset: i * 4, as: V.self), yv)
-    a1 = mulAdd(a1, r1.loadUnaligned(fromByteOffset: i * 4, as: V.self), yv)
-    a2 = mulAdd(a2, r2.loadUnaligned(fromByteOffset: i * 4, as: V.self), yv)
-    a3 = mulAdd(a3, r3.loadUnaligned(fromByteOffset: i * 4, as: V.self), yv)
-    i += 16
-  }
-  lanes[0] = a0
-  lanes[1] = a1
-  lanes[2] = a2
-  lanes[3] = a3
+  fourDotLanes((x0, x1, x2, x3), (y, y, y, y), count: count, lanes: lanes, laneStride: 1, prefetching: y)
 }
 
 /// One dot product's lanes, `lanes[0] += x * y` lane-wise over `count` floats (a multiple
@@ -485,18 +468,30 @@ public func dotProductLanesColumns4(
   _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, yStride: Int, count: Int,
   lanes: UnsafeMutablePointer<SIMD16<Float>>, laneStride: Int
 ) {
+  let rows = (y, y + yStride, y + 2 * yStride, y + 3 * yStride)
+  fourDotLanes((x, x, x, x), rows, count: count, lanes: lanes, laneStride: laneStride, prefetching: nil)
+}
+
+/// Four dot products' lanes, `lanes[d * laneStride] += x_d * y_d` lane-wise over `count` floats
+/// (a multiple of 16), each lane in ``dotProductLanes1(_:_:count:lanes:)``'s order; with
+/// `prefetching`, its weight row is prefetched ``weightPrefetchDistance`` ahead. The two kernels
+/// above pass one side's pointer four times: inlined, it is loaded once per step.
+@inline(__always)
+private func fourDotLanes(
+  _ x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+  _ y: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+  count: Int, lanes: UnsafeMutablePointer<SIMD16<Float>>, laneStride: Int, prefetching: UnsafePointer<Float>?
+) {
   typealias V = SIMD16<Float>
+  @inline(__always) func load(_ p: UnsafePointer<Float>, _ i: Int) -> V { UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
   var a0 = lanes[0], a1 = lanes[laneStride], a2 = lanes[2 * laneStride], a3 = lanes[3 * laneStride]
-  let rx = UnsafeRawPointer(x)
-  let y0 = UnsafeRawPointer(y), y1 = UnsafeRawPointer(y + yStride)
-  let y2 = UnsafeRawPointer(y + 2 * yStride), y3 = UnsafeRawPointer(y + 3 * yStride)
   var i = 0
   while i < count {
-    let xv = rx.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-    a0 = mulAdd(a0, xv, y0.loadUnaligned(fromByteOffset: i * 4, as: V.self))
-    a1 = mulAdd(a1, xv, y1.loadUnaligned(fromByteOffset: i * 4, as: V.self))
-    a2 = mulAdd(a2, xv, y2.loadUnaligned(fromByteOffset: i * 4, as: V.self))
-    a3 = mulAdd(a3, xv, y3.loadUnaligned(fromByteOffset: i * 4, as: V.self))
+    if let prefetching { graphc_prefetch(prefetching + i + weightPrefetchDistance) }
+    a0 = mulAdd(a0, load(x.0, i), load(y.0, i))
+    a1 = mulAdd(a1, load(x.1, i), load(y.1, i))
+    a2 = mulAdd(a2, load(x.2, i), load(y.2, i))
+    a3 = mulAdd(a3, load(x.3, i), load(y.3, i))
     i += 16
   }
   lanes[0] = a0
