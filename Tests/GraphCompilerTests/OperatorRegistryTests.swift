@@ -21,12 +21,12 @@ final class OperatorRegistryTests: XCTestCase {
     var g = graph([Node(name: "foo", opType: "FancyOp", inputs: ["x"], outputs: ["y"]), relu("r", "y", "z")])
     g.nodes.append(Node(name: "bar", opType: "Other", inputs: ["z"], outputs: ["w"]))
     XCTAssertEqual(message { try OperatorRegistry.check(Model(graph: g)) }, "unsupported ops: FancyOp (node 'foo'), Other (node 'bar')")
-    XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 5])) }
-      .contains("opset version 5 is not supported (supported: 6...27)"))
+    XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 0])) }
+      .contains("opset version 0 is not supported (supported: 1...27)"))
     XCTAssertNoThrow(try OperatorRegistry.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["ai.onnx": 22])))
     XCTAssertNoThrow(try OperatorRegistry.check(Model(graph: graph([relu("r", "x", "y")]), opsetImports: ["": 25])))
     XCTAssertTrue(message { try OperatorRegistry.check(Model(graph: self.graph([]), opsetImports: ["": 28])) }
-      .contains("opset version 28 is not supported (supported: 6...27)"))
+      .contains("opset version 28 is not supported (supported: 1...27)"))
   }
 
   /// Hundreds of one unsupported op read as one entry per op type with a count and the first names.

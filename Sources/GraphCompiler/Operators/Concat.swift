@@ -1,7 +1,8 @@
 import GraphIR
 import GraphPlan
 
-/// Concat: same rank, equal dims except along `axis`, where sizes add up.
+/// Concat: same rank, equal dims except along `axis`, where sizes add up (`axis` defaults to 1
+/// before opset 4).
 enum ConcatOp: OperatorDefinition {
   static let opTypes = ["Concat"]
   static let attributes: Set<String> = ["axis"]
@@ -12,7 +13,7 @@ enum ConcatOp: OperatorDefinition {
     "any axis (the batch axis only with fixed shapes); along the channels the inputs' producers write their slices of the output in place."
 
   static func rawAxis(_ n: some NodeOperands) throws -> Int {
-    guard let axis = try n.node.int("axis") else { throw n.error("attribute axis is required") }
+    guard let axis = try n.node.int("axis") ?? (n.opset < 4 ? 1 : nil) else { throw n.error("attribute axis is required") }
     return axis
   }
 

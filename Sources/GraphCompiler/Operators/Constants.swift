@@ -155,8 +155,20 @@ enum CastOp: OperatorDefinition {
 
   /// The element type attribute `attribute` names (Cast's `to`, EyeLike's `dtype`).
   static func target(_ n: some NodeOperands, _ attribute: String = "to") throws -> DataType {
+    if n.opset < 6, case .string(let name)? = n.node.attributes[attribute] { return try legacyTarget(n, name) }
     guard let raw = try n.node.int(attribute) else { throw n.error("attribute \(attribute) is required") }
     guard let rawType = Int32(exactly: raw), let type = DataType(rawValue: rawType) else {
+      throw n.error(DataType.unsupported(raw: Int64(raw), what: "cast to element type"))
+    }
+    return type
+  }
+
+  /// Before opset 6, `to` is the type's name in `TensorProto.DataType` ("FLOAT", "INT64").
+  static func legacyTarget(_ n: some NodeOperands, _ name: String) throws -> DataType {
+    let names = ["UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64", "STRING", "BOOL",
+                 "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"]
+    guard let raw = names.firstIndex(of: name.uppercased()) else { throw n.error("cast to '\(name)': not an element type name") }
+    guard let type = DataType(rawValue: Int32(raw)) else {
       throw n.error(DataType.unsupported(raw: Int64(raw), what: "cast to element type"))
     }
     return type

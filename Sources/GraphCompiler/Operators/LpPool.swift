@@ -14,7 +14,12 @@ enum LpPoolOp: PoolOperator {
   static let kind = PoolKind.average
   static let notes: String? = "1 to 8 spatial axes; integer p ≥ 1; not with ceil_mode windows that pass the padded input."
 
+  /// `p`, a float in opset 1 (taken when it is a whole number) and an int from opset 2.
   static func p(_ n: some NodeOperands) throws -> Int {
+    if n.opset < 2, case .float(let f)? = n.node.attributes["p"] {
+      guard f == f.rounded(), f >= 1, f <= 64 else { throw n.error("p must be a whole number, 1 or more, is \(f)") }
+      return Int(f)
+    }
     let p = try n.node.int("p", default: 2)
     guard p >= 1 else { throw n.error("p must be 1 or more, is \(p)") }
     return p

@@ -44,9 +44,18 @@ public enum OperatorRegistry {
   /// float16 `stash_type`, both refused as unknown attributes), per the onnx 1.22 package's
   /// schemas up to 27. Opset 6 (PyTorch's legacy exporter) differs from 7 in the Add family's
   /// and Gemm's `broadcast` and BatchNormalization's and Dropout's `is_test`: see their
-  /// ``OperatorDefinition/legacyAttributes``; ops older than 6 had `consumed_inputs`, Concat an
-  /// optional axis and Reshape a shape attribute, none of which is read.
-  public static let opsetVersions = 6...27
+  /// ``OperatorDefinition/legacyAttributes``. Before 6 (the model zoo's opset-3 files of these
+  /// networks) the differences are forms, each read where its op is defined: Reshape's shape
+  /// is an attribute (before 5), Concat's axis defaults to 1 (before 4), Pad's pads are
+  /// `paddings` (1), Split's sizes may be an input (1), Cast's `to` is a type name (before 6),
+  /// and most ops carry `consumed_inputs`, an in-place hint with no effect on values, ignored.
+  /// Tile (tiles and axis inputs) and Upsample (height and width scales) before their opsets
+  /// 6 and 7 are refused by name.
+  public static let opsetVersions = 1...27
+
+  /// The attribute most ops carried before opset 6: which inputs an in-place implementation
+  /// could overwrite. It never changes a value.
+  static let consumedInputs = "consumed_inputs"
 
   /// Every supported default-domain operator with the attributes it accepts, sorted by name.
   public static var supported: [(op: String, attributes: [String])] {
@@ -106,6 +115,7 @@ public enum OperatorRegistry {
     for node in model.graph.nodes {
       let definition = byOp[node.opType]!
       for key in node.attributes.keys.sorted() where !definition.attributes.contains(key) {
+        if key == consumedInputs, version < 6 { continue }
         if let dropped = definition.legacyAttributes[key] {
           if version < dropped { continue }
           unknown.append("\(node.label) attribute '\(key)' (opset \(dropped) dropped it; the model imports opset \(version))")

@@ -312,10 +312,17 @@ enum ResizeOp: OperatorDefinition {
 enum UpsampleOp: OperatorDefinition {
   static let opTypes = ["Upsample"]
   static let attributes: Set<String> = ["mode", "scales"]
+  /// Upsample-1's, read only to be refused by name in ``infer``.
+  static let legacyAttributes = ["height_scale": 7, "width_scale": 7]
   static let folds = true
   static let notes: String? = "constant scales; nearest on any axes, linear over the last two axes (as Resize, asymmetric)."
 
-  static func infer(_ n: NodeContext) throws -> [ValueState] { try ResizeOp.infer(n) }
+  static func infer(_ n: NodeContext) throws -> [ValueState] {
+    guard n.opset >= 7 else {
+      throw n.error("Upsample before opset 7 (height_scale and width_scale) is not supported (the model imports opset \(n.opset))")
+    }
+    return try ResizeOp.infer(n)
+  }
   static func evaluate(_ n: EvaluationContext) throws -> [Tensor] { try ResizeOp.evaluate(n) }
   static func lower(_ n: LoweringContext) throws { try ResizeOp.lower(n) }
 }

@@ -132,7 +132,7 @@ enum SliceOp: OperatorDefinition {
 }
 
 /// Split: consecutive parts along `axis` (default 0), sized by `split` (an attribute before
-/// opset 13, an input from then on), or equal parts (from opset 18 `num_outputs`, the last part
+/// opset 13, an input from then on; in opset 1 either), or equal parts (from opset 18 `num_outputs`, the last part
 /// smaller when the size does not divide). Each output is a slice step at run time.
 enum SplitOp: OperatorDefinition {
   static let opTypes = ["Split"]
@@ -144,7 +144,9 @@ enum SplitOp: OperatorDefinition {
     let axis = try n.axis(try n.node.int("axis", default: 0), rank: rank)
     let outputs = n.node.outputs.count
     let given: [Int]?
-    if n.opset < 13 {
+    if n.opset < 2, n.hasInput(1) {
+      given = try n.knownInts(1, "split")
+    } else if n.opset < 13 {
       given = try n.node.ints("split")
     } else {
       guard n.node.attributes["split"] == nil else {

@@ -59,16 +59,15 @@ enum FlattenOp: ViewOperator {
 
 /// Reshape: the target comes from a constant or a symbolic value; 0 copies the
 /// input dim (unless allowzero, from opset 14), one -1 takes whatever the element count leaves.
+/// Before opset 5 the target is the `shape` attribute.
 enum ReshapeOp: ViewOperator {
   static let opTypes = ["Reshape"]
   static let attributes: Set<String> = ["allowzero"]
+  static let legacyAttributes = ["shape": 5]
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let data = try n.input(0, "data")
-    let shapeInput = try n.input(1, "shape", rank: 1)
-    guard let target = shapeInput.elements else {
-      throw n.error("shape input '\(n.node.inputs[1])' is not known at compile time (neither constant nor computed from shapes)")
-    }
+    let target = try self.target(n)
     let allowZero = n.opset >= 14 ? try n.node.int("allowzero", default: 0) != 0 : false
     var dims: [Dim] = []
     var inferIndex: Int? = nil
@@ -106,6 +105,19 @@ enum ReshapeOp: ViewOperator {
     var out = ValueState(data.elementType, Shape(dims))
     if dims.count <= 1 { out.elements = data.elements }
     return [out]
+  }
+
+  /// The target shape: the attribute before opset 5, the input from then on.
+  static func target(_ n: NodeContext) throws -> [Dim] {
+    if n.opset < 5 {
+      guard let dims = try n.node.ints("shape") else { throw n.error("attribute shape is required before opset 5") }
+      return dims.map(Dim.fixed)
+    }
+    let shapeInput = try n.input(1, "shape", rank: 1)
+    guard let target = shapeInput.elements else {
+      throw n.error("shape input '\(n.node.inputs[1])' is not known at compile time (neither constant nor computed from shapes)")
+    }
+    return target
   }
 
   static func describe(_ target: [Dim]) -> String {
