@@ -156,6 +156,13 @@ final class GatherScatterEinsumTests: XCTestCase {
     let t = TestGraph("ellipsis_implicit", seed: 18)
     t.output(t.node("Einsum", "e", [t.input("a", [1, 2, 3])], ["equation": .string("...ji")]))
     XCTAssertEqual(try run(t.model(), ["a": ([1, 2, 3], [1, 2, 3, 4, 5, 6])]), [1, 4, 2, 5, 3, 6])
+    // A letter twice in one operand takes the diagonal; without `->` a diagonal letter is summed (a trace).
+    let d = TestGraph("diagonal", seed: 19)
+    d.output(d.node("Einsum", "e", [d.input("a", [2, 3, 3])], ["equation": .string("...ii->...i")]))
+    XCTAssertEqual(try run(d.model(), ["a": ([2, 3, 3], (1...18).map(Float.init))]), [1, 5, 9, 10, 14, 18])
+    let trace = TestGraph("trace", seed: 20)
+    trace.output(trace.node("Einsum", "e", [trace.input("a", [3, 3])], ["equation": .string("ii")]))
+    XCTAssertEqual(try run(trace.model(), ["a": ([3, 3], (1...9).map(Float.init))]), [15])
   }
 
   /// The attention forms: `q @ k^T` is one Transpose and one MatMul; the others against the reference
@@ -183,11 +190,14 @@ final class GatherScatterEinsumTests: XCTestCase {
     m.output(m.node("Einsum", "summed", [y, m.weight("v", [3, 7])], ["equation": .string("bjkl,lm->bm")]))
     m.output(m.node("Einsum", "batched", [x, y], ["equation": .string("...ij,...jkl->...ikl")]))
     m.output(m.node("Einsum", "scores", [q2, k2], ["equation": .string("...id,...jd->...ij")]))
+    let square = m.input("s", ["N", 3, 4, 3])
+    m.output(m.node("Einsum", "diagonal", [square], ["equation": .string("biji->bji")]))
+    m.output(m.node("Einsum", "diagonal_product", [square, x], ["equation": .string("bkjk,bij->bik")]))
     try assertCompiledMatchesReference(m.model())
   }
 
   func testEinsumRefusalsNameNodeAndEquation() throws {
-    for (equation, reason) in [("ii->i", "names an axis twice"), ("..ij->ji", "a '.' outside one '...'"), ("ij,jk,kl->il", "3 operands")] {
+    for (equation, reason) in [("ij->ii", "names an axis twice"), ("..ij->ji", "a '.' outside one '...'"), ("ij,jk,kl->il", "3 operands")] {
       let g = TestGraph("einsum_bad", seed: 16)
       let inputs = equation.hasPrefix("ij,jk,") ? [g.input("a", [2, 2]), g.input("b", [2, 2]), g.input("c", [2, 2])] : [g.input("a", [2, 2])]
       g.output(g.node("Einsum", "odd", inputs, ["equation": .string(equation)]))

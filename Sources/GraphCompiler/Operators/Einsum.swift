@@ -2,7 +2,7 @@ import GraphIR
 import GraphPlan
 
 /// An Einsum equation of one or two operands, each letter naming an axis: `"bhid,bhjd->bhij"`.
-/// The forms exporters write are supported: no letter twice in one operand (a diagonal); an
+/// A letter twice in one operand takes the diagonal (`"...ii->...i"`, `"ii"` a trace); an
 /// ellipsis (`"...ij,...jk->...ik"`) stands for the leading axes an operand has beyond its
 /// letters, aligned from the right across operands as NumPy broadcasts them, and is rewritten
 /// into unused letters. Without `->` the output is the ellipsis' axes, then the letters seen
@@ -52,9 +52,7 @@ struct EinsumEquation: Equatable {
       output = ellipsis + Set(letters).filter { c in !ellipsis.contains(c) && letters.filter { $0 == c }.count == 1 }.sorted()
     }
     guard (letters + output).allSatisfy({ $0.isLetter && $0.isASCII }) else { throw refuse("axes must be named by letters") }
-    for term in operands + [output] where Set(term).count != term.count {
-      throw refuse("'\(String(term))' names an axis twice (diagonals are not supported)")
-    }
+    guard Set(output).count == output.count else { throw refuse("the output '\(String(output))' names an axis twice") }
     guard output.allSatisfy(letters.contains) else { throw refuse("an output axis appears in no operand") }
   }
 
@@ -63,6 +61,11 @@ struct EinsumEquation: Equatable {
     var size: [Character: Dim] = [:]
     for (term, d) in zip(operands, dims) {
       guard term.count == d.count else { throw n.error("operand '\(String(term))' names \(term.count) axes of a rank-\(d.count) input") }
+      for (i, c) in term.enumerated() {
+        if let j = term[..<i].firstIndex(of: c), d[i] != d[j] {
+          throw n.error("operand '\(String(term))' takes the diagonal of axes of sizes \(d[j]) and \(d[i])")
+        }
+      }
       for (c, dim) in zip(term, d) {
         guard let known = size[c], known != dim else {
           size[c] = dim
@@ -86,7 +89,7 @@ enum EinsumOp: OperatorDefinition {
   static let folds = true
   static let lowersConstantFirstInput = true
   static let notes: String? =
-    "one or two operands, no repeated axis in an operand (e.g. bhid,bhjd->bhij, ij,jk->ik, i,j->ij, ij->ji, ...ij,...jk->...ik); rewritten into Transpose, Reshape, MatMul and ReduceSum."
+    "one or two operands (e.g. bhid,bhjd->bhij, ij,jk->ik, i,j->ij, ij->ji, ...ij,...jk->...ik, ...ii->...i); rewritten into Transpose, Reshape, Gather (diagonals), MatMul and ReduceSum."
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     let inputs = try n.node.inputs.indices.map { try n.input($0, "operand \($0)") }
@@ -105,11 +108,12 @@ enum EinsumOp: OperatorDefinition {
     let summed = Array(Set(equation.operands.joined()).subtracting(equation.output)).sorted()
     let values = inputs.map(\.floats)
     // Letters numbered output first, then summed; per operand, each letter's stride (0 where the
-    // operand lacks it or has size 1, which broadcasts).
+    // operand lacks it or has size 1, which broadcasts; the sum of its axes' strides where it
+    // names it twice, which walks the diagonal).
     let letters = equation.output + summed
     let strides = inputs.indices.map { i -> [Int] in
       let own = Evaluate.strides(inputs[i].dims), term = equation.operands[i]
-      return letters.map { c in term.firstIndex(of: c).map { inputs[i].dims[$0] == 1 ? 0 : own[$0] } ?? 0 }
+      return letters.map { c in term.indices.filter { term[$0] == c && inputs[i].dims[$0] != 1 }.map { own[$0] }.reduce(0, +) }
     }
     let dims = letters.map { size[$0]! }
     let outDims = Array(dims.prefix(equation.output.count)), sumCount = dims.dropFirst(equation.output.count).reduce(1, *)

@@ -1,7 +1,8 @@
 import GraphIR
 
-/// Einsum → the ops whose steps run it, so no kernel of its own: each operand first sums out the
-/// axes only it names (ReduceSum), then, for two operands, is transposed to `[batch, kept, summed]`
+/// Einsum → the ops whose steps run it, so no kernel of its own: each operand first takes the
+/// diagonal of a letter it names twice (Transpose the pair last, Reshape them into one axis,
+/// Gather every (n+1)th element), then sums out the axes only it names (ReduceSum), then, for two operands, is transposed to `[batch, kept, summed]`
 /// and `[batch, summed, kept]`, reshaped to matrices, multiplied (MatMul, batched over the shared
 /// output axes), reshaped back and transposed to the output's order. Steps that would change
 /// nothing are left out: `bhid,bhjd->bhij` is one Transpose and one MatMul. Runs after folding
@@ -66,9 +67,29 @@ public struct DecomposeEinsum: Pass {
       return (add("ReduceSum", [x], ["axes": .ints(axes), "keepdims": .int(0)], "sum"), rest)
     }
 
+    /// `x` (axes `letters`, with sizes `dims`) with each letter named twice reduced to its diagonal,
+    /// the letter once, last.
+    mutating func diagonals(_ x: String, _ letters: [Character], _ dims: [Dim]) throws -> (String, [Character], [Dim]) {
+      var (x, letters, dims) = (x, letters, dims)
+      while let second = letters.indices.first(where: { letters[..<$0].contains(letters[$0]) }) {
+        let c = letters[second], first = letters.firstIndex(of: c)!
+        guard let n = dims[first].value ?? dims[second].value else {
+          throw GraphError.node(node, "axis '\(c)' must have a known size to take its diagonal")
+        }
+        let others = letters.indices.filter { $0 != first && $0 != second }
+        let order = others.map { letters[$0] } + [c, c]
+        let moved = transpose(x, letters, to: order, perm: others + [first, second])
+        let flat = reshape(moved, from: others.map { dims[$0] } + [.fixed(n), .fixed(n)], to: others.map { _ in 0 } + [n * n])
+        x = add("Gather", [flat, constant((0..<n).map { $0 * (n + 1) })], ["axis": .int(others.count)], "diagonal")
+        letters = others.map { letters[$0] } + [c]
+        dims = others.map { dims[$0] } + [.fixed(n)]
+      }
+      return (x, letters, dims)
+    }
+
     /// `x` (axes `letters`) with its axes in the order `to`.
-    mutating func transpose(_ x: String, _ letters: [Character], to: [Character]) -> String {
-      let perm = to.map { letters.firstIndex(of: $0)! }
+    mutating func transpose(_ x: String, _ letters: [Character], to: [Character], perm given: [Int]? = nil) -> String {
+      let perm = given ?? to.map { letters.firstIndex(of: $0)! }
       return perm == Array(perm.indices) ? x : add("Transpose", [x], ["perm": .ints(perm)], "transpose")
     }
 
@@ -96,14 +117,19 @@ public struct DecomposeEinsum: Pass {
       let equation = try EinsumEquation(operands, ranks: shapes.map(\.count))
       let size = try equation.sizes(operands, shapes)
       let out = Set(equation.output)
+      var inputs: [(String, [Character])] = []
+      for i in node.inputs.indices {
+        let (x, letters, _) = try diagonals(node.inputs[i], equation.operands[i], shapes[i])
+        inputs.append((x, letters))
+      }
       if equation.operands.count == 1 {
-        let (x, letters) = sumOut(node.inputs[0], equation.operands[0], keep: out)
+        let (x, letters) = sumOut(inputs[0].0, inputs[0].1, keep: out)
         finish(transpose(x, letters, to: equation.output))
         return
       }
-      let (a0, b0) = (equation.operands[0], equation.operands[1])
-      let (a, aLetters) = sumOut(node.inputs[0], a0, keep: out.union(b0))
-      let (b, bLetters) = sumOut(node.inputs[1], b0, keep: out.union(a0))
+      let (a0, b0) = (inputs[0].1, inputs[1].1)
+      let (a, aLetters) = sumOut(inputs[0].0, a0, keep: out.union(b0))
+      let (b, bLetters) = sumOut(inputs[1].0, b0, keep: out.union(a0))
       let batch = equation.output.filter { aLetters.contains($0) && bLetters.contains($0) }
       let summed = aLetters.filter { bLetters.contains($0) && !out.contains($0) }
       let aKept = aLetters.filter { !bLetters.contains($0) }, bKept = bLetters.filter { !aLetters.contains($0) }
