@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CPUFeatures
 import Synchronization
 
 /// A fixed set of persistent worker threads that run `parallelFor` loops.
@@ -172,7 +173,7 @@ private final class PoolState: @unchecked Sendable {
     // Wait until every worker has let go of this loop before it goes out of scope.
     var spin = Spin()
     while finishedWorkers.load(ordering: .acquiring) < workerCount {
-      if spin.isOver() { sched_yield() }
+      if spin.isOver() { sched_yield() } else { graphc_spin_pause() }
     }
     self.loop = nil
     self.invoke = nil
@@ -206,6 +207,7 @@ private final class PoolState: @unchecked Sendable {
       var current = generation.load(ordering: .acquiring)
       var spin = Spin()
       while current == seen && !spin.isOver() {
+        graphc_spin_pause()
         current = generation.load(ordering: .acquiring)
       }
       if current == seen {
