@@ -39,6 +39,9 @@ struct CompileCommand: ParsableCommand {
   @Option(name: .customLong("max-memory"), help: ArgumentHelp(Limits.memoryHelp, valueName: "size"))
   var limits: Limits = .machine
 
+  @Flag(inversion: .prefixedNo, help: "Run 3x3 convs as Winograd where it is faster (--no-winograd: im2col + GEMM, closer to an exact result in deep networks that amplify rounding).")
+  var winograd = true
+
   func validate() throws {
     if let batch, batch <= 0 { throw ValidationError("--batch must be a positive integer, got \(batch)") }
     if let printAfter, !Pipeline.passNames.contains(printAfter) {
@@ -63,7 +66,7 @@ struct CompileCommand: ParsableCommand {
       let runs = Dictionary(Pipeline.passNames.map { ($0, 1) }, uniquingKeysWith: +)
       var seen: [String: Int] = [:]
       do {
-        result = try Pipeline.compile(model, options: .init(batch: batch, limits: limits)) { pass, context in
+        result = try Pipeline.compile(model, options: .init(batch: batch, limits: limits, winograd: winograd)) { pass, context in
           lap(pass)
           seen[pass, default: 0] += 1
           if pass == printAfter || (printIr && pass == Pipeline.passes.last?.name) {

@@ -50,6 +50,19 @@ final class CompileRunCommandTests: XCTestCase {
     XCTAssertEqual((json["fused"] as? [String: Int])?["conv_relu"], 2)
   }
 
+  /// `--no-winograd` keeps ResNet-18's 3x3 convs on im2col + GEMM; the default runs them as Winograd.
+  func testNoWinogradFlagReachesTheReport() throws {
+    let graph = CLI.packageRoot.appendingPathComponent("Graphs/resnet18.graph").path
+    for (flags, winograd) in [([String](), true), (["--no-winograd"], false)] {
+      let r = try graphc(["compile", graph, "-o", path("r.plan"), "--json"] + flags)
+      XCTAssertEqual(r.status, 0, r.stderr)
+      let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+      let algorithms = try XCTUnwrap(json["conv_algorithms"] as? [String: Int])
+      XCTAssertEqual(algorithms.keys.contains { $0.hasPrefix("Winograd") }, winograd, "\(algorithms)")
+      XCTAssertEqual(algorithms["im2col + GEMM (Winograd turned off)"] != nil, !winograd, "\(algorithms)")
+    }
+  }
+
   func testClassifiesTheBundledDigit() throws {
     let plan = try compileLeNet()
     let r = try graphrun([plan, try saveDigit("seven.npy"), "--top", "3"])

@@ -156,6 +156,16 @@ final class LoweredPassesTests: XCTestCase {
     XCTAssertEqual(report.convAlgorithms, [
       "Winograd F(4x4,3x3)": 1, "im2col + GEMM (stride 2)": 1, "Winograd F(2x2,3x3)": 1, "GEMM on the input (1x1)": 1,
     ])
+    // `graphc compile --no-winograd`: both become im2col + GEMM, and the report says why.
+    let direct = try Pipeline.compile(g.model(), options: .init(winograd: false))
+    XCTAssertEqual(direct.report.convAlgorithms, [
+      "im2col + GEMM (Winograd turned off)": 2, "im2col + GEMM (stride 2)": 1, "GEMM on the input (1x1)": 1,
+    ])
+    XCTAssertFalse(direct.plan.steps.contains { PlanDescription.summary($0.kernel).contains("winograd") })
+    let inputs = Compile.randomInputs(g.model(), batch: 2, seed: 3)
+    let expected = try ReferenceInterpreter.run(g.model(), inputs: inputs)["d"]!.values
+    let y = try Compile.run(direct, inputs, threads: 2)["d"]!.values
+    XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-5 * expected.map(abs).max()!)
   }
 
   /// A Winograd conv with few tiles per item (16 at 14x14) gives an item the same bits alone as

@@ -76,6 +76,7 @@ struct SelectWinograd: LoweredPass {
   }
 
   func run(_ program: inout LoweredProgram, _ context: CompilationContext) throws {
+    guard context.winograd else { return }
     for i in program.steps.indices {
       guard case .conv(var conv) = program.steps[i].kernel, conv.weightLayout == .oihw,
         let variant = Self.variant(for: conv.geometry)
@@ -92,11 +93,13 @@ struct SelectWinograd: LoweredPass {
     }
   }
 
-  /// Convs per ``algorithm(_:_:)`` in a finished program.
-  static func algorithms(_ program: LoweredProgram) -> [String: Int] {
+  /// Convs per ``algorithm(_:_:)`` in a finished program (compiled with Winograd allowed or not).
+  static func algorithms(_ program: LoweredProgram, winograd: Bool = true) -> [String: Int] {
     var counts: [String: Int] = [:]
     for step in program.steps {
-      if case .conv(let conv) = step.kernel { counts[algorithm(conv.geometry, conv.weightLayout), default: 0] += 1 }
+      guard case .conv(let conv) = step.kernel else { continue }
+      let offByOption = !winograd && Winograd(conv.weightLayout) == nil && variant(for: conv.geometry) != nil
+      counts[offByOption ? "im2col + GEMM (Winograd turned off)" : algorithm(conv.geometry, conv.weightLayout), default: 0] += 1
     }
     return counts
   }

@@ -28,11 +28,14 @@ public final class CompilationContext {
   public let bindings: [String: Int]
   /// Budgets for what the passes compute from the model (folded constants).
   public let limits: Limits
+  /// Whether 3x3 convs may run as Winograd (``Pipeline/Options/winograd``).
+  public let winograd: Bool
 
-  public init(model: Model, bindings: [String: Int] = [:], limits: Limits = .machine) {
+  public init(model: Model, bindings: [String: Int] = [:], limits: Limits = .machine, winograd: Bool = true) {
     self.model = model
     self.bindings = bindings
     self.limits = limits
+    self.winograd = winograd
   }
 
   public var graph: Graph {

@@ -39,9 +39,15 @@ public enum Pipeline {
     public var batch: Int?
     /// Budgets for the nodes and the constants folded at compile time (see ``Limits``).
     public var limits: Limits
-    public init(batch: Int? = nil, limits: Limits = .machine) {
+    /// Whether 3x3 convs may run as Winograd where it is faster. Its transforms round more than
+    /// a direct sum (each output adds up 36 products of transformed values, some scaled by up to
+    /// 8), so a deep network that amplifies float32 rounding lands further from an exact result:
+    /// false keeps every conv on im2col + GEMM, at direct convolution's error and speed.
+    public var winograd: Bool
+    public init(batch: Int? = nil, limits: Limits = .machine, winograd: Bool = true) {
       self.batch = batch
       self.limits = limits
+      self.winograd = winograd
     }
   }
 
@@ -64,7 +70,7 @@ public enum Pipeline {
     do {
       try options.limits.check("the model's node count", count: model.graph.nodes.count, against: \.maxNodes)
     } catch { throw GraphError("", error.message) }
-    let context = CompilationContext(model: model, bindings: bindings, limits: options.limits)
+    let context = CompilationContext(model: model, bindings: bindings, limits: options.limits, winograd: options.winograd)
     context.report.nodesIn = model.graph.nodes.count
     for pass in passes {
       try pass.run(context)
@@ -80,7 +86,7 @@ public enum Pipeline {
       try observe(pass.name, context)
     }
     // Added to what the lowered passes counted (dense-point-convs counts the convs it took).
-    context.report.convAlgorithms.merge(SelectWinograd.algorithms(program), uniquingKeysWith: +)
+    context.report.convAlgorithms.merge(SelectWinograd.algorithms(program, winograd: options.winograd), uniquingKeysWith: +)
     // Without a batch symbol every value has its fixed shape: the plan runs the one batch its
     // first input leads with (so batch tools pad to it); an empty input leads with nothing.
     let firstLeading = model.graph.inputs.lazy.compactMap { context.shapes[$0.name]?.dims.first?.value }.first { $0 > 0 }
