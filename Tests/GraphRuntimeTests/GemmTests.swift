@@ -65,6 +65,31 @@ final class GemmTests: XCTestCase {
     }
   }
 
+  /// A dense layer may write its output over its residual (C is never scratch): the same bits as
+  /// into a separate buffer, for one row (four weight streams from K = 2048, one below), a few
+  /// rows, and several row passes.
+  func testDenseOutputMayBeItsResidual() {
+    for (m, k) in [(1, 300), (1, 4096), (3, 2048), (9, 300)] {
+      let p = GemmParameters(m: m, n: 37, k: k, transB: true)
+      var rng = SeededRandom(seed: UInt64(m * k))
+      let a = rng.floats(p.m * p.k), b = rng.floats(p.n * p.k), bias = rng.floats(p.n), residual = rng.floats(p.m * p.n)
+      var separate = [Float](repeating: 0, count: p.m * p.n)
+      var inPlace = residual
+      let pool = ThreadPool(threads: 2)
+      bias.withUnsafeBufferPointer { bias in
+        residual.withUnsafeBufferPointer { residual in
+          let epilogue = Epilogue(bias: bias.baseAddress, residual: residual.baseAddress, activation: .relu)
+          Kernels.gemm(p, a: a, b: b, epilogue: epilogue, output: &separate, pool: pool)
+        }
+        inPlace.withUnsafeMutableBufferPointer { both in
+          let epilogue = Epilogue(bias: bias.baseAddress, residual: UnsafePointer(both.baseAddress), activation: .relu)
+          Kernels.gemm(p, a: a, b: b, epilogue: epilogue, output: both.baseAddress!, pool: pool)
+        }
+      }
+      assertIdentical(inPlace, separate, "m \(m) k \(k)")
+    }
+  }
+
   /// The four-stream dot products a batch-1 dense layer runs give, on every module this CPU
   /// supports, each weight row's lanes bit for bit as the one-row kernel does, and leave the
   /// lanes between theirs alone.
