@@ -45,7 +45,7 @@ corpus() {
   # ONNX: the small fixtures whole, every Graphs/ model with its weights stripped, a tiny net;
   # with a weights blob (external data loaded): the first layers of each Graphs/ model, the
   # tiny net and the small fixtures with every tensor external.
-  cp Tests/Fixtures/opcoverage/*.onnx "$seeds/onnx/"
+  cp Tests/Fixtures/opcoverage/*.onnx Tests/Fixtures/legacy/*.onnx "$seeds/onnx/"
   .venv/bin/python Tools/fuzz_seeds.py "$seeds/npy" "$seeds/onnx" Graphs/*.graph --external Tests/Fixtures/opcoverage/*.onnx
   # Plans: compiled from the small models, symbolic and fixed batch.
   swift build -c release --product graphc >/dev/null
