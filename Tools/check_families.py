@@ -196,11 +196,11 @@ def check(file, model, bindir, batches, threads, tmp):
                            capture_output=True, text=True)
         if r.returncode != 0:
             return "run error", first_line(r.stderr, plan)
-        (ref,) = session.run(None, {feed.name: x})
+        (ort_out,) = session.run(None, {feed.name: x})
         with torch.no_grad():
             expected = model(torch.from_numpy(x)).numpy()
         ours = np.load(out)
-        for reference, ref in [("onnxruntime", ref), ("PyTorch", expected)]:
+        for reference, ref in [("onnxruntime", ort_out), ("PyTorch", expected)]:
             if ours.shape != ref.shape:
                 return "FAIL", f"batch {batch}: shape {ours.shape} != {reference}'s {ref.shape}"
             scale = float(np.abs(ref).max())
@@ -211,7 +211,7 @@ def check(file, model, bindir, batches, threads, tmp):
             worst = max(worst, rel)
             if rel > TOLERANCE:
                 return "FAIL", (f"batch {batch}: max diff / max|ref| = {rel:.2e} against {reference}; "
-                                + float64_errors(model, x, {"graphrun": ours, "onnxruntime": ref, "PyTorch float32": expected}))
+                                + float64_errors(model, x, {"graphrun": ours, "onnxruntime": ort_out, "PyTorch float32": expected}))
     return "pass", f"max diff / max|ref| {worst:.1e}; compiled in {compile_s:.1f} s"
 
 

@@ -44,7 +44,9 @@ final class OldOpsetTests: XCTestCase {
       let padded = g.node("Pad", "pad", legacy ? [x] : [x, g.ints("pads", [0, 0, 1, 2, 0, 0, 2, 1])],
                           legacy ? ["paddings": .ints([0, 0, 1, 2, 0, 0, 2, 1]), "mode": .string("edge")] : ["mode": .string("edge")])
       let pooled = g.node("LpPool", "lp", [padded], ["kernel_shape": .ints([2, 2]), "p": legacy ? .float(3) : .int(3)])
-      g.builder.node("Split", name: "split", inputs: [pooled, g.ints("sizes", [1, 3])], outputs: ["a", "b"], attributes: ["axis": .int(1)])
+      // Split-1's sizes input is a float tensor (type T); opset 13's is int64.
+      let sizes = legacy ? g.builder.constant("sizes", Tensor(floats: [1, 3], dims: [2])) : g.ints("sizes", [1, 3])
+      g.builder.node("Split", name: "split", inputs: [pooled, sizes], outputs: ["a", "b"], attributes: ["axis": .int(1)])
       let sum = g.node("Add", "add", ["a", g.node("ReduceMax", "max", ["b"], ["axes": .ints([1]), "keepdims": .int(1)])])
       g.output(g.node("Cast", "cast", [sum], ["to": legacy ? .string("FLOAT") : .int(1)]))
       return g.model(opset: legacy ? 1 : 13)
@@ -55,6 +57,24 @@ final class OldOpsetTests: XCTestCase {
     XCTAssertEqual(old.shape, [1, 1, 7, 7])
     XCTAssertEqual(old.shape, new.shape)
     XCTAssertEqual(old.values, new.values)
+  }
+
+  /// Concat without an axis before opset 4 joins along axis 1 wherever the batch sits: channels of
+  /// `[N, C, H, W]`, and the middle axis of a `[3, 4, N]` transpose (which the batch is moved out of).
+  func testConcatDefaultAxisIsOneOnEveryPath() throws {
+    let g = TestGraph("concat1")
+    let x = g.input("x", ["N", 3, 4])
+    let images = g.node("Concat", "channels", [g.node("Unsqueeze", "four", [x], ["axes": .ints([3])]), g.node("Relu", "r", [g.node("Unsqueeze", "four2", [x], ["axes": .ints([3])])])])
+    g.output(images)  // [N, 6, 4, 1]
+    let t = g.node("Transpose", "t", [x], ["perm": .ints([1, 2, 0])])  // [3, 4, N]
+    let joined = g.node("Concat", "middle", [t, g.node("Neg", "neg", [t])])  // [3, 8, N]
+    g.output(g.node("Transpose", "back", [joined], ["perm": .ints([2, 0, 1])]))  // [N, 3, 8]
+    let model = g.model(opset: 3)
+    try assertCompiledMatchesReference(model)
+    let y = try run(model, ["x": try FloatTensor(shape: [1, 3, 4], values: (0..<12).map(Float.init))])
+    XCTAssertEqual(y["channels"]?.shape, [1, 6, 4, 1])
+    XCTAssertEqual(y["back"]?.shape, [1, 3, 8])
+    XCTAssertEqual(Array(y["back"]!.values.prefix(8)), [0, 1, 2, 3, -0, -1, -2, -3])
   }
 
   /// What still differs is refused by name: Reshape before opset 5 needs its attribute, Tile
@@ -69,6 +89,18 @@ final class OldOpsetTests: XCTestCase {
     let upsample = TestGraph("upsample")
     upsample.output(upsample.node("Upsample", "up", [upsample.input("x", [1, 1, 2, 2])], ["height_scale": .float(2), "width_scale": .float(2)]))
     XCTAssertTrue(message(upsample.model(opset: 6)).contains("Upsample before opset 7"), message(upsample.model(opset: 6)))
+    // Split-1: no default axis; float sizes past Int64's range are an error, not a trap.
+    func split(_ sizes: [Float], _ attributes: [String: Attribute]) -> Model {
+      let g = TestGraph("split")
+      let sizes = g.builder.constant("sizes", Tensor(floats: sizes, dims: [sizes.count]))
+      g.builder.node("Split", name: "split", inputs: [g.input("x", [1, 4]), sizes], outputs: ["a", "b"], attributes: attributes)
+      g.output("a")
+      g.output("b")
+      return g.model(opset: 1)
+    }
+    XCTAssertTrue(message(split([1, 3], [:])).contains("attribute axis is required in opset 1"), message(split([1, 3], [:])))
+    XCTAssertTrue(message(split([1e30, -1e30], ["axis": .int(1)])).contains("split sizes"), message(split([1e30, -1e30], ["axis": .int(1)])))
+    XCTAssertEqual(message(split([1, 3], ["axis": .int(1)])), "no error")
     let relu = TestGraph("relu")
     relu.output(relu.node("Relu", "relu", [relu.input("x", [1, 2])], ["consumed_inputs": .ints([0])]))
     XCTAssertEqual(message(relu.model(opset: 5)), "no error")

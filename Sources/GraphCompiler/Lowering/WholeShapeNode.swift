@@ -18,10 +18,10 @@ struct WholeShapeNode {
       "TopK", "LpNormalization":
       let softmax = opset < 13 ? 1 : -1
       let defaults = [
-        "Gather": 0, "Split": 0, "LayerNormalization": -1, "RMSNormalization": -1, "Softmax": softmax, "LogSoftmax": softmax,
+        "Concat": ConcatOp.defaultAxis(opset: opset), "Gather": 0, "Split": 0, "LayerNormalization": -1, "RMSNormalization": -1, "Softmax": softmax, "LogSoftmax": softmax,
         "Hardmax": softmax, "ArgMax": 0, "ArgMin": 0, "TopK": -1, "LpNormalization": -1,
       ]
-      if let axis = try original.int("axis") ?? defaults[original.opType] { node.attributes["axis"] = .int(shifted(axis)) }
+      if let axis = try original.int("axis") ?? defaults[original.opType] ?? nil { node.attributes["axis"] = .int(shifted(axis)) }
     case "Transpose":
       let perm = try original.ints("perm") ?? Array((0..<rank).reversed())
       node.attributes["perm"] = .ints([0] + perm.map { $0 + 1 })

@@ -13,9 +13,12 @@ enum ConcatOp: OperatorDefinition {
     "any axis (the batch axis only with fixed shapes); along the channels the inputs' producers write their slices of the output in place."
 
   static func rawAxis(_ n: some NodeOperands) throws -> Int {
-    guard let axis = try n.node.int("axis") ?? (n.opset < 4 ? 1 : nil) else { throw n.error("attribute axis is required") }
+    guard let axis = try n.node.int("axis") ?? defaultAxis(opset: n.opset) else { throw n.error("attribute axis is required") }
     return axis
   }
+
+  /// The axis when the attribute is absent: 1 before opset 4 (Caffe2's channels), none after.
+  static func defaultAxis(opset: Int) -> Int? { opset < 4 ? 1 : nil }
 
   static func infer(_ n: NodeContext) throws -> [ValueState] {
     guard !n.inputs.isEmpty else { throw n.error("needs at least one input") }

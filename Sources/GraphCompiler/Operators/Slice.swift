@@ -141,6 +141,8 @@ enum SplitOp: OperatorDefinition {
 
   /// The normalized axis and the parts' sizes along it, for an axis of `size`.
   static func parts(_ n: some NodeOperands, rank: Int, size: Int?) throws -> (axis: Int, sizes: [Int]) {
+    // Split-1's schema gives `axis` no default (0 came with opset 2): refuse rather than guess.
+    guard n.opset >= 2 || n.node.attributes["axis"] != nil else { throw n.error("attribute axis is required in opset 1") }
     let axis = try n.axis(try n.node.int("axis", default: 0), rank: rank)
     let outputs = n.node.outputs.count
     let given: [Int]?

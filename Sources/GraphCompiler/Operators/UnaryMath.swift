@@ -170,13 +170,15 @@ enum EluOp: ActivationOperator {
   static func activation(_ n: some NodeOperands) throws -> Activation { .elu(alpha: try n.node.float("alpha", default: 1)) }
 }
 
-/// Selu: `gamma * (x > 0 ? x : alpha * (e^x - 1))`, with the self-normalizing constants by default.
+/// Selu: `gamma * (x > 0 ? x : alpha * (e^x - 1))`, with the self-normalizing constants by default
+/// (rounded to 1.6732 and 1.0507 before opset 6, as that schema wrote them).
 enum SeluOp: ActivationOperator {
   static let opTypes = ["Selu"]
   static let attributes: Set<String> = ["alpha", "gamma"]
   static func activation(_ n: some NodeOperands) throws -> Activation {
-    .selu(alpha: try n.node.float("alpha", default: 1.673_263_192_176_818_847_656_25),
-          gamma: try n.node.float("gamma", default: 1.050_701_022_148_132_324_218_75))
+    let old = n.opset < 6
+    return .selu(alpha: try n.node.float("alpha", default: old ? 1.6732 : 1.673_263_192_176_818_847_656_25),
+                 gamma: try n.node.float("gamma", default: old ? 1.0507 : 1.050_701_022_148_132_324_218_75))
   }
 }
 

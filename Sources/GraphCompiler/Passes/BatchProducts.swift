@@ -106,7 +106,7 @@ public struct BatchProducts: Pass {
         shiftAxis("axis", default: 0, rank: r) else { return nil }
       return node
     case "Concat":
-      guard node.inputs.allSatisfy(split), shiftAxis("axis", default: 0, rank: rank) else { return nil }
+      guard node.inputs.allSatisfy(split), shiftAxis("axis", default: ConcatOp.defaultAxis(opset: opset) ?? 0, rank: rank) else { return nil }
       return node
     case "Slice":
       guard opset >= 10, split(node.inputs[0]), node.inputs.dropFirst().allSatisfy({ !split($0) }),

@@ -200,7 +200,7 @@ public struct BatchToFront: Pass {
         if axis < layout.axis { result.axis += q - 1 }
         return (node, result)
       case "Concat":
-        guard sameLayouts, batched.count == node.inputs.count, moveAxis("axis", default: 0, rank: r) else { return nil }
+        guard sameLayouts, batched.count == node.inputs.count, moveAxis("axis", default: ConcatOp.defaultAxis(opset: opset) ?? 0, rank: r) else { return nil }
         return (node, layout)
       case "Slice":
         guard opset >= 10, node.inputs[0] == first, batched.count == 1,

@@ -2,9 +2,10 @@ import GraphIR
 
 /// Einsum → the ops whose steps run it, so no kernel of its own: each operand first takes the
 /// diagonal of a letter it names twice (Transpose the pair last, Reshape them into one axis,
-/// Gather every (n+1)th element), then sums out the axes only it names (ReduceSum), then, for two operands, is transposed to `[batch, kept, summed]`
-/// and `[batch, summed, kept]`, reshaped to matrices, multiplied (MatMul, batched over the shared
-/// output axes), reshaped back and transposed to the output's order. Steps that would change
+/// Gather every (n+1)th element), then sums out the axes only it names (ReduceSum), then, for
+/// two operands, is transposed to `[batch, kept, summed]` and `[batch, summed, kept]`, reshaped to
+/// matrices, multiplied (MatMul, batched over the shared output axes), reshaped back and
+/// transposed to the output's order. Steps that would change
 /// nothing are left out: `bhid,bhjd->bhij` is one Transpose and one MatMul. Runs after folding
 /// (a constant Einsum is already folded) and infers shapes again for the nodes it adds.
 public struct DecomposeEinsum: Pass {
@@ -50,8 +51,8 @@ public struct DecomposeEinsum: Pass {
       return out
     }
 
-    mutating func constant(_ values: [Int]) -> String {
-      let name = fresh("shape")
+    mutating func constant(_ values: [Int], _ what: String = "shape") -> String {
+      let name = fresh(what)
       context.graph.initializers[name] = Tensor(int64s: values.map(Int64.init), dims: [values.count])
       return name
     }
@@ -73,14 +74,13 @@ public struct DecomposeEinsum: Pass {
       var (x, letters, dims) = (x, letters, dims)
       while let second = letters.indices.first(where: { letters[..<$0].contains(letters[$0]) }) {
         let c = letters[second], first = letters.firstIndex(of: c)!
-        guard let n = dims[first].value ?? dims[second].value else {
+        guard let n = dims[first].value else {  // `sizes` made the pair's dims equal
           throw GraphError.node(node, "axis '\(c)' must have a known size to take its diagonal")
         }
         let others = letters.indices.filter { $0 != first && $0 != second }
-        let order = others.map { letters[$0] } + [c, c]
-        let moved = transpose(x, letters, to: order, perm: others + [first, second])
+        let moved = transpose(x, perm: others + [first, second])
         let flat = reshape(moved, from: others.map { dims[$0] } + [.fixed(n), .fixed(n)], to: others.map { _ in 0 } + [n * n])
-        x = add("Gather", [flat, constant((0..<n).map { $0 * (n + 1) })], ["axis": .int(others.count)], "diagonal")
+        x = add("Gather", [flat, constant((0..<n).map { $0 * (n + 1) }, "indices")], ["axis": .int(others.count)], "diagonal")
         letters = others.map { letters[$0] } + [c]
         dims = others.map { dims[$0] } + [.fixed(n)]
       }
@@ -88,8 +88,12 @@ public struct DecomposeEinsum: Pass {
     }
 
     /// `x` (axes `letters`) with its axes in the order `to`.
-    mutating func transpose(_ x: String, _ letters: [Character], to: [Character], perm given: [Int]? = nil) -> String {
-      let perm = given ?? to.map { letters.firstIndex(of: $0)! }
+    mutating func transpose(_ x: String, _ letters: [Character], to: [Character]) -> String {
+      transpose(x, perm: to.map { letters.firstIndex(of: $0)! })
+    }
+
+    /// `x` with its axes permuted by `perm`; nothing when `perm` keeps them in place.
+    mutating func transpose(_ x: String, perm: [Int]) -> String {
       return perm == Array(perm.indices) ? x : add("Transpose", [x], ["perm": .ints(perm)], "transpose")
     }
 
@@ -137,7 +141,7 @@ public struct DecomposeEinsum: Pass {
       func product(_ letters: [Character]) throws -> Int {
         try letters.map { c -> Int in
           guard let v = size[c]?.value else {
-            throw GraphError.node(node, "axis '\(c)' of equation '\(String(a0)),\(String(b0))' must have a known size to become a matrix axis")
+            throw GraphError.node(node, "axis '\(c)' of equation '\(String(equation.operands[0])),\(String(equation.operands[1]))' must have a known size to become a matrix axis")
           }
           return v
         }.reduce(1, *)

@@ -42,7 +42,7 @@ public enum Pipeline {
     /// Whether 3x3 convs may run as Winograd where it is faster. Its transforms round more than
     /// a direct sum (each output adds up 36 products of transformed values, some scaled by up to
     /// 8), so a deep network that amplifies float32 rounding lands further from an exact result:
-    /// false keeps every conv on im2col + GEMM, at direct convolution's error and speed.
+    /// false keeps those 3x3 convs on im2col + GEMM, at direct convolution's error and speed.
     public var winograd: Bool
     public init(batch: Int? = nil, limits: Limits = .machine, winograd: Bool = true) {
       self.batch = batch

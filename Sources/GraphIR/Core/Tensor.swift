@@ -49,12 +49,17 @@ public struct Tensor: Equatable, Sendable {
     }
   }
 
-  /// Values as Int64, truncating floating values toward zero.
+  /// Values as Int64, truncating floating values toward zero (beyond Int64's range, its
+  /// nearest end: a crafted file's 1e30 must not trap).
   public var int64s: [Int64] {
+    func truncated<F: BinaryFloatingPoint>(_ x: F) -> Int64 {
+      guard x.isFinite else { return 0 }
+      return Int64(exactly: x.rounded(.towardZero)) ?? (x > 0 ? .max : .min)
+    }
     switch storage {
     case .integers(let v): return v
-    case .floats(let v): return v.map { $0.isFinite ? Int64($0) : 0 }
-    case .doubles(let v): return v.map { $0.isFinite ? Int64($0) : 0 }
+    case .floats(let v): return v.map(truncated)
+    case .doubles(let v): return v.map(truncated)
     case .unloaded: return []
     }
   }

@@ -2,8 +2,8 @@
 (bvlc_googlenet-3, resnet50-caffe2-v1-3): `consumed_inputs` on most ops, BatchNormalization
 and Dropout with `is_test`, Reshape's shape as an attribute, Concat without an axis, Gemm with
 `broadcast`, Sum, LRN, Cast with a type name. onnxruntime does not run opset 3, so the expected
-output comes from the same network written at opset 13 (opset3-twin.onnx, not committed).
-Run once with onnx + onnxruntime; the outputs are committed."""
+output comes from the same network written at opset 13 (built in memory, not saved).
+Run once from this folder with onnx + onnxruntime; the outputs are committed."""
 import numpy as np
 import onnx
 import onnxruntime as ort
