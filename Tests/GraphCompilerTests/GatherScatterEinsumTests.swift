@@ -163,6 +163,14 @@ final class GatherScatterEinsumTests: XCTestCase {
     let trace = TestGraph("trace", seed: 20)
     trace.output(trace.node("Einsum", "e", [trace.input("a", [3, 3])], ["equation": .string("ii")]))
     XCTAssertEqual(try run(trace.model(), ["a": ([3, 3], (1...9).map(Float.init))]), [15])
+    // A letter three times is taken twice: x[k, k, k].
+    let cube = TestGraph("cube", seed: 21)
+    cube.output(cube.node("Einsum", "e", [cube.input("a", [2, 2, 2])], ["equation": .string("iii->i")]))
+    XCTAssertEqual(try run(cube.model(), ["a": ([2, 2, 2], (1...8).map(Float.init))]), [1, 8])
+    // Diagonals in both operands, then a product summed over them: sum_i a[i, i] * b[i, i].
+    let both = TestGraph("both", seed: 22)
+    both.output(both.node("Einsum", "e", [both.input("a", [2, 2]), both.input("b", [2, 2])], ["equation": .string("ii,ii->")]))
+    XCTAssertEqual(try run(both.model(), ["a": ([2, 2], [1, 2, 3, 4]), "b": ([2, 2], [10, 20, 30, 40])]), [1 * 10 + 4 * 40])
   }
 
   /// The attention forms: `q @ k^T` is one Transpose and one MatMul; the others against the reference
