@@ -1,7 +1,7 @@
 // Winograd F(4x4, 3x3) tile transforms, compiled once per instruction set like
 // MicroKernels.swift (KernelsGeneric links this file). Eight tiles of one tile row go
-// through at once, one per SIMD lane; the matrices are Lavin & Gray's (points 0, ±1, ±2, ∞),
-// matching `Winograd.f4x4` in GraphPlan, which transforms the weights.
+// through at once, one per SIMD lane; the points are 0, ±1, ½, -2, ∞ (see `Winograd.f4x4` in
+// GraphPlan, which transforms the weights, for why not Lavin & Gray's ±2).
 
 typealias W8 = SIMD8<Float>
 
@@ -10,12 +10,13 @@ typealias W8 = SIMD8<Float>
 private func inputTransform6(
   _ d0: W8, _ d1: W8, _ d2: W8, _ d3: W8, _ d4: W8, _ d5: W8
 ) -> (W8, W8, W8, W8, W8, W8) {
-  let r0 = mulAdd8(mulAdd8(d4, d0, W8(repeating: 4)), d2, W8(repeating: -5))
-  let r1 = mulAdd8(d3 + d4, d1 + d2, W8(repeating: -4))
-  let r2 = mulAdd8(d4 - d3, d1 - d2, W8(repeating: 4))
-  let r3 = mulAdd8(d4 - d2, d3 - d1, W8(repeating: 2))
-  let r4 = mulAdd8(d4 - d2, d1 - d3, W8(repeating: 2))
-  let r5 = mulAdd8(mulAdd8(d5, d1, W8(repeating: 4)), d3, W8(repeating: -5))
+  let d31 = d3 - d1, d42 = d4 - d2
+  let r0 = mulAdd8(mulAdd8(d0, d2, W8(repeating: -2)) + d4, d31, W8(repeating: 1.5))
+  let r1 = mulAdd8(mulAdd8(d4 - d1, d2, W8(repeating: 0.5)), d3, W8(repeating: 2.5))
+  let r2 = mulAdd8(mulAdd8(d4 + d1, d2, W8(repeating: -2.5)), d3, W8(repeating: 0.5))
+  let r3 = mulAdd8(d42, d31, W8(repeating: 2))
+  let r4 = mulAdd8(d42, d31, W8(repeating: -0.5))
+  let r5 = mulAdd8(mulAdd8(d5 + d1, d3, W8(repeating: -2)), d42, W8(repeating: 1.5))
   return (r0, r1, r2, r3, r4, r5)
 }
 
@@ -24,11 +25,11 @@ private func inputTransform6(
 private func outputTransform6(
   _ m0: W8, _ m1: W8, _ m2: W8, _ m3: W8, _ m4: W8, _ m5: W8
 ) -> (W8, W8, W8, W8) {
-  let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
-  let y0 = m0 + s12 + s34
-  let y1 = mulAdd8(d12, d34, W8(repeating: 2))
-  let y2 = mulAdd8(s12, s34, W8(repeating: 4))
-  let y3 = mulAdd8(d12 + m5, d34, W8(repeating: 8))
+  let s12 = m1 + m2, d12 = m1 - m2
+  let y0 = m0 + s12 + (m3 + m4)
+  let y1 = mulAdd8(mulAdd8(d12, m3, W8(repeating: 0.5)), m4, W8(repeating: -2))
+  let y2 = mulAdd8(mulAdd8(s12, m3, W8(repeating: 0.25)), m4, W8(repeating: 4))
+  let y3 = mulAdd8(mulAdd8(d12 + m5, m3, W8(repeating: 0.125)), m4, W8(repeating: -8))
   return (y0, y1, y2, y3)
 }
 

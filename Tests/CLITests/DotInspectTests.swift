@@ -69,7 +69,7 @@ final class DotInspectTests: XCTestCase {
     let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(json["step_count"] as? Int, 7)
     XCTAssertEqual((json["steps"] as? [Any])?.count, 7)
-    XCTAssertEqual(json["format_version"] as? Int, 9)
+    XCTAssertEqual(json["format_version"] as? Int, 10)
     // The plan records who compiled it from what: the model's file name and SHA-256 (checked by a second digest here).
     let provenance = try XCTUnwrap(json["provenance"] as? [String: String])
     XCTAssertEqual(provenance["compiler_version"], GraphcVersion.current)

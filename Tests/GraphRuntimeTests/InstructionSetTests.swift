@@ -217,11 +217,12 @@ final class InstructionSetTests: XCTestCase {
       (.skylakeX, .f4x4, (KernelsSkylakeX.winogradInputTiles, KernelsSkylakeX.winogradOutputTiles)),
       (.skylakeX, .f2x2, (KernelsSkylakeX.winograd2InputTiles, KernelsSkylakeX.winograd2OutputTiles)),
     ]
-    // Lavin & Gray's Bᵀ and Aᵀ.
+    // Bᵀ and Aᵀ of F(4x4, 3x3) for the points 0, 1, -1, ½, -2, ∞ (`Winograd.g`'s points).
     let bt4: [[Float]] = [
-      [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1],
+      [1, -1.5, -2, 1.5, 1, 0], [0, -1, 0.5, 2.5, 1, 0], [0, 1, -2.5, 0.5, 1, 0], [0, -2, -1, 2, 1, 0], [0, 0.5, -1, -0.5, 1, 0],
+      [0, 1, -1.5, -2, 1.5, 1],
     ]
-    let at4: [[Float]] = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]
+    let at4: [[Float]] = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 0.5, -2, 0], [0, 1, 1, 0.25, 4, 0], [0, 1, -1, 0.125, -8, 1]]
     let bt2: [[Float]] = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
     let at2: [[Float]] = [[1, 1, 1, 0], [0, 1, -1, -1]]
     var rng = SeededRandom(seed: 27)

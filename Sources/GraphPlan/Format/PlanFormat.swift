@@ -27,7 +27,9 @@ public enum PlanFormat {
   /// activation tags 25-27 (sign, isNaN, isInf).
   /// 9: no GEMM fallback after a conv's layout (Winograd now wins at every batch); tag 27 is
   /// the resize kernel with per-axis tap tables (linear, cubic, antialiased), not linear only.
-  public static let version: UInt32 = 9
+  /// 10: Winograd F(4x4, 3x3) weights (layout 2) are transformed for the points 0, ±1, ½, -2, ∞,
+  /// not 0, ±1, ±2, ∞ (less rounding error); a format-9 plan's would compute wrong values.
+  public static let version: UInt32 = 10
   static let headerSize = 64
   static let sectionEntrySize = 24
 
