@@ -18,15 +18,17 @@ func withEpilogue<R>(
 
 /// The epilogue variants every fused kernel is checked with.
 enum EpilogueCase: CaseIterable {
-  case plain, bias, biasRelu, residualClip, all
+  /// `allSilu`: an activation no row store clamps, so it runs after the store.
+  case plain, bias, biasRelu, residualClip, all, allSilu
 
-  var hasBias: Bool { self == .bias || self == .biasRelu || self == .all }
-  var hasResidual: Bool { self == .residualClip || self == .all }
+  var hasBias: Bool { self == .bias || self == .biasRelu || self == .all || self == .allSilu }
+  var hasResidual: Bool { self == .residualClip || self == .all || self == .allSilu }
   var activation: Activation {
     switch self {
     case .plain, .bias: return .none
     case .biasRelu, .all: return .relu
     case .residualClip: return .clip(min: -0.5, max: 0.75)
+    case .allSilu: return .silu
     }
   }
 }
