@@ -136,6 +136,22 @@ final class ConvTests: XCTestCase {
     }
   }
 
+  /// Convs with many small groups (ResNeXt, RegNet) run one group per thread at 2 threads
+  /// (8 groups or more); the same bits as one thread, which splits within each group.
+  func testManySmallGroupsGiveTheSameBitsOnAnyThread() {
+    let grouped = Conv2DParameters(
+      batch: 2, inChannels: 32, inHeight: 9, inWidth: 11, outChannels: 40, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 8, outputChannelOffset: 3, outputTotalChannels: 45)
+    for (i, e) in EpilogueCase.allCases.enumerated() { check(grouped, e, seed: 60 + UInt64(i)) }
+    let pointwise = Conv2DParameters(
+      batch: 3, inChannels: 48, inHeight: 5, inWidth: 7, outChannels: 24, kernelHeight: 1, kernelWidth: 1, groups: 12)
+    check(pointwise, .all, seed: 70)
+    let strided = Conv2DParameters(
+      batch: 1, inChannels: 64, inHeight: 14, inWidth: 14, outChannels: 64, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 16)
+    check(strided, .biasRelu, seed: 71)
+  }
+
   func testDepthwise() {
     for stride in [1, 2] {
       let p = Conv2DParameters(

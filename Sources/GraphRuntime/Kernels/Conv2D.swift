@@ -42,16 +42,8 @@ extension Kernels {
       depthwiseConv2d(p, input: input, weights: weights, epilogue: epilogue, output: output, pool: pool)
       return
     }
-    let g = p.geometry, w = g.window
-    let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
-    let kDepth = cg * w.kernelHeight * w.kernelWidth
-    let outPlane = g.outHeight * g.outWidth, inPlane = g.inHeight * g.inWidth
+    let g = p.geometry, inPlane = g.inHeight * g.inWidth
     let pointwise = isPointwise(p)
-    func left(_ group: Int) -> GemmLeft {
-      weightLayout == .gemmPanels
-        ? .panels(weights + group * GemmPanels.count(rows: mg, depth: kDepth))
-        : .matrix(.rowMajor(weights + group * mg * kDepth, columns: kDepth))
-    }
 
     // C's columns are the images of a run side by side.
     let perGemm = min(p.batch, imagesPerGemm(g))
@@ -64,26 +56,58 @@ extension Kernels {
         first = UnsafePointer(copyWithBorders(first, g, bordered, images: images, pool: pool))
         unfolded = bordered
       }
-      for group in 0..<g.groups {
-        // A 1x1 stride-1 conv's B is the input planes themselves; any other, their im2col.
-        let b: GemmRight =
-          pointwise
-          ? .matrix(
-            MatrixView(
-              base: first + group * cg * inPlane, rowStride: inPlane, colStride: 1,
-              columnsPerGroup: outPlane, groupStride: g.inChannels * inPlane))
-          : .unfolded(UnfoldedColumns(unfolded, image: first, firstChannel: group * cg))
-        var store = gemmStore(p, epilogue: epilogue, output: output, image: n0, group: group, firstColumn: 0)
-        store.columnsPerImage = outPlane
-        store.imageStride = p.outputTotalChannels * outPlane
-        store.residualImageStride = g.outChannels * outPlane
-        SGEMM.run(m: mg, n: images * outPlane, k: kDepth, a: left(group), b: b, store: store, pool: pool)
+      // Many small groups (ResNeXt, RegNet: 4-8 channels each) take a thread each: split within,
+      // every group's GEMM was its own parallel region of a few microseconds' work. The
+      // sums do not depend on the split, so neither do the bits.
+      let groupsInParallel = (pool?.threads ?? 1) > 1 && g.groups >= 4 * (pool?.threads ?? 1)
+      let groupGemm = GroupGemm(
+        p: p, weights: weights, packed: weightLayout == .gemmPanels, epilogue: epilogue, output: output, first: first,
+        unfolded: unfolded, pointwise: pointwise, firstImage: n0, images: images)
+      if groupsInParallel {
+        parallelFor(pool, g.groups, groupGemm) { groupGemm, group in groupGemm.run(group, pool: nil) }
+      } else {
+        for group in 0..<g.groups { groupGemm.run(group, pool: pool) }
       }
     }
   }
 
+  /// One group's GEMM of a conv over the images `firstImage ..< firstImage + images`.
+  private struct GroupGemm: BitwiseCopyable {
+    let p: Conv2DParameters, weights: UnsafePointer<Float>
+    /// Whether the weights are GEMM panels (else `[M, C/groups, KH, KW]`).
+    let packed: Bool
+    let epilogue: Epilogue, output: UnsafeMutablePointer<Float>
+    /// The first image's input (zero-bordered when `unfolded` is the bordered geometry).
+    let first: UnsafePointer<Float>, unfolded: Conv2DGeometry
+    let pointwise: Bool, firstImage: Int, images: Int
+
+    func run(_ group: Int, pool: ThreadPool?) {
+      let g = p.geometry, w = g.window
+      let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
+      let kDepth = cg * w.kernelHeight * w.kernelWidth
+      let outPlane = g.outHeight * g.outWidth, inPlane = g.inHeight * g.inWidth
+      let a: GemmLeft =
+        packed
+        ? .panels(weights + group * GemmPanels.count(rows: mg, depth: kDepth))
+        : .matrix(.rowMajor(weights + group * mg * kDepth, columns: kDepth))
+      // A 1x1 stride-1 conv's B is the input planes themselves; any other, their im2col.
+      let b: GemmRight =
+        pointwise
+        ? .matrix(
+          MatrixView(
+            base: first + group * cg * inPlane, rowStride: inPlane, colStride: 1,
+            columnsPerGroup: outPlane, groupStride: g.inChannels * inPlane))
+        : .unfolded(UnfoldedColumns(unfolded, image: first, firstChannel: group * cg))
+      var store = Kernels.gemmStore(p, epilogue: epilogue, output: output, image: firstImage, group: group, firstColumn: 0)
+      store.columnsPerImage = outPlane
+      store.imageStride = p.outputTotalChannels * outPlane
+      store.residualImageStride = g.outChannels * outPlane
+      SGEMM.run(m: mg, n: images * outPlane, k: kDepth, a: a, b: b, store: store, pool: pool)
+    }
+  }
+
   /// Where group `group`'s GEMM for image `n` writes, from output column `firstColumn` of the plane.
-  private static func gemmStore(
+  fileprivate static func gemmStore(
     _ p: Conv2DParameters, epilogue: Epilogue, output: UnsafeMutablePointer<Float>, image n: Int, group: Int, firstColumn: Int
   ) -> GemmStore {
     let g = p.geometry, mg = g.outChannelsPerGroup, outPlane = g.outHeight * g.outWidth
