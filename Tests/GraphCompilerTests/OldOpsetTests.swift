@@ -89,7 +89,7 @@ final class OldOpsetTests: XCTestCase {
     let upsample = TestGraph("upsample")
     upsample.output(upsample.node("Upsample", "up", [upsample.input("x", [1, 1, 2, 2])], ["height_scale": .float(2), "width_scale": .float(2)]))
     XCTAssertTrue(message(upsample.model(opset: 6)).contains("Upsample before opset 7"), message(upsample.model(opset: 6)))
-    // Split-1: no default axis; float sizes past Int64's range are an error, not a trap.
+    // Split-1: no default axis; float sizes past Int64's range or not whole are an error, not a trap.
     func split(_ sizes: [Float], _ attributes: [String: Attribute]) -> Model {
       let g = TestGraph("split")
       let sizes = g.builder.constant("sizes", Tensor(floats: sizes, dims: [sizes.count]))
@@ -101,6 +101,9 @@ final class OldOpsetTests: XCTestCase {
     XCTAssertTrue(message(split([1, 3], [:])).contains("attribute axis is required in opset 1"), message(split([1, 3], [:])))
     XCTAssertTrue(message(split([1e30, -1e30], ["axis": .int(1)])).contains("split sizes"), message(split([1e30, -1e30], ["axis": .int(1)])))
     XCTAssertEqual(message(split([1, 3], ["axis": .int(1)])), "no error")
+    // Sizes that are not whole numbers are refused, not truncated (1.5 + 2.5 would pass as 1 + 2 = 3 of 4).
+    let halves = message(split([1.5, 2.5], ["axis": .int(1)]))
+    XCTAssertTrue(halves.contains("holds 1.5, not a whole number") && halves.contains("'sizes'"), halves)
     let relu = TestGraph("relu")
     relu.output(relu.node("Relu", "relu", [relu.input("x", [1, 2])], ["consumed_inputs": .ints([0])]))
     XCTAssertEqual(message(relu.model(opset: 5)), "no error")

@@ -85,6 +85,21 @@ extension NodeOperands {
     guard let t = knownValue(i), t.isLoaded else {
       throw error("\(role) (input \(i), '\(node.inputs[i])') must be a constant known at compile time")
     }
+    return try wholeNumbers(t, i, role)
+  }
+
+  /// A known tensor's values as integers. Float ones (Split-1's schema types its sizes so) must
+  /// be whole numbers: 1.5 is not a size, and truncating it would compute something else.
+  func wholeNumbers(_ t: Tensor, _ i: Int, _ role: String) throws -> [Int] {
+    let floats: [Double]
+    switch t.storage {
+    case .floats(let v): floats = v.map(Double.init)
+    case .doubles(let v): floats = v
+    case .integers, .unloaded: floats = []
+    }
+    if let bad = floats.first(where: { !$0.isFinite || $0 != $0.rounded(.towardZero) }) {
+      throw error("\(role) (input \(i), '\(node.inputs[i])') holds \(bad), not a whole number")
+    }
     return t.int64s.map { Int($0) }
   }
 

@@ -33,10 +33,11 @@ struct NodeContext: NodeOperands {
   /// Known integer values, possibly derived from shapes (Shape -> Gather -> Concat).
   func knownInts(_ i: Int, _ role: String) throws -> [Int]? {
     guard let v = optionalInput(i) else { return nil }
-    guard let values = v.fixedElements ?? v.constant.map({ $0.int64s.map { Int($0) } }) else {
+    if let values = v.fixedElements { return values }
+    guard let constant = v.constant else {
       throw error("\(role) (input \(i), '\(node.inputs[i])') must be a constant integer tensor known at compile time")
     }
-    return values
+    return try wholeNumbers(constant, i, role)
   }
 
   /// A new symbol for a dim that depends on a symbolic input in a way a symbol cannot express
