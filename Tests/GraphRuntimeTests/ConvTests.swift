@@ -142,7 +142,7 @@ final class ConvTests: XCTestCase {
     let grouped = Conv2DParameters(
       batch: 2, inChannels: 32, inHeight: 9, inWidth: 11, outChannels: 40, kernelHeight: 3, kernelWidth: 3,
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 8, outputChannelOffset: 3, outputTotalChannels: 45)
-    for (i, e) in EpilogueCase.allCases.enumerated() { check(grouped, e, seed: 60 + UInt64(i)) }
+    for (i, e) in EpilogueCase.allCases.enumerated() { check(grouped, e, seed: 260 + UInt64(i)) }
     let pointwise = Conv2DParameters(
       batch: 3, inChannels: 48, inHeight: 5, inWidth: 7, outChannels: 24, kernelHeight: 1, kernelWidth: 1, groups: 12)
     check(pointwise, .all, seed: 70)
@@ -228,10 +228,18 @@ final class ConvTests: XCTestCase {
   }
 
   func testResidualMayAliasOutput() {
-    let p = Conv2DParameters(
+    let plain = Conv2DParameters(
       batch: 1, inChannels: 40, inHeight: 8, inWidth: 8, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
-    var rng = SeededRandom(seed: 80)
+    // Eight groups: one group per thread at 2 threads.
+    let grouped = Conv2DParameters(
+      batch: 2, inChannels: 32, inHeight: 8, inWidth: 8, outChannels: 16, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 8)
+    for (i, p) in [plain, grouped].enumerated() { checkResidualInPlace(p, seed: 80 + UInt64(i)) }
+  }
+
+  func checkResidualInPlace(_ p: Conv2DParameters, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+    var rng = SeededRandom(seed: seed)
     let input = rng.floats(p.inputCount), weights = rng.floats(p.geometry.weightCount)
     let residual = rng.floats(p.outputTensorCount)
     var expected = [Float](repeating: 0, count: p.outputTensorCount)
@@ -244,7 +252,7 @@ final class ConvTests: XCTestCase {
         p, input: input, weights: weights, epilogue: Epilogue(residual: UnsafePointer(buffer.baseAddress)),
         output: buffer.baseAddress!, pool: Self.pool)
     }
-    assertClose(inPlace, expected, atol: 1e-3, rtol: 1e-4, "in-place residual")
+    assertClose(inPlace, expected, atol: 1e-3, rtol: 1e-4, "in-place residual, \(p.geometry.groups) groups", file: file, line: line)
   }
 
   func testReferenceConvByHand() {

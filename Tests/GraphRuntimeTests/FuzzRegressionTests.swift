@@ -55,7 +55,7 @@ final class FuzzRegressionTests: XCTestCase {
     }
   }
 
-  /// The files keep the format version they were written at (5); a later version with the same
+  /// The files keep the format version they were written at (6 and 7); a later version with the same
   /// layout reads them once the header says so. The checksum covers bytes 64 on, not the version.
   static func stampCurrentVersion(_ bytes: inout [UInt8]) {
     withUnsafeBytes(of: PlanFormat.version.littleEndian) { bytes.replaceSubrange(8..<12, with: $0) }

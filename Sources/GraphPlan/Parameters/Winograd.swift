@@ -33,10 +33,10 @@ public enum Winograd: Sendable, Equatable, BitwiseCopyable {
 
   /// `G` (`inputTile` x 3), the kernel transform. F(4x4) uses the points 0, 1, -1, ½, -2, ∞
   /// (Barabasz et al., "Error analysis and improving the accuracy of Winograd convolution for
-  /// deep neural networks", 2020), not Lavin & Gray's 0, ±1, ±2, ∞: the same GEMMs (the input
-  /// transform takes a few more adds), about 1.7x less float32 rounding error per layer (a numpy
-  /// model of the transforms); ResNet-50's output lands 1.5x closer to float64 PyTorch (3.2e-5 ->
-  /// 2.2e-5 of its largest value).
+  /// deep neural networks", 2020), not Lavin & Gray's 0, ±1, ±2, ∞: the same GEMMs (each
+  /// transform takes an operation or so more), 1.5x less float32 rounding error per layer (RMS
+  /// from an exact convolution, `WinogradConvTests`; 1.7x in a numpy model of the transforms);
+  /// ResNet-50's output lands 1.5x closer to float64 PyTorch (3.2e-5 -> 2.2e-5 of its largest value).
   var g: [[Double]] {
     switch self {
     case .f2x2:

@@ -56,9 +56,10 @@ extension Kernels {
         first = UnsafePointer(copyWithBorders(first, g, bordered, images: images, pool: pool))
         unfolded = bordered
       }
-      // Many small groups (ResNeXt, RegNet: 4-8 channels each) take a thread each: split within,
-      // every group's GEMM was its own parallel region of a few microseconds' work. The
-      // sums do not depend on the split, so neither do the bits.
+      // Four or more groups per thread (ResNeXt's 32, RegNet's 8-channel groups) take a thread
+      // each, whatever their size: split within, every group's GEMM was its own parallel region,
+      // of a few microseconds' work for a small group. The sums do not depend on the split, so
+      // neither do the bits.
       let groupsInParallel = (pool?.threads ?? 1) > 1 && g.groups >= 4 * (pool?.threads ?? 1)
       let groupGemm = GroupGemm(
         p: p, weights: weights, packed: weightLayout == .gemmPanels, epilogue: epilogue, output: output, first: first,
