@@ -442,7 +442,7 @@ final class WinogradConvTests: XCTestCase {
       }
     }
     let ratio = (winogradSquares / directSquares).squareRoot()
-    print("F(4x4) RMS error / direct RMS error: \(ratio)")
+    print("F(4x4) RMS error in units of direct convolution's: \(ratio)")
     XCTAssertLessThan(ratio, 3.2, "F(4x4)'s rounding error against float64, in units of direct convolution's")
   }
 

@@ -60,7 +60,7 @@ extension Kernels {
       // each, whatever their size: split within, every group's GEMM was its own parallel region,
       // of a few microseconds' work for a small group. The sums do not depend on the split, so
       // neither do the bits.
-      let groupsInParallel = (pool?.threads ?? 1) > 1 && g.groups >= 4 * (pool?.threads ?? 1)
+      let threads = pool?.threads ?? 1, groupsInParallel = threads > 1 && g.groups >= 4 * threads
       let groupGemm = GroupGemm(
         p: p, weights: weights, packed: weightLayout == .gemmPanels, epilogue: epilogue, output: output, first: first,
         unfolded: unfolded, pointwise: pointwise, firstImage: n0, images: images)

@@ -391,11 +391,21 @@ enum SGEMM {
       dst.update(from: src, count: count)
       return
     }
-    // The sums go through the instruction set's row, clamped there when the activation is a
-    // clamp (none, ReLU, Clip: nearly every conv); any other activation then runs over the
-    // stored run, as a depthwise conv's does (the same values, so the same bits).
-    let (lower, upper, after) = store.activation.clampBounds
-    KernelTable.current.clampedStoreRow(src, count, dst, store.alpha, rowBias, colBias, residual, lower, upper)
-    if let after { Kernels.activation(after, dst, count: count, output: dst) }
+    storeRow(src, count: count, to: dst, alpha: store.alpha, rowBias: rowBias, colBias: colBias, residual: residual, activation: store.activation)
+  }
+
+  /// `dst[j] = activation(alpha * src[j] + rowBias + colBias[j] + residual[j])` for `j < count`,
+  /// 16 lanes at a time (Winograd's output rows go this way too). The sums go through the
+  /// instruction set's row, clamped there when the activation is a clamp (none, ReLU, Clip:
+  /// nearly every conv); any other activation then runs over the stored run, as a depthwise
+  /// conv's does (the same values, so the same bits). `dst` may equal `src` or `residual`.
+  @inline(__always)
+  static func storeRow(
+    _ src: UnsafePointer<Float>, count: Int, to dst: UnsafeMutablePointer<Float>, alpha: Float, rowBias: Float,
+    colBias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, activation: Activation, kernels: KernelTable = .current
+  ) {
+    let (lower, upper, after) = activation.clampBounds
+    kernels.clampedStoreRow(src, count, dst, alpha, rowBias, colBias, residual, lower, upper)
+    if let after { Kernels.activation(after, dst, count: count, output: dst, kernels: kernels) }
   }
 }

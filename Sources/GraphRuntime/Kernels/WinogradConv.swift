@@ -154,7 +154,7 @@ enum WinogradConv {
         let rs = tiling.outputRowStride, side = tiling.variant.outputTile
         let buffer = ThreadScratch.floats(side * rs)
         let bias = epilogue.bias.map { $0[oc] } ?? 0
-        let kernels = KernelTable.current, (lower, upper, after) = epilogue.activation.clampBounds
+        let kernels = KernelTable.current
         for r in r0..<(r0 + rows) {
           let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
           transform(products + oc * ld + (r - r0) * tiling.tilesWide, pPlane, tiling.groups, bias, buffer, rs)
@@ -162,12 +162,12 @@ enum WinogradConv {
             let oy = side * ty + i
             let src = buffer + i * rs
             let dst = output + ((n * p.outputTotalChannels + p.outputChannelOffset + oc) * oh + oy) * ow
-            // The GEMM's row store (residual, then the clamp), and any other activation over
-            // the stored row, 16 lanes at a time: per element, SiLU made these convs 3-4x
-            // slower than im2col (EfficientNet-V2-S).
+            // The GEMM's row store, 16 lanes at a time (the bias is in `src` already): element by
+            // element, SiLU made these convs 3-4x slower than im2col (EfficientNet-V2-S).
             let res = epilogue.residual.map { $0 + ((n * m + oc) * oh + oy) * ow }
-            kernels.clampedStoreRow(src, ow, dst, 1, 0, nil, res, lower, upper)
-            if let after { Kernels.activation(after, dst, count: ow, output: dst, kernels: kernels) }
+            SGEMM.storeRow(
+              src, count: ow, to: dst, alpha: 1, rowBias: 0, colBias: nil, residual: res, activation: epilogue.activation,
+              kernels: kernels)
           }
         }
       }
