@@ -54,6 +54,42 @@ struct TileFinish {
   }
 }
 
+/// The 6 x 16 tile over rows of B that lie in memory as they are: row `p` is the 16 floats
+/// at `b + offsets[p]`. A stride-1 convolution's im2col rows for 16 neighbouring outputs are
+/// its input shifted by each tap, so the tile reads them from the image and nothing is
+/// packed (see GraphRuntime's `ShiftedConv`). Otherwise `sgemmTile6x16`: the same sums in the
+/// same order, so the same bits.
+public func sgemmTile6x16Shifted(
+  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
+  residual: UnsafePointer<Float>?, ldr: Int
+) {
+  tile6(
+    SIMD16<Float>.self, depth: depth, a: a, b: ShiftedRows(base: b, offsets: offsets), c: c, ldc: ldc, accumulate: accumulate,
+    finish: TileFinish(rowBias, lower, upper, residual, ldr))
+}
+
+/// Where a tile's rows of B are: one packed panel (rows 16 floats apart) or anywhere (`ShiftedRows`).
+protocol TileRowsB {
+  func row<V: KernelVector>(_ p: Int, as: V.Type) -> V
+}
+
+/// A packed panel of B: row `p` at `p * 16` floats.
+struct PanelRows: TileRowsB {
+  let base: UnsafeRawPointer
+  @inline(__always) func row<V: KernelVector>(_ p: Int, as: V.Type) -> V {
+    base.loadUnaligned(fromByteOffset: p &* 64, as: V.self)
+  }
+}
+
+/// Rows of B at `base + offsets[p]`.
+struct ShiftedRows: TileRowsB {
+  let base: UnsafePointer<Float>, offsets: UnsafePointer<Int>
+  @inline(__always) func row<V: KernelVector>(_ p: Int, as: V.Type) -> V {
+    UnsafeRawPointer(base + offsets[p]).loadUnaligned(as: V.self)
+  }
+}
+
 /// The 6 x 16 SGEMM register tile: `c (+)= a_panel * b_panel` over `depth`.
 ///
 /// `a` holds `depth` groups of 6 floats (one per tile row), `b` `depth` groups of 16
@@ -66,7 +102,7 @@ public func sgemmTile6x16(
   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
   residual: UnsafePointer<Float>?, ldr: Int
 ) {
-  tile6(SIMD16<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
+  tile6(SIMD16<Float>.self, depth: depth, a: a, b: PanelRows(base: b), c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
 }
 
 /// The 6 x 8 SGEMM register tile for a B panel's last columns: the first 8 columns of
@@ -77,24 +113,23 @@ public func sgemmTile6x8(
   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
   residual: UnsafePointer<Float>?, ldr: Int
 ) {
-  tile6(SIMD8<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
+  tile6(SIMD8<Float>.self, depth: depth, a: a, b: PanelRows(base: b), c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
 }
 
-/// The 6-row tile over the first `V.scalarCount` columns of 16-float B rows (one body for
-/// both widths, specialized into each public kernel).
+/// The 6-row tile over the first `V.scalarCount` columns of B's rows (one body for both
+/// widths and both kinds of rows, specialized into each public kernel).
 @inline(__always)
-func tile6<V: KernelVector>(
-  _: V.Type, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+func tile6<V: KernelVector, B: TileRowsB>(
+  _: V.Type, depth: Int, a: UnsafePointer<Float>, b: B,
   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, finish: TileFinish
 ) {
   var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-  let rawB = UnsafeRawPointer(b)
   var ap = a
   // The next panel of A (see `sgemmTile12x32`).
   let nextA = a + 6 * depth
   for p in 0..<depth {
     graphc_prefetch(nextA + 6 * p)
-    let bv = rawB.loadUnaligned(fromByteOffset: p * 64, as: V.self)
+    let bv = b.row(p, as: V.self)
     c0 = mulAdd(c0, V(repeating: ap[0]), bv)
     c1 = mulAdd(c1, V(repeating: ap[1]), bv)
     c2 = mulAdd(c2, V(repeating: ap[2]), bv)

@@ -53,7 +53,7 @@ final class DotInspectTests: XCTestCase {
     let r = try run(["dot", plan])
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertTrue(r.stdout.hasPrefix("digraph "))
-    XCTAssertTrue(r.stdout.contains("conv 5x5/1 pad 2 1→6 packed relu"), r.stdout)
+    XCTAssertTrue(r.stdout.contains("conv 5x5/1 pad 2 1→6 packed shifted relu"), r.stdout)
     XCTAssertTrue(r.stdout.contains("/conv1/Conv + /Relu"))
     XCTAssertTrue(r.stdout.contains("dense 84→10"))
     XCTAssertEqual(r.stdout.components(separatedBy: "shape=box").count - 1, 7)

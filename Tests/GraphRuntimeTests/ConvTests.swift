@@ -152,6 +152,48 @@ final class ConvTests: XCTestCase {
     check(strided, .biasRelu, seed: 71)
   }
 
+  /// Stride-1 convs with few output channels a group run as tiles over the image's shifted
+  /// rows (packed weights only): the GEMM's bits (`check` compares them with the `[M, C, KH, KW]`
+  /// weights' im2col path), whole-row tiles storing through the epilogue, the rest (rows past a
+  /// group's channels, tiles across output rows, a plane's last tile) through the general store.
+  func testShiftedRowsGiveTheGemmBits() {
+    let cases = [
+      // LeNet's first conv: one panel, padded (a bordered copy), rows of 20 = 16 + 4.
+      Conv2DParameters(
+        batch: 3, inChannels: 1, inHeight: 20, inWidth: 20, outChannels: 6, kernelHeight: 5, kernelWidth: 5,
+        padTop: 2, padLeft: 2, padBottom: 2, padRight: 2),
+      // RegNet's groups of 8 (panels of 6 and 2) into a channel slice.
+      Conv2DParameters(
+        batch: 2, inChannels: 32, inHeight: 9, inWidth: 23, outChannels: 32, kernelHeight: 3, kernelWidth: 3,
+        padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 4, outputChannelOffset: 5, outputTotalChannels: 40),
+      // ResNeXt's groups of 4, unpadded: the tiles read the input itself, the last one packed.
+      Conv2DParameters(
+        batch: 2, inChannels: 32, inHeight: 17, inWidth: 35, outChannels: 32, kernelHeight: 3, kernelWidth: 3, groups: 8),
+      // 24 rows (4 panels), dilation, asymmetric pads, a 3x2 window, 16 outputs a row.
+      Conv2DParameters(
+        batch: 1, inChannels: 10, inHeight: 12, inWidth: 17, outChannels: 24, kernelHeight: 3, kernelWidth: 2,
+        padTop: 0, padLeft: 1, padBottom: 2, padRight: 0, dilationHeight: 2, dilationWidth: 2),
+    ]
+    for (i, p) in cases.enumerated() {
+      XCTAssertTrue(p.geometry.runsShifted, "\(p)")
+      for (j, e) in EpilogueCase.allCases.enumerated() { check(p, e, seed: 300 + UInt64(10 * i + j)) }
+      if p.outputTotalChannels == p.geometry.outChannels { checkResidualInPlace(p, packed: true, seed: 350 + UInt64(i)) }
+    }
+    // Rows of 10 outputs over 14 bordered columns and 16 output channels: the dropped columns
+    // cost more than packing, so LeNet's second conv stays on im2col.
+    let narrow = Conv2DParameters(
+      batch: 1, inChannels: 6, inHeight: 14, inWidth: 14, outChannels: 16, kernelHeight: 5, kernelWidth: 5)
+    XCTAssertFalse(narrow.geometry.runsShifted)
+    // Not for strides, pointwise convs, or more than 24 rows a group.
+    XCTAssertFalse(Conv2DParameters(
+      batch: 1, inChannels: 4, inHeight: 9, inWidth: 9, outChannels: 6, kernelHeight: 3, kernelWidth: 3,
+      strideHeight: 2, strideWidth: 2).geometry.runsShifted)
+    XCTAssertFalse(Conv2DParameters(
+      batch: 1, inChannels: 4, inHeight: 9, inWidth: 40, outChannels: 6, kernelHeight: 1, kernelWidth: 1).geometry.runsShifted)
+    XCTAssertFalse(Conv2DParameters(
+      batch: 1, inChannels: 4, inHeight: 9, inWidth: 40, outChannels: 30, kernelHeight: 3, kernelWidth: 3).geometry.runsShifted)
+  }
+
   func testDepthwise() {
     for stride in [1, 2] {
       let p = Conv2DParameters(
@@ -238,7 +280,10 @@ final class ConvTests: XCTestCase {
     for (i, p) in [plain, grouped].enumerated() { checkResidualInPlace(p, seed: 80 + UInt64(i)) }
   }
 
-  func checkResidualInPlace(_ p: Conv2DParameters, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+  /// A conv writing over its residual, with `[M, C, KH, KW]` weights or (`packed`) GEMM panels.
+  func checkResidualInPlace(
+    _ p: Conv2DParameters, packed: Bool = false, seed: UInt64, file: StaticString = #filePath, line: UInt = #line
+  ) {
     var rng = SeededRandom(seed: seed)
     let input = rng.floats(p.inputCount), weights = rng.floats(p.geometry.weightCount)
     let residual = rng.floats(p.outputTensorCount)
@@ -246,11 +291,12 @@ final class ConvTests: XCTestCase {
     residual.withUnsafeBufferPointer { r in
       Reference.conv2d(p, input: input, weights: weights, epilogue: Epilogue(residual: r.baseAddress), output: &expected)
     }
+    let fastWeights = packed ? Self.panels(p.geometry, weights)! : weights
     var inPlace = residual
     inPlace.withUnsafeMutableBufferPointer { buffer in
       Kernels.conv2d(
-        p, input: input, weights: weights, epilogue: Epilogue(residual: UnsafePointer(buffer.baseAddress)),
-        output: buffer.baseAddress!, pool: Self.pool)
+        p, input: input, weights: fastWeights, weightLayout: packed ? .gemmPanels : .oihw,
+        epilogue: Epilogue(residual: UnsafePointer(buffer.baseAddress)), output: buffer.baseAddress!, pool: Self.pool)
     }
     assertClose(inPlace, expected, atol: 1e-3, rtol: 1e-4, "in-place residual, \(p.geometry.groups) groups", file: file, line: line)
   }

@@ -121,6 +121,39 @@ extension Conv2DGeometry {
     return runsDepthwise && (outHeight * outWidth <= 784 || strided) && reach.rows * reach.columns <= 16384
   }
 
+  /// Whether a conv with ``GemmPanels`` weights runs as GEMM tiles over its image's shifted rows
+  /// (GraphRuntime's `ShiftedConv`) instead of over packed im2col panels. At stride 1 a tap's
+  /// im2col row is the zero-bordered image shifted by a constant, so a tile reads it where it
+  /// lies. Packing a panel pays off over many rows of A; here there are at most 24 output
+  /// channels a group (4 tile panels: LeNet, ResNeXt's and RegNet's small groups), and K in one
+  /// GEMM slice. Not for a 1x1 unpadded conv, whose B is the image already, nor when one image's
+  /// bordered copy would pass ``maxBorderedFloats``.
+  ///
+  /// The tiles run along the bordered rows, so each output row carries `(kw - 1) * dw` columns
+  /// of tile work that are dropped: with `P` panels of rows, shifted tiles cost `P` tile runs
+  /// each and im2col's `P + 1` (about one run to pack a panel), so the shifted way is taken when
+  /// its tiles times `P` stay within im2col's times `P + 1`. Measured at 1 thread on Zen 3, im2col
+  /// -> shifted: RegNet-Y-400MF's grouped convs 3.71 -> 3.15 ms (7x7 ones 0.92x), ResNeXt-50's
+  /// 13.6 -> 10.1 ms (56x56 with 4 channels a group 0.58x); LeNet's 6→16 5x5 at 10x10 (14 columns
+  /// a row for 10 outputs, 16 rows) ran 1.2x slower shifted, and the rule keeps it on im2col.
+  public var runsShifted: Bool {
+    let w = window, depth = inChannelsPerGroup * w.kernelHeight * w.kernelWidth
+    let pointwise = w.kernelHeight == 1 && w.kernelWidth == 1 && w.isUnpadded
+    let borderedWidth = inWidth + w.padLeft + w.padRight
+    let borderedFloats = inChannels * (inHeight + w.padTop + w.padBottom) * borderedWidth
+    guard
+      w.strideHeight == 1 && w.strideWidth == 1 && !pointwise && !runsDepthwise && outHeight > 0 && outWidth > 0
+        && outChannelsPerGroup <= 4 * GemmPanels.rowsPerPanel && depth <= GemmPanels.depthPerSlice
+        && (w.isUnpadded || borderedFloats <= Self.maxBorderedFloats)
+    else { return false }
+    let panels = (outChannelsPerGroup + GemmPanels.rowsPerPanel - 1) / GemmPanels.rowsPerPanel
+    let shiftedTiles = ((outHeight - 1) * borderedWidth + outWidth + 15) / 16
+    return 16 * shiftedTiles * panels <= outHeight * outWidth * (panels + 1)
+  }
+
+  /// The largest zero-bordered copy of a conv's input a runtime makes (16 MiB).
+  public static let maxBorderedFloats = 1 << 22
+
   /// Floats of the weights packed as ``GemmPanels``: each group's `[M/g, C/g * KH * KW]` matrix.
   public var packedWeightCount: Int {
     groups * GemmPanels.count(rows: outChannelsPerGroup, depth: inChannelsPerGroup * window.kernelHeight * window.kernelWidth)

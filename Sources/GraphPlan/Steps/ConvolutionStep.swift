@@ -87,7 +87,7 @@ extension Convolution: StepKind {
     if bias == nil { s += " no-bias" }
     switch weightLayout {
     case .oihw: break
-    case .gemmPanels: s += " packed"
+    case .gemmPanels: s += g.runsShifted ? " packed shifted" : " packed"
     case .winograd4x4: s += " winograd"
     case .winograd2x2: s += " winograd 2x2"
     }

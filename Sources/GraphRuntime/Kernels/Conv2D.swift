@@ -20,6 +20,8 @@ extension Kernels {
   ///
   /// Same contract as `Reference.conv2d` (GraphReference). Strategy:
   /// - depthwise (one input and one output channel per group): direct loops by output rows (DepthwiseConv.swift), threads over planes;
+  /// - stride 1 with at most 24 output channels a group and packed weights: GEMM tiles over the
+  ///   image's shifted rows (``ShiftedConv``);
   /// - 1x1, stride 1, no padding: the input plane already is the GEMM's B matrix;
   /// - otherwise ``SGEMM`` over the im2col matrix, packed straight from the images (``UnfoldedColumns``);
   /// - with weights transformed for Winograd F(4x4, 3x3) or F(2x2, 3x3): ``WinogradConv``.
@@ -40,6 +42,10 @@ extension Kernels {
     }
     if usesDirectDepthwise(p) {
       depthwiseConv2d(p, input: input, weights: weights, epilogue: epilogue, output: output, pool: pool)
+      return
+    }
+    if weightLayout == .gemmPanels && p.geometry.runsShifted {
+      ShiftedConv.run(p, input: input, weights: weights, epilogue: epilogue, output: output, pool: pool)
       return
     }
     let g = p.geometry, inPlane = g.inHeight * g.inWidth
@@ -140,12 +146,11 @@ extension Kernels {
     return bordered
   }
 
-  /// The largest zero-bordered input copy (16 MiB).
-  static let maxBorderedFloats = 1 << 22
+  static let maxBorderedFloats = Conv2DGeometry.maxBorderedFloats
 
   /// `images` images of `g` copied between zero borders (as `bordered` lays them out) into the
   /// calling thread's bordered scratch, planes spread over the pool.
-  private static func copyWithBorders(
+  static func copyWithBorders(
     _ input: UnsafePointer<Float>, _ g: Conv2DGeometry, _ bordered: Conv2DGeometry, images: Int, pool: ThreadPool?
   ) -> UnsafeMutablePointer<Float> {
     let planeFloats = bordered.inHeight * bordered.inWidth

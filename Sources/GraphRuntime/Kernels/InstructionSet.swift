@@ -59,6 +59,11 @@ package struct KernelTable: Sendable {
     _ accumulate: Bool, _ rowBias: UnsafePointer<Float>?, _ lower: Float, _ upper: Float,
     _ residual: UnsafePointer<Float>?, _ ldr: Int
   ) -> Void
+  package typealias ShiftedTile = @Sendable (
+    _ depth: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ offsets: UnsafePointer<Int>,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ rowBias: UnsafePointer<Float>?, _ lower: Float, _ upper: Float,
+    _ residual: UnsafePointer<Float>?, _ ldr: Int
+  ) -> Void
   package typealias NarrowTiles = @Sendable (
     _ depth: Int, _ a: UnsafePointer<Float>, _ panels: Int, _ b: UnsafePointer<Float>, _ width: Int,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
@@ -119,6 +124,8 @@ package struct KernelTable: Sendable {
   /// A tile over two A panels and two consecutive B panels (12 x 32, see `sgemmTile12x32`),
   /// or nil where the registers do not hold it: SGEMM then takes the B panels one at a time.
   package var tile12x32: Tile?
+  /// The 6 x 16 tile over rows of B read where they lie (see `sgemmTile6x16Shifted`): `tile6`'s bits.
+  let tile6Shifted: ShiftedTile
   /// Groups of panels against a last B panel of 1 or 2 columns, the same bits as `tile6x8`
   /// (see `sgemmTileNarrow`); returns the panels it did.
   package var narrowTiles: NarrowTiles
@@ -161,7 +168,7 @@ package struct KernelTable: Sendable {
   package static let skylakeX = KernelTable(
     tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
     tile12x32: KernelsSkylakeX.sgemmTile12x32,
-    narrowTiles: KernelsSkylakeX.sgemmTileNarrow,
+    tile6Shifted: KernelsSkylakeX.sgemmTile6x16Shifted, narrowTiles: KernelsSkylakeX.sgemmTileNarrow,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotColumns4: KernelsSkylakeX.dotProductLanesColumns4,
     dotFinishColumns: KernelsSkylakeX.dotProductFinishColumns,
     winogradInput: KernelsSkylakeX.winogradInputTiles, winogradOutput: KernelsSkylakeX.winogradOutputTiles,
@@ -173,7 +180,7 @@ package struct KernelTable: Sendable {
 
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil, tile12x32: nil,
-    narrowTiles: KernelsHaswell.sgemmTileNarrow,
+    tile6Shifted: KernelsHaswell.sgemmTile6x16Shifted, narrowTiles: KernelsHaswell.sgemmTileNarrow,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotColumns4: KernelsHaswell.dotProductLanesColumns4,
     dotFinishColumns: KernelsHaswell.dotProductFinishColumns,
     winogradInput: KernelsHaswell.winogradInputTiles, winogradOutput: KernelsHaswell.winogradOutputTiles,
@@ -185,7 +192,7 @@ package struct KernelTable: Sendable {
 
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil, tile12x32: nil,
-    narrowTiles: KernelsGeneric.sgemmTileNarrow,
+    tile6Shifted: KernelsGeneric.sgemmTile6x16Shifted, narrowTiles: KernelsGeneric.sgemmTileNarrow,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotColumns4: KernelsGeneric.dotProductLanesColumns4,
     dotFinishColumns: KernelsGeneric.dotProductFinishColumns,
     winogradInput: KernelsGeneric.winogradInputTiles, winogradOutput: KernelsGeneric.winogradOutputTiles,
