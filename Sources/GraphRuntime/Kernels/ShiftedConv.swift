@@ -92,9 +92,11 @@ enum ShiftedConv {
       let (lower, upper, after) = epilogue.activation.clampBounds
       let plain = bias == nil && residual == nil && epilogue.activation == .none
 
-      // Scratch: a tile's sums, zeros for a missing bias or residual, a packed last panel.
-      let scratch = ThreadScratch.floats(mr * nr + 2 * nr + depth * nr)
+      // Scratch: a tile's sums, zeros for a missing bias or residual, a packed last panel, the
+      // tile's valid lanes.
+      let scratch = ThreadScratch.floats(mr * nr + 2 * nr + depth * nr + 2 * nr)
       let sums = scratch, zeros = scratch + mr * nr, panel = zeros + 2 * nr
+      let lanes = UnsafeMutableRawPointer(panel + depth * nr).bindMemory(to: Int32.self, capacity: nr)
       zeros.update(repeating: 0, count: 2 * nr)
 
       let firstTile = part * tilesPerUnit
@@ -111,6 +113,23 @@ enum ShiftedConv {
         }
         // 16 outputs of one row store from the tile through the epilogue (whole panels of rows only).
         let wholeRow = count == nr && ox + nr <= g.outWidth && after == nil
+        // Which of the tile's lanes are outputs (not a bordered row's dropped columns), and the first one's index.
+        var valid = 0, firstOutput = 0, gathered = true
+        if wholeRow {
+          (valid, firstOutput) = (nr, oy * g.outWidth + ox)
+        } else {
+          var x = ox, y = oy
+          for lane in 0..<count {
+            if x < g.outWidth {
+              if valid == 0 { firstOutput = y * g.outWidth + x }
+              gathered = gathered && lane == valid
+              lanes[valid] = Int32(lane)
+              valid += 1
+            }
+            x += 1
+            if x == inWidth { (x, y) = (0, y + 1) }
+          }
+        }
         for i0 in stride(from: 0, to: mg, by: mr) {
           let rows = min(mr, mg - i0), aPanel = a + i0 * depth
           if wholeRow && rows == mr {
@@ -126,26 +145,20 @@ enum ShiftedConv {
           } else {
             kernels.tile6Shifted(depth, aPanel, b + q0, offsets, sums, nr, false, nil, 0, 0, nil, 0)
           }
-          // The tile's outputs, row segment by row segment (virtual pixels past `ow` dropped).
-          var q = q0
-          while q < q0 + count {
-            let y = q / inWidth, x = q % inWidth
-            guard x < g.outWidth else {
-              q = (y + 1) * inWidth
-              continue
+          // The valid lanes are consecutive outputs (a row's last one is followed by the next
+          // row's first): gathered to the front of each row of sums, a row stores in one call.
+          guard valid > 0 else { continue }
+          for r in 0..<rows {
+            let row = sums + r * nr
+            if !gathered { for k in 0..<valid { row[k] = row[Int(lanes[k])] } }
+            let dst = out + (i0 + r) * outPlane + firstOutput
+            if plain {
+              dst.update(from: row, count: valid)
+            } else {
+              SGEMM.storeRow(
+                row, count: valid, to: dst, alpha: 1, rowBias: bias.map { $0[i0 + r] } ?? 0, colBias: nil,
+                residual: residual.map { $0 + (i0 + r) * outPlane + firstOutput }, activation: epilogue.activation, kernels: kernels)
             }
-            let run = min(g.outWidth - x, q0 + count - q), at = y * g.outWidth + x
-            for r in 0..<rows {
-              let src = sums + r * nr + (q - q0), dst = out + (i0 + r) * outPlane + at
-              if plain {
-                dst.update(from: src, count: run)
-              } else {
-                SGEMM.storeRow(
-                  src, count: run, to: dst, alpha: 1, rowBias: bias.map { $0[i0 + r] } ?? 0, colBias: nil,
-                  residual: residual.map { $0 + (i0 + r) * outPlane + at }, activation: epilogue.activation, kernels: kernels)
-              }
-            }
-            q += run
           }
         }
       }
