@@ -39,12 +39,16 @@ SEED = 20261201
 
 # name: (torchvision constructor, input resolution[, constructor arguments]). Resolutions are the
 # smallest that keep every family's spatial dims above 1 before its head, so pooling and padding
-# still matter.
+# still matter. EfficientNet-V2-S runs at 96x96: at 64x64 its last stages are 2x2 maps and its 40
+# blocks amplify float32 rounding until the references disagree with each other by more than the
+# tolerance (onnxruntime against PyTorch float32: 1.1e-4 of max|output|; each is about 1e-4 from
+# float64), so that cell no longer tells a correct engine from a wrong one; at 96x96 graphrun is
+# within 2.3e-5 of both (docs/conformance.md).
 FAMILIES = {
     "mobilenet_v3_small": ("mobilenet_v3_small", 64),
     "mobilenet_v3_large": ("mobilenet_v3_large", 64),
     "efficientnet_b0": ("efficientnet_b0", 64),
-    "efficientnet_v2_s": ("efficientnet_v2_s", 64),
+    "efficientnet_v2_s": ("efficientnet_v2_s", 96),
     "regnet_y_400mf": ("regnet_y_400mf", 64),
     "shufflenet_v2_x0_5": ("shufflenet_v2_x0_5", 64),
     "shufflenet_v2_x1_0": ("shufflenet_v2_x1_0", 64),
