@@ -159,14 +159,15 @@ extension Kernels {
       let (input, g, bordered, copy, planeFloats) = context
       let w = g.window, width = bordered.inWidth
       let src = input + plane * g.inHeight * g.inWidth, dst = copy + plane * planeFloats
-      dst.update(repeating: 0, count: w.padTop * width)
+      // Rows of small planes copy in line (``copyShort``): memmove and memset calls per row cost more.
+      Kernels.zeroShort(dst, count: w.padTop * width)
       for y in 0..<g.inHeight {
         let row = dst + (w.padTop + y) * width
-        row.update(repeating: 0, count: w.padLeft)
-        (row + w.padLeft).update(from: src + y * g.inWidth, count: g.inWidth)
-        (row + w.padLeft + g.inWidth).update(repeating: 0, count: w.padRight)
+        Kernels.zeroShort(row, count: w.padLeft)
+        Kernels.copyShort(src + y * g.inWidth, to: row + w.padLeft, count: g.inWidth)
+        Kernels.zeroShort(row + w.padLeft + g.inWidth, count: w.padRight)
       }
-      (dst + (w.padTop + g.inHeight) * width).update(repeating: 0, count: w.padBottom * width)
+      Kernels.zeroShort(dst + (w.padTop + g.inHeight) * width, count: w.padBottom * width)
     }
     return copy
   }

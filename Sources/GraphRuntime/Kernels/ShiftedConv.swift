@@ -92,11 +92,11 @@ enum ShiftedConv {
       let (lower, upper, after) = epilogue.activation.clampBounds
       let plain = bias == nil && residual == nil && epilogue.activation == .none
 
-      // Scratch: a tile's sums, zeros for a missing bias or residual, a packed last panel, the
-      // tile's valid lanes.
-      let scratch = ThreadScratch.floats(mr * nr + 2 * nr + depth * nr + 2 * nr)
-      let sums = scratch, zeros = scratch + mr * nr, panel = zeros + 2 * nr
-      let lanes = UnsafeMutableRawPointer(panel + depth * nr).bindMemory(to: Int32.self, capacity: nr)
+      // Scratch: a tile's sums, zeros for a missing bias or residual, a packed last panel, a
+      // tile's row biases, its valid lanes.
+      let scratch = ThreadScratch.floats(mr * nr + 2 * nr + depth * nr + nr + 2 * nr)
+      let sums = scratch, zeros = scratch + mr * nr, panel = zeros + 2 * nr, tileBias = panel + depth * nr
+      let lanes = UnsafeMutableRawPointer(tileBias + nr).bindMemory(to: Int32.self, capacity: nr)
       zeros.update(repeating: 0, count: 2 * nr)
 
       let firstTile = part * tilesPerUnit
@@ -107,8 +107,8 @@ enum ShiftedConv {
         if count < nr {
           for r in 0..<depth {
             let row = panel + r * nr
-            row.update(from: b + q0 + offsets[r], count: count)
-            (row + count).update(repeating: 0, count: nr - count)
+            Kernels.copyShort(b + q0 + offsets[r], to: row, count: count)
+            Kernels.zeroShort(row + count, count: nr - count)
           }
         }
         // 16 outputs of one row store from the tile through the epilogue (whole panels of rows only).
@@ -140,10 +140,18 @@ enum ShiftedConv {
               lower, upper, r ?? UnsafePointer(zeros), r == nil ? 0 : outPlane)
             continue
           }
+          // Without a residual the tile applies the epilogue itself, and its valid lanes are
+          // copied out; a residual lies where the outputs go, not in the tile's lanes.
+          let finished = residual == nil && after == nil && !plain
+          var rowBias: UnsafePointer<Float>? = nil
+          if finished {
+            for r in 0..<mr { tileBias[r] = r < rows ? bias?[i0 + r] ?? 0 : 0 }
+            rowBias = UnsafePointer(tileBias)
+          }
           if count < nr {
-            kernels.tile6(depth, aPanel, panel, sums, nr, false, nil, 0, 0, nil, 0)
+            kernels.tile6(depth, aPanel, panel, sums, nr, false, rowBias, lower, upper, UnsafePointer(zeros), 0)
           } else {
-            kernels.tile6Shifted(depth, aPanel, b + q0, offsets, sums, nr, false, nil, 0, 0, nil, 0)
+            kernels.tile6Shifted(depth, aPanel, b + q0, offsets, sums, nr, false, rowBias, lower, upper, UnsafePointer(zeros), 0)
           }
           // The valid lanes are consecutive outputs (a row's last one is followed by the next
           // row's first): gathered to the front of each row of sums, a row stores in one call.
@@ -152,8 +160,8 @@ enum ShiftedConv {
             let row = sums + r * nr
             if !gathered { for k in 0..<valid { row[k] = row[Int(lanes[k])] } }
             let dst = out + (i0 + r) * outPlane + firstOutput
-            if plain {
-              dst.update(from: row, count: valid)
+            if plain || finished {
+              Kernels.copyShort(row, to: dst, count: valid)
             } else {
               SGEMM.storeRow(
                 row, count: valid, to: dst, alpha: 1, rowBias: bias.map { $0[i0 + r] } ?? 0, colBias: nil,
