@@ -173,6 +173,15 @@ final class ConvTests: XCTestCase {
       Conv2DParameters(
         batch: 1, inChannels: 10, inHeight: 12, inWidth: 17, outChannels: 24, kernelHeight: 3, kernelWidth: 2,
         padTop: 0, padLeft: 1, padBottom: 2, padRight: 0, dilationHeight: 2, dilationWidth: 2),
+      // Grouped, 32 rows a group and K = 33 * 9 past one 256-deep slice: the tiles add the
+      // slices up as the GEMM does.
+      Conv2DParameters(
+        batch: 2, inChannels: 66, inHeight: 7, inWidth: 7, outChannels: 64, kernelHeight: 3, kernelWidth: 3,
+        padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 2),
+      // Grouped, 64 rows a group (11 panels, the last of 4 rows) at 7x7.
+      Conv2DParameters(
+        batch: 1, inChannels: 16, inHeight: 7, inWidth: 7, outChannels: 128, kernelHeight: 3, kernelWidth: 3,
+        padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 2),
     ]
     for (i, p) in cases.enumerated() {
       XCTAssertTrue(p.geometry.runsShifted, "\(p)")
@@ -184,7 +193,7 @@ final class ConvTests: XCTestCase {
     let narrow = Conv2DParameters(
       batch: 1, inChannels: 6, inHeight: 14, inWidth: 14, outChannels: 16, kernelHeight: 5, kernelWidth: 5)
     XCTAssertFalse(narrow.geometry.runsShifted)
-    // Not for strides, pointwise convs, or more than 24 rows a group.
+    // Not for strides, pointwise convs, more than 24 rows a group, or more than 64 in a grouped conv.
     XCTAssertFalse(Conv2DParameters(
       batch: 1, inChannels: 4, inHeight: 9, inWidth: 9, outChannels: 6, kernelHeight: 3, kernelWidth: 3,
       strideHeight: 2, strideWidth: 2).geometry.runsShifted)
@@ -192,6 +201,9 @@ final class ConvTests: XCTestCase {
       batch: 1, inChannels: 4, inHeight: 9, inWidth: 40, outChannels: 6, kernelHeight: 1, kernelWidth: 1).geometry.runsShifted)
     XCTAssertFalse(Conv2DParameters(
       batch: 1, inChannels: 4, inHeight: 9, inWidth: 40, outChannels: 30, kernelHeight: 3, kernelWidth: 3).geometry.runsShifted)
+    XCTAssertFalse(Conv2DParameters(
+      batch: 1, inChannels: 16, inHeight: 7, inWidth: 7, outChannels: 140, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 2).geometry.runsShifted)
   }
 
   func testDepthwise() {

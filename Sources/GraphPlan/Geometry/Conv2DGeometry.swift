@@ -125,9 +125,9 @@ extension Conv2DGeometry {
   /// (GraphRuntime's `ShiftedConv`) instead of over packed im2col panels. At stride 1 a tap's
   /// im2col row is the zero-bordered image shifted by a constant, so a tile reads it where it
   /// lies. Packing a panel pays off over many rows of A; here there are at most 24 output
-  /// channels a group (4 tile panels: LeNet, ResNeXt's and RegNet's small groups), and K in one
-  /// GEMM slice. Not for a 1x1 unpadded conv, whose B is the image already, nor when one image's
-  /// bordered copy would pass ``maxBorderedFloats``.
+  /// channels a group (4 tile panels: LeNet, ResNeXt's and RegNet's small groups), or 64 in a
+  /// grouped conv (below). Not for a 1x1 unpadded conv, whose B is the image already, nor when
+  /// one image's bordered copy would pass ``maxBorderedFloats``.
   ///
   /// The tiles run along the bordered rows, so each output row carries `(kw - 1) * dw` columns
   /// of tile work that are dropped: with `P` panels of rows, shifted tiles cost `P` tile runs
@@ -135,20 +135,28 @@ extension Conv2DGeometry {
   /// its tiles times `P` stay within im2col's times `P + 1`. Measured at 1 thread on Zen 3, im2col
   /// -> shifted: RegNet-Y-400MF's grouped convs 3.71 -> 3.15 ms (7x7 ones 0.92x), ResNeXt-50's
   /// 13.6 -> 10.1 ms (56x56 with 4 channels a group 0.58x); LeNet's 6→16 5x5 at 10x10 (14 columns
-  /// a row for 10 outputs, 16 rows) ran 1.2x slower shifted, and the rule keeps it on im2col.
+  /// a row for 10 outputs, 16 rows) ran 1.2x slower shifted, and the rule keeps it on im2col, as
+  /// it does GoogLeNet's 5x5 convs with 48 to 128 outputs (1.1x slower shifted).
+  ///
+  /// A grouped conv runs one small GEMM per group, which pads its columns to whole tiles and
+  /// pays its own set-up, so there im2col's columns count padded to whole tiles, and groups of up
+  /// to 64 output channels qualify: 32 groups of 32 channels at 7x7 0.82 -> 0.62 ms and at 14x14
+  /// 2.47 -> 1.98, of 32 at 28x28 (16 groups) 3.99 -> 3.61, of 64 at 7x7 2.17 -> 1.98 (batch 1;
+  /// at batch 8, 0.78x, 0.90x and 0.93x for the 7x7 and 14x14 ones).
   public var runsShifted: Bool {
-    let w = window, depth = inChannelsPerGroup * w.kernelHeight * w.kernelWidth
+    let w = window
     let pointwise = w.kernelHeight == 1 && w.kernelWidth == 1 && w.isUnpadded
     let borderedWidth = inWidth + w.padLeft + w.padRight
     let borderedFloats = inChannels * (inHeight + w.padTop + w.padBottom) * borderedWidth
+    let maxRows = groups > 1 ? 64 : 4 * GemmPanels.rowsPerPanel
     guard
       w.strideHeight == 1 && w.strideWidth == 1 && !pointwise && !runsDepthwise && outHeight > 0 && outWidth > 0
-        && outChannelsPerGroup <= 4 * GemmPanels.rowsPerPanel && depth <= GemmPanels.depthPerSlice
-        && (w.isUnpadded || borderedFloats <= Self.maxBorderedFloats)
+        && outChannelsPerGroup <= maxRows && (w.isUnpadded || borderedFloats <= Self.maxBorderedFloats)
     else { return false }
     let panels = (outChannelsPerGroup + GemmPanels.rowsPerPanel - 1) / GemmPanels.rowsPerPanel
     let shiftedTiles = ((outHeight - 1) * borderedWidth + outWidth + 15) / 16
-    return 16 * shiftedTiles * panels <= outHeight * outWidth * (panels + 1)
+    let im2colColumns = groups > 1 ? (outHeight * outWidth + 15) / 16 * 16 : outHeight * outWidth
+    return 16 * shiftedTiles * panels <= im2colColumns * (panels + 1)
   }
 
   /// The largest zero-bordered copy of a conv's input a runtime makes (16 MiB).

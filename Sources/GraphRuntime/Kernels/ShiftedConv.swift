@@ -79,6 +79,17 @@ enum ShiftedConv {
 
     var units: Int { images * p.geometry.groups * unitsPerPlane }
 
+    private var kc: Int { GemmPanels.depthPerSlice }
+
+    /// Where the panel of group weights `a` (``GemmPanels`` order) from row `i0` starts its
+    /// slice at depth `p0`.
+    private func panelSlice(_ a: UnsafePointer<Float>, row i0: Int, depth p0: Int) -> UnsafePointer<Float> {
+      let mg = p.geometry.outChannelsPerGroup, rowsPerBlock = GemmPanels.rowsPerBlock
+      let blockStart = i0 / rowsPerBlock * rowsPerBlock
+      return a + GemmPanels.offset(rowBlockStart: blockStart, rows: min(rowsPerBlock, mg - blockStart), depth: depth, sliceStart: p0)
+        + (i0 - blockStart) * min(kc, depth - p0)
+    }
+
     func run(_ unit: Int, kernels: KernelTable) {
       let g = p.geometry, nr = SGEMM.nr, mr = SGEMM.mr
       let mg = g.outChannelsPerGroup, outPlane = g.outHeight * g.outWidth, inWidth = bordered.inWidth
@@ -131,8 +142,9 @@ enum ShiftedConv {
           }
         }
         for i0 in stride(from: 0, to: mg, by: mr) {
-          let rows = min(mr, mg - i0), aPanel = a + i0 * depth
-          if wholeRow && rows == mr {
+          let rows = min(mr, mg - i0)
+          if wholeRow && rows == mr && depth <= kc {
+            let aPanel = a + i0 * depth
             let c = out + i0 * outPlane + oy * g.outWidth + ox
             let r = residual.map { $0 + i0 * outPlane + oy * g.outWidth + ox }
             kernels.tile6Shifted(
@@ -148,10 +160,16 @@ enum ShiftedConv {
             for r in 0..<mr { tileBias[r] = r < rows ? bias?[i0 + r] ?? 0 : 0 }
             rowBias = UnsafePointer(tileBias)
           }
-          if count < nr {
-            kernels.tile6(depth, aPanel, panel, sums, nr, false, rowBias, lower, upper, UnsafePointer(zeros), 0)
-          } else {
-            kernels.tile6Shifted(depth, aPanel, b + q0, offsets, sums, nr, false, rowBias, lower, upper, UnsafePointer(zeros), 0)
+          // K in the GEMM's slices (the panels' order), the sums added up in `sums` as the GEMM adds them.
+          for p0 in stride(from: 0, to: depth, by: kc) {
+            let sliceDepth = min(kc, depth - p0), aPanel = panelSlice(a, row: i0, depth: p0)
+            let finish = p0 + sliceDepth == depth ? rowBias : nil
+            if count < nr {
+              kernels.tile6(sliceDepth, aPanel, panel + p0 * nr, sums, nr, p0 > 0, finish, lower, upper, UnsafePointer(zeros), 0)
+            } else {
+              kernels.tile6Shifted(
+                sliceDepth, aPanel, b + q0, offsets + p0, sums, nr, p0 > 0, finish, lower, upper, UnsafePointer(zeros), 0)
+            }
           }
           // The valid lanes are consecutive outputs (a row's last one is followed by the next
           // row's first): gathered to the front of each row of sums, a row stores in one call.
