@@ -20,8 +20,8 @@ extension Kernels {
   ///
   /// Same contract as `Reference.conv2d` (GraphReference). Strategy:
   /// - depthwise (one input and one output channel per group): direct loops by output rows (DepthwiseConv.swift), threads over planes;
-  /// - stride 1 with at most 24 output channels a group and packed weights: GEMM tiles over the
-  ///   image's shifted rows (``ShiftedConv``);
+  /// - stride 1 with few output channels a group (`Conv2DGeometry.runsShifted`) and packed
+  ///   weights: GEMM tiles over the image's shifted rows (``ShiftedConv``);
   /// - 1x1, stride 1, no padding: the input plane already is the GEMM's B matrix;
   /// - otherwise ``SGEMM`` over the im2col matrix, packed straight from the images (``UnfoldedColumns``);
   /// - with weights transformed for Winograd F(4x4, 3x3) or F(2x2, 3x3): ``WinogradConv``.

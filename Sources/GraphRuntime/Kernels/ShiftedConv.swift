@@ -11,9 +11,10 @@ import GraphPlan
 /// (`sgemmTile6x16Shifted`) reads row `p` of B at `image + q0 + offsets[p]`.
 ///
 /// The GEMM's path packs each 16-column im2col panel (K loads and stores) and reuses it over
-/// the rows of A; with 6 to 24 rows there is little reuse, and packing took 30% of LeNet's run
-/// at batch 8 and 17% of RegNet-Y-400MF's (perf, 1 thread). The sums are the GEMM's (K
-/// ascending, the same tile), so the bits are too.
+/// the rows of A; with 6 to 24 rows there is little reuse (or up to 64 in a grouped conv, whose
+/// small GEMM per group pads its columns and pays its own set-up), and packing took 30% of
+/// LeNet's run at batch 8 and 17% of RegNet-Y-400MF's (perf, 1 thread). The sums are the GEMM's
+/// (K ascending in the same 256-deep slices, the same tile), so the bits are too.
 enum ShiftedConv {
   /// Runs `p` (`p.geometry.runsShifted`) with ``GemmPanels`` weights.
   static func run(
