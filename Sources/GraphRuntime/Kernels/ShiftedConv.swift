@@ -145,7 +145,7 @@ enum ShiftedConv {
         for i0 in stride(from: 0, to: mg, by: mr) {
           let rows = min(mr, mg - i0)
           if wholeRow && rows == mr && depth <= kc {
-            let aPanel = a + i0 * depth
+            let aPanel = panelSlice(a, row: i0, depth: 0)
             let c = out + i0 * outPlane + oy * g.outWidth + ox
             let r = residual.map { $0 + i0 * outPlane + oy * g.outWidth + ox }
             kernels.tile6Shifted(
