@@ -329,6 +329,10 @@ def run_bench(args):
         row = dict(model=m["name"], threads=t, batch=b, gflop=m["flops"] / 1e9, ms=med,
                    spread={e: (min(times[(m["name"], t, b, e)]), max(times[(m["name"], t, b, e)])) for e in engines})
         row["gflops"] = {e: m["flops"] * b / (med[e] * 1e6) for e in engines}
+        # Each round's two processes ran back to back: their ratio cancels the host's slow and fast
+        # spells (seen on a shared 2-vCPU VM: the same process took 115 or 165 ms by the minute).
+        paired = [g / o for g, o in zip(times[(m["name"], t, b, "graphrun")], times[(m["name"], t, b, "onnxruntime")])]
+        row["paired"] = (statistics.median(paired), min(paired), max(paired))
         rows.append(row)
     context = dict(
         date=started.strftime("%Y-%m-%d %H:%M UTC"), command="python " + " ".join(shlex.quote(a) for a in sys.argv),
@@ -374,14 +378,15 @@ def print_table(rows, c):
     head = f"{'model':<10} {'thr':>3} {'batch':>5} {'GFLOP':>6} {'graphrun ms':>11} {'ORT ms':>8} {'ratio':>6}"
     if "openvino" in c["engines"]:
         head += f" {'OV ms':>8} {'g/OV':>6}"
-    print(head + f" {'graphrun GF/s':>13} {'%peak':>6} {'ORT %peak':>9}")
+    print(head + f" {'paired':>6} {'graphrun GF/s':>13} {'%peak':>6} {'ORT %peak':>9}")
     for r in rows:
         ms = r["ms"]
         line = (f"{r['model']:<10} {r['threads']:>3} {r['batch']:>5} {r['gflop']:6.3g} {ms['graphrun']:11.2f} "
                 f"{ms['onnxruntime']:8.2f} {ms['graphrun'] / ms['onnxruntime']:6.2f}")
         if "openvino" in c["engines"]:
             line += f" {ms['openvino']:8.2f} {ms['graphrun'] / ms['openvino']:6.2f}"
-        print(line + f" {r['gflops']['graphrun']:13.1f} {percent(r, 'graphrun', peak):>6} {percent(r, 'onnxruntime', peak):>9}")
+        print(line + f" {r['paired'][0]:6.2f} {r['gflops']['graphrun']:13.1f} {percent(r, 'graphrun', peak):>6} "
+              f"{percent(r, 'onnxruntime', peak):>9}")
 
 
 def markdown(rows, c, section=None):
@@ -402,7 +407,9 @@ def markdown(rows, c, section=None):
         f"- **Method**: each timed run is its own process, {c['priority']}, {GAP_SECONDS} s apart; engines alternate "
         f"(order flipped every round); each process reports the median of {c['runs']} runs after min(3, runs) warm-up "
         f"runs; the table holds the median over {c['rounds']} round{'s' if c['rounds'] != 1 else ''} "
-        "(min–max of the rounds in brackets).",
+        "(min–max of the rounds in brackets). *Paired*: the median over rounds of graphrun's time over onnxruntime's "
+        "in the same round (the two processes ran back to back), with its range: on a shared host it moves less than "
+        "the ratio of medians, and a range that spans 1.00 is a tie.",
     ]
     if peak:
         isa = peak_isa()
@@ -418,8 +425,8 @@ def markdown(rows, c, section=None):
         "pooling and element-wise work not counted).",
         "",
     ]
-    head = "| network | threads | batch | GFLOP/item | graphrun ms | onnxruntime ms | graphrun / ORT |"
-    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    head = "| network | threads | batch | GFLOP/item | graphrun ms | onnxruntime ms | graphrun / ORT | paired |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
     if ov:
         head += " OpenVINO ms | graphrun / OV |"
         rule += "---:|---:|"
@@ -430,7 +437,8 @@ def markdown(rows, c, section=None):
     for r in rows:
         ms = r["ms"]
         line = (f"| {r['model']} | {r['threads']} | {r['batch']} | {r['gflop']:.3g} | {span(r, 'graphrun')} | "
-                f"{span(r, 'onnxruntime')} | **{ms['graphrun'] / ms['onnxruntime']:.2f}** |")
+                f"{span(r, 'onnxruntime')} | **{ms['graphrun'] / ms['onnxruntime']:.2f}** | "
+                f"{r['paired'][0]:.2f} ({r['paired'][1]:.2f}–{r['paired'][2]:.2f}) |")
         if ov:
             line += f" {span(r, 'openvino')} | {ms['graphrun'] / ms['openvino']:.2f} |"
         line += f" {r['gflops']['graphrun']:.1f} | {percent(r, 'graphrun', peak)} | {percent(r, 'onnxruntime', peak)} |"
