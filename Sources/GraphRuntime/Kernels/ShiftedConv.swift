@@ -80,19 +80,17 @@ enum ShiftedConv {
 
     var units: Int { images * p.geometry.groups * unitsPerPlane }
 
-    private var kc: Int { GemmPanels.depthPerSlice }
-
     /// Where the panel of group weights `a` (``GemmPanels`` order) from row `i0` starts its
     /// slice at depth `p0`.
     private func panelSlice(_ a: UnsafePointer<Float>, row i0: Int, depth p0: Int) -> UnsafePointer<Float> {
       let mg = p.geometry.outChannelsPerGroup, rowsPerBlock = GemmPanels.rowsPerBlock
       let blockStart = i0 / rowsPerBlock * rowsPerBlock
       return a + GemmPanels.offset(rowBlockStart: blockStart, rows: min(rowsPerBlock, mg - blockStart), depth: depth, sliceStart: p0)
-        + (i0 - blockStart) * min(kc, depth - p0)
+        + (i0 - blockStart) * min(SGEMM.kc, depth - p0)
     }
 
     func run(_ unit: Int, kernels: KernelTable) {
-      let g = p.geometry, nr = SGEMM.nr, mr = SGEMM.mr
+      let g = p.geometry, nr = SGEMM.nr, mr = SGEMM.mr, kc = SGEMM.kc
       let mg = g.outChannelsPerGroup, outPlane = g.outHeight * g.outWidth, inWidth = bordered.inWidth
       let plane = unit / unitsPerPlane, part = unit % unitsPerPlane
       let n = plane / g.groups, group = plane % g.groups, image = firstImage + n
