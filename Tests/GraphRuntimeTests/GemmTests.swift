@@ -253,6 +253,43 @@ final class GemmTests: XCTestCase {
     check(GemmParameters(m: 1000, n: 40, k: 20, transA: true), .biasRelu, seed: 401)
   }
 
+  /// With few tasks, the split is the one that leaves the threads least idle: 49 panels in
+  /// blocks of 6 (9 tasks, not 7 of 7); a 7x7 map's 4 panels in 2 blocks of 2 when 128 rows
+  /// make a 96-row task and a 32-row one. Never worse than the widest split, for any shape,
+  /// and the same bits at 1, 2 and 3 threads.
+  func testSplitBalancesFewTasks() {
+    let wide = SGEMM.Split(m: 96, n: 784, threads: 2)
+    XCTAssertEqual([wide.width, wide.columnBlocks, wide.rowGroups], [96, 9, 1])
+    XCTAssertEqual(wide.finishTime(threads: 2), 16 * (4 * (96 + 8) + 16 + 8))  // 4 tasks and the last, 16 columns
+    XCTAssertEqual(SGEMM.Split(m: 96, n: 784, threads: 2, balancing: false).columnBlocks, 7)
+    let small = SGEMM.Split(m: 128, n: 49, threads: 2)
+    XCTAssertEqual([small.width, small.columnBlocks, small.rowGroups], [32, 2, 2])
+    XCTAssertLessThan(small.finishTime(threads: 2), SGEMM.Split(m: 128, n: 49, threads: 2, balancing: false).finishTime(threads: 2) * 9 / 10)
+    for m in [1, 6, 64, 96, 128, 200, 512, 1000] {
+      for n in [1, 16, 49, 100, 196, 784, 3136] {
+        for threads in [2, 3, 4] {
+          let balanced = SGEMM.Split(m: m, n: n, threads: threads), widest = SGEMM.Split(m: m, n: n, threads: threads, balancing: false)
+          XCTAssertLessThanOrEqual(balanced.finishTime(threads: threads), widest.finishTime(threads: threads), "\(m) x \(n), \(threads) threads")
+          XCTAssertLessThanOrEqual(balanced.width, SGEMM.nc)
+        }
+      }
+    }
+    for (m, n, k) in [(96, 784, 40), (128, 49, 70)] {
+      var rng = SeededRandom(seed: 420 + UInt64(n))
+      let p = GemmParameters(m: m, n: n, k: k)
+      let a = rng.floats(m * k), b = rng.floats(k * n)
+      var expected = [Float](repeating: 0, count: m * n)
+      Reference.gemm(p, a: a, b: b, epilogue: Epilogue(activation: .relu), output: &expected)
+      let results = [1, 2, 3].map { threads in
+        var out = [Float](repeating: 0, count: m * n)
+        Kernels.gemm(p, a: a, b: b, epilogue: Epilogue(activation: .relu), output: &out, pool: threads > 1 ? ThreadPool(threads: threads) : nil)
+        return out
+      }
+      assertClose(results[0], expected, atol: 1e-5 * Float(k), rtol: 1e-4, "\(p)")
+      for result in results.dropFirst() { assertIdentical(result, results[0], "\(p): threads") }
+    }
+  }
+
   func testZeroDepthGivesEpilogueOnly() {
     let p = GemmParameters(m: 2, n: 3, k: 0)
     var out = [Float](repeating: 9, count: 6)
