@@ -16,8 +16,8 @@ public typealias WindowShape = (
 /// pixels `ox ..< ox + count` of output row `oy` of a convolution over `image` (channels of
 /// `inHeight x inWidth`, one after the other), K rows `p0 ..< p0 + depth` of its im2col matrix,
 /// row `(c, ky, kx)`; taps in the padding read as zeros. Each tap row goes by vectors where
-/// the run lies inside the input row (16 lanes at stride 1; two loads and a shuffle at
-/// stride 2; overlapping 8- and 4-lane copies for shorter runs), clipped only where it reaches
+/// the run lies inside the input row (16 lanes at stride 1; loads and shuffles at strides 2
+/// and 4; overlapping 8- and 4-lane copies for shorter runs), clipped only where it reaches
 /// into the padding.
 public func im2colRun(
   image: UnsafePointer<Float>, inHeight: Int, inWidth: Int, window w: WindowShape, oy: Int, ox: Int, count: Int,
@@ -32,8 +32,10 @@ public func im2colRun(
   }
   switch (inside, sw, count) {
   case (true, 1, 16): run(WholeRun.self)
-  case (true, 2, 16): run(WholeEvenRun.self)
-  case (true, 2, 4...): run(OverlappingEvenRun.self)
+  case (true, 2, 16): run(WholeDecimatedRun<Evens>.self)
+  case (true, 2, 4...): run(OverlappingDecimatedRun<Evens>.self)
+  case (true, 4, 16): run(WholeDecimatedRun<Quarters>.self)
+  case (true, 4, 4...): run(OverlappingDecimatedRun<Quarters>.self)
   case (true, 1, 4...): run(OverlappingRun.self)
   case (true, _, _): run(StridedRun.self)
   default: run(ClippedRun.self)
@@ -125,13 +127,13 @@ private enum WholeRun: RunCopy {
   }
 }
 
-/// 16 columns inside the row at stride 2: two loads and a shuffle.
-private enum WholeEvenRun: RunCopy {
+/// 16 columns inside the row at `D.stride`: loads and shuffles.
+private enum WholeDecimatedRun<D: Decimation>: RunCopy {
   @inline(__always)
   static func copy(
     _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>
   ) {
-    UnsafeMutableRawPointer(dst).storeBytes(of: Im2ColVectors.evens16(src), as: SIMD16<Float>.self)
+    UnsafeMutableRawPointer(dst).storeBytes(of: D.take16(src), as: SIMD16<Float>.self)
   }
 }
 
@@ -155,20 +157,20 @@ private enum OverlappingRun: RunCopy {
   }
 }
 
-/// 4 to 15 columns inside the row at stride 2: two overlapping vectors of every other tap (a
-/// row 28 outputs wide packs as runs of 16, 12 and 4: a quarter of a stride-2 conv's time went
-/// to copying the short runs one tap at a time).
-private enum OverlappingEvenRun: RunCopy {
+/// 4 to 16 columns inside the row at `D.stride`: two overlapping vectors of every `D.stride`-th
+/// tap (a row 28 outputs wide packs as runs of 16, 12 and 4: a quarter of a stride-2 conv's time
+/// went to copying the short runs one tap at a time).
+private enum OverlappingDecimatedRun<D: Decimation>: RunCopy {
   @inline(__always)
   static func copy(
     _ src: UnsafePointer<Float>, ix0: Int, stride: Int, count: Int, inWidth: Int, to dst: UnsafeMutablePointer<Float>
   ) {
     if count >= 8 {
-      UnsafeMutableRawPointer(dst).storeBytes(of: Im2ColVectors.evens8(src), as: SIMD8<Float>.self)
-      UnsafeMutableRawPointer(dst + count - 8).storeBytes(of: Im2ColVectors.evens8(src + 2 * (count - 8)), as: SIMD8<Float>.self)
+      UnsafeMutableRawPointer(dst).storeBytes(of: D.take8(src), as: SIMD8<Float>.self)
+      UnsafeMutableRawPointer(dst + count - 8).storeBytes(of: D.take8(src + D.stride * (count - 8)), as: SIMD8<Float>.self)
     } else {
-      UnsafeMutableRawPointer(dst).storeBytes(of: Im2ColVectors.evens4(src), as: SIMD4<Float>.self)
-      UnsafeMutableRawPointer(dst + count - 4).storeBytes(of: Im2ColVectors.evens4(src + 2 * (count - 4)), as: SIMD4<Float>.self)
+      UnsafeMutableRawPointer(dst).storeBytes(of: D.take4(src), as: SIMD4<Float>.self)
+      UnsafeMutableRawPointer(dst + count - 4).storeBytes(of: D.take4(src + D.stride * (count - 4)), as: SIMD4<Float>.self)
     }
   }
 }
@@ -195,7 +197,9 @@ private enum ClippedRun: RunCopy {
     if stride == 1 && inside >= 4 {
       OverlappingRun.copy(src + first, ix0: ix0 + first, stride: 1, count: inside, inWidth: inWidth, to: dst + first)
     } else if stride == 2 && inside >= 4 {
-      OverlappingEvenRun.copy(src + first * 2, ix0: ix0 + first * 2, stride: 2, count: inside, inWidth: inWidth, to: dst + first)
+      OverlappingDecimatedRun<Evens>.copy(src + first * 2, ix0: ix0 + first * 2, stride: 2, count: inside, inWidth: inWidth, to: dst + first)
+    } else if stride == 4 && inside >= 4 {
+      OverlappingDecimatedRun<Quarters>.copy(src + first * 4, ix0: ix0 + first * 4, stride: 4, count: inside, inWidth: inWidth, to: dst + first)
     } else {
       StridedRun.copy(src + first * stride, ix0: ix0 + first * stride, stride: stride, count: inside, inWidth: inWidth, to: dst + first)
     }
@@ -219,10 +223,35 @@ private enum Im2ColVectors {
       for t in 0..<count { p[t] = 0 }
     }
   }
+}
+
+/// Every `stride`-th float from `p` by whole-vector loads and shuffles, reading nothing past the
+/// last one taken (a run ends where its row may end).
+private protocol Decimation {
+  static var stride: Int { get }
+  /// `p[0], p[stride], ..., p[15 * stride]`.
+  static func take16(_ p: UnsafePointer<Float>) -> SIMD16<Float>
+  /// `p[0], p[stride], ..., p[7 * stride]`.
+  static func take8(_ p: UnsafePointer<Float>) -> SIMD8<Float>
+  /// `p[0], p[stride], p[2 * stride], p[3 * stride]`.
+  static func take4(_ p: UnsafePointer<Float>) -> SIMD4<Float>
+}
+
+/// Stride 2 (ResNet's and GoogLeNet's 7x7 stems, stride-2 3x3 convs).
+private enum Evens: Decimation {
+  static var stride: Int { 2 }
+
+  /// `p[0], p[2], ..., p[30]`, reading nothing past `p[30]`.
+  @inline(__always)
+  static func take16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    let a = Im2ColVectors.load16(p), b = Im2ColVectors.load16(p + 15)
+    return SIMD16(
+      a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15])
+  }
 
   /// `p[0], p[2], ..., p[14]`, reading nothing past `p[14]`.
   @inline(__always)
-  static func evens8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+  static func take8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     let b = UnsafeRawPointer(p + 7).loadUnaligned(as: SIMD8<Float>.self)
     return SIMD8(a[0], a[2], a[4], a[6], b[1], b[3], b[5], b[7])
@@ -230,17 +259,37 @@ private enum Im2ColVectors {
 
   /// `p[0], p[2], p[4], p[6]`, reading nothing past `p[6]`.
   @inline(__always)
-  static func evens4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+  static func take4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
     let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
     let b = UnsafeRawPointer(p + 3).loadUnaligned(as: SIMD4<Float>.self)
     return SIMD4(a[0], a[2], b[1], b[3])
   }
+}
 
-  /// `p[0], p[2], ..., p[30]`, reading nothing past `p[30]`.
+/// Stride 4 (AlexNet's 11x11 stem, 4x4 patchify stems): one element taken a 4-float group.
+/// Copied one at a time, the taps were a fifth of AlexNet's stem.
+private enum Quarters: Decimation {
+  static var stride: Int { 4 }
+
+  /// `p[0], p[4], ..., p[60]`, reading nothing past `p[60]`.
   @inline(__always)
-  static func evens16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    let a = load16(p), b = load16(p + 15)
-    return SIMD16(
-      a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15])
+  static func take16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    let a = Im2ColVectors.load16(p), b = Im2ColVectors.load16(p + 16)
+    let c = Im2ColVectors.load16(p + 32), d = Im2ColVectors.load16(p + 45)
+    return SIMD16(a[0], a[4], a[8], a[12], b[0], b[4], b[8], b[12], c[0], c[4], c[8], c[12], d[3], d[7], d[11], d[15])
+  }
+
+  /// `p[0], p[4], ..., p[28]`, reading nothing past `p[28]`.
+  @inline(__always)
+  static func take8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    let a = Im2ColVectors.load16(p), b = Im2ColVectors.load16(p + 13)
+    return SIMD8(a[0], a[4], a[8], a[12], b[3], b[7], b[11], b[15])
+  }
+
+  /// `p[0], p[4], p[8], p[12]`, reading nothing past `p[12]`.
+  @inline(__always)
+  static func take4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+    let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self), b = UnsafeRawPointer(p + 5).loadUnaligned(as: SIMD8<Float>.self)
+    return SIMD4(a[0], a[4], b[3], b[7])
   }
 }
