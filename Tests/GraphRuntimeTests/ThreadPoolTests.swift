@@ -32,6 +32,22 @@ final class ThreadPoolTests: XCTestCase {
     }
   }
 
+  /// A thread takes its own share from the front, then the others' from the back (their owners
+  /// keep their front, where their data is), so one thread alone still runs every index once.
+  func testLoopSharesOwnFrontThenOthersBacks() {
+    let shares = LoopShares(threads: 3)
+    shares.reset(count: 10)  // shares 0..<3, 3..<6, 6..<10
+    var order: [Int] = []
+    shares.drain(thread: 1, run: 2) { order.append($0) }
+    XCTAssertEqual(order, [3, 4, 5, 8, 9, 6, 7, 1, 2, 0])
+    order = []
+    shares.drain(thread: 0, run: 2) { order.append($0) }
+    XCTAssertEqual(order, [], "every index was taken")
+    shares.reset(count: 7)  // 0..<2, 2..<4, 4..<7
+    shares.drain(thread: 0, run: 1) { order.append($0) }
+    XCTAssertEqual(order, [0, 1, 3, 2, 6, 5, 4])
+  }
+
   func testManyShortLoopsAndSeveralPools() {
     let a = ThreadPool(threads: 2), b = ThreadPool(threads: 2)
     let total = Counter()

@@ -39,7 +39,7 @@ package final class ThreadPool: @unchecked Sendable {
       #endif
       let rc = pthread_create(&thread, nil, { raw in
         let context = Unmanaged<WorkerContext>.fromOpaque(optionalPointer(raw)!).takeRetainedValue()
-        context.state.workerLoop()
+        context.state.workerLoop(thread: context.index + 1)
         return nil
       }, context)
       precondition(rc == 0, "pthread_create failed: \(rc)")
@@ -57,10 +57,11 @@ package final class ThreadPool: @unchecked Sendable {
   }
 
   /// Runs `body(context, i)` for every `i` in `0..<count`, on the caller and the workers, and
-  /// returns when all calls have finished. Indices are handed out in increasing order, in
-  /// runs of about `count / (8 * threads)`: a loop over 480 small planes would otherwise
-  /// spend more time passing the shared counter between cores than in its bodies (GoogLeNet's
-  /// max pools ran slower on two threads than on one).
+  /// returns when all calls have finished. Each thread first takes its own share of the indices
+  /// (the caller the first, worker `w` the `w + 1`-th; see ``LoopShares``), in increasing order,
+  /// then helps with the others'. Indices go in runs of about `count / (8 * threads)`: a loop
+  /// over 480 small planes would otherwise spend more time passing a shared counter between
+  /// cores than in its bodies (GoogLeNet's max pools ran slower on two threads than on one).
   ///
   /// `body` should capture nothing and take what it needs from `context`: the loop then
   /// allocates nothing (the context stays on the caller's stack, a non-capturing closure
@@ -119,8 +120,8 @@ private final class PoolState: @unchecked Sendable {
   let workerCount: Int
   /// Bumped once per loop (and once at shutdown); workers wait for it to change.
   let generation = Atomic<Int>(0)
-  /// Next loop index to hand out.
-  let nextIndex = Atomic<Int>(0)
+  /// Which thread takes which indices of the current loop.
+  let shares: LoopShares
   /// Workers that have finished the current generation.
   let finishedWorkers = Atomic<Int>(0)
   let stopping = Atomic<Bool>(false)
@@ -147,6 +148,7 @@ private final class PoolState: @unchecked Sendable {
 
   init(workerCount: Int) {
     self.workerCount = workerCount
+    shares = LoopShares(threads: workerCount + 1)
     mutex = .allocate(capacity: 1)
     condition = .allocate(capacity: 1)
     pthread_mutex_init(mutex, nil)
@@ -164,12 +166,12 @@ private final class PoolState: @unchecked Sendable {
     self.count = count
     self.loop = loop
     self.invoke = invoke
-    nextIndex.store(0, ordering: .relaxed)
+    shares.reset(count: count)
     finishedWorkers.store(0, ordering: .relaxed)
     generation.add(1, ordering: .releasing)
     wakeAll()
     ThreadScratch.reserveLargestTaskRequest()
-    drain(count: count, loop: loop, invoke: invoke)
+    drain(thread: 0, count: count, loop: loop, invoke: invoke)
     // Wait until every worker has let go of this loop before it goes out of scope.
     var spin = Spin()
     while finishedWorkers.load(ordering: .acquiring) < workerCount {
@@ -192,16 +194,12 @@ private final class PoolState: @unchecked Sendable {
     pthread_mutex_unlock(mutex)
   }
 
-  private func drain(count: Int, loop: UnsafeRawPointer, invoke: (UnsafeRawPointer, Int) -> Void) {
-    let run = max(1, count / (8 * (workerCount + 1)))
-    while true {
-      let first = nextIndex.add(run, ordering: .relaxed).oldValue
-      if first >= count { return }
-      for i in first..<min(count, first + run) { invoke(loop, i) }
-    }
+  private func drain(thread: Int, count: Int, loop: UnsafeRawPointer, invoke: (UnsafeRawPointer, Int) -> Void) {
+    shares.drain(thread: thread, run: max(1, count / (8 * (workerCount + 1)))) { invoke(loop, $0) }
   }
 
-  func workerLoop() {
+  /// - Parameter thread: the worker's share of each loop (the caller's is 0).
+  func workerLoop(thread: Int) {
     var seen = 0
     while true {
       var current = generation.load(ordering: .acquiring)
@@ -222,7 +220,7 @@ private final class PoolState: @unchecked Sendable {
       seen = current
       if stopping.load(ordering: .relaxed) { return }
       ThreadScratch.reserveLargestTaskRequest()
-      drain(count: count, loop: loop!, invoke: invoke!)
+      drain(thread: thread, count: count, loop: loop!, invoke: invoke!)
       finishedWorkers.add(1, ordering: .releasing)
     }
   }
