@@ -148,6 +148,64 @@ int main(int argc, char **argv) {
 """
 
 
+# One cache line bounced between two threads pinned to CPUs 0 and 1: the one-way time in ns. On a
+# shared 2-vCPU VM it read 26-45 ns or 161-190 ns for minutes at a time (the vCPUs on one CCD or on
+# two); in the second state 2-thread runs that share data slow down (docs/benchmarks.md).
+PINGPONG_C = r"""
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+#define ROUNDS 20000
+static _Alignas(64) atomic_int flag;
+static int pin(int cpu) { cpu_set_t s; CPU_ZERO(&s); CPU_SET(cpu, &s); return pthread_setaffinity_np(pthread_self(), sizeof s, &s); }
+static void *other(void *arg) {
+  for (int i = 0; i < ROUNDS; i++) {
+    while (atomic_load_explicit(&flag, memory_order_acquire) != 2 * i + 1) {}
+    atomic_store_explicit(&flag, 2 * i + 2, memory_order_release);
+  }
+  return 0;
+}
+int main(void) {
+  if (pin(0) != 0) return 1;
+  /* Created on CPU 1 already: a thread started beside a spinning one may never run there. */
+  pthread_attr_t attr;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(1, &one);
+  pthread_attr_init(&attr);
+  pthread_attr_setaffinity_np(&attr, sizeof one, &one);
+  pthread_t t;
+  if (pthread_create(&t, &attr, other, 0) != 0) return 1;
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  for (int i = 0; i < ROUNDS; i++) {
+    atomic_store_explicit(&flag, 2 * i + 1, memory_order_release);
+    while (atomic_load_explicit(&flag, memory_order_acquire) != 2 * i + 2) {}
+  }
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  pthread_join(t, 0);
+  printf("%.0f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / ROUNDS / 2);
+  return 0;
+}
+"""
+FAR_NS = 100  # above this, the two CPUs do not share a cache
+
+
+def build_pingpong_probe(tmp):
+    """Compiles the cross-core ping-pong; returns its path, or None on one CPU or without a C compiler."""
+    cc = next((c for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
+    if cc is None or (os.cpu_count() or 1) < 2:
+        return None
+    src, exe = os.path.join(tmp, "pingpong.c"), os.path.join(tmp, "pingpong")
+    with open(src, "w") as f:
+        f.write(PINGPONG_C)
+    r = subprocess.run([cc, "-O2", "-pthread", src, "-o", exe], capture_output=True, text=True)
+    return exe if r.returncode == 0 else None
+
+
 def peak_isa():
     """The widest FMA the CPU has, as the kernels use it: (name, C intrinsic, cc flags), or None."""
     flags = cpu_flags()
@@ -286,6 +344,19 @@ def run_bench(args):
                 peaks.append(float(priority.run([probe]).split()[0]))
 
         measure_peak()
+        pingpong = build_pingpong_probe(tmp)
+
+        def cross_core_ns():
+            """The probe's one-way time before a multi-threaded group of processes, or None."""
+            if not pingpong:
+                return None
+            # At normal priority (two real-time threads spinning would starve anything else) and bounded.
+            try:
+                r = subprocess.run([pingpong], capture_output=True, text=True, timeout=10)
+            except subprocess.TimeoutExpired:
+                return None
+            return float(r.stdout) if r.returncode == 0 and r.stdout.strip() else None
+
         # Per model: plan, inputs per batch, FLOPs per item (conv + dense, from graphrun's profile).
         models = []
         for model in args.models:
@@ -306,8 +377,13 @@ def run_bench(args):
 
         configs = [(m, t, b) for m in models for b in batches for t in threads]
         times = {(m["name"], t, b, e): [] for m, t, b in configs for e in engines}
+        latency = {(m["name"], t, b): [] for m, t, b in configs}
         for r in range(args.rounds):
             for m, t, b in configs:
+                if t > 1:
+                    ns = cross_core_ns()
+                    if ns is not None:
+                        latency[(m["name"], t, b)].append(ns)
                 order = engines if (r + configs.index((m, t, b))) % 2 == 0 else engines[::-1]
                 for e in order:
                     if e == "graphrun":
@@ -333,12 +409,13 @@ def run_bench(args):
         # spells (seen on a shared 2-vCPU VM: the same process took 115 or 165 ms by the minute).
         paired = [g / o for g, o in zip(times[(m["name"], t, b, "graphrun")], times[(m["name"], t, b, "onnxruntime")])]
         row["paired"] = (statistics.median(paired), min(paired), max(paired))
+        row["far"] = sum(ns > FAR_NS for ns in latency[(m["name"], t, b)])
         rows.append(row)
     context = dict(
         date=started.strftime("%Y-%m-%d %H:%M UTC"), command="python " + " ".join(shlex.quote(a) for a in sys.argv),
         cpu=cpu_model(), flags=cpu_flags(), cores=os.cpu_count(), kernel=platform.release(), ort=ort.__version__,
         ov=ov_version, priority=priority.note, peak=peak, peaks=peaks, why_no_peak=why_no_peak, rounds=args.rounds,
-        runs=args.runs, engines=engines, commit=git_commit())
+        runs=args.runs, engines=engines, commit=git_commit(), latency=[ns for v in latency.values() for ns in v])
     print_table(rows, context)
     if args.write_md:
         write_markdown(args.write_md, markdown(rows, context, args.section), args.section)
@@ -386,7 +463,7 @@ def print_table(rows, c):
         if "openvino" in c["engines"]:
             line += f" {ms['openvino']:8.2f} {ms['graphrun'] / ms['openvino']:6.2f}"
         print(line + f" {r['paired'][0]:6.2f} {r['gflops']['graphrun']:13.1f} {percent(r, 'graphrun', peak):>6} "
-              f"{percent(r, 'onnxruntime', peak):>9}")
+              f"{percent(r, 'onnxruntime', peak):>9}" + (f"  far cores in {r['far']} round(s)" if r["far"] else ""))
 
 
 def markdown(rows, c, section=None):
@@ -420,6 +497,13 @@ def markdown(rows, c, section=None):
             "% of peak = network GFLOP/s / (threads × that peak).")
     else:
         lines.append(f"- **FMA peak**: not measured ({c['why_no_peak']}).")
+    if c["latency"]:
+        far = sum(ns > FAR_NS for ns in c["latency"])
+        lines.append(
+            f"- **Cross-core latency**: one cache line bounced between threads pinned to CPUs 0 and 1, one way, before "
+            f"each multi-threaded group of processes: {min(c['latency']):.0f}–{max(c['latency']):.0f} ns (median "
+            f"{statistics.median(c['latency']):.0f}); {far} of {len(c['latency'])} groups above {FAR_NS} ns (the two CPUs not "
+            "sharing a cache, or a busy machine), where threads that share data slow down; † marks the rows with such rounds.")
     lines += [
         "- **GFLOP** per item: convolutions 2·M·(C/g)·KH·KW·OH·OW and dense layers 2·K·N (from `graphrun --profile`; "
         "pooling and element-wise work not counted).",
@@ -436,7 +520,7 @@ def markdown(rows, c, section=None):
     span = lambda r, e: f"{r['ms'][e]:.2f} ({r['spread'][e][0]:.2f}–{r['spread'][e][1]:.2f})"
     for r in rows:
         ms = r["ms"]
-        line = (f"| {r['model']} | {r['threads']} | {r['batch']} | {r['gflop']:.3g} | {span(r, 'graphrun')} | "
+        line = (f"| {r['model']}{' †' if r['far'] else ''} | {r['threads']} | {r['batch']} | {r['gflop']:.3g} | {span(r, 'graphrun')} | "
                 f"{span(r, 'onnxruntime')} | **{ms['graphrun'] / ms['onnxruntime']:.2f}** | "
                 f"{r['paired'][0]:.2f} ({r['paired'][1]:.2f}–{r['paired'][2]:.2f}) |")
         if ov:
