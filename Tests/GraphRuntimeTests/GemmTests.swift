@@ -253,6 +253,20 @@ final class GemmTests: XCTestCase {
     check(GemmParameters(m: 1000, n: 40, k: 20, transA: true), .biasRelu, seed: 401)
   }
 
+  /// Where the rows are split, a column block's row groups are consecutive tasks: a thread's
+  /// share of the tasks is then whole column blocks (its output pixels, and the shared B panels
+  /// its share of the packing wrote), not a row group across every column.
+  func testTasksGoColumnBlockByColumnBlock() {
+    let split = SGEMM.Split(m: 256, n: 196, threads: 2)
+    XCTAssertGreaterThan(split.rowGroups, 1, "256 x 196 on 2 threads splits its rows")
+    for task in 0..<split.rowGroups {
+      XCTAssertEqual(split.origin(of: task).column, 0, "task \(task)")
+      XCTAssertEqual(split.origin(of: task).row, task * split.rowBlocksPerTask * SGEMM.mc, "task \(task)")
+    }
+    XCTAssertEqual(split.origin(of: split.rowGroups).column, split.width)
+    XCTAssertEqual(split.origin(of: split.rowGroups).row, 0)
+  }
+
   /// With few tasks, the split is the one that leaves the threads least idle: 49 panels in
   /// blocks of 6 (9 tasks, not 7 of 7); a 7x7 map's 4 panels in 2 blocks of 2 when 128 rows
   /// make a 96-row task and a 32-row one. Never worse than the widest split, for any shape,

@@ -122,7 +122,7 @@ enum SGEMM {
       parallelFor(pool, split.rowGroups * split.columnBlocks, context) { context, task in
         let (split, direct, m, n, k, a, b, store, kernels, sharedB, tileStore) = context
         let rowSpan = split.rowBlocksPerTask * mc
-        let i0 = (task / split.columnBlocks) * rowSpan, j0 = (task % split.columnBlocks) * split.width
+        let (i0, j0) = split.origin(of: task)
         let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
         // The accumulator is as wide as the task's column block: a 49-column GEMM's tasks of 768
         // rows keep 196 KB of sums, not the 786 KB an `nc`-wide one would spread its tiles over.
@@ -200,6 +200,14 @@ enum SGEMM {
       rowGroups = (mBlocks + rowBlocksPerTask - 1) / rowBlocksPerTask
     }
 
+    /// The first row and column of C that `task` computes. Tasks go column block by column block,
+    /// each block's row groups together: `parallelFor` gives each thread a contiguous share of the
+    /// tasks, so a thread's columns (output pixels) are the same in consecutive convs, and where
+    /// the rows are split it reads the shared B panels its own share of the packing wrote.
+    func origin(of task: Int) -> (row: Int, column: Int) {
+      ((task % rowGroups) * rowBlocksPerTask * mc, (task / rowGroups) * width)
+    }
+
     /// When the last thread is done, in rows of tiles times columns (a narrow last panel costs
     /// its columns: see `sgemmTileNarrow`), when each task in turn goes to the thread that is
     /// free first, as `parallelFor` deals them. Each task also pays half a panel's columns for
@@ -212,8 +220,8 @@ enum SGEMM {
         busyUntil.initialize(repeating: 0)
         let rowSpan = rowBlocksPerTask * mc
         for task in 0..<(rowGroups * columnBlocks) {
-          let rows = min(rowSpan, m - (task / columnBlocks) * rowSpan)
-          let cols = min(width, n - (task % columnBlocks) * width)
+          let (i0, j0) = origin(of: task)
+          let rows = min(rowSpan, m - i0), cols = min(width, n - j0)
           let first = busyUntil.indices.min { busyUntil[$0] < busyUntil[$1] }!
           busyUntil[first] += ((rows + mr - 1) / mr) * (cols + nr / 2)
         }
