@@ -148,7 +148,7 @@ int main(int argc, char **argv) {
 """
 
 
-# One cache line bounced between two threads pinned to CPUs 0 and 1: the one-way time in ns. On a
+# One cache line bounced between two threads pinned to two CPUs: the one-way time in ns. On a
 # shared 2-vCPU VM it read 26-45 ns or 161-190 ns for minutes at a time (the vCPUs on one CCD or on
 # two); in the second state 2-thread runs that share data slow down (docs/benchmarks.md).
 PINGPONG_C = r"""
@@ -160,6 +160,7 @@ PINGPONG_C = r"""
 #include <time.h>
 #define ROUNDS 20000
 static _Alignas(64) atomic_int flag;
+#include <stdlib.h>
 static int pin(int cpu) { cpu_set_t s; CPU_ZERO(&s); CPU_SET(cpu, &s); return pthread_setaffinity_np(pthread_self(), sizeof s, &s); }
 static void *other(void *arg) {
   for (int i = 0; i < ROUNDS; i++) {
@@ -168,13 +169,13 @@ static void *other(void *arg) {
   }
   return 0;
 }
-int main(void) {
-  if (pin(0) != 0) return 1;
-  /* Created on CPU 1 already: a thread started beside a spinning one may never run there. */
+int main(int argc, char **argv) {  /* pingpong CPU_A CPU_B */
+  if (argc != 3 || pin(atoi(argv[1])) != 0) return 1;
+  /* Created on its CPU already: a thread started beside a spinning one may never run there. */
   pthread_attr_t attr;
   cpu_set_t one;
   CPU_ZERO(&one);
-  CPU_SET(1, &one);
+  CPU_SET(atoi(argv[2]), &one);
   pthread_attr_init(&attr);
   pthread_attr_setaffinity_np(&attr, sizeof one, &one);
   pthread_t t;
@@ -194,16 +195,24 @@ int main(void) {
 FAR_NS = 100  # above this, the two CPUs do not share a cache
 
 
-def build_pingpong_probe(tmp):
-    """Compiles the cross-core ping-pong; returns its path, or None on one CPU or without a C compiler."""
+def compile_c(tmp, name, source, flags):
+    """Builds `source` as `tmp/name` with `cc -O2 flags`; returns (path, None), or (None, why not)."""
     cc = next((c for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
-    if cc is None or (os.cpu_count() or 1) < 2:
-        return None
-    src, exe = os.path.join(tmp, "pingpong.c"), os.path.join(tmp, "pingpong")
+    if cc is None:
+        return None, "no C compiler (cc/gcc/clang)"
+    src, exe = os.path.join(tmp, name + ".c"), os.path.join(tmp, name)
     with open(src, "w") as f:
-        f.write(PINGPONG_C)
-    r = subprocess.run([cc, "-O2", "-pthread", src, "-o", exe], capture_output=True, text=True)
-    return exe if r.returncode == 0 else None
+        f.write(source)
+    r = subprocess.run([cc, "-O2", *flags, src, "-o", exe], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None, f"{cc} failed: {r.stderr.strip()[:200]}"
+    return exe, None
+
+
+def pingpong_cpus():
+    """The first two CPUs this process may run on (the probe's and the timed processes'), or None."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    return cpus[:2] if len(cpus) >= 2 else None
 
 
 def peak_isa():
@@ -223,16 +232,7 @@ def build_peak_probe(tmp):
     isa = peak_isa()
     if isa is None:
         return None, "no AVX2+FMA on this CPU"
-    cc = next((c for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
-    if cc is None:
-        return None, "no C compiler (cc/gcc/clang) to build the FMA loop"
-    src, exe = os.path.join(tmp, "peak.c"), os.path.join(tmp, "peak")
-    with open(src, "w") as f:
-        f.write(PEAK_C)
-    r = subprocess.run([cc, "-O2", *isa[2], src, "-o", exe], capture_output=True, text=True)
-    if r.returncode != 0:
-        return None, f"{cc} failed: {r.stderr.strip()[:200]}"
-    return exe, None
+    return compile_c(tmp, "peak", PEAK_C, isa[2])
 
 
 def cpu_flags():
@@ -344,7 +344,8 @@ def run_bench(args):
                 peaks.append(float(priority.run([probe]).split()[0]))
 
         measure_peak()
-        pingpong = build_pingpong_probe(tmp)
+        cpus = pingpong_cpus()
+        pingpong = compile_c(tmp, "pingpong", PINGPONG_C, ["-pthread"])[0] if cpus else None
 
         def cross_core_ns():
             """The probe's one-way time before a multi-threaded group of processes, or None."""
@@ -352,7 +353,7 @@ def run_bench(args):
                 return None
             # At normal priority (two real-time threads spinning would starve anything else) and bounded.
             try:
-                r = subprocess.run([pingpong], capture_output=True, text=True, timeout=10)
+                r = subprocess.run([pingpong, *map(str, cpus)], capture_output=True, text=True, timeout=10)
             except subprocess.TimeoutExpired:
                 return None
             return float(r.stdout) if r.returncode == 0 and r.stdout.strip() else None
@@ -415,7 +416,8 @@ def run_bench(args):
         date=started.strftime("%Y-%m-%d %H:%M UTC"), command="python " + " ".join(shlex.quote(a) for a in sys.argv),
         cpu=cpu_model(), flags=cpu_flags(), cores=os.cpu_count(), kernel=platform.release(), ort=ort.__version__,
         ov=ov_version, priority=priority.note, peak=peak, peaks=peaks, why_no_peak=why_no_peak, rounds=args.rounds,
-        runs=args.runs, engines=engines, commit=git_commit(), latency=[ns for v in latency.values() for ns in v])
+        runs=args.runs, engines=engines, commit=git_commit(), latency=[ns for v in latency.values() for ns in v],
+        cpus=cpus)
     print_table(rows, context)
     if args.write_md:
         write_markdown(args.write_md, markdown(rows, context, args.section), args.section)
@@ -500,7 +502,7 @@ def markdown(rows, c, section=None):
     if c["latency"]:
         far = sum(ns > FAR_NS for ns in c["latency"])
         lines.append(
-            f"- **Cross-core latency**: one cache line bounced between threads pinned to CPUs 0 and 1, one way, before "
+            f"- **Cross-core latency**: one cache line bounced between threads pinned to CPUs {c['cpus'][0]} and {c['cpus'][1]}, one way, before "
             f"each multi-threaded group of processes: {min(c['latency']):.0f}–{max(c['latency']):.0f} ns (median "
             f"{statistics.median(c['latency']):.0f}); {far} of {len(c['latency'])} groups above {FAR_NS} ns (the two CPUs not "
             "sharing a cache, or a busy machine), where threads that share data slow down; † marks the rows with such rounds.")

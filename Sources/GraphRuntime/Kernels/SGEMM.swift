@@ -210,7 +210,9 @@ enum SGEMM {
 
     /// When the last thread is done, in rows of tiles times columns (a narrow last panel costs
     /// its columns: see `sgemmTileNarrow`), when each task in turn goes to the thread that is
-    /// free first, as `parallelFor` deals them. Each task also pays half a panel's columns for
+    /// free first. (`parallelFor` gives each thread a contiguous share and lets a thread that
+    /// runs out take from the others' ends, which finishes about when this greedy dealing does;
+    /// the model is not an exact replay of it.) Each task also pays half a panel's columns for
     /// reading its rows of A: without that, 512 x 49 with K = 2304 went to blocks of 2 panels
     /// for a modelled 3% and ran 15% slower (A read twice); 128 x 49 with K = 832 still does,
     /// and runs 21% faster.
