@@ -70,7 +70,7 @@ let package = Package(
 
     // MARK: - Runtime (depends on nothing outside the Swift toolchain and its own kernel modules)
 
-    .target(name: "GraphRuntime", dependencies: ["GraphPlan", "AtomicFile", "CPUFeatures", "KernelsGeneric", "KernelsHaswell", "KernelsSkylakeX"]),
+    .target(name: "GraphRuntime", dependencies: ["GraphPlan", "AtomicFile", "CPUFeatures", "CPrefetch", "KernelsGeneric", "KernelsHaswell", "KernelsSkylakeX"]),
     // Whole-file writes that never leave a half-written file or touch another one (standard library and libc only).
     .target(name: "AtomicFile"),
     // Micro-kernels, one module per instruction set from one source file, chosen at run time.

@@ -90,6 +90,17 @@ struct ShiftedRows: TileRowsB {
   }
 }
 
+/// Rows of B `stride` floats apart, read where they lie: a 1x1 convolution's input, whose
+/// row `p` (input channel `p`) holds every output pixel's value in order, so the GEMM need
+/// not pack it (see SGEMM's `PanelsOfB`).
+struct StridedRows: TileRowsB {
+  let base: UnsafeRawPointer, rowBytes: Int
+  @inline(__always) init(_ base: UnsafePointer<Float>, stride: Int) { (self.base, rowBytes) = (UnsafeRawPointer(base), stride &* 4) }
+  @inline(__always) func row<V: KernelVector>(_ p: Int, as: V.Type) -> V {
+    base.loadUnaligned(fromByteOffset: p &* rowBytes, as: V.self)
+  }
+}
+
 /// The 6 x 16 SGEMM register tile: `c (+)= a_panel * b_panel` over `depth`.
 ///
 /// `a` holds `depth` groups of 6 floats (one per tile row), `b` `depth` groups of 16
@@ -103,6 +114,18 @@ public func sgemmTile6x16(
   residual: UnsafePointer<Float>?, ldr: Int
 ) {
   tile6(SIMD16<Float>.self, depth: depth, a: a, b: PanelRows(base: b), c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
+}
+
+/// `sgemmTile6x16` over B's rows where they lie, `ldb` floats apart (16 columns from `b`):
+/// the same sums in the same order, so the same bits.
+public func sgemmTile6x16Strided(
+  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
+  residual: UnsafePointer<Float>?, ldr: Int
+) {
+  tile6(
+    SIMD16<Float>.self, depth: depth, a: a, b: StridedRows(b, stride: ldb), c: c, ldc: ldc, accumulate: accumulate,
+    finish: TileFinish(rowBias, lower, upper, residual, ldr))
 }
 
 /// The 6 x 8 SGEMM register tile for a B panel's last columns: the first 8 columns of
@@ -273,17 +296,34 @@ public func sgemmTile12x16(
   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
   residual: UnsafePointer<Float>?, ldr: Int
 ) {
+  tile12x16(depth: depth, a: a, b: PanelRows(base: b), c: c, ldc: ldc, accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
+}
+
+/// `sgemmTile12x16` over B's rows where they lie, `ldb` floats apart: the same bits.
+public func sgemmTile12x16Strided(
+  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
+  residual: UnsafePointer<Float>?, ldr: Int
+) {
+  tile12x16(
+    depth: depth, a: a, b: StridedRows(b, stride: ldb), c: c, ldc: ldc, accumulate: accumulate,
+    finish: TileFinish(rowBias, lower, upper, residual, ldr))
+}
+
+/// The 12 x 16 tile's one body, for packed panels and rows in place.
+@inline(__always)
+func tile12x16<B: TileRowsB>(
+  depth: Int, a: UnsafePointer<Float>, b: B, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, finish: TileFinish
+) {
   typealias V = SIMD16<Float>
-  let finish = TileFinish(rowBias, lower, upper, residual, ldr)
   var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
   var c6 = V(), c7 = V(), c8 = V(), c9 = V(), c10 = V(), c11 = V()
-  let rawB = UnsafeRawPointer(b)
   var ap = a, aq = a + depth * 6
   // The next two panels of A (see `sgemmTile12x32`).
   let nextA = a + 12 * depth
   for p in 0..<depth {
     graphc_prefetch(nextA + 12 * p)
-    let bv = rawB.load(fromByteOffset: p * 64, as: V.self)
+    let bv = b.row(p, as: V.self)
     c0 = mulAdd(c0, V(repeating: ap[0]), bv)
     c1 = mulAdd(c1, V(repeating: ap[1]), bv)
     c2 = mulAdd(c2, V(repeating: ap[2]), bv)
@@ -342,11 +382,32 @@ public func sgemmTile12x32(
   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
   residual: UnsafePointer<Float>?, ldr: Int
 ) {
+  tile12x32(
+    depth: depth, a: a, left: PanelRows(base: b), right: PanelRows(base: b + depth * 16), c: c, ldc: ldc,
+    accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
+}
+
+/// `sgemmTile12x32` over B's rows where they lie, `ldb` floats apart (32 columns from `b`):
+/// the same bits.
+public func sgemmTile12x32Strided(
+  depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, rowBias: UnsafePointer<Float>?, lower: Float, upper: Float,
+  residual: UnsafePointer<Float>?, ldr: Int
+) {
+  tile12x32(
+    depth: depth, a: a, left: StridedRows(b, stride: ldb), right: StridedRows(b + 16, stride: ldb), c: c, ldc: ldc,
+    accumulate: accumulate, finish: TileFinish(rowBias, lower, upper, residual, ldr))
+}
+
+/// The 12 x 32 tile's one body, for packed panels and rows in place.
+@inline(__always)
+func tile12x32<B: TileRowsB>(
+  depth: Int, a: UnsafePointer<Float>, left: B, right: B, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+  finish: TileFinish
+) {
   typealias V = SIMD16<Float>
-  let finish = TileFinish(rowBias, lower, upper, residual, ldr)
   var c0l = V(), c0r = V(), c1l = V(), c1r = V(), c2l = V(), c2r = V(), c3l = V(), c3r = V(), c4l = V(), c4r = V(), c5l = V(), c5r = V()
   var c6l = V(), c6r = V(), c7l = V(), c7r = V(), c8l = V(), c8r = V(), c9l = V(), c9r = V(), c10l = V(), c10r = V(), c11l = V(), c11r = V()
-  let rawB = UnsafeRawPointer(b), rawB2 = UnsafeRawPointer(b + depth * 16)
   var ap = a, aq = a + depth * 6
   // The next two panels of A follow these two. They are usually the compiler's packed weights,
   // which do not stay cached between inferences: asked for while this tile computes, they
@@ -355,7 +416,7 @@ public func sgemmTile12x32(
   let nextA = a + 12 * depth
   for p in 0..<depth {
     graphc_prefetch(nextA + 12 * p)
-    let bl = rawB.load(fromByteOffset: p * 64, as: V.self), br = rawB2.load(fromByteOffset: p * 64, as: V.self)
+    let bl = left.row(p, as: V.self), br = right.row(p, as: V.self)
     let x0 = V(repeating: ap[0])
     c0l = mulAdd(c0l, x0, bl)
     c0r = mulAdd(c0r, x0, br)

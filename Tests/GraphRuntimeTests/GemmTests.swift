@@ -7,6 +7,8 @@ import KernelsGeneric
 import KernelsHaswell
 import KernelsSkylakeX
 
+private typealias TileForms = KernelTable.TileForms
+
 final class GemmTests: XCTestCase {
   func check(_ p: GemmParameters, _ e: EpilogueCase, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
     var rng = SeededRandom(seed: seed)
@@ -149,8 +151,10 @@ final class GemmTests: XCTestCase {
   /// with the 6-row tile alone, for A packed per block and A packed by the compiler. Run
   /// with each module this CPU supports (on AVX2 the 12-row tile is slow, not wrong).
   func testTwelveRowTileMatchesSixRowTile() throws {
-    let tiles12: [InstructionSet: KernelTable.Tile] = [
-      .generic: KernelsGeneric.sgemmTile12x16, .haswell: KernelsHaswell.sgemmTile12x16, .skylakeX: KernelsSkylakeX.sgemmTile12x16,
+    let tiles12: [InstructionSet: KernelTable.TileForms] = [
+      .generic: TileForms(packed: KernelsGeneric.sgemmTile12x16, strided: KernelsGeneric.sgemmTile12x16Strided),
+      .haswell: TileForms(packed: KernelsHaswell.sgemmTile12x16, strided: KernelsHaswell.sgemmTile12x16Strided),
+      .skylakeX: TileForms(packed: KernelsSkylakeX.sgemmTile12x16, strided: KernelsSkylakeX.sgemmTile12x16Strided),
     ]
     // 17 panels: 8 pairs and one single, several K slices.
     assertPathsAgree(m: 97, n: 300, k: 513, seed: 300, "12-row tile vs 6-row tile") { set, table in
@@ -168,11 +172,15 @@ final class GemmTests: XCTestCase {
   /// narrow panel (n = 40), an odd panel left over (n = 300), and a leftover single A panel
   /// (97 rows). Run with each module this CPU supports.
   func testWideTileMatchesTwelveRowTile() throws {
-    let wideTiles: [InstructionSet: KernelTable.Tile] = [
-      .generic: KernelsGeneric.sgemmTile12x32, .haswell: KernelsHaswell.sgemmTile12x32, .skylakeX: KernelsSkylakeX.sgemmTile12x32,
+    let wideTiles: [InstructionSet: KernelTable.TileForms] = [
+      .generic: TileForms(packed: KernelsGeneric.sgemmTile12x32, strided: KernelsGeneric.sgemmTile12x32Strided),
+      .haswell: TileForms(packed: KernelsHaswell.sgemmTile12x32, strided: KernelsHaswell.sgemmTile12x32Strided),
+      .skylakeX: TileForms(packed: KernelsSkylakeX.sgemmTile12x32, strided: KernelsSkylakeX.sgemmTile12x32Strided),
     ]
-    let tiles12: [InstructionSet: KernelTable.Tile] = [
-      .generic: KernelsGeneric.sgemmTile12x16, .haswell: KernelsHaswell.sgemmTile12x16, .skylakeX: KernelsSkylakeX.sgemmTile12x16,
+    let tiles12: [InstructionSet: KernelTable.TileForms] = [
+      .generic: TileForms(packed: KernelsGeneric.sgemmTile12x16, strided: KernelsGeneric.sgemmTile12x16Strided),
+      .haswell: TileForms(packed: KernelsHaswell.sgemmTile12x16, strided: KernelsHaswell.sgemmTile12x16Strided),
+      .skylakeX: TileForms(packed: KernelsSkylakeX.sgemmTile12x16, strided: KernelsSkylakeX.sgemmTile12x16Strided),
     ]
     for n in [300, 30, 40, 64, 49] {
       assertPathsAgree(m: 97, n: n, k: 513, seed: 330 + UInt64(n), "n = \(n): 12 x 32 tile vs 12 x 16 tile") { set, table in
@@ -380,10 +388,19 @@ final class GemmTests: XCTestCase {
     // tiles take only when K is one slice).
     enum Residual: CaseIterable { case none, separate, inPlace }
     let epilogues: [(Activation, bias: Bool)] = [(.none, false), (.none, true), (.relu, true), (.clip(min: -0.5, max: 0.5), false), (.silu, true)]
-    let tiles12: [InstructionSet: (KernelTable.Tile, KernelTable.Tile)] = [
-      .generic: (KernelsGeneric.sgemmTile12x16, KernelsGeneric.sgemmTile12x32),
-      .haswell: (KernelsHaswell.sgemmTile12x16, KernelsHaswell.sgemmTile12x32),
-      .skylakeX: (KernelsSkylakeX.sgemmTile12x16, KernelsSkylakeX.sgemmTile12x32),
+    let tiles12: [InstructionSet: (TileForms, TileForms)] = [
+      .generic: (
+        TileForms(packed: KernelsGeneric.sgemmTile12x16, strided: KernelsGeneric.sgemmTile12x16Strided),
+        TileForms(packed: KernelsGeneric.sgemmTile12x32, strided: KernelsGeneric.sgemmTile12x32Strided)
+      ),
+      .haswell: (
+        TileForms(packed: KernelsHaswell.sgemmTile12x16, strided: KernelsHaswell.sgemmTile12x16Strided),
+        TileForms(packed: KernelsHaswell.sgemmTile12x32, strided: KernelsHaswell.sgemmTile12x32Strided)
+      ),
+      .skylakeX: (
+        TileForms(packed: KernelsSkylakeX.sgemmTile12x16, strided: KernelsSkylakeX.sgemmTile12x16Strided),
+        TileForms(packed: KernelsSkylakeX.sgemmTile12x32, strided: KernelsSkylakeX.sgemmTile12x32Strided)
+      ),
     ]
     for set in InstructionSet.allCases {
       guard set.isSupported else {
@@ -433,6 +450,61 @@ final class GemmTests: XCTestCase {
             assertIdentical(results[1], results[0], what)
            }
           }
+        }
+      }
+    }
+  }
+
+  /// Tiles that read B's rows where they lie give the bits of tiles over packed panels:
+  /// whole pairs of panels, a partial last panel (packed either way), several K slices, rows
+  /// split over tasks (where the panels would otherwise be packed once and shared), and
+  /// images side by side (B's columns in groups, as a batched 1x1 conv has them), whose tasks
+  /// that straddle two images pack. With and without the tiles' own store. Run with each
+  /// module this CPU supports, C filled with NaN first.
+  func testBReadInPlaceGivesPackedBits() {
+    let pool = ThreadPool(threads: 2)
+    let shapes: [(m: Int, n: Int, k: Int, perImage: Int)] = [
+      (97, 300, 513, .max), (256, 64, 64, .max), (200, 49, 300, .max), (25, 160, 200, .max), (13, 147, 64, 49),
+      (30, 96, 70, 32), (12, 33, 40, .max), (600, 20, 20, .max),
+    ]
+    for set in InstructionSet.allCases {
+      guard set.isSupported else {
+        print("skipping the \(set.rawValue) kernels: this CPU does not run them")
+        continue
+      }
+      for (m, n, k, perImage) in shapes {
+        var rng = SeededRandom(seed: UInt64(m * 7919 + n * 31 + k))
+        let a = rng.floats(m * k), bias = rng.floats(m), residual = rng.floats(m * n)
+        // B as images: image g's K rows of `perImage` columns, one image after the other.
+        let columns = min(perImage, n), images = (n + columns - 1) / columns
+        let b = rng.floats(images * k * columns)
+        for fromTiles in [false, true] {
+          var results: [[Float]] = []
+          for inPlace in [false, true] {
+            var c = [Float](repeating: .nan, count: m * n)
+            a.withUnsafeBufferPointer { a in
+              b.withUnsafeBufferPointer { b in
+                bias.withUnsafeBufferPointer { bias in
+                  residual.withUnsafeBufferPointer { residual in
+                    c.withUnsafeMutableBufferPointer { c in
+                      var store = GemmStore(c: c.baseAddress!, ldc: columns, rowBias: bias.baseAddress!, activation: .relu)
+                      (store.columnsPerImage, store.imageStride) = (perImage, perImage == .max ? 0 : m * perImage)
+                      (store.residual, store.ldr, store.residualImageStride) = (residual.baseAddress!, columns, store.imageStride)
+                      var view = MatrixView.rowMajor(b.baseAddress!, columns: columns)
+                      if perImage != .max { (view.columnsPerGroup, view.groupStride) = (perImage, k * perImage) }
+                      SGEMM.run(
+                        m: m, n: n, k: k, a: .matrix(.rowMajor(a.baseAddress!, columns: k)), b: .matrix(view), store: store,
+                        pool: pool, kernels: set.kernels, storeFromTiles: fromTiles, readingBInPlace: inPlace)
+                    }
+                  }
+                }
+              }
+            }
+            results.append(c)
+          }
+          let what = "\(set.rawValue) \(m)x\(n)x\(k) per image \(perImage) from tiles \(fromTiles)"
+          XCTAssertFalse(results[1].contains { $0.isNaN }, "\(what): unwritten elements")
+          assertIdentical(results[1], results[0], what)
         }
       }
     }

@@ -163,6 +163,66 @@ final class InstructionSetTests: XCTestCase {
       dot1: { dot($0, $1, KernelsSkylakeX.dotProductLanes1, KernelsSkylakeX.dotProductFinish) })
   }
 
+  /// Each module's tiles over B's rows in place (rows `ldb` floats apart, from any float) give
+  /// the bits of the same tiles over those rows packed into panels, with and without the
+  /// epilogue (bias, clamp, residual), accumulating or not.
+  func testStridedTilesMatchPackedPanels() throws {
+    typealias Forms = (String, KernelTable.Tile, KernelTable.StridedTile, rows: Int, columns: Int)
+    let forms: [InstructionSet: [Forms]] = [
+      .generic: [
+        ("6x16", KernelsGeneric.sgemmTile6x16, KernelsGeneric.sgemmTile6x16Strided, 6, 16),
+        ("12x16", KernelsGeneric.sgemmTile12x16, KernelsGeneric.sgemmTile12x16Strided, 12, 16),
+        ("12x32", KernelsGeneric.sgemmTile12x32, KernelsGeneric.sgemmTile12x32Strided, 12, 32),
+      ],
+      .haswell: [
+        ("6x16", KernelsHaswell.sgemmTile6x16, KernelsHaswell.sgemmTile6x16Strided, 6, 16),
+        ("12x16", KernelsHaswell.sgemmTile12x16, KernelsHaswell.sgemmTile12x16Strided, 12, 16),
+        ("12x32", KernelsHaswell.sgemmTile12x32, KernelsHaswell.sgemmTile12x32Strided, 12, 32),
+      ],
+      .skylakeX: [
+        ("6x16", KernelsSkylakeX.sgemmTile6x16, KernelsSkylakeX.sgemmTile6x16Strided, 6, 16),
+        ("12x16", KernelsSkylakeX.sgemmTile12x16, KernelsSkylakeX.sgemmTile12x16Strided, 12, 16),
+        ("12x32", KernelsSkylakeX.sgemmTile12x32, KernelsSkylakeX.sgemmTile12x32Strided, 12, 32),
+      ],
+    ]
+    var rng = SeededRandom(seed: 77)
+    for set in InstructionSet.allCases {
+      guard set.isSupported else {
+        print("skipping the \(set.rawValue) kernels: this CPU does not run them")
+        continue
+      }
+      for (name, packedTile, stridedTile, rows, columns) in forms[set]! {
+        for depth in [1, 5, 64, 300] {
+          // B's rows 53 floats apart, the tile's columns from column 3 (no alignment at all).
+          let ldb = 53, first = 3
+          let bValues = rng.floats(depth * ldb), a = rng.floats(depth * rows), bias = rng.floats(rows)
+          let ldc = 40, cValues = rng.floats(rows * ldc), residual = rng.floats(rows * ldc)
+          // The same columns packed: panel q's row p at q * depth * 16 + p * 16.
+          var packed = [Float](repeating: 0, count: depth * columns)
+          for p in 0..<depth {
+            for j in 0..<columns { packed[(j / 16) * depth * 16 + p * 16 + j % 16] = bValues[p * ldb + first + j] }
+          }
+          for (accumulate, withEpilogue) in [(false, false), (true, false), (false, true)] {
+            var viaPanels = cValues, inPlace = cValues
+            bValues.withUnsafeBufferPointer { b in
+              bias.withUnsafeBufferPointer { bias in
+                residual.withUnsafeBufferPointer { residual in
+                  let rowBias = withEpilogue ? bias.baseAddress : nil
+                  let (lower, upper): (Float, Float) = withEpilogue ? (0, .infinity) : (0, 0)
+                  packedTile(depth, a, packed, &viaPanels, ldc, accumulate, rowBias, lower, upper, residual.baseAddress, ldc)
+                  stridedTile(depth, a, b.baseAddress! + first, ldb, &inPlace, ldc, accumulate, rowBias, lower, upper, residual.baseAddress, ldc)
+                }
+              }
+            }
+            let what = "\(set.rawValue) \(name) depth \(depth) accumulate \(accumulate) epilogue \(withEpilogue)"
+            XCTAssertEqual(inPlace.map(\.bitPattern), viaPanels.map(\.bitPattern), what)
+            XCTAssertNotEqual(inPlace, cValues, "\(what): the tile wrote nothing")
+          }
+        }
+      }
+    }
+  }
+
   /// Each module's clamped store row gives, element for element, the bits of the general
   /// store's arithmetic (`activation(alpha * acc + rowBias + colBias + residual)`, zeros for
   /// what is missing), for no clamp, ReLU and Clip, with NaN, signed zeros and tails.

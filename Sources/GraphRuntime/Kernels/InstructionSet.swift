@@ -64,6 +64,17 @@ package struct KernelTable: Sendable {
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ rowBias: UnsafePointer<Float>?, _ lower: Float, _ upper: Float,
     _ residual: UnsafePointer<Float>?, _ ldr: Int
   ) -> Void
+  /// A tile over B's rows where they lie, `ldb` floats apart (see `sgemmTile6x16Strided`).
+  package typealias StridedTile = @Sendable (
+    _ depth: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    _ accumulate: Bool, _ rowBias: UnsafePointer<Float>?, _ lower: Float, _ upper: Float,
+    _ residual: UnsafePointer<Float>?, _ ldr: Int
+  ) -> Void
+  /// One register tile over packed panels of B and over B's rows in place: the same bits.
+  package struct TileForms: Sendable {
+    package let packed: Tile, strided: StridedTile
+    package init(packed: @escaping Tile, strided: @escaping StridedTile) { (self.packed, self.strided) = (packed, strided) }
+  }
   package typealias NarrowTiles = @Sendable (
     _ depth: Int, _ a: UnsafePointer<Float>, _ panels: Int, _ b: UnsafePointer<Float>, _ width: Int,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
@@ -120,10 +131,14 @@ package struct KernelTable: Sendable {
   /// A tile over two consecutive panels of A (12 x 16, see `sgemmTile12x16`), or nil where
   /// the registers do not hold it (AVX2's 16): SGEMM then uses `tile6` only. (Settable so
   /// that tests can compare paths; `tile6` and `tile6x8` give the bits every path must.)
-  package var tile12: Tile?
+  package var tile12: TileForms?
   /// A tile over two A panels and two consecutive B panels (12 x 32, see `sgemmTile12x32`),
   /// or nil where the registers do not hold it: SGEMM then takes the B panels one at a time.
-  package var tile12x32: Tile?
+  package var tile12x32: TileForms?
+  /// `tile6` over B's rows where they lie (see `sgemmTile6x16Strided`).
+  let tile6Strided: StridedTile
+  /// `tile6` in both forms.
+  var tile6Forms: TileForms { TileForms(packed: tile6, strided: tile6Strided) }
   /// The 6 x 16 tile over rows of B read where they lie (see `sgemmTile6x16Shifted`): `tile6`'s bits.
   let tile6Shifted: ShiftedTile
   /// Groups of panels against a last B panel of 1 or 2 columns, the same bits as `tile6x8`
@@ -166,8 +181,9 @@ package struct KernelTable: Sendable {
   package static let current = InstructionSet.current.kernels
 
   package static let skylakeX = KernelTable(
-    tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: KernelsSkylakeX.sgemmTile12x16,
-    tile12x32: KernelsSkylakeX.sgemmTile12x32,
+    tile6: KernelsSkylakeX.sgemmTile6x16, tile6x8: KernelsSkylakeX.sgemmTile6x8, tile12: TileForms(packed: KernelsSkylakeX.sgemmTile12x16, strided: KernelsSkylakeX.sgemmTile12x16Strided),
+    tile12x32: TileForms(packed: KernelsSkylakeX.sgemmTile12x32, strided: KernelsSkylakeX.sgemmTile12x32Strided),
+    tile6Strided: KernelsSkylakeX.sgemmTile6x16Strided,
     tile6Shifted: KernelsSkylakeX.sgemmTile6x16Shifted, narrowTiles: KernelsSkylakeX.sgemmTileNarrow,
     dotLanes4: KernelsSkylakeX.dotProductLanes4, dotLanes1: KernelsSkylakeX.dotProductLanes1, dotColumns4: KernelsSkylakeX.dotProductLanesColumns4,
     dotFinishColumns: KernelsSkylakeX.dotProductFinishColumns,
@@ -180,6 +196,7 @@ package struct KernelTable: Sendable {
 
   package static let haswell = KernelTable(
     tile6: KernelsHaswell.sgemmTile6x16, tile6x8: KernelsHaswell.sgemmTile6x8, tile12: nil, tile12x32: nil,
+    tile6Strided: KernelsHaswell.sgemmTile6x16Strided,
     tile6Shifted: KernelsHaswell.sgemmTile6x16Shifted, narrowTiles: KernelsHaswell.sgemmTileNarrow,
     dotLanes4: KernelsHaswell.dotProductLanes4, dotLanes1: KernelsHaswell.dotProductLanes1, dotColumns4: KernelsHaswell.dotProductLanesColumns4,
     dotFinishColumns: KernelsHaswell.dotProductFinishColumns,
@@ -192,6 +209,7 @@ package struct KernelTable: Sendable {
 
   package static let generic = KernelTable(
     tile6: KernelsGeneric.sgemmTile6x16, tile6x8: KernelsGeneric.sgemmTile6x8, tile12: nil, tile12x32: nil,
+    tile6Strided: KernelsGeneric.sgemmTile6x16Strided,
     tile6Shifted: KernelsGeneric.sgemmTile6x16Shifted, narrowTiles: KernelsGeneric.sgemmTileNarrow,
     dotLanes4: KernelsGeneric.dotProductLanes4, dotLanes1: KernelsGeneric.dotProductLanes1, dotColumns4: KernelsGeneric.dotProductLanesColumns4,
     dotFinishColumns: KernelsGeneric.dotProductFinishColumns,

@@ -77,6 +77,13 @@ enum GemmLeft {
 enum GemmRight {
   case matrix(MatrixView)
   case unfolded(UnfoldedColumns)
+
+  /// Whether B's rows hold their columns contiguously (within each group), so that tasks
+  /// read their panels in place (see ``SGEMM/PanelsOfB``).
+  var hasContiguousRows: Bool {
+    if case .matrix(let view) = self { return view.colStride == 1 }
+    return false
+  }
 }
 
 /// Cache-blocked single-precision GEMM, `C = A * B` with the ``GemmStore`` epilogue.
@@ -104,23 +111,27 @@ enum SGEMM {
   /// - Parameter kernels: the micro-kernels (the CPU's by default; tests pass others).
   /// - Parameter storeFromTiles: whether tiles may store through the epilogue themselves
   ///   (tests turn it off to compare with the store from the accumulator).
+  /// - Parameter readingBInPlace: whether tiles may read B's rows where they lie when its
+  ///   columns are contiguous (tests turn it off to compare with packed panels).
   static func run(
     m: Int, n: Int, k: Int, a: GemmLeft, b: GemmRight, store: GemmStore, pool: ThreadPool?,
-    kernels: KernelTable = .current, storeFromTiles: Bool = true
+    kernels: KernelTable = .current, storeFromTiles: Bool = true, readingBInPlace: Bool = true
   ) {
     if m <= 0 || n <= 0 { return }
     let split = Split(m: m, n: n, threads: pool?.threads ?? 1)
     let direct = store.holdsWholeTiles && store.isPlain && store.columnsPerImage == .max
     let tileStore = storeFromTiles && !direct ? TileStore(store, m: m, n: n, k: k) : nil
-    // Where the rows are split over tasks, several tasks need the same panels of B: they are
-    // packed once, every (column block, K slice) in parallel, into the caller's shared scratch.
+    // Where the rows are split over tasks, several tasks need the same panels of B: unless
+    // the tasks read B in place, they are packed once, every (column block, K slice) in
+    // parallel, into the caller's shared scratch.
     let sharedB: UnsafeMutablePointer<Float>? =
-      split.rowGroups > 1 ? packSharedB(b, k: k, n: n, width: split.width, columnBlocks: split.columnBlocks, pool: pool) : nil
+      split.rowGroups > 1 && !(readingBInPlace && b.hasContiguousRows)
+      ? packSharedB(b, k: k, n: n, width: split.width, columnBlocks: split.columnBlocks, pool: pool) : nil
     // Tasks are taken dynamically; each packs into its thread's own scratch.
     withUnsafePointer(to: kernels) { kernels in
-      let context = (split, direct, m, n, k, a, b, store, kernels, sharedB, tileStore)
+      let context = (split, direct, m, n, k, a, b, store, kernels, sharedB, tileStore, readingBInPlace)
       parallelFor(pool, split.rowGroups * split.columnBlocks, context) { context, task in
-        let (split, direct, m, n, k, a, b, store, kernels, sharedB, tileStore) = context
+        let (split, direct, m, n, k, a, b, store, kernels, sharedB, tileStore, inPlace) = context
         let rowSpan = split.rowBlocksPerTask * mc
         let (i0, j0) = split.origin(of: task)
         let rows = min(rowSpan, m - i0), cols = min(split.width, n - j0)
@@ -130,7 +141,9 @@ enum SGEMM {
         let blockFloats = rowSpan * ldAcc + (tileStore == nil ? 0 : TileStore.Place.scratchFloats(rows: rowSpan, cols: ldAcc))
         let scratch = ThreadScratch.floats(mc * kc + kc * nc + (direct ? 0 : blockFloats))
         let packA = scratch, packB = scratch + mc * kc
-        let packedB = sharedB.map { PackedB.shared($0 + (j0 / split.width) * k * split.width, width: split.width) } ?? .pack(into: packB)
+        let packedB =
+          sharedB.map { PackedB.shared($0 + (j0 / split.width) * k * split.width, width: split.width) }
+          ?? (inPlace ? .inPlaceOrPack(into: packB) : .pack(into: packB))
         if direct {
           // The tiles accumulate in C itself: no copy.
           computeTask(
@@ -236,6 +249,8 @@ enum SGEMM {
   /// before the tasks ran (a column block's K slices one after the other, each `width` wide).
   enum PackedB {
     case pack(into: UnsafeMutablePointer<Float>)
+    /// Read in place where B's columns allow (see ``PanelsOfB``), else packed into the buffer.
+    case inPlaceOrPack(into: UnsafeMutablePointer<Float>)
     case shared(UnsafePointer<Float>, width: Int)
   }
 
@@ -274,13 +289,19 @@ enum SGEMM {
     var p0 = 0
     while p0 < k {
       let depth = min(kc, k - p0)
-      let panelsB: UnsafePointer<Float>
+      let panelsB: PanelsOfB
       switch packB {
-      case .pack(let buffer):
-        packPanelsB(b, p0: p0, depth: depth, j0: j0, cols: cols, into: buffer)
-        panelsB = UnsafePointer(buffer)
+      case .pack(let buffer), .inPlaceOrPack(let buffer):
+        if case .inPlaceOrPack = packB,
+          let inPlace = PanelsOfB.inPlace(b, p0: p0, depth: depth, j0: j0, cols: cols, scratch: buffer)
+        {
+          panelsB = inPlace
+        } else {
+          packPanelsB(b, p0: p0, depth: depth, j0: j0, cols: cols, into: buffer)
+          panelsB = .packed(buffer, depth: depth)
+        }
       case .shared(let packed, let width):
-        panelsB = packed + p0 * width
+        panelsB = .packed(packed + p0 * width, depth: depth)
       }
       for r0 in stride(from: 0, to: rows, by: mc) {
         let blockRows = min(mc, rows - r0)
@@ -315,17 +336,17 @@ enum SGEMM {
           let a = panelsA + ip * depth * mr, cRows = blockAcc + ip * mr * ldAcc
           var jp = 0
           while jp < widePanels {
-            let bPanel = panelsB + jp * depth * nr, c = cRows + jp * nr
+            let c = cRows + jp * nr
             // Both B panels of a pair wider than half (a narrower second one goes the narrow way).
-            let twoWide = kernels.tile12x32 != nil && jp + 1 < widePanels
+            let twoWide = kernels.tile12x32 != nil && jp + 1 < widePanels && panelsB.pairs(jp)
             if pair && twoWide {
-              kernels.tile12x32!(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0, nil, 0)
+              panelsB.tile(kernels.tile12x32!, panel: jp, a: a, c: c, ldc: ldAcc, accumulate: p0 > 0)
               jp += 2
             } else if pair {
-              kernels.tile12!(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0, nil, 0)
+              panelsB.tile(kernels.tile12!, panel: jp, a: a, c: c, ldc: ldAcc, accumulate: p0 > 0)
               jp += 1
             } else {
-              kernels.tile6(depth, a, bPanel, c, ldAcc, p0 > 0, nil, 0, 0, nil, 0)
+              panelsB.tile(kernels.tile6Forms, panel: jp, a: a, c: c, ldc: ldAcc, accumulate: p0 > 0)
               jp += 1
             }
           }
@@ -333,7 +354,7 @@ enum SGEMM {
         }
         if widePanels < bPanels {
           // Narrow tiles for 1 or 2 columns, half-width tiles for the rest (the same bits either way).
-          let bPanel = panelsB + widePanels * depth * nr, cColumn = blockAcc + widePanels * nr
+          let bPanel = panelsB.panel(widePanels), cColumn = blockAcc + widePanels * nr
           let narrow = kernels.narrowTiles(depth, panelsA, aPanels, bPanel, narrowWidth, cColumn, ldAcc, p0 > 0)
           for ip in narrow..<aPanels {
             kernels.tile6x8(depth, panelsA + ip * depth * mr, bPanel, cColumn + ip * mr * ldAcc, ldAcc, p0 > 0, nil, 0, 0, nil, 0)
@@ -364,7 +385,7 @@ enum SGEMM {
   }
 
   /// `dst[panel][p][j] = B[p0 + p, j0 + panel * nr + j]`, zero for columns past the end.
-  private static func packPanelsB(
+  static func packPanelsB(
     _ b: GemmRight, p0: Int, depth: Int, j0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>
   ) {
     switch b {

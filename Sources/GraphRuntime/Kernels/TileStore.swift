@@ -1,3 +1,4 @@
+import CPrefetch
 import GraphPlan
 
 extension SGEMM {
@@ -131,7 +132,7 @@ extension SGEMM {
     /// tiles sum in the task's accumulator `acc` (row stride `ldAcc`) and go through the
     /// general store when finished.
     func computeBlock(
-      _ place: Place, firstRow: Int, rows: Int, depth: Int, panelsA: UnsafePointer<Float>, panelsB: UnsafePointer<Float>,
+      _ place: Place, firstRow: Int, rows: Int, depth: Int, panelsA: UnsafePointer<Float>, panelsB: PanelsOfB,
       panels: Int, accumulate: Bool, finishing: Bool, acc: UnsafeMutablePointer<Float>, ldAcc: Int, kernels: KernelTable
     ) {
       let aPanels = (rows + mr - 1) / mr
@@ -143,27 +144,33 @@ extension SGEMM {
         let pair = kernels.tile12 != nil && ip + 1 < aPanels && row + 2 * mr <= place.rows.upperBound
         var jp = 0
         while jp < panels {
-          let bPanel = panelsB + jp * depth * nr
-          if pair, kernels.tile12x32 != nil, jp + 1 < panels,
+          if pair, let wide = kernels.tile12x32, jp + 1 < panels, panelsB.pairs(jp),
             let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 2)
           {
+            if finishing { prefetch(place, row: row, panel: jp + 2, panels: panels) }
             let (r, ldr) = residual(place, row: row, panel: jp)
-            kernels.tile12x32!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper, r, ldr)
+            panelsB.tile(
+              wide, panel: jp, a: a, c: c, ldc: store.ldc, accumulate: accumulate, bias: bias, lower: lower, upper: upper,
+              residual: r, ldr: ldr)
             jp += 2
             continue
           }
           if pair, let c = target(place, row: row, height: 2 * mr, panel: jp, panels: 1) {
             let (r, ldr) = residual(place, row: row, panel: jp)
-            kernels.tile12!(depth, a, bPanel, c, store.ldc, accumulate, bias, lower, upper, r, ldr)
+            panelsB.tile(
+              kernels.tile12!, panel: jp, a: a, c: c, ldc: store.ldc, accumulate: accumulate, bias: bias, lower: lower,
+              upper: upper, residual: r, ldr: ldr)
           } else {
             for half in 0..<(pair ? 2 : 1) {
               let r = row + half * mr, aHalf = a + half * depth * mr
               if let c = target(place, row: r, height: mr, panel: jp, panels: 1) {
                 let (residual, ldr) = residual(place, row: r, panel: jp)
-                kernels.tile6(depth, aHalf, bPanel, c, store.ldc, accumulate, bias.map { $0 + half * mr }, lower, upper, residual, ldr)
+                panelsB.tile(
+                  kernels.tile6Forms, panel: jp, a: aHalf, c: c, ldc: store.ldc, accumulate: accumulate, bias: bias.map { $0 + half * mr },
+                  lower: lower, upper: upper, residual: residual, ldr: ldr)
               } else {
                 let edge = acc + (r - place.rows.lowerBound) * ldAcc + jp * nr
-                kernels.tile6(depth, aHalf, bPanel, edge, ldAcc, accumulate, nil, 0, 0, nil, 0)
+                panelsB.tile(kernels.tile6Forms, panel: jp, a: aHalf, c: edge, ldc: ldAcc, accumulate: accumulate)
                 let column = place.columns.lowerBound + jp * nr
                 if finishing {
                   SGEMM.storeBlock(
@@ -176,6 +183,25 @@ extension SGEMM {
           jp += 1
         }
         ip += pair ? 2 : 1
+      }
+    }
+
+    /// Asks for the lines of C and of the residual that the 12 x 32 tile at `row` and panel
+    /// `panel` will store and read, while the tile before it computes: ResNet-50's residual
+    /// 1x1 convs at 56x56 read a residual written three convs earlier, no longer in L2, in 12
+    /// rows 12.5 KB apart, and store as many rows of C.
+    @inline(__always)
+    func prefetch(_ place: Place, row: Int, panel: Int, panels: Int) {
+      guard panel + 1 < panels, let c = target(place, row: row, height: 2 * mr, panel: panel, panels: 2) else { return }
+      for r in 0..<(2 * mr) {
+        graphc_prefetch_write(c + r * store.ldc)
+        graphc_prefetch_write(c + r * store.ldc + nr)
+      }
+      guard let residual = store.residual else { return }
+      let first = residual + row * store.ldr + place.residualOffsets[panel]
+      for r in 0..<(2 * mr) {
+        graphc_prefetch(first + r * store.ldr)
+        graphc_prefetch(first + r * store.ldr + nr)
       }
     }
 
