@@ -381,7 +381,7 @@ final class WinogradConvTests: XCTestCase {
     XCTAssertEqual(u.count, variant.weightCount(p.geometry), file: file, line: line)
     let sentinel: Float = 1234.5
     var expected = [Float](repeating: sentinel, count: p.outputTensorCount)
-    var fast1 = expected, fast2 = expected, small = expected
+    var fast1 = expected, fast2 = expected, small = expected, byThreads = expected, byStages = expected
     withEpilogue(bias: bias, residual: residual, activation: epilogueCase.activation) { epilogue in
       Reference.conv2d(p, input: input, weights: weights, epilogue: epilogue, output: &expected)
       Kernels.conv2d(p, input: input, weights: u, weightLayout: variant.weightLayout, epilogue: epilogue, output: &fast1)
@@ -394,6 +394,17 @@ final class WinogradConvTests: XCTestCase {
               p, variant, input: x.baseAddress!, weights: w.baseAddress!, epilogue: epilogue, output: o.baseAddress!,
               workspace: nil, pool: Self.pool, blockFloats: 1)
           }
+          // Each thread its share of the tile rows through all three stages, and each stage over the threads.
+          byThreads.withUnsafeMutableBufferPointer { o in
+            WinogradConv.run(
+              p, variant, input: x.baseAddress!, weights: w.baseAddress!, epilogue: epilogue, output: o.baseAddress!,
+              workspace: nil, pool: Self.pool, byThreads: true)
+          }
+          byStages.withUnsafeMutableBufferPointer { o in
+            WinogradConv.run(
+              p, variant, input: x.baseAddress!, weights: w.baseAddress!, epilogue: epilogue, output: o.baseAddress!,
+              workspace: nil, pool: Self.pool, byThreads: false)
+          }
         }
       }
     }
@@ -402,6 +413,8 @@ final class WinogradConvTests: XCTestCase {
     assertClose(fast1, expected, atol: atol, rtol: 0, "\(p) \(variant) \(epilogueCase)", file: file, line: line)
     assertIdentical(fast2, fast1, "threads 1 vs 2", file: file, line: line)
     assertIdentical(small, fast1, "one tile row per block vs default blocks", file: file, line: line)
+    assertIdentical(byThreads, fast1, "tile rows by threads vs 1 thread", file: file, line: line)
+    assertIdentical(byStages, fast1, "stages over threads vs 1 thread", file: file, line: line)
   }
 
   func testOddSizesAndEpilogues() {

@@ -2,9 +2,10 @@ import GraphPlan
 
 extension Kernels {
   /// Floats of scratch memory ``conv2d(_:input:weights:weightLayout:epilogue:output:workspace:pool:)``
-  /// needs for `p` with weights in `layout`: only Winograd has any (im2col is packed in place).
-  package static func conv2dWorkspaceCount(_ p: Conv2DParameters, layout: ConvWeightLayout = .oihw) -> Int {
-    Winograd(layout).map { WinogradConv.workspaceCount(p, $0) } ?? 0
+  /// needs for `p` with weights in `layout` on a pool of `threads`: only Winograd has any
+  /// (im2col is packed in place).
+  package static func conv2dWorkspaceCount(_ p: Conv2DParameters, layout: ConvWeightLayout = .oihw, threads: Int = 1) -> Int {
+    Winograd(layout).map { WinogradConv.workspaceCount(p, $0, threads: threads) } ?? 0
   }
 
   /// Images whose columns go side by side into one GEMM. A small output plane makes a GEMM
@@ -29,7 +30,8 @@ extension Kernels {
   /// - Parameter weightLayout: `.oihw`, `.gemmPanels` as the compiler packs weights for
   ///   every conv that does not run depthwise, or `.winograd4x4` / `.winograd2x2` for the
   ///   3x3 convs the compiler runs as Winograd.
-  /// - Parameter workspace: at least ``conv2dWorkspaceCount(_:)`` floats, or `nil` to
+  /// - Parameter workspace: at least ``conv2dWorkspaceCount(_:layout:threads:)`` floats for the
+  ///   pool's threads, or `nil` to
   ///   allocate for the call.
   package static func conv2d(
     _ p: Conv2DParameters, input: UnsafePointer<Float>, weights: UnsafePointer<Float>, weightLayout: ConvWeightLayout = .oihw,

@@ -64,6 +64,25 @@ enum WinogradConv {
       return (lines | 1) * 16
     }
 
+    /// Whether `run` gives each thread its own share of the tile rows, all three stages in
+    /// its own workspace, instead of spreading each stage over the threads. Stage by stage, a
+    /// thread reads what the others wrote in the stage before (other input channels, other
+    /// points), and the next conv reads output channels the other thread wrote: where the two
+    /// vCPUs sat on different CCDs, ResNet-18's Winograd convs at 56x56 took 3.96 ms at 2
+    /// threads, 3.34 by tile rows. By tile rows a thread reads its own, and the input rows the
+    /// previous conv (split by output pixels) wrote on it. But every block streams all of `U`:
+    /// only where the threads' blocks stream it no more often than the shared blocks would
+    /// (ResNet-18's 128-channel convs at 28x28, one block shared or two by threads, took 2.5%
+    /// longer by threads), `U` is at most 4 MiB (each thread's workspace is a block), and each
+    /// thread has tiles enough for its GEMMs' register tiles.
+    func runsByThreads(_ threads: Int) -> Bool {
+      guard threads > 1, variant.points * inChannels * outChannels <= 1 << 20, tilesHigh * tilesWide >= 20 * threads else {
+        return false
+      }
+      let share = (tilesHigh + threads - 1) / threads
+      return threads * ((share + rowsPerBlock - 1) / rowsPerBlock) <= (tilesHigh + rowsPerBlock - 1) / rowsPerBlock
+    }
+
     /// Floats of `V` and `P` for one block.
     var workspaceCount: Int { variant.points * (inputPlane + productPlane) }
     /// Floats of one padded input row (`m * 8 * groups` columns, plus a group's overhang).
@@ -82,96 +101,132 @@ enum WinogradConv {
     }
   }
 
-  static func workspaceCount(_ p: Conv2DParameters, _ variant: Winograd) -> Int { Tiling(p.geometry, variant).workspaceCount }
+  /// Floats of workspace `run` needs for `p` on `threads` threads: one block's, or one per
+  /// thread where the tile rows go to the threads (see ``Tiling/runsByThreads(_:)``).
+  static func workspaceCount(_ p: Conv2DParameters, _ variant: Winograd, threads: Int = 1) -> Int {
+    let tiling = Tiling(p.geometry, variant)
+    return tiling.workspaceCount * (tiling.runsByThreads(threads) ? threads : 1)
+  }
 
+  /// - Parameter workspace: at least ``workspaceCount(_:_:threads:)`` floats for the pool's
+  ///   threads, or nil to allocate for the call.
+  /// - Parameter blockFloats, byThreads: tests' overrides of the block size and of
+  ///   ``Tiling/runsByThreads(_:)``.
   static func run(
     _ p: Conv2DParameters, _ variant: Winograd, input: UnsafePointer<Float>, weights: UnsafePointer<Float>, epilogue: Epilogue,
     output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
-    blockFloats: Int? = nil
+    blockFloats: Int? = nil, byThreads: Bool? = nil
   ) {
-    let g = p.geometry, w = g.window
-    precondition(Winograd.applies(to: g), "Winograd conv on an unsupported geometry")
-    let tiling = Tiling(g, variant, blockFloats: blockFloats)
-    let c = g.inChannels, m = g.outChannels, h = g.inHeight, wd = g.inWidth, oh = g.outHeight, ow = g.outWidth
-    let points = variant.points, ld = tiling.stride
-    precondition(workspace == nil || blockFloats == nil, "a workspace is sized for the default block")
-    let space = workspace ?? allocateFloats(tiling.workspaceCount)
+    precondition(Winograd.applies(to: p.geometry), "Winograd conv on an unsupported geometry")
+    let tiling = Tiling(p.geometry, variant, blockFloats: blockFloats)
+    let threads = pool?.threads ?? 1
+    precondition(workspace == nil || (blockFloats == nil && byThreads == nil), "a workspace is sized for the default blocks")
+    let byThreads = threads > 1 && (byThreads ?? tiling.runsByThreads(threads))
+    let blockCount = tiling.workspaceCount
+    let space = workspace ?? allocateFloats(blockCount * (byThreads ? threads : 1))
     defer { if workspace == nil { space.deallocate() } }
-    let vPlane = tiling.inputPlane, pPlane = tiling.productPlane
-    let v = space, products = space + points * vPlane
-    let matrix = Winograd.matrixCount(outChannels: m, inChannels: c)
+    let conv = Job(p: p, tiling: tiling, input: input, weights: weights, epilogue: epilogue, output: output)
     let totalRows = p.batch * tiling.tilesHigh
+    guard byThreads else {
+      conv.run(rows: 0..<totalRows, space: space, pool: pool)
+      return
+    }
+    // Each thread its own share of the tile rows, through all three stages in its own workspace.
+    parallelFor(pool, threads, (conv, space, blockCount, totalRows, threads)) { context, t in
+      let (conv, space, blockCount, totalRows, threads) = context
+      let share = (totalRows + threads - 1) / threads
+      let first = min(totalRows, t * share)
+      conv.run(rows: first..<min(totalRows, first + share), space: space + t * blockCount, pool: nil)
+    }
+  }
 
-    var r0 = 0
-    while r0 < totalRows {
-      let rows = min(tiling.rowsPerBlock, totalRows - r0)
-      let tiles = rows * tiling.tilesWide
-      // The last SIMD group of the block's last tile row reads past its last tile: keep those finite.
-      let overhang = tiling.groups * lanes - tiling.tilesWide
-      for xi in 0..<points {
-        for oc in 0..<m { zero(products + xi * pPlane + oc * ld + tiles, overhang) }
-      }
+  /// One convolution's operands.
+  private struct Job {
+    let p: Conv2DParameters, tiling: Tiling
+    let input: UnsafePointer<Float>, weights: UnsafePointer<Float>, epilogue: Epilogue
+    let output: UnsafeMutablePointer<Float>
 
-      // 1. Input transform.
-      parallelFor(pool, c, (tiling, r0, rows, input, c, h, wd, w, v, ld, vPlane)) { context, ch in
-        let (tiling, r0, rows, input, c, h, wd, w, v, ld, vPlane) = context
-        let transform = KernelTable.current.winograd(tiling.variant).input
-        let rs = tiling.inputRowStride, side = tiling.variant.inputTile
-        let buffer = ThreadScratch.floats(side * rs)
-        for r in r0..<(r0 + rows) {
-          let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
-          let plane = input + (n * c + ch) * h * wd
-          for i in 0..<side {
-            let row = buffer + i * rs
-            let iy = tiling.variant.outputTile * ty - w.padTop + i
-            guard iy >= 0 && iy < h else {
-              row.update(repeating: 0, count: rs)
-              continue
+    /// Tile rows `rows` (over batch items, then rows), in blocks of up to `tiling.rowsPerBlock`
+    /// through the three stages, each stage spread over `pool`, in `space` (one block's workspace).
+    func run(rows all: Range<Int>, space: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
+      let (p, tiling, input, weights, epilogue, output) = (p, tiling, input, weights, epilogue, output)
+      let g = p.geometry, w = g.window
+      let c = g.inChannels, m = g.outChannels, h = g.inHeight, wd = g.inWidth, oh = g.outHeight, ow = g.outWidth
+      let points = tiling.variant.points, ld = tiling.stride
+      let vPlane = tiling.inputPlane, pPlane = tiling.productPlane
+      let v = space, products = space + points * vPlane
+      let matrix = Winograd.matrixCount(outChannels: m, inChannels: c)
+      var r0 = all.lowerBound
+      while r0 < all.upperBound {
+        let rows = min(tiling.rowsPerBlock, all.upperBound - r0)
+        let tiles = rows * tiling.tilesWide
+        // The last SIMD group of the block's last tile row reads past its last tile: keep those finite.
+        let overhang = tiling.groups * lanes - tiling.tilesWide
+        for xi in 0..<points {
+          for oc in 0..<m { zero(products + xi * pPlane + oc * ld + tiles, overhang) }
+        }
+
+        // 1. Input transform.
+        parallelFor(pool, c, (tiling, r0, rows, input, c, h, wd, w, v, ld, vPlane)) { context, ch in
+          let (tiling, r0, rows, input, c, h, wd, w, v, ld, vPlane) = context
+          let transform = KernelTable.current.winograd(tiling.variant).input
+          let rs = tiling.inputRowStride, side = tiling.variant.inputTile
+          let buffer = ThreadScratch.floats(side * rs)
+          for r in r0..<(r0 + rows) {
+            let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
+            let plane = input + (n * c + ch) * h * wd
+            for i in 0..<side {
+              let row = buffer + i * rs
+              let iy = tiling.variant.outputTile * ty - w.padTop + i
+              guard iy >= 0 && iy < h else {
+                row.update(repeating: 0, count: rs)
+                continue
+              }
+              // Buffer column x is input column x - padLeft.
+              let lo = min(w.padLeft, rs), hi = max(lo, min(rs, w.padLeft + wd))
+              zero(row, lo)
+              (row + lo).update(from: plane + iy * wd + (lo - w.padLeft), count: hi - lo)
+              zero(row + hi, rs - hi)
             }
-            // Buffer column x is input column x - padLeft.
-            let lo = min(w.padLeft, rs), hi = max(lo, min(rs, w.padLeft + wd))
-            zero(row, lo)
-            (row + lo).update(from: plane + iy * wd + (lo - w.padLeft), count: hi - lo)
-            zero(row + hi, rs - hi)
-          }
-          transform(buffer, rs, tiling.groups, v + ch * ld + (r - r0) * tiling.tilesWide, vPlane)
-        }
-      }
-
-      // 2. One GEMM per point.
-      parallelFor(pool, points, (m, tiles, c, weights, matrix, v, vPlane, ld, products, pPlane)) { context, xi in
-        let (m, tiles, c, weights, matrix, v, vPlane, ld, products, pPlane) = context
-        SGEMM.run(
-          m: m, n: tiles, k: c, a: .panels(weights + xi * matrix),
-          b: .matrix(MatrixView(base: v + xi * vPlane, rowStride: ld, colStride: 1)),
-          store: GemmStore(c: products + xi * pPlane, ldc: ld, holdsWholeTiles: true), pool: nil)
-      }
-
-      // 3. Output transform and epilogue.
-      parallelFor(pool, m, (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output)) { context, oc in
-        let (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output) = context
-        let transform = KernelTable.current.winograd(tiling.variant).output
-        let rs = tiling.outputRowStride, side = tiling.variant.outputTile
-        let buffer = ThreadScratch.floats(side * rs)
-        let bias = epilogue.bias.map { $0[oc] } ?? 0
-        let kernels = KernelTable.current
-        for r in r0..<(r0 + rows) {
-          let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
-          transform(products + oc * ld + (r - r0) * tiling.tilesWide, pPlane, tiling.groups, bias, buffer, rs)
-          for i in 0..<min(side, oh - side * ty) {
-            let oy = side * ty + i
-            let src = buffer + i * rs
-            let dst = output + ((n * p.outputTotalChannels + p.outputChannelOffset + oc) * oh + oy) * ow
-            // The GEMM's row store, 16 lanes at a time (the bias is in `src` already): element by
-            // element, SiLU made these convs 3-4x slower than im2col (EfficientNet-V2-S).
-            let res = epilogue.residual.map { $0 + ((n * m + oc) * oh + oy) * ow }
-            SGEMM.storeRow(
-              src, count: ow, to: dst, alpha: 1, rowBias: 0, colBias: nil, residual: res, activation: epilogue.activation,
-              kernels: kernels)
+            transform(buffer, rs, tiling.groups, v + ch * ld + (r - r0) * tiling.tilesWide, vPlane)
           }
         }
+
+        // 2. One GEMM per point.
+        parallelFor(pool, points, (m, tiles, c, weights, matrix, v, vPlane, ld, products, pPlane)) { context, xi in
+          let (m, tiles, c, weights, matrix, v, vPlane, ld, products, pPlane) = context
+          SGEMM.run(
+            m: m, n: tiles, k: c, a: .panels(weights + xi * matrix),
+            b: .matrix(MatrixView(base: v + xi * vPlane, rowStride: ld, colStride: 1)),
+            store: GemmStore(c: products + xi * pPlane, ldc: ld, holdsWholeTiles: true), pool: nil)
+        }
+
+        // 3. Output transform and epilogue.
+        parallelFor(pool, m, (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output)) { context, oc in
+          let (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output) = context
+          let transform = KernelTable.current.winograd(tiling.variant).output
+          let rs = tiling.outputRowStride, side = tiling.variant.outputTile
+          let buffer = ThreadScratch.floats(side * rs)
+          let bias = epilogue.bias.map { $0[oc] } ?? 0
+          let kernels = KernelTable.current
+          for r in r0..<(r0 + rows) {
+            let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
+            transform(products + oc * ld + (r - r0) * tiling.tilesWide, pPlane, tiling.groups, bias, buffer, rs)
+            for i in 0..<min(side, oh - side * ty) {
+              let oy = side * ty + i
+              let src = buffer + i * rs
+              let dst = output + ((n * p.outputTotalChannels + p.outputChannelOffset + oc) * oh + oy) * ow
+              // The GEMM's row store, 16 lanes at a time (the bias is in `src` already): element by
+              // element, SiLU made these convs 3-4x slower than im2col (EfficientNet-V2-S).
+              let res = epilogue.residual.map { $0 + ((n * m + oc) * oh + oy) * ow }
+              SGEMM.storeRow(
+                src, count: ow, to: dst, alpha: 1, rowBias: 0, colBias: nil, residual: res, activation: epilogue.activation,
+                kernels: kernels)
+            }
+          }
+        }
+        r0 += rows
       }
-      r0 += rows
     }
   }
 }
