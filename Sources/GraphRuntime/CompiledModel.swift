@@ -141,9 +141,9 @@ public final class CompiledModel: @unchecked Sendable {
   ///   convolution workspace are over `Limits.maxArenaBytes`.
   public func makeSession(threads: Int = 1) throws(RuntimeError) -> Session {
     guard threads >= 1, threads <= 256 else { throw .input("thread count \(threads) must be between 1 and 256") }
-    let workspace = StepExecutor.workspaceCount(plan, threads: threads)
-    _ = try arenaFloats(batch: plan.fixedBatch ?? 1, workspace: workspace)
-    return Session(model: self, threads: threads, workspaceCount: workspace)
+    let batch = plan.fixedBatch ?? 1
+    _ = try arenaFloats(batch: batch, workspace: StepExecutor.workspaceCount(plan, threads: threads, batch: batch))
+    return Session(model: self, threads: threads)
   }
 
   /// The arena's floats for `batch` items, checked with the workspace against `Limits.maxArenaBytes`

@@ -17,15 +17,14 @@ public final class Session {
   let pool: ThreadPool
   private var arena: UnsafeMutablePointer<Float>
   private var capacityBatch = 0
+  /// Convolutions' scratch for up to `capacityBatch` items.
   var workspace: UnsafeMutablePointer<Float>
-  private let workspaceCount: Int
 
-  init(model: CompiledModel, threads: Int, workspaceCount: Int) {
+  init(model: CompiledModel, threads: Int) {
     self.model = model
     self.pool = ThreadPool(threads: threads)
     self.arena = allocateFloats(1)
-    self.workspaceCount = workspaceCount
-    self.workspace = allocateFloats(workspaceCount)
+    self.workspace = allocateFloats(1)
   }
 
   deinit {
@@ -309,10 +308,13 @@ public final class Session {
       throw .input("the plan was compiled for batch \(fixed), got batch \(batch)")
     }
     guard batch > capacityBatch else { return }
+    let workspaceCount = StepExecutor.workspaceCount(model.plan, threads: threads, batch: batch)
     let count = try model.arenaFloats(batch: batch, workspace: workspaceCount)
     arena.deallocate()
     arena = allocateFloats(count)
     arena.initialize(repeating: 0, count: count)
+    workspace.deallocate()
+    workspace = allocateFloats(max(1, workspaceCount))
     capacityBatch = batch
   }
 

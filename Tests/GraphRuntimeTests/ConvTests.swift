@@ -478,6 +478,31 @@ final class WinogradConvTests: XCTestCase {
     check(q, .f2x2, .all, seed: 161)
   }
 
+  func testWorkspaceStaysUnderSixteenMiBAndGrowsWithTheBatch() {
+    // Every 3x3 conv the compiler runs as Winograd with up to 512 channels and up to a 224x224
+    // map (all of Graphs/), on any thread count, at batch 1. A session sizes its workspace for
+    // the largest batch it has run, so a smaller batch must never need more.
+    for c in [16, 64, 128, 256, 512] {
+      for m in [16, 64, 128, 256, 512] {
+        for side in [6, 7, 12, 14, 28, 56, 112, 224] {
+          let variant: Winograd = side >= 12 ? .f4x4 : .f2x2  // SelectWinograd's rule
+          for threads in [1, 2, 3, 4, 8, 16, 64] {
+            let counts = (1...9).map { batch in
+              Kernels.conv2dWorkspaceCount(
+                Conv2DParameters(
+                  batch: batch, inChannels: c, inHeight: side, inWidth: side, outChannels: m, kernelHeight: 3, kernelWidth: 3,
+                  padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+                layout: variant.weightLayout, threads: threads)
+            }
+            let what = "\(c)->\(m) at \(side)x\(side), \(variant), \(threads) threads"
+            XCTAssertLessThanOrEqual(4 * counts[0], 16 << 20, what)
+            XCTAssertEqual(counts, counts.sorted(), what)
+          }
+        }
+      }
+    }
+  }
+
   /// How far F(4x4) lands from an exact (float64) convolution, against the reference's
   /// float32 direct sum on the same data: a ResNet-sized layer, RMS over the whole output.
   /// Measured here: 2.63x the direct error with the points 0, ±1, ½, -2, ∞, 4.03x with Lavin &

@@ -10,14 +10,14 @@ struct StepExecutor {
   var pool: ThreadPool { session.pool }
 
   /// Scratch floats the largest Winograd block (one per thread where the threads split the
-  /// tile rows), N-D conv's unfolded columns or transposed conv's columns of the plan need on
-  /// `threads` threads (other convs need none).
-  static func workspaceCount(_ plan: Plan, threads: Int) -> Int {
+  /// tile rows; blocks grow with the batch), N-D conv's unfolded columns or transposed conv's
+  /// columns of the plan need on `threads` threads at up to `batch` items (other convs need none).
+  static func workspaceCount(_ plan: Plan, threads: Int, batch: Int) -> Int {
     plan.steps.map { step -> Int in
       switch step.kernel {
       case .conv(let c):
         return Kernels.conv2dWorkspaceCount(
-          convParameters(c, batch: 1, output: step.output), layout: c.weightLayout, threads: threads)
+          convParameters(c, batch: batch, output: step.output), layout: c.weightLayout, threads: threads)
       case .convND(let c): return Kernels.convNDWorkspaceCount(c.geometry)
       case .convTranspose(let c): return Kernels.convTransposeWorkspaceCount(c.geometry)
       default: return 0

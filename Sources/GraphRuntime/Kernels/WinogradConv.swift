@@ -11,6 +11,8 @@ import GraphPlan
 ///    over `ξ`, each run by ``SGEMM`` on one thread reading the packed `U[ξ]` in place;
 /// 3. output transform `Aᵀ P A` with bias, residual and activation, threads over output
 ///    channels, straight into the (possibly channel-sliced) output.
+/// Where the weights are small, each thread instead takes its own share of the tile rows
+/// through all three stages (``Tiling/runsByThreads(_:)``).
 /// Each value is computed by one thread in an order fixed by the geometry (the block size
 /// does not depend on the thread count), so results are bit-identical for any thread count.
 enum WinogradConv {
@@ -24,10 +26,18 @@ enum WinogradConv {
   /// ones up to 1.6x slower (a 256-channel conv at 14x14 streamed its 9.4 MB of `U` twice);
   /// at batch 8, 2 MiB blocks cost ResNet-18 7% where `U` was larger than a block.
   static let blockFloats = 1 << 19
+  /// At most 8 MiB per batch item even where `U` is more, and no more tile rows than the batch
+  /// has, so that at batch 1 the session's workspace stays under 16 MiB (with the rows'
+  /// padding) for up to 512 channels at up to 224x224: VGG-16's 512-channel convs at 28x28 had
+  /// blocks of 36 tile rows, 40 MB, for the 7 of one image. At batch 8 they keep 36 (blocks of
+  /// 8 rows took VGG-16 3-4% longer: `U` streamed 7 times instead of 2).
+  static let maxBlockFloatsPerItem = 1 << 21
 
   /// Tile counts and the block shape for one geometry, shared by the workspace size and the kernel.
   struct Tiling {
     let tilesHigh: Int, tilesWide: Int
+    /// Tile rows of the whole batch.
+    let totalRows: Int
     /// SIMD groups per tile row.
     let groups: Int
     /// Tile rows per block (at least 1).
@@ -38,16 +48,19 @@ enum WinogradConv {
     let inChannels: Int, outChannels: Int
     let variant: Winograd
 
-    init(_ g: Conv2DGeometry, _ variant: Winograd, blockFloats: Int? = nil) {
+    init(_ g: Conv2DGeometry, _ variant: Winograd, batch: Int, blockFloats: Int? = nil) {
       let points = variant.points, m = variant.outputTile
-      let blockFloats = blockFloats ?? max(WinogradConv.blockFloats, points * g.inChannels * g.outChannels)
+      let weights = points * g.inChannels * g.outChannels
+      let blockFloats =
+        blockFloats ?? min(max(WinogradConv.blockFloats, weights), batch * WinogradConv.maxBlockFloatsPerItem)
       self.variant = variant
       tilesHigh = (g.outHeight + m - 1) / m
       tilesWide = (g.outWidth + m - 1) / m
+      totalRows = batch * tilesHigh
       groups = (tilesWide + lanes - 1) / lanes
       inChannels = g.inChannels
       outChannels = g.outChannels
-      rowsPerBlock = max(1, blockFloats / (points * (g.inChannels + g.outChannels) * tilesWide))
+      rowsPerBlock = max(1, min(totalRows, blockFloats / (points * (g.inChannels + g.outChannels) * tilesWide)))
       stride = (rowsPerBlock * tilesWide + lanes + 15) / 16 * 16
     }
 
@@ -73,12 +86,14 @@ enum WinogradConv {
     /// previous conv (split by output pixels) wrote on it. But every block streams all of `U`:
     /// only where the threads' blocks stream it no more often than the shared blocks would
     /// (ResNet-18's 128-channel convs at 28x28, one block shared or two by threads, took 2.5%
-    /// longer by threads), `U` is at most 4 MiB (each thread's workspace is a block), and each
-    /// thread has tiles enough for its GEMMs' register tiles.
+    /// longer by threads), `U` is at most 4 MiB, the threads' blocks together at most 16 MiB
+    /// (the session's workspace), and each thread has tiles enough for its GEMMs' register tiles.
+    /// Decided on one item's tiling, the same for every batch (the session's workspace then
+    /// grows with the batch).
     func runsByThreads(_ threads: Int) -> Bool {
-      guard threads > 1, variant.points * inChannels * outChannels <= 1 << 20, tilesHigh * tilesWide >= 20 * threads else {
-        return false
-      }
+      guard threads > 1, variant.points * inChannels * outChannels <= 1 << 20, threads * workspaceCount <= 1 << 22,
+        tilesHigh * tilesWide >= 20 * threads
+      else { return false }
       let share = (tilesHigh + threads - 1) / threads
       return threads * ((share + rowsPerBlock - 1) / rowsPerBlock) <= (tilesHigh + rowsPerBlock - 1) / rowsPerBlock
     }
@@ -103,9 +118,10 @@ enum WinogradConv {
 
   /// Floats of workspace `run` needs for `p` on `threads` threads: one block's, or one per
   /// thread where the tile rows go to the threads (see ``Tiling/runsByThreads(_:)``).
+  /// The count grows with `p.batch`.
   static func workspaceCount(_ p: Conv2DParameters, _ variant: Winograd, threads: Int = 1) -> Int {
-    let tiling = Tiling(p.geometry, variant)
-    return tiling.workspaceCount * (tiling.runsByThreads(threads) ? threads : 1)
+    let byThreads = Tiling(p.geometry, variant, batch: 1).runsByThreads(threads)
+    return Tiling(p.geometry, variant, batch: p.batch).workspaceCount * (byThreads ? threads : 1)
   }
 
   /// - Parameter workspace: at least ``workspaceCount(_:_:threads:)`` floats for the pool's
@@ -118,15 +134,15 @@ enum WinogradConv {
     blockFloats: Int? = nil, byThreads: Bool? = nil
   ) {
     precondition(Winograd.applies(to: p.geometry), "Winograd conv on an unsupported geometry")
-    let tiling = Tiling(p.geometry, variant, blockFloats: blockFloats)
+    let tiling = Tiling(p.geometry, variant, batch: p.batch, blockFloats: blockFloats)
     let threads = pool?.threads ?? 1
     precondition(workspace == nil || (blockFloats == nil && byThreads == nil), "a workspace is sized for the default blocks")
-    let byThreads = threads > 1 && (byThreads ?? tiling.runsByThreads(threads))
+    let byThreads = threads > 1 && (byThreads ?? Tiling(p.geometry, variant, batch: 1).runsByThreads(threads))
     let blockCount = tiling.workspaceCount
     let space = workspace ?? allocateFloats(blockCount * (byThreads ? threads : 1))
     defer { if workspace == nil { space.deallocate() } }
     let conv = Job(p: p, tiling: tiling, input: input, weights: weights, epilogue: epilogue, output: output)
-    let totalRows = p.batch * tiling.tilesHigh
+    let totalRows = tiling.totalRows
     guard byThreads else {
       conv.run(rows: 0..<totalRows, space: space, pool: pool)
       return
