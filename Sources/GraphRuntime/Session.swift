@@ -17,7 +17,7 @@ public final class Session {
   let pool: ThreadPool
   private var arena: UnsafeMutablePointer<Float>
   private var capacityBatch = 0
-  /// Convolutions' scratch for up to `capacityBatch` items.
+  /// Convolutions' scratch for runs of up to `capacityBatch` items (`StepExecutor.workspaceCount`).
   var workspace: UnsafeMutablePointer<Float>
 
   init(model: CompiledModel, threads: Int) {

@@ -124,6 +124,27 @@ final class LoweredPassesTests: XCTestCase {
     XCTAssertEqual(small.filter { $0.contains(" packed") }.count, 1, "\(small)")
   }
 
+  /// A static model whose Reshape gives a Winograd conv more items than the batch: the session's
+  /// workspace is sized for the conv's items (it was sized for the batch, and the conv's blocks,
+  /// which grow with its items, ran past its end; ASan reports that in CI's sanitizer suite).
+  func testWinogradConvWithMoreItemsThanTheBatch() throws {
+    let g = TestGraph("winograd-items", seed: 11)
+    let x = g.input("x", [1, 64, 14, 14])
+    let pairs = g.node("Reshape", "pairs", [x, g.ints("pairs_shape", [2, 32, 14, 14])])
+    g.output(g.conv("c", pairs, 32, 32, k: 3, pad: 1))
+    let model = g.model()
+    let compiled = try Pipeline.compile(model)
+    let listing = compiled.plan.steps.map { PlanDescription.summary($0.kernel) }
+    XCTAssertEqual(listing.filter { $0.contains(" winograd") }.count, 1, "\(listing)")
+    let conv = try XCTUnwrap(compiled.plan.steps.first { if case .conv = $0.kernel { true } else { false } })
+    XCTAssertEqual(conv.output.itemCount(batch: 1), 2)
+    let inputs = Compile.randomInputs(model, batch: 1, seed: 5)
+    let expected = try ReferenceInterpreter.run(model, inputs: inputs)
+    for threads in [1, 2] {
+      assertClose(try Compile.run(compiled, inputs, threads: threads), expected, "\(threads) threads")
+    }
+  }
+
   /// The compile report counts convs by algorithm and says why a conv is not Winograd.
   func testReportNamesEachConvsAlgorithmAndWhy() throws {
     func geometry(_ c: Int, _ m: Int, _ hw: Int, k: Int = 3, stride: Int = 1, pad: Int = 1, groups: Int = 1) -> Conv2DGeometry {

@@ -11,13 +11,16 @@ struct StepExecutor {
 
   /// Scratch floats the largest Winograd block (one per thread where the threads split the
   /// tile rows; blocks grow with the batch), N-D conv's unfolded columns or transposed conv's
-  /// columns of the plan need on `threads` threads at up to `batch` items (other convs need none).
+  /// columns of the plan need on `threads` threads for a run of `batch` items (other convs need
+  /// none). A conv runs on its output's items: the batch, or the fixed count of a value without
+  /// the batch (a static model's Reshape can give it more items than the batch).
   static func workspaceCount(_ plan: Plan, threads: Int, batch: Int) -> Int {
     plan.steps.map { step -> Int in
       switch step.kernel {
       case .conv(let c):
         return Kernels.conv2dWorkspaceCount(
-          convParameters(c, batch: batch, output: step.output), layout: c.weightLayout, threads: threads)
+          convParameters(c, batch: step.output.itemCount(batch: batch), output: step.output), layout: c.weightLayout,
+          threads: threads)
       case .convND(let c): return Kernels.convNDWorkspaceCount(c.geometry)
       case .convTranspose(let c): return Kernels.convTransposeWorkspaceCount(c.geometry)
       default: return 0

@@ -86,8 +86,8 @@ enum WinogradConv {
     /// previous conv (split by output pixels) wrote on it. But every block streams all of `U`:
     /// only where the threads' blocks stream it no more often than the shared blocks would
     /// (ResNet-18's 128-channel convs at 28x28, one block shared or two by threads, took 2.5%
-    /// longer by threads), `U` is at most 4 MiB, the threads' blocks together at most 16 MiB
-    /// (the session's workspace), and each thread has tiles enough for its GEMMs' register tiles.
+    /// longer by threads), `U` is at most 4 MiB, the threads' blocks together at most 16 MiB at
+    /// batch 1 (the session's workspace), and each thread has tiles enough for its GEMMs' register tiles.
     /// Decided on one item's tiling, the same for every batch (the session's workspace then
     /// grows with the batch).
     func runsByThreads(_ threads: Int) -> Bool {
