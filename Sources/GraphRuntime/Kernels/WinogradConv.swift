@@ -120,8 +120,13 @@ enum WinogradConv {
   /// thread where the tile rows go to the threads (see ``Tiling/runsByThreads(_:)``).
   /// The count grows with `p.batch`.
   static func workspaceCount(_ p: Conv2DParameters, _ variant: Winograd, threads: Int = 1) -> Int {
-    let byThreads = Tiling(p.geometry, variant, batch: 1).runsByThreads(threads)
-    return Tiling(p.geometry, variant, batch: p.batch).workspaceCount * (byThreads ? threads : 1)
+    Tiling(p.geometry, variant, batch: p.batch).workspaceCount * (runsByThreads(p.geometry, variant, threads) ? threads : 1)
+  }
+
+  /// ``Tiling/runsByThreads(_:)`` on one item's tiling: the one decision the workspace's size
+  /// and `run` share.
+  static func runsByThreads(_ g: Conv2DGeometry, _ variant: Winograd, _ threads: Int) -> Bool {
+    Tiling(g, variant, batch: 1).runsByThreads(threads)
   }
 
   /// - Parameter workspace: at least ``workspaceCount(_:_:threads:)`` floats for the pool's
@@ -137,7 +142,7 @@ enum WinogradConv {
     let tiling = Tiling(p.geometry, variant, batch: p.batch, blockFloats: blockFloats)
     let threads = pool?.threads ?? 1
     precondition(workspace == nil || (blockFloats == nil && byThreads == nil), "a workspace is sized for the default blocks")
-    let byThreads = threads > 1 && (byThreads ?? Tiling(p.geometry, variant, batch: 1).runsByThreads(threads))
+    let byThreads = threads > 1 && (byThreads ?? runsByThreads(p.geometry, variant, threads))
     let blockCount = tiling.workspaceCount
     let space = workspace ?? allocateFloats(blockCount * (byThreads ? threads : 1))
     defer { if workspace == nil { space.deallocate() } }
