@@ -111,7 +111,9 @@ extension Kernels {
       store.columnsPerImage = outPlane
       store.imageStride = p.outputTotalChannels * outPlane
       store.residualImageStride = g.outChannels * outPlane
-      SGEMM.run(m: mg, n: images * outPlane, k: kDepth, a: a, b: b, store: store, pool: pool)
+      SGEMM.run(
+        m: mg, n: images * outPlane, k: kDepth, a: a, b: b, store: store, pool: pool,
+        readingBInPlace: KernelTable.current.readsImagePlanesInPlace)
     }
   }
 

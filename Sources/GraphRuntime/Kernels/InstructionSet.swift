@@ -176,6 +176,14 @@ package struct KernelTable: Sendable {
   let im2colRun: Im2ColRun
   /// A GEMM panel of B from 16 contiguous columns (see `packRows16`).
   let packRows16: PackRows16
+  /// Whether a 1x1 convolution's GEMM reads its input planes in place rather than packing
+  /// them (see ``SGEMM/PanelsOfB``). Each B row is read once per tile of A rows, from L2 for a
+  /// large map, and a tile's strided rows stream worse than a packed panel. With AVX-512's
+  /// 12-row tiles that is half as often and reading in place measured faster (Zen 4: ResNet-50
+  /// 0.988 at 1 thread); AVX2's 6-row tiles ran the 1x1 convs 3-17% slower in place than packed
+  /// (Zen 2, one layer at a time; most at 7x7, whose 196-byte rows straddle cache lines).
+  /// Winograd's transformed input is compact and read in place on every table.
+  var readsImagePlanesInPlace: Bool { tile12 != nil }
 
   /// The kernels of ``InstructionSet/current``.
   package static let current = InstructionSet.current.kernels
