@@ -6,8 +6,10 @@ extension SGEMM {
   /// B can be read in place when its columns are contiguous: a 1x1 convolution's input holds
   /// each channel's pixels in order, which is what a panel's row is. Packing those rows took
   /// about 4% of ResNet-50 at one thread (`packRows16` in `perf record`), and where several
-  /// tasks share a column block it took a parallel region of its own. A last panel of fewer
-  /// than `nr` columns is packed (at `last`) either way, so no tile reads past a row's end.
+  /// tasks share a column block it took a parallel region of its own. With AVX2's 6-row tiles
+  /// the packed panels are faster, so a 1x1 conv reads in place only where the kernel table
+  /// says so (``KernelTable/readsImagePlanesInPlace``). A last panel of fewer than `nr`
+  /// columns is packed (at `last`) either way, so no tile reads past a row's end.
   struct PanelsOfB {
     let base: UnsafePointer<Float>
     /// B's row stride in floats when read in place; nil when packed.
