@@ -17,6 +17,12 @@
       --section NAME: with --write-md, write the table as its own section of the file (between
       `<!-- NAME:begin -->` and `<!-- NAME:end -->` markers), leaving the rest as it is; a run
       without --section rewrites the file's main table and keeps the sections.
+  benchmark.py layers --bin .build/release [--threads 1] [--runs 20] MODEL
+      Where the time goes, against onnxruntime's own profiler: graphrun's per-step times
+      (`--profile`) and onnxruntime's per-node times (`enable_profiling`), each the median over
+      --runs runs in its own process, summed per kind of layer (conv, pool, dense, ...) and
+      output shape, since the two engines name, fuse and order their nodes differently. Rows
+      sorted by the time graphrun loses; onnxruntime's node times leave out its own overhead.
   benchmark.py export-families DIR [--resolution 224] [--families a,b]
       Exports the modern families (MobileNet-V2, MobileNet-V3-large, EfficientNet-B0, ConvNeXt-T;
       torchvision, seeded weights, TorchScript opset 17, as Tools/check_families.py builds them)
@@ -276,6 +282,67 @@ def ov_helper(args):
     request = compiled.create_infer_request()
     x = np.load(args.input)
     print(json.dumps({"median_ms": timed(lambda: request.infer({0: x}), args.runs)}))
+
+
+def ort_profile_helper(args):
+    """One process: onnxruntime's per-node median ms (after a warm-up run) as JSON rows."""
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = args.threads
+    opts.inter_op_num_threads = 1
+    opts.enable_profiling = True
+    opts.profile_file_prefix = os.path.join(tempfile.gettempdir(), f"graphc-layers-{os.getpid()}")
+    sess = ort.InferenceSession(args.model, opts, providers=["CPUExecutionProvider"])
+    feed = {sess.get_inputs()[0].name: np.load(args.input)}
+    for _ in range(args.runs + 1):
+        sess.run(None, feed)
+    path = sess.end_profiling()
+    with open(path) as f:
+        events = json.load(f)
+    os.remove(path)
+    times, nodes = {}, {}
+    for e in events:
+        if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
+            times.setdefault(e["name"], []).append(e["dur"] / 1000)
+            shapes = e["args"].get("output_type_shape") or [{}]
+            nodes[e["name"]] = (e["args"].get("op_name", "?"), next(iter(shapes[0].values()), []))
+    print(json.dumps([{"op": nodes[n][0], "shape": nodes[n][1], "median_ms": statistics.median(t[1:] or t)}
+                      for n, t in times.items()]))
+
+
+# onnxruntime's op types by the kind graphrun's profile gives the same layer.
+ORT_KINDS = {"Conv": "conv", "FusedConv": "conv", "NchwcConv": "conv", "MaxPool": "pool", "AveragePool": "pool",
+             "NchwcMaxPool": "pool", "NchwcAveragePool": "pool", "Gemm": "dense", "FusedGemm": "dense",
+             "MatMul": "dense", "GlobalAveragePool": "global-pool", "GlobalMaxPool": "global-pool",
+             "NchwcGlobalAveragePool": "global-pool"}
+
+
+def layer_bench(args):
+    import onnxruntime as ort
+    priority = Priority(not args.no_realtime)
+    graphc, graphrun = os.path.join(args.bin, "graphc"), os.path.join(args.bin, "graphrun")
+    with tempfile.TemporaryDirectory() as tmp:
+        plan, x = os.path.join(tmp, "model.plan"), os.path.join(tmp, "input.npy")
+        sh([graphc, "compile", args.model, "-o", plan])
+        item = [int(d) for d in ort.InferenceSession(args.model, providers=["CPUExecutionProvider"]).get_inputs()[0].shape[1:]]
+        np.save(x, np.random.default_rng(1).standard_normal([1] + item).astype(np.float32))
+        ours = json.loads(priority.run([graphrun, plan, x, "--json", "--top", "0", "--profile", "--bench", str(args.runs),
+                                        "--threads", str(args.threads)]))["profile"]["steps"]
+        theirs = json.loads(priority.run([sys.executable, os.path.abspath(__file__), "_ortprofile", args.model, x,
+                                          str(args.threads), str(args.runs)]))
+    groups = {}
+    for kind, shape, ms, engine in [(s["kind"], s["output_shape"], s["median_ms"], 0) for s in ours] + \
+            [(ORT_KINDS.get(n["op"], n["op"]), n["shape"], n["median_ms"], 1) for n in theirs]:
+        g = groups.setdefault((kind, "x".join(map(str, shape))), [0.0, 0.0, 0, 0])
+        g[engine] += ms
+        g[2 + engine] += 1
+    total = [sum(g[0] for g in groups.values()), sum(g[1] for g in groups.values())]
+    print(f"{os.path.basename(args.model)}, {args.threads} thread(s), median of {args.runs} runs per layer, {priority.note}")
+    print(f"sum of layers: graphrun {total[0]:.2f} ms, onnxruntime {total[1]:.2f} ms (its nodes only)")
+    print(f"{'kind':12s} {'output shape':18s} {'layers':>7s} {'graphrun ms':>11s} {'ORT ms':>8s} {'ratio':>6s} {'lost ms':>8s}")
+    for (kind, shape), (a, b, na, nb) in sorted(groups.items(), key=lambda kv: kv[1][1] - kv[1][0]):
+        ratio = f"{a / b:6.2f}" if b > 0 else "     -"
+        print(f"{kind:12s} {shape:18s} {na:>3d}/{nb:<3d} {a:11.3f} {b:8.3f} {ratio} {a - b:8.3f}")
 
 
 def timed(fn, runs):
@@ -591,11 +658,17 @@ def main():
     r.add_argument("--write-md", metavar="FILE", help="write the table, machine and command as Markdown")
     r.add_argument("--section", metavar="NAME", help="with --write-md: replace only this section of the file")
     r.add_argument("models", nargs="+")
+    y = sub.add_parser("layers")
+    y.add_argument("--bin", required=True)
+    y.add_argument("--threads", type=int, default=1)
+    y.add_argument("--runs", type=int, default=20, help="profiled runs per engine (default 20)")
+    y.add_argument("--no-realtime", action="store_true", help="do not use chrt -f 10")
+    y.add_argument("model")
     e = sub.add_parser("export-families")
     e.add_argument("dir")
     e.add_argument("--resolution", type=int, default=224)
     e.add_argument("--families", default=",".join(FAMILIES), help="comma-separated torchvision constructors")
-    for name, fn in (("_ort", ort_helper), ("_ov", ov_helper)):  # one timed process each (internal)
+    for name, fn in (("_ort", ort_helper), ("_ov", ov_helper), ("_ortprofile", ort_profile_helper)):  # one timed process each (internal)
         h = sub.add_parser(name)
         h.add_argument("model")
         h.add_argument("input")
@@ -603,13 +676,18 @@ def main():
         h.add_argument("runs", type=int)
         h.set_defaults(fn=fn)
     args = p.parse_args()
-    if args.what in ("_ort", "_ov"):
+    if args.what in ("_ort", "_ov", "_ortprofile"):
         args.fn(args)
     elif args.what == "export-families":
         export_families(args)
+    elif args.what == "layers":
+        layer_bench(args)
     else:
         (compile_bench if args.what == "compile" else run_bench)(args)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except RuntimeError as error:  # a command that failed (sh): its message, not a traceback
+        sys.exit(f"benchmark.py: {error}")
