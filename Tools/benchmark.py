@@ -263,14 +263,27 @@ def cpu_model():
 
 # MARK: - Engines (each timed run is one process printing {"median_ms": ...})
 
-def ort_helper(args):
+def ort_session(model, threads, profile_prefix=None):
+    """onnxruntime on the CPU with `threads` intra-op threads (inter-op 1), profiling when given a prefix."""
     import onnxruntime as ort
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = args.threads
+    opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
-    sess = ort.InferenceSession(args.model, opts, providers=["CPUExecutionProvider"])
-    x = np.load(args.input)
-    feed = {sess.get_inputs()[0].name: x}
+    if profile_prefix:
+        opts.enable_profiling = True
+        opts.profile_file_prefix = profile_prefix
+    return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+
+
+def random_item(model, rng):
+    """One item of random input, `[1] + the model's input item shape` (as onnxruntime reads it)."""
+    item = [int(d) for d in ort_session(model, 1).get_inputs()[0].shape[1:]]
+    return rng.standard_normal([1] + item).astype(np.float32)
+
+
+def ort_helper(args):
+    sess = ort_session(args.model, args.threads)
+    feed = {sess.get_inputs()[0].name: np.load(args.input)}
     print(json.dumps({"median_ms": timed(lambda: sess.run(None, feed), args.runs)}))
 
 
@@ -286,13 +299,7 @@ def ov_helper(args):
 
 def ort_profile_helper(args):
     """One process: onnxruntime's per-node median ms (after a warm-up run) as JSON rows."""
-    import onnxruntime as ort
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = args.threads
-    opts.inter_op_num_threads = 1
-    opts.enable_profiling = True
-    opts.profile_file_prefix = os.path.join(tempfile.gettempdir(), f"graphc-layers-{os.getpid()}")
-    sess = ort.InferenceSession(args.model, opts, providers=["CPUExecutionProvider"])
+    sess = ort_session(args.model, args.threads, os.path.join(tempfile.gettempdir(), f"graphc-layers-{os.getpid()}"))
     feed = {sess.get_inputs()[0].name: np.load(args.input)}
     for _ in range(args.runs + 1):
         sess.run(None, feed)
@@ -318,14 +325,12 @@ ORT_KINDS = {"Conv": "conv", "FusedConv": "conv", "NchwcConv": "conv", "MaxPool"
 
 
 def layer_bench(args):
-    import onnxruntime as ort
     priority = Priority(not args.no_realtime)
     graphc, graphrun = os.path.join(args.bin, "graphc"), os.path.join(args.bin, "graphrun")
     with tempfile.TemporaryDirectory() as tmp:
         plan, x = os.path.join(tmp, "model.plan"), os.path.join(tmp, "input.npy")
         sh([graphc, "compile", args.model, "-o", plan])
-        item = [int(d) for d in ort.InferenceSession(args.model, providers=["CPUExecutionProvider"]).get_inputs()[0].shape[1:]]
-        np.save(x, np.random.default_rng(1).standard_normal([1] + item).astype(np.float32))
+        np.save(x, random_item(args.model, np.random.default_rng(1)))
         ours = json.loads(priority.run([graphrun, plan, x, "--json", "--top", "0", "--profile", "--bench", str(args.runs),
                                         "--threads", str(args.threads)]))["profile"]["steps"]
         theirs = json.loads(priority.run([sys.executable, os.path.abspath(__file__), "_ortprofile", args.model, x,
@@ -431,8 +436,7 @@ def run_bench(args):
             name = os.path.splitext(os.path.basename(model))[0]
             plan = os.path.join(tmp, name + ".plan")
             sh([graphc, "compile", model, "-o", plan])
-            item = [int(d) for d in ort.InferenceSession(model, providers=["CPUExecutionProvider"]).get_inputs()[0].shape[1:]]
-            x1 = rng.standard_normal([1] + item).astype(np.float32)
+            x1 = random_item(model, rng)
             inputs = {}
             for b in batches:
                 inputs[b] = os.path.join(tmp, f"{name}-b{b}.npy")
@@ -676,7 +680,7 @@ def main():
         h.add_argument("runs", type=int)
         h.set_defaults(fn=fn)
     args = p.parse_args()
-    if args.what in ("_ort", "_ov", "_ortprofile"):
+    if hasattr(args, "fn"):  # an internal helper process
         args.fn(args)
     elif args.what == "export-families":
         export_families(args)
