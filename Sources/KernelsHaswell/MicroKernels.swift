@@ -151,7 +151,7 @@ func tile6<V: KernelVector, B: TileRowsB>(
   // The next panel of A (see `sgemmTile12x32`).
   let nextA = a + 6 * depth
   for p in 0..<depth {
-    graphc_prefetch(nextA + 6 * p)
+    graphc_prefetch(nextA + 6 &* p)
     let bv = b.row(p, as: V.self)
     c0 = mulAdd(c0, V(repeating: ap[0]), bv)
     c1 = mulAdd(c1, V(repeating: ap[1]), bv)
@@ -322,7 +322,7 @@ func tile12x16<B: TileRowsB>(
   // The next two panels of A (see `sgemmTile12x32`).
   let nextA = a + 12 * depth
   for p in 0..<depth {
-    graphc_prefetch(nextA + 12 * p)
+    graphc_prefetch(nextA + 12 &* p)
     let bv = b.row(p, as: V.self)
     c0 = mulAdd(c0, V(repeating: ap[0]), bv)
     c1 = mulAdd(c1, V(repeating: ap[1]), bv)
@@ -415,7 +415,7 @@ func tile12x32<B: TileRowsB>(
   // against 1.34 ms for the same layer run alone (weights cached); with it, 1.26 ms.
   let nextA = a + 12 * depth
   for p in 0..<depth {
-    graphc_prefetch(nextA + 12 * p)
+    graphc_prefetch(nextA + 12 &* p)
     let bl = left.row(p, as: V.self), br = right.row(p, as: V.self)
     let x0 = V(repeating: ap[0])
     c0l = mulAdd(c0l, x0, bl)

@@ -367,24 +367,31 @@ final class InstructionSetTests: XCTestCase {
     }
   }
 
-  /// Each module's row packing copies 16 floats from each strided row, in order.
-  func testPackRows16CopiesEachRow() throws {
-    typealias Pack = (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
+  /// Each module's row packing copies 16 floats of each strided row per panel, panels `depth * 16`
+  /// floats apart.
+  func testPackRows16CopiesEachRowOfEachPanel() throws {
+    typealias Pack = (UnsafePointer<Float>, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void
     let packs: [(InstructionSet, Pack)] = [
       (.generic, KernelsGeneric.packRows16), (.haswell, KernelsHaswell.packRows16), (.skylakeX, KernelsSkylakeX.packRows16),
     ]
     var rng = SeededRandom(seed: 31)
-    let (rowStride, depth) = (37, 9)
+    let (rowStride, depth) = (53, 9)
     let source = rng.floats(rowStride * depth + 16)
     for (set, pack) in packs {
       guard set.isSupported else {
         print("skipping the \(set.rawValue) row packing: this CPU does not run it")
         continue
       }
-      var out = [Float](repeating: .nan, count: depth * 16)
-      pack(source, rowStride, depth, &out)
-      for p in 0..<depth {
-        XCTAssertEqual(Array(out[(p * 16)..<(p * 16 + 16)]), Array(source[(p * rowStride)..<(p * rowStride + 16)]), "\(set.rawValue) row \(p)")
+      for panels in 1...3 {
+        var out = [Float](repeating: .nan, count: panels * depth * 16 + 1)
+        pack(source, rowStride, depth, panels, &out)
+        for q in 0..<panels {
+          for p in 0..<depth {
+            let at = q * depth * 16 + p * 16, from = p * rowStride + q * 16
+            XCTAssertEqual(Array(out[at..<(at + 16)]), Array(source[from..<(from + 16)]), "\(set.rawValue) panel \(q) of \(panels), row \(p)")
+          }
+        }
+        XCTAssertTrue(out[panels * depth * 16].isNaN, "\(set.rawValue) wrote past \(panels) panels")
       }
     }
   }

@@ -118,7 +118,7 @@ package struct KernelTable: Sendable {
     _ colBias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ lower: Float, _ upper: Float
   ) -> Void
   package typealias PackRows16 = @Sendable (
-    _ src: UnsafePointer<Float>, _ rowStride: Int, _ depth: Int, _ out: UnsafeMutablePointer<Float>
+    _ src: UnsafePointer<Float>, _ rowStride: Int, _ depth: Int, _ panels: Int, _ out: UnsafeMutablePointer<Float>
   ) -> Void
   package typealias ActivationRow = @Sendable (
     _ kind: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int
@@ -174,7 +174,7 @@ package struct KernelTable: Sendable {
   let clampedStoreRow: ClampedStoreRow
   /// One run of a GEMM panel packed from a convolution's images (see `im2colRun`).
   let im2colRun: Im2ColRun
-  /// A GEMM panel of B from 16 contiguous columns (see `packRows16`).
+  /// GEMM panels of B from contiguous columns, row by row (see `packRows16`).
   let packRows16: PackRows16
   /// Whether a 1x1 convolution's GEMM reads its input planes in place rather than packing
   /// them (see ``SGEMM/PanelsOfB``). Each B row is read once per tile of A rows, from L2 for a

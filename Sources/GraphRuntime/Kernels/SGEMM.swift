@@ -402,13 +402,19 @@ enum SGEMM {
     _ b: MatrixView, p0: Int, depth: Int, j0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>
   ) {
     let panels = (cols + nr - 1) / nr
-    for panel in 0..<panels {
+    var panel = 0
+    while panel < panels {
       let out = dst + panel * depth * nr
       let firstCol = panel * nr
       let width = min(nr, cols - firstCol)
       if width == nr && b.isContiguous(j0 + firstCol, count: nr) {
-        // Each panel row is one contiguous vector.
-        KernelTable.current.packRows16(b.base + p0 * b.rowStride + b.columnOffset(j0 + firstCol), b.rowStride, depth, out)
+        // The whole panels whose columns run on contiguously (within one image) go row by row.
+        var run = 1
+        while panel + run < panels && (panel + run + 1) * nr <= cols && b.isContiguous(j0 + firstCol, count: (run + 1) * nr) {
+          run += 1
+        }
+        KernelTable.current.packRows16(b.base + p0 * b.rowStride + b.columnOffset(j0 + firstCol), b.rowStride, depth, run, out)
+        panel += run
       } else {
         for j in 0..<nr {
           if j < width {
@@ -418,6 +424,7 @@ enum SGEMM {
             for p in 0..<depth { out[p * nr + j] = 0 }
           }
         }
+        panel += 1
       }
     }
   }
