@@ -17,7 +17,7 @@
       --section NAME: with --write-md, write the table as its own section of the file (between
       `<!-- NAME:begin -->` and `<!-- NAME:end -->` markers), leaving the rest as it is; a run
       without --section rewrites the file's main table and keeps the sections.
-  benchmark.py layers --bin .build/release [--threads 1] [--runs 20] MODEL
+  benchmark.py layers --bin .build/release [--threads 1] [--batch 1] [--runs 20] MODEL
       Where the time goes, against onnxruntime's own profiler: graphrun's per-step times
       (`--profile`) and onnxruntime's per-node times (`enable_profiling`), each the median over
       --runs runs in its own process, summed per kind of layer (conv, pool, dense, ...) and
@@ -55,7 +55,10 @@ FAMILIES = ["mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0", "convnext_t
 
 
 def sh(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError as error:  # a missing or non-executable program (a --bin without graphc, ...)
+        raise RuntimeError(f"{cmd[0]}: {error.strerror}") from None
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
     return r.stdout
@@ -330,7 +333,8 @@ def layer_bench(args):
     with tempfile.TemporaryDirectory() as tmp:
         plan, x = os.path.join(tmp, "model.plan"), os.path.join(tmp, "input.npy")
         sh([graphc, "compile", args.model, "-o", plan])
-        np.save(x, random_item(args.model, np.random.default_rng(1)))
+        rng = np.random.default_rng(1)
+        np.save(x, np.concatenate([random_item(args.model, rng) for _ in range(args.batch)]))
         ours = json.loads(priority.run([graphrun, plan, x, "--json", "--top", "0", "--profile", "--bench", str(args.runs),
                                         "--threads", str(args.threads)]))["profile"]["steps"]
         theirs = json.loads(priority.run([sys.executable, os.path.abspath(__file__), "_ortprofile", args.model, x,
@@ -342,7 +346,8 @@ def layer_bench(args):
         g[engine] += ms
         g[2 + engine] += 1
     total = [sum(g[0] for g in groups.values()), sum(g[1] for g in groups.values())]
-    print(f"{os.path.basename(args.model)}, {args.threads} thread(s), median of {args.runs} runs per layer, {priority.note}")
+    print(f"{os.path.basename(args.model)}, batch {args.batch}, {args.threads} thread(s), median of {args.runs} runs per layer, "
+          f"{priority.note}")
     print(f"sum of layers: graphrun {total[0]:.2f} ms, onnxruntime {total[1]:.2f} ms (its nodes only)")
     print(f"{'kind':12s} {'output shape':18s} {'layers':>7s} {'graphrun ms':>11s} {'ORT ms':>8s} {'ratio':>6s} {'lost ms':>8s}")
     for (kind, shape), (a, b, na, nb) in sorted(groups.items(), key=lambda kv: kv[1][1] - kv[1][0]):
@@ -665,6 +670,7 @@ def main():
     y = sub.add_parser("layers")
     y.add_argument("--bin", required=True)
     y.add_argument("--threads", type=int, default=1)
+    y.add_argument("--batch", type=int, default=1, help="items per run (default 1)")
     y.add_argument("--runs", type=int, default=20, help="profiled runs per engine (default 20)")
     y.add_argument("--no-realtime", action="store_true", help="do not use chrt -f 10")
     y.add_argument("model")
