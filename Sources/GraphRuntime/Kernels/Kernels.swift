@@ -19,10 +19,3 @@ func parallelFor<Context: BitwiseCopyable>(_ pool: ThreadPool?, _ count: Int, _ 
     for i in 0..<count { body(context, i) }
   }
 }
-
-/// Heap memory for `count` floats, 64-byte aligned, freed by the caller.
-@inline(__always)
-func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
-  UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-    .bindMemory(to: Float.self, capacity: max(count, 1))
-}
