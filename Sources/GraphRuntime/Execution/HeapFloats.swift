@@ -5,10 +5,10 @@ import Glibc
 /// Heap memory for `count` floats, freed by the caller (`deallocate()`): 64-byte aligned, and
 /// from 2 MiB up aligned to 2 MiB, rounded up to whole 2 MiB and marked for transparent huge
 /// pages, so that the arena, the threads' GEMM scratch and the workspaces take one TLB entry
-/// per 2 MiB instead of one per 4 KiB. On Zen 2 (alternated processes, paired medians) that made
-/// GoogLeNet and ResNet-50 2.9% and 2.4% faster at 2 threads, 0.4% and 1.4% at one, ResNet-50 at
-/// batch 8 1.6%. The plan's weights stay mapped from the file: copying them into huge pages too
-/// gained 0-2.4% for a start-up that is no longer mapping only.
+/// per 2 MiB instead of one per 4 KiB. On Zen 2 (alternated processes, paired medians, against the
+/// same build without it) ResNet-18 ran 2.6% faster at 2 threads, GoogLeNet 0.5-2.3% (1.7% at batch
+/// 8), ResNet-50 -1.5 to +2.4% (noise), one thread within noise. The plan's weights stay mapped from
+/// the file: copying them into huge pages too gained 0-2.4% for a start-up that no longer only maps.
 func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
   let bytes = max(count, 1) * MemoryLayout<Float>.stride, huge = 1 << 21
   guard bytes >= huge else {

@@ -410,7 +410,7 @@ enum SGEMM {
       if width == nr && b.isContiguous(j0 + firstCol, count: nr) {
         // The whole panels whose columns run on contiguously (within one image) go row by row.
         var run = 1
-        while panel + run < panels && (panel + run + 1) * nr <= cols && b.isContiguous(j0 + firstCol, count: (run + 1) * nr) {
+        while (panel + run + 1) * nr <= cols && b.isContiguous(j0 + firstCol, count: (run + 1) * nr) {
           run += 1
         }
         KernelTable.current.packRows16(b.base + p0 * b.rowStride + b.columnOffset(j0 + firstCol), b.rowStride, depth, run, out)
