@@ -32,6 +32,8 @@ enum WinogradConv {
   /// blocks of 36 tile rows, 40 MB, for the 7 of one image. At batch 8 they keep 36 (blocks of
   /// 8 rows took VGG-16 3-4% longer: `U` streamed 7 times instead of 2).
   static let maxBlockFloatsPerItem = 1 << 21
+  /// Floats of output rows the output transform stores in one call (see `Job.run`).
+  static let rowsStoredTogether = 512
 
   /// Tile counts and the block shape for one geometry, shared by the workspace size and the kernel.
   struct Tiling {
@@ -227,24 +229,38 @@ enum WinogradConv {
           let (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output) = context
           let transform = KernelTable.current.winograd(tiling.variant).output
           let rs = tiling.outputRowStride, side = tiling.variant.outputTile
-          let buffer = ThreadScratch.floats(side * rs)
+          // Output rows wait in `pending` and go to the output a run of whole rows at a time:
+          // row by row, a 14x14 map's rows of 14 floats each cost a store call of their own
+          // (half of this stage, and the calls did not get faster on 2 threads).
+          let capacity = max(ow, WinogradConv.rowsStoredTogether)
+          let buffer = ThreadScratch.floats(side * rs + capacity)
+          let pending = buffer + side * rs
+          var pendingRows = 0, pendingImage = 0, firstPendingRow = 0
           let bias = epilogue.bias.map { $0[oc] } ?? 0
           let kernels = KernelTable.current
+          func storePending() {
+            guard pendingRows > 0 else { return }
+            let (n, oy) = (pendingImage, firstPendingRow)
+            let dst = output + ((n * p.outputTotalChannels + p.outputChannelOffset + oc) * oh + oy) * ow
+            // The GEMM's row store, 16 lanes at a time (the bias is in `pending` already): element
+            // by element, SiLU made these convs 3-4x slower than im2col (EfficientNet-V2-S).
+            let res = epilogue.residual.map { $0 + ((n * m + oc) * oh + oy) * ow }
+            SGEMM.storeRow(
+              pending, count: pendingRows * ow, to: dst, alpha: 1, rowBias: 0, colBias: nil, residual: res,
+              activation: epilogue.activation, kernels: kernels)
+            pendingRows = 0
+          }
           for r in r0..<(r0 + rows) {
             let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
             transform(products + oc * ld + (r - r0) * tiling.tilesWide, pPlane, tiling.groups, bias, buffer, rs)
             for i in 0..<min(side, oh - side * ty) {
-              let oy = side * ty + i
-              let src = buffer + i * rs
-              let dst = output + ((n * p.outputTotalChannels + p.outputChannelOffset + oc) * oh + oy) * ow
-              // The GEMM's row store, 16 lanes at a time (the bias is in `src` already): element by
-              // element, SiLU made these convs 3-4x slower than im2col (EfficientNet-V2-S).
-              let res = epilogue.residual.map { $0 + ((n * m + oc) * oh + oy) * ow }
-              SGEMM.storeRow(
-                src, count: ow, to: dst, alpha: 1, rowBias: 0, colBias: nil, residual: res, activation: epilogue.activation,
-                kernels: kernels)
+              if n != pendingImage || (pendingRows + 1) * ow > capacity { storePending() }
+              if pendingRows == 0 { (pendingImage, firstPendingRow) = (n, side * ty + i) }
+              (pending + pendingRows * ow).update(from: buffer + i * rs, count: ow)
+              pendingRows += 1
             }
           }
+          storePending()
         }
         r0 += rows
       }
