@@ -104,8 +104,6 @@ enum WinogradConv {
     var workspaceCount: Int { variant.points * (inputPlane + productPlane) }
     /// Floats of one padded input row (`m * 8 * groups` columns, plus a group's overhang).
     var inputRowStride: Int { variant.outputTile * lanes * groups + 16 }
-    /// Floats of one assembled output row.
-    var outputRowStride: Int { variant.outputTile * lanes * groups }
   }
 
   /// Zeroes a few floats without a call into libc.
@@ -183,10 +181,9 @@ enum WinogradConv {
       while r0 < all.upperBound {
         let rows = min(tiling.rowsPerBlock, all.upperBound - r0)
         let tiles = rows * tiling.tilesWide
-        // The last SIMD group of the block's last tile row reads past its last tile: keep those finite.
-        let overhang = tiling.groups * lanes - tiling.tilesWide
+        // The last SIMD group of the block's tiles reads past its last tile: keep those finite.
         for xi in 0..<points {
-          for oc in 0..<m { zero(products + xi * pPlane + oc * ld + tiles, overhang) }
+          for oc in 0..<m { zero(products + xi * pPlane + oc * ld + tiles, lanes) }
         }
 
         // 1. Input transform.
@@ -228,7 +225,12 @@ enum WinogradConv {
         parallelFor(pool, m, (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output)) { context, oc in
           let (p, tiling, r0, rows, epilogue, products, ld, pPlane, m, oh, ow, output) = context
           let transform = KernelTable.current.winograd(tiling.variant).output
-          let rs = tiling.outputRowStride, side = tiling.variant.outputTile
+          // One transform for all the block's tiles of this channel, as if they were one long
+          // tile row (consecutive in `P`): SIMD groups of 8 tiles then cross tile rows, and a
+          // 14x14 map's tile rows of 4 tiles (F(4x4)) no longer leave half of each group empty.
+          // Tile row `q` of the block has its output rows at column `side * tilesWide * q`.
+          let side = tiling.variant.outputTile, tiles = rows * tiling.tilesWide
+          let groups = (tiles + lanes - 1) / lanes, rs = side * lanes * groups
           // Output rows wait in `pending` and go to the output a run of whole rows at a time:
           // row by row, a 14x14 map's rows of 14 floats each cost a store call of their own
           // (half of this stage, and the calls did not get faster on 2 threads).
@@ -250,13 +252,14 @@ enum WinogradConv {
               activation: epilogue.activation, kernels: kernels)
             pendingRows = 0
           }
+          transform(products + oc * ld, pPlane, groups, bias, buffer, rs)
           for r in r0..<(r0 + rows) {
             let n = r / tiling.tilesHigh, ty = r % tiling.tilesHigh
-            transform(products + oc * ld + (r - r0) * tiling.tilesWide, pPlane, tiling.groups, bias, buffer, rs)
+            let rowStart = buffer + side * tiling.tilesWide * (r - r0)
             for i in 0..<min(side, oh - side * ty) {
               if n != pendingImage || (pendingRows + 1) * ow > capacity { storePending() }
               if pendingRows == 0 { (pendingImage, firstPendingRow) = (n, side * ty + i) }
-              (pending + pendingRows * ow).update(from: buffer + i * rs, count: ow)
+              (pending + pendingRows * ow).update(from: rowStart + i * rs, count: ow)
               pendingRows += 1
             }
           }
