@@ -214,6 +214,27 @@ final class PoolTests: XCTestCase {
     XCTAssertGreaterThan(checked, 500)
   }
 
+  /// 3x3/1 windows with one padding all round (Inception's pool branches) run many planes as
+  /// one vector run with the taps outside each plane masked: planes from 1x1 to wider than a
+  /// vector, runs shorter than the vector's reach, blocks of 1 to 24 planes, ties of -0 and +0
+  /// and -inf everywhere, and a NaN in some blocks (the NaN rule, the same run).
+  func testSameSizeThreeByThreeRunsOverManyPlanes() {
+    var rng = SeededRandom(seed: 15)
+    for (h, w) in [(1, 1), (1, 5), (3, 3), (2, 17), (4, 4), (7, 7), (14, 14), (5, 33)] {
+      for channels in [1, 9, 48] {
+        for nan in [false, true] {
+          guard let p = sliceParameters(
+            .max, h: h, w: w, kernel: (3, 3), stride: (1, 1), pads: (1, 1, 1, 1), ceil: false, includePad: false, batch: 2,
+            channels: channels)
+          else { return XCTFail("empty output") }
+          var input: [Float] = (0..<p.inputCount).map { _ in [Float(0), -0.0, -Float.infinity, rng.float()][Int(rng.next() % 4)] }
+          if nan { input[Int(rng.next() % UInt64(input.count))] = .nan }
+          assertFastMatchesReference(p, input: input, "\(h)x\(w) x\(channels) nan \(nan)")
+        }
+      }
+    }
+  }
+
   /// Padding far wider than the data (only a crafted plan has it) takes the kernel's direct
   /// path, whose scratch does not grow with the padding; windows wholly in padding give the seed.
   func testMaxPoolWithPaddingFarWiderThanTheInput() {
