@@ -108,7 +108,7 @@ private struct SameSize3x3 {
   static func applies(inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int, window w: WindowShape) -> Bool {
     w.kernelHeight == 3 && w.kernelWidth == 3 && w.strideHeight == 1 && w.strideWidth == 1 && w.padTop == 1
       && w.padLeft == 1 && w.dilationHeight == 1 && w.dilationWidth == 1 && outHeight == inHeight && outWidth == inWidth
-      && inHeight * inWidth <= Int(Int32.max) / 2
+      && inHeight * inWidth <= 1 << 23
   }
 
   @inline(__always)
@@ -128,8 +128,8 @@ private struct SameSize3x3 {
       }
       return
     }
-    // Lane `l`'s column and position in its plane, as floats (exact: the plane is less than
-    // 2^24 floats), whose compares and selects compile to single vector instructions.
+    // Lane `l`'s column and position in its plane, as floats (exact below 2^24, and `applies`
+    // keeps planes to 2^23 floats), whose compares and selects compile to single vector instructions.
     var column = V(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + V(repeating: Float(j % w))
     var position = V(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + V(repeating: Float(j % plane))
     let width = V(repeating: Float(w)), planeSize = V(repeating: Float(plane)), step = V(repeating: Float(V.scalarCount))

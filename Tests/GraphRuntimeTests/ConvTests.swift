@@ -457,6 +457,16 @@ final class WinogradConvTests: XCTestCase {
     check(p, .all, seed: 130)
   }
 
+  /// The output transform stores runs of whole output rows up to 512 floats: rows of 100
+  /// outputs fill a run after 5 rows, in the middle of a tile row (F(4x4) and F(2x2) alike),
+  /// and a batch of 2 ends a run at each image's last row.
+  func testOutputRowRunsEndInsideTileRows() {
+    let p = Conv2DParameters(
+      batch: 2, inChannels: 8, inHeight: 13, inWidth: 100, outChannels: 7, kernelHeight: 3, kernelWidth: 3,
+      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    check(p, .all, seed: 135)
+  }
+
   func testNetworkSizedLayerAndLargeInputs() {
     // A ResNet 3x3 layer shape (reduced map), with inputs of magnitude 100: the bound scales with |x|.
     let p = Conv2DParameters(
