@@ -235,6 +235,33 @@ final class PoolTests: XCTestCase {
     }
   }
 
+  /// Max pools with 56 output rows or more go by bands of output rows, one per thread, each band
+  /// a pool of its own with the padding above its first window: 2 and 3 threads (bands of
+  /// unequal height), strides 1 and 2, padding or none, ceil-mode windows past the end, a
+  /// NaN in some planes, into a slice of the output channels. Bit-identical to the reference.
+  func testMaxPoolByRowBandsMatchesReference() {
+    var rng = SeededRandom(seed: 16)
+    let shapes = [(3, 2, 1, 112, 9, false), (3, 2, 0, 115, 14, true), (2, 2, 0, 113, 6, true), (3, 1, 1, 57, 5, false), (3, 2, 1, 121, 17, true)]
+    for (k, s, pad, h, w, ceil) in shapes {
+      guard let p = sliceParameters(
+        .max, h: h, w: w, kernel: (k, k), stride: (s, s), pads: (pad, pad, pad, pad), ceil: ceil, includePad: false, batch: 2,
+        channels: 5)
+      else { return XCTFail("empty output") }
+      XCTAssertGreaterThanOrEqual(p.geometry.outHeight, MaxPoolBands.minimumOutputRows)
+      var input: [Float] = (0..<p.inputCount).map { _ in [Float(0), -0.0, -Float.infinity, rng.float(), rng.float()][Int(rng.next() % 5)] }
+      input[Int(rng.next() % UInt64(input.count))] = .nan
+      var expected = [Float](repeating: 99, count: p.outputTensorCount)
+      Reference.pool2d(p, input: input, output: &expected)
+      for set in Self.instructionSets {
+        for threads in [2, 3] {
+          var fast = [Float](repeating: 99, count: p.outputTensorCount)
+          Kernels.pool2d(p, input: input, output: &fast, pool: ThreadPool(threads: threads), kernels: set.kernels)
+          assertIdentical(fast, expected, "\(k)x\(k)/\(s) pad \(pad) on \(h)x\(w), \(set.rawValue), \(threads) threads")
+        }
+      }
+    }
+  }
+
   /// Padding far wider than the data (only a crafted plan has it) takes the kernel's direct
   /// path, whose scratch does not grow with the padding; windows wholly in padding give the seed.
   func testMaxPoolWithPaddingFarWiderThanTheInput() {

@@ -28,9 +28,7 @@ struct UnfoldedColumns {
   /// tap row at the conv's horizontal stride, by vectors where it can (the instruction set's `im2colRun`).
   func packPanel(p0: Int, depth: Int, firstColumn j0: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
     let g = geometry, ow = g.outWidth, outPlane = g.outHeight * ow, w = g.window
-    let window = (
-      w.kernelHeight, w.kernelWidth, w.strideHeight, w.strideWidth, w.padTop, w.padLeft, w.dilationHeight, w.dilationWidth
-    )
+    let window = w.shape
     if width < SGEMM.nr {
       // Whole zero rows (one vector store each, not a memset call per row); the runs then
       // overwrite lanes 0..<width.
