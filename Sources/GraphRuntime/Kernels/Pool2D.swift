@@ -50,7 +50,7 @@ extension Kernels {
     let blocksPerImage = (g.channels + block - 1) / block
     parallelFor(pool, p.batch * blocksPerImage, (p, axes, input, output, kernels, block, blocksPerImage)) { context, task in
       let (p, axes, input, output, kernels, block, blocksPerImage) = context
-      let g = p.geometry, w = g.window
+      let g = p.geometry
       let n = task / blocksPerImage, c = (task % blocksPerImage) * block
       let planes = min(block, g.channels - c)
       let src = input + (n * g.channels + c) * g.inHeight * g.inWidth
